@@ -1,0 +1,88 @@
+/* v2c inspect: open a guest read-only and report what it runs. */
+#include "cli.h"
+#include "cleanup.h"
+#include "fsutil.h"
+#include "guest.h"
+#include "inspect.h"
+#include "json.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+const char v2c_inspect_help[] =
+        "Open SOURCE read-only and report its OS, every service (systemd units,\n"
+        "SysV scripts, timers, cron jobs) with what it runs and needs, a class for\n"
+        "each (stateless, stateful, system) with its reasons, and the secrets on it.\n"
+        "\n"
+        "SOURCE is one guest: disk images (qcow2, raw, vmdk, vdi, vhdx; several for\n"
+        "one guest), a directory holding a root file system, or a tar archive of one.\n"
+        "\n"
+        "options:\n"
+        "  --json              write the report as JSON (schema v2c.inspect/1)\n"
+        "  -o, --output FILE   write the report to FILE (atomically) instead of stdout\n"
+        "  --all               also list installed services that are not enabled\n";
+
+int v2c_cmd_inspect(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "json", no_argument, NULL, 'j' },
+                { "output", required_argument, NULL, 'o' },
+                { "all", no_argument, NULL, 'a' },
+                { "help", no_argument, NULL, 'h' },
+                {},
+        };
+        bool json = false;
+        const char *output = NULL;
+        struct v2c_inspect_options iopt = { 0 };
+        int c;
+        optind = 1;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "+o:h", opts, NULL)) != -1) {
+                switch (c) {
+                case 'j': json = true; break;
+                case 'o': output = optarg; break;
+                case 'a': iopt.include_disabled = true; break;
+                case 'h':
+                        printf("usage: v2c inspect [--json] [-o FILE] SOURCE...\n\n%s", v2c_inspect_help);
+                        return V2C_EXIT_OK;
+                default:
+                        if (optopt)
+                                return v2c_cli_usage_error("inspect", "option `-%c` needs a value or is unknown", optopt);
+                        return v2c_cli_usage_error("inspect", "unknown option `%s`", argv[optind - 1]);
+                }
+        }
+        if (optind >= argc)
+                return v2c_cli_usage_error("inspect", "no SOURCE given");
+
+        struct v2c_error *err = NULL;
+        __attribute__((cleanup(v2c_guest_closep))) struct v2c_guest *g = NULL;
+        int r = v2c_guest_open((const char *const *) argv + optind, (size_t) (argc - optind), NULL, &g, &err);
+        if (r < 0)
+                return v2c_cli_report(err);
+        __attribute__((cleanup(v2c_report_freep))) struct v2c_report *rep = NULL;
+        r = v2c_inspect(g, &iopt, &rep, &err);
+        if (r < 0)
+                return v2c_cli_report(err);
+
+        _cleanup_free_ char *text = NULL;
+        if (json) {
+                _cleanup_json_ json_t *j = v2c_report_to_json(rep);
+                text = j ? v2c_json_dump(j) : NULL;
+        } else
+                text = v2c_report_to_text(rep);
+        if (text == NULL) {
+                v2c_error_set(&err, ENOMEM, "cannot format the report");
+                return v2c_cli_report(err);
+        }
+        if (output) {
+                r = v2c_write_file_atomic(output, text, strlen(text), 0644, &err);
+                if (r < 0)
+                        return v2c_cli_report(err);
+        } else if (fputs(text, stdout) == EOF || fflush(stdout) == EOF) {
+                v2c_error_set(&err, EIO, "writing the report to standard output");
+                return v2c_cli_report(err);
+        }
+        return V2C_EXIT_OK;
+}

@@ -1,0 +1,88 @@
+/* The error object every layer of v2c passes up; see error.h. */
+#include "error.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct v2c_error oom_error = { (char *) "out of memory", ENOMEM, V2C_ERR_FAILURE };
+
+int v2c_error_setv(struct v2c_error **err, int code, const char *fmt, va_list ap)
+{
+        if (code < 0)
+                code = -code;
+        if (code == 0)
+                code = EIO;
+        if (err == NULL || *err != NULL)
+                return -code;
+
+        struct v2c_error *e = calloc(1, sizeof *e);
+        if (e == NULL) {
+                *err = &oom_error;
+                return -code;
+        }
+        if (vasprintf(&e->msg, fmt, ap) < 0) {
+                free(e);
+                *err = &oom_error;
+                return -code;
+        }
+        e->code = code;
+        e->kind = V2C_ERR_FAILURE;
+        *err = e;
+        return -code;
+}
+
+int v2c_error_set(struct v2c_error **err, int code, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        int r = v2c_error_setv(err, code, fmt, ap);
+        va_end(ap);
+        return r;
+}
+
+int v2c_error_set_kind(struct v2c_error **err, enum v2c_error_kind kind, int code,
+                       const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        bool fresh = err != NULL && *err == NULL;
+        int r = v2c_error_setv(err, code, fmt, ap);
+        va_end(ap);
+        if (fresh && *err != &oom_error)
+                (*err)->kind = kind;
+        return r;
+}
+
+int v2c_error_prefix(struct v2c_error **err, int ret, const char *fmt, ...)
+{
+        if (err == NULL || *err == NULL || *err == &oom_error)
+                return ret;
+
+        char *ctx = NULL, *msg = NULL;
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vasprintf(&ctx, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                return ret;
+        if (asprintf(&msg, "%s: %s", ctx, (*err)->msg) < 0) {
+                free(ctx);
+                return ret;
+        }
+        free(ctx);
+        free((*err)->msg);
+        (*err)->msg = msg;
+        return ret;
+}
+
+struct v2c_error *v2c_error_free(struct v2c_error *e)
+{
+        if (e == NULL || e == &oom_error)
+                return NULL;
+        free(e->msg);
+        free(e);
+        return NULL;
+}

@@ -1,0 +1,188 @@
+/* Guest backend for a host directory holding an unpacked root file system.
+ * Paths arrive with their parents already resolved inside the guest, so the
+ * host kernel is only asked about one component at a time below root_fd;
+ * the last component is opened with O_NOFOLLOW. */
+#include "guest-internal.h"
+#include "cleanup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct dir_impl {
+        int root_fd;
+};
+
+static const char *rel(const char *path)
+{
+        while (*path == '/')
+                path++;
+        return *path ? path : ".";
+}
+
+static void fill_stat(const struct stat *s, struct v2c_stat *st)
+{
+        memset(st, 0, sizeof *st);
+        switch (s->st_mode & S_IFMT) {
+        case S_IFREG: st->type = V2C_FT_REG; break;
+        case S_IFDIR: st->type = V2C_FT_DIR; break;
+        case S_IFLNK: st->type = V2C_FT_LNK; break;
+        case S_IFCHR: st->type = V2C_FT_CHR; break;
+        case S_IFBLK: st->type = V2C_FT_BLK; break;
+        case S_IFIFO: st->type = V2C_FT_FIFO; break;
+        default: st->type = V2C_FT_SOCK; break;
+        }
+        st->mode = s->st_mode & 07777;
+        st->uid = s->st_uid;
+        st->gid = s->st_gid;
+        st->size = (uint64_t) s->st_size;
+        st->mtime = s->st_mtim.tv_sec;
+        st->ino = s->st_ino;
+        st->nlink = (uint32_t) s->st_nlink;
+}
+
+static int dir_lstat(struct v2c_guest *g, const char *path, struct v2c_stat *st, struct v2c_error **err)
+{
+        struct dir_impl *d = g->impl;
+        struct stat s;
+        if (fstatat(d->root_fd, rel(path), &s, AT_SYMLINK_NOFOLLOW) < 0) {
+                if (errno == ENOENT || errno == ENOTDIR)
+                        return -ENOENT;
+                return v2c_error_set(err, errno, "cannot stat `%s`: %m", path);
+        }
+        fill_stat(&s, st);
+        return 0;
+}
+
+static int dir_readlink(struct v2c_guest *g, const char *path, char **target, struct v2c_error **err)
+{
+        struct dir_impl *d = g->impl;
+        char buf[4096];
+        ssize_t n = readlinkat(d->root_fd, rel(path), buf, sizeof buf);
+        if (n < 0)
+                return v2c_error_set(err, errno, "cannot read link `%s`: %m", path);
+        if ((size_t) n >= sizeof buf)
+                return v2c_error_set(err, ENAMETOOLONG, "link `%s` is too long", path);
+        *target = strndup(buf, (size_t) n);
+        return *target ? 0 : v2c_error_set(err, ENOMEM, "out of memory");
+}
+
+static int dir_read(struct v2c_guest *g, const char *path, size_t max, char **data, size_t *len,
+                    struct v2c_error **err)
+{
+        struct dir_impl *d = g->impl;
+        _cleanup_close_ int fd = openat(d->root_fd, rel(path), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return v2c_error_set(err, errno, "cannot open `%s`: %m", path);
+        struct stat s;
+        if (fstat(fd, &s) < 0 || !S_ISREG(s.st_mode))
+                return v2c_error_set(err, EINVAL, "`%s` is not a regular file", path);
+        if ((uint64_t) s.st_size > max)
+                return v2c_error_set(err, EFBIG, "`%s` is larger than %zu bytes", path, max);
+        size_t cap = (size_t) s.st_size, n = 0;
+        _cleanup_free_ char *buf = malloc(cap + 1);
+        if (buf == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        while (n < cap) {
+                ssize_t k = read(fd, buf + n, cap - n);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return v2c_error_set(err, errno, "cannot read `%s`: %m", path);
+                if (k == 0)
+                        break;
+                n += (size_t) k;
+        }
+        buf[n] = '\0';
+        *data = TAKE_PTR(buf);
+        *len = n;
+        return 0;
+}
+
+static int cmp_dirent(const void *a, const void *b)
+{
+        return strcmp(((const struct v2c_dirent *) a)->name, ((const struct v2c_dirent *) b)->name);
+}
+
+static int dir_list(struct v2c_guest *g, const char *path, struct v2c_dirent **out, size_t *n,
+                    struct v2c_error **err)
+{
+        struct dir_impl *d = g->impl;
+        int fd = openat(d->root_fd, rel(path), O_RDONLY | O_CLOEXEC | O_DIRECTORY | O_NOFOLLOW);
+        if (fd < 0)
+                return v2c_error_set(err, errno, "cannot open directory `%s`: %m", path);
+        _cleanup_closedir_ DIR *dir = fdopendir(fd);
+        if (dir == NULL) {
+                close(fd);
+                return v2c_error_set(err, errno, "cannot open directory `%s`: %m", path);
+        }
+        struct v2c_dirent *v = NULL;
+        size_t cnt = 0, cap = 0;
+        struct dirent *de;
+        while ((de = readdir(dir)) != NULL) {
+                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                        continue;
+                struct stat s;
+                if (fstatat(dirfd(dir), de->d_name, &s, AT_SYMLINK_NOFOLLOW) < 0)
+                        continue;
+                if (cnt == cap) {
+                        cap = cap ? cap * 2 : 32;
+                        struct v2c_dirent *nv = realloc(v, cap * sizeof *v);
+                        if (nv == NULL) {
+                                v2c_dirents_free(v, cnt);
+                                return v2c_error_set(err, ENOMEM, "out of memory");
+                        }
+                        v = nv;
+                }
+                v[cnt].name = strdup(de->d_name);
+                if (v[cnt].name == NULL) {
+                        v2c_dirents_free(v, cnt);
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+                }
+                fill_stat(&s, &v[cnt].st);
+                cnt++;
+        }
+        if (cnt)
+                qsort(v, cnt, sizeof *v, cmp_dirent);
+        *out = v;
+        *n = cnt;
+        return 0;
+}
+
+static void dir_close(struct v2c_guest *g)
+{
+        struct dir_impl *d = g->impl;
+        if (d) {
+                if (d->root_fd >= 0)
+                        close(d->root_fd);
+                free(d);
+        }
+}
+
+static const struct v2c_guest_backend dir_backend = {
+        .kind = "directory",
+        .lstat = dir_lstat,
+        .readlink = dir_readlink,
+        .read = dir_read,
+        .list = dir_list,
+        .close = dir_close,
+};
+
+int v2c_guest_dir_open(const char *path, struct v2c_guest *g, struct v2c_error **err)
+{
+        struct dir_impl *d = calloc(1, sizeof *d);
+        if (d == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        d->root_fd = open(path, O_RDONLY | O_CLOEXEC | O_DIRECTORY);
+        if (d->root_fd < 0) {
+                int e = errno;
+                free(d);
+                errno = e;
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, e, "cannot open directory `%s`: %m", path);
+        }
+        g->ops = &dir_backend;
+        g->impl = d;
+        return 0;
+}

@@ -1,0 +1,602 @@
+/* Guest backend for disk images, through libguestfs.
+ *
+ * Drives are always added read-only.  v2c does not call libguestfs's own OS
+ * inspection (it costs as much as the appliance launch itself under TCG):
+ * it finds the root file system by looking for /etc on each Linux file
+ * system, then mounts the others where the guest's /etc/fstab puts them.
+ *
+ * Every libguestfs call is a round trip to the appliance (~250 ms for a
+ * small download under TCG), so: trees the caller prefetches come down in
+ * one tar-out each and are served from a local v2c_tarindex; other lookups
+ * go to the appliance once and are cached.
+ */
+#include "guest-internal.h"
+#include "cleanup.h"
+#include "log.h"
+#include "path.h"
+#include "strv.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <guestfs.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* Largest file fetched with one guestfs_read_file (its protocol message
+ * limit is 4 MB); larger ones are downloaded to a temporary file. */
+#define READ_FILE_MAX (2u << 20)
+#define CACHE_BITS 14
+#define PREFETCH_MAX_KIB (256 * 1024)
+
+struct cache_slot {
+        char *path;
+        int result;              /* 0 or negative errno */
+        struct v2c_stat st;
+};
+
+struct disk_impl {
+        guestfs_h *h;
+        struct v2c_tarindex *prefetched;
+        char **prefixes;         /* trees served by `prefetched` */
+        struct cache_slot *cache;
+        size_t cache_used;
+};
+
+static void strv_free_guestfs(char **v)
+{
+        for (size_t i = 0; v && v[i]; i++)
+                free(v[i]);
+        free(v);
+}
+
+static void guestfs_strvp(char ***v) { strv_free_guestfs(*v); }
+#define _cleanup_gstrv_ __attribute__((cleanup(guestfs_strvp)))
+
+/* libguestfs's error adapter: its last error becomes ours, with context. */
+static int gerr(guestfs_h *h, struct v2c_error **err, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+static int gerr(guestfs_h *h, struct v2c_error **err, const char *fmt, ...)
+{
+        int code = guestfs_last_errno(h);
+        const char *msg = guestfs_last_error(h);
+        char *ctx = NULL;
+        va_list ap;
+        va_start(ap, fmt);
+        if (vasprintf(&ctx, fmt, ap) < 0)
+                ctx = NULL;
+        va_end(ap);
+        int r = v2c_error_set(err, code ? code : EIO, "%s: %s", ctx ? ctx : "libguestfs",
+                              msg ? msg : "unknown libguestfs error");
+        free(ctx);
+        return r;
+}
+
+static uint64_t hash_str(const char *s)
+{
+        uint64_t h = 1469598103934665603ull;
+        while (*s)
+                h = (h ^ (unsigned char) *s++) * 1099511628211ull;
+        return h;
+}
+
+static struct cache_slot *cache_slot(struct disk_impl *d, const char *path)
+{
+        size_t mask = (1u << CACHE_BITS) - 1;
+        for (size_t i = hash_str(path) & mask, probes = 0; probes <= mask; i = (i + 1) & mask, probes++) {
+                if (d->cache[i].path == NULL || strcmp(d->cache[i].path, path) == 0)
+                        return &d->cache[i];
+        }
+        return NULL;
+}
+
+static void cache_put(struct disk_impl *d, const char *path, int result, const struct v2c_stat *st)
+{
+        /* A full cache just stops caching: correctness never depends on it. */
+        if (d->cache_used * 4 >= (3u << CACHE_BITS))
+                return;
+        struct cache_slot *s = cache_slot(d, path);
+        if (s == NULL || s->path)
+                return;
+        s->path = strdup(path);
+        if (s->path == NULL)
+                return;
+        s->result = result;
+        if (st)
+                s->st = *st;
+        d->cache_used++;
+}
+
+static bool is_prefetched(struct disk_impl *d, const char *path)
+{
+        for (size_t i = 0; d->prefixes && d->prefixes[i]; i++)
+                if (v2c_path_is_under(path, d->prefixes[i]))
+                        return true;
+        return false;
+}
+
+static void from_statns(const struct guestfs_statns *s, struct v2c_stat *st)
+{
+        memset(st, 0, sizeof *st);
+        switch (s->st_mode & S_IFMT) {
+        case S_IFREG: st->type = V2C_FT_REG; break;
+        case S_IFDIR: st->type = V2C_FT_DIR; break;
+        case S_IFLNK: st->type = V2C_FT_LNK; break;
+        case S_IFCHR: st->type = V2C_FT_CHR; break;
+        case S_IFBLK: st->type = V2C_FT_BLK; break;
+        case S_IFIFO: st->type = V2C_FT_FIFO; break;
+        default: st->type = V2C_FT_SOCK; break;
+        }
+        st->mode = (uint32_t) s->st_mode & 07777;
+        st->uid = (uint32_t) s->st_uid;
+        st->gid = (uint32_t) s->st_gid;
+        st->size = (uint64_t) s->st_size;
+        st->mtime = s->st_mtime_sec;
+        st->ino = (uint64_t) s->st_ino;
+        st->nlink = (uint32_t) s->st_nlink;
+}
+
+static int disk_lstat(struct v2c_guest *g, const char *path, struct v2c_stat *st, struct v2c_error **err)
+{
+        struct disk_impl *d = g->impl;
+        if (is_prefetched(d, path))
+                return v2c_tarindex_lstat(d->prefetched, path, st);
+        struct cache_slot *s = cache_slot(d, path);
+        if (s && s->path) {
+                if (s->result == 0)
+                        *st = s->st;
+                return s->result;
+        }
+        /* Asking first whether it exists keeps ENOENT (the common answer)
+         * from going through the error path. */
+        int e = guestfs_exists(d->h, path);
+        if (e < 0)
+                return gerr(d->h, err, "checking `%s`", path);
+        if (e == 0) {
+                cache_put(d, path, -ENOENT, NULL);
+                return -ENOENT;
+        }
+        struct guestfs_statns *ns = guestfs_lstatns(d->h, path);
+        if (ns == NULL)
+                return gerr(d->h, err, "stat of `%s`", path);
+        from_statns(ns, st);
+        guestfs_free_statns(ns);
+        cache_put(d, path, 0, st);
+        return 0;
+}
+
+static int disk_readlink(struct v2c_guest *g, const char *path, char **target, struct v2c_error **err)
+{
+        struct disk_impl *d = g->impl;
+        if (is_prefetched(d, path)) {
+                int r = v2c_tarindex_readlink(d->prefetched, path, target);
+                return r < 0 ? v2c_error_set(err, -r, "cannot read link `%s`", path) : 0;
+        }
+        char *t = guestfs_readlink(d->h, path);
+        if (t == NULL)
+                return gerr(d->h, err, "reading link `%s`", path);
+        *target = t;
+        return 0;
+}
+
+static int disk_read(struct v2c_guest *g, const char *path, size_t max, char **data, size_t *len,
+                     struct v2c_error **err)
+{
+        struct disk_impl *d = g->impl;
+        if (is_prefetched(d, path))
+                return v2c_tarindex_read(d->prefetched, path, max, data, len, err);
+
+        struct v2c_stat st;
+        int r = disk_lstat(g, path, &st, err);
+        if (r < 0)
+                return r;
+        if (st.size > max)
+                return v2c_error_set(err, EFBIG, "`%s` is larger than %zu bytes", path, max);
+        if (st.size <= READ_FILE_MAX) {
+                size_t n = 0;
+                char *c = guestfs_read_file(d->h, path, &n);
+                if (c == NULL)
+                        return gerr(d->h, err, "reading `%s`", path);
+                char *nc = realloc(c, n + 1);
+                if (nc == NULL) {
+                        free(c);
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+                }
+                nc[n] = '\0';
+                *data = nc;
+                *len = n;
+                return 0;
+        }
+        /* Large file: download through a temporary file. */
+        const char *tmp = getenv("TMPDIR");
+        char templ[4096];
+        snprintf(templ, sizeof templ, "%s/v2c-dl-XXXXXX", tmp && *tmp ? tmp : "/var/tmp");
+        _cleanup_close_ int fd = mkostemp(templ, O_CLOEXEC);
+        if (fd < 0)
+                return v2c_error_set(err, errno, "creating a temporary file: %m");
+        r = guestfs_download(d->h, path, templ);
+        if (r < 0) {
+                unlink(templ);
+                return gerr(d->h, err, "downloading `%s`", path);
+        }
+        unlink(templ);
+        struct stat hs;
+        if (fstat(fd, &hs) < 0 || (uint64_t) hs.st_size > max)
+                return v2c_error_set(err, EFBIG, "`%s` is larger than %zu bytes", path, max);
+        size_t n = (size_t) hs.st_size, got = 0;
+        _cleanup_free_ char *buf = malloc(n + 1);
+        if (buf == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        while (got < n) {
+                ssize_t k = pread(fd, buf + got, n - got, (off_t) got);
+                if (k <= 0)
+                        return v2c_error_set(err, k < 0 ? errno : EIO, "reading the download of `%s`", path);
+                got += (size_t) k;
+        }
+        buf[n] = '\0';
+        *data = TAKE_PTR(buf);
+        *len = n;
+        return 0;
+}
+
+static int cmp_dirent(const void *a, const void *b)
+{
+        return strcmp(((const struct v2c_dirent *) a)->name, ((const struct v2c_dirent *) b)->name);
+}
+
+static int disk_list(struct v2c_guest *g, const char *path, struct v2c_dirent **out, size_t *n,
+                     struct v2c_error **err)
+{
+        struct disk_impl *d = g->impl;
+        if (is_prefetched(d, path))
+                return v2c_tarindex_list(d->prefetched, path, out, n, err);
+
+        _cleanup_gstrv_ char **names = guestfs_ls(d->h, path);
+        if (names == NULL)
+                return gerr(d->h, err, "listing `%s`", path);
+        size_t cnt = 0;
+        while (names[cnt])
+                cnt++;
+        struct v2c_dirent *v = calloc(cnt ? cnt : 1, sizeof *v);
+        if (v == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        if (cnt == 0) {
+                *out = v;
+                *n = 0;
+                return 0;
+        }
+        /* One round trip for all the stats of the directory. */
+        struct guestfs_statns_list *sl = guestfs_lstatnslist(d->h, path, names);
+        if (sl == NULL || sl->len != cnt) {
+                if (sl)
+                        guestfs_free_statns_list(sl);
+                free(v);
+                return gerr(d->h, err, "stat of the entries of `%s`", path);
+        }
+        size_t w = 0;
+        for (size_t i = 0; i < cnt; i++) {
+                if (sl->val[i].st_ino == -1) /* vanished meanwhile */
+                        continue;
+                v[w].name = strdup(names[i]);
+                if (v[w].name == NULL) {
+                        guestfs_free_statns_list(sl);
+                        v2c_dirents_free(v, w);
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+                }
+                from_statns(&sl->val[i], &v[w].st);
+                _cleanup_free_ char *child = NULL;
+                if (asprintf(&child, "%s/%s", strcmp(path, "/") == 0 ? "" : path, names[i]) >= 0)
+                        cache_put(d, child, 0, &v[w].st);
+                w++;
+        }
+        guestfs_free_statns_list(sl);
+        qsort(v, w, sizeof *v, cmp_dirent);
+        *out = v;
+        *n = w;
+        return 0;
+}
+
+static int disk_prefetch(struct v2c_guest *g, char *const *dirs, size_t n, struct v2c_error **err)
+{
+        struct disk_impl *d = g->impl;
+        const char *tmp = getenv("TMPDIR");
+        for (size_t i = 0; i < n; i++) {
+                if (is_prefetched(d, dirs[i]))
+                        continue;
+                /* A tree too large to download whole stays remote; its
+                 * files are then read one round trip at a time. */
+                int64_t kib = guestfs_du(d->h, dirs[i]);
+                if (kib < 0 || kib > PREFETCH_MAX_KIB) {
+                        v2c_debug("not prefetching %s (%lld KiB)", dirs[i], (long long) kib);
+                        continue;
+                }
+                char templ[4096];
+                snprintf(templ, sizeof templ, "%s/v2c-tar-XXXXXX", tmp && *tmp ? tmp : "/var/tmp");
+                _cleanup_close_ int fd = mkostemp(templ, O_CLOEXEC);
+                if (fd < 0)
+                        return v2c_error_set(err, errno, "creating a temporary file: %m");
+                int r = guestfs_tar_out_opts(d->h, dirs[i], templ, GUESTFS_TAR_OUT_OPTS_NUMERICOWNER, 1, -1);
+                unlink(templ);
+                if (r < 0)
+                        return gerr(d->h, err, "fetching `%s`", dirs[i]);
+                size_t skipped = 0;
+                r = v2c_tarindex_add(d->prefetched, fd, dirs[i], &skipped, err);
+                if (r < 0)
+                        return v2c_error_prefix(err, r, "fetching `%s`", dirs[i]);
+                r = v2c_strv_push(&d->prefixes, dirs[i]);
+                if (r < 0)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+        }
+        return v2c_tarindex_seal(d->prefetched, err);
+}
+
+static void disk_close(struct v2c_guest *g)
+{
+        struct disk_impl *d = g->impl;
+        if (d == NULL)
+                return;
+        if (d->h)
+                guestfs_close(d->h);
+        v2c_tarindex_free(d->prefetched);
+        v2c_strv_free(d->prefixes);
+        for (size_t i = 0; d->cache && i < (1u << CACHE_BITS); i++)
+                free(d->cache[i].path);
+        free(d->cache);
+        free(d);
+}
+
+static const struct v2c_guest_backend disk_backend = {
+        .kind = "disk",
+        .lstat = disk_lstat,
+        .readlink = disk_readlink,
+        .read = disk_read,
+        .list = disk_list,
+        .prefetch = disk_prefetch,
+        .close = disk_close,
+};
+
+static bool tcg_forced(guestfs_h *h)
+{
+        _cleanup_gstrv_ char **s = guestfs_get_backend_settings(h);
+        for (size_t i = 0; s && s[i]; i++)
+                if (strcmp(s[i], "force_tcg") == 0)
+                        return true;
+        return false;
+}
+
+static guestfs_h *new_handle(const char *const *paths, const char *const *formats, size_t n, bool force_tcg,
+                             struct v2c_error **err)
+{
+        guestfs_h *h = guestfs_create();
+        if (h == NULL) {
+                v2c_error_set(err, ENOMEM, "cannot create a libguestfs handle");
+                return NULL;
+        }
+        guestfs_set_error_handler(h, NULL, NULL);
+        if (force_tcg && guestfs_set_backend_setting(h, "force_tcg", "") < 0) {
+                gerr(h, err, "setting force_tcg");
+                guestfs_close(h);
+                return NULL;
+        }
+        for (size_t i = 0; i < n; i++) {
+                if (guestfs_add_drive_opts(h, paths[i], GUESTFS_ADD_DRIVE_OPTS_READONLY, 1,
+                                           GUESTFS_ADD_DRIVE_OPTS_FORMAT, formats[i], -1) < 0) {
+                        gerr(h, err, "adding `%s`", paths[i]);
+                        if (*err)
+                                (*err)->kind = V2C_ERR_INPUT;
+                        guestfs_close(h);
+                        return NULL;
+                }
+        }
+        return h;
+}
+
+static bool is_linux_fs(const char *type)
+{
+        static const char *const types[] = { "ext2", "ext3", "ext4", "xfs", "btrfs", "f2fs", "jfs", "reiserfs" };
+        for (size_t i = 0; i < V2C_ARRAY_SIZE(types); i++)
+                if (strcmp(type, types[i]) == 0)
+                        return true;
+        return false;
+}
+
+/* Maps an fstab device spec to an appliance device, or NULL. */
+static char *map_fstab_spec(guestfs_h *h, const char *spec, char *const *fs)
+{
+        char *dev = NULL;
+        if (strncmp(spec, "UUID=", 5) == 0)
+                dev = guestfs_findfs_uuid(h, spec + 5);
+        else if (strncmp(spec, "LABEL=", 6) == 0)
+                dev = guestfs_findfs_label(h, spec + 6);
+        else if (strncmp(spec, "/dev/disk/by-uuid/", 18) == 0)
+                dev = guestfs_findfs_uuid(h, spec + 18);
+        else if (strncmp(spec, "/dev/disk/by-label/", 19) == 0)
+                dev = guestfs_findfs_label(h, spec + 19);
+        else if ((strncmp(spec, "/dev/vd", 7) == 0 || strncmp(spec, "/dev/hd", 7) == 0 ||
+                  strncmp(spec, "/dev/xvd", 8) == 0 || strncmp(spec, "/dev/sd", 7) == 0)) {
+                /* The appliance names every disk sdX, in the order they were added. */
+                const char *rest = spec + (spec[5] == 'x' ? 8 : 7);
+                if (asprintf(&dev, "/dev/sd%s", rest) < 0)
+                        dev = NULL;
+        } else if (strncmp(spec, "/dev/", 5) == 0)
+                dev = strdup(spec);
+        if (dev == NULL)
+                return NULL;
+        /* LVM names: /dev/VG/LV and /dev/mapper/VG-LV both name one device. */
+        char *canon = guestfs_canonical_device_name(h, dev);
+        if (canon) {
+                free(dev);
+                dev = canon;
+        }
+        for (size_t i = 0; fs && fs[i]; i += 2) {
+                _cleanup_free_ char *c = guestfs_canonical_device_name(h, fs[i]);
+                if (strcmp(fs[i], dev) == 0 || (c && strcmp(c, dev) == 0))
+                        return dev;
+        }
+        free(dev);
+        return NULL;
+}
+
+struct mount_entry {
+        char *dev;
+        char *dir;
+};
+
+static int cmp_mount(const void *a, const void *b)
+{
+        return strcmp(((const struct mount_entry *) a)->dir, ((const struct mount_entry *) b)->dir);
+}
+
+static bool fstab_skips(const char *type, const char *opts)
+{
+        static const char *const skip[] = { "swap", "proc", "sysfs", "tmpfs", "devpts", "devtmpfs", "nfs", "nfs4",
+                                            "cifs", "smbfs", "none", "auto", "iso9660", "udf", "vfat", "fuse",
+                                            "cgroup", "cgroup2", "securityfs", "debugfs", "efivarfs" };
+        for (size_t i = 0; i < V2C_ARRAY_SIZE(skip); i++)
+                if (strcmp(type, skip[i]) == 0)
+                        return true;
+        return strstr(opts, "bind") != NULL || strstr(opts, "noauto") != NULL;
+}
+
+/* Mounts, read-only, the file systems the guest's fstab lists below "/". */
+static void mount_fstab(struct v2c_guest *g, guestfs_h *h, char *const *fs, const char *root_dev)
+{
+        size_t len = 0;
+        _cleanup_free_ char *fstab = guestfs_read_file(h, "/etc/fstab", &len);
+        if (fstab == NULL)
+                return;
+        struct mount_entry *m = NULL;
+        size_t nm = 0;
+        char *save = NULL;
+        for (char *line = strtok_r(fstab, "\n", &save); line && nm < 64; line = strtok_r(NULL, "\n", &save)) {
+                char spec[512], dir[512], type[64], opts[512];
+                if (line[strspn(line, " \t")] == '#')
+                        continue;
+                opts[0] = '\0';
+                if (sscanf(line, "%511s %511s %63s %511s", spec, dir, type, opts) < 3)
+                        continue;
+                if (strcmp(dir, "/") == 0 || dir[0] != '/' || fstab_skips(type, opts))
+                        continue;
+                char *dev = map_fstab_spec(h, spec, fs);
+                if (dev == NULL) {
+                        v2c_guest_add_warning(g, "cannot find the device `%s` that fstab mounts on %s", spec, dir);
+                        continue;
+                }
+                if (strcmp(dev, root_dev) == 0) {
+                        free(dev);
+                        continue;
+                }
+                struct mount_entry *nmv = realloc(m, (nm + 1) * sizeof *m);
+                char *ndir = NULL;
+                if (nmv == NULL || v2c_path_normalize(NULL, dir, &ndir) < 0) {
+                        free(dev);
+                        if (nmv)
+                                m = nmv;
+                        break;
+                }
+                m = nmv;
+                m[nm].dev = dev;
+                m[nm].dir = ndir;
+                nm++;
+        }
+        if (nm)
+                qsort(m, nm, sizeof *m, cmp_mount);
+        for (size_t i = 0; i < nm; i++) {
+                if (guestfs_is_dir(h, m[i].dir) != 1 || guestfs_mount_ro(h, m[i].dev, m[i].dir) < 0)
+                        v2c_guest_add_warning(g, "cannot mount %s on %s: %s", m[i].dev, m[i].dir,
+                                              guestfs_last_error(h) ? guestfs_last_error(h) : "no such directory");
+                else
+                        v2c_debug("mounted %s on %s", m[i].dev, m[i].dir);
+                free(m[i].dev);
+                free(m[i].dir);
+        }
+        free(m);
+}
+
+/* Finds and mounts the root file system, then the rest. */
+static int mount_guest(struct v2c_guest *g, guestfs_h *h, struct v2c_error **err)
+{
+        _cleanup_gstrv_ char **fs = guestfs_list_filesystems(h);
+        if (fs == NULL)
+                return gerr(h, err, "listing file systems");
+        bool encrypted = false, windows = false;
+        const char *root = NULL;
+        for (size_t i = 0; fs[i] && fs[i + 1]; i += 2) {
+                const char *dev = fs[i], *type = fs[i + 1];
+                if (strcmp(type, "crypto_LUKS") == 0)
+                        encrypted = true;
+                if (strcmp(type, "ntfs") == 0) {
+                        if (guestfs_mount_ro(h, dev, "/") == 0) {
+                                if (guestfs_is_dir(h, "/Windows") == 1 || guestfs_is_dir(h, "/WINDOWS") == 1)
+                                        windows = true;
+                                guestfs_umount_all(h);
+                        }
+                        continue;
+                }
+                if (!is_linux_fs(type) || root)
+                        continue;
+                if (guestfs_mount_ro(h, dev, "/") < 0)
+                        continue;
+                if (guestfs_is_dir(h, "/etc") == 1 &&
+                    (guestfs_is_file(h, "/etc/os-release") == 1 || guestfs_is_file(h, "/etc/fstab") == 1 ||
+                     guestfs_is_file_opts(h, "/usr/lib/os-release", GUESTFS_IS_FILE_OPTS_FOLLOWSYMLINKS, 1, -1) == 1)) {
+                        root = dev;
+                        break;
+                }
+                guestfs_umount_all(h);
+        }
+        if (root == NULL) {
+                if (encrypted)
+                        return v2c_error_set_kind(err, V2C_ERR_INPUT, ENOTSUP,
+                                                  "the root file system is encrypted (LUKS): v2c does not open encrypted disks");
+                if (windows)
+                        return v2c_error_set_kind(err, V2C_ERR_INPUT, ENOTSUP,
+                                                  "this is a Windows guest: v2c inspects Linux guests only");
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, ENOENT,
+                                          "no operating system found: no file system holds /etc");
+        }
+        v2c_debug("root file system on %s", root);
+        mount_fstab(g, h, fs, root);
+        return 0;
+}
+
+int v2c_guest_disk_open(const char *const *paths, const char *const *formats, size_t n, struct v2c_guest *g,
+                        struct v2c_error **err)
+{
+        struct disk_impl *d = calloc(1, sizeof *d);
+        if (d == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        g->ops = &disk_backend;
+        g->impl = d;
+        d->cache = calloc(1u << CACHE_BITS, sizeof *d->cache);
+        d->prefetched = v2c_tarindex_new(err);
+        if (d->cache == NULL || d->prefetched == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        if (v2c_tarindex_seal(d->prefetched, err) < 0)
+                return -ENOMEM;
+
+        d->h = new_handle(paths, formats, n, false, err);
+        if (d->h == NULL)
+                return -EIO;
+        if (guestfs_launch(d->h) < 0) {
+                if (tcg_forced(d->h))
+                        return v2c_error_prefix(err, gerr(d->h, err, "launching the libguestfs appliance"),
+                                                "`%s`", paths[0]);
+                /* Nested KVM can abort qemu at start (see ENVIRONMENT notes);
+                 * software emulation is slower but works. */
+                v2c_warn("launching the appliance with KVM failed (%s); retrying once under TCG",
+                         guestfs_last_error(d->h) ? guestfs_last_error(d->h) : "unknown error");
+                guestfs_close(d->h);
+                d->h = new_handle(paths, formats, n, true, err);
+                if (d->h == NULL)
+                        return -EIO;
+                if (guestfs_launch(d->h) < 0)
+                        return v2c_error_prefix(err, gerr(d->h, err, "launching the libguestfs appliance under TCG"),
+                                                "`%s`", paths[0]);
+        }
+        int r = mount_guest(g, d->h, err);
+        if (r < 0)
+                return v2c_error_prefix(err, r, "`%s`", paths[0]);
+        return 0;
+}

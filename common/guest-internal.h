@@ -1,0 +1,62 @@
+/* Shared between the guest backends (guest-*.c); not part of the API. */
+#ifndef V2C_GUEST_INTERNAL_H
+#define V2C_GUEST_INTERNAL_H
+
+#include "guest.h"
+
+/* Each callback receives a canonical guest path whose parent components are
+ * not symlinks (the generic layer resolves them first). */
+struct v2c_guest_backend {
+        const char *kind;
+        int (*lstat)(struct v2c_guest *g, const char *path, struct v2c_stat *st, struct v2c_error **err);
+        int (*readlink)(struct v2c_guest *g, const char *path, char **target, struct v2c_error **err);
+        /* PATH is a regular file. */
+        int (*read)(struct v2c_guest *g, const char *path, size_t max, char **data, size_t *len,
+                    struct v2c_error **err);
+        /* PATH is a directory; entries sorted by name. */
+        int (*list)(struct v2c_guest *g, const char *path, struct v2c_dirent **out, size_t *n,
+                    struct v2c_error **err);
+        /* Optional: DIRS are resolved directories. */
+        int (*prefetch)(struct v2c_guest *g, char *const *dirs, size_t n, struct v2c_error **err);
+        void (*close)(struct v2c_guest *g);
+};
+
+struct v2c_guest {
+        const struct v2c_guest_backend *ops;
+        void *impl;
+        size_t max_read;
+        char **warnings;
+};
+
+int v2c_guest_dir_open(const char *path, struct v2c_guest *g, struct v2c_error **err);
+int v2c_guest_tar_open(const char *path, struct v2c_guest *g, struct v2c_error **err);
+/* FORMATS[i] is the qemu format name of PATHS[i] ("qcow2", "raw"...). */
+int v2c_guest_disk_open(const char *const *paths, const char *const *formats, size_t n, struct v2c_guest *g,
+                        struct v2c_error **err);
+
+/* An in-memory index of tar archives, with file contents spilled to an
+ * unlinked temporary file.  The tar backend is one index; the disk backend
+ * keeps one for the trees it prefetched. */
+struct v2c_tarindex;
+
+struct v2c_tarindex *v2c_tarindex_new(struct v2c_error **err);
+struct v2c_tarindex *v2c_tarindex_free(struct v2c_tarindex *ti);
+/* Adds the members of the archive read from FD (any compression) under guest
+ * directory PREFIX ("/" for a whole root).  Hostile members (paths climbing
+ * out with "..", devices) are skipped and counted in *skipped.  Fails with
+ * kind V2C_ERR_INPUT when FD is not a tar archive. */
+int v2c_tarindex_add(struct v2c_tarindex *ti, int fd, const char *prefix, size_t *skipped,
+                     struct v2c_error **err);
+/* Must be called after the last add and before lookups. */
+int v2c_tarindex_seal(struct v2c_tarindex *ti, struct v2c_error **err);
+int v2c_tarindex_lstat(struct v2c_tarindex *ti, const char *path, struct v2c_stat *st);
+int v2c_tarindex_readlink(struct v2c_tarindex *ti, const char *path, char **target);
+int v2c_tarindex_read(struct v2c_tarindex *ti, const char *path, size_t max, char **data, size_t *len,
+                      struct v2c_error **err);
+int v2c_tarindex_list(struct v2c_tarindex *ti, const char *path, struct v2c_dirent **out, size_t *n,
+                      struct v2c_error **err);
+size_t v2c_tarindex_count(const struct v2c_tarindex *ti);
+
+int v2c_guest_add_warning(struct v2c_guest *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

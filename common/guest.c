@@ -1,0 +1,358 @@
+/* The guest reader's generic layer: backend choice, in-guest path
+ * resolution, and the calls every backend shares.  See guest.h. */
+#include "guest-internal.h"
+#include "cleanup.h"
+#include "path.h"
+#include "strv.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define DEFAULT_MAX_READ (16u << 20)
+
+int v2c_guest_add_warning(struct v2c_guest *g, const char *fmt, ...)
+{
+        char *s = NULL;
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vasprintf(&s, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                return -ENOMEM;
+        return v2c_strv_consume(&g->warnings, s);
+}
+
+enum source_kind { SRC_DISK, SRC_TAR };
+
+static uint32_t be32(const unsigned char *p)
+{
+        return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16 | (uint32_t) p[2] << 8 | p[3];
+}
+static uint64_t be64(const unsigned char *p)
+{
+        return (uint64_t) be32(p) << 32 | be32(p + 4);
+}
+
+/* Looks at the first bytes of a file to tell a tar archive from a disk
+ * image, and to refuse what is neither before paying for an appliance launch. */
+static int sniff(const char *path, enum source_kind *kind, const char **format, struct v2c_error **err)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, errno, "cannot open `%s`: %m", path);
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, errno, "cannot stat `%s`: %m", path);
+        if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL,
+                                          "`%s` is not a disk image, a tar archive or a directory", path);
+        if (S_ISREG(st.st_mode) && st.st_size == 0)
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL, "`%s` is empty", path);
+
+        unsigned char h[0x10048];
+        memset(h, 0, sizeof h);
+        ssize_t n = pread(fd, h, sizeof h, 0);
+        if (n < 0)
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, errno, "cannot read `%s`: %m", path);
+
+        if (n >= 104 && memcmp(h, "QFI\xfb", 4) == 0) {
+                uint64_t l1 = be64(h + 40), refcount = be64(h + 48);
+                if (S_ISREG(st.st_mode) && ((uint64_t) st.st_size <= l1 || (uint64_t) st.st_size <= refcount))
+                        return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL,
+                                                  "`%s` is a truncated qcow2 image (its tables lie past the end of the file)",
+                                                  path);
+                *kind = SRC_DISK;
+                *format = "qcow2";
+                return 0;
+        }
+        static const struct { size_t off; const char *magic; size_t len; const char *format; } images[] = {
+                { 0, "KDMV", 4, "vmdk" },
+                { 0, "# Disk DescriptorFile", 21, "vmdk" },
+                { 0, "vhdxfile", 8, "vhdx" },
+                { 0, "conectix", 8, "vpc" },
+                { 0x40, "\x7f\x10\xda\xbe", 4, "vdi" },
+        };
+        for (size_t i = 0; i < V2C_ARRAY_SIZE(images); i++)
+                if ((size_t) n >= images[i].off + images[i].len &&
+                    memcmp(h + images[i].off, images[i].magic, images[i].len) == 0) {
+                        *kind = SRC_DISK;
+                        *format = images[i].format;
+                        return 0;
+                }
+        /* Archives, possibly compressed: gzip, zstd, xz, bzip2, or plain ustar/GNU. */
+        if ((n >= 2 && h[0] == 0x1f && h[1] == 0x8b) || (n >= 4 && memcmp(h, "\x28\xb5\x2f\xfd", 4) == 0) ||
+            (n >= 6 && memcmp(h, "\xfd" "7zXZ\0", 6) == 0) || (n >= 3 && memcmp(h, "BZh", 3) == 0) ||
+            (n >= 262 && memcmp(h + 257, "ustar", 5) == 0)) {
+                *kind = SRC_TAR;
+                return 0;
+        }
+        /* Raw disks: a partition table, or a file system starting at 0. */
+        if ((n >= 512 && h[510] == 0x55 && h[511] == 0xaa) || (n >= 520 && memcmp(h + 512, "EFI PART", 8) == 0) ||
+            (n >= 1082 && h[1080] == 0x53 && h[1081] == 0xef) || (n >= 4 && memcmp(h, "XFSB", 4) == 0) ||
+            (n >= 0x10048 && memcmp(h + 0x10040, "_BHRfS_M", 8) == 0) || (n >= 6 && memcmp(h, "LUKS\xba\xbe", 6) == 0) ||
+            (n >= 520 && memcmp(h + 512, "LABELONE", 8) == 0)) {
+                *kind = SRC_DISK;
+                *format = "raw";
+                return 0;
+        }
+        const char *dot = strrchr(path, '.');
+        if (dot && (strcmp(dot, ".tar") == 0 || strstr(path, ".tar.") != NULL)) {
+                *kind = SRC_TAR;
+                return 0;
+        }
+        return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL,
+                                  "`%s` is not a disk image, a tar archive or a directory", path);
+}
+
+/* A root file system has at least /etc or /usr. */
+static int check_root(struct v2c_guest *g, const char *what, struct v2c_error **err)
+{
+        if (v2c_guest_exists(g, "/etc", V2C_FT_DIR) || v2c_guest_exists(g, "/usr", V2C_FT_DIR))
+                return 0;
+        return v2c_error_set_kind(err, V2C_ERR_INPUT, ENOENT,
+                                  "`%s` does not hold a root file system (no /etc, no /usr)", what);
+}
+
+int v2c_guest_open(const char *const *sources, size_t n, const struct v2c_guest_options *opt,
+                   struct v2c_guest **out, struct v2c_error **err)
+{
+        if (n == 0)
+                return v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL, "no guest given");
+
+        struct v2c_guest *g = calloc(1, sizeof *g);
+        if (g == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        g->max_read = opt && opt->max_read ? opt->max_read : DEFAULT_MAX_READ;
+
+        struct stat st;
+        int r;
+        if (stat(sources[0], &st) == 0 && S_ISDIR(st.st_mode)) {
+                if (n > 1) {
+                        r = v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL,
+                                               "a directory guest takes no other source");
+                        goto fail;
+                }
+                r = v2c_guest_dir_open(sources[0], g, err);
+                if (r == 0)
+                        r = check_root(g, sources[0], err);
+        } else {
+                enum source_kind kind = SRC_DISK;
+                const char *formats[16];
+                if (n > V2C_ARRAY_SIZE(formats)) {
+                        r = v2c_error_set_kind(err, V2C_ERR_USAGE, E2BIG, "at most %zu disks for one guest",
+                                               V2C_ARRAY_SIZE(formats));
+                        goto fail;
+                }
+                for (size_t i = 0; i < n; i++) {
+                        enum source_kind k;
+                        formats[i] = NULL;
+                        r = sniff(sources[i], &k, &formats[i], err);
+                        if (r < 0)
+                                goto fail;
+                        if (k == SRC_TAR && n > 1) {
+                                r = v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL,
+                                                       "a tar archive guest takes no other source");
+                                goto fail;
+                        }
+                        kind = k;
+                }
+                if (kind == SRC_TAR) {
+                        r = v2c_guest_tar_open(sources[0], g, err);
+                        if (r == 0)
+                                r = check_root(g, sources[0], err);
+                } else
+                        r = v2c_guest_disk_open(sources, formats, n, g, err);
+        }
+        if (r < 0)
+                goto fail;
+        *out = g;
+        return 0;
+fail:
+        v2c_guest_close(g);
+        return r;
+}
+
+struct v2c_guest *v2c_guest_close(struct v2c_guest *g)
+{
+        if (g == NULL)
+                return NULL;
+        if (g->ops && g->ops->close)
+                g->ops->close(g);
+        v2c_strv_free(g->warnings);
+        free(g);
+        return NULL;
+}
+
+const char *v2c_guest_kind(const struct v2c_guest *g)
+{
+        return g->ops->kind;
+}
+
+char *const *v2c_guest_warnings(const struct v2c_guest *g)
+{
+        return g->warnings;
+}
+
+static int resolver_is_symlink(void *ctx, const char *path, struct v2c_error **err)
+{
+        struct v2c_guest *g = ctx;
+        struct v2c_stat st;
+        int r = g->ops->lstat(g, path, &st, err);
+        if (r < 0)
+                return r;
+        return st.type == V2C_FT_LNK;
+}
+
+static int resolver_readlink(void *ctx, const char *path, char **target, struct v2c_error **err)
+{
+        struct v2c_guest *g = ctx;
+        return g->ops->readlink(g, path, target, err);
+}
+
+static const struct v2c_path_ops resolver_ops = {
+        .is_symlink = resolver_is_symlink,
+        .readlink = resolver_readlink,
+};
+
+static int resolve(struct v2c_guest *g, const char *path, bool follow, char **out, struct v2c_error **err)
+{
+        if (path[0] != '/')
+                return v2c_error_set(err, EINVAL, "guest path `%s` is not absolute", path);
+        /* ENOENT is the answer callers probe for: keep it quiet. */
+        struct v2c_error *e = NULL;
+        int r = v2c_path_resolve(&resolver_ops, g, path, follow, false, out, &e);
+        if (r == -ENOENT)
+                v2c_error_free(e);
+        else if (r < 0 && err && *err == NULL)
+                *err = e;
+        else
+                v2c_error_free(e);
+        return r;
+}
+
+int v2c_guest_realpath(struct v2c_guest *g, const char *path, char **out, struct v2c_error **err)
+{
+        return resolve(g, path, true, out, err);
+}
+
+int v2c_guest_lstat(struct v2c_guest *g, const char *path, struct v2c_stat *st, struct v2c_error **err)
+{
+        _cleanup_free_ char *p = NULL;
+        int r = resolve(g, path, false, &p, err);
+        if (r < 0)
+                return r;
+        return g->ops->lstat(g, p, st, err);
+}
+
+int v2c_guest_stat(struct v2c_guest *g, const char *path, struct v2c_stat *st, struct v2c_error **err)
+{
+        _cleanup_free_ char *p = NULL;
+        int r = resolve(g, path, true, &p, err);
+        if (r < 0)
+                return r;
+        return g->ops->lstat(g, p, st, err);
+}
+
+int v2c_guest_readlink(struct v2c_guest *g, const char *path, char **target, struct v2c_error **err)
+{
+        _cleanup_free_ char *p = NULL;
+        struct v2c_stat st;
+        int r = resolve(g, path, false, &p, err);
+        if (r < 0)
+                return r;
+        r = g->ops->lstat(g, p, &st, err);
+        if (r < 0)
+                return r;
+        if (st.type != V2C_FT_LNK)
+                return v2c_error_set(err, EINVAL, "`%s` is not a symbolic link", path);
+        return g->ops->readlink(g, p, target, err);
+}
+
+int v2c_guest_read_file(struct v2c_guest *g, const char *path, size_t max, char **data, size_t *len,
+                        struct v2c_error **err)
+{
+        _cleanup_free_ char *p = NULL;
+        struct v2c_stat st;
+        int r = resolve(g, path, true, &p, err);
+        if (r < 0)
+                return r;
+        r = g->ops->lstat(g, p, &st, err);
+        if (r < 0)
+                return r;
+        if (st.type != V2C_FT_REG)
+                return v2c_error_set(err, EINVAL, "`%s` is not a regular file", path);
+        if (max == 0)
+                max = g->max_read;
+        if (st.size > max)
+                return v2c_error_set(err, EFBIG, "`%s` is larger than %zu bytes", path, max);
+        return g->ops->read(g, p, max, data, len, err);
+}
+
+int v2c_guest_list(struct v2c_guest *g, const char *path, struct v2c_dirent **out, size_t *n,
+                   struct v2c_error **err)
+{
+        _cleanup_free_ char *p = NULL;
+        struct v2c_stat st;
+        int r = resolve(g, path, true, &p, err);
+        if (r < 0)
+                return r;
+        r = g->ops->lstat(g, p, &st, err);
+        if (r < 0)
+                return r;
+        if (st.type != V2C_FT_DIR)
+                return v2c_error_set(err, ENOTDIR, "`%s` is not a directory", path);
+        return g->ops->list(g, p, out, n, err);
+}
+
+void v2c_dirents_free(struct v2c_dirent *d, size_t n)
+{
+        for (size_t i = 0; d && i < n; i++)
+                free(d[i].name);
+        free(d);
+}
+
+bool v2c_guest_exists(struct v2c_guest *g, const char *path, enum v2c_file_type type)
+{
+        struct v2c_stat st;
+        if (v2c_guest_stat(g, path, &st, NULL) < 0)
+                return false;
+        return type == 0 || st.type == type;
+}
+
+int v2c_guest_prefetch(struct v2c_guest *g, const char *const *dirs, size_t n, struct v2c_error **err)
+{
+        if (g->ops->prefetch == NULL)
+                return 0;
+        _cleanup_strv_ char **resolved = NULL;
+        for (size_t i = 0; i < n; i++) {
+                char *p = NULL;
+                struct v2c_stat st;
+                if (resolve(g, dirs[i], true, &p, NULL) < 0)
+                        continue;
+                if (g->ops->lstat(g, p, &st, NULL) < 0 || st.type != V2C_FT_DIR) {
+                        free(p);
+                        continue;
+                }
+                if (v2c_strv_consume(&resolved, p) < 0)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+        }
+        v2c_strv_sort_uniq(resolved);
+        /* A tree inside another one already fetched comes with it. */
+        size_t w = 0, cnt = v2c_strv_len(resolved);
+        for (size_t i = 0; i < cnt; i++) {
+                if (w > 0 && v2c_path_is_under(resolved[i], resolved[w - 1])) {
+                        free(resolved[i]);
+                        continue;
+                }
+                resolved[w++] = resolved[i];
+        }
+        if (resolved)
+                resolved[w] = NULL;
+        if (w == 0)
+                return 0;
+        return g->ops->prefetch(g, resolved, w, err);
+}

@@ -1,0 +1,99 @@
+/* Reading a guest's files, whatever holds them.
+ *
+ * One interface, three backends:
+ *   - "disk": one or more disk images opened read-only with libguestfs; the
+ *     guest's file systems are mounted where its /etc/fstab mounts them;
+ *   - "directory": a host directory holding an unpacked root file system;
+ *   - "tar": a tar archive of a root file system (as virt-tar-out makes).
+ *
+ * All paths are guest paths.  Symlinks are always resolved inside the guest
+ * (see path.h): nothing a guest holds can make v2c read a host file.
+ *
+ * libguestfs round trips are costly (~250 ms each under TCG), so callers
+ * first v2c_guest_prefetch() the trees they will read, which the disk
+ * backend downloads in one tar-out each; later reads under them are local.
+ */
+#ifndef V2C_GUEST_H
+#define V2C_GUEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+enum v2c_file_type {
+        V2C_FT_REG = 1,
+        V2C_FT_DIR,
+        V2C_FT_LNK,
+        V2C_FT_CHR,
+        V2C_FT_BLK,
+        V2C_FT_FIFO,
+        V2C_FT_SOCK,
+};
+
+struct v2c_stat {
+        enum v2c_file_type type;
+        uint32_t mode;      /* permission bits, including setuid/setgid/sticky */
+        uint32_t uid, gid;
+        uint64_t size;
+        int64_t mtime;
+        uint64_t ino;       /* equal for hardlinks of one file (0 when unknown) */
+        uint32_t nlink;
+};
+
+struct v2c_dirent {
+        char *name;
+        struct v2c_stat st;
+};
+
+struct v2c_guest_options {
+        /* Largest file v2c_guest_read_file accepts unless told otherwise. */
+        size_t max_read;
+};
+
+struct v2c_guest;
+
+/* Opens SOURCES (n >= 1): a directory, a tar archive, or disk images of one
+ * guest.  Unusable input fails with kind V2C_ERR_INPUT.  *out is new: close
+ * it with v2c_guest_close(). */
+int v2c_guest_open(const char *const *sources, size_t n, const struct v2c_guest_options *opt,
+                   struct v2c_guest **out, struct v2c_error **err);
+/* Closes and frees; accepts NULL; returns NULL. */
+struct v2c_guest *v2c_guest_close(struct v2c_guest *g);
+
+static inline void v2c_guest_closep(struct v2c_guest **g) { v2c_guest_close(*g); }
+
+/* "disk", "directory" or "tar"; borrowed. */
+const char *v2c_guest_kind(const struct v2c_guest *g);
+/* Warnings gathered while opening (e.g. a file system that could not be
+ * mounted); borrowed NULL-terminated vector, may be NULL. */
+char *const *v2c_guest_warnings(const struct v2c_guest *g);
+
+/* Downloads the trees under DIRS (guest paths, resolved) in bulk where that
+ * matters.  Missing directories are skipped. */
+int v2c_guest_prefetch(struct v2c_guest *g, const char *const *dirs, size_t n, struct v2c_error **err);
+
+/* Canonical guest path of PATH with every symlink resolved (new string). */
+int v2c_guest_realpath(struct v2c_guest *g, const char *path, char **out, struct v2c_error **err);
+/* stat/lstat of a guest path.  -ENOENT when missing. */
+int v2c_guest_stat(struct v2c_guest *g, const char *path, struct v2c_stat *st, struct v2c_error **err);
+int v2c_guest_lstat(struct v2c_guest *g, const char *path, struct v2c_stat *st, struct v2c_error **err);
+/* Target of a symlink, as stored (new string). */
+int v2c_guest_readlink(struct v2c_guest *g, const char *path, char **target, struct v2c_error **err);
+/* Whole content of a regular file (symlinks followed), at most MAX bytes
+ * (0: the open-time default); larger files fail with -EFBIG.  *data is new
+ * and NUL-terminated; *len excludes the NUL. */
+int v2c_guest_read_file(struct v2c_guest *g, const char *path, size_t max, char **data,
+                        size_t *len, struct v2c_error **err);
+/* Entries of a directory (symlinks followed for PATH itself), sorted by
+ * name, without "." and "..".  *out is a new array of *n entries, free with
+ * v2c_dirents_free. */
+int v2c_guest_list(struct v2c_guest *g, const char *path, struct v2c_dirent **out, size_t *n,
+                   struct v2c_error **err);
+void v2c_dirents_free(struct v2c_dirent *d, size_t n);
+
+/* True when PATH exists (following symlinks) and has type TYPE (0: any). */
+bool v2c_guest_exists(struct v2c_guest *g, const char *path, enum v2c_file_type type);
+
+#endif

@@ -1,0 +1,46 @@
+/* What the parts of the inspection share; not part of the API. */
+#ifndef V2C_INSPECT_INTERNAL_H
+#define V2C_INSPECT_INTERNAL_H
+
+#include "inspect.h"
+#include "pkg-internal.h"
+
+/* Bounds on what one guest can make v2c read. */
+#define INSPECT_MAX_FILE (1u << 20)       /* configs, unit files, crontabs */
+#define INSPECT_MAX_BINARY (256u << 20)   /* executables and libraries */
+#define INSPECT_MAX_UNITS 20000
+#define INSPECT_MAX_SERVICES 5000
+
+struct inspect_ctx {
+        struct v2c_guest *g;
+        struct v2c_report *rep;
+        struct v2c_pkgdb *pkgdb;          /* NULL when the package database is not read */
+        char **passwd;                     /* lines of /etc/passwd */
+        char **ld_dirs;                    /* library directories from ld.so.conf */
+        /* services being built */
+        struct v2c_service *svc;
+        size_t nsvc, capsvc;
+        /* secrets found, and where they were referenced */
+        char **env_secret_units;           /* units with secret-looking Environment= */
+};
+
+int inspect_warn(struct inspect_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Reads a guest file; NULL data (and 0) when missing or too big. */
+int inspect_read(struct inspect_ctx *c, const char *path, size_t max, char **data, size_t *len);
+/* A new zeroed service appended to c->svc. */
+struct v2c_service *inspect_new_service(struct inspect_ctx *c, const char *name, const char *kind);
+
+/* services.c */
+int inspect_systemd(struct inspect_ctx *c, bool include_disabled, struct v2c_error **err);
+int inspect_sysv(struct inspect_ctx *c, struct v2c_error **err);
+int inspect_cron(struct inspect_ctx *c, struct v2c_error **err);
+
+/* analyze.c */
+int inspect_analyze(struct inspect_ctx *c, struct v2c_service *s, struct v2c_error **err);
+/* Architecture name from the ELF header of a guest file; new or NULL. */
+char *inspect_elf_arch(struct inspect_ctx *c, const char *path);
+
+/* scan.c */
+int inspect_secrets(struct inspect_ctx *c, struct v2c_error **err);
+
+#endif

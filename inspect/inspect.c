@@ -1,0 +1,359 @@
+/* v2c inspect's driver: fetch what the analysis needs in a few bulk
+ * transfers, find the OS and the package database, enumerate services, then
+ * analyse each and look for secrets.  The order of everything in the report
+ * is fixed (sorted), so the same guest always gives the same bytes. */
+#include "inspect-internal.h"
+#include "cleanup.h"
+#include "log.h"
+#include "path.h"
+#include "strv.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Trees the analysis reads from; the disk backend downloads each with one
+ * tar-out instead of a round trip per file. */
+static const char *const prefetch_dirs[] = {
+        "/etc",
+        "/usr/lib/systemd/system",
+        "/lib/systemd/system",
+        "/usr/local/lib/systemd/system",
+        "/var/lib/dpkg",
+        "/lib/apk/db",
+        "/var/spool/cron",
+        "/root",
+        "/home",
+        "/opt",
+        "/srv",
+        "/var/www",
+        "/usr/local/etc",
+};
+
+int inspect_warn(struct inspect_ctx *c, const char *fmt, ...)
+{
+        char *s = NULL;
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vasprintf(&s, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                return -ENOMEM;
+        if (v2c_strv_contains(c->rep->warnings, s)) {
+                free(s);
+                return 0;
+        }
+        return v2c_strv_consume(&c->rep->warnings, s);
+}
+
+int inspect_read(struct inspect_ctx *c, const char *path, size_t max, char **data, size_t *len)
+{
+        struct v2c_error *e = NULL;
+        *data = NULL;
+        *len = 0;
+        int r = v2c_guest_read_file(c->g, path, max, data, len, &e);
+        if (r == -EFBIG)
+                inspect_warn(c, "%s is larger than %zu bytes: not read", path, max);
+        else if (r < 0 && r != -ENOENT && r != -EINVAL && e)
+                inspect_warn(c, "%s", e->msg);
+        v2c_error_free(e);
+        return r;
+}
+
+struct v2c_service *inspect_new_service(struct inspect_ctx *c, const char *name, const char *kind)
+{
+        if (c->nsvc >= INSPECT_MAX_SERVICES)
+                return NULL;
+        if (c->nsvc == c->capsvc) {
+                size_t ncap = c->capsvc ? c->capsvc * 2 : 32;
+                struct v2c_service *n = realloc(c->svc, ncap * sizeof *n);
+                if (n == NULL)
+                        return NULL;
+                c->svc = n;
+                c->capsvc = ncap;
+        }
+        struct v2c_service *s = &c->svc[c->nsvc];
+        memset(s, 0, sizeof *s);
+        s->name = strdup(name);
+        s->kind = strdup(kind);
+        if (s->name == NULL || s->kind == NULL) {
+                free(s->name);
+                free(s->kind);
+                return NULL;
+        }
+        c->nsvc++;
+        return s;
+}
+
+/* os-release style KEY=value, with optional quotes; new string or NULL. */
+static char *osrel_get(const char *data, const char *key)
+{
+        size_t klen = strlen(key);
+        const char *p = data;
+        while (p && *p) {
+                const char *eol = strchrnul(p, '\n');
+                if ((size_t) (eol - p) > klen && strncmp(p, key, klen) == 0 && p[klen] == '=') {
+                        const char *v = p + klen + 1;
+                        size_t n = (size_t) (eol - v);
+                        if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0]) {
+                                v++;
+                                n -= 2;
+                        }
+                        return strndup(v, n);
+                }
+                p = *eol ? eol + 1 : eol;
+        }
+        return NULL;
+}
+
+static char *first_line(const char *data)
+{
+        const char *p = data + strspn(data, " \t\n");
+        size_t n = strcspn(p, "\n");
+        while (n && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r'))
+                n--;
+        return n ? strndup(p, n) : NULL;
+}
+
+static void detect_os(struct inspect_ctx *c)
+{
+        struct v2c_os *os = &c->rep->os;
+        _cleanup_free_ char *rel = NULL;
+        size_t len;
+        if (inspect_read(c, "/etc/os-release", INSPECT_MAX_FILE, &rel, &len) < 0)
+                inspect_read(c, "/usr/lib/os-release", INSPECT_MAX_FILE, &rel, &len);
+        if (rel) {
+                os->distro = osrel_get(rel, "ID");
+                os->version = osrel_get(rel, "VERSION_ID");
+                os->codename = osrel_get(rel, "VERSION_CODENAME");
+                os->pretty_name = osrel_get(rel, "PRETTY_NAME");
+        }
+        _cleanup_free_ char *dv = NULL;
+        if (inspect_read(c, "/etc/debian_version", 4096, &dv, &len) == 0 && dv) {
+                if (os->distro == NULL)
+                        os->distro = strdup("debian");
+                /* debian_version carries the point release os-release lacks. */
+                if (os->distro && strcmp(os->distro, "debian") == 0) {
+                        char *v = first_line(dv);
+                        if (v && v[0] >= '0' && v[0] <= '9') {
+                                free(os->version);
+                                os->version = v;
+                        } else
+                                free(v);
+                }
+        }
+        _cleanup_free_ char *host = NULL;
+        if (inspect_read(c, "/etc/hostname", 4096, &host, &len) == 0 ||
+            inspect_read(c, "/etc/HOSTNAME", 4096, &host, &len) == 0)
+                os->hostname = host ? first_line(host) : NULL;
+
+        if (v2c_guest_exists(c->g, "/var/lib/dpkg/status", V2C_FT_REG))
+                os->package_format = strdup("dpkg");
+        else if (v2c_guest_exists(c->g, "/lib/apk/db/installed", V2C_FT_REG))
+                os->package_format = strdup("apk");
+        else if (v2c_guest_exists(c->g, "/var/lib/rpm", V2C_FT_DIR) ||
+                 v2c_guest_exists(c->g, "/usr/lib/sysimage/rpm", V2C_FT_DIR))
+                os->package_format = strdup("rpm");
+
+        _cleanup_free_ char *init = NULL;
+        if (v2c_guest_exists(c->g, "/lib/systemd/systemd", V2C_FT_REG) ||
+            v2c_guest_exists(c->g, "/usr/lib/systemd/systemd", V2C_FT_REG) ||
+            v2c_guest_exists(c->g, "/etc/systemd/system", V2C_FT_DIR))
+                os->init = strdup("systemd");
+        else if (v2c_guest_exists(c->g, "/sbin/openrc", 0) || v2c_guest_exists(c->g, "/etc/runlevels", V2C_FT_DIR))
+                os->init = strdup("openrc");
+        else if (v2c_guest_exists(c->g, "/etc/inittab", V2C_FT_REG))
+                os->init = strdup("sysvinit");
+}
+
+static int load_dpkg(struct inspect_ctx *c, struct v2c_error **err)
+{
+        _cleanup_free_ char *status = NULL;
+        size_t len;
+        if (inspect_read(c, "/var/lib/dpkg/status", 64u << 20, &status, &len) < 0 || status == NULL)
+                return 0;
+        c->pkgdb = v2c_pkgdb_new(V2C_PKG_FORMAT_DPKG);
+        if (c->pkgdb == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        struct v2c_error *e = NULL;
+        if (v2c_dpkg_parse_status(c->pkgdb, status, len, &e) < 0) {
+                inspect_warn(c, "dpkg status: %s", e ? e->msg : "unreadable");
+                v2c_error_free(e);
+                c->pkgdb = v2c_pkgdb_free(c->pkgdb);
+                return 0;
+        }
+        struct v2c_dirent *ents = NULL;
+        size_t n = 0;
+        if (v2c_guest_list(c->g, "/var/lib/dpkg/info", &ents, &n, NULL) == 0) {
+                for (size_t i = 0; i < n; i++) {
+                        size_t l = strlen(ents[i].name);
+                        if (l < 6 || strcmp(ents[i].name + l - 5, ".list") != 0 || ents[i].st.type != V2C_FT_REG)
+                                continue;
+                        _cleanup_free_ char *path = NULL, *data = NULL;
+                        size_t dlen;
+                        if (asprintf(&path, "/var/lib/dpkg/info/%s", ents[i].name) < 0)
+                                break;
+                        if (inspect_read(c, path, 64u << 20, &data, &dlen) < 0 || data == NULL)
+                                continue;
+                        if (v2c_dpkg_parse_list(c->pkgdb, ents[i].name, data, dlen, &e) < 0) {
+                                inspect_warn(c, "%s: %s", path, e ? e->msg : "unreadable");
+                                e = v2c_error_free(e);
+                        }
+                }
+                v2c_dirents_free(ents, n);
+        }
+        if (v2c_pkgdb_finish(c->pkgdb, &e) < 0) {
+                inspect_warn(c, "dpkg database: %s", e ? e->msg : "unusable");
+                v2c_error_free(e);
+                c->pkgdb = v2c_pkgdb_free(c->pkgdb);
+        }
+        return 0;
+}
+
+static int load_apk(struct inspect_ctx *c, struct v2c_error **err)
+{
+        _cleanup_free_ char *db = NULL;
+        size_t len;
+        if (inspect_read(c, "/lib/apk/db/installed", 64u << 20, &db, &len) < 0 || db == NULL)
+                return 0;
+        c->pkgdb = v2c_pkgdb_new(V2C_PKG_FORMAT_APK);
+        if (c->pkgdb == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        struct v2c_error *e = NULL;
+        if (v2c_apk_parse_installed(c->pkgdb, db, len, &e) < 0 || v2c_pkgdb_finish(c->pkgdb, &e) < 0) {
+                inspect_warn(c, "apk database: %s", e ? e->msg : "unreadable");
+                v2c_error_free(e);
+                c->pkgdb = v2c_pkgdb_free(c->pkgdb);
+        }
+        return 0;
+}
+
+static void detect_arch(struct inspect_ctx *c)
+{
+        /* The package database knows the native architecture best. */
+        const char *probe[] = { "libc6", "base-files", "dpkg", "musl", "alpine-baselayout", NULL };
+        for (size_t i = 0; c->pkgdb && probe[i]; i++) {
+                const struct v2c_pkg *p = v2c_pkgdb_find(c->pkgdb, probe[i]);
+                if (p && p->arch && strcmp(p->arch, "all") != 0 && strcmp(p->arch, "noarch") != 0) {
+                        const char *a = p->arch;
+                        /* Report kernel-style names, whatever the package format says. */
+                        if (strcmp(a, "amd64") == 0)
+                                a = "x86_64";
+                        else if (strcmp(a, "arm64") == 0)
+                                a = "aarch64";
+                        else if (strcmp(a, "i386") == 0 || strcmp(a, "x86") == 0)
+                                a = "i386";
+                        else if (strcmp(a, "ppc64el") == 0)
+                                a = "ppc64le";
+                        else if (strcmp(a, "armhf") == 0 || strcmp(a, "armv7") == 0)
+                                a = "arm";
+                        c->rep->os.arch = strdup(a);
+                        return;
+                }
+        }
+        c->rep->os.arch = inspect_elf_arch(c, "/bin/sh");
+}
+
+static int cmp_service(const void *a, const void *b)
+{
+        const struct v2c_service *x = a, *y = b;
+        int r = strcmp(x->name, y->name);
+        return r ? r : strcmp(x->kind, y->kind);
+}
+
+static int cmp_secret(const void *a, const void *b)
+{
+        const struct v2c_secret *x = a, *y = b;
+        int r = strcmp(x->path, y->path);
+        return r ? r : strcmp(x->kind, y->kind);
+}
+
+int v2c_inspect(struct v2c_guest *g, const struct v2c_inspect_options *opt, struct v2c_report **out,
+                struct v2c_error **err)
+{
+        struct inspect_ctx c = { .g = g };
+        c.rep = calloc(1, sizeof *c.rep);
+        if (c.rep == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        int r = 0;
+        c.rep->source_kind = strdup(v2c_guest_kind(g));
+        for (char *const *w = v2c_guest_warnings(g); w && *w; w++)
+                inspect_warn(&c, "%s", *w);
+
+        r = v2c_guest_prefetch(g, prefetch_dirs, V2C_ARRAY_SIZE(prefetch_dirs), err);
+        if (r < 0) {
+                v2c_error_prefix(err, r, "fetching the guest's configuration");
+                goto out;
+        }
+        detect_os(&c);
+        if (c.rep->os.package_format && strcmp(c.rep->os.package_format, "dpkg") == 0)
+                r = load_dpkg(&c, err);
+        else if (c.rep->os.package_format && strcmp(c.rep->os.package_format, "apk") == 0)
+                r = load_apk(&c, err);
+        else if (c.rep->os.package_format)
+                inspect_warn(&c, "the %s package database is not read: packages are not reported for this guest",
+                             c.rep->os.package_format);
+        else
+                inspect_warn(&c, "no package database found");
+        if (r < 0)
+                goto out;
+        if (c.pkgdb) {
+                size_t installed = 0;
+                for (size_t i = 0; i < v2c_pkgdb_count(c.pkgdb); i++)
+                        if (v2c_pkgdb_get(c.pkgdb, i)->installed)
+                                installed++;
+                c.rep->os.packages = installed;
+        }
+        detect_arch(&c);
+
+        _cleanup_free_ char *pw = NULL;
+        size_t len;
+        if (inspect_read(&c, "/etc/passwd", INSPECT_MAX_FILE, &pw, &len) == 0 && pw) {
+                char *save = NULL;
+                for (char *l = strtok_r(pw, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+                        if (v2c_strv_push(&c.passwd, l) < 0)
+                                break;
+        }
+
+        r = inspect_systemd(&c, opt && opt->include_disabled, err);
+        if (r == 0)
+                r = inspect_sysv(&c, err);
+        if (r == 0)
+                r = inspect_cron(&c, err);
+        if (r < 0)
+                goto out;
+        for (size_t i = 0; i < c.nsvc; i++) {
+                r = inspect_analyze(&c, &c.svc[i], err);
+                if (r < 0) {
+                        v2c_error_prefix(err, r, "analysing %s", c.svc[i].name);
+                        goto out;
+                }
+        }
+        qsort(c.svc, c.nsvc, sizeof *c.svc, cmp_service);
+        c.rep->services = c.svc;
+        c.rep->nservices = c.nsvc;
+        c.svc = NULL;
+        c.nsvc = 0;
+
+        r = inspect_secrets(&c, err);
+        if (r < 0)
+                goto out;
+        if (c.rep->nsecrets)
+                qsort(c.rep->secrets, c.rep->nsecrets, sizeof *c.rep->secrets, cmp_secret);
+        v2c_strv_sort_uniq(c.rep->warnings);
+        *out = TAKE_PTR(c.rep);
+out:
+        if (c.rep && c.svc) {
+                /* Let the report's destructor free the services built so far. */
+                c.rep->services = c.svc;
+                c.rep->nservices = c.nsvc;
+        } else
+                free(c.svc);
+        v2c_report_free(c.rep);
+        v2c_pkgdb_free(c.pkgdb);
+        v2c_strv_free(c.passwd);
+        v2c_strv_free(c.ld_dirs);
+        v2c_strv_free(c.env_secret_units);
+        return r;
+}

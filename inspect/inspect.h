@@ -1,0 +1,107 @@
+/* v2c inspect: an offline inventory of a guest.
+ *
+ * v2c_inspect() reads a guest (see common/guest.h) and returns a report:
+ * its OS, every service with what it runs and needs, a class for each
+ * (stateless, stateful, system) with the reasons as data, and the secrets
+ * lying on the disk.  The report maps one to one onto the JSON document
+ * described in docs/inspect-report.md ("schema": "v2c.inspect/1").
+ */
+#ifndef V2C_INSPECT_H
+#define V2C_INSPECT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+#include "guest.h"
+
+#define V2C_INSPECT_SCHEMA "v2c.inspect/1"
+
+enum v2c_service_class {
+        V2C_CLASS_STATELESS,
+        V2C_CLASS_STATEFUL,
+        V2C_CLASS_SYSTEM,
+};
+
+struct v2c_port {
+        unsigned port;
+        char proto[4];      /* "tcp" or "udp" */
+        char *source;       /* "socket:echo.socket", "argv", "config:/etc/...", "default:nginx" */
+};
+
+struct v2c_service {
+        char *name;         /* unit name without ".service", init script name, cron job name */
+        char *kind;         /* "systemd", "sysv", "timer", "cron" */
+        bool enabled;
+        char *unit_path;    /* guest path of the unit file / script / crontab */
+        char *description;
+        char *type;         /* systemd Type=, "forking" for SysV scripts, NULL for cron */
+        char *exec_path;    /* resolved executable, guest path */
+        char **argv;        /* as the service starts it */
+        char *interpreter;  /* "#!" interpreter of a script executable */
+        char *user, *group;
+        bool dynamic_user;
+        char *working_dir;
+        char **environment;        /* KEY=VALUE, secret values redacted */
+        char **environment_files;
+        char *pid_file;
+        char *kill_signal;
+        char *schedule;            /* timers and cron jobs */
+        char *triggers;            /* timer: the service it starts */
+        char **state_dirs;         /* StateDirectory= etc. as guest paths */
+        char **runtime_dirs, **logs_dirs, **cache_dirs, **rw_paths;
+        struct v2c_port *ports;
+        size_t nports;
+        char **packages;           /* owners of the executable and their dependency closure */
+        char **libraries;          /* ELF closure of executables no package owns */
+        char **config_files;
+        char **app_files;          /* the application's own files: unowned executables, scripts, its directory */
+        char **data_paths;
+        char **log_files;
+        enum v2c_service_class klass;
+        char **reasons;
+};
+
+struct v2c_secret {
+        char *path;
+        char *kind;
+        char **services;
+};
+
+struct v2c_os {
+        char *distro, *version, *codename, *pretty_name;
+        char *arch, *hostname, *package_format, *init;
+        size_t packages;           /* installed packages, when read */
+};
+
+struct v2c_report {
+        char *source_kind;         /* "disk", "directory", "tar" */
+        struct v2c_os os;
+        struct v2c_service *services;
+        size_t nservices;
+        struct v2c_secret *secrets;
+        size_t nsecrets;
+        char **warnings;
+};
+
+struct v2c_inspect_options {
+        bool include_disabled;     /* also list installed services that are not enabled */
+};
+
+/* Inspects an open guest.  *out is new: free with v2c_report_free(). */
+int v2c_inspect(struct v2c_guest *g, const struct v2c_inspect_options *opt, struct v2c_report **out,
+                struct v2c_error **err);
+struct v2c_report *v2c_report_free(struct v2c_report *r);
+static inline void v2c_report_freep(struct v2c_report **r) { v2c_report_free(*r); }
+
+const char *v2c_service_class_name(enum v2c_service_class c);
+
+/* The report as the JSON document of docs/inspect-report.md (new ref). */
+json_t *v2c_report_to_json(const struct v2c_report *r);
+/* Reads a report back from its JSON (for convert --report).  *out is new. */
+int v2c_report_from_json(const json_t *j, struct v2c_report **out, struct v2c_error **err);
+/* The report for people: an aligned table and a summary; new string. */
+char *v2c_report_to_text(const struct v2c_report *r);
+
+#endif

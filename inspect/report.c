@@ -1,0 +1,432 @@
+/* The inspection report: freeing it, and its two faces, JSON for machines
+ * (docs/inspect-report.md) and an aligned table for people.  Both come from
+ * the same struct v2c_report. */
+#include "inspect.h"
+#include "buf.h"
+#include "cleanup.h"
+#include "json.h"
+#include "strv.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+const char *v2c_service_class_name(enum v2c_service_class c)
+{
+        switch (c) {
+        case V2C_CLASS_STATELESS: return "stateless";
+        case V2C_CLASS_STATEFUL: return "stateful";
+        case V2C_CLASS_SYSTEM: return "system";
+        }
+        return "unknown";
+}
+
+static void service_release(struct v2c_service *s)
+{
+        free(s->name);
+        free(s->kind);
+        free(s->unit_path);
+        free(s->description);
+        free(s->type);
+        free(s->exec_path);
+        v2c_strv_free(s->argv);
+        free(s->interpreter);
+        free(s->user);
+        free(s->group);
+        free(s->working_dir);
+        v2c_strv_free(s->environment);
+        v2c_strv_free(s->environment_files);
+        free(s->pid_file);
+        free(s->kill_signal);
+        free(s->schedule);
+        free(s->triggers);
+        v2c_strv_free(s->state_dirs);
+        v2c_strv_free(s->runtime_dirs);
+        v2c_strv_free(s->logs_dirs);
+        v2c_strv_free(s->cache_dirs);
+        v2c_strv_free(s->rw_paths);
+        for (size_t i = 0; i < s->nports; i++)
+                free(s->ports[i].source);
+        free(s->ports);
+        v2c_strv_free(s->packages);
+        v2c_strv_free(s->libraries);
+        v2c_strv_free(s->config_files);
+        v2c_strv_free(s->app_files);
+        v2c_strv_free(s->data_paths);
+        v2c_strv_free(s->log_files);
+        v2c_strv_free(s->reasons);
+}
+
+struct v2c_report *v2c_report_free(struct v2c_report *r)
+{
+        if (r == NULL)
+                return NULL;
+        free(r->source_kind);
+        free(r->os.distro);
+        free(r->os.version);
+        free(r->os.codename);
+        free(r->os.pretty_name);
+        free(r->os.arch);
+        free(r->os.hostname);
+        free(r->os.package_format);
+        free(r->os.init);
+        for (size_t i = 0; i < r->nservices; i++)
+                service_release(&r->services[i]);
+        free(r->services);
+        for (size_t i = 0; i < r->nsecrets; i++) {
+                free(r->secrets[i].path);
+                free(r->secrets[i].kind);
+                v2c_strv_free(r->secrets[i].services);
+        }
+        free(r->secrets);
+        v2c_strv_free(r->warnings);
+        free(r);
+        return NULL;
+}
+
+static json_t *strv_or_empty(char *const *v)
+{
+        return v2c_json_strv(v);
+}
+
+static json_t *service_to_json(const struct v2c_service *s)
+{
+        json_t *o = json_object();
+        json_object_set_new(o, "name", v2c_json_str(s->name));
+        json_object_set_new(o, "kind", v2c_json_str(s->kind));
+        json_object_set_new(o, "enabled", json_boolean(s->enabled));
+        json_object_set_new(o, "unit_path", v2c_json_str(s->unit_path));
+        json_object_set_new(o, "description", v2c_json_str(s->description));
+        json_object_set_new(o, "type", v2c_json_str(s->type));
+        json_t *exec = json_object();
+        json_object_set_new(exec, "path", v2c_json_str(s->exec_path));
+        json_object_set_new(exec, "argv", strv_or_empty(s->argv));
+        json_object_set_new(exec, "interpreter", v2c_json_str(s->interpreter));
+        json_object_set_new(o, "exec", exec);
+        json_object_set_new(o, "user", v2c_json_str(s->user));
+        json_object_set_new(o, "group", v2c_json_str(s->group));
+        json_object_set_new(o, "dynamic_user", json_boolean(s->dynamic_user));
+        json_object_set_new(o, "working_dir", v2c_json_str(s->working_dir));
+        json_object_set_new(o, "environment", strv_or_empty(s->environment));
+        json_object_set_new(o, "environment_files", strv_or_empty(s->environment_files));
+        json_object_set_new(o, "pid_file", v2c_json_str(s->pid_file));
+        json_object_set_new(o, "kill_signal", v2c_json_str(s->kill_signal));
+        json_object_set_new(o, "schedule", v2c_json_str(s->schedule));
+        json_object_set_new(o, "triggers", v2c_json_str(s->triggers));
+        json_t *dirs = json_object();
+        json_object_set_new(dirs, "state", strv_or_empty(s->state_dirs));
+        json_object_set_new(dirs, "runtime", strv_or_empty(s->runtime_dirs));
+        json_object_set_new(dirs, "logs", strv_or_empty(s->logs_dirs));
+        json_object_set_new(dirs, "cache", strv_or_empty(s->cache_dirs));
+        json_object_set_new(dirs, "read_write", strv_or_empty(s->rw_paths));
+        json_object_set_new(o, "directories", dirs);
+        json_t *ports = json_array();
+        for (size_t i = 0; i < s->nports; i++) {
+                json_t *p = json_object();
+                json_object_set_new(p, "port", json_integer(s->ports[i].port));
+                json_object_set_new(p, "proto", json_string(s->ports[i].proto));
+                json_object_set_new(p, "source", v2c_json_str(s->ports[i].source));
+                json_array_append_new(ports, p);
+        }
+        json_object_set_new(o, "ports", ports);
+        json_object_set_new(o, "packages", strv_or_empty(s->packages));
+        json_object_set_new(o, "libraries", strv_or_empty(s->libraries));
+        json_object_set_new(o, "config_files", strv_or_empty(s->config_files));
+        json_object_set_new(o, "app_files", strv_or_empty(s->app_files));
+        json_object_set_new(o, "data_paths", strv_or_empty(s->data_paths));
+        json_object_set_new(o, "log_files", strv_or_empty(s->log_files));
+        json_object_set_new(o, "class", json_string(v2c_service_class_name(s->klass)));
+        json_object_set_new(o, "reasons", strv_or_empty(s->reasons));
+        return o;
+}
+
+json_t *v2c_report_to_json(const struct v2c_report *r)
+{
+        json_t *o = json_object();
+        if (o == NULL)
+                return NULL;
+        json_object_set_new(o, "schema", json_string(V2C_INSPECT_SCHEMA));
+        json_object_set_new(o, "source", v2c_json_str(r->source_kind));
+        json_t *os = json_object();
+        json_object_set_new(os, "distro", v2c_json_str(r->os.distro));
+        json_object_set_new(os, "version", v2c_json_str(r->os.version));
+        json_object_set_new(os, "codename", v2c_json_str(r->os.codename));
+        json_object_set_new(os, "pretty_name", v2c_json_str(r->os.pretty_name));
+        json_object_set_new(os, "arch", v2c_json_str(r->os.arch));
+        json_object_set_new(os, "hostname", v2c_json_str(r->os.hostname));
+        json_object_set_new(os, "package_format", v2c_json_str(r->os.package_format));
+        json_object_set_new(os, "init", v2c_json_str(r->os.init));
+        json_object_set_new(os, "packages", json_integer((json_int_t) r->os.packages));
+        json_object_set_new(o, "os", os);
+        json_t *svcs = json_array();
+        for (size_t i = 0; i < r->nservices; i++)
+                json_array_append_new(svcs, service_to_json(&r->services[i]));
+        json_object_set_new(o, "services", svcs);
+        json_t *secrets = json_array();
+        for (size_t i = 0; i < r->nsecrets; i++) {
+                json_t *s = json_object();
+                json_object_set_new(s, "path", v2c_json_str(r->secrets[i].path));
+                json_object_set_new(s, "kind", v2c_json_str(r->secrets[i].kind));
+                json_object_set_new(s, "services", strv_or_empty(r->secrets[i].services));
+                json_array_append_new(secrets, s);
+        }
+        json_object_set_new(o, "secrets", secrets);
+        json_object_set_new(o, "warnings", strv_or_empty(r->warnings));
+        return o;
+}
+
+/* Reading a report back: the report file may come from anywhere, so each
+ * field is type-checked and bounded like any other untrusted input. */
+
+#define MAX_REPORT_SERVICES 100000
+#define MAX_REPORT_LIST 100000
+
+static int get_str(const json_t *o, const char *key, char **out)
+{
+        const json_t *v = json_object_get(o, key);
+        if (v == NULL || json_is_null(v))
+                return 0;
+        if (!json_is_string(v))
+                return -EINVAL;
+        *out = strdup(json_string_value(v));
+        return *out ? 0 : -ENOMEM;
+}
+
+static int get_strv(const json_t *o, const char *key, char ***out)
+{
+        const json_t *v = json_object_get(o, key);
+        if (v == NULL || json_is_null(v))
+                return 0;
+        if (!json_is_array(v) || json_array_size(v) > MAX_REPORT_LIST)
+                return -EINVAL;
+        size_t i;
+        const json_t *e;
+        json_array_foreach(v, i, e) {
+                if (!json_is_string(e))
+                        return -EINVAL;
+                int r = v2c_strv_push(out, json_string_value(e));
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int service_from_json(const json_t *o, struct v2c_service *s)
+{
+        if (!json_is_object(o))
+                return -EINVAL;
+        int r = 0;
+        r = r ? r : get_str(o, "name", &s->name);
+        r = r ? r : get_str(o, "kind", &s->kind);
+        r = r ? r : get_str(o, "unit_path", &s->unit_path);
+        r = r ? r : get_str(o, "description", &s->description);
+        r = r ? r : get_str(o, "type", &s->type);
+        const json_t *exec = json_object_get(o, "exec");
+        if (!r && json_is_object(exec)) {
+                r = r ? r : get_str(exec, "path", &s->exec_path);
+                r = r ? r : get_strv(exec, "argv", &s->argv);
+                r = r ? r : get_str(exec, "interpreter", &s->interpreter);
+        }
+        r = r ? r : get_str(o, "user", &s->user);
+        r = r ? r : get_str(o, "group", &s->group);
+        r = r ? r : get_str(o, "working_dir", &s->working_dir);
+        r = r ? r : get_strv(o, "environment", &s->environment);
+        r = r ? r : get_strv(o, "environment_files", &s->environment_files);
+        r = r ? r : get_str(o, "pid_file", &s->pid_file);
+        r = r ? r : get_str(o, "kill_signal", &s->kill_signal);
+        r = r ? r : get_str(o, "schedule", &s->schedule);
+        r = r ? r : get_str(o, "triggers", &s->triggers);
+        const json_t *dirs = json_object_get(o, "directories");
+        if (!r && json_is_object(dirs)) {
+                r = r ? r : get_strv(dirs, "state", &s->state_dirs);
+                r = r ? r : get_strv(dirs, "runtime", &s->runtime_dirs);
+                r = r ? r : get_strv(dirs, "logs", &s->logs_dirs);
+                r = r ? r : get_strv(dirs, "cache", &s->cache_dirs);
+                r = r ? r : get_strv(dirs, "read_write", &s->rw_paths);
+        }
+        r = r ? r : get_strv(o, "packages", &s->packages);
+        r = r ? r : get_strv(o, "libraries", &s->libraries);
+        r = r ? r : get_strv(o, "config_files", &s->config_files);
+        r = r ? r : get_strv(o, "app_files", &s->app_files);
+        r = r ? r : get_strv(o, "data_paths", &s->data_paths);
+        r = r ? r : get_strv(o, "log_files", &s->log_files);
+        r = r ? r : get_strv(o, "reasons", &s->reasons);
+        if (r)
+                return r;
+        s->enabled = json_is_true(json_object_get(o, "enabled"));
+        s->dynamic_user = json_is_true(json_object_get(o, "dynamic_user"));
+        const char *klass = json_string_value(json_object_get(o, "class"));
+        if (klass == NULL || s->name == NULL || s->kind == NULL)
+                return -EINVAL;
+        if (strcmp(klass, "stateless") == 0)
+                s->klass = V2C_CLASS_STATELESS;
+        else if (strcmp(klass, "stateful") == 0)
+                s->klass = V2C_CLASS_STATEFUL;
+        else if (strcmp(klass, "system") == 0)
+                s->klass = V2C_CLASS_SYSTEM;
+        else
+                return -EINVAL;
+        const json_t *ports = json_object_get(o, "ports");
+        if (json_is_array(ports) && json_array_size(ports) > 0) {
+                if (json_array_size(ports) > 65536)
+                        return -EINVAL;
+                s->ports = calloc(json_array_size(ports), sizeof *s->ports);
+                if (s->ports == NULL)
+                        return -ENOMEM;
+                size_t i;
+                const json_t *p;
+                json_array_foreach(ports, i, p) {
+                        json_int_t port = json_integer_value(json_object_get(p, "port"));
+                        const char *proto = json_string_value(json_object_get(p, "proto"));
+                        if (port < 1 || port > 65535 || proto == NULL ||
+                            (strcmp(proto, "tcp") != 0 && strcmp(proto, "udp") != 0))
+                                return -EINVAL;
+                        s->ports[s->nports].port = (unsigned) port;
+                        snprintf(s->ports[s->nports].proto, sizeof s->ports[s->nports].proto, "%s", proto);
+                        r = get_str(p, "source", &s->ports[s->nports].source);
+                        s->nports++;
+                        if (r)
+                                return r;
+                }
+        }
+        return 0;
+}
+
+int v2c_report_from_json(const json_t *j, struct v2c_report **out, struct v2c_error **err)
+{
+        const char *schema = json_string_value(json_object_get(j, "schema"));
+        if (schema == NULL || strcmp(schema, V2C_INSPECT_SCHEMA) != 0)
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL, "not a %s report (schema is %s)",
+                                          V2C_INSPECT_SCHEMA, schema ? schema : "missing");
+        __attribute__((cleanup(v2c_report_freep))) struct v2c_report *r = calloc(1, sizeof *r);
+        if (r == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        int rc = get_str(j, "source", &r->source_kind);
+        const json_t *os = json_object_get(j, "os");
+        if (!rc && json_is_object(os)) {
+                rc = rc ? rc : get_str(os, "distro", &r->os.distro);
+                rc = rc ? rc : get_str(os, "version", &r->os.version);
+                rc = rc ? rc : get_str(os, "codename", &r->os.codename);
+                rc = rc ? rc : get_str(os, "pretty_name", &r->os.pretty_name);
+                rc = rc ? rc : get_str(os, "arch", &r->os.arch);
+                rc = rc ? rc : get_str(os, "hostname", &r->os.hostname);
+                rc = rc ? rc : get_str(os, "package_format", &r->os.package_format);
+                rc = rc ? rc : get_str(os, "init", &r->os.init);
+                json_int_t n = json_integer_value(json_object_get(os, "packages"));
+                r->os.packages = n > 0 ? (size_t) n : 0;
+        }
+        if (rc)
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, -rc, "malformed report: bad `os`");
+        const json_t *svcs = json_object_get(j, "services");
+        if (!json_is_array(svcs) || json_array_size(svcs) > MAX_REPORT_SERVICES)
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL, "malformed report: `services` is not a list");
+        r->services = calloc(json_array_size(svcs) + 1, sizeof *r->services);
+        if (r->services == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        size_t i;
+        const json_t *s;
+        json_array_foreach(svcs, i, s) {
+                r->nservices++;
+                rc = service_from_json(s, &r->services[i]);
+                if (rc)
+                        return v2c_error_set_kind(err, V2C_ERR_INPUT, -rc, "malformed report: service %zu", i);
+        }
+        const json_t *secrets = json_object_get(j, "secrets");
+        if (json_is_array(secrets) && json_array_size(secrets) <= MAX_REPORT_LIST) {
+                r->secrets = calloc(json_array_size(secrets) + 1, sizeof *r->secrets);
+                if (r->secrets == NULL)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+                json_array_foreach(secrets, i, s) {
+                        struct v2c_secret *x = &r->secrets[r->nsecrets++];
+                        rc = get_str(s, "path", &x->path);
+                        rc = rc ? rc : get_str(s, "kind", &x->kind);
+                        rc = rc ? rc : get_strv(s, "services", &x->services);
+                        if (rc || x->path == NULL)
+                                return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL, "malformed report: secret %zu", i);
+                }
+        }
+        if (get_strv(j, "warnings", &r->warnings) < 0)
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL, "malformed report: bad `warnings`");
+        *out = TAKE_PTR(r);
+        return 0;
+}
+
+/* People's view. */
+
+static char *ports_text(const struct v2c_service *s)
+{
+        struct v2c_buf b;
+        v2c_buf_init(&b, 4096);
+        for (size_t i = 0; i < s->nports; i++)
+                v2c_buf_appendf(&b, "%s%u%s", i ? "," : "", s->ports[i].port,
+                                strcmp(s->ports[i].proto, "udp") == 0 ? "/udp" : "");
+        if (b.len == 0)
+                v2c_buf_appends(&b, "-");
+        return v2c_buf_steal(&b);
+}
+
+static char *command_text(const struct v2c_service *s)
+{
+        struct v2c_buf b;
+        v2c_buf_init(&b, 4096);
+        /* A cron line is only meaningful whole ("cd / && run-parts ..."). */
+        if (strcmp(s->kind, "cron") == 0 && s->description)
+                v2c_buf_appends(&b, s->description);
+        for (size_t i = 0; b.len == 0 && s->argv && s->argv[i]; i++)
+                if (v2c_buf_appendf(&b, "%s%s", i ? " " : "", s->argv[i]) < 0)
+                        break;
+        if (b.len == 0)
+                v2c_buf_appends(&b, s->exec_path ? s->exec_path : "-");
+        if (b.len > 60) {
+                b.len = 57;
+                v2c_buf_appends(&b, "...");
+        }
+        return v2c_buf_steal(&b);
+}
+
+char *v2c_report_to_text(const struct v2c_report *r)
+{
+        struct v2c_buf b;
+        v2c_buf_init(&b, 64u << 20);
+        size_t wname = 4, wkind = 4, wclass = 5, wports = 5, wuser = 4;
+        for (size_t i = 0; i < r->nservices; i++) {
+                const struct v2c_service *s = &r->services[i];
+                _cleanup_free_ char *p = ports_text(s);
+                const char *user = s->dynamic_user ? "(dynamic)" : s->user ? s->user : "root";
+                if (strlen(s->name) > wname) wname = strlen(s->name);
+                if (strlen(s->kind) > wkind) wkind = strlen(s->kind);
+                if (strlen(p) > wports) wports = strlen(p);
+                if (strlen(user) > wuser) wuser = strlen(user);
+        }
+        if (wname > 40)
+                wname = 40;
+        v2c_buf_appendf(&b, "OS:       %s (%s %s, %s)\n", r->os.pretty_name ? r->os.pretty_name : "unknown",
+                        r->os.distro ? r->os.distro : "?", r->os.version ? r->os.version : "?",
+                        r->os.arch ? r->os.arch : "?");
+        v2c_buf_appendf(&b, "Hostname: %s\n", r->os.hostname ? r->os.hostname : "-");
+        v2c_buf_appendf(&b, "Packages: %zu (%s)    Init: %s\n\n", r->os.packages,
+                        r->os.package_format ? r->os.package_format : "none", r->os.init ? r->os.init : "unknown");
+        v2c_buf_appendf(&b, "%-*s  %-*s  %-*s  %-*s  %-*s  %s\n", (int) wname, "NAME", (int) wkind, "KIND",
+                        (int) wclass + 4, "CLASS", (int) wports, "PORTS", (int) wuser, "USER", "COMMAND");
+        size_t counts[3] = { 0 };
+        for (size_t i = 0; i < r->nservices; i++) {
+                const struct v2c_service *s = &r->services[i];
+                _cleanup_free_ char *p = ports_text(s);
+                _cleanup_free_ char *c = command_text(s);
+                const char *user = s->dynamic_user ? "(dynamic)" : s->user ? s->user : "root";
+                counts[s->klass]++;
+                v2c_buf_appendf(&b, "%-*s  %-*s  %-*s  %-*s  %-*s  %s\n", (int) wname, s->name, (int) wkind, s->kind,
+                                (int) wclass + 4, v2c_service_class_name(s->klass), (int) wports, p, (int) wuser,
+                                user, c);
+        }
+        v2c_buf_appendf(&b, "\n%zu services: %zu stateless, %zu stateful, %zu system\n", r->nservices,
+                        counts[V2C_CLASS_STATELESS], counts[V2C_CLASS_STATEFUL], counts[V2C_CLASS_SYSTEM]);
+        if (r->nsecrets) {
+                v2c_buf_appendf(&b, "\n%zu secrets (kept out of images):\n", r->nsecrets);
+                for (size_t i = 0; i < r->nsecrets; i++)
+                        v2c_buf_appendf(&b, "  %-20s %s\n", r->secrets[i].kind, r->secrets[i].path);
+        }
+        for (size_t i = 0; r->warnings && r->warnings[i]; i++)
+                v2c_buf_appendf(&b, "%swarning: %s\n", i ? "" : "\n", r->warnings[i]);
+        return v2c_buf_steal(&b);
+}

@@ -1,0 +1,184 @@
+/* Looking for secrets that must never end up in an image: private keys,
+ * SSH host keys, cloud credentials, env files with passwords or tokens,
+ * .pgpass, .netrc, htpasswd.  Only paths and kinds are reported, never a
+ * value.  Each secret lists the services that use it. */
+#include "inspect-internal.h"
+#include "cleanup.h"
+#include "path.h"
+#include "secrets-internal.h"
+#include "strv.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#define SCAN_MAX_ENTRIES 200000
+#define SCAN_MAX_DEPTH 12
+
+static const char *const scan_roots[] = { "/etc", "/root", "/home", "/opt", "/srv", "/var/www", "/usr/local/etc" };
+
+struct scan {
+        struct inspect_ctx *c;
+        size_t entries;
+        char **candidates;
+};
+
+static void walk(struct scan *sc, const char *dir, unsigned depth)
+{
+        if (depth > SCAN_MAX_DEPTH || sc->entries >= SCAN_MAX_ENTRIES)
+                return;
+        struct v2c_dirent *ents = NULL;
+        size_t n = 0;
+        if (v2c_guest_list(sc->c->g, dir, &ents, &n, NULL) < 0)
+                return;
+        for (size_t i = 0; i < n && sc->entries < SCAN_MAX_ENTRIES; i++) {
+                sc->entries++;
+                _cleanup_free_ char *p = NULL;
+                if (asprintf(&p, "%s/%s", strcmp(dir, "/") ? dir : "", ents[i].name) < 0)
+                        break;
+                if (ents[i].st.type == V2C_FT_DIR)
+                        walk(sc, p, depth + 1);
+                else if (ents[i].st.type == V2C_FT_REG && ents[i].st.size <= INSPECT_MAX_FILE &&
+                         v2c_secret_name_is_candidate(p))
+                        v2c_strv_push_unique(&sc->candidates, p);
+        }
+        v2c_dirents_free(ents, n);
+}
+
+static bool under_any(const char *path, char *const *v)
+{
+        for (size_t i = 0; v && v[i]; i++)
+                if (v2c_path_is_under(path, v[i]))
+                        return true;
+        return false;
+}
+
+static const char *home_of(struct inspect_ctx *c, const char *user, char *buf, size_t size)
+{
+        for (size_t i = 0; user && c->passwd && c->passwd[i]; i++) {
+                const char *l = c->passwd[i];
+                size_t n = strlen(user);
+                if (strncmp(l, user, n) != 0 || l[n] != ':')
+                        continue;
+                const char *f = l;
+                for (int k = 0; k < 5 && f; k++)
+                        if ((f = strchr(f, ':')) != NULL)
+                                f++;
+                if (f == NULL)
+                        return NULL;
+                size_t m = strcspn(f, ":");
+                if (m == 0 || m >= size)
+                        return NULL;
+                memcpy(buf, f, m);
+                buf[m] = '\0';
+                return strcmp(buf, "/") == 0 ? NULL : buf;
+        }
+        return NULL;
+}
+
+/* Does service S use the secret at PATH? */
+static bool service_uses(struct inspect_ctx *c, const struct v2c_service *s, const char *path, const char *kind)
+{
+        if (strcmp(kind, "ssh-host-key") == 0)
+                return s->exec_path && strcmp(v2c_path_basename(s->exec_path), "sshd") == 0;
+        if (v2c_strv_contains(s->environment_files, path) || v2c_strv_contains(s->config_files, path) ||
+            (s->unit_path && strcmp(s->unit_path, path) == 0))
+                return true;
+        if (under_any(path, s->app_files) || under_any(path, s->data_paths))
+                return true;
+        if (s->working_dir && strcmp(s->working_dir, "/") != 0 && v2c_path_is_under(path, s->working_dir))
+                return true;
+        /* /etc/nginx/.htpasswd belongs with a service configured in /etc/nginx. */
+        for (size_t i = 0; s->config_files && s->config_files[i]; i++) {
+                const char *cf = s->config_files[i];
+                if (!v2c_path_is_under(cf, "/etc") || strncmp(cf, "/etc/default/", 13) == 0)
+                        continue;
+                const char *second = strchr(cf + 5, '/');
+                if (second == NULL)
+                        continue;
+                _cleanup_free_ char *top = strndup(cf, (size_t) (second - cf));
+                if (top && v2c_path_is_under(path, top))
+                        return true;
+        }
+        char home[512];
+        const char *h = s->dynamic_user ? NULL : home_of(c, s->user ? s->user : "root", home, sizeof home);
+        if (h && strcmp(s->kind, "cron") != 0 && v2c_path_is_under(path, h) && s->user)
+                return true;
+        return false;
+}
+
+static int add_secret(struct inspect_ctx *c, const char *path, const char *kind)
+{
+        struct v2c_report *r = c->rep;
+        for (size_t i = 0; i < r->nsecrets; i++)
+                if (strcmp(r->secrets[i].path, path) == 0 && strcmp(r->secrets[i].kind, kind) == 0)
+                        return 0;
+        struct v2c_secret *n = realloc(r->secrets, (r->nsecrets + 1) * sizeof *n);
+        if (n == NULL)
+                return -ENOMEM;
+        r->secrets = n;
+        struct v2c_secret *s = &r->secrets[r->nsecrets];
+        memset(s, 0, sizeof *s);
+        s->path = strdup(path);
+        s->kind = strdup(kind);
+        if (s->path == NULL || s->kind == NULL) {
+                free(s->path);
+                free(s->kind);
+                return -ENOMEM;
+        }
+        r->nsecrets++;
+        for (size_t i = 0; i < r->nservices; i++)
+                if (service_uses(c, &r->services[i], path, kind))
+                        v2c_strv_push_unique(&s->services, r->services[i].name);
+        v2c_strv_sort_uniq(s->services);
+        return 0;
+}
+
+int inspect_secrets(struct inspect_ctx *c, struct v2c_error **err)
+{
+        struct scan sc = { .c = c };
+        for (size_t i = 0; i < V2C_ARRAY_SIZE(scan_roots); i++)
+                walk(&sc, scan_roots[i], 0);
+        /* Files services read their environment from are checked whatever
+         * their name. */
+        for (size_t i = 0; i < c->rep->nservices; i++) {
+                const struct v2c_service *s = &c->rep->services[i];
+                for (size_t k = 0; s->environment_files && s->environment_files[k]; k++)
+                        v2c_strv_push_unique(&sc.candidates, s->environment_files[k]);
+        }
+        v2c_strv_sort_uniq(sc.candidates);
+        int r = 0;
+        for (size_t i = 0; sc.candidates && sc.candidates[i] && r == 0; i++) {
+                _cleanup_free_ char *data = NULL;
+                size_t len;
+                if (inspect_read(c, sc.candidates[i], INSPECT_MAX_FILE, &data, &len) < 0 || data == NULL)
+                        continue;
+                unsigned mask = 0;
+                _cleanup_strv_ char **kinds = NULL;
+                if (v2c_secret_classify(sc.candidates[i], data, len, &mask, NULL) < 0 || mask == 0 ||
+                    v2c_secret_kind_names(mask, &kinds, NULL) < 0)
+                        continue;
+                /* One finding per file: the most specific kind says it all
+                 * (an SSH host key is also a private key; an AWS credentials
+                 * file also holds a key id and KEY=value lines). */
+                static const unsigned specific = V2C_SECRET_SSH_HOST_KEY | V2C_SECRET_AWS_CREDENTIALS |
+                                                 V2C_SECRET_GCP_SERVICE_ACCOUNT | V2C_SECRET_PGPASS |
+                                                 V2C_SECRET_NETRC | V2C_SECRET_HTPASSWD;
+                if (mask & specific)
+                        mask &= specific;
+                v2c_strv_free(kinds);
+                kinds = NULL;
+                if (v2c_secret_kind_names(mask, &kinds, NULL) < 0)
+                        continue;
+                for (size_t k = 0; kinds && kinds[k] && r == 0; k++)
+                        r = add_secret(c, sc.candidates[i], kinds[k]);
+        }
+        for (size_t i = 0; c->env_secret_units && c->env_secret_units[i] && r == 0; i++)
+                r = add_secret(c, c->env_secret_units[i], "env-secret");
+        v2c_strv_free(sc.candidates);
+        if (sc.entries >= SCAN_MAX_ENTRIES)
+                inspect_warn(c, "secret scan stopped after %d entries", SCAN_MAX_ENTRIES);
+        if (r < 0)
+                return v2c_error_set(err, -r, "out of memory");
+        return 0;
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (.ci/run calls this):
+#   1. install what is missing and build with warnings as errors;
+#   2. unit, fuzz-corpus and integration tests (meson test);
+#   3. unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer;
+#   4. a short libFuzzer run of every fuzz target (clang).
+# V2C_SLOW_TESTS=1 adds the debootstrap test (a real Debian 12, ~10 min).
+# V2C_FUZZ_SECONDS sets the time per fuzz target (default 15).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh
+export LIBGUESTFS_BACKEND_SETTINGS="${LIBGUESTFS_BACKEND_SETTINGS:-force_tcg}"
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+passed=0 failed=0
+count() { # adds meson's "Ok:/Fail:" (or the fuzz runner's) totals of $log
+  local ok fail
+  ok=$(awk '/^Ok: /{s+=$2} /^Expected Fail: /{s+=$3} END{print s+0}' "$log")
+  fail=$(awk '/^Fail: /{s+=$2} /^Unexpected Pass: /{s+=$3} /^Timeout: /{s+=$2} END{print s+0}' "$log")
+  passed=$((passed + ok)) failed=$((failed + fail))
+}
+
+meson test -C build --print-errorlogs --num-processes 2 2>&1 | tee "$log" || status=1
+count
+
+[ -f build-asan/build.ninja ] || meson setup build-asan --werror -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+ninja -C build-asan >/dev/null
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
+  meson test -C build-asan --suite unit --suite fuzz-replay --print-errorlogs 2>&1 | tee "$log" || status=1
+count
+
+[ -f build-fuzz/build.ninja ] || CC=clang meson setup build-fuzz -Dfuzz=true -Dtests=disabled \
+  -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+ninja -C build-fuzz >/dev/null
+tests/fuzz/run-fuzzers.sh build-fuzz "${V2C_FUZZ_SECONDS:-15}" 2>&1 | tee "$log" || status=1
+passed=$((passed + $(grep -c '^fuzz .*: ok' "$log"))) failed=$((failed + $(grep -c '^fuzz .*: FAILED' "$log")))
+
+[ $failed -eq 0 ] || status=1
+echo "tests: $passed passed, $failed failed"
+exit $status

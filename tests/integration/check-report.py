@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""Checks a v2c inspect report of the fixture guest against what the
+fixture was built to contain, and against the JSON Schema.  Prints one
+line per check and exits non-zero if any fails.
+
+usage: check-report.py REPORT.json SCHEMA.json SECRET_VALUES.txt [TEXT_OUTPUT]
+"""
+import json
+import sys
+
+import jsonschema
+
+report_path, schema_path, secrets_path = sys.argv[1:4]
+text_path = sys.argv[4] if len(sys.argv) > 4 else None
+raw = open(report_path, encoding="utf-8").read()
+rep = json.loads(raw)
+fails = 0
+
+
+def check(desc, cond):
+    global fails
+    print(("ok - " if cond else "not ok - ") + desc)
+    if not cond:
+        fails += 1
+
+
+try:
+    jsonschema.validate(rep, json.load(open(schema_path)))
+    check("report validates against the JSON Schema", True)
+except jsonschema.ValidationError as e:
+    check("report validates against the JSON Schema: %s" % e.message, False)
+
+svc = {s["name"]: s for s in rep["services"]}
+os_ = rep["os"]
+check("schema is v2c.inspect/1", rep["schema"] == "v2c.inspect/1")
+check("distro debian 12", os_["distro"] == "debian" and os_["version"].startswith("12"))
+check("arch x86_64", os_["arch"] == "x86_64")
+check("hostname fixture-web01", os_["hostname"] == "fixture-web01")
+check("package format dpkg", os_["package_format"] == "dpkg")
+check("init systemd", os_["init"] == "systemd")
+check("installed packages counted (%d)" % os_["packages"], os_["packages"] >= 20)
+
+
+def ports(name):
+    return sorted(p["port"] for p in svc.get(name, {}).get("ports", []))
+
+
+def klass(name):
+    return svc.get(name, {}).get("class")
+
+
+expect = {
+    "nginx": ("stateless", [8080]),
+    "webapp": ("stateless", [8000]),
+    "hello": ("stateless", [8081]),
+    "postgresql@15-main": ("stateful", [5433]),
+    "redis-server": ("stateful", [6380]),
+    "worker": ("stateful", []),
+    "ssh": ("system", [2222]),
+    "cron": ("system", []),
+    "echo": (None, [7777]),
+    "legacy-app": (None, [9090]),
+}
+for name, (k, p) in expect.items():
+    check("service %s found" % name, name in svc)
+    if k:
+        check("%s is %s (got %s)" % (name, k, klass(name)), klass(name) == k)
+    check("%s listens on %s (got %s)" % (name, p, ports(name)), ports(name) == p)
+
+check("memcached (installed, not enabled) is not listed", "memcached" not in svc)
+check("getty@tty1 is system", klass("getty@tty1") == "system")
+check("legacy-app is a SysV service", svc.get("legacy-app", {}).get("kind") == "sysv")
+check("legacy-app runs /usr/local/bin/legacy-daemon",
+      svc.get("legacy-app", {}).get("exec", {}).get("path") == "/usr/local/bin/legacy-daemon")
+timers = [s for s in rep["services"] if s["kind"] == "timer"]
+check("backup timer triggers backup", any(s["name"] == "backup" and s["triggers"] == "backup" for s in timers))
+check("apt-daily timer is system", klass("apt-daily") == "system")
+check("masked fstrim.timer is not listed", "fstrim" not in svc)
+crons = [s for s in rep["services"] if s["kind"] == "cron"]
+check("cron jobs from /etc/cron.d and user crontabs",
+      any(s["exec"]["path"] == "/usr/local/bin/logcleanup.sh" for s in crons)
+      and any(s["user"] == "webapp" for s in crons))
+
+pg = svc.get("postgresql@15-main", {})
+check("postgresql reason names PG_VERSION",
+      any("PG_VERSION" in r and "/var/lib/postgresql/15/main" in r for r in pg.get("reasons", [])))
+check("postgresql runs as postgres", pg.get("user") == "postgres")
+check("postgresql argv resolved %i", pg.get("exec", {}).get("argv", [])[:5] ==
+      ["/usr/bin/pg_ctlcluster", "--skip-systemctl-redirect", "15-main", "start"][:5])
+nginx = svc.get("nginx", {})
+check("nginx is owned by package nginx", "nginx" in nginx.get("packages", []))
+check("nginx package closure has libc6", "libc6" in nginx.get("packages", []))
+check("nginx config files include nginx.conf and the site",
+      "/etc/nginx/nginx.conf" in nginx.get("config_files", [])
+      and any("sites-enabled/default" in c or "sites-available/default" in c for c in nginx.get("config_files", [])))
+check("nginx drop-in applied (NGINX_EXTRA)", any(e.startswith("NGINX_EXTRA=") for e in nginx.get("environment", [])))
+check("nginx is Type=forking", nginx.get("type") == "forking")
+hello = svc.get("hello", {})
+check("hello-server library closure has libc.so.6",
+      any(l.endswith("/libc.so.6") for l in hello.get("libraries", [])))
+check("hello runs with DynamicUser", hello.get("dynamic_user") is True)
+check("hello's executable is an application file",
+      "/usr/local/bin/hello-server" in hello.get("app_files", []))
+web = svc.get("webapp", {})
+check("webapp runs as webapp", web.get("user") == "webapp")
+check("webapp packages include python3.11 (the full interpreter, not only -minimal)",
+      "python3.11" in web.get("packages", []) and "libpython3.11-stdlib" in web.get("packages", []))
+check("webapp app files include app.py", "/opt/webapp/app.py" in web.get("app_files", []))
+check("webapp environment file listed", "/etc/webapp/webapp.env" in web.get("environment_files", []))
+redis = svc.get("redis-server", {})
+check("redis data path /var/lib/redis", "/var/lib/redis" in redis.get("data_paths", []))
+worker = svc.get("worker", {})
+check("worker reasons name its StateDirectory",
+      any("StateDirectory" in r for r in worker.get("reasons", [])))
+echo = svc.get("echo", {})
+check("echo port comes from its socket unit",
+      any(p["source"] == "socket:echo.socket" for p in echo.get("ports", [])))
+for s in rep["services"]:
+    if not s["reasons"]:
+        check("%s has reasons" % s["name"], False)
+
+sec = {(s["path"], s["kind"]): s for s in rep["secrets"]}
+paths = {s["path"] for s in rep["secrets"]}
+for path, kind in [("/etc/ssh/ssh_host_ed25519_key", "ssh-host-key"), ("/root/.ssh/id_rsa", "private-key"),
+                   ("/root/.aws/credentials", "aws-credentials"), ("/etc/webapp/webapp.env", "env-secret"),
+                   ("/home/deploy/.pgpass", "pgpass"), ("/root/.netrc", "netrc"),
+                   ("/etc/nginx/.htpasswd", "htpasswd"),
+                   ("/opt/webapp/service-account.json", "gcp-service-account")]:
+    check("secret %s (%s) found" % (path, kind), (path, kind) in sec)
+check("webapp uses its env file secret", "webapp" in sec.get(("/etc/webapp/webapp.env", "env-secret"), {}).get("services", []))
+check("ssh uses its host key", "ssh" in sec.get(("/etc/ssh/ssh_host_ed25519_key", "ssh-host-key"), {}).get("services", []))
+check("nginx uses its htpasswd", "nginx" in sec.get(("/etc/nginx/.htpasswd", "htpasswd"), {}).get("services", []))
+
+outputs = [raw] + ([open(text_path, encoding="utf-8").read()] if text_path else [])
+leaked = []
+for line in open(secrets_path, encoding="utf-8"):
+    line = line.strip()
+    if not line or line.startswith("#") or line.startswith("/"):
+        continue
+    value = line.split("=", 1)[1] if line.startswith("value=") else line
+    if len(value) >= 6 and any(value in o for o in outputs):
+        leaked.append(value[:12] + "...")
+check("no planted secret value appears in the output (%d leaked)" % len(leaked), not leaked)
+
+print("%d checks failed" % fails)
+sys.exit(1 if fails else 0)

@@ -1,0 +1,55 @@
+# Shared by the integration tests: fixture building (serialised with a lock,
+# cached in the build directory), assertions, and TAP-like output.
+set -euo pipefail
+: "${V2C:?V2C must name the v2c binary}"
+: "${V2C_SOURCE_ROOT:?}" "${V2C_BUILD_ROOT:?}"
+export LIBGUESTFS_BACKEND_SETTINGS="${LIBGUESTFS_BACKEND_SETTINGS:-force_tcg}"
+FIXTURES="$V2C_BUILD_ROOT/fixtures"
+EXPECTED="$V2C_SOURCE_ROOT/tests/expected"
+mkdir -p "$FIXTURES"
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+failures=0
+checks=0
+ok() { checks=$((checks + 1)); echo "ok - $*"; }
+not_ok() { checks=$((checks + 1)); failures=$((failures + 1)); echo "not ok - $*"; }
+check() { # check DESCRIPTION COMMAND...
+  local d=$1; shift
+  if "$@"; then ok "$d"; else not_ok "$d"; fi
+}
+finish() {
+  echo "$checks checks, $failures failed"
+  [ "$failures" -eq 0 ]
+}
+
+fixture_root() { # builds $FIXTURES/root, root.tar and secret-values.txt
+  (
+    flock 9
+    "$V2C_SOURCE_ROOT/tests/fixtures/build-root.sh" "$V2C_SOURCE_ROOT/tests/fixtures/debian" "$FIXTURES"
+  ) 9>"$FIXTURES/.lock"
+}
+
+fixture_disks() { # builds the qcow2 fixtures (cached)
+  fixture_root
+  (
+    flock 9
+    "$V2C_SOURCE_ROOT/tests/fixtures/build-disks.sh" "$FIXTURES"
+  ) 9>"$FIXTURES/.lock"
+}
+
+# Compares a report with its expected file; V2C_REGEN=1 rewrites the file.
+compare_expected() { # compare_expected ACTUAL NAME
+  local actual=$1 name=$2
+  if [ "${V2C_REGEN:-}" = 1 ]; then
+    cp "$actual" "$EXPECTED/$name"
+    ok "regenerated $name"
+    return
+  fi
+  if diff -u "$EXPECTED/$name" "$actual" >"$TMP/diff"; then
+    ok "report matches tests/expected/$name"
+  else
+    head -60 "$TMP/diff"
+    not_ok "report differs from tests/expected/$name (V2C_REGEN=1 regenerates)"
+  fi
+}

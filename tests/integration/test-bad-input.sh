@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Bad input: one clear line on stderr, the documented exit status (3), no
+# crash, no hang, and no output file left behind.
+. "$(dirname "$0")/lib.sh"
+fixture_root
+bad="$TMP/bad"
+mkdir -p "$bad/notroot/data"
+echo "just data" >"$bad/notroot/data/file"
+: >"$bad/empty.qcow2"
+echo "this is not a tar archive" >"$bad/nottar.tar"
+head -c 1048576 /dev/zero | openssl enc -aes-128-ctr -K 00112233445566778899aabbccddeeff -iv 0 -nosalt 2>/dev/null >"$bad/garbage.img"
+qemu-img create -q -f qcow2 "$bad/whole.qcow2" 64M
+head -c 65536 "$bad/whole.qcow2" >"$bad/truncated.qcow2"
+# A tar cut in the middle of a member.
+head -c 70000 "$FIXTURES/root.tar" >"$bad/cut.tar"
+printf 'ustar-lookalike' >"$bad/short.tar"
+
+expect_input_error() { # expect_input_error DESCRIPTION WORDS SOURCE
+  local d=$1 words=$2 src=$3
+  set +e; timeout 120 "$V2C" inspect --json -o "$TMP/report.json" "$src" >"$TMP/out" 2>"$TMP/err"; local st=$?; set -e
+  if [ "$st" -eq 3 ]; then ok "$d: exit 3"; else not_ok "$d: exit $st, wanted 3"; cat "$TMP/err"; fi
+  check "$d: one line on stderr" test "$(wc -l <"$TMP/err")" -eq 1
+  check "$d: the message says what is wrong" grep -qiE "$words" "$TMP/err"
+  check "$d: no output file" test ! -e "$TMP/report.json"
+  check "$d: nothing on stdout" test ! -s "$TMP/out"
+}
+expect_input_error "missing file" "cannot open|no such" "$bad/nope.qcow2"
+expect_input_error "empty image" "empty" "$bad/empty.qcow2"
+expect_input_error "truncated qcow2" "truncated" "$bad/truncated.qcow2"
+expect_input_error "random bytes" "not a disk image" "$bad/garbage.img"
+expect_input_error "text named .tar" "not a tar" "$bad/nottar.tar"
+expect_input_error "short file named .tar" "not a tar" "$bad/short.tar"
+expect_input_error "directory that is not a root" "root file system" "$bad/notroot"
+set +e; timeout 120 "$V2C" inspect --json "$bad/cut.tar" >"$TMP/out" 2>"$TMP/err"; st=$?; set -e
+check "tar cut in a member: exit 3 (got $st)" test "$st" -eq 3
+check "tar cut in a member: one line on stderr" test "$(wc -l <"$TMP/err")" -eq 1
+finish

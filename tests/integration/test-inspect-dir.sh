@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# v2c inspect on the fixture guest as a directory and as a tar archive:
+# the report says what the fixture holds, validates against the schema,
+# matches the expected file, is byte-identical run after run and across
+# the two readers, and never prints a secret's value.
+. "$(dirname "$0")/lib.sh"
+fixture_root
+
+"$V2C" inspect --json "$FIXTURES/root" >"$TMP/dir.json"
+ok "inspect --json of the directory guest"
+"$V2C" inspect "$FIXTURES/root" >"$TMP/dir.txt"
+ok "inspect (table) of the directory guest"
+check "the report and the table pass the fixture checks" \
+  python3 "$V2C_SOURCE_ROOT/tests/integration/check-report.py" "$TMP/dir.json" \
+    "$V2C_SOURCE_ROOT/docs/inspect-report.schema.json" "$FIXTURES/secret-values.txt" "$TMP/dir.txt"
+check "the table has a header row" grep -qE '^NAME +KIND +CLASS +PORTS +USER +COMMAND' "$TMP/dir.txt"
+check "the table ends its service list with counts" grep -qE '^[0-9]+ services: [0-9]+ stateless, [0-9]+ stateful, [0-9]+ system' "$TMP/dir.txt"
+
+"$V2C" inspect --json "$FIXTURES/root" >"$TMP/dir2.json"
+check "the same guest gives byte-identical JSON twice" cmp -s "$TMP/dir.json" "$TMP/dir2.json"
+
+"$V2C" inspect --json "$FIXTURES/root.tar" >"$TMP/tar.json"
+sed 's/"source": "tar"/"source": "directory"/' "$TMP/tar.json" >"$TMP/tar-as-dir.json"
+if cmp -s "$TMP/dir.json" "$TMP/tar-as-dir.json"; then ok "the tar reader gives the same report as the directory reader"
+else diff -u "$TMP/dir.json" "$TMP/tar-as-dir.json" | head -40; not_ok "tar and directory reports differ"; fi
+
+"$V2C" inspect --json -o "$TMP/out.json" "$FIXTURES/root.tar"
+check "-o writes the same report to a file" cmp -s "$TMP/tar.json" "$TMP/out.json"
+check "-o leaves no temporary file behind" test "$(ls "$TMP" | grep -c v2c-tmp)" -eq 0
+
+compare_expected "$TMP/dir.json" debian.json
+finish

@@ -1,0 +1,373 @@
+/* Unit tests for common/: errors, bounded buffers, guest path resolution,
+ * the tar index, and the directory and tar guest backends (symlinks that
+ * try to leave the guest root must stay inside it). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "error.h"
+#include "guest.h"
+#include "guest-internal.h"
+#include "path.h"
+#include "sha256.h"
+#include "strv.h"
+
+static void test_error_prefix(void **state)
+{
+        (void) state;
+        struct v2c_error *e = NULL;
+        int r = v2c_error_set(&e, ENOENT, "`%s` does not exist", "/etc/x");
+        assert_int_equal(r, -ENOENT);
+        assert_int_equal(v2c_error_prefix(&e, r, "reading config"), -ENOENT);
+        assert_string_equal(e->msg, "reading config: `/etc/x` does not exist");
+        /* A second set keeps the first, deepest error. */
+        v2c_error_set(&e, EIO, "other");
+        assert_int_equal(e->code, ENOENT);
+        v2c_error_free(e);
+        assert_int_equal(v2c_error_set(NULL, EINVAL, "ignored"), -EINVAL);
+}
+
+static void test_buf_limit(void **state)
+{
+        (void) state;
+        struct v2c_buf b;
+        v2c_buf_init(&b, 8);
+        assert_int_equal(v2c_buf_appends(&b, "1234"), 0);
+        assert_int_equal(v2c_buf_appends(&b, "5678"), 0);
+        assert_int_equal(v2c_buf_appends(&b, "9"), -E2BIG);
+        assert_string_equal(b.data, "12345678");
+        assert_int_equal(b.len, 8);
+        v2c_buf_release(&b);
+}
+
+static void test_normalize(void **state)
+{
+        (void) state;
+        static const char *const cases[][3] = {
+                { NULL, "/a/b/../c", "/a/c" },  { NULL, "/../../etc", "/etc" }, { NULL, "//a//./b/", "/a/b" },
+                { "/usr/lib", "../bin/x", "/usr/bin/x" }, { NULL, "/", "/" },    { NULL, "..", "/" },
+                { "/etc", "/abs", "/abs" },
+        };
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+                char *out = NULL;
+                assert_int_equal(v2c_path_normalize(cases[i][0], cases[i][1], &out), 0);
+                assert_string_equal(out, cases[i][2]);
+                free(out);
+        }
+        assert_true(v2c_path_is_under("/etc/nginx/x", "/etc/nginx"));
+        assert_false(v2c_path_is_under("/etc/nginx2", "/etc/nginx"));
+        assert_true(v2c_path_is_under("/x", "/"));
+}
+
+/* A fake file system for the resolver: a few symlinks, everything else a
+ * plain file or directory. */
+static const char *const fake_links[][2] = {
+        { "/bin", "usr/bin" },        { "/usr/bin/sh", "dash" },  { "/etc/alt", "/etc/../../../usr/bin/sh" },
+        { "/loop1", "/loop2" },        { "/loop2", "/loop1" },     { "/up", "../../../../.." },
+};
+
+static int fake_is_symlink(void *ctx, const char *path, struct v2c_error **err)
+{
+        (void) ctx;
+        (void) err;
+        for (size_t i = 0; i < sizeof fake_links / sizeof fake_links[0]; i++)
+                if (strcmp(path, fake_links[i][0]) == 0)
+                        return 1;
+        if (strncmp(path, "/missing", 8) == 0)
+                return -ENOENT;
+        return 0;
+}
+
+static int fake_readlink(void *ctx, const char *path, char **target, struct v2c_error **err)
+{
+        (void) ctx;
+        (void) err;
+        for (size_t i = 0; i < sizeof fake_links / sizeof fake_links[0]; i++)
+                if (strcmp(path, fake_links[i][0]) == 0) {
+                        *target = strdup(fake_links[i][1]);
+                        return 0;
+                }
+        return -EINVAL;
+}
+
+static const struct v2c_path_ops fake_ops = { fake_is_symlink, fake_readlink };
+
+static void test_resolve(void **state)
+{
+        (void) state;
+        char *out = NULL;
+        assert_int_equal(v2c_path_resolve(&fake_ops, NULL, "/bin/sh", true, false, &out, NULL), 0);
+        assert_string_equal(out, "/usr/bin/dash");
+        free(out);
+        assert_int_equal(v2c_path_resolve(&fake_ops, NULL, "/bin/sh", false, false, &out, NULL), 0);
+        assert_string_equal(out, "/usr/bin/sh");
+        free(out);
+        /* ".." in an absolute target stops at the guest root. */
+        assert_int_equal(v2c_path_resolve(&fake_ops, NULL, "/etc/alt", true, false, &out, NULL), 0);
+        assert_string_equal(out, "/usr/bin/dash");
+        free(out);
+        assert_int_equal(v2c_path_resolve(&fake_ops, NULL, "/up/etc/passwd", true, false, &out, NULL), 0);
+        assert_string_equal(out, "/etc/passwd");
+        free(out);
+        struct v2c_error *e = NULL;
+        assert_int_equal(v2c_path_resolve(&fake_ops, NULL, "/loop1/x", true, false, &out, &e), -ELOOP);
+        assert_non_null(e);
+        v2c_error_free(e);
+        assert_int_equal(v2c_path_resolve(&fake_ops, NULL, "/missing/x", true, false, &out, NULL), -ENOENT);
+        assert_int_equal(v2c_path_resolve(&fake_ops, NULL, "/missing/x", true, true, &out, NULL), 0);
+        assert_string_equal(out, "/missing/x");
+        free(out);
+}
+
+static char tmpdir[256];
+
+static void write_file(const char *rel, const char *content)
+{
+        char p[512];
+        snprintf(p, sizeof p, "%s/%s", tmpdir, rel);
+        FILE *f = fopen(p, "w");
+        assert_non_null(f);
+        fputs(content, f);
+        fclose(f);
+}
+
+static void mk(const char *rel)
+{
+        char p[512];
+        snprintf(p, sizeof p, "%s/%s", tmpdir, rel);
+        assert_int_equal(mkdir(p, 0755), 0);
+}
+
+static void ln(const char *target, const char *rel)
+{
+        char p[512];
+        snprintf(p, sizeof p, "%s/%s", tmpdir, rel);
+        assert_int_equal(symlink(target, p), 0);
+}
+
+static int setup_tree(void **state)
+{
+        (void) state;
+        snprintf(tmpdir, sizeof tmpdir, "/tmp/v2c-test-XXXXXX");
+        assert_non_null(mkdtemp(tmpdir));
+        mk("etc");
+        mk("usr");
+        mk("usr/bin");
+        write_file("etc/passwd", "guest-passwd\n");
+        write_file("usr/bin/app", "#!/bin/sh\n");
+        /* Every way out of the root must land back inside it. */
+        ln("/etc/passwd", "etc/abs-link");
+        ln("../../../../../../etc/passwd", "etc/climb-link");
+        ln("/../../etc/passwd", "etc/abs-climb");
+        ln("loop-b", "etc/loop-a");
+        ln("loop-a", "etc/loop-b");
+        ln("usr/bin", "bin");
+        return 0;
+}
+
+static int teardown_tree(void **state)
+{
+        (void) state;
+        char cmd[512];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+        return system(cmd);
+}
+
+static void check_guest_confined(struct v2c_guest *g)
+{
+        static const char *const links[] = { "/etc/abs-link", "/etc/climb-link", "/etc/abs-climb" };
+        for (size_t i = 0; i < 3; i++) {
+                char *data = NULL;
+                size_t len = 0;
+                assert_int_equal(v2c_guest_read_file(g, links[i], 0, &data, &len, NULL), 0);
+                /* The guest's passwd, never the host's. */
+                assert_string_equal(data, "guest-passwd\n");
+                free(data);
+        }
+        char *real = NULL;
+        assert_int_equal(v2c_guest_realpath(g, "/bin/app", &real, NULL), 0);
+        assert_string_equal(real, "/usr/bin/app");
+        free(real);
+        struct v2c_error *e = NULL;
+        char *data = NULL;
+        size_t len;
+        assert_int_equal(v2c_guest_read_file(g, "/etc/loop-a", 0, &data, &len, &e), -ELOOP);
+        v2c_error_free(e);
+        e = NULL;
+        assert_int_equal(v2c_guest_read_file(g, "/etc/passwd", 4, &data, &len, &e), -EFBIG);
+        v2c_error_free(e);
+        assert_false(v2c_guest_exists(g, "/nope", 0));
+        struct v2c_dirent *ents = NULL;
+        size_t n = 0;
+        assert_int_equal(v2c_guest_list(g, "/etc", &ents, &n, NULL), 0);
+        assert_int_equal(n, 6);
+        assert_string_equal(ents[0].name, "abs-climb");
+        assert_string_equal(ents[5].name, "passwd");
+        assert_int_equal(ents[5].st.type, V2C_FT_REG);
+        assert_int_equal(ents[5].st.size, 13);
+        v2c_dirents_free(ents, n);
+}
+
+static void test_dir_guest(void **state)
+{
+        (void) state;
+        const char *src[] = { tmpdir };
+        struct v2c_guest *g = NULL;
+        assert_int_equal(v2c_guest_open(src, 1, NULL, &g, NULL), 0);
+        assert_string_equal(v2c_guest_kind(g), "directory");
+        check_guest_confined(g);
+        v2c_guest_close(g);
+}
+
+static void test_tar_guest(void **state)
+{
+        (void) state;
+        char tarpath[512], cmd[1024];
+        snprintf(tarpath, sizeof tarpath, "%s.tar", tmpdir);
+        snprintf(cmd, sizeof cmd, "tar -C '%s' -cf '%s' .", tmpdir, tarpath);
+        assert_int_equal(system(cmd), 0);
+        const char *src[] = { tarpath };
+        struct v2c_guest *g = NULL;
+        assert_int_equal(v2c_guest_open(src, 1, NULL, &g, NULL), 0);
+        assert_string_equal(v2c_guest_kind(g), "tar");
+        check_guest_confined(g);
+        v2c_guest_close(g);
+        unlink(tarpath);
+}
+
+/* Writes a tar with hostile members through libarchive. */
+static void write_hostile_tar(const char *path)
+{
+        struct archive *a = archive_write_new();
+        archive_write_set_format_pax_restricted(a);
+        assert_int_equal(archive_write_open_filename(a, path), ARCHIVE_OK);
+        static const struct { const char *name; int type; const char *data; const char *link; } m[] = {
+                { "../../escape", AE_IFREG, "bad", NULL },
+                { "etc/hostname", AE_IFREG, "web01\n", NULL },
+                { "etc/hard", AE_IFREG, NULL, "etc/hostname" },
+                { "usr/lib/deep/file", AE_IFREG, "x", NULL },
+                { "dev/null", AE_IFCHR, NULL, NULL },
+                { "etc/motd", AE_IFREG, "old\n", NULL },
+                { "etc/motd", AE_IFREG, "new\n", NULL },
+        };
+        for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
+                struct archive_entry *e = archive_entry_new();
+                archive_entry_set_pathname(e, m[i].name);
+                archive_entry_set_filetype(e, (unsigned) m[i].type);
+                archive_entry_set_perm(e, 0644);
+                if (m[i].link)
+                        archive_entry_set_hardlink(e, m[i].link);
+                archive_entry_set_size(e, m[i].data ? (la_int64_t) strlen(m[i].data) : 0);
+                archive_write_header(a, e);
+                if (m[i].data)
+                        archive_write_data(a, m[i].data, strlen(m[i].data));
+                archive_entry_free(e);
+        }
+        archive_write_close(a);
+        archive_write_free(a);
+}
+
+static void test_tarindex_hostile(void **state)
+{
+        (void) state;
+        char path[] = "/tmp/v2c-hostile-XXXXXX";
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        close(fd);
+        write_hostile_tar(path);
+        fd = open(path, O_RDONLY);
+        struct v2c_tarindex *ti = v2c_tarindex_new(NULL);
+        size_t skipped = 0;
+        assert_int_equal(v2c_tarindex_add(ti, fd, "/", &skipped, NULL), 0);
+        assert_int_equal(v2c_tarindex_seal(ti, NULL), 0);
+        close(fd);
+        unlink(path);
+        assert_int_equal(skipped, 1);
+        struct v2c_stat st;
+        assert_int_equal(v2c_tarindex_lstat(ti, "/escape", &st), -ENOENT);
+        /* A later member of the same name wins; a hardlink shares its target's data. */
+        char *data = NULL;
+        size_t len;
+        assert_int_equal(v2c_tarindex_read(ti, "/etc/motd", 100, &data, &len, NULL), 0);
+        assert_string_equal(data, "new\n");
+        free(data);
+        assert_int_equal(v2c_tarindex_read(ti, "/etc/hard", 100, &data, &len, NULL), 0);
+        assert_string_equal(data, "web01\n");
+        free(data);
+        /* Parents the archive did not list exist as directories. */
+        assert_int_equal(v2c_tarindex_lstat(ti, "/usr/lib", &st), 0);
+        assert_int_equal(st.type, V2C_FT_DIR);
+        assert_int_equal(v2c_tarindex_lstat(ti, "/dev/null", &st), 0);
+        assert_int_equal(st.type, V2C_FT_CHR);
+        v2c_tarindex_free(ti);
+}
+
+static void test_not_a_tar(void **state)
+{
+        (void) state;
+        char path[] = "/tmp/v2c-nottar-XXXXXX.tar";
+        int fd = mkstemps(path, 4);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, "hello, this is text\n", 20), 20);
+        close(fd);
+        const char *src[] = { path };
+        struct v2c_guest *g = NULL;
+        struct v2c_error *e = NULL;
+        assert_true(v2c_guest_open(src, 1, NULL, &g, &e) < 0);
+        assert_non_null(e);
+        assert_int_equal(e->kind, V2C_ERR_INPUT);
+        v2c_error_free(e);
+        unlink(path);
+}
+
+static void test_sha256(void **state)
+{
+        (void) state;
+        char hex[65];
+        assert_int_equal(v2c_sha256_hex("abc", 3, hex), 0);
+        assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+static void test_strv(void **state)
+{
+        (void) state;
+        char **v = NULL;
+        v2c_strv_push(&v, "b");
+        v2c_strv_push(&v, "a");
+        v2c_strv_push(&v, "b");
+        v2c_strv_sort_uniq(v);
+        assert_int_equal(v2c_strv_len(v), 2);
+        assert_string_equal(v[0], "a");
+        assert_string_equal(v[1], "b");
+        v2c_strv_free(v);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_error_prefix),
+                cmocka_unit_test(test_buf_limit),
+                cmocka_unit_test(test_normalize),
+                cmocka_unit_test(test_resolve),
+                cmocka_unit_test(test_sha256),
+                cmocka_unit_test(test_strv),
+                cmocka_unit_test(test_tarindex_hostile),
+                cmocka_unit_test(test_not_a_tar),
+                cmocka_unit_test_setup_teardown(test_dir_guest, setup_tree, teardown_tree),
+                cmocka_unit_test_setup_teardown(test_tar_guest, setup_tree, teardown_tree),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
