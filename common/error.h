@@ -33,7 +33,8 @@ struct v2c_error {
  * from the format; returns -code so callers can `return v2c_error_set(...)`. */
 int v2c_error_set(struct v2c_error **err, int code, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
-int v2c_error_setv(struct v2c_error **err, int code, const char *fmt, va_list ap);
+int v2c_error_setv(struct v2c_error **err, int code, const char *fmt, va_list ap)
+        __attribute__((format(printf, 3, 0)));
 
 /* Same as v2c_error_set, and marks the error's kind. */
 int v2c_error_set_kind(struct v2c_error **err, enum v2c_error_kind kind, int code,

@@ -607,7 +607,9 @@ static void classify(struct inspect_ctx *c, struct v2c_service *s, char *const *
                 add_reason(s, "runs %s, the OS's periodic job runner", exec);
         }
         if (sys) {
-                if (owners && owners[0])
+                if (s->reasons)
+                        ;
+                else if (owners && owners[0])
                         add_reason(s, "%s is part of the operating system (package %s)", name, owners[0]);
                 else
                         add_reason(s, "%s is part of the operating system", name);

@@ -102,7 +102,9 @@ static bool service_uses(struct inspect_ctx *c, const struct v2c_service *s, con
         }
         char home[512];
         const char *h = s->dynamic_user ? NULL : home_of(c, s->user ? s->user : "root", home, sizeof home);
-        if (h && strcmp(s->kind, "cron") != 0 && v2c_path_is_under(path, h) && s->user)
+        /* A user's home belongs to the services running as that user; root's
+         * home is the administrator's, not every root service's. */
+        if (h && s->user && strcmp(s->user, "root") != 0 && v2c_path_is_under(path, h))
                 return true;
         return false;
 }
