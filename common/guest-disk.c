@@ -34,6 +34,7 @@ struct cache_slot {
         char *path;
         int result;              /* 0 or negative errno */
         struct v2c_stat st;
+        char *link;              /* symlink target, once read */
 };
 
 struct disk_impl {
@@ -148,18 +149,15 @@ static int disk_lstat(struct v2c_guest *g, const char *path, struct v2c_stat *st
                         *st = s->st;
                 return s->result;
         }
-        /* Asking first whether it exists keeps ENOENT (the common answer)
-         * from going through the error path. */
-        int e = guestfs_exists(d->h, path);
-        if (e < 0)
-                return gerr(d->h, err, "checking `%s`", path);
-        if (e == 0) {
-                cache_put(d, path, -ENOENT, NULL);
-                return -ENOENT;
-        }
         struct guestfs_statns *ns = guestfs_lstatns(d->h, path);
-        if (ns == NULL)
+        if (ns == NULL) {
+                int e = guestfs_last_errno(d->h);
+                if (e == ENOENT || e == ENOTDIR) {
+                        cache_put(d, path, -ENOENT, NULL);
+                        return -ENOENT;
+                }
                 return gerr(d->h, err, "stat of `%s`", path);
+        }
         from_statns(ns, st);
         guestfs_free_statns(ns);
         cache_put(d, path, 0, st);
@@ -173,9 +171,16 @@ static int disk_readlink(struct v2c_guest *g, const char *path, char **target, s
                 int r = v2c_tarindex_readlink(d->prefetched, path, target);
                 return r < 0 ? v2c_error_set(err, -r, "cannot read link `%s`", path) : 0;
         }
+        struct cache_slot *s = cache_slot(d, path);
+        if (s && s->path && s->link) {
+                *target = strdup(s->link);
+                return *target ? 0 : v2c_error_set(err, ENOMEM, "out of memory");
+        }
         char *t = guestfs_readlink(d->h, path);
         if (t == NULL)
                 return gerr(d->h, err, "reading link `%s`", path);
+        if (s && s->path && s->link == NULL)
+                s->link = strdup(t);
         *target = t;
         return 0;
 }
@@ -340,8 +345,10 @@ static void disk_close(struct v2c_guest *g)
                 guestfs_close(d->h);
         v2c_tarindex_free(d->prefetched);
         v2c_strv_free(d->prefixes);
-        for (size_t i = 0; d->cache && i < (1u << CACHE_BITS); i++)
+        for (size_t i = 0; d->cache && i < (1u << CACHE_BITS); i++) {
                 free(d->cache[i].path);
+                free(d->cache[i].link);
+        }
         free(d->cache);
         free(d);
 }
@@ -374,10 +381,29 @@ static guestfs_h *new_handle(const char *const *paths, const char *const *format
                 return NULL;
         }
         guestfs_set_error_handler(h, NULL, NULL);
-        if (force_tcg && guestfs_set_backend_setting(h, "force_tcg", "") < 0) {
-                gerr(h, err, "setting force_tcg");
-                guestfs_close(h);
-                return NULL;
+        if (force_tcg) {
+                /* Keep the user's other settings; "force_tcg" must be a bare
+                 * word (libguestfs reads "force_tcg=" as an invalid boolean). */
+                _cleanup_gstrv_ char **cur = guestfs_get_backend_settings(h);
+                size_t count = 0;
+                while (cur && cur[count])
+                        count++;
+                const char **settings = calloc(count + 2, sizeof *settings);
+                if (settings == NULL) {
+                        v2c_error_set(err, ENOMEM, "out of memory");
+                        guestfs_close(h);
+                        return NULL;
+                }
+                for (size_t i = 0; i < count; i++)
+                        settings[i] = cur[i];
+                settings[count] = "force_tcg";
+                int r = guestfs_set_backend_settings(h, (char *const *) settings);
+                free(settings);
+                if (r < 0) {
+                        gerr(h, err, "setting force_tcg");
+                        guestfs_close(h);
+                        return NULL;
+                }
         }
         for (size_t i = 0; i < n; i++) {
                 if (guestfs_add_drive_opts(h, paths[i], GUESTFS_ADD_DRIVE_OPTS_READONLY, 1,

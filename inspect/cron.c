@@ -390,7 +390,7 @@ int v2c_crontab_parse(const char *data, size_t len, enum v2c_crontab_format form
                 return v2c_error_set(err, ENOMEM, "out of memory");
 
         const char *p = data, *end = data + len, *l;
-        size_t n, n_env = 0, cap = 0;
+        size_t n, n_env = 0, env_cap = 1, cap = 0;
         unsigned lineno = 0;
         int r;
 
@@ -416,14 +416,18 @@ int v2c_crontab_parse(const char *data, size_t len, enum v2c_crontab_format form
                                 return v2c_error_set(err, E2BIG, "line %u: more than %d assignments",
                                                      lineno, V2C_ENV_MAX_ENTRIES);
                         }
-                        char **ne = realloc(c->env, (n_env + 2) * sizeof(char *));
-                        if (ne == NULL) {
-                                free(assignment);
-                                return v2c_error_set(err, ENOMEM, "out of memory");
+                        if (n_env + 2 > env_cap) {
+                                size_t nc = 2 * (n_env + 2);
+                                char **ne = realloc(c->env, nc * sizeof(char *));
+                                if (ne == NULL) {
+                                        free(assignment);
+                                        return v2c_error_set(err, ENOMEM, "out of memory");
+                                }
+                                c->env = ne;
+                                env_cap = nc;
                         }
-                        ne[n_env++] = assignment;
-                        ne[n_env] = NULL;
-                        c->env = ne;
+                        c->env[n_env++] = assignment;
+                        c->env[n_env] = NULL;
                         continue;
                 }
 

@@ -35,6 +35,7 @@
 #define V2C_CONFIG_MAX_BYTES      (16 * 1024 * 1024) /* bytes of all those files together */
 #define V2C_CONFIG_MAX_TOKEN      (64 * 1024)     /* one nginx word */
 #define V2C_CONFIG_MAX_STRINGS    4096            /* log paths or data dirs of one config */
+#define V2C_CONFIG_MAX_ADDS       65536           /* listen/bind/socket declarations, repeats included */
 
 /* One listening socket.  Named v2c_listen so it can live next to the
  * report's struct v2c_port (inspect.h), which it is copied into. */
@@ -62,6 +63,10 @@ struct v2c_ports {
          * strv, sorted, unique; NULL when none).  Abstract sockets
          * ("@name") and vsock addresses are left out. */
         char **unix_paths;
+        size_t n_unix;        /* entries of unix_paths; change both only through the functions */
+        /* Internal: items and unix_paths are known sorted and unique, so
+         * a full set can look a repeat up instead of sorting again. */
+        bool sorted;
 };
 
 /* A zeroed struct v2c_ports is an empty, valid set. */
@@ -76,10 +81,13 @@ static inline void v2c_ports_releasep(struct v2c_ports *p) { v2c_ports_release(p
  * NULL source or an address that is not a host name or IP literal
  * (characters outside [A-Za-z0-9.:%_*-], brackets around IPv6 allowed,
  * at most 255 bytes); -E2BIG when the set would pass V2C_PORTS_MAX unique
- * entries.  Does not sort: see v2c_ports_sort_uniq. */
+ * entries (a repeat of one already there is fine).  Appends: the set is
+ * sorted and deduplicated by v2c_ports_sort_uniq, which every detector
+ * below calls before it returns. */
 int v2c_ports_add(struct v2c_ports *p, unsigned port, const char *proto, const char *address,
                   const char *source, struct v2c_error **err);
-/* Adds a copy of a unix socket path (non-empty, at most 4096 bytes). */
+/* Adds a copy of a unix socket path (non-empty, at most 4096 bytes);
+ * -E2BIG past V2C_PORTS_MAX different paths. */
 int v2c_ports_add_unix(struct v2c_ports *p, const char *path, struct v2c_error **err);
 /* Sorts and deduplicates (see struct v2c_ports). */
 void v2c_ports_sort_uniq(struct v2c_ports *p);
@@ -260,9 +268,9 @@ static inline void v2c_svc_config_freep(struct v2c_svc_config **c) { v2c_svc_con
  *   in global.  No default.
  *
  * Fails with -ELOOP when includes nest deeper than V2C_CONFIG_MAX_DEPTH,
- * -E2BIG past V2C_CONFIG_MAX_FILES / _INCLUDES / _BYTES / _TOKEN,
- * V2C_PORTS_MAX or V2C_CONFIG_MAX_STRINGS, -EINVAL for an unknown server,
- * or with what the reader returned. */
+ * -E2BIG past V2C_CONFIG_MAX_FILES / _INCLUDES / _BYTES / _TOKEN / _ADDS /
+ * _STRINGS or V2C_PORTS_MAX, -EINVAL for an unknown server, or with what
+ * the reader returned. */
 int v2c_ports_parse_config(enum v2c_server server, const char *path, const char *data, size_t len,
                            const struct v2c_include_reader *inc, struct v2c_svc_config **ret,
                            struct v2c_error **err);

@@ -135,9 +135,9 @@ static int address_dup(const char *s, size_t n, char **ret)
         return *ret ? 0 : -ENOMEM;
 }
 
-static int listen_cmp(const void *a, const void *b)
+/* Order of the key (port, proto, address with NULL first). */
+static int listen_key_cmp(const struct v2c_listen *x, const struct v2c_listen *y)
 {
-        const struct v2c_listen *x = a, *y = b;
         if (x->port != y->port)
                 return x->port < y->port ? -1 : 1;
         int r = strcmp(x->proto, y->proto);
@@ -145,18 +145,24 @@ static int listen_cmp(const void *a, const void *b)
                 return r;
         if ((x->address == NULL) != (y->address == NULL))
                 return x->address == NULL ? -1 : 1;
-        if (x->address && (r = strcmp(x->address, y->address)) != 0)
-                return r;
-        return strcmp(x->source, y->source);
+        return x->address ? strcmp(x->address, y->address) : 0;
 }
 
-static bool listen_same(const struct v2c_listen *x, const struct v2c_listen *y)
+static int listen_cmp(const void *a, const void *b)
 {
-        if (x->port != y->port || strcmp(x->proto, y->proto) != 0)
-                return false;
-        if (x->address == NULL || y->address == NULL)
-                return x->address == y->address;
-        return strcmp(x->address, y->address) == 0;
+        const struct v2c_listen *x = a, *y = b;
+        int r = listen_key_cmp(x, y);
+        return r != 0 ? r : strcmp(x->source, y->source);
+}
+
+static int listen_bsearch_cmp(const void *key, const void *item)
+{
+        return listen_key_cmp(key, item);
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+        return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
 void v2c_ports_sort_uniq(struct v2c_ports *p)
@@ -165,7 +171,7 @@ void v2c_ports_sort_uniq(struct v2c_ports *p)
                 qsort(p->items, p->n, sizeof(p->items[0]), listen_cmp);
         size_t w = 0;
         for (size_t r = 0; r < p->n; r++) {
-                if (w > 0 && listen_same(&p->items[w - 1], &p->items[r])) {
+                if (w > 0 && listen_key_cmp(&p->items[w - 1], &p->items[r]) == 0) {
                         free(p->items[r].address);
                         free(p->items[r].source);
                         continue;
@@ -174,6 +180,8 @@ void v2c_ports_sort_uniq(struct v2c_ports *p)
         }
         p->n = w;
         v2c_strv_sort_uniq(p->unix_paths);
+        p->n_unix = v2c_strv_len(p->unix_paths);
+        p->sorted = true;
 }
 
 int v2c_ports_add(struct v2c_ports *p, unsigned port, const char *proto, const char *address,
@@ -195,26 +203,28 @@ int v2c_ports_add(struct v2c_ports *p, unsigned port, const char *proto, const c
 
         if (p->n >= V2C_PORTS_MAX) {
                 /* Repeats are common (one listen per vhost): only give up
-                 * when the new entry is really new. */
-                v2c_ports_sort_uniq(p);
+                 * when the new entry is really new.  Once full the set
+                 * stays sorted (nothing more is appended), so each further
+                 * repeat costs a binary search, not a sort. */
+                if (!p->sorted)
+                        v2c_ports_sort_uniq(p);
                 if (p->n >= V2C_PORTS_MAX) {
                         struct v2c_listen key = { .port = port, .address = addr };
                         memcpy(key.proto, proto, 4);
-                        for (size_t i = 0; i < p->n; i++) {
-                                if (!listen_same(&p->items[i], &key))
-                                        continue;
-                                /* Keep what sort_uniq would have kept. */
-                                if (strcmp(source, p->items[i].source) < 0) {
-                                        char *src = strdup(source);
-                                        if (src == NULL)
-                                                return v2c_error_set(err, ENOMEM, "out of memory");
-                                        free(p->items[i].source);
-                                        p->items[i].source = src;
-                                }
-                                return 0;
+                        struct v2c_listen *found = bsearch(&key, p->items, p->n, sizeof(p->items[0]),
+                                                           listen_bsearch_cmp);
+                        if (found == NULL)
+                                return v2c_error_set(err, E2BIG, "more than %d listening ports",
+                                                     V2C_PORTS_MAX);
+                        /* Keep what sort_uniq would have kept. */
+                        if (strcmp(source, found->source) < 0) {
+                                char *src = strdup(source);
+                                if (src == NULL)
+                                        return v2c_error_set(err, ENOMEM, "out of memory");
+                                free(found->source);
+                                found->source = src;
                         }
-                        return v2c_error_set(err, E2BIG, "more than %d listening ports",
-                                             V2C_PORTS_MAX);
+                        return 0;
                 }
         }
         if (p->n == p->cap) {
@@ -232,6 +242,7 @@ int v2c_ports_add(struct v2c_ports *p, unsigned port, const char *proto, const c
         struct v2c_listen *l = &p->items[p->n++];
         *l = (struct v2c_listen) { .port = port, .address = TAKE_PTR(addr), .source = TAKE_PTR(src) };
         memcpy(l->proto, proto, 4);
+        p->sorted = false;
         return 0;
 }
 
@@ -239,13 +250,27 @@ int v2c_ports_add_unix(struct v2c_ports *p, const char *path, struct v2c_error *
 {
         if (path == NULL || path[0] == '\0' || strlen(path) > MAX_UNIX_PATH)
                 return v2c_error_set(err, EINVAL, "invalid unix socket path");
-        if (v2c_strv_len(p->unix_paths) >= V2C_PORTS_MAX) {
-                v2c_strv_sort_uniq(p->unix_paths);
-                if (v2c_strv_len(p->unix_paths) >= V2C_PORTS_MAX)
+        if (p->n_unix >= V2C_PORTS_MAX) {
+                /* Same as ports: sort once, then look repeats up. */
+                if (!p->sorted)
+                        v2c_ports_sort_uniq(p);
+                if (p->n_unix >= V2C_PORTS_MAX) {
+                        if (bsearch(&path, p->unix_paths, p->n_unix, sizeof(char *), str_cmp))
+                                return 0;
                         return v2c_error_set(err, E2BIG, "more than %d unix sockets", V2C_PORTS_MAX);
+                }
         }
-        if (v2c_strv_push(&p->unix_paths, path) < 0)
+        /* Appended by hand: v2c_strv_push() walks the whole vector. */
+        char *copy = strdup(path);
+        char **nv = copy ? realloc(p->unix_paths, (p->n_unix + 2) * sizeof(char *)) : NULL;
+        if (nv == NULL) {
+                free(copy);
                 return v2c_error_set(err, ENOMEM, "out of memory");
+        }
+        nv[p->n_unix++] = copy;
+        nv[p->n_unix] = NULL;
+        p->unix_paths = nv;
+        p->sorted = false;
         return 0;
 }
 
@@ -261,7 +286,7 @@ static int add_unix_span(struct v2c_ports *p, const char *s, size_t n, struct v2
 
 int v2c_ports_move(struct v2c_ports *dst, struct v2c_ports *src, struct v2c_error **err)
 {
-        size_t nu_dst = v2c_strv_len(dst->unix_paths), nu_src = v2c_strv_len(src->unix_paths);
+        size_t nu_dst = dst->n_unix, nu_src = src->n_unix;
 
         /* Grow both arrays before moving anything, so that a failure leaves
          * dst and src as they were. */
@@ -280,8 +305,10 @@ int v2c_ports_move(struct v2c_ports *dst, struct v2c_ports *src, struct v2c_erro
                 memcpy(nv + nu_dst, src->unix_paths, nu_src * sizeof(char *));
                 nv[nu_dst + nu_src] = NULL;
                 dst->unix_paths = nv;
+                dst->n_unix += nu_src;
                 free(src->unix_paths);
                 src->unix_paths = NULL;
+                src->n_unix = 0;
         }
         if (src->n > 0)
                 memcpy(dst->items + dst->n, src->items, src->n * sizeof(src->items[0]));
@@ -681,6 +708,7 @@ struct cfg {
         char *main_dir;                          /* owned; directory of the main file or NULL */
         unsigned depth;                          /* 1 while in the main file */
         unsigned files, includes;
+        size_t adds;                             /* ports and sockets added, counted against a budget */
         size_t bytes;
 };
 
@@ -764,10 +792,29 @@ static const char *cfg_source_path(const struct cfg *c)
         return c->path ? c->path : "(config)";
 }
 
+/* Every add costs a little even when it is a repeat; a hostile file of
+ * "bind :1-1024" lines would otherwise make millions of them. */
+static int cfg_budget(struct cfg *c, struct v2c_error **err)
+{
+        if (++c->adds > V2C_CONFIG_MAX_ADDS)
+                return v2c_error_set(err, E2BIG, "more than %d listening sockets declared",
+                                     V2C_CONFIG_MAX_ADDS);
+        return 0;
+}
+
+static int cfg_add_unix(struct cfg *c, const char *s, size_t n, struct v2c_error **err)
+{
+        int r = cfg_budget(c, err);
+        return r < 0 ? r : add_unix_span(&c->conf->ports, s, n, err);
+}
+
 /* Adds a port found in the file being parsed (source "config:PATH"). */
 static int cfg_add(struct cfg *c, unsigned port, const char *proto, const char *host, size_t host_len,
                    struct v2c_error **err)
 {
+        int r = cfg_budget(c, err);
+        if (r < 0)
+                return r;
         _cleanup_free_ char *source = NULL;
         if (asprintf(&source, "config:%s", cfg_source_path(c)) < 0) {
                 source = NULL;
@@ -778,6 +825,9 @@ static int cfg_add(struct cfg *c, unsigned port, const char *proto, const char *
 
 static int cfg_add_default(struct cfg *c, unsigned port, const char *host, struct v2c_error **err)
 {
+        int r = cfg_budget(c, err);
+        if (r < 0)
+                return r;
         _cleanup_free_ char *source = NULL;
         if (asprintf(&source, "default:%s", c->parser->name) < 0) {
                 source = NULL;
@@ -1136,7 +1186,7 @@ static int ngx_listen(struct cfg *c, struct ngx_state *st, const struct ngx_stmt
         const char *a = s->v[1];
         size_t n = strlen(a);
         if (starts_with(a, n, "unix:"))
-                return add_unix_span(&c->conf->ports, a + 5, n - 5, err);
+                return cfg_add_unix(c, a + 5, n - 5, err);
 
         unsigned parent = st->kind[st->top - 2];
         const char *proto = "tcp";
@@ -1451,7 +1501,7 @@ static int redis_finish(struct cfg *c, struct v2c_error **err)
         if (r >= 0 && st->logfile.value)
                 r = add_log(c, st->logfile.value, err);
         if (r >= 0 && st->unixsocket.value)
-                r = add_unix_span(&c->conf->ports, st->unixsocket.value,
+                r = cfg_add_unix(c, st->unixsocket.value,
                                   strlen(st->unixsocket.value), err);
         return r;
 }
@@ -1809,7 +1859,7 @@ static int mysql_finish(struct cfg *c, struct v2c_error **err)
         if (r >= 0 && st->datadir.value && st->datadir.value[0])
                 r = strs_add(&c->conf->data_dirs, st->datadir.value, strlen(st->datadir.value), err);
         if (r >= 0 && st->socket.value)
-                r = add_unix_span(&c->conf->ports, st->socket.value, strlen(st->socket.value), err);
+                r = cfg_add_unix(c, st->socket.value, strlen(st->socket.value), err);
         return r;
 }
 
@@ -2011,7 +2061,7 @@ static int memcached_parse(struct cfg *c, const char *data, size_t len, struct v
                         } else if (starts_with(a, an, "-s") || starts_with(a, an, "--unix-socket")) {
                                 if ((v = mc_value(&w, &i, a, a[1] == '-' ? 13 : 2))) {
                                         st->unix_socket = true;
-                                        r = add_unix_span(&c->conf->ports, v, strlen(v), err);
+                                        r = cfg_add_unix(c, v, strlen(v), err);
                                 }
                         }
                 }
@@ -2083,7 +2133,7 @@ static int hap_bind_addr(void *ud, const char *s, size_t n, struct v2c_error **e
         const char *proto = "tcp";
 
         if (s[0] == '/')
-                return add_unix_span(&c->conf->ports, s, n, err);
+                return cfg_add_unix(c, s, n, err);
         const char *at = memchr(s, '@', n);
         if (at) {
                 size_t pn = (size_t) (at - s);
@@ -2091,7 +2141,7 @@ static int hap_bind_addr(void *ud, const char *s, size_t n, struct v2c_error **e
                 size_t rn = n - pn - 1;
                 if (span_eq_ci(s, pn, "unix") || span_eq_ci(s, pn, "uxst") ||
                     span_eq_ci(s, pn, "uxdg"))
-                        return add_unix_span(&c->conf->ports, rest, rn, err);
+                        return cfg_add_unix(c, rest, rn, err);
                 if (span_eq_ci(s, pn, "udp") || span_eq_ci(s, pn, "udp4") ||
                     span_eq_ci(s, pn, "udp6") || span_eq_ci(s, pn, "quic4") ||
                     span_eq_ci(s, pn, "quic6") || span_eq_ci(s, pn, "quic"))
@@ -2189,7 +2239,7 @@ static int hap_parse(struct cfg *c, const char *data, size_t len, struct v2c_err
                         if (starts_with(p, strlen(p), "unix@"))
                                 p += 5;
                         if (p[0] == '/')
-                                r = add_unix_span(&c->conf->ports, p, strlen(p), err);
+                                r = cfg_add_unix(c, p, strlen(p), err);
                 }
                 if (r < 0)
                         return r;

@@ -18,6 +18,8 @@
 #include "strv.h"
 
 #define SYSV_MAX_VALUE 4096   /* longer variable values are treated as unknown */
+#define LSB_MAX_WORDS  256    /* words kept per LSB header list field */
+#define LSB_MAX_TEXT   4096   /* bytes kept per LSB header text field */
 
 struct v2c_sysv_script *v2c_sysv_script_free(struct v2c_sysv_script *s)
 {
@@ -98,8 +100,8 @@ static const struct lsb_field lsb_fields[] = {
 
 static int add_words(char ***list, const char *s, size_t n)
 {
-        size_t i = 0;
-        while (i < n) {
+        size_t i = 0, have = v2c_strv_len(*list);
+        while (i < n && have < LSB_MAX_WORDS) {
                 while (i < n && is_blank(s[i]))
                         i++;
                 size_t start = i;
@@ -109,6 +111,7 @@ static int add_words(char ***list, const char *s, size_t n)
                         int r = v2c_strv_consume(list, strndup(s + start, i - start));
                         if (r < 0)
                                 return r;
+                        have++;
                 }
         }
         return 0;
@@ -126,11 +129,15 @@ static int lsb_set(struct v2c_sysv_script *s, const struct lsb_field *f, const c
         }
 
         char **text = slot;
+        if (n > LSB_MAX_TEXT)
+                n = LSB_MAX_TEXT;
         if (!continuation || *text == NULL)
                 return set_text(text, v, n);
-        if (n == 0)
-                return 0;
         size_t a = strlen(*text);
+        /* Past the cap further lines are dropped: each one would copy the
+         * whole text again. */
+        if (n == 0 || a + 1 + n > LSB_MAX_TEXT)
+                return 0;
         char *joined = realloc(*text, a + 1 + n + 1);
         if (joined == NULL)
                 return -ENOMEM;
@@ -442,16 +449,12 @@ static int simple_command(struct sysv_state *st, const struct v2c_shell_word *to
 
 /* Where the logical line starting at p ends: the first newline outside
  * quotes and comments that no backslash escapes.  Sets *open when the
- * data ends inside a quote.  Looks no further than the line limit: past
- * it the line is refused anyway, and a stray quote must not make every
- * later line rescan the rest of the file. */
+ * data ends inside a quote. */
 static const char *logical_line_end(const char *p, const char *end, bool *open)
 {
         char quote = 0;
         bool word_start = true;
 
-        if ((size_t) (end - p) > V2C_PARSE_MAX_LINE + 1)
-                end = p + V2C_PARSE_MAX_LINE + 1;
         *open = false;
         while (p < end) {
                 char c = *p;
@@ -522,22 +525,28 @@ static int parse_body(struct sysv_state *st, const char *data, size_t len)
                 bool open = false, bad = false;
                 const char *le = logical_line_end(p, end, &open);
                 size_t n = (size_t) (le - p);
-                const char *phys_end = memchr(p, '\n', (size_t) (end - p));
 
-                if (n > V2C_PARSE_MAX_LINE || open)
+                if (open) {
+                        /* A quote that never closes: give up on this
+                         * physical line only, so that a stray quote does
+                         * not swallow the rest of the script. */
+                        const char *nl = memchr(p, '\n', (size_t) (end - p));
+                        st->s->n_invalid++;
+                        p = nl ? nl + 1 : end;
+                        continue;
+                }
+                /* An over-long line is skipped whole: restarting inside it
+                 * would scan the same bytes again for every line it holds. */
+                if (n > V2C_PARSE_MAX_LINE)
                         bad = true;
                 else {
                         int r = run_line(st, p, n, &bad);
                         if (r < 0)
                                 return r;
                 }
-                if (bad) {
-                        /* Give up on this physical line only: a stray quote
-                         * must not swallow the rest of the script. */
+                if (bad)
                         st->s->n_invalid++;
-                        p = phys_end ? phys_end + 1 : end;
-                } else
-                        p = le < end ? le + 1 : end;
+                p = le < end ? le + 1 : end;
         }
         return 0;
 }

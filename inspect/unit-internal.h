@@ -299,14 +299,16 @@ enum v2c_sysv_daemon_source {
 
 struct v2c_sysv_script {
         bool has_lsb_header;           /* "### BEGIN INIT INFO" seen */
-        /* LSB header fields (new, NULL when absent); lists split on whitespace */
+        /* LSB header fields (new, NULL when absent); lists split on
+         * whitespace, at most 256 words each */
         char **provides;
         char **required_start;
         char **required_stop;
         char **default_start;          /* runlevels as written: "2", "S" */
         char **default_stop;
         char *short_description;
-        char *description;             /* continuation lines joined with a space */
+        char *description;             /* continuation lines joined with a space;
+                                        * text fields are cut at 4 KiB */
 
         char *daemon;                  /* new or NULL: the program the script starts */
         enum v2c_sysv_daemon_source daemon_source;

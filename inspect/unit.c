@@ -136,21 +136,131 @@ const char *v2c_env_lookup(char *const *env, const char *name, size_t name_len)
         return NULL;
 }
 
-/* Appends s to a NULL-terminated vector whose length the caller tracks, so
- * that long lists do not pay v2c_strv_push()'s length scan.  Consumes s. */
+/* Returns array a with room at index i (NULL on ENOMEM, a still valid).
+ * Its capacity follows from its length: it is reallocated only when i
+ * reaches a power of two (from 4 on), so that growing one element at a
+ * time stays linear.  Only for arrays grown this way from NULL. */
+static void *grow_array(void *a, size_t i, size_t size)
+{
+        size_t cap;
+        if (a == NULL)
+                cap = i < 4 ? 4 : 2 * i;
+        else if (i >= 4 && (i & (i - 1)) == 0)
+                cap = 2 * i;
+        else
+                return a;
+        if (cap > SIZE_MAX / size)
+                return NULL;
+        return realloc(a, cap * size);
+}
+
+#define GROW(a, i)                                                      \
+        ({                                                              \
+                void *_g = grow_array((a), (i), sizeof(*(a)));          \
+                if (_g)                                                 \
+                        (a) = _g;                                       \
+                _g ? 0 : -ENOMEM;                                       \
+        })
+
+/* Appends s to a NULL-terminated vector whose length the caller tracks
+ * (grown by GROW(), so starting from NULL).  Consumes s. */
 static int vec_consume(char ***v, size_t *n, char *s)
 {
         if (s == NULL)
                 return -ENOMEM;
-        char **nv = realloc(*v, (*n + 2) * sizeof(char *));
-        if (nv == NULL) {
+        if (GROW(*v, *n + 1) < 0) {
                 free(s);
                 return -ENOMEM;
         }
-        nv[(*n)++] = s;
-        nv[*n] = NULL;
-        *v = nv;
+        (*v)[(*n)++] = s;
+        (*v)[*n] = NULL;
         return 0;
+}
+
+/* A vector that is never NULL, for results documented that way. */
+static int vec_finish(char ***v)
+{
+        if (*v == NULL)
+                *v = calloc(1, sizeof(char *));
+        return *v ? 0 : -ENOMEM;
+}
+
+/* ======================================================================
+ * Name index: open addressing over the positions of an array of names, so
+ * that a hostile file with thousands of distinct names stays linear to
+ * parse.  The array may move between calls, so it is passed each time.
+ */
+
+typedef const char *(*name_at_fn)(const void *array, size_t pos, size_t *len);
+
+struct name_index {
+        size_t *slots;      /* position + 1; 0 is a free slot */
+        size_t cap;         /* 0 or a power of two */
+        size_t n;
+        bool built;         /* for indexes built lazily over existing names */
+};
+
+static size_t name_hash(const char *s, size_t n)
+{
+        uint64_t h = 0xcbf29ce484222325ULL;   /* FNV-1a */
+        for (size_t i = 0; i < n; i++)
+                h = (h ^ (unsigned char) s[i]) * 0x100000001b3ULL;
+        return (size_t) h;
+}
+
+/* The position of the name s[0..n), or SIZE_MAX. */
+static size_t index_find(const struct name_index *x, const void *array, name_at_fn name_at,
+                         const char *s, size_t n)
+{
+        if (x->cap == 0)
+                return SIZE_MAX;
+        for (size_t i = name_hash(s, n) & (x->cap - 1);; i = (i + 1) & (x->cap - 1)) {
+                if (x->slots[i] == 0)
+                        return SIZE_MAX;
+                size_t len;
+                const char *name = name_at(array, x->slots[i] - 1, &len);
+                if (len == n && memcmp(name, s, n) == 0)
+                        return x->slots[i] - 1;
+        }
+}
+
+static void index_put(size_t *slots, size_t cap, size_t hash, size_t pos)
+{
+        size_t i = hash & (cap - 1);
+        while (slots[i] != 0)
+                i = (i + 1) & (cap - 1);
+        slots[i] = pos + 1;
+}
+
+/* Adds the name at pos (not already there); keeps the load under half. */
+static int index_add(struct name_index *x, const void *array, name_at_fn name_at, size_t pos)
+{
+        size_t len;
+        const char *name;
+        if (2 * (x->n + 1) > x->cap) {
+                size_t ncap = x->cap ? 2 * x->cap : 16;
+                size_t *ns = calloc(ncap, sizeof(size_t));
+                if (ns == NULL)
+                        return -ENOMEM;
+                for (size_t i = 0; i < x->cap; i++)
+                        if (x->slots[i]) {
+                                name = name_at(array, x->slots[i] - 1, &len);
+                                index_put(ns, ncap, name_hash(name, len), x->slots[i] - 1);
+                        }
+                free(x->slots);
+                x->slots = ns;
+                x->cap = ncap;
+        }
+        name = name_at(array, pos, &len);
+        index_put(x->slots, x->cap, name_hash(name, len), pos);
+        x->n++;
+        return 0;
+}
+
+static void index_release(struct name_index *x)
+{
+        free(x->slots);
+        *x = (struct name_index) { 0 };
 }
 
 /* ======================================================================
@@ -500,22 +610,18 @@ static int lex_line(struct lexer *lx, const char *l, size_t n)
         lx->budget--;
 
         if (!lx->section_pushed) {
-                char **ns = realloc(lx->pend.sections, (lx->pend.n_sections + 1) * sizeof(char *));
-                if (ns == NULL)
+                if (GROW(lx->pend.sections, lx->pend.n_sections) < 0)
                         return -ENOMEM;
-                lx->pend.sections = ns;
-                ns[lx->pend.n_sections] = strdup(lx->section);
-                if (ns[lx->pend.n_sections] == NULL)
+                lx->pend.sections[lx->pend.n_sections] = strdup(lx->section);
+                if (lx->pend.sections[lx->pend.n_sections] == NULL)
                         return -ENOMEM;
                 lx->pend.n_sections++;
                 lx->section_pushed = true;
         }
 
-        struct assignment *ni = realloc(lx->pend.items, (lx->pend.n_items + 1) * sizeof(*ni));
-        if (ni == NULL)
+        if (GROW(lx->pend.items, lx->pend.n_items) < 0)
                 return -ENOMEM;
-        lx->pend.items = ni;
-        struct assignment *a = &ni[lx->pend.n_items];
+        struct assignment *a = &lx->pend.items[lx->pend.n_items];
         a->section = lx->pend.n_sections - 1;
         a->key = strndup(k, kn);
         a->value = strndup(v, vn);
@@ -599,30 +705,83 @@ static int lex_file(struct lexer *lx, const char *data, size_t len, const char *
         return 0;
 }
 
-static int apply_assignment(struct v2c_unit *u, const char *section, char **key, char **value)
+static const char *section_name_at(const void *array, size_t pos, size_t *len)
 {
-        struct v2c_unit_section *s = find_section(u, section);
-        if (s == NULL) {
-                struct v2c_unit_section *ns = realloc(u->sections, (u->n_sections + 1) * sizeof(*ns));
-                if (ns == NULL)
-                        return -ENOMEM;
-                u->sections = ns;
-                s = &ns[u->n_sections];
-                *s = (struct v2c_unit_section) { .name = strdup(section) };
-                if (s->name == NULL)
-                        return -ENOMEM;
-                u->n_sections++;
+        const struct v2c_unit_section *s = array;
+        *len = strlen(s[pos].name);
+        return s[pos].name;
+}
+
+static const char *key_name_at(const void *array, size_t pos, size_t *len)
+{
+        const struct v2c_unit_key *k = array;
+        *len = strlen(k[pos].name);
+        return k[pos].name;
+}
+
+/* Indexes over the unit's sections and their keys while a file is
+ * applied; key indexes are built when a section is first touched. */
+struct apply_index {
+        struct name_index sections;
+        struct name_index *keys;   /* one per section */
+        size_t n_keys;
+};
+
+static void apply_index_release(struct apply_index *ai)
+{
+        index_release(&ai->sections);
+        for (size_t i = 0; i < ai->n_keys; i++)
+                index_release(&ai->keys[i]);
+        free(ai->keys);
+}
+
+static int apply_assignment(struct v2c_unit *u, struct apply_index *ai, const char *section,
+                            char **key, char **value)
+{
+        int r;
+        if (!ai->sections.built) {
+                for (size_t i = 0; i < u->n_sections; i++)
+                        if ((r = index_add(&ai->sections, u->sections, section_name_at, i)) < 0)
+                                return r;
+                ai->sections.built = true;
         }
 
-        struct v2c_unit_key *k = find_key(s, *key);
-        if (k == NULL) {
-                struct v2c_unit_key *nk = realloc(s->keys, (s->n_keys + 1) * sizeof(*nk));
-                if (nk == NULL)
+        size_t si = index_find(&ai->sections, u->sections, section_name_at, section, strlen(section));
+        if (si == SIZE_MAX) {
+                if (GROW(u->sections, u->n_sections) < 0)
                         return -ENOMEM;
-                s->keys = nk;
-                k = &nk[s->n_keys++];
-                *k = (struct v2c_unit_key) { .name = TAKE_PTR(*key) };
+                u->sections[u->n_sections] = (struct v2c_unit_section) { .name = strdup(section) };
+                if (u->sections[u->n_sections].name == NULL)
+                        return -ENOMEM;
+                si = u->n_sections++;
+                if ((r = index_add(&ai->sections, u->sections, section_name_at, si)) < 0)
+                        return r;
         }
+        struct v2c_unit_section *s = &u->sections[si];
+
+        while (ai->n_keys <= si) {
+                if (GROW(ai->keys, ai->n_keys) < 0)
+                        return -ENOMEM;
+                ai->keys[ai->n_keys++] = (struct name_index) { 0 };
+        }
+        struct name_index *kx = &ai->keys[si];
+        if (!kx->built) {
+                for (size_t i = 0; i < s->n_keys; i++)
+                        if ((r = index_add(kx, s->keys, key_name_at, i)) < 0)
+                                return r;
+                kx->built = true;
+        }
+
+        size_t ki = index_find(kx, s->keys, key_name_at, *key, strlen(*key));
+        if (ki == SIZE_MAX) {
+                if (GROW(s->keys, s->n_keys) < 0)
+                        return -ENOMEM;
+                s->keys[s->n_keys] = (struct v2c_unit_key) { .name = TAKE_PTR(*key) };
+                ki = s->n_keys++;
+                if ((r = index_add(kx, s->keys, key_name_at, ki)) < 0)
+                        return r;
+        }
+        struct v2c_unit_key *k = &s->keys[ki];
 
         /* "Key=" puts the setting back to its default: for lists that
          * means empty, which is how drop-ins clear ExecStart= and the like. */
@@ -656,15 +815,18 @@ int v2c_unit_parse(struct v2c_unit *u, const char *data, size_t len, const char 
                 return r;
         }
 
+        struct apply_index ai = { 0 };
         for (size_t i = 0; i < lx.pend.n_items; i++) {
                 struct assignment *a = &lx.pend.items[i];
-                r = apply_assignment(u, lx.pend.sections[a->section], &a->key, &a->value);
+                r = apply_assignment(u, &ai, lx.pend.sections[a->section], &a->key, &a->value);
                 if (r < 0) {
+                        apply_index_release(&ai);
                         pending_release(&lx.pend);
                         return oom(err);
                 }
                 u->n_assignments++;
         }
+        apply_index_release(&ai);
         u->n_invalid += lx.pend.n_invalid;
         pending_release(&lx.pend);
         return 0;
@@ -800,10 +962,8 @@ bool v2c_unit_key_is_list(const char *key)
 int v2c_unit_get_list(const struct v2c_unit *u, const char *section, const char *key,
                       char ***ret, struct v2c_error **err)
 {
-        _cleanup_strv_ char **v = calloc(1, sizeof(char *));
+        _cleanup_strv_ char **v = NULL;
         size_t n = 0;
-        if (v == NULL)
-                return oom(err);
 
         const struct v2c_unit_key *k = lookup(u, section, key);
         enum list_kind kind = key ? key_kind(key) : LIST_NONE;
@@ -852,6 +1012,8 @@ int v2c_unit_get_list(const struct v2c_unit *u, const char *section, const char 
                 if (r >= 0 && n > V2C_ENV_MAX_ENTRIES)
                         r = -E2BIG;
         }
+        if (r >= 0)
+                r = vec_finish(&v);
         if (r == -E2BIG)
                 return v2c_error_set(err, E2BIG, "`%s=`: more than %d elements", key,
                                      V2C_ENV_MAX_ENTRIES);
@@ -1382,7 +1544,15 @@ struct envfile {
         char **v;
         size_t n;
         size_t n_invalid;
+        struct name_index index;
 };
+
+static const char *env_name_at(const void *array, size_t pos, size_t *len)
+{
+        char *const *v = array;
+        *len = strcspn(v[pos], "=");
+        return v[pos];
+}
 
 static int envfile_push(struct envfile *ef, struct v2c_buf *key, struct v2c_buf *val, size_t keep)
 {
@@ -1410,17 +1580,18 @@ static int envfile_push(struct envfile *ef, struct v2c_buf *key, struct v2c_buf 
         memcpy(entry + kn + 1, v, vn);
         entry[kn + 1 + vn] = '\0';
 
-        for (size_t i = 0; i < ef->n; i++)
-                if (strncmp(ef->v[i], entry, kn + 1) == 0) {
-                        free(ef->v[i]);
-                        ef->v[i] = entry;
-                        return 0;
-                }
+        size_t at = index_find(&ef->index, ef->v, env_name_at, k, kn);
+        if (at != SIZE_MAX) {
+                free(ef->v[at]);
+                ef->v[at] = entry;
+                return 0;
+        }
         if (ef->n >= V2C_ENV_MAX_ENTRIES) {
                 free(entry);
                 return -E2BIG;
         }
-        return vec_consume(&ef->v, &ef->n, entry);
+        int r = vec_consume(&ef->v, &ef->n, entry);
+        return r < 0 ? r : index_add(&ef->index, ef->v, env_name_at, ef->n - 1);
 }
 
 int v2c_envfile_parse(const char *data, size_t len, char ***ret, size_t *n_invalid,
@@ -1434,7 +1605,7 @@ int v2c_envfile_parse(const char *data, size_t len, char ***ret, size_t *n_inval
                 PRE_KEY, KEY, PRE_VALUE, VALUE, VALUE_ESCAPE,
                 SQUOTE, DQUOTE, DQUOTE_ESCAPE, COMMENT,
         } state = PRE_KEY;
-        struct envfile ef = { .v = calloc(1, sizeof(char *)) };
+        struct envfile ef = { 0 };
         _cleanup_buf_ struct v2c_buf key;
         _cleanup_buf_ struct v2c_buf val;
         size_t keep = 0;    /* val bytes that trailing-blank trimming must not touch */
@@ -1442,8 +1613,6 @@ int v2c_envfile_parse(const char *data, size_t len, char ***ret, size_t *n_inval
 
         v2c_buf_init(&key, V2C_PARSE_MAX_INPUT);
         v2c_buf_init(&val, V2C_PARSE_MAX_INPUT);
-        if (ef.v == NULL)
-                return oom(err);
 
         for (size_t i = 0; i < len && r >= 0; i++) {
                 char c = data[i];
@@ -1549,6 +1718,9 @@ int v2c_envfile_parse(const char *data, size_t len, char ***ret, size_t *n_inval
                 }
         }
 
+        index_release(&ef.index);
+        if (r >= 0)
+                r = vec_finish(&ef.v);
         if (r < 0) {
                 v2c_strv_free(ef.v);
                 if (r == -E2BIG)

@@ -256,6 +256,24 @@ static void test_set_limit(void **state)
         v2c_error_free(err);
 }
 
+static void test_set_unix_limit(void **state)
+{
+        (void) state;
+        _cleanup_ports_ struct v2c_ports p = { 0 };
+        struct v2c_error *err = NULL;
+        char path[32];
+        for (int i = 0; i < V2C_PORTS_MAX; i++) {
+                snprintf(path, sizeof(path), "/run/%05d.sock", i);
+                assert_int_equal(v2c_ports_add_unix(&p, path, NULL), 0);
+        }
+        for (int i = 0; i < 100000; i++)   /* repeats: one sort, then lookups */
+                assert_int_equal(v2c_ports_add_unix(&p, "/run/00007.sock", NULL), 0);
+        assert_int_equal(v2c_ports_add_unix(&p, "/run/new.sock", &err), -E2BIG);
+        v2c_error_free(err);
+        assert_int_equal(p.n_unix, V2C_PORTS_MAX);
+        assert_string_equal(p.unix_paths[0], "/run/00000.sock");
+}
+
 /* ------------------------------------------------------------------------
  * argv
  */
@@ -1057,6 +1075,51 @@ static void test_haproxy(void **state)
  * Every parser on hostile bytes
  */
 
+static void test_declaration_budget(void **state)
+{
+        (void) state;
+        /* 100 ranges of 1000 ports: past V2C_CONFIG_MAX_ADDS, refused
+         * quickly instead of making 100,000 entries. */
+        struct v2c_buf b;
+        v2c_buf_init(&b, 1 << 20);
+        assert_int_equal(v2c_buf_appends(&b, "frontend f\n"), 0);
+        for (int i = 0; i < 100; i++)
+                assert_int_equal(v2c_buf_appends(&b, "  bind :1000-1999\n"), 0);
+        _cleanup_free_ char *text = v2c_buf_steal(&b);
+        struct v2c_svc_config *conf = NULL;
+        struct v2c_error *err = NULL;
+        assert_int_equal(parse(V2C_SERVER_HAPROXY, "/h", text, NULL, &conf, &err), -E2BIG);
+        assert_null(conf);
+        assert_non_null(strstr(err->msg, "declared"));
+        v2c_error_free(err);
+
+        /* 60 of them fit: repeats of a full set are looked up, not added. */
+        v2c_buf_init(&b, 1 << 20);
+        assert_int_equal(v2c_buf_appends(&b, "frontend f\n"), 0);
+        for (int i = 0; i < 60; i++)
+                assert_int_equal(v2c_buf_appendf(&b, "  bind :%d-%d\n", 1 + (i % 5) * 1000,
+                                                 1000 + (i % 5) * 1000), 0);
+        _cleanup_free_ char *text2 = v2c_buf_steal(&b);
+        err = NULL;
+        int r = parse(V2C_SERVER_HAPROXY, "/h", text2, NULL, &conf, &err);
+        /* 5 ranges x 1000 ports: more unique ports than V2C_PORTS_MAX. */
+        assert_int_equal(r, -E2BIG);
+        assert_non_null(strstr(err->msg, "listening ports"));
+        v2c_error_free(err);
+
+        v2c_buf_init(&b, 1 << 20);
+        assert_int_equal(v2c_buf_appends(&b, "frontend f\n"), 0);
+        for (int i = 0; i < 60; i++)
+                assert_int_equal(v2c_buf_appendf(&b, "  bind :%d-%d\n", 1 + (i % 4) * 1000,
+                                                 1000 + (i % 4) * 1000), 0);
+        _cleanup_free_ char *text3 = v2c_buf_steal(&b);
+        _cleanup_(v2c_svc_config_freep) struct v2c_svc_config *c =
+                parse_ok(V2C_SERVER_HAPROXY, "/h", text3, NULL);
+        assert_int_equal(c->ports.n, 4000);
+        assert_int_equal(c->ports.items[0].port, 1);
+        assert_int_equal(c->ports.items[3999].port, 4000);
+}
+
 static void test_all_parsers_garbage(void **state)
 {
         (void) state;
@@ -1113,6 +1176,7 @@ int main(void)
                 cmocka_unit_test(test_set_sort_uniq),
                 cmocka_unit_test(test_set_move),
                 cmocka_unit_test(test_set_limit),
+                cmocka_unit_test(test_set_unix_limit),
                 cmocka_unit_test(test_argv_port_options),
                 cmocka_unit_test(test_argv_endpoint_options),
                 cmocka_unit_test(test_argv_host_and_port),
@@ -1135,6 +1199,7 @@ int main(void)
                 cmocka_unit_test(test_sshd),
                 cmocka_unit_test(test_memcached),
                 cmocka_unit_test(test_haproxy),
+                cmocka_unit_test(test_declaration_budget),
                 cmocka_unit_test(test_all_parsers_garbage),
                 cmocka_unit_test(test_server_names),
         };

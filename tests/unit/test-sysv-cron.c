@@ -321,6 +321,25 @@ static void test_sysv_malformed(void **state)
         assert_int_equal(s->n_invalid, 2);
         v2c_sysv_script_free(s);
 
+        /* a hostile header: endless continuation and list words are cut */
+        size_t hn = 0;
+        char *h = malloc(V2C_PARSE_MAX_INPUT);
+        hn += (size_t) sprintf(h, "### BEGIN INIT INFO\n# Provides:");
+        for (int i = 0; i < 1000; i++)
+                hn += (size_t) sprintf(h + hn, " p%d", i);
+        hn += (size_t) sprintf(h + hn, "\n# Description: start\n");
+        while (hn < V2C_PARSE_MAX_INPUT - 100)
+                hn += (size_t) sprintf(h + hn, "#  more text here\n");
+        struct v2c_error *herr = NULL;
+        assert_int_equal(v2c_sysv_parse(h, hn, NULL, &s, &herr), 0);
+        free(h);
+        assert_int_equal(v2c_strv_len(s->provides), 256);
+        assert_string_equal(s->provides[255], "p255");
+        assert_true(strlen(s->description) <= 4096);
+        assert_true(strlen(s->description) > 4000);
+        assert_memory_equal(s->description, "start more text here more", 25);
+        v2c_sysv_script_free(s);
+
         /* empty input; NUL bytes; over 1 MiB */
         s = sysv_ok("", NULL);
         assert_false(s->has_lsb_header);
@@ -354,6 +373,17 @@ static void test_sysv_malformed(void **state)
         n += (size_t) sprintf(b + n, "'\nDAEMON=/bin/ok\n");
         assert_int_equal(v2c_sysv_parse(b, n, NULL, &s, &err), 0);
         assert_string_equal(s->daemon, "/bin/ok");
+        assert_int_equal(s->n_invalid, 1);
+        v2c_sysv_script_free(s);
+
+        /* one logical line of a quarter million continuations: refused
+         * whole, in one pass (retrying at each of its lines took minutes) */
+        n = 0;
+        while (n < V2C_PARSE_MAX_INPUT - 64)
+                n += (size_t) sprintf(b + n, "a \\\n");
+        n += (size_t) sprintf(b + n, "\nDAEMON=/bin/after\n");
+        assert_int_equal(v2c_sysv_parse(b, n, NULL, &s, &err), 0);
+        assert_string_equal(s->daemon, "/bin/after");
         assert_int_equal(s->n_invalid, 1);
         v2c_sysv_script_free(s);
         free(b);

@@ -304,6 +304,38 @@ static void test_unit_limits(void **state)
         free(b);
 }
 
+static void test_unit_many_names(void **state)
+{
+        (void) state;
+        /* 100 sections of 90 keys, then a drop-in touching some of them:
+         * the lookups must find the right entries among many. */
+        char *b = malloc(400 * 1024);
+        size_t n = 0;
+        for (int s = 0; s < 100; s++) {
+                n += (size_t) sprintf(b + n, "[Sec%d]\n", s);
+                for (int k = 0; k < 90; k++)
+                        n += (size_t) sprintf(b + n, "Key%d=%d.%d\n", k, s, k);
+        }
+        struct v2c_unit *u = v2c_unit_new();
+        struct v2c_error *err = NULL;
+        assert_int_equal(v2c_unit_parse(u, b, n, NULL, &err), 0);
+        n = (size_t) sprintf(b, "[Sec42]\nKey7=new\nKey100=added\n[Sec0]\nKey0=\n[Sec100]\nKey0=x\n");
+        assert_int_equal(v2c_unit_parse(u, b, n, NULL, &err), 0);
+        free(b);
+        assert_int_equal(u->n_sections, 101);
+        assert_int_equal(u->sections[42].n_keys, 91);
+        assert_int_equal(u->n_assignments, 9004);
+        assert_string_equal(v2c_unit_get(u, "Sec99", "Key89"), "99.89");
+        assert_string_equal(v2c_unit_get(u, "Sec42", "Key6"), "42.6");
+        assert_string_equal(v2c_unit_get(u, "Sec42", "Key7"), "new");
+        assert_strv(v2c_unit_get_values(u, "Sec42", "Key7"), STRV("42.7", "new"));
+        assert_string_equal(v2c_unit_get(u, "Sec42", "Key100"), "added");
+        assert_null(v2c_unit_get(u, "Sec0", "Key0"));
+        assert_string_equal(v2c_unit_get(u, "Sec100", "Key0"), "x");
+        assert_null(v2c_unit_get(u, "Sec1", "Key100"));
+        v2c_unit_free(u);
+}
+
 /* ----------------------------------------------------------------------
  * ExecStart=
  */
@@ -696,6 +728,17 @@ static void test_envfile_limits(void **state)
         assert_int_equal(err->code, E2BIG);
         err = v2c_error_free(err);
 
+        /* 10,000 distinct keys are fine, a repeated one keeps its place */
+        n = 0;
+        for (int i = 0; i < V2C_ENV_MAX_ENTRIES; i++)
+                n += (size_t) sprintf(b + n, "K%d=v\n", i);
+        n += (size_t) sprintf(b + n, "K5000=again\n");
+        assert_int_equal(v2c_envfile_parse(b, n, &v, NULL, &err), 0);
+        assert_int_equal(v2c_strv_len(v), V2C_ENV_MAX_ENTRIES);
+        assert_string_equal(v[5000], "K5000=again");
+        assert_string_equal(v[9999], "K9999=v");
+        v2c_strv_free(v);
+
         /* the same key over and over is one entry */
         n = 0;
         for (int i = 0; i <= V2C_ENV_MAX_ENTRIES; i++)
@@ -714,6 +757,7 @@ int main(void)
                 cmocka_unit_test(test_unit_dropins),
                 cmocka_unit_test(test_unit_malformed),
                 cmocka_unit_test(test_unit_limits),
+                cmocka_unit_test(test_unit_many_names),
                 cmocka_unit_test(test_unit_environment_words),
                 cmocka_unit_test(test_exec_prefixes),
                 cmocka_unit_test(test_exec_quoting),
