@@ -302,6 +302,17 @@ static int disk_list(struct v2c_guest *g, const char *path, struct v2c_dirent **
         return 0;
 }
 
+/* Trees that are small on every real system: no need to measure them first. */
+static bool always_small(const char *dir)
+{
+        static const char *const small[] = { "/etc", "/lib/systemd/system", "/usr/lib/systemd/system",
+                                             "/usr/local/lib/systemd/system", "/var/spool/cron", "/lib/apk/db" };
+        for (size_t i = 0; i < V2C_ARRAY_SIZE(small); i++)
+                if (strcmp(dir, small[i]) == 0)
+                        return true;
+        return false;
+}
+
 static int disk_prefetch(struct v2c_guest *g, char *const *dirs, size_t n, struct v2c_error **err)
 {
         struct disk_impl *d = g->impl;
@@ -311,7 +322,7 @@ static int disk_prefetch(struct v2c_guest *g, char *const *dirs, size_t n, struc
                         continue;
                 /* A tree too large to download whole stays remote; its
                  * files are then read one round trip at a time. */
-                int64_t kib = guestfs_du(d->h, dirs[i]);
+                int64_t kib = always_small(dirs[i]) ? 0 : guestfs_du(d->h, dirs[i]);
                 if (kib < 0 || kib > PREFETCH_MAX_KIB) {
                         v2c_debug("not prefetching %s (%lld KiB)", dirs[i], (long long) kib);
                         continue;
@@ -418,17 +429,8 @@ static guestfs_h *new_handle(const char *const *paths, const char *const *format
         return h;
 }
 
-static bool is_linux_fs(const char *type)
-{
-        static const char *const types[] = { "ext2", "ext3", "ext4", "xfs", "btrfs", "f2fs", "jfs", "reiserfs" };
-        for (size_t i = 0; i < V2C_ARRAY_SIZE(types); i++)
-                if (strcmp(type, types[i]) == 0)
-                        return true;
-        return false;
-}
-
 /* Maps an fstab device spec to an appliance device, or NULL. */
-static char *map_fstab_spec(guestfs_h *h, const char *spec, char *const *fs)
+static char *map_fstab_spec(guestfs_h *h, const char *spec)
 {
         char *dev = NULL;
         if (strncmp(spec, "UUID=", 5) == 0)
@@ -455,13 +457,8 @@ static char *map_fstab_spec(guestfs_h *h, const char *spec, char *const *fs)
                 free(dev);
                 dev = canon;
         }
-        for (size_t i = 0; fs && fs[i]; i += 2) {
-                _cleanup_free_ char *c = guestfs_canonical_device_name(h, fs[i]);
-                if (strcmp(fs[i], dev) == 0 || (c && strcmp(c, dev) == 0))
-                        return dev;
-        }
-        free(dev);
-        return NULL;
+        /* A device that does not exist fails at mount time, with a warning. */
+        return dev;
 }
 
 struct mount_entry {
@@ -486,7 +483,7 @@ static bool fstab_skips(const char *type, const char *opts)
 }
 
 /* Mounts, read-only, the file systems the guest's fstab lists below "/". */
-static void mount_fstab(struct v2c_guest *g, guestfs_h *h, char *const *fs, const char *root_dev)
+static void mount_fstab(struct v2c_guest *g, guestfs_h *h, const char *root_dev)
 {
         size_t len = 0;
         _cleanup_free_ char *fstab = guestfs_read_file(h, "/etc/fstab", &len);
@@ -504,7 +501,7 @@ static void mount_fstab(struct v2c_guest *g, guestfs_h *h, char *const *fs, cons
                         continue;
                 if (strcmp(dir, "/") == 0 || dir[0] != '/' || fstab_skips(type, opts))
                         continue;
-                char *dev = map_fstab_spec(h, spec, fs);
+                char *dev = map_fstab_spec(h, spec);
                 if (dev == NULL) {
                         v2c_guest_add_warning(g, "cannot find the device `%s` that fstab mounts on %s", spec, dir);
                         continue;
@@ -529,9 +526,9 @@ static void mount_fstab(struct v2c_guest *g, guestfs_h *h, char *const *fs, cons
         if (nm)
                 qsort(m, nm, sizeof *m, cmp_mount);
         for (size_t i = 0; i < nm; i++) {
-                if (guestfs_is_dir(h, m[i].dir) != 1 || guestfs_mount_ro(h, m[i].dev, m[i].dir) < 0)
+                if (guestfs_mount_ro(h, m[i].dev, m[i].dir) < 0)
                         v2c_guest_add_warning(g, "cannot mount %s on %s: %s", m[i].dev, m[i].dir,
-                                              guestfs_last_error(h) ? guestfs_last_error(h) : "no such directory");
+                                              guestfs_last_error(h) ? guestfs_last_error(h) : "unknown error");
                 else
                         v2c_debug("mounted %s on %s", m[i].dev, m[i].dir);
                 free(m[i].dev);
@@ -540,50 +537,81 @@ static void mount_fstab(struct v2c_guest *g, guestfs_h *h, char *const *fs, cons
         free(m);
 }
 
+/* Why no root was found, for the error message: only on this failure path
+ * is the slow guestfs_list_filesystems (seconds under TCG) worth paying. */
+static int no_root_error(guestfs_h *h, struct v2c_error **err)
+{
+        _cleanup_gstrv_ char **fs = guestfs_list_filesystems(h);
+        bool encrypted = false, windows = false;
+        for (size_t i = 0; fs && fs[i] && fs[i + 1]; i += 2) {
+                if (strcmp(fs[i + 1], "crypto_LUKS") == 0)
+                        encrypted = true;
+                if (strcmp(fs[i + 1], "ntfs") == 0 && guestfs_mount_ro(h, fs[i], "/") == 0) {
+                        if (guestfs_is_dir(h, "/Windows") == 1 || guestfs_is_dir(h, "/WINDOWS") == 1)
+                                windows = true;
+                        guestfs_umount_all(h);
+                }
+        }
+        if (encrypted)
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, ENOTSUP,
+                                          "the root file system is encrypted (LUKS): v2c does not open encrypted disks");
+        if (windows)
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, ENOTSUP,
+                                          "this is a Windows guest: v2c inspects Linux guests only");
+        return v2c_error_set_kind(err, V2C_ERR_INPUT, ENOENT, "no operating system found: no file system holds /etc");
+}
+
+/* Devices that may hold a file system: logical volumes, partitions, and
+ * whole disks without a partition table.  Cheaper than
+ * guestfs_list_filesystems, which probes every device's type. */
+static char **fs_candidates(guestfs_h *h)
+{
+        char **out = NULL;
+        _cleanup_gstrv_ char **parts = guestfs_list_partitions(h);
+        _cleanup_gstrv_ char **devs = guestfs_list_devices(h);
+        for (size_t i = 0; parts && parts[i]; i++)
+                v2c_strv_push(&out, parts[i]);
+        for (size_t i = 0; devs && devs[i]; i++) {
+                bool partitioned = false;
+                size_t n = strlen(devs[i]);
+                for (size_t k = 0; parts && parts[k]; k++)
+                        if (strncmp(parts[k], devs[i], n) == 0)
+                                partitioned = true;
+                if (!partitioned)
+                        v2c_strv_push(&out, devs[i]);
+        }
+        return out;
+}
+
 /* Finds and mounts the root file system, then the rest. */
 static int mount_guest(struct v2c_guest *g, guestfs_h *h, struct v2c_error **err)
 {
-        _cleanup_gstrv_ char **fs = guestfs_list_filesystems(h);
-        if (fs == NULL)
-                return gerr(h, err, "listing file systems");
-        bool encrypted = false, windows = false;
+        _cleanup_strv_ char **cands = fs_candidates(h);
         const char *root = NULL;
-        for (size_t i = 0; fs[i] && fs[i + 1]; i += 2) {
-                const char *dev = fs[i], *type = fs[i + 1];
-                if (strcmp(type, "crypto_LUKS") == 0)
-                        encrypted = true;
-                if (strcmp(type, "ntfs") == 0) {
-                        if (guestfs_mount_ro(h, dev, "/") == 0) {
-                                if (guestfs_is_dir(h, "/Windows") == 1 || guestfs_is_dir(h, "/WINDOWS") == 1)
-                                        windows = true;
-                                guestfs_umount_all(h);
-                        }
-                        continue;
+        bool lvs_added = false;
+        for (size_t i = 0; cands && cands[i]; i++) {
+                /* Logical volumes are listed only once partitions did not
+                 * hold the root: the LVM scan is a costly round trip. */
+                if (cands[i + 1] == NULL && !lvs_added) {
+                        lvs_added = true;
+                        _cleanup_gstrv_ char **lvs = guestfs_lvs(h);
+                        for (size_t k = 0; lvs && lvs[k]; k++)
+                                v2c_strv_push(&cands, lvs[k]);
                 }
-                if (!is_linux_fs(type) || root)
-                        continue;
-                if (guestfs_mount_ro(h, dev, "/") < 0)
+                if (guestfs_mount_ro(h, cands[i], "/") < 0)
                         continue;
                 if (guestfs_is_dir(h, "/etc") == 1 &&
-                    (guestfs_is_file(h, "/etc/os-release") == 1 || guestfs_is_file(h, "/etc/fstab") == 1 ||
-                     guestfs_is_file_opts(h, "/usr/lib/os-release", GUESTFS_IS_FILE_OPTS_FOLLOWSYMLINKS, 1, -1) == 1)) {
-                        root = dev;
+                    (guestfs_is_file_opts(h, "/etc/os-release", GUESTFS_IS_FILE_OPTS_FOLLOWSYMLINKS, 1, -1) == 1 ||
+                     guestfs_is_file(h, "/etc/fstab") == 1)) {
+                        root = cands[i];
                         break;
                 }
                 guestfs_umount_all(h);
         }
-        if (root == NULL) {
-                if (encrypted)
-                        return v2c_error_set_kind(err, V2C_ERR_INPUT, ENOTSUP,
-                                                  "the root file system is encrypted (LUKS): v2c does not open encrypted disks");
-                if (windows)
-                        return v2c_error_set_kind(err, V2C_ERR_INPUT, ENOTSUP,
-                                                  "this is a Windows guest: v2c inspects Linux guests only");
-                return v2c_error_set_kind(err, V2C_ERR_INPUT, ENOENT,
-                                          "no operating system found: no file system holds /etc");
-        }
+        if (root == NULL)
+                return no_root_error(h, err);
         v2c_debug("root file system on %s", root);
-        mount_fstab(g, h, fs, root);
+        mount_fstab(g, h, root);
         return 0;
 }
 
@@ -611,8 +639,9 @@ int v2c_guest_disk_open(const char *const *paths, const char *const *formats, si
                                                 "`%s`", paths[0]);
                 /* Nested KVM can abort qemu at start (see ENVIRONMENT notes);
                  * software emulation is slower but works. */
-                v2c_warn("launching the appliance with KVM failed (%s); retrying once under TCG",
-                         guestfs_last_error(d->h) ? guestfs_last_error(d->h) : "unknown error");
+                const char *why = guestfs_last_error(d->h);
+                v2c_warn("launching the appliance with KVM failed (%.*s); retrying once under TCG",
+                         why ? (int) strcspn(why, "\n") : 13, why ? why : "unknown error");
                 guestfs_close(d->h);
                 d->h = new_handle(paths, formats, n, true, err);
                 if (d->h == NULL)
@@ -621,6 +650,8 @@ int v2c_guest_disk_open(const char *const *paths, const char *const *formats, si
                         return v2c_error_prefix(err, gerr(d->h, err, "launching the libguestfs appliance under TCG"),
                                                 "`%s`", paths[0]);
         }
+        /* Nothing is written: skip the sync libguestfs does on close. */
+        guestfs_set_autosync(d->h, 0);
         int r = mount_guest(g, d->h, err);
         if (r < 0)
                 return v2c_error_prefix(err, r, "`%s`", paths[0]);

@@ -28,7 +28,7 @@ static const char *const prefetch_dirs[] = {
         "/opt",
         "/srv",
         "/var/www",
-        "/usr/local/etc",
+        "/usr/local",
 };
 
 int inspect_warn(struct inspect_ctx *c, const char *fmt, ...)

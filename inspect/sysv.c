@@ -209,7 +209,8 @@ static int parse_lsb_header(struct v2c_sysv_script *s, const char *data, size_t 
 
 struct sysv_state {
         struct v2c_sysv_script *s;
-        char **vars;              /* NAME=value with fully known values */
+        char **vars;              /* NAME=value with fully known values; room for
+                                   * V2C_SYSV_MAX_VARS and the NULL */
         size_t n_vars;
         char *const *defaults;
         char *var_daemon;         /* last known DAEMON= */
@@ -248,14 +249,8 @@ static int assign(struct sysv_state *st, const char *name, size_t nn, const char
                 memcpy(e, name, nn);
                 e[nn] = '=';
                 memcpy(e + nn + 1, value, vn + 1);
-                char **nv = realloc(st->vars, (st->n_vars + 2) * sizeof(char *));
-                if (nv == NULL) {
-                        free(e);
-                        return -ENOMEM;
-                }
-                nv[st->n_vars++] = e;
-                nv[st->n_vars] = NULL;
-                st->vars = nv;
+                st->vars[st->n_vars++] = e;
+                st->vars[st->n_vars] = NULL;
         }
 
         if (name_is(name, nn, "DAEMON")) {
@@ -563,6 +558,9 @@ int v2c_sysv_parse(const char *data, size_t len, char *const *defaults,
                 return v2c_error_set(err, ENOMEM, "out of memory");
 
         struct sysv_state st = { .s = s, .defaults = defaults };
+        st.vars = calloc(V2C_SYSV_MAX_VARS + 1, sizeof(char *));
+        if (st.vars == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
         int r = parse_lsb_header(s, data, len);
         if (r >= 0)
                 r = parse_body(&st, data, len);

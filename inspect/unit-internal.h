@@ -280,8 +280,9 @@ struct v2c_shell_words {
 
 /* Splits data[0..len) into *ret (filled on success; release with
  * v2c_shell_words_release).  vars: KEY=VALUE, later entries win; may be
- * NULL.  -EINVAL on an unbalanced quote, -E2BIG past V2C_SHELL_MAX_WORDS
- * tokens, V2C_PARSE_MAX_LINE bytes in one word or len > V2C_PARSE_MAX_INPUT. */
+ * NULL.  -EINVAL on an unbalanced quote or backquote or a NUL byte;
+ * -E2BIG past V2C_SHELL_MAX_WORDS tokens, V2C_PARSE_MAX_LINE bytes in one
+ * word, V2C_EXEC_MAX_BYTES in all, or len > V2C_PARSE_MAX_INPUT. */
 int v2c_shell_split(const char *data, size_t len, char *const *vars, struct v2c_shell_words *ret,
                     struct v2c_error **err);
 void v2c_shell_words_release(struct v2c_shell_words *w);

@@ -660,9 +660,6 @@ static int lex_file(struct lexer *lx, const char *data, size_t len, const char *
 
         while (v2c_next_line(&p, end, &line, &n)) {
                 lineno++;
-                if (n > V2C_PARSE_MAX_LINE)
-                        return v2c_error_set(err, E2BIG, "`%s` line %u: line longer than %d bytes",
-                                             fn, lineno, V2C_PARSE_MAX_LINE);
                 if (continuing) {
                         /* systemd.syntax(7): a comment block after a
                          * backslash is skipped, the line goes on after it. */
@@ -672,11 +669,11 @@ static int lex_file(struct lexer *lx, const char *data, size_t len, const char *
                         if (q < line + n && (*q == '#' || *q == ';'))
                                 continue;
                 }
+                /* cont is bounded: this refuses long lines, joined or not. */
                 r = v2c_buf_append(&cont, line, n);
                 if (r == -E2BIG)
-                        return v2c_error_set(err, E2BIG,
-                                             "`%s` line %u: continued line longer than %d bytes",
-                                             fn, lineno, V2C_PARSE_MAX_LINE);
+                        return v2c_error_set(err, E2BIG, "`%s` line %u: longer than %d bytes", fn,
+                                             lineno, V2C_PARSE_MAX_LINE);
                 if (r < 0)
                         return oom(err);
                 if (cont.len > 0 && ends_in_continuation(cont.data, cont.len)) {
@@ -1268,8 +1265,13 @@ int v2c_specifiers_expand(const char *s, const struct v2c_unit_context *ctx, cha
 {
         if (strnlen(s, V2C_PARSE_MAX_LINE + 1) > V2C_PARSE_MAX_LINE)
                 return v2c_error_set(err, E2BIG, "value longer than %d bytes", V2C_PARSE_MAX_LINE);
+        /* Collected apart, so that a failure leaves the caller's list alone. */
         unsigned w = 0;
-        int r = expand_specifiers(s, ctx, ret, &w, unresolved);
+        _cleanup_strv_ char **unres = NULL;
+        _cleanup_free_ char *out = NULL;
+        int r = expand_specifiers(s, ctx, &out, &w, unresolved ? &unres : NULL);
+        for (size_t i = 0; r >= 0 && unres && unres[i]; i++)
+                r = note_unresolved(unresolved, unres[i], strlen(unres[i]));
         if (r == -E2BIG)
                 return v2c_error_set(err, E2BIG, "expanded value longer than %d bytes",
                                      V2C_EXEC_MAX_BYTES);
@@ -1277,6 +1279,7 @@ int v2c_specifiers_expand(const char *s, const struct v2c_unit_context *ctx, cha
                 return oom(err);
         if (warnings)
                 *warnings |= w;
+        *ret = TAKE_PTR(out);
         return 0;
 }
 

@@ -376,6 +376,17 @@ static void test_sysv_malformed(void **state)
         assert_int_equal(s->n_invalid, 1);
         v2c_sysv_script_free(s);
 
+        /* short words, but a line over the limit all the same */
+        n = (size_t) sprintf(b, "DAEMON=/bin/bad");
+        memset(b + n, ' ', V2C_PARSE_MAX_LINE);
+        n += V2C_PARSE_MAX_LINE;
+        n += (size_t) sprintf(b + n, "\nPIDFILE=/run/ok.pid\n");
+        assert_int_equal(v2c_sysv_parse(b, n, NULL, &s, &err), 0);
+        assert_null(s->daemon);
+        assert_string_equal(s->pidfile, "/run/ok.pid");
+        assert_int_equal(s->n_invalid, 1);
+        v2c_sysv_script_free(s);
+
         /* one logical line of a quarter million continuations: refused
          * whole, in one pass (retrying at each of its lines took minutes) */
         n = 0;
