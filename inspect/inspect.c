@@ -156,7 +156,6 @@ static void detect_os(struct inspect_ctx *c)
                  v2c_guest_exists(c->g, "/usr/lib/sysimage/rpm", V2C_FT_DIR))
                 os->package_format = strdup("rpm");
 
-        _cleanup_free_ char *init = NULL;
         if (v2c_guest_exists(c->g, "/lib/systemd/systemd", V2C_FT_REG) ||
             v2c_guest_exists(c->g, "/usr/lib/systemd/systemd", V2C_FT_REG) ||
             v2c_guest_exists(c->g, "/etc/systemd/system", V2C_FT_DIR))
@@ -273,6 +272,8 @@ int v2c_inspect(struct v2c_guest *g, const struct v2c_inspect_options *opt, stru
                 struct v2c_error **err)
 {
         struct inspect_ctx c = { .g = g };
+        _cleanup_free_ char *pw = NULL;
+        size_t len;
         c.rep = calloc(1, sizeof *c.rep);
         if (c.rep == NULL)
                 return v2c_error_set(err, ENOMEM, "out of memory");
@@ -307,8 +308,6 @@ int v2c_inspect(struct v2c_guest *g, const struct v2c_inspect_options *opt, stru
         }
         detect_arch(&c);
 
-        _cleanup_free_ char *pw = NULL;
-        size_t len;
         if (inspect_read(&c, "/etc/passwd", INSPECT_MAX_FILE, &pw, &len) == 0 && pw) {
                 char *save = NULL;
                 for (char *l = strtok_r(pw, "\n", &save); l; l = strtok_r(NULL, "\n", &save))

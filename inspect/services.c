@@ -544,6 +544,60 @@ static int add_timer_unit(struct inspect_ctx *c, const char *unit, const char *p
         return 0;
 }
 
+/* Debian's postgresql.service is a oneshot wrapper; at boot a systemd
+ * generator turns every cluster whose start.conf says "auto" into a
+ * postgresql@VERSION-CLUSTER instance.  Offline, v2c does the generator's
+ * work.  Returns the number of instances added. */
+static int postgresql_instances(struct inspect_ctx *c, struct v2c_error **err)
+{
+        struct v2c_dirent *vers = NULL;
+        size_t nv = 0;
+        int added = 0;
+        if (v2c_guest_list(c->g, "/etc/postgresql", &vers, &nv, NULL) < 0)
+                return 0;
+        for (size_t i = 0; i < nv && added >= 0; i++) {
+                if (vers[i].st.type != V2C_FT_DIR)
+                        continue;
+                _cleanup_free_ char *vdir = NULL;
+                if (asprintf(&vdir, "/etc/postgresql/%s", vers[i].name) < 0)
+                        break;
+                struct v2c_dirent *clus = NULL;
+                size_t nc = 0;
+                if (v2c_guest_list(c->g, vdir, &clus, &nc, NULL) < 0)
+                        continue;
+                for (size_t k = 0; k < nc; k++) {
+                        if (clus[k].st.type != V2C_FT_DIR)
+                                continue;
+                        _cleanup_free_ char *start = NULL, *data = NULL, *unit = NULL;
+                        size_t len;
+                        if (asprintf(&start, "%s/%s/start.conf", vdir, clus[k].name) < 0 ||
+                            asprintf(&unit, "postgresql@%s-%s.service", vers[i].name, clus[k].name) < 0)
+                                break;
+                        /* No start.conf means "auto", as in pg_ctlcluster. */
+                        bool autostart = true;
+                        if (inspect_read(c, start, 4096, &data, &len) == 0 && data) {
+                                for (char *l = data; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+                                        l += strspn(l, " \t");
+                                        if (*l == '#' || *l == '\n' || *l == '\0')
+                                                continue;
+                                        autostart = strncmp(l, "auto", 4) == 0;
+                                        break;
+                                }
+                        }
+                        if (!autostart)
+                                continue;
+                        if (add_service_unit(c, unit, true, err) < 0) {
+                                added = -1;
+                                break;
+                        }
+                        added++;
+                }
+                v2c_dirents_free(clus, nc);
+        }
+        v2c_dirents_free(vers, nv);
+        return added;
+}
+
 int inspect_systemd(struct inspect_ctx *c, bool include_disabled, struct v2c_error **err)
 {
         bool any_dir = false;
@@ -586,7 +640,11 @@ int inspect_systemd(struct inspect_ctx *c, bool include_disabled, struct v2c_err
                                         v2c_strv_push_unique(&next, vals[i]);
                         }
                 }
-                if (has_suffix(unit, ".service"))
+                if (strcmp(unit, "postgresql.service") == 0) {
+                        r = postgresql_instances(c, err);
+                        if (r == 0)
+                                r = add_service_unit(c, unit, true, err);
+                } else if (has_suffix(unit, ".service"))
                         r = add_service_unit(c, unit, true, err);
                 else if (u && has_suffix(unit, ".socket"))
                         r = add_socket_unit(c, unit, path, u, true, err);
@@ -594,6 +652,7 @@ int inspect_systemd(struct inspect_ctx *c, bool include_disabled, struct v2c_err
                         r = add_timer_unit(c, unit, path, u, true, err);
                 if (r < 0)
                         return r;
+                r = 0;
                 for (size_t i = 0; next && next[i]; i++)
                         if (has_suffix(next[i], ".target") || has_suffix(next[i], ".service") ||
                             has_suffix(next[i], ".socket") || has_suffix(next[i], ".timer"))

@@ -26,14 +26,14 @@ count() { # adds meson's "Ok:/Fail:" (or the fuzz runner's) totals of $log
 meson test -C build --print-errorlogs --num-processes 2 2>&1 | tee "$log" || status=1
 count
 
-[ -f build-asan/build.ninja ] || meson setup build-asan --werror -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+[ -f build-asan/build.ninja ] || meson setup build-asan --werror -Db_sanitize=address,undefined -Db_lundef=false
 ninja -C build-asan >/dev/null
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
   meson test -C build-asan --suite unit --suite fuzz-replay --print-errorlogs 2>&1 | tee "$log" || status=1
 count
 
 [ -f build-fuzz/build.ninja ] || CC=clang meson setup build-fuzz -Dfuzz=true -Dtests=disabled \
-  -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+  -Db_sanitize=address,undefined -Db_lundef=false
 ninja -C build-fuzz >/dev/null
 tests/fuzz/run-fuzzers.sh build-fuzz "${V2C_FUZZ_SECONDS:-15}" 2>&1 | tee "$log" || status=1
 passed=$((passed + $(grep -c '^fuzz .*: ok' "$log"))) failed=$((failed + $(grep -c '^fuzz .*: FAILED' "$log")))

@@ -10,7 +10,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail=0 pass=0
 for exe in "$build"/tests/fuzz-*; do
-  [ -x "$exe" ] || continue
+  [ -f "$exe" ] && [ -x "$exe" ] || continue
   name=${exe##*/fuzz-}
   mkdir -p "$work/$name"
   cp -r "$here/corpus/$name/." "$work/$name/" 2>/dev/null || true
