@@ -25,15 +25,7 @@ static const char *rel(const char *path)
 static void fill_stat(const struct stat *s, struct v2c_stat *st)
 {
         memset(st, 0, sizeof *st);
-        switch (s->st_mode & S_IFMT) {
-        case S_IFREG: st->type = V2C_FT_REG; break;
-        case S_IFDIR: st->type = V2C_FT_DIR; break;
-        case S_IFLNK: st->type = V2C_FT_LNK; break;
-        case S_IFCHR: st->type = V2C_FT_CHR; break;
-        case S_IFBLK: st->type = V2C_FT_BLK; break;
-        case S_IFIFO: st->type = V2C_FT_FIFO; break;
-        default: st->type = V2C_FT_SOCK; break;
-        }
+        st->type = v2c_file_type_from_mode(s->st_mode);
         st->mode = s->st_mode & 07777;
         st->uid = s->st_uid;
         st->gid = s->st_gid;
@@ -127,22 +119,12 @@ static int dir_list(struct v2c_guest *g, const char *path, struct v2c_dirent **o
                 struct stat s;
                 if (fstatat(dirfd(dir), de->d_name, &s, AT_SYMLINK_NOFOLLOW) < 0)
                         continue;
-                if (cnt == cap) {
-                        cap = cap ? cap * 2 : 32;
-                        struct v2c_dirent *nv = realloc(v, cap * sizeof *v);
-                        if (nv == NULL) {
-                                v2c_dirents_free(v, cnt);
-                                return v2c_error_set(err, ENOMEM, "out of memory");
-                        }
-                        v = nv;
-                }
-                v[cnt].name = strdup(de->d_name);
-                if (v[cnt].name == NULL) {
+                struct v2c_stat vs;
+                fill_stat(&s, &vs);
+                if (v2c_dirents_push(&v, &cnt, &cap, de->d_name, &vs) < 0) {
                         v2c_dirents_free(v, cnt);
                         return v2c_error_set(err, ENOMEM, "out of memory");
                 }
-                fill_stat(&s, &v[cnt].st);
-                cnt++;
         }
         if (cnt)
                 qsort(v, cnt, sizeof *v, cmp_dirent);

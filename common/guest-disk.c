@@ -120,15 +120,7 @@ static bool is_prefetched(struct disk_impl *d, const char *path)
 static void from_statns(const struct guestfs_statns *s, struct v2c_stat *st)
 {
         memset(st, 0, sizeof *st);
-        switch (s->st_mode & S_IFMT) {
-        case S_IFREG: st->type = V2C_FT_REG; break;
-        case S_IFDIR: st->type = V2C_FT_DIR; break;
-        case S_IFLNK: st->type = V2C_FT_LNK; break;
-        case S_IFCHR: st->type = V2C_FT_CHR; break;
-        case S_IFBLK: st->type = V2C_FT_BLK; break;
-        case S_IFIFO: st->type = V2C_FT_FIFO; break;
-        default: st->type = V2C_FT_SOCK; break;
-        }
+        st->type = v2c_file_type_from_mode((uint32_t) s->st_mode);
         st->mode = (uint32_t) s->st_mode & 07777;
         st->uid = (uint32_t) s->st_uid;
         st->gid = (uint32_t) s->st_gid;

@@ -57,6 +57,11 @@ int v2c_tarindex_list(struct v2c_tarindex *ti, const char *path, struct v2c_dire
                       struct v2c_error **err);
 size_t v2c_tarindex_count(const struct v2c_tarindex *ti);
 
+/* The file type of a st_mode value (S_IFREG...). */
+enum v2c_file_type v2c_file_type_from_mode(uint32_t mode);
+/* Appends a copy of NAME with ST to a growing dirent array; -ENOMEM. */
+int v2c_dirents_push(struct v2c_dirent **v, size_t *n, size_t *cap, const char *name, const struct v2c_stat *st);
+
 int v2c_guest_add_warning(struct v2c_guest *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -449,22 +449,10 @@ int v2c_tarindex_list(struct v2c_tarindex *ti, const char *path, struct v2c_dire
                 const char *name = p + plen + 1;
                 if (strchr(name, '/'))
                         continue;
-                if (cnt == cap) {
-                        cap = cap ? cap * 2 : 32;
-                        struct v2c_dirent *nv = realloc(v, cap * sizeof *v);
-                        if (nv == NULL) {
-                                v2c_dirents_free(v, cnt);
-                                return v2c_error_set(err, ENOMEM, "out of memory");
-                        }
-                        v = nv;
-                }
-                v[cnt].name = strdup(name);
-                if (v[cnt].name == NULL) {
+                if (v2c_dirents_push(&v, &cnt, &cap, name, &ti->e[i].st) < 0) {
                         v2c_dirents_free(v, cnt);
                         return v2c_error_set(err, ENOMEM, "out of memory");
                 }
-                v[cnt].st = ti->e[i].st;
-                cnt++;
         }
         *out = v;
         *n = cnt;

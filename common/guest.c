@@ -26,6 +26,38 @@ int v2c_guest_add_warning(struct v2c_guest *g, const char *fmt, ...)
         return v2c_strv_consume(&g->warnings, s);
 }
 
+enum v2c_file_type v2c_file_type_from_mode(uint32_t mode)
+{
+        switch (mode & S_IFMT) {
+        case S_IFREG: return V2C_FT_REG;
+        case S_IFDIR: return V2C_FT_DIR;
+        case S_IFLNK: return V2C_FT_LNK;
+        case S_IFCHR: return V2C_FT_CHR;
+        case S_IFBLK: return V2C_FT_BLK;
+        case S_IFIFO: return V2C_FT_FIFO;
+        default: return V2C_FT_SOCK;
+        }
+}
+
+int v2c_dirents_push(struct v2c_dirent **v, size_t *n, size_t *cap, const char *name, const struct v2c_stat *st)
+{
+        if (*n == *cap) {
+                size_t ncap = *cap ? *cap * 2 : 32;
+                struct v2c_dirent *nv = realloc(*v, ncap * sizeof *nv);
+                if (nv == NULL)
+                        return -ENOMEM;
+                *v = nv;
+                *cap = ncap;
+        }
+        char *copy = strdup(name);
+        if (copy == NULL)
+                return -ENOMEM;
+        (*v)[*n].name = copy;
+        (*v)[*n].st = *st;
+        (*n)++;
+        return 0;
+}
+
 enum source_kind { SRC_DISK, SRC_TAR };
 
 static uint32_t be32(const unsigned char *p)
@@ -234,6 +266,26 @@ static int resolve(struct v2c_guest *g, const char *path, bool follow, char **ou
         return r;
 }
 
+/* Resolves PATH and stats what it names: the first step of most calls. */
+static int resolve_stat(struct v2c_guest *g, const char *path, bool follow, char **resolved, struct v2c_stat *st,
+                        struct v2c_error **err)
+{
+        char *p = NULL;
+        int r = resolve(g, path, follow, &p, err);
+        if (r < 0)
+                return r;
+        r = g->ops->lstat(g, p, st, err);
+        if (r < 0) {
+                free(p);
+                return r;
+        }
+        if (resolved)
+                *resolved = p;
+        else
+                free(p);
+        return 0;
+}
+
 int v2c_guest_realpath(struct v2c_guest *g, const char *path, char **out, struct v2c_error **err)
 {
         return resolve(g, path, true, out, err);
@@ -241,30 +293,19 @@ int v2c_guest_realpath(struct v2c_guest *g, const char *path, char **out, struct
 
 int v2c_guest_lstat(struct v2c_guest *g, const char *path, struct v2c_stat *st, struct v2c_error **err)
 {
-        _cleanup_free_ char *p = NULL;
-        int r = resolve(g, path, false, &p, err);
-        if (r < 0)
-                return r;
-        return g->ops->lstat(g, p, st, err);
+        return resolve_stat(g, path, false, NULL, st, err);
 }
 
 int v2c_guest_stat(struct v2c_guest *g, const char *path, struct v2c_stat *st, struct v2c_error **err)
 {
-        _cleanup_free_ char *p = NULL;
-        int r = resolve(g, path, true, &p, err);
-        if (r < 0)
-                return r;
-        return g->ops->lstat(g, p, st, err);
+        return resolve_stat(g, path, true, NULL, st, err);
 }
 
 int v2c_guest_readlink(struct v2c_guest *g, const char *path, char **target, struct v2c_error **err)
 {
         _cleanup_free_ char *p = NULL;
         struct v2c_stat st;
-        int r = resolve(g, path, false, &p, err);
-        if (r < 0)
-                return r;
-        r = g->ops->lstat(g, p, &st, err);
+        int r = resolve_stat(g, path, false, &p, &st, err);
         if (r < 0)
                 return r;
         if (st.type != V2C_FT_LNK)
@@ -277,10 +318,7 @@ int v2c_guest_read_file(struct v2c_guest *g, const char *path, size_t max, char 
 {
         _cleanup_free_ char *p = NULL;
         struct v2c_stat st;
-        int r = resolve(g, path, true, &p, err);
-        if (r < 0)
-                return r;
-        r = g->ops->lstat(g, p, &st, err);
+        int r = resolve_stat(g, path, true, &p, &st, err);
         if (r < 0)
                 return r;
         if (st.type != V2C_FT_REG)
@@ -297,10 +335,7 @@ int v2c_guest_list(struct v2c_guest *g, const char *path, struct v2c_dirent **ou
 {
         _cleanup_free_ char *p = NULL;
         struct v2c_stat st;
-        int r = resolve(g, path, true, &p, err);
-        if (r < 0)
-                return r;
-        r = g->ops->lstat(g, p, &st, err);
+        int r = resolve_stat(g, path, true, &p, &st, err);
         if (r < 0)
                 return r;
         if (st.type != V2C_FT_DIR)

@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "cleanup.h"
+#include "text.h"
 #include "strv.h"
 
 static void job_release(struct v2c_cron_job *j)
@@ -389,12 +390,13 @@ int v2c_crontab_parse(const char *data, size_t len, enum v2c_crontab_format form
         if (c == NULL || (c->env = calloc(1, sizeof(char *))) == NULL)
                 return v2c_error_set(err, ENOMEM, "out of memory");
 
-        const char *p = data, *end = data + len, *l;
+        struct v2c_lines lines = { data, data + len, 0 };
+        const char *l;
         size_t n, n_env = 0, env_cap = 1, cap = 0;
         unsigned lineno = 0;
         int r;
 
-        while (len > 0 && v2c_next_line(&p, end, &l, &n)) {
+        while (len > 0 && v2c_lines_next(&lines, &l, &n)) {
                 lineno++;
                 if (n > V2C_PARSE_MAX_LINE || memchr(l, '\0', n)) {
                         c->n_invalid++;

@@ -17,29 +17,7 @@
 
 #include "buf.h"
 #include "cleanup.h"
-
-/* Lines of (data, len), without the '\n' and the '\r' of a CRLF. */
-struct line_iter {
-        const char *data;
-        size_t len, pos, lineno;
-};
-
-static bool next_line(struct line_iter *it, const char **line, size_t *line_len)
-{
-        if (it->pos >= it->len)
-                return false;
-        const char *start = it->data + it->pos;
-        size_t rest = it->len - it->pos;
-        const char *nl = memchr(start, '\n', rest);
-        size_t l = nl ? (size_t) (nl - start) : rest;
-        it->pos += nl ? l + 1 : l;
-        it->lineno++;
-        if (l > 0 && start[l - 1] == '\r')
-                l--;
-        *line = start;
-        *line_len = l;
-        return true;
-}
+#include "text.h"
 
 static bool is_blank(char c)
 {
@@ -529,14 +507,14 @@ static int start_field(struct stanza *st, const char *line, size_t len, struct v
 int v2c_dpkg_parse_status(struct v2c_pkgdb *db, const char *data, size_t len,
                           struct v2c_error **err)
 {
-        struct line_iter it = { .data = data, .len = len };
+        struct v2c_lines it = { data, data + len, 0 };
         struct stanza st = { 0 };
         v2c_buf_init(&st.value, V2C_PKG_MAX_FIELD);
         const char *line;
         size_t ll;
         int r = 0;
 
-        while (next_line(&it, &line, &ll)) {
+        while (v2c_lines_next(&it, &line, &ll)) {
                 size_t k = 0;
                 while (k < ll && is_blank(line[k]))
                         k++;
@@ -601,10 +579,10 @@ int v2c_dpkg_parse_list(struct v2c_pkgdb *db, const char *list_filename, const c
         if (p == NULL)
                 return 1;
 
-        struct line_iter it = { .data = data, .len = len };
+        struct v2c_lines it = { data, data + len, 0 };
         const char *line;
         size_t ll;
-        while (next_line(&it, &line, &ll)) {
+        while (v2c_lines_next(&it, &line, &ll)) {
                 if (ll == 0)
                         continue;
                 r = v2c_pkg_add_file(p, line, ll);

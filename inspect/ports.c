@@ -18,6 +18,7 @@
 
 #include "buf.h"
 #include "cleanup.h"
+#include "text.h"
 #include "strv.h"
 
 #define MAX_ADDRESS 255
@@ -864,24 +865,6 @@ static int add_log(struct cfg *c, const char *s, struct v2c_error **err)
 }
 
 /* One line at a time; "\r\n" endings lose their '\r'. */
-struct lines {
-        const char *p, *end;
-};
-
-static bool next_line(struct lines *l, const char **s, size_t *n)
-{
-        if (l->p >= l->end)
-                return false;
-        const char *nl = memchr(l->p, '\n', (size_t) (l->end - l->p));
-        const char *e = nl ? nl : l->end;
-        *s = l->p;
-        *n = (size_t) (e - l->p);
-        if (*n > 0 && (*s)[*n - 1] == '\r')
-                (*n)--;
-        l->p = nl ? nl + 1 : l->end;
-        return true;
-}
-
 /* Splits a line into words; quotes, escapes and comments as flags say.
  * Words past WORDS_MAX are dropped (no directive we read has that many
  * arguments).  The store is one allocation no larger than the line plus
@@ -1360,20 +1343,20 @@ static int apache_line(struct cfg *c, struct apache_state *st, const char *line,
 static int apache_parse(struct cfg *c, const char *data, size_t len, struct v2c_error **err)
 {
         struct apache_state *st = c->state;
-        struct lines l = { data, data + len };
+        struct v2c_lines l = { data, data + len, 0 };
         _cleanup_buf_ struct v2c_buf joined;
         v2c_buf_init(&joined, V2C_CONFIG_MAX_BYTES);
         const char *s;
         size_t n;
 
-        while (next_line(&l, &s, &n)) {
+        while (v2c_lines_next(&l, &s, &n)) {
                 /* A backslash at the end of a line continues it. */
                 v2c_buf_reset(&joined);
                 for (;;) {
                         bool more = n > 0 && s[n - 1] == '\\';
                         if (v2c_buf_append(&joined, s, more ? n - 1 : n) < 0)
                                 return v2c_error_set(err, ENOMEM, "out of memory");
-                        if (!more || !next_line(&l, &s, &n))
+                        if (!more || !v2c_lines_next(&l, &s, &n))
                                 break;
                 }
                 const char *line = joined.data;
@@ -1417,13 +1400,13 @@ static void redis_release(void *state)
 static int redis_parse(struct cfg *c, const char *data, size_t len, struct v2c_error **err)
 {
         struct redis_state *st = c->state;
-        struct lines l = { data, data + len };
+        struct v2c_lines l = { data, data + len, 0 };
         _cleanup_(words_release) struct words w = { 0 };
         _cleanup_free_ char *here = dir_of(c->path);
         const char *s;
         size_t n;
 
-        while (next_line(&l, &s, &n)) {
+        while (v2c_lines_next(&l, &s, &n)) {
                 trim(&s, &n);
                 if (n == 0 || s[0] == '#')
                         continue;
@@ -1587,12 +1570,12 @@ static int dir_pattern(const char *dir, size_t n, const char *glob, char **ret,
 static int pg_parse(struct cfg *c, const char *data, size_t len, struct v2c_error **err)
 {
         struct pg_state *st = c->state;
-        struct lines l = { data, data + len };
+        struct v2c_lines l = { data, data + len, 0 };
         _cleanup_free_ char *here = dir_of(c->path);
         const char *s;
         size_t n;
 
-        while (next_line(&l, &s, &n)) {
+        while (v2c_lines_next(&l, &s, &n)) {
                 const char *name = NULL;
                 size_t nl = 0;
                 _cleanup_free_ char *v = NULL;
@@ -1757,14 +1740,14 @@ static int mysql_option(struct cfg *c, struct mysql_state *st, const char *k, si
 static int mysql_parse(struct cfg *c, const char *data, size_t len, struct v2c_error **err)
 {
         struct mysql_state *st = c->state;
-        struct lines l = { data, data + len };
+        struct v2c_lines l = { data, data + len, 0 };
         _cleanup_free_ char *here = dir_of(c->path);
         /* An included file starts outside any group, as in mysqld. */
         bool in_server = false;
         const char *s;
         size_t n;
 
-        while (next_line(&l, &s, &n)) {
+        while (v2c_lines_next(&l, &s, &n)) {
                 int r = 0;
                 trim(&s, &n);
                 if (n == 0 || s[0] == '#' || s[0] == ';')
@@ -1905,7 +1888,7 @@ static char *cfg_source_new(struct cfg *c)
 static int sshd_parse(struct cfg *c, const char *data, size_t len, struct v2c_error **err)
 {
         struct sshd_state *st = c->state;
-        struct lines l = { data, data + len };
+        struct v2c_lines l = { data, data + len, 0 };
         _cleanup_(words_release) struct words w = { 0 };
         /* A Match block ends with its file in sshd; Port and ListenAddress
          * are refused inside one. */
@@ -1913,7 +1896,7 @@ static int sshd_parse(struct cfg *c, const char *data, size_t len, struct v2c_er
         const char *s;
         size_t n;
 
-        while (next_line(&l, &s, &n)) {
+        while (v2c_lines_next(&l, &s, &n)) {
                 int r = split_words(s, n, W_QUOTES | W_HASH_COMMENT | W_EQUALS, &w, err);
                 if (r < 0)
                         return r;
@@ -2023,12 +2006,12 @@ static const char *mc_value(const struct words *w, size_t *i, const char *word, 
 static int memcached_parse(struct cfg *c, const char *data, size_t len, struct v2c_error **err)
 {
         struct memcached_state *st = c->state;
-        struct lines l = { data, data + len };
+        struct v2c_lines l = { data, data + len, 0 };
         _cleanup_(words_release) struct words w = { 0 };
         const char *s;
         size_t n;
 
-        while (next_line(&l, &s, &n)) {
+        while (v2c_lines_next(&l, &s, &n)) {
                 int r = split_words(s, n, W_QUOTES | W_HASH_COMMENT, &w, err);
                 if (r < 0)
                         return r;
@@ -2202,13 +2185,13 @@ static int hap_bind_addr(void *ud, const char *s, size_t n, struct v2c_error **e
 
 static int hap_parse(struct cfg *c, const char *data, size_t len, struct v2c_error **err)
 {
-        struct lines l = { data, data + len };
+        struct v2c_lines l = { data, data + len, 0 };
         _cleanup_(words_release) struct words w = { 0 };
         enum hap_section section = HAP_NONE;
         const char *s;
         size_t n;
 
-        while (next_line(&l, &s, &n)) {
+        while (v2c_lines_next(&l, &s, &n)) {
                 int r = split_words(s, n, W_QUOTES | W_BACKSLASH | W_HASH_COMMENT, &w, err);
                 if (r < 0)
                         return r;

@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "cleanup.h"
+#include "text.h"
 #include "strv.h"
 
 /* ASCII classes of our own: <ctype.h> depends on the locale and is
@@ -63,24 +64,6 @@ static const char *find_ci(const char *s, size_t n, const char *lit)
                 if (strncasecmp(s + i, lit, l) == 0)
                         return s + i;
         return NULL;
-}
-
-struct lines {
-        const char *p, *end;
-};
-
-static bool next_line(struct lines *l, const char **s, size_t *n)
-{
-        if (l->p >= l->end)
-                return false;
-        const char *nl = memchr(l->p, '\n', (size_t) (l->end - l->p));
-        const char *e = nl ? nl : l->end;
-        *s = l->p;
-        *n = (size_t) (e - l->p);
-        if (*n > 0 && (*s)[*n - 1] == '\r')
-                (*n)--;
-        l->p = nl ? nl + 1 : l->end;
-        return true;
 }
 
 static void trim(const char **s, size_t *n)
@@ -531,10 +514,10 @@ static bool has_aws_access_key_id(const char *s, size_t n)
 
 static bool has_aws_secret_key(const char *s, size_t n)
 {
-        struct lines l = { s, s + n };
+        struct v2c_lines l = { s, s + n, 0 };
         const char *line;
         size_t ln;
-        while (next_line(&l, &line, &ln)) {
+        while (v2c_lines_next(&l, &line, &ln)) {
                 trim(&line, &ln);
                 if (!starts_with_ci(line, ln, "aws_secret_access_key"))
                         continue;
@@ -677,10 +660,10 @@ static bool htpasswd_line(const char *s, size_t n)
 static bool lines_match(const char *s, size_t n, bool one_is_enough,
                         bool (*check)(const char *line, size_t len, bool exact))
 {
-        struct lines l = { s, s + n };
+        struct v2c_lines l = { s, s + n, 0 };
         const char *line;
         size_t ln, good = 0;
-        while (next_line(&l, &line, &ln)) {
+        while (v2c_lines_next(&l, &line, &ln)) {
                 if (is_comment_or_blank(line, ln))
                         continue;
                 if (check(line, ln, !one_is_enough)) {

@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "cleanup.h"
+#include "text.h"
 #include "strv.h"
 
 #define SYSV_MAX_VALUE 4096   /* longer variable values are treated as unknown */
@@ -150,12 +151,13 @@ static int lsb_set(struct v2c_sysv_script *s, const struct lsb_field *f, const c
 
 static int parse_lsb_header(struct v2c_sysv_script *s, const char *data, size_t len)
 {
-        const char *p = data, *end = data + len, *l;
+        struct v2c_lines lines = { data, data + len, 0 };
+        const char *l;
         size_t n;
         bool inside = false;
         const struct lsb_field *cur = NULL;
 
-        while (v2c_next_line(&p, end, &l, &n)) {
+        while (v2c_lines_next(&lines, &l, &n)) {
                 if (!inside) {
                         if (line_is(l, n, "### BEGIN INIT INFO"))
                                 inside = s->has_lsb_header = true;

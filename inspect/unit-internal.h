@@ -41,10 +41,6 @@
  * Shared lexing helpers
  */
 
-/* Returns the next line of [*p, end) in *line and *len (without the '\n' or a
- * "\r\n") and advances *p past it; false at the end of the data. */
-bool v2c_next_line(const char **p, const char *end, const char **line, size_t *len);
-
 /* True if s[0..n) is a valid environment variable / shell name:
  * [A-Za-z_][A-Za-z0-9_]*, at most 255 bytes. */
 bool v2c_env_name_valid(const char *s, size_t n);

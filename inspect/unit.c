@@ -17,6 +17,7 @@
 
 #include "buf.h"
 #include "cleanup.h"
+#include "text.h"
 #include "strv.h"
 
 /* ======================================================================
@@ -53,21 +54,6 @@ static void strip(const char **s, size_t *n)
 static int oom(struct v2c_error **err)
 {
         return v2c_error_set(err, ENOMEM, "out of memory");
-}
-
-bool v2c_next_line(const char **p, const char *end, const char **line, size_t *len)
-{
-        if (*p >= end)
-                return false;
-        const char *s = *p;
-        const char *nl = memchr(s, '\n', (size_t) (end - s));
-        const char *e = nl ? nl : end;
-        *p = nl ? nl + 1 : end;
-        if (e > s && e[-1] == '\r')
-                e--;
-        *line = s;
-        *len = (size_t) (e - s);
-        return true;
 }
 
 bool v2c_env_name_valid(const char *s, size_t n)
@@ -646,9 +632,9 @@ static bool ends_in_continuation(const char *s, size_t n)
 static int lex_file(struct lexer *lx, const char *data, size_t len, const char *fn,
                     struct v2c_error **err)
 {
-        const char *p = data, *end = data + len;
-        if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
-                p += 3;
+        struct v2c_lines lines = { data, data + len, 0 };
+        if (len >= 3 && memcmp(lines.p, "\xEF\xBB\xBF", 3) == 0)
+                lines.p += 3;
 
         _cleanup_buf_ struct v2c_buf cont;
         v2c_buf_init(&cont, V2C_PARSE_MAX_LINE);
@@ -658,7 +644,7 @@ static int lex_file(struct lexer *lx, const char *data, size_t len, const char *
         size_t n;
         int r;
 
-        while (v2c_next_line(&p, end, &line, &n)) {
+        while (v2c_lines_next(&lines, &line, &n)) {
                 lineno++;
                 if (continuing) {
                         /* systemd.syntax(7): a comment block after a

@@ -7,6 +7,7 @@
 
 #include "error.h"
 #include "strv.h"
+#include "text.h"
 #include "unit-internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -22,9 +23,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         /* Entry names come NUL-terminated from a directory listing. */
         char **names[7] = { NULL };
-        const char *p = (const char *) data, *end = p + size, *l;
+        struct v2c_lines lines = { (const char *) data, (const char *) data + size, 0 };
+        const char *l;
         size_t n, i = 0;
-        while (v2c_next_line(&p, end, &l, &n) && i < 1000) {
+        while (v2c_lines_next(&lines, &l, &n) && i < 1000) {
                 char *name = strndup(l, n);
                 if (name == NULL || v2c_strv_consume(&names[2 + i++ % 4], name) < 0)
                         break;
