@@ -370,9 +370,10 @@ static char *command_text(const struct v2c_service *s)
         struct v2c_buf b;
         v2c_buf_init(&b, 4096);
         /* A cron line is only meaningful whole ("cd / && run-parts ..."). */
-        if (strcmp(s->kind, "cron") == 0 && s->description)
+        bool whole_line = strcmp(s->kind, "cron") == 0 && s->description;
+        if (whole_line)
                 v2c_buf_appends(&b, s->description);
-        for (size_t i = 0; b.len == 0 && s->argv && s->argv[i]; i++)
+        for (size_t i = 0; !whole_line && s->argv && s->argv[i]; i++)
                 if (v2c_buf_appendf(&b, "%s%s", i ? " " : "", s->argv[i]) < 0)
                         break;
         if (b.len == 0)

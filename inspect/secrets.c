@@ -689,25 +689,36 @@ static bool htpasswd_check(const char *s, size_t n, bool exact)
 static bool is_netrc(const char *s, size_t n, bool named)
 {
         bool machine = false, login = false, password = false;
-        const char *p = s, *end = s + n;
         enum { NONE, MACHINE, LOGIN, PASSWORD } prev = NONE;
-        while (p < end) {
+        struct v2c_lines lines = { s, s + n, 0 };
+        const char *line;
+        size_t ll;
+        while (v2c_lines_next(&lines, &line, &ll)) {
+                const char *p = line, *end = line + ll;
                 while (p < end && is_space(*p))
                         p++;
-                const char *t = p;
-                while (p < end && !is_space(*p))
-                        p++;
-                size_t tl = (size_t) (p - t);
-                if (tl == 0)
-                        break;
-                machine |= prev == MACHINE || span_eq(t, tl, "default");
-                login |= prev == LOGIN;
-                password |= prev == PASSWORD;
-                prev = span_eq(t, tl, "machine")  ? MACHINE :
-                       span_eq(t, tl, "login")    ? LOGIN :
-                       span_eq(t, tl, "password") ? PASSWORD : NONE;
-                if (password && (named || (machine && login)))
-                        return true;
+                /* Comment lines (as most netrc readers allow) are prose:
+                 * "# the default login shell ... password expires". */
+                if (p < end && *p == '#')
+                        continue;
+                while (p < end) {
+                        while (p < end && is_space(*p))
+                                p++;
+                        const char *t = p;
+                        while (p < end && !is_space(*p))
+                                p++;
+                        size_t tl = (size_t) (p - t);
+                        if (tl == 0)
+                                break;
+                        machine |= prev == MACHINE || span_eq(t, tl, "default");
+                        login |= prev == LOGIN;
+                        password |= prev == PASSWORD;
+                        prev = span_eq(t, tl, "machine")  ? MACHINE :
+                               span_eq(t, tl, "login")    ? LOGIN :
+                               span_eq(t, tl, "password") ? PASSWORD : NONE;
+                        if (password && (named || (machine && login)))
+                                return true;
+                }
         }
         return false;
 }

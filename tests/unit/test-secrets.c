@@ -206,6 +206,10 @@ static void test_netrc(void **state)
         /* Prose is not a netrc, nor is a keyword without its value. */
         assert_int_equal(classify("/etc/default/app", "# the default password is changeme\n"), 0);
         assert_int_equal(classify("/root/.netrc", "machine h login u password"), 0);
+        /* Debian's /etc/default/useradd: the three keywords in comments. */
+        assert_int_equal(classify("/etc/default/useradd",
+                                  "# The default\n# login shell on your\n# a password expires until\nSHELL=/bin/sh\n"),
+                         0);
 }
 
 static void test_htpasswd(void **state)
