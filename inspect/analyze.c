@@ -512,7 +512,7 @@ static void redact_environment(struct inspect_ctx *c, struct v2c_service *s)
 
 /* The OS's own services: moving them into a container makes no sense. */
 static const char *const system_patterns[] = {
-        "ssh", "sshd", "cron", "crond", "anacron", "atd", "getty@*", "serial-getty@*", "console-getty",
+        "ssh", "sshd", "cron", "crond", "anacron", "atd", "getty@*", "getty-*", "serial-getty@*", "console-getty",
         "container-getty@*", "systemd-*", "dbus", "dbus-broker", "udev", "networking", "NetworkManager*",
         "network-manager", "wpa_supplicant", "rsyslog", "syslog-ng", "syslog", "apt-daily", "apt-daily-upgrade",
         "e2scrub_all", "e2scrub_reap", "e2scrub@*", "fstrim", "logrotate", "man-db", "dpkg-db-backup",
@@ -602,6 +602,9 @@ static void classify(struct inspect_ctx *c, struct v2c_service *s, char *const *
         const char *name = s->triggers ? s->triggers : s->name;
 
         bool sys = matches_any(name, system_patterns, V2C_ARRAY_SIZE(system_patterns));
+        /* A job in /etc/cron.d/NAME belongs to NAME: e2fsprogs's e2scrub_all. */
+        if (!sys && strcmp(s->kind, "cron") == 0 && s->unit_path && v2c_path_is_under(s->unit_path, "/etc/cron.d"))
+                sys = matches_any(v2c_path_basename(s->unit_path), system_patterns, V2C_ARRAY_SIZE(system_patterns));
         if (!sys && s->exec_path && (strcmp(exec, "run-parts") == 0 || strcmp(exec, "anacron") == 0)) {
                 sys = true;
                 add_reason(s, "runs %s, the OS's periodic job runner", exec);

@@ -415,7 +415,11 @@ static struct v2c_service *find_service(struct inspect_ctx *c, const char *name)
         return NULL;
 }
 
-static int add_service_unit(struct inspect_ctx *c, const char *unit, bool enabled, struct v2c_error **err)
+/* WARN_MISSING: the unit was named by an enablement link, so its absence
+ * is worth a warning; a Wants= of a unit that is not installed is normal
+ * (graphical.target wants display-manager.service on servers too). */
+static int add_service_unit(struct inspect_ctx *c, const char *unit, bool enabled, bool warn_missing,
+                            struct v2c_error **err)
 {
         _cleanup_free_ char *base = unit_base(unit);
         if (base == NULL)
@@ -425,7 +429,7 @@ static int add_service_unit(struct inspect_ctx *c, const char *unit, bool enable
         _cleanup_free_ char *path = NULL;
         bool masked;
         if (find_unit(c, unit, &path, &masked) < 0) {
-                if (!masked)
+                if (!masked && warn_missing)
                         inspect_warn(c, "%s is enabled but its unit file is missing", unit);
                 return 0;
         }
@@ -586,7 +590,7 @@ static int postgresql_instances(struct inspect_ctx *c, struct v2c_error **err)
                         }
                         if (!autostart)
                                 continue;
-                        if (add_service_unit(c, unit, true, err) < 0) {
+                        if (add_service_unit(c, unit, true, true, err) < 0) {
                                 added = -1;
                                 break;
                         }
@@ -608,7 +612,7 @@ int inspect_systemd(struct inspect_ctx *c, bool include_disabled, struct v2c_err
                 return 0;
 
         /* Breadth-first over Wants/Requires from the default target. */
-        _cleanup_strv_ char **queue = NULL;
+        _cleanup_strv_ char **queue = NULL, **linked = NULL;
         _cleanup_free_ char *def = default_target(c);
         if (def == NULL || v2c_strv_push(&queue, def) < 0)
                 return v2c_error_set(err, ENOMEM, "out of memory");
@@ -621,6 +625,8 @@ int inspect_systemd(struct inspect_ctx *c, bool include_disabled, struct v2c_err
                 _cleanup_strv_ char **next = NULL;
                 if (wants_dirs(c, unit, &next) < 0)
                         return v2c_error_set(err, ENOMEM, "out of memory");
+                for (size_t i = 0; next && next[i]; i++)
+                        v2c_strv_push_unique(&linked, next[i]);
                 _cleanup_free_ char *path = NULL;
                 bool masked = false;
                 __attribute__((cleanup(unit_freep))) struct v2c_unit *u = NULL;
@@ -643,9 +649,9 @@ int inspect_systemd(struct inspect_ctx *c, bool include_disabled, struct v2c_err
                 if (strcmp(unit, "postgresql.service") == 0) {
                         r = postgresql_instances(c, err);
                         if (r == 0)
-                                r = add_service_unit(c, unit, true, err);
+                                r = add_service_unit(c, unit, true, v2c_strv_contains(linked, unit), err);
                 } else if (has_suffix(unit, ".service"))
-                        r = add_service_unit(c, unit, true, err);
+                        r = add_service_unit(c, unit, true, v2c_strv_contains(linked, unit), err);
                 else if (u && has_suffix(unit, ".socket"))
                         r = add_socket_unit(c, unit, path, u, true, err);
                 else if (u && has_suffix(unit, ".timer"))
@@ -670,7 +676,7 @@ int inspect_systemd(struct inspect_ctx *c, bool include_disabled, struct v2c_err
                 for (size_t j = 0; j < n && r == 0; j++)
                         if (has_suffix(ents[j].name, ".service") && strchr(ents[j].name, '@') == NULL &&
                             ents[j].st.type == V2C_FT_REG)
-                                r = add_service_unit(c, ents[j].name, false, err);
+                                r = add_service_unit(c, ents[j].name, false, false, err);
                 v2c_dirents_free(ents, n);
         }
         return r;

@@ -29,6 +29,18 @@ for name, (k, port) in want.items():
     print(("ok - " if good else "not ok - ") + "%s is %s on %d (%s)" % (name, k, port,
           s and (s["class"], [p["port"] for p in s["ports"]])))
     bad += not good
+extra = [
+    ("every service has a class and reasons", all(s["reasons"] for s in rep["services"])),
+    ("cron jobs of /etc/cron.d/e2scrub_all are system",
+     all(s["class"] == "system" for s in rep["services"] if s["name"].startswith("cron:e2scrub_all"))),
+    ("the SSH host keys are secrets used by ssh",
+     sum(1 for x in rep["secrets"] if x["kind"] == "ssh-host-key" and "ssh" in x["services"]) >= 2),
+    ("no netrc false positive (e.g. /etc/default/useradd)", not any(x["kind"] == "netrc" for x in rep["secrets"])),
+    ("the postgresql.service wrapper is replaced by its cluster", "postgresql" not in svc),
+]
+for desc, good in extra:
+    print(("ok - " if good else "not ok - ") + desc)
+    bad += not good
 sys.exit(1 if bad else 0)
 PY
 ok "debootstrapped Debian 12 classified"
