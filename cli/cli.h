@@ -5,7 +5,7 @@
 
 #include "error.h"
 
-/* Documented in docs/cli.md and `v2c help`. */
+/* Documented in README.md and `v2c help`. */
 enum v2c_exit {
         V2C_EXIT_OK = 0,
         V2C_EXIT_FAILURE = 1,   /* the operation failed */

@@ -29,12 +29,17 @@
 #define READ_FILE_MAX (2u << 20)
 #define CACHE_BITS 14
 #define PREFETCH_MAX_KIB (256 * 1024)
+/* Contents kept for files read again (a library several services need). */
+#define DATA_CACHE_FILE_MAX (4u << 20)
+#define DATA_CACHE_TOTAL_MAX (128u << 20)
 
 struct cache_slot {
         char *path;
         int result;              /* 0 or negative errno */
         struct v2c_stat st;
         char *link;              /* symlink target, once read */
+        char *data;              /* content of a small file, once read */
+        size_t len;
 };
 
 struct disk_impl {
@@ -43,6 +48,7 @@ struct disk_impl {
         char **prefixes;         /* trees served by `prefetched` */
         struct cache_slot *cache;
         size_t cache_used;
+        size_t data_cached;      /* bytes held in cache_slot.data */
 };
 
 static void strv_free_guestfs(char **v)
@@ -177,6 +183,10 @@ static int disk_readlink(struct v2c_guest *g, const char *path, char **target, s
         return 0;
 }
 
+static int read_small(struct disk_impl *d, const char *path, char **data, size_t *len, struct v2c_error **err);
+static int download(struct disk_impl *d, const char *path, size_t max, char **data, size_t *len,
+                    struct v2c_error **err);
+
 static int disk_read(struct v2c_guest *g, const char *path, size_t max, char **data, size_t *len,
                      struct v2c_error **err)
 {
@@ -190,30 +200,58 @@ static int disk_read(struct v2c_guest *g, const char *path, size_t max, char **d
                 return r;
         if (st.size > max)
                 return v2c_error_set(err, EFBIG, "`%s` is larger than %zu bytes", path, max);
-        if (st.size <= READ_FILE_MAX) {
-                size_t n = 0;
-                char *c = guestfs_read_file(d->h, path, &n);
-                if (c == NULL)
-                        return gerr(d->h, err, "reading `%s`", path);
-                char *nc = realloc(c, n + 1);
-                if (nc == NULL) {
-                        free(c);
+        struct cache_slot *slot = cache_slot(d, path);
+        if (slot && slot->path && slot->data) {
+                char *copy = malloc(slot->len + 1);
+                if (copy == NULL)
                         return v2c_error_set(err, ENOMEM, "out of memory");
-                }
-                nc[n] = '\0';
-                *data = nc;
-                *len = n;
+                memcpy(copy, slot->data, slot->len);
+                copy[slot->len] = '\0';
+                *data = copy;
+                *len = slot->len;
                 return 0;
         }
-        /* Large file: download through a temporary file. */
+        r = st.size <= READ_FILE_MAX ? read_small(d, path, data, len, err) : download(d, path, max, data, len, err);
+        if (r == 0 && slot && slot->path && *len <= DATA_CACHE_FILE_MAX && d->data_cached + *len <= DATA_CACHE_TOTAL_MAX) {
+                slot->data = malloc(*len + 1);
+                if (slot->data) {
+                        memcpy(slot->data, *data, *len + 1);
+                        slot->len = *len;
+                        d->data_cached += *len;
+                }
+        }
+        return r;
+}
+
+static int read_small(struct disk_impl *d, const char *path, char **data, size_t *len, struct v2c_error **err)
+{
+        size_t n = 0;
+        char *c = guestfs_read_file(d->h, path, &n);
+        if (c == NULL)
+                return gerr(d->h, err, "reading `%s`", path);
+        char *nc = realloc(c, n + 1);
+        if (nc == NULL) {
+                free(c);
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        }
+        nc[n] = '\0';
+        *data = nc;
+        *len = n;
+        return 0;
+}
+
+/* Large files go through a temporary file (guestfs_read_file is limited
+ * by the protocol's message size). */
+static int download(struct disk_impl *d, const char *path, size_t max, char **data, size_t *len,
+                    struct v2c_error **err)
+{
         const char *tmp = getenv("TMPDIR");
         char templ[4096];
         snprintf(templ, sizeof templ, "%s/v2c-dl-XXXXXX", tmp && *tmp ? tmp : "/var/tmp");
         _cleanup_close_ int fd = mkostemp(templ, O_CLOEXEC);
         if (fd < 0)
                 return v2c_error_set(err, errno, "creating a temporary file: %m");
-        r = guestfs_download(d->h, path, templ);
-        if (r < 0) {
+        if (guestfs_download(d->h, path, templ) < 0) {
                 unlink(templ);
                 return gerr(d->h, err, "downloading `%s`", path);
         }
@@ -351,6 +389,7 @@ static void disk_close(struct v2c_guest *g)
         for (size_t i = 0; d->cache && i < (1u << CACHE_BITS); i++) {
                 free(d->cache[i].path);
                 free(d->cache[i].link);
+                free(d->cache[i].data);
         }
         free(d->cache);
         free(d);
@@ -581,14 +620,20 @@ static int mount_guest(struct v2c_guest *g, guestfs_h *h, struct v2c_error **err
         _cleanup_strv_ char **cands = fs_candidates(h);
         const char *root = NULL;
         bool lvs_added = false;
-        for (size_t i = 0; cands && cands[i]; i++) {
-                /* Logical volumes are listed only once partitions did not
-                 * hold the root: the LVM scan is a costly round trip. */
-                if (cands[i + 1] == NULL && !lvs_added) {
+        for (size_t i = 0;; i++) {
+                if (cands == NULL || cands[i] == NULL) {
+                        /* Logical volumes only once no partition held the
+                         * root: the LVM scan is a costly round trip. */
+                        if (lvs_added)
+                                break;
                         lvs_added = true;
                         _cleanup_gstrv_ char **lvs = guestfs_lvs(h);
+                        size_t before = v2c_strv_len(cands);
                         for (size_t k = 0; lvs && lvs[k]; k++)
                                 v2c_strv_push(&cands, lvs[k]);
+                        if (v2c_strv_len(cands) == before)
+                                break;
+                        i = before;
                 }
                 if (guestfs_mount_ro(h, cands[i], "/") < 0)
                         continue;

@@ -513,7 +513,7 @@ static void redact_environment(struct inspect_ctx *c, struct v2c_service *s)
 /* The OS's own services: moving them into a container makes no sense. */
 static const char *const system_patterns[] = {
         "ssh", "sshd", "cron", "crond", "anacron", "atd", "getty@*", "getty-*", "serial-getty@*", "console-getty",
-        "container-getty@*", "systemd-*", "dbus", "dbus-broker", "udev", "networking", "NetworkManager*",
+        "container-getty@*", "systemd-*", "dbus", "dbus-broker", "udev*", "networking", "NetworkManager*",
         "network-manager", "wpa_supplicant", "rsyslog", "syslog-ng", "syslog", "apt-daily", "apt-daily-upgrade",
         "e2scrub_all", "e2scrub_reap", "e2scrub@*", "fstrim", "logrotate", "man-db", "dpkg-db-backup",
         "chrony", "chronyd", "ntp", "ntpd", "ntpsec", "unattended-upgrades", "cloud-init*", "cloud-config",
@@ -524,6 +524,11 @@ static const char *const system_patterns[] = {
         "rsync", "exim4", "postfix", "nullmailer", "firewalld", "ufw", "nftables", "netfilter-persistent",
         "haveged", "rng-tools*", "xinetd", "inetd", "unbound-resolvconf", "resolvconf", "fwupd*",
         "packagekit", "motd-news", "update-notifier*", "ua-*", "ubuntu-advantage", "pollinate",
+        /* OpenRC's and Alpine's sysinit, boot and shutdown services */
+        "hostname", "bootmisc", "hwclock", "osclock", "modules", "sysctl", "klogd", "acpid", "devfs", "dmesg",
+        "mdev", "hwdrivers", "modloop", "localmount", "netmount", "fsck", "root", "procfs", "sysfs",
+        "cgroups", "machine-id", "savecache", "killprocs", "mount-ro", "urandom", "seedrng", "swap",
+        "loopback", "keymaps", "termencoding", "agetty*",
 };
 
 /* Packages whose daemon keeps data that must survive the container. */

@@ -35,6 +35,9 @@ int inspect_systemd(struct inspect_ctx *c, bool include_disabled, struct v2c_err
 int inspect_sysv(struct inspect_ctx *c, struct v2c_error **err);
 int inspect_cron(struct inspect_ctx *c, struct v2c_error **err);
 
+/* openrc.c: init scripts of the sysinit, boot and default runlevels. */
+int inspect_openrc(struct inspect_ctx *c, struct v2c_error **err);
+
 /* analyze.c */
 int inspect_analyze(struct inspect_ctx *c, struct v2c_service *s, struct v2c_error **err);
 /* Architecture name from the ELF header of a guest file; new or NULL. */

@@ -319,6 +319,8 @@ int v2c_inspect(struct v2c_guest *g, const struct v2c_inspect_options *opt, stru
         if (r == 0)
                 r = inspect_sysv(&c, err);
         if (r == 0)
+                r = inspect_openrc(&c, err);
+        if (r == 0)
                 r = inspect_cron(&c, err);
         if (r < 0)
                 goto out;

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # v2c inspect through libguestfs on real qcow2 disks: one with a single
-# file system, one with / and /var on separate LVM volumes.  The reports
-# must equal the directory reader's, and the disks must not change.
+# file system, one with / and /var on separate LVM volumes, and one guest
+# on two disks (/ on the first, /var on the second, found by its UUID).
+# The reports must equal the directory reader's, and the disks must not
+# change.
 . "$(dirname "$0")/lib.sh"
 fixture_disks
 
@@ -21,6 +23,40 @@ for disk in debian.qcow2 debian-lvm.qcow2; do
 done
 check "the LVM disk's /var came from its own volume (redis data seen)" \
   grep -q '"/var/lib/redis"' "$TMP/debian-lvm.qcow2.json"
+
+# One guest on two disks: A holds / (fstab: /dev/vda1), B holds /var
+# (fstab: UUID=...).  Both disks go to one appliance, in this order.
+A="$FIXTURES/debian-2disk-a.qcow2" B="$FIXTURES/debian-2disk-b.qcow2"
+before=$(sha256sum "$A" "$B" | cut -d' ' -f1)
+start=$(date +%s.%N)
+set +e; "$V2C" inspect --json -o "$TMP/2disk.json" "$A" "$B" 2>"$TMP/err"; st=$?; set -e
+secs=$(echo "$(date +%s.%N) - $start" | bc)
+check "inspect debian-2disk-a.qcow2 debian-2disk-b.qcow2 exits 0 (${secs}s)" test "$st" -eq 0
+[ "$st" -eq 0 ] || cat "$TMP/err"
+after=$(sha256sum "$A" "$B" | cut -d' ' -f1)
+check "debian-2disk-a.qcow2 and debian-2disk-b.qcow2 are unchanged (sha256 before = after)" \
+  test "$before" = "$after"
+sed 's/"source": "disk"/"source": "directory"/' "$TMP/2disk.json" >"$TMP/2disk.as-dir.json"
+if cmp -s "$TMP/dir.json" "$TMP/2disk.as-dir.json"; then ok "the two-disk guest gives the directory reader's report"
+else diff -u "$TMP/dir.json" "$TMP/2disk.as-dir.json" | head -60; not_ok "the two-disk guest's report differs from the directory's"; fi
+check "the two-disk guest's /var came from the second disk (redis data seen)" \
+  grep -q '"/var/lib/redis"' "$TMP/2disk.json"
+
+# Disk A alone: the root is there, /var's device is not; that is a warning.
+start=$(date +%s.%N)
+set +e; "$V2C" inspect --json -o "$TMP/2disk-a.json" "$A" 2>"$TMP/err"; st=$?; set -e
+secs=$(echo "$(date +%s.%N) - $start" | bc)
+check "inspect debian-2disk-a.qcow2 alone exits 0 (${secs}s)" test "$st" -eq 0
+[ "$st" -eq 0 ] || cat "$TMP/err"
+check "disk A alone: a warning says /var's device (UUID=...) could not be found or mounted" \
+  python3 - "$TMP/2disk-a.json" <<'PY'
+import json, re, sys
+warnings = json.load(open(sys.argv[1])).get("warnings") or []
+pat = re.compile(r"(cannot find the device `UUID=[0-9a-f-]+`|cannot mount \S+) .*on /var\b")
+hits = [w for w in warnings if pat.search(w if isinstance(w, str) else json.dumps(w))]
+print("# warnings:", json.dumps(warnings))
+sys.exit(0 if hits else 1)
+PY
 
 # A disk without an operating system is unusable input.
 set +e; "$V2C" inspect --json "$FIXTURES/bad/noos.qcow2" >"$TMP/out" 2>"$TMP/err"; st=$?; set -e
