@@ -343,7 +343,8 @@ static bool always_small(const char *dir)
         return false;
 }
 
-static int disk_prefetch(struct v2c_guest *g, char *const *dirs, size_t n, struct v2c_error **err)
+static int disk_prefetch(struct v2c_guest *g, char *const *dirs, size_t n, const char *const *excludes,
+                         struct v2c_error **err)
 {
         struct disk_impl *d = g->impl;
         const char *tmp = getenv("TMPDIR");
@@ -362,7 +363,10 @@ static int disk_prefetch(struct v2c_guest *g, char *const *dirs, size_t n, struc
                 _cleanup_close_ int fd = mkostemp(templ, O_CLOEXEC);
                 if (fd < 0)
                         return v2c_error_set(err, errno, "creating a temporary file: %m");
-                int r = guestfs_tar_out_opts(d->h, dirs[i], templ, GUESTFS_TAR_OUT_OPTS_NUMERICOWNER, 1, -1);
+                int r = excludes && excludes[0]
+                                ? guestfs_tar_out_opts(d->h, dirs[i], templ, GUESTFS_TAR_OUT_OPTS_NUMERICOWNER, 1,
+                                                       GUESTFS_TAR_OUT_OPTS_EXCLUDES, (char *const *) excludes, -1)
+                                : guestfs_tar_out_opts(d->h, dirs[i], templ, GUESTFS_TAR_OUT_OPTS_NUMERICOWNER, 1, -1);
                 unlink(templ);
                 if (r < 0)
                         return gerr(d->h, err, "fetching `%s`", dirs[i]);

@@ -17,7 +17,8 @@ struct v2c_guest_backend {
         int (*list)(struct v2c_guest *g, const char *path, struct v2c_dirent **out, size_t *n,
                     struct v2c_error **err);
         /* Optional: DIRS are resolved directories. */
-        int (*prefetch)(struct v2c_guest *g, char *const *dirs, size_t n, struct v2c_error **err);
+        int (*prefetch)(struct v2c_guest *g, char *const *dirs, size_t n, const char *const *excludes,
+                        struct v2c_error **err);
         void (*close)(struct v2c_guest *g);
 };
 

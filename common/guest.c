@@ -358,7 +358,8 @@ bool v2c_guest_exists(struct v2c_guest *g, const char *path, enum v2c_file_type 
         return type == 0 || st.type == type;
 }
 
-int v2c_guest_prefetch(struct v2c_guest *g, const char *const *dirs, size_t n, struct v2c_error **err)
+int v2c_guest_prefetch(struct v2c_guest *g, const char *const *dirs, size_t n, const char *const *excludes,
+                       struct v2c_error **err)
 {
         if (g->ops->prefetch == NULL)
                 return 0;
@@ -389,5 +390,5 @@ int v2c_guest_prefetch(struct v2c_guest *g, const char *const *dirs, size_t n, s
                 resolved[w] = NULL;
         if (w == 0)
                 return 0;
-        return g->ops->prefetch(g, resolved, w, err);
+        return g->ops->prefetch(g, resolved, w, excludes, err);
 }

@@ -71,8 +71,11 @@ const char *v2c_guest_kind(const struct v2c_guest *g);
 char *const *v2c_guest_warnings(const struct v2c_guest *g);
 
 /* Downloads the trees under DIRS (guest paths, resolved) in bulk where that
- * matters.  Missing directories are skipped. */
-int v2c_guest_prefetch(struct v2c_guest *g, const char *const *dirs, size_t n, struct v2c_error **err);
+ * matters.  Missing directories are skipped.  EXCLUDES (NULL-terminated,
+ * may be NULL) are shell patterns of file names left out of the download
+ * (they stay readable, one round trip each). */
+int v2c_guest_prefetch(struct v2c_guest *g, const char *const *dirs, size_t n, const char *const *excludes,
+                       struct v2c_error **err);
 
 /* Canonical guest path of PATH with every symlink resolved (new string). */
 int v2c_guest_realpath(struct v2c_guest *g, const char *path, char **out, struct v2c_error **err);

@@ -31,6 +31,14 @@ static const char *const prefetch_dirs[] = {
         "/usr/local",
 };
 
+/* What the analysis never reads from those trees: dpkg's checksums and
+ * maintainer scripts are most of /var/lib/dpkg/info, by file count. */
+static const char *const prefetch_excludes[] = {
+        "*.md5sums", "*.postinst", "*.preinst", "*.postrm", "*.prerm", "*.triggers", "*.shlibs",
+        "*.symbols", "*.templates", "*.config", "*.sha256sums", "status-old", "available", "available-old",
+        "*.dpkg-old", "*.dpkg-dist", NULL,
+};
+
 int inspect_warn(struct inspect_ctx *c, const char *fmt, ...)
 {
         char *s = NULL;
@@ -282,7 +290,7 @@ int v2c_inspect(struct v2c_guest *g, const struct v2c_inspect_options *opt, stru
         for (char *const *w = v2c_guest_warnings(g); w && *w; w++)
                 inspect_warn(&c, "%s", *w);
 
-        r = v2c_guest_prefetch(g, prefetch_dirs, V2C_ARRAY_SIZE(prefetch_dirs), err);
+        r = v2c_guest_prefetch(g, prefetch_dirs, V2C_ARRAY_SIZE(prefetch_dirs), prefetch_excludes, err);
         if (r < 0) {
                 v2c_error_prefix(err, r, "fetching the guest's configuration");
                 goto out;

@@ -25,6 +25,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -81,15 +82,18 @@ static char *expand_word(const char *s, size_t n, char *const *vars)
                 plain = plain && w.words[i].kind == V2C_SHELL_WORD && !w.words[i].unexpanded;
                 total += strlen(w.words[i].text) + 1;
         }
-        char *out = NULL;
-        if (!plain)
-                out = strndup(s, n);
-        else if ((out = calloc(1, total + 1)) != NULL)
+        char *out = plain ? malloc(total + 1) : strndup(s, n);
+        if (plain && out) {
+                size_t used = 0;
                 for (size_t i = 0; i < w.n; i++) {
+                        size_t k = strlen(w.words[i].text);
                         if (i)
-                                strcat(out, " ");
-                        strcat(out, w.words[i].text);
+                                out[used++] = ' ';
+                        memcpy(out + used, w.words[i].text, k);
+                        used += k;
                 }
+                out[used] = '\0';
+        }
         v2c_shell_words_release(&w);
         return out;
 }
@@ -202,7 +206,7 @@ static int scan_words(const struct v2c_shell_words *w, struct nesting *nest, cha
                 if (x == NULL || x->kind == V2C_SHELL_OPERATOR) {
                         const char *op = x ? x->text : ";";
                         if (strcmp(op, "(") == 0 && i > 0 && has_cmd && !cmd_pos && i + 1 < w->n &&
-                            strcmp(w->words[i + 1].text, ")") == 0) {
+                            w->words[i + 1].kind == V2C_SHELL_OPERATOR && strcmp(w->words[i + 1].text, ")") == 0) {
                                 /* NAME() starts a function: its body follows. */
                                 i++;
                                 cmd_pos = in_prefix = true;
@@ -511,6 +515,7 @@ int inspect_openrc(struct inspect_ctx *c, struct v2c_error **err)
         if (c->rep->os.init && strcmp(c->rep->os.init, "systemd") == 0)
                 return 0;
         _cleanup_strv_ char **names = NULL;
+        size_t n_names = 0;
         for (size_t i = 0; i < V2C_ARRAY_SIZE(boot_runlevels); i++) {
                 char dir[64];
                 snprintf(dir, sizeof dir, "/etc/runlevels/%s", boot_runlevels[i]);
@@ -519,7 +524,7 @@ int inspect_openrc(struct inspect_ctx *c, struct v2c_error **err)
                 if (v2c_guest_list(c->g, dir, &ents, &n, NULL) < 0)
                         continue;
                 int r = 0;
-                for (size_t k = 0; k < n && r == 0; k++) {
+                for (size_t k = 0; k < n && r == 0 && n_names < INSPECT_MAX_SERVICES; k++) {
                         _cleanup_free_ char *path = NULL;
                         const char *e = ents[k].name;
                         if (e[0] == '.' || strchr(e, '/'))
@@ -529,8 +534,10 @@ int inspect_openrc(struct inspect_ctx *c, struct v2c_error **err)
                                 break;
                         }
                         /* A directory here is a stacked runlevel. */
-                        if (!v2c_guest_exists(c->g, path, V2C_FT_DIR))
-                                r = v2c_strv_push_unique(&names, e);
+                        if (!v2c_guest_exists(c->g, path, V2C_FT_DIR)) {
+                                r = v2c_strv_push(&names, e);
+                                n_names++;
+                        }
                 }
                 v2c_dirents_free(ents, n);
                 if (r < 0)

@@ -44,4 +44,14 @@ for desc, good in extra:
 sys.exit(1 if bad else 0)
 PY
 ok "debootstrapped Debian 12 classified"
+
+# The same guest as a real disk image: the libguestfs reader must agree.
+disk="$FIXTURES/bookworm.qcow2"
+if [ ! -s "$disk" ] || [ "$root/.complete" -nt "$disk" ]; then
+  virt-make-fs --format=qcow2 --type=ext4 --partition=mbr --size=+200M "$root" "$disk.tmp"
+  mv "$disk.tmp" "$disk"
+fi
+"$V2C" inspect --json "$disk" | sed 's/"source": "disk"/"source": "directory"/' >"$TMP/disk.json"
+if cmp -s "$TMP/r.json" "$TMP/disk.json"; then ok "the disk image of that guest gives the directory's report"
+else diff -u "$TMP/r.json" "$TMP/disk.json" | head -40; not_ok "disk and directory reports differ"; fi
 finish

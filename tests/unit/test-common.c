@@ -260,6 +260,8 @@ static void write_hostile_tar(const char *path)
                 { "etc/hard", AE_IFREG, NULL, "etc/hostname" },
                 { "usr/lib/deep/file", AE_IFREG, "x", NULL },
                 { "dev/null", AE_IFCHR, NULL, NULL },
+                { "etc/pg/15/start.conf", AE_IFREG, "auto\n", NULL },
+                { "etc/pg-common/x", AE_IFREG, "x", NULL },
                 { "etc/motd", AE_IFREG, "old\n", NULL },
                 { "etc/motd", AE_IFREG, "new\n", NULL },
         };
@@ -310,6 +312,17 @@ static void test_tarindex_hostile(void **state)
         /* Parents the archive did not list exist as directories. */
         assert_int_equal(v2c_tarindex_lstat(ti, "/usr/lib", &st), 0);
         assert_int_equal(st.type, V2C_FT_DIR);
+        /* "/etc/pg-common" sorts between "/etc/pg" and "/etc/pg/15" in byte
+         * order: listing must still find the children. */
+        struct v2c_dirent *ents = NULL;
+        size_t n = 0;
+        assert_int_equal(v2c_tarindex_list(ti, "/etc/pg", &ents, &n, NULL), 0);
+        assert_int_equal(n, 1);
+        assert_string_equal(ents[0].name, "15");
+        v2c_dirents_free(ents, n);
+        assert_int_equal(v2c_tarindex_list(ti, "/etc", &ents, &n, NULL), 0);
+        assert_int_equal(n, 5);
+        v2c_dirents_free(ents, n);
         assert_int_equal(v2c_tarindex_lstat(ti, "/dev/null", &st), 0);
         assert_int_equal(st.type, V2C_FT_CHR);
         v2c_tarindex_free(ti);
