@@ -32,7 +32,7 @@ struct v2c_port {
 
 struct v2c_service {
         char *name;         /* unit name without ".service", init script name, cron job name */
-        char *kind;         /* "systemd", "sysv", "timer", "cron" */
+        char *kind;         /* "systemd", "sysv", "openrc", "timer", "cron" */
         bool enabled;
         char *unit_path;    /* guest path of the unit file / script / crontab */
         char *description;

@@ -19,6 +19,7 @@
  * V2C_SYSV_MAX_VARS variables are kept.
  */
 #include "inspect-internal.h"
+#include "openrc-internal.h"
 #include "cleanup.h"
 #include "strv.h"
 #include "unit-internal.h"
@@ -308,9 +309,7 @@ static void skip_heredoc(const char **p, const char *end, const char *redirect)
         }
 }
 
-/* Takes the top-level assignments of a shell file (data, len) into vars.
- * -E2BIG when vars is full; what was read before stays. */
-static int read_assignments(const char *data, size_t len, char ***vars)
+int v2c_openrc_assignments(const char *data, size_t len, char ***vars)
 {
         if (len > V2C_PARSE_MAX_INPUT)
                 return -E2BIG;
@@ -352,7 +351,7 @@ static int source_file(struct inspect_ctx *c, const char *path, char ***vars, st
         size_t len = 0;
         if (inspect_read(c, path, INSPECT_MAX_FILE, &data, &len) < 0 || data == NULL)
                 return 0;
-        int r = read_assignments(data, len, vars);
+        int r = v2c_openrc_assignments(data, len, vars);
         if (r == -E2BIG)
                 inspect_warn(c, "%s: more than %d variables, or too large: the rest is not read", path,
                              V2C_SYSV_MAX_VARS);
