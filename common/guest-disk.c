@@ -572,28 +572,33 @@ static void mount_fstab(struct v2c_guest *g, guestfs_h *h, const char *root_dev)
         free(m);
 }
 
-/* Why no root was found, for the error message: only on this failure path
- * is the slow guestfs_list_filesystems (seconds under TCG) worth paying. */
-static int no_root_error(guestfs_h *h, struct v2c_error **err)
+/* Why no root was found, for the error message.  Only on this failure
+ * path is probing each device's type worth its round trips. */
+static int no_root_error(guestfs_h *h, char *const *cands, struct v2c_error **err)
 {
-        _cleanup_gstrv_ char **fs = guestfs_list_filesystems(h);
-        bool encrypted = false, windows = false;
-        for (size_t i = 0; fs && fs[i] && fs[i + 1]; i += 2) {
-                if (strcmp(fs[i + 1], "crypto_LUKS") == 0)
+        bool encrypted = false, windows = false, other = false;
+        for (size_t i = 0; cands && cands[i]; i++) {
+                _cleanup_free_ char *type = guestfs_vfs_type(h, cands[i]);
+                if (type == NULL)
+                        continue;
+                if (strcmp(type, "crypto_LUKS") == 0)
                         encrypted = true;
-                if (strcmp(fs[i + 1], "ntfs") == 0 && guestfs_mount_ro(h, fs[i], "/") == 0) {
-                        if (guestfs_is_dir(h, "/Windows") == 1 || guestfs_is_dir(h, "/WINDOWS") == 1)
-                                windows = true;
-                        guestfs_umount_all(h);
-                }
+                else if (strcmp(type, "ntfs") == 0)
+                        windows = true;
+                else if (*type)
+                        other = true;
         }
         if (encrypted)
                 return v2c_error_set_kind(err, V2C_ERR_INPUT, ENOTSUP,
-                                          "the root file system is encrypted (LUKS): v2c does not open encrypted disks");
+                                          "the disk holds an encrypted (LUKS) volume and no readable root: "
+                                          "v2c does not open encrypted disks");
         if (windows)
                 return v2c_error_set_kind(err, V2C_ERR_INPUT, ENOTSUP,
-                                          "this is a Windows guest: v2c inspects Linux guests only");
-        return v2c_error_set_kind(err, V2C_ERR_INPUT, ENOENT, "no operating system found: no file system holds /etc");
+                                          "this looks like a Windows guest (NTFS, no Linux root): v2c inspects Linux guests only");
+        if (other)
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, ENOENT,
+                                          "no operating system found: no file system holds /etc");
+        return v2c_error_set_kind(err, V2C_ERR_INPUT, ENOENT, "no operating system found: the disk holds no file system");
 }
 
 /* Devices that may hold a file system: logical volumes, partitions, and
@@ -650,7 +655,7 @@ static int mount_guest(struct v2c_guest *g, guestfs_h *h, struct v2c_error **err
                 guestfs_umount_all(h);
         }
         if (root == NULL)
-                return no_root_error(h, err);
+                return no_root_error(h, cands, err);
         v2c_debug("root file system on %s", root);
         mount_fstab(g, h, root);
         return 0;

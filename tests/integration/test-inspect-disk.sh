@@ -58,8 +58,21 @@ print("# warnings:", json.dumps(warnings))
 sys.exit(0 if hits else 1)
 PY
 
+# What virt-tar-out makes (here gzip-compressed) is a guest the tar reader takes.
+virt-tar-out -a "$FIXTURES/debian.qcow2" / - | gzip -1 >"$TMP/virt-tar-out.tar.gz"
+"$V2C" inspect --json "$TMP/virt-tar-out.tar.gz" | sed 's/"source": "tar"/"source": "directory"/' >"$TMP/vto.json"
+if cmp -s "$TMP/dir.json" "$TMP/vto.json"; then ok "virt-tar-out | gzip gives the directory reader's report"
+else diff -u "$TMP/dir.json" "$TMP/vto.json" | head -40; not_ok "the virt-tar-out archive's report differs"; fi
+
 # A disk without an operating system is unusable input.
 set +e; "$V2C" inspect --json "$FIXTURES/bad/noos.qcow2" >"$TMP/out" 2>"$TMP/err"; st=$?; set -e
 check "disk without an OS: exit 3 (got $st)" test "$st" -eq 3
 check "disk without an OS: says so in one line" sh -c "test \$(wc -l <'$TMP/err') -eq 1 && grep -q 'no operating system' '$TMP/err'"
+for case in "luks:encrypted" "blank:no file system"; do
+  name=${case%%:*} words=${case#*:}
+  set +e; "$V2C" inspect --json -o "$TMP/$name.json" "$FIXTURES/bad/$name.qcow2" >"$TMP/out" 2>"$TMP/err"; st=$?; set -e
+  check "$name disk: exit 3 (got $st)" test "$st" -eq 3
+  check "$name disk: one line saying \"$words\"" sh -c "test \$(wc -l <'$TMP/err') -eq 1 && grep -q '$words' '$TMP/err'"
+  check "$name disk: no output file" test ! -e "$TMP/$name.json"
+done
 finish
