@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential meson ninja-build pkg-config
   libguestfs-dev libguestfs-tools linux-image-amd64 qemu-utils
-  libarchive-dev libzstd-dev libjansson-dev libcurl4-openssl-dev libssl-dev libcmocka-dev
+  libarchive-dev libzstd-dev zlib1g-dev libjansson-dev libcurl4-openssl-dev libssl-dev libcmocka-dev
   clang libclang-rt-14-dev
   python3 python3-jsonschema zstd lvm2 e2fsprogs openssl file tar
 )
