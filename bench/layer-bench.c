@@ -1,0 +1,154 @@
+/* Builds one layer from a host directory tree with v2c's layer writer, for
+ * bench/convert: `layer-bench [--gzip] [--threads N] DIR BLOBS_DIR`.
+ * Prints the digest, diff_id and sizes.  Not a product command: `v2c
+ * convert` reads guests, this reads the host tree to compare with tar. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "layer.h"
+
+struct fd_src {
+        int fd;
+};
+
+static int fd_read(void *ctx, void *buf, size_t n, size_t *got, struct v2c_error **err)
+{
+        struct fd_src *s = ctx;
+        for (;;) {
+                ssize_t k = read(s->fd, buf, n);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return v2c_error_set(err, errno, "read: %m");
+                *got = (size_t) k;
+                return 0;
+        }
+}
+
+/* Hardlinks: the first path seen for a (dev, ino) carries the data, later
+ * ones link to it, as tar does. */
+struct seen {
+        dev_t dev;
+        ino_t ino;
+        char *path;
+};
+static struct seen *seen;
+static size_t nseen, capseen;
+
+static const char *first_link(const struct stat *st, const char *path)
+{
+        for (size_t i = 0; i < nseen; i++)
+                if (seen[i].dev == st->st_dev && seen[i].ino == st->st_ino)
+                        return seen[i].path;
+        if (nseen == capseen) {
+                capseen = capseen ? capseen * 2 : 64;
+                seen = realloc(seen, capseen * sizeof *seen);
+        }
+        seen[nseen++] = (struct seen) { st->st_dev, st->st_ino, strdup(path) };
+        return NULL;
+}
+
+static int cmp_names(const struct dirent **a, const struct dirent **b)
+{
+        return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static int walk(struct v2c_layer_writer *w, int dirfd, const char *rel, struct v2c_error **err)
+{
+        struct dirent **ents;
+        char path[8192];
+        snprintf(path, sizeof path, "/proc/self/fd/%d", dirfd);
+        int n = scandir(path, &ents, NULL, cmp_names);
+        if (n < 0)
+                return v2c_error_set(err, errno, "scandir %s: %m", rel);
+        int r = 0;
+        for (int i = 0; i < n; i++) {
+                const char *name = ents[i]->d_name;
+                if (r < 0 || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+                        goto next;
+                struct stat st;
+                if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        goto next;
+                char child[8192];
+                snprintf(child, sizeof child, "%s%s%s", rel, *rel ? "/" : "", name);
+                struct v2c_layer_entry e = { .path = child, .mode = st.st_mode & 07777, .uid = st.st_uid,
+                                             .gid = st.st_gid, .mtime = st.st_mtim.tv_sec };
+                if (S_ISDIR(st.st_mode)) {
+                        e.type = V2C_LAYER_DIR;
+                        r = v2c_layer_add(w, &e, NULL, err);
+                        int sub = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        if (r == 0 && sub >= 0)
+                                r = walk(w, sub, child, err);
+                        if (sub >= 0)
+                                close(sub);
+                } else if (S_ISLNK(st.st_mode)) {
+                        char target[4096];
+                        ssize_t k = readlinkat(dirfd, name, target, sizeof target - 1);
+                        if (k < 0)
+                                goto next;
+                        target[k] = '\0';
+                        e.type = V2C_LAYER_SYMLINK;
+                        e.link = target;
+                        r = v2c_layer_add(w, &e, NULL, err);
+                } else if (S_ISREG(st.st_mode) && st.st_nlink > 1 && first_link(&st, child)) {
+                        e.type = V2C_LAYER_HARDLINK;
+                        e.link = first_link(&st, child);
+                        r = v2c_layer_add(w, &e, NULL, err);
+                } else if (S_ISREG(st.st_mode)) {
+                        int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+                        if (fd < 0)
+                                goto next;
+                        e.type = V2C_LAYER_REG;
+                        e.size = (uint64_t) st.st_size;
+                        struct fd_src s = { fd };
+                        struct v2c_layer_source src = { fd_read, &s };
+                        r = v2c_layer_add(w, &e, &src, err);
+                        close(fd);
+                }
+        next:
+                free(ents[i]);
+        }
+        free(ents);
+        return r;
+}
+
+int main(int argc, char **argv)
+{
+        struct v2c_layer_options opt = { .compression = V2C_COMPRESS_ZSTD };
+        int i = 1;
+        for (; i < argc && argv[i][0] == '-'; i++) {
+                if (strcmp(argv[i], "--gzip") == 0)
+                        opt.compression = V2C_COMPRESS_GZIP;
+                else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
+                        opt.threads = atoi(argv[++i]);
+                else if (strcmp(argv[i], "--level") == 0 && i + 1 < argc)
+                        opt.level = atoi(argv[++i]);
+        }
+        if (argc - i != 2) {
+                fprintf(stderr, "usage: layer-bench [--gzip] [--threads N] [--level N] DIR BLOBS_DIR\n");
+                return 2;
+        }
+        int root = open(argv[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (root < 0) {
+                perror(argv[i]);
+                return 1;
+        }
+        struct v2c_error *err = NULL;
+        struct v2c_layer_writer *w = NULL;
+        struct v2c_layer_result res;
+        if (v2c_layer_open(argv[i + 1], &opt, &w, &err) < 0 || walk(w, root, "", &err) < 0 ||
+            (v2c_layer_close(w, &res, &err) < 0 && (w = NULL, 1))) {
+                fprintf(stderr, "layer-bench: %s\n", err ? err->msg : "failed");
+                v2c_layer_abort(w);
+                return 1;
+        }
+        printf("digest %s\ndiff_id %s\nsize %llu\ntar_size %llu\n", res.digest, res.diff_id,
+               (unsigned long long) res.size, (unsigned long long) res.tar_size);
+        return 0;
+}
