@@ -12,7 +12,7 @@ packages=(
   libguestfs-dev libguestfs-tools linux-image-amd64 qemu-utils
   libarchive-dev libzstd-dev zlib1g-dev libjansson-dev libcurl4-openssl-dev libssl-dev libcmocka-dev
   clang libclang-rt-14-dev
-  python3 python3-jsonschema zstd umoci skopeo bc lvm2 e2fsprogs openssl file tar
+  python3 python3-jsonschema zstd umoci skopeo oci-image-tool bc lvm2 e2fsprogs openssl file tar
 )
 
 missing=()

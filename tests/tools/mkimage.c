@@ -1,7 +1,14 @@
-/* Builds one layer from a host directory tree with v2c's layer writer, for
- * bench/convert: `layer-bench [--gzip] [--threads N] DIR BLOBS_DIR`.
- * Prints the digest, diff_id and sizes.  Not a product command: `v2c
- * convert` reads guests, this reads the host tree to compare with tar. */
+/* A test and benchmark tool over convert/: builds one layer from a host
+ * directory tree with v2c's layer writer, and optionally a whole image.
+ *
+ *   mkimage [--gzip] [--threads N] [--level N] DIR BLOBS_DIR
+ *       one layer blob in BLOBS_DIR (bench/convert)
+ *   mkimage [...] --layout LAYOUT --name NAME [--entrypoint PATH] DIR
+ *       an OCI layout holding one image of one layer (the OCI tests)
+ *
+ * Prints the digest, diff_id and sizes (and the manifest digest).  Not a
+ * product command: `v2c convert` reads guests; this reads host trees so
+ * the writer can be measured and checked on its own. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +19,7 @@
 #include <unistd.h>
 
 #include "layer.h"
+#include "oci.h"
 
 struct fd_src {
         int fd;
@@ -121,17 +129,28 @@ static int walk(struct v2c_layer_writer *w, int dirfd, const char *rel, struct v
 int main(int argc, char **argv)
 {
         struct v2c_layer_options opt = { .compression = V2C_COMPRESS_ZSTD };
+        const char *layout = NULL, *name = NULL, *entrypoint = NULL;
+        bool force = false;
         int i = 1;
         for (; i < argc && argv[i][0] == '-'; i++) {
-                if (strcmp(argv[i], "--gzip") == 0)
+                if (strcmp(argv[i], "--layout") == 0 && i + 1 < argc)
+                        layout = argv[++i];
+                else if (strcmp(argv[i], "--name") == 0 && i + 1 < argc)
+                        name = argv[++i];
+                else if (strcmp(argv[i], "--entrypoint") == 0 && i + 1 < argc)
+                        entrypoint = argv[++i];
+                else if (strcmp(argv[i], "--force") == 0)
+                        force = true;
+                else if (strcmp(argv[i], "--gzip") == 0)
                         opt.compression = V2C_COMPRESS_GZIP;
                 else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
                         opt.threads = atoi(argv[++i]);
                 else if (strcmp(argv[i], "--level") == 0 && i + 1 < argc)
                         opt.level = atoi(argv[++i]);
         }
-        if (argc - i != 2) {
-                fprintf(stderr, "usage: layer-bench [--gzip] [--threads N] [--level N] DIR BLOBS_DIR\n");
+        if (argc - i != (layout ? 1 : 2)) {
+                fprintf(stderr, "usage: mkimage [--gzip] [--threads N] [--level N] DIR BLOBS_DIR\n"
+                                "       mkimage [...] --layout LAYOUT --name NAME [--entrypoint PATH] [--force] DIR\n");
                 return 2;
         }
         int root = open(argv[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -141,14 +160,40 @@ int main(int argc, char **argv)
         }
         struct v2c_error *err = NULL;
         struct v2c_layer_writer *w = NULL;
+        struct v2c_oci_layout *l = NULL;
         struct v2c_layer_result res;
-        if (v2c_layer_open(argv[i + 1], &opt, &w, &err) < 0 || walk(w, root, "", &err) < 0 ||
-            (v2c_layer_close(w, &res, &err) < 0 && (w = NULL, 1))) {
-                fprintf(stderr, "layer-bench: %s\n", err ? err->msg : "failed");
-                v2c_layer_abort(w);
-                return 1;
-        }
+        if (layout && v2c_oci_layout_create(layout, force, &l, &err) < 0)
+                goto fail;
+        if (v2c_layer_open(layout ? v2c_oci_layout_blobs(l) : argv[i + 1], &opt, &w, &err) < 0 ||
+            walk(w, root, "", &err) < 0)
+                goto fail;
+        struct v2c_layer_writer *closing = w;
+        w = NULL;
+        if (v2c_layer_close(closing, &res, &err) < 0)
+                goto fail;
         printf("digest %s\ndiff_id %s\nsize %llu\ntar_size %llu\n", res.digest, res.diff_id,
                (unsigned long long) res.size, (unsigned long long) res.tar_size);
+        if (layout) {
+                char *ep[] = { (char *) entrypoint, NULL };
+                char *labels[] = { "org.opencontainers.image.title=mkimage", NULL };
+                struct v2c_image_spec spec = {
+                        .ref_name = name, .architecture = "amd64", .os = "linux",
+                        .created = V2C_DEFAULT_SOURCE_DATE_EPOCH, .entrypoint = entrypoint ? ep : NULL,
+                        .labels = labels, .layers = &res, .n_layers = 1,
+                };
+                struct v2c_descriptor md;
+                if (v2c_oci_add_image(l, &spec, &md, NULL, &err) < 0)
+                        goto fail;
+                struct v2c_oci_layout *committing = l;
+                l = NULL;
+                if (v2c_oci_layout_commit(committing, &err) < 0)
+                        goto fail;
+                printf("manifest %s\n", md.digest);
+        }
         return 0;
+fail:
+        fprintf(stderr, "mkimage: %s\n", err ? err->msg : "failed");
+        v2c_layer_abort(w);
+        v2c_oci_layout_abort(l);
+        return 1;
 }

@@ -1,0 +1,347 @@
+/* OCI image layout writer; see oci.h. */
+#include "oci.h"
+#include "cleanup.h"
+#include "fsutil.h"
+#include "json.h"
+#include "sha256.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_IMAGES 1024
+
+struct v2c_oci_layout {
+        char *dir;        /* final place */
+        char *tmp;        /* where it is built */
+        char *blobs;      /* tmp/blobs/sha256 */
+        bool force;
+        json_t *manifests;
+};
+
+void v2c_rfc3339(int64_t t, char buf[21])
+{
+        time_t tt = (time_t) t;
+        struct tm tm;
+        gmtime_r(&tt, &tm);
+        strftime(buf, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int rm_rf(const char *path)
+{
+        /* Only our own temporary trees and layouts go through here. */
+        char *argv_cmd = NULL;
+        if (asprintf(&argv_cmd, "rm -rf -- '%s'", path) < 0)
+                return -ENOMEM;
+        int r = strchr(path, '\'') ? -EINVAL : system(argv_cmd);
+        free(argv_cmd);
+        return r == 0 ? 0 : -EIO;
+}
+
+/* What may be replaced: nothing, an empty directory, or (with --force) an
+ * existing OCI layout.  Anything else is somebody's data. */
+static int check_target(const char *dir, bool force, struct v2c_error **err)
+{
+        struct stat st;
+        if (lstat(dir, &st) < 0)
+                return errno == ENOENT ? 0 : v2c_error_set(err, errno, "cannot stat `%s`: %m", dir);
+        if (!S_ISDIR(st.st_mode))
+                return v2c_error_set_kind(err, V2C_ERR_REFUSED, EEXIST, "`%s` exists and is not a directory", dir);
+        _cleanup_closedir_ DIR *d = opendir(dir);
+        if (d == NULL)
+                return v2c_error_set(err, errno, "cannot open `%s`: %m", dir);
+        bool empty = true;
+        struct dirent *de;
+        while ((de = readdir(d)) != NULL)
+                if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
+                        empty = false;
+                        break;
+                }
+        if (empty)
+                return 0;
+        _cleanup_free_ char *marker = NULL;
+        if (asprintf(&marker, "%s/oci-layout", dir) < 0)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        bool layout = access(marker, F_OK) == 0;
+        if (layout && force)
+                return 0;
+        return v2c_error_set_kind(err, V2C_ERR_REFUSED, EEXIST,
+                                  layout ? "`%s` already holds an OCI layout (--force replaces it)"
+                                         : "`%s` is not empty and not an OCI layout: refusing to write there",
+                                  dir);
+}
+
+int v2c_oci_layout_create(const char *dir, bool force, struct v2c_oci_layout **out, struct v2c_error **err)
+{
+        int r = check_target(dir, force, err);
+        if (r < 0)
+                return r;
+        struct v2c_oci_layout *l = calloc(1, sizeof *l);
+        if (l == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        l->force = force;
+        l->dir = strdup(dir);
+        l->manifests = json_array();
+        size_t n = strlen(dir);
+        while (n > 1 && dir[n - 1] == '/')
+                n--;
+        if (l->dir == NULL || l->manifests == NULL || asprintf(&l->tmp, "%.*s.v2c-tmp-XXXXXX", (int) n, dir) < 0) {
+                l->tmp = NULL;
+                v2c_oci_layout_abort(l);
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        }
+        if (mkdtemp(l->tmp) == NULL) {
+                r = v2c_error_set(err, errno, "cannot create `%s`: %m", l->tmp);
+                free(l->tmp);
+                l->tmp = NULL;
+                v2c_oci_layout_abort(l);
+                return r;
+        }
+        _cleanup_free_ char *blobs_parent = NULL;
+        if (asprintf(&blobs_parent, "%s/blobs", l->tmp) < 0 || asprintf(&l->blobs, "%s/blobs/sha256", l->tmp) < 0 ||
+            mkdir(blobs_parent, 0755) < 0 || mkdir(l->blobs, 0755) < 0) {
+                r = v2c_error_set(err, errno ? errno : ENOMEM, "cannot create the layout's blobs directory: %m");
+                v2c_oci_layout_abort(l);
+                return r;
+        }
+        *out = l;
+        return 0;
+}
+
+const char *v2c_oci_layout_blobs(const struct v2c_oci_layout *l)
+{
+        return l->blobs;
+}
+
+void v2c_oci_layout_abort(struct v2c_oci_layout *l)
+{
+        if (l == NULL)
+                return;
+        if (l->tmp)
+                rm_rf(l->tmp);
+        free(l->dir);
+        free(l->tmp);
+        free(l->blobs);
+        json_decref(l->manifests);
+        free(l);
+}
+
+/* Compact, key order as built: the bytes (so the digests) are stable. */
+static char *dump_compact(const json_t *j)
+{
+        return json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+}
+
+static int write_json_blob(struct v2c_oci_layout *l, const json_t *j, const char *media_type,
+                           struct v2c_descriptor *d, struct v2c_error **err)
+{
+        _cleanup_free_ char *s = dump_compact(j);
+        if (s == NULL)
+                return v2c_error_set(err, ENOMEM, "cannot serialise JSON");
+        size_t len = strlen(s);
+        char hex[V2C_SHA256_HEX_LEN + 1];
+        if (v2c_sha256_hex(s, len, hex) < 0)
+                return v2c_error_set(err, EIO, "sha256 failed");
+        _cleanup_free_ char *path = NULL;
+        if (asprintf(&path, "%s/%s", l->blobs, hex) < 0)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        int r = v2c_write_file_atomic(path, s, len, 0644, err);
+        if (r < 0)
+                return r;
+        d->media_type = media_type;
+        snprintf(d->digest, sizeof d->digest, "sha256:%s", hex);
+        d->size = len;
+        return 0;
+}
+
+static json_t *descriptor_json(const char *media_type, const char *digest, uint64_t size)
+{
+        json_t *o = json_object();
+        json_object_set_new(o, "mediaType", json_string(media_type));
+        json_object_set_new(o, "digest", json_string(digest));
+        json_object_set_new(o, "size", json_integer((json_int_t) size));
+        return o;
+}
+
+static json_t *labels_json(char *const *labels)
+{
+        json_t *o = json_object();
+        for (size_t i = 0; labels && labels[i]; i++) {
+                const char *eq = strchr(labels[i], '=');
+                if (eq == NULL)
+                        continue;
+                _cleanup_free_ char *k = strndup(labels[i], (size_t) (eq - labels[i]));
+                if (k)
+                        json_object_set_new(o, k, json_string(eq + 1));
+        }
+        return o;
+}
+
+int v2c_oci_add_image(struct v2c_oci_layout *l, const struct v2c_image_spec *spec, struct v2c_descriptor *manifest,
+                      struct v2c_descriptor *config, struct v2c_error **err)
+{
+        if (json_array_size(l->manifests) >= MAX_IMAGES)
+                return v2c_error_set(err, E2BIG, "too many images in one layout");
+        char created[21];
+        v2c_rfc3339(spec->created, created);
+
+        _cleanup_json_ json_t *cfg = json_object();
+        json_object_set_new(cfg, "created", json_string(created));
+        json_object_set_new(cfg, "architecture", json_string(spec->architecture ? spec->architecture : "amd64"));
+        json_object_set_new(cfg, "os", json_string(spec->os ? spec->os : "linux"));
+        json_t *c = json_object();
+        if (spec->user)
+                json_object_set_new(c, "User", json_string(spec->user));
+        if (spec->n_ports) {
+                json_t *ports = json_object();
+                for (size_t i = 0; i < spec->n_ports; i++) {
+                        char k[16];
+                        snprintf(k, sizeof k, "%u/tcp", spec->ports[i]);
+                        json_object_set_new(ports, k, json_object());
+                }
+                json_object_set_new(c, "ExposedPorts", ports);
+        }
+        if (spec->env)
+                json_object_set_new(c, "Env", v2c_json_strv(spec->env));
+        if (spec->entrypoint)
+                json_object_set_new(c, "Entrypoint", v2c_json_strv(spec->entrypoint));
+        if (spec->cmd)
+                json_object_set_new(c, "Cmd", v2c_json_strv(spec->cmd));
+        if (spec->volumes && spec->volumes[0]) {
+                json_t *v = json_object();
+                for (size_t i = 0; spec->volumes[i]; i++)
+                        json_object_set_new(v, spec->volumes[i], json_object());
+                json_object_set_new(c, "Volumes", v);
+        }
+        if (spec->working_dir)
+                json_object_set_new(c, "WorkingDir", json_string(spec->working_dir));
+        if (spec->labels && spec->labels[0])
+                json_object_set_new(c, "Labels", labels_json(spec->labels));
+        if (spec->stop_signal)
+                json_object_set_new(c, "StopSignal", json_string(spec->stop_signal));
+        json_object_set_new(cfg, "config", c);
+        json_t *rootfs = json_object();
+        json_object_set_new(rootfs, "type", json_string("layers"));
+        json_t *ids = json_array();
+        for (size_t i = 0; i < spec->n_layers; i++)
+                json_array_append_new(ids, json_string(spec->layers[i].diff_id));
+        json_object_set_new(rootfs, "diff_ids", ids);
+        json_object_set_new(cfg, "rootfs", rootfs);
+        json_t *hist = json_array();
+        for (size_t i = 0; i < spec->n_layers; i++) {
+                json_t *h = json_object();
+                json_object_set_new(h, "created", json_string(created));
+                json_object_set_new(h, "created_by", json_string("v2c convert"));
+                json_array_append_new(hist, h);
+        }
+        json_object_set_new(cfg, "history", hist);
+
+        struct v2c_descriptor cd;
+        int r = write_json_blob(l, cfg, V2C_MEDIA_CONFIG, &cd, err);
+        if (r < 0)
+                return r;
+
+        _cleanup_json_ json_t *m = json_object();
+        json_object_set_new(m, "schemaVersion", json_integer(2));
+        json_object_set_new(m, "mediaType", json_string(V2C_MEDIA_MANIFEST));
+        json_object_set_new(m, "config", descriptor_json(cd.media_type, cd.digest, cd.size));
+        json_t *layers = json_array();
+        for (size_t i = 0; i < spec->n_layers; i++)
+                json_array_append_new(layers, descriptor_json(spec->layers[i].media_type, spec->layers[i].digest,
+                                                              spec->layers[i].size));
+        json_object_set_new(m, "layers", layers);
+        if (spec->labels && spec->labels[0])
+                json_object_set_new(m, "annotations", labels_json(spec->labels));
+        struct v2c_descriptor md;
+        r = write_json_blob(l, m, V2C_MEDIA_MANIFEST, &md, err);
+        if (r < 0)
+                return r;
+
+        json_t *entry = descriptor_json(md.media_type, md.digest, md.size);
+        if (spec->ref_name) {
+                json_t *ann = json_object();
+                json_object_set_new(ann, "org.opencontainers.image.ref.name", json_string(spec->ref_name));
+                json_object_set_new(entry, "annotations", ann);
+        }
+        json_t *platform = json_object();
+        json_object_set_new(platform, "architecture", json_string(spec->architecture ? spec->architecture : "amd64"));
+        json_object_set_new(platform, "os", json_string(spec->os ? spec->os : "linux"));
+        json_object_set_new(entry, "platform", platform);
+        json_array_append_new(l->manifests, entry);
+        if (manifest)
+                *manifest = md;
+        if (config)
+                *config = cd;
+        return 0;
+}
+
+static int fsync_dir(const char *path)
+{
+        int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        int r = fsync(fd) < 0 ? -errno : 0;
+        close(fd);
+        return r;
+}
+
+int v2c_oci_layout_commit(struct v2c_oci_layout *l, struct v2c_error **err)
+{
+        int r;
+        _cleanup_json_ json_t *index = json_object();
+        json_object_set_new(index, "schemaVersion", json_integer(2));
+        json_object_set_new(index, "mediaType", json_string(V2C_MEDIA_INDEX));
+        json_object_set(index, "manifests", l->manifests);
+        _cleanup_free_ char *s = v2c_json_dump(index);
+        _cleanup_free_ char *ipath = NULL, *lpath = NULL;
+        if (s == NULL || asprintf(&ipath, "%s/index.json", l->tmp) < 0 || asprintf(&lpath, "%s/oci-layout", l->tmp) < 0) {
+                r = v2c_error_set(err, ENOMEM, "out of memory");
+                goto fail;
+        }
+        static const char layout[] = "{\"imageLayoutVersion\":\"1.0.0\"}\n";
+        r = v2c_write_file_atomic(ipath, s, strlen(s), 0644, err);
+        if (r == 0)
+                r = v2c_write_file_atomic(lpath, layout, sizeof layout - 1, 0644, err);
+        if (r < 0)
+                goto fail;
+        fsync_dir(l->blobs);
+        fsync_dir(l->tmp);
+        if (chmod(l->tmp, 0755) < 0) {
+                r = v2c_error_set(err, errno, "chmod `%s`: %m", l->tmp);
+                goto fail;
+        }
+        /* Replace: move the old layout aside, the new one in, then drop the
+         * old one; a crash in between leaves one of the two complete. */
+        _cleanup_free_ char *old = NULL;
+        struct stat st;
+        if (lstat(l->dir, &st) == 0) {
+                if (asprintf(&old, "%s.v2c-old-XXXXXX", l->dir) < 0 || mkdtemp(old) == NULL ||
+                    rename(l->dir, old) < 0) {
+                        r = v2c_error_set(err, errno ? errno : ENOMEM, "moving the old `%s` aside: %m", l->dir);
+                        if (old)
+                                rmdir(old);
+                        goto fail;
+                }
+        }
+        if (rename(l->tmp, l->dir) < 0) {
+                r = v2c_error_set(err, errno, "moving the layout into `%s`: %m", l->dir);
+                if (old)
+                        rename(old, l->dir);
+                goto fail;
+        }
+        if (old)
+                rm_rf(old);
+        free(l->tmp);
+        l->tmp = NULL;
+        v2c_oci_layout_abort(l);
+        return 0;
+fail:
+        v2c_oci_layout_abort(l);
+        return r;
+}
