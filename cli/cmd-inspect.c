@@ -21,7 +21,7 @@ const char v2c_inspect_help[] =
         "\n"
         "options:\n"
         "  --json              write the report as JSON (schema v2c.inspect/1)\n"
-        "  -o, --output FILE   write the report to FILE (atomically) instead of stdout\n"
+        "  -o, --output FILE   write the report to FILE (atomically); - is stdout\n"
         "  --all               also list installed services that are not enabled\n";
 
 int v2c_cmd_inspect(int argc, char **argv)
@@ -76,7 +76,7 @@ int v2c_cmd_inspect(int argc, char **argv)
                 v2c_error_set(&err, ENOMEM, "cannot format the report");
                 return v2c_cli_report(err);
         }
-        if (output) {
+        if (output && strcmp(output, "-") != 0) {
                 r = v2c_write_file_atomic(output, text, strlen(text), 0644, &err);
                 if (r < 0)
                         return v2c_cli_report(err);

@@ -46,6 +46,7 @@ struct disk_impl {
         guestfs_h *h;
         struct v2c_tarindex *prefetched;
         char **prefixes;         /* trees served by `prefetched` */
+        char **partial;          /* those of them fetched with excludes */
         struct cache_slot *cache;
         size_t cache_used;
         size_t data_cached;      /* bytes held in cache_slot.data */
@@ -115,12 +116,25 @@ static void cache_put(struct disk_impl *d, const char *path, int result, const s
         d->cache_used++;
 }
 
-static bool is_prefetched(struct disk_impl *d, const char *path)
+static bool under_any(char *const *prefixes, const char *path)
 {
-        for (size_t i = 0; d->prefixes && d->prefixes[i]; i++)
-                if (v2c_path_is_under(path, d->prefixes[i]))
+        for (size_t i = 0; prefixes && prefixes[i]; i++)
+                if (v2c_path_is_under(path, prefixes[i]))
                         return true;
         return false;
+}
+
+/* Served locally: under a fetched tree, and present there unless the tree
+ * was fetched with excludes (then a missing path may just be excluded, and
+ * the appliance is asked). */
+static bool is_prefetched(struct disk_impl *d, const char *path)
+{
+        if (!under_any(d->prefixes, path))
+                return false;
+        if (!under_any(d->partial, path))
+                return true;
+        struct v2c_stat st;
+        return v2c_tarindex_lstat(d->prefetched, path, &st) == 0;
 }
 
 static void from_statns(const struct guestfs_statns *s, struct v2c_stat *st)
@@ -375,6 +389,8 @@ static int disk_prefetch(struct v2c_guest *g, char *const *dirs, size_t n, const
                 if (r < 0)
                         return v2c_error_prefix(err, r, "fetching `%s`", dirs[i]);
                 r = v2c_strv_push(&d->prefixes, dirs[i]);
+                if (r == 0 && excludes && excludes[0])
+                        r = v2c_strv_push(&d->partial, dirs[i]);
                 if (r < 0)
                         return v2c_error_set(err, ENOMEM, "out of memory");
         }
@@ -390,6 +406,7 @@ static void disk_close(struct v2c_guest *g)
                 guestfs_close(d->h);
         v2c_tarindex_free(d->prefetched);
         v2c_strv_free(d->prefixes);
+        v2c_strv_free(d->partial);
         for (size_t i = 0; d->cache && i < (1u << CACHE_BITS); i++) {
                 free(d->cache[i].path);
                 free(d->cache[i].link);
@@ -534,7 +551,9 @@ static void mount_fstab(struct v2c_guest *g, guestfs_h *h, const char *root_dev)
                 opts[0] = '\0';
                 if (sscanf(line, "%511s %511s %63s %511s", spec, dir, type, opts) < 3)
                         continue;
-                if (strcmp(dir, "/") == 0 || dir[0] != '/' || fstab_skips(type, opts))
+                _cleanup_free_ char *canon_dir = NULL;
+                if (dir[0] != '/' || fstab_skips(type, opts) || v2c_path_normalize(NULL, dir, &canon_dir) < 0 ||
+                    strcmp(canon_dir, "/") == 0)
                         continue;
                 char *dev = map_fstab_spec(h, spec);
                 if (dev == NULL) {

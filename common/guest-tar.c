@@ -18,8 +18,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* Limits against hostile archives. */
+/* Limits against hostile archives (a few MB of gzip can hold GBs of
+ * zeros): members above MEMBER_MAX, or past the total budget, are indexed
+ * without their content, and reading them fails with EFBIG. */
 #define MAX_ENTRIES 4000000u
+#define MEMBER_MAX (512ull << 20)
+#define SPILL_MAX (8ull << 30)
+#define NO_CONTENT UINT64_MAX
 
 struct entry {
         char *path;           /* canonical guest path */
@@ -173,6 +178,9 @@ static int spill(struct v2c_tarindex *ti, struct archive *a, struct entry *e, st
                 }
                 ti->spill_len += (uint64_t) n;
                 total += (uint64_t) n;
+                if (total > MEMBER_MAX || ti->spill_len > SPILL_MAX)
+                        return v2c_error_set_kind(err, V2C_ERR_INPUT, EFBIG,
+                                                  "`%s` in the archive is larger than it says", e->path);
         }
         e->st.size = total;
         return 0;
@@ -253,13 +261,22 @@ int v2c_tarindex_add(struct v2c_tarindex *ti, int fd, const char *prefix, size_t
                         continue;
                 }
                 switch (archive_entry_filetype(ae)) {
-                case AE_IFREG:
+                case AE_IFREG: {
                         e->st.type = V2C_FT_REG;
                         e->st.ino = ti->next_ino++;
+                        la_int64_t announced = archive_entry_size_is_set(ae) ? archive_entry_size(ae) : 0;
+                        if (announced < 0 || (uint64_t) announced > MEMBER_MAX ||
+                            ti->spill_len + (uint64_t) announced > SPILL_MAX) {
+                                e->st.size = announced > 0 ? (uint64_t) announced : 0;
+                                e->off = NO_CONTENT;
+                                (*skipped)++;
+                                break;
+                        }
                         r = spill(ti, a, e, err);
                         if (r < 0)
                                 goto out;
                         break;
+                }
                 case AE_IFDIR:
                         e->st.type = V2C_FT_DIR;
                         break;
@@ -380,6 +397,11 @@ int v2c_tarindex_seal(struct v2c_tarindex *ti, struct v2c_error **err)
                 if (e->st.type != V2C_FT_REG || e->link == NULL)
                         continue;
                 struct entry *t = find(ti, e->link);
+                /* A link to a link (a -> b -> z) ends at z, a few steps at most. */
+                for (int steps = 0; t && t != e && t->st.type == V2C_FT_REG && t->link && steps < 16; steps++)
+                        t = find(ti, t->link);
+                if (t == e)
+                        t = NULL;
                 free(e->link);
                 e->link = NULL;
                 if (t == NULL || t->st.type != V2C_FT_REG || t->link != NULL) {
@@ -427,6 +449,8 @@ int v2c_tarindex_read(struct v2c_tarindex *ti, const char *path, size_t max, cha
                 return v2c_error_set(err, ENOENT, "`%s` does not exist", path);
         if (e->st.type != V2C_FT_REG)
                 return v2c_error_set(err, EINVAL, "`%s` is not a regular file", path);
+        if (e->off == NO_CONTENT)
+                return v2c_error_set(err, EFBIG, "`%s` is too large: its content was not kept", path);
         if (e->st.size > max)
                 return v2c_error_set(err, EFBIG, "`%s` is larger than %zu bytes", path, max);
         size_t n = (size_t) e->st.size, got = 0;
@@ -533,6 +557,7 @@ int v2c_guest_tar_open(const char *path, struct v2c_guest *g, struct v2c_error *
         g->ops = &tar_backend;
         g->impl = ti;
         if (skipped)
-                v2c_guest_add_warning(g, "%zu archive members with unsafe names were skipped", skipped);
+                v2c_guest_add_warning(g, "%zu archive members were skipped or kept without content "
+                                         "(unsafe names, or larger than the limits)", skipped);
         return 0;
 }

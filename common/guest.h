@@ -72,14 +72,17 @@ char *const *v2c_guest_warnings(const struct v2c_guest *g);
 
 /* Downloads the trees under DIRS (guest paths, resolved) in bulk where that
  * matters.  Missing directories are skipped.  EXCLUDES (NULL-terminated,
- * may be NULL) are shell patterns of file names left out of the download
- * (they stay readable, one round trip each). */
+ * may be NULL) are tar --exclude patterns (matched against every path
+ * component) left out of the download: such files stay readable by path,
+ * one round trip each, but are missing from listings of those trees. */
 int v2c_guest_prefetch(struct v2c_guest *g, const char *const *dirs, size_t n, const char *const *excludes,
                        struct v2c_error **err);
 
 /* Canonical guest path of PATH with every symlink resolved (new string). */
 int v2c_guest_realpath(struct v2c_guest *g, const char *path, char **out, struct v2c_error **err);
-/* stat/lstat of a guest path.  -ENOENT when missing. */
+/* stat/lstat of a guest path.  -ENOENT when missing: then, and only then,
+ * *err is left unset, since "does it exist?" is the question most callers
+ * ask (every other failure sets it). */
 int v2c_guest_stat(struct v2c_guest *g, const char *path, struct v2c_stat *st, struct v2c_error **err);
 int v2c_guest_lstat(struct v2c_guest *g, const char *path, struct v2c_stat *st, struct v2c_error **err);
 /* Target of a symlink, as stored (new string). */

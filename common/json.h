@@ -9,7 +9,11 @@
 
 #include "error.h"
 
-/* New reference: a JSON string, or null when S is NULL. */
+/* S with every byte that is not part of a valid UTF-8 character written
+ * as "\xNN" (new string). */
+char *v2c_utf8_escape(const char *s);
+/* New reference: a JSON string (see v2c_utf8_escape for bytes that are
+ * not UTF-8), or null when S is NULL. */
 json_t *v2c_json_str(const char *s);
 /* New reference: an array of the strings of V (NULL gives []). */
 json_t *v2c_json_strv(char *const *v);

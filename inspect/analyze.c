@@ -178,6 +178,11 @@ static void analyze_exec(struct inspect_ctx *c, struct v2c_service *s, char ***o
                 free(s->exec_path);
                 s->exec_path = strdup(real);
         }
+        struct v2c_stat st;
+        if (v2c_guest_stat(c->g, real, &st, NULL) < 0 || st.type != V2C_FT_REG) {
+                inspect_warn(c, "%s: executable %s is not a regular file", s->name, s->exec_path);
+                return;
+        }
         const struct v2c_pkg *p = owner_of(c, s->exec_path, real);
         if (p) {
                 v2c_strv_push_unique(owners, p->name);
@@ -261,9 +266,20 @@ struct inc_ctx {
 };
 
 /* Include reader for the config parsers: globs inside the guest. */
+static int read_include_at(struct inc_ctx *ic, const char *pattern, v2c_include_file_cb cb, void *state,
+                           bool top, struct v2c_error **err);
+
 static int read_include(void *ctx, const char *pattern, v2c_include_file_cb cb, void *state, struct v2c_error **err)
 {
-        struct inc_ctx *ic = ctx;
+        return read_include_at(ctx, pattern, cb, state, true, err);
+}
+
+/* Directories are read one level deep only (nginx and mysql's includedir
+ * read the files in a directory, not below it), so links to "." cannot
+ * make the walk explode. */
+static int read_include_at(struct inc_ctx *ic, const char *pattern, v2c_include_file_cb cb, void *state,
+                           bool top, struct v2c_error **err)
+{
         _cleanup_strv_ char **paths = NULL;
         if (strpbrk(pattern, "*?[") == NULL)
                 v2c_strv_push(&paths, pattern);
@@ -276,10 +292,12 @@ static int read_include(void *ctx, const char *pattern, v2c_include_file_cb cb, 
                         continue;
                 if (st.type == V2C_FT_DIR) {
                         /* !includedir DIR and Include DIR read the files in it. */
+                        if (!top)
+                                continue;
                         _cleanup_free_ char *g = NULL;
                         if (asprintf(&g, "%s/*", paths[i]) < 0)
                                 return -ENOMEM;
-                        int r = read_include(ctx, g, cb, state, err);
+                        int r = read_include_at(ic, g, cb, state, false, err);
                         if (r < 0)
                                 return r;
                         continue;
@@ -353,7 +371,8 @@ static char *server_config(struct inspect_ctx *c, const struct v2c_service *s, c
                         if (s->argv[i][0] == '-')
                                 continue;
                         const char *dash = strchr(s->argv[i], '-');
-                        if (ver == NULL && s->argv[i][0] >= '0' && s->argv[i][0] <= '9' && dash) {
+                        if (ver == NULL && s->argv[i][0] >= '0' && s->argv[i][0] <= '9' && dash &&
+                            strlen(s->argv[i]) < sizeof buf) {
                                 snprintf(buf, sizeof buf, "%s", s->argv[i]);
                                 buf[dash - s->argv[i]] = '\0';
                                 ver = buf;

@@ -10,23 +10,28 @@
 #define INSPECT_MAX_BINARY (256u << 20)   /* executables and libraries */
 #define INSPECT_MAX_UNITS 20000
 #define INSPECT_MAX_SERVICES 5000
+#define INSPECT_MAX_WARNINGS 1000
 
 struct inspect_ctx {
         struct v2c_guest *g;
         struct v2c_report *rep;
         struct v2c_pkgdb *pkgdb;          /* NULL when the package database is not read */
-        char **passwd;                     /* lines of /etc/passwd */
+        char *passwd;                      /* /etc/passwd, NUL-terminated, or NULL */
         char **ld_dirs;                    /* library directories from ld.so.conf */
         /* services being built */
         struct v2c_service *svc;
         size_t nsvc, capsvc;
         /* secrets found, and where they were referenced */
         char **env_secret_units;           /* units with secret-looking Environment= */
+        size_t nwarnings, dropped_warnings;
 };
 
 int inspect_warn(struct inspect_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Reads a guest file; NULL data (and 0) when missing or too big. */
 int inspect_read(struct inspect_ctx *c, const char *path, size_t max, char **data, size_t *len);
+/* The home directory of USER from /etc/passwd into BUF; NULL when unknown
+ * (or "/", which is nobody's home). */
+const char *inspect_user_home(struct inspect_ctx *c, const char *user, char *buf, size_t size);
 /* A new zeroed service appended to c->svc. */
 struct v2c_service *inspect_new_service(struct inspect_ctx *c, const char *name, const char *kind);
 

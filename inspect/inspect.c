@@ -20,7 +20,6 @@ static const char *const prefetch_dirs[] = {
         "/usr/lib/systemd/system",
         "/lib/systemd/system",
         "/usr/local/lib/systemd/system",
-        "/var/lib/dpkg",
         "/lib/apk/db",
         "/var/spool/cron",
         "/root",
@@ -31,9 +30,11 @@ static const char *const prefetch_dirs[] = {
         "/usr/local",
 };
 
-/* What the analysis never reads from those trees: dpkg's checksums and
- * maintainer scripts are most of /var/lib/dpkg/info, by file count. */
-static const char *const prefetch_excludes[] = {
+/* dpkg's database, fetched on its own: its checksums and maintainer
+ * scripts, most of /var/lib/dpkg/info by file count, are never read.  The
+ * patterns apply to this tree only (tar matches them in any directory). */
+static const char *const dpkg_dir[] = { "/var/lib/dpkg" };
+static const char *const dpkg_excludes[] = {
         "*.md5sums", "*.postinst", "*.preinst", "*.postrm", "*.prerm", "*.triggers", "*.shlibs",
         "*.symbols", "*.templates", "*.config", "*.sha256sums", "status-old", "available", "available-old",
         "*.dpkg-old", "*.dpkg-dist", NULL,
@@ -41,6 +42,12 @@ static const char *const prefetch_excludes[] = {
 
 int inspect_warn(struct inspect_ctx *c, const char *fmt, ...)
 {
+        /* Deduplicated once at the end; bounded, since a hostile guest can
+         * make every unit warn. */
+        if (c->nwarnings >= INSPECT_MAX_WARNINGS) {
+                c->dropped_warnings++;
+                return 0;
+        }
         char *s = NULL;
         va_list ap;
         va_start(ap, fmt);
@@ -48,10 +55,7 @@ int inspect_warn(struct inspect_ctx *c, const char *fmt, ...)
         va_end(ap);
         if (n < 0)
                 return -ENOMEM;
-        if (v2c_strv_contains(c->rep->warnings, s)) {
-                free(s);
-                return 0;
-        }
+        c->nwarnings++;
         return v2c_strv_consume(&c->rep->warnings, s);
 }
 
@@ -67,6 +71,33 @@ int inspect_read(struct inspect_ctx *c, const char *path, size_t max, char **dat
                 inspect_warn(c, "%s", e->msg);
         v2c_error_free(e);
         return r;
+}
+
+const char *inspect_user_home(struct inspect_ctx *c, const char *user, char *buf, size_t size)
+{
+        if (user == NULL || c->passwd == NULL)
+                return NULL;
+        size_t n = strlen(user);
+        for (const char *l = c->passwd; *l; l = strchrnul(l, '\n'), l += *l == '\n') {
+                if (strncmp(l, user, n) != 0 || l[n] != ':')
+                        continue;
+                /* name:x:uid:gid:gecos:home:shell */
+                const char *f = l;
+                for (int k = 0; k < 5 && f; k++)
+                        if ((f = strpbrk(f, ":\n")) != NULL && *f == ':')
+                                f++;
+                        else
+                                f = NULL;
+                if (f == NULL)
+                        return NULL;
+                size_t m = strcspn(f, ":\n");
+                if (m == 0 || m >= size)
+                        return NULL;
+                memcpy(buf, f, m);
+                buf[m] = '\0';
+                return strcmp(buf, "/") == 0 ? NULL : buf;
+        }
+        return NULL;
 }
 
 struct v2c_service *inspect_new_service(struct inspect_ctx *c, const char *name, const char *kind)
@@ -280,7 +311,6 @@ int v2c_inspect(struct v2c_guest *g, const struct v2c_inspect_options *opt, stru
                 struct v2c_error **err)
 {
         struct inspect_ctx c = { .g = g };
-        _cleanup_free_ char *pw = NULL;
         size_t len;
         c.rep = calloc(1, sizeof *c.rep);
         if (c.rep == NULL)
@@ -290,7 +320,9 @@ int v2c_inspect(struct v2c_guest *g, const struct v2c_inspect_options *opt, stru
         for (char *const *w = v2c_guest_warnings(g); w && *w; w++)
                 inspect_warn(&c, "%s", *w);
 
-        r = v2c_guest_prefetch(g, prefetch_dirs, V2C_ARRAY_SIZE(prefetch_dirs), prefetch_excludes, err);
+        r = v2c_guest_prefetch(g, prefetch_dirs, V2C_ARRAY_SIZE(prefetch_dirs), NULL, err);
+        if (r == 0)
+                r = v2c_guest_prefetch(g, dpkg_dir, 1, dpkg_excludes, err);
         if (r < 0) {
                 v2c_error_prefix(err, r, "fetching the guest's configuration");
                 goto out;
@@ -316,12 +348,10 @@ int v2c_inspect(struct v2c_guest *g, const struct v2c_inspect_options *opt, stru
         }
         detect_arch(&c);
 
-        if (inspect_read(&c, "/etc/passwd", INSPECT_MAX_FILE, &pw, &len) == 0 && pw) {
-                char *save = NULL;
-                for (char *l = strtok_r(pw, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
-                        if (v2c_strv_push(&c.passwd, l) < 0)
-                                break;
-        }
+        /* Looked up in place: splitting a hostile 1 MiB passwd into lines
+         * costs more than scanning it for the few users asked about. */
+        if (inspect_read(&c, "/etc/passwd", INSPECT_MAX_FILE, &c.passwd, &len) < 0)
+                c.passwd = NULL;
 
         r = inspect_systemd(&c, opt && opt->include_disabled, err);
         if (r == 0)
@@ -350,6 +380,10 @@ int v2c_inspect(struct v2c_guest *g, const struct v2c_inspect_options *opt, stru
                 goto out;
         if (c.rep->nsecrets)
                 qsort(c.rep->secrets, c.rep->nsecrets, sizeof *c.rep->secrets, cmp_secret);
+        if (c.dropped_warnings) {
+                c.nwarnings = 0;
+                inspect_warn(&c, "%zu more warnings not shown", c.dropped_warnings);
+        }
         v2c_strv_sort_uniq(c.rep->warnings);
         *out = TAKE_PTR(c.rep);
 out:
@@ -361,7 +395,7 @@ out:
                 free(c.svc);
         v2c_report_free(c.rep);
         v2c_pkgdb_free(c.pkgdb);
-        v2c_strv_free(c.passwd);
+        free(c.passwd);
         v2c_strv_free(c.ld_dirs);
         v2c_strv_free(c.env_secret_units);
         return r;

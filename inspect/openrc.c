@@ -498,8 +498,10 @@ static int add_openrc_service(struct inspect_ctx *c, const char *name, struct v2
                 return r;
 
         struct v2c_service *s = inspect_new_service(c, name, "openrc");
-        if (s == NULL)
-                return v2c_error_set(err, ENOMEM, "too many services");
+        if (s == NULL) {
+                inspect_warn(c, "more than %d services: the rest are not reported", INSPECT_MAX_SERVICES);
+                return 0;
+        }
         s->enabled = true;
         s->unit_path = TAKE_PTR(script);
         s->environment_files = TAKE_PTR(env_files);

@@ -351,7 +351,27 @@ int v2c_report_from_json(const json_t *j, struct v2c_report **out, struct v2c_er
         return 0;
 }
 
-/* People's view. */
+/* People's view.  Everything shown comes from the guest: control bytes
+ * (terminal escapes) are shown as '?', bytes that are not UTF-8 as \xNN,
+ * and each column has a width limit, cut on a character boundary. */
+
+static char *cell(const char *s, size_t width)
+{
+        char *e = v2c_utf8_escape(s ? s : "");
+        if (e == NULL)
+                return NULL;
+        for (unsigned char *p = (unsigned char *) e; *p; p++)
+                if (*p < 0x20 || *p == 0x7f)
+                        *p = '?';
+        size_t n = strlen(e);
+        if (width && n > width) {
+                size_t cut = width > 3 ? width - 3 : width;
+                while (cut > 0 && ((unsigned char) e[cut] & 0xc0) == 0x80)
+                        cut--;
+                strcpy(e + cut, "...");
+        }
+        return e;
+}
 
 static char *ports_text(const struct v2c_service *s)
 {
@@ -378,56 +398,87 @@ static char *command_text(const struct v2c_service *s)
                         break;
         if (b.len == 0)
                 v2c_buf_appends(&b, s->exec_path ? s->exec_path : "-");
-        if (b.len > 60) {
-                b.len = 57;
-                v2c_buf_appends(&b, "...");
-        }
-        return v2c_buf_steal(&b);
+        _cleanup_free_ char *whole = v2c_buf_steal(&b);
+        return whole ? cell(whole, 60) : NULL;
 }
+
+#define W_NAME 40
+#define W_KIND 8
+#define W_PORTS 24
+#define W_USER 24
 
 char *v2c_report_to_text(const struct v2c_report *r)
 {
         struct v2c_buf b;
         v2c_buf_init(&b, 64u << 20);
         size_t wname = 4, wkind = 4, wclass = 5, wports = 5, wuser = 4;
-        for (size_t i = 0; i < r->nservices; i++) {
+        size_t n = r->nservices;
+        char **name = calloc(n + 1, sizeof *name), **kind = calloc(n + 1, sizeof *kind);
+        char **ports = calloc(n + 1, sizeof *ports), **user = calloc(n + 1, sizeof *user);
+        char **cmd = calloc(n + 1, sizeof *cmd);
+        if (name == NULL || kind == NULL || ports == NULL || user == NULL || cmd == NULL)
+                goto out;
+        for (size_t i = 0; i < n; i++) {
                 const struct v2c_service *s = &r->services[i];
                 _cleanup_free_ char *p = ports_text(s);
-                const char *user = s->dynamic_user ? "(dynamic)" : s->user ? s->user : "root";
-                if (strlen(s->name) > wname) wname = strlen(s->name);
-                if (strlen(s->kind) > wkind) wkind = strlen(s->kind);
-                if (strlen(p) > wports) wports = strlen(p);
-                if (strlen(user) > wuser) wuser = strlen(user);
+                name[i] = cell(s->name, W_NAME);
+                kind[i] = cell(s->kind, W_KIND);
+                ports[i] = cell(p, W_PORTS);
+                user[i] = cell(s->dynamic_user ? "(dynamic)" : s->user ? s->user : "root", W_USER);
+                cmd[i] = command_text(s);
+                if (!name[i] || !kind[i] || !ports[i] || !user[i] || !cmd[i])
+                        goto out;
+                if (strlen(name[i]) > wname) wname = strlen(name[i]);
+                if (strlen(kind[i]) > wkind) wkind = strlen(kind[i]);
+                if (strlen(ports[i]) > wports) wports = strlen(ports[i]);
+                if (strlen(user[i]) > wuser) wuser = strlen(user[i]);
         }
-        if (wname > 40)
-                wname = 40;
-        v2c_buf_appendf(&b, "OS:       %s (%s %s, %s)\n", r->os.pretty_name ? r->os.pretty_name : "unknown",
-                        r->os.distro ? r->os.distro : "?", r->os.version ? r->os.version : "?",
-                        r->os.arch ? r->os.arch : "?");
-        v2c_buf_appendf(&b, "Hostname: %s\n", r->os.hostname ? r->os.hostname : "-");
+        {
+                _cleanup_free_ char *pretty = cell(r->os.pretty_name ? r->os.pretty_name : "unknown", 80);
+                _cleanup_free_ char *distro = cell(r->os.distro ? r->os.distro : "?", 40);
+                _cleanup_free_ char *version = cell(r->os.version ? r->os.version : "?", 40);
+                _cleanup_free_ char *arch = cell(r->os.arch ? r->os.arch : "?", 20);
+                _cleanup_free_ char *host = cell(r->os.hostname ? r->os.hostname : "-", 80);
+                v2c_buf_appendf(&b, "OS:       %s (%s %s, %s)\n", pretty, distro, version, arch);
+                v2c_buf_appendf(&b, "Hostname: %s\n", host);
+        }
         v2c_buf_appendf(&b, "Packages: %zu (%s)    Init: %s\n\n", r->os.packages,
                         r->os.package_format ? r->os.package_format : "none", r->os.init ? r->os.init : "unknown");
         v2c_buf_appendf(&b, "%-*s  %-*s  %-*s  %-*s  %-*s  %s\n", (int) wname, "NAME", (int) wkind, "KIND",
                         (int) wclass + 4, "CLASS", (int) wports, "PORTS", (int) wuser, "USER", "COMMAND");
         size_t counts[3] = { 0 };
-        for (size_t i = 0; i < r->nservices; i++) {
+        for (size_t i = 0; i < n; i++) {
                 const struct v2c_service *s = &r->services[i];
-                _cleanup_free_ char *p = ports_text(s);
-                _cleanup_free_ char *c = command_text(s);
-                const char *user = s->dynamic_user ? "(dynamic)" : s->user ? s->user : "root";
                 counts[s->klass]++;
-                v2c_buf_appendf(&b, "%-*s  %-*s  %-*s  %-*s  %-*s  %s\n", (int) wname, s->name, (int) wkind, s->kind,
-                                (int) wclass + 4, v2c_service_class_name(s->klass), (int) wports, p, (int) wuser,
-                                user, c);
+                v2c_buf_appendf(&b, "%-*s  %-*s  %-*s  %-*s  %-*s  %s\n", (int) wname, name[i], (int) wkind, kind[i],
+                                (int) wclass + 4, v2c_service_class_name(s->klass), (int) wports, ports[i], (int) wuser,
+                                user[i], cmd[i]);
         }
         v2c_buf_appendf(&b, "\n%zu services: %zu stateless, %zu stateful, %zu system\n", r->nservices,
                         counts[V2C_CLASS_STATELESS], counts[V2C_CLASS_STATEFUL], counts[V2C_CLASS_SYSTEM]);
         if (r->nsecrets) {
                 v2c_buf_appendf(&b, "\n%zu secrets (kept out of images):\n", r->nsecrets);
-                for (size_t i = 0; i < r->nsecrets; i++)
-                        v2c_buf_appendf(&b, "  %-20s %s\n", r->secrets[i].kind, r->secrets[i].path);
+                for (size_t i = 0; i < r->nsecrets; i++) {
+                        _cleanup_free_ char *k = cell(r->secrets[i].kind, 20), *p = cell(r->secrets[i].path, 0);
+                        v2c_buf_appendf(&b, "  %-20s %s\n", k ? k : "?", p ? p : "?");
+                }
         }
-        for (size_t i = 0; r->warnings && r->warnings[i]; i++)
-                v2c_buf_appendf(&b, "%swarning: %s\n", i ? "" : "\n", r->warnings[i]);
+        for (size_t i = 0; r->warnings && r->warnings[i]; i++) {
+                _cleanup_free_ char *w = cell(r->warnings[i], 0);
+                v2c_buf_appendf(&b, "%swarning: %s\n", i ? "" : "\n", w ? w : "?");
+        }
+out:
+        for (size_t i = 0; i < n; i++) {
+                if (name) free(name[i]);
+                if (kind) free(kind[i]);
+                if (ports) free(ports[i]);
+                if (user) free(user[i]);
+                if (cmd) free(cmd[i]);
+        }
+        free(name);
+        free(kind);
+        free(ports);
+        free(user);
+        free(cmd);
         return v2c_buf_steal(&b);
 }

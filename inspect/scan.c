@@ -20,8 +20,28 @@ static const char *const scan_roots[] = { "/etc", "/root", "/home", "/opt", "/sr
 struct scan {
         struct inspect_ctx *c;
         size_t entries;
-        char **candidates;
+        char **candidates;       /* NULL-terminated; deduplicated once at the end */
+        size_t ncand, capcand;
 };
+
+/* Appends in amortised O(1): a hostile tree can offer 100,000 candidates. */
+static int add_candidate(struct scan *sc, const char *path)
+{
+        if (sc->ncand + 1 >= sc->capcand) {
+                size_t ncap = sc->capcand ? sc->capcand * 2 : 64;
+                char **n = realloc(sc->candidates, ncap * sizeof *n);
+                if (n == NULL)
+                        return -ENOMEM;
+                sc->candidates = n;
+                sc->capcand = ncap;
+        }
+        char *copy = strdup(path);
+        if (copy == NULL)
+                return -ENOMEM;
+        sc->candidates[sc->ncand++] = copy;
+        sc->candidates[sc->ncand] = NULL;
+        return 0;
+}
 
 static void walk(struct scan *sc, const char *dir, unsigned depth)
 {
@@ -40,7 +60,7 @@ static void walk(struct scan *sc, const char *dir, unsigned depth)
                         walk(sc, p, depth + 1);
                 else if (ents[i].st.type == V2C_FT_REG && ents[i].st.size <= INSPECT_MAX_FILE &&
                          v2c_secret_name_is_candidate(p))
-                        v2c_strv_push_unique(&sc->candidates, p);
+                        add_candidate(sc, p);
         }
         v2c_dirents_free(ents, n);
 }
@@ -51,29 +71,6 @@ static bool under_any(const char *path, char *const *v)
                 if (v2c_path_is_under(path, v[i]))
                         return true;
         return false;
-}
-
-static const char *home_of(struct inspect_ctx *c, const char *user, char *buf, size_t size)
-{
-        for (size_t i = 0; user && c->passwd && c->passwd[i]; i++) {
-                const char *l = c->passwd[i];
-                size_t n = strlen(user);
-                if (strncmp(l, user, n) != 0 || l[n] != ':')
-                        continue;
-                const char *f = l;
-                for (int k = 0; k < 5 && f; k++)
-                        if ((f = strchr(f, ':')) != NULL)
-                                f++;
-                if (f == NULL)
-                        return NULL;
-                size_t m = strcspn(f, ":");
-                if (m == 0 || m >= size)
-                        return NULL;
-                memcpy(buf, f, m);
-                buf[m] = '\0';
-                return strcmp(buf, "/") == 0 ? NULL : buf;
-        }
-        return NULL;
 }
 
 /* Does service S use the secret at PATH? */
@@ -101,7 +98,7 @@ static bool service_uses(struct inspect_ctx *c, const struct v2c_service *s, con
                         return true;
         }
         char home[512];
-        const char *h = s->dynamic_user ? NULL : home_of(c, s->user ? s->user : "root", home, sizeof home);
+        const char *h = s->dynamic_user ? NULL : inspect_user_home(c, s->user ? s->user : "root", home, sizeof home);
         /* A user's home belongs to the services running as that user; root's
          * home is the administrator's, not every root service's. */
         if (h && s->user && strcmp(s->user, "root") != 0 && v2c_path_is_under(path, h))
@@ -109,10 +106,12 @@ static bool service_uses(struct inspect_ctx *c, const struct v2c_service *s, con
         return false;
 }
 
-static int add_secret(struct inspect_ctx *c, const char *path, const char *kind)
+/* CHECK: look for the same finding first (only needed where two sources
+ * can report one file; candidates are unique by then). */
+static int add_secret(struct inspect_ctx *c, const char *path, const char *kind, bool check)
 {
         struct v2c_report *r = c->rep;
-        for (size_t i = 0; i < r->nsecrets; i++)
+        for (size_t i = 0; check && i < r->nsecrets; i++)
                 if (strcmp(r->secrets[i].path, path) == 0 && strcmp(r->secrets[i].kind, kind) == 0)
                         return 0;
         struct v2c_secret *n = realloc(r->secrets, (r->nsecrets + 1) * sizeof *n);
@@ -146,7 +145,7 @@ int inspect_secrets(struct inspect_ctx *c, struct v2c_error **err)
         for (size_t i = 0; i < c->rep->nservices; i++) {
                 const struct v2c_service *s = &c->rep->services[i];
                 for (size_t k = 0; s->environment_files && s->environment_files[k]; k++)
-                        v2c_strv_push_unique(&sc.candidates, s->environment_files[k]);
+                        add_candidate(&sc, s->environment_files[k]);
         }
         v2c_strv_sort_uniq(sc.candidates);
         int r = 0;
@@ -173,10 +172,10 @@ int inspect_secrets(struct inspect_ctx *c, struct v2c_error **err)
                 if (v2c_secret_kind_names(mask, &kinds, NULL) < 0)
                         continue;
                 for (size_t k = 0; kinds && kinds[k] && r == 0; k++)
-                        r = add_secret(c, sc.candidates[i], kinds[k]);
+                        r = add_secret(c, sc.candidates[i], kinds[k], false);
         }
         for (size_t i = 0; c->env_secret_units && c->env_secret_units[i] && r == 0; i++)
-                r = add_secret(c, c->env_secret_units[i], "env-secret");
+                r = add_secret(c, c->env_secret_units[i], "env-secret", true);
         v2c_strv_free(sc.candidates);
         if (sc.entries >= SCAN_MAX_ENTRIES)
                 inspect_warn(c, "secret scan stopped after %d entries", SCAN_MAX_ENTRIES);

@@ -15,6 +15,14 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Past INSPECT_MAX_SERVICES, the rest is not reported (with a warning)
+ * rather than the whole inspection failing. */
+static int too_many(struct inspect_ctx *c)
+{
+        inspect_warn(c, "more than %d services: the rest are not reported", INSPECT_MAX_SERVICES);
+        return 0;
+}
+
 static void unit_freep(struct v2c_unit **u)
 {
         v2c_unit_free(*u);
@@ -111,11 +119,13 @@ static int load_unit(struct inspect_ctx *c, const char *name, const char *path, 
         struct dropin *d = NULL;
         size_t nd = 0;
         _cleanup_free_ char *tmpl = template_of(name);
-        const char *names[2] = { tmpl, name };
-        for (size_t k = 0; k < 2; k++) {
-                if (names[k] == NULL)
-                        continue;
-                for (size_t i = 0; i < V2C_ARRAY_SIZE(unit_dirs); i++) {
+        /* systemd's precedence for a drop-in file name: directory by
+         * directory, and in each the instance's before the template's. */
+        const char *names[2] = { name, tmpl };
+        for (size_t i = 0; i < V2C_ARRAY_SIZE(unit_dirs); i++) {
+                for (size_t k = 0; k < 2; k++) {
+                        if (names[k] == NULL)
+                                continue;
                         _cleanup_free_ char *dir = NULL;
                         if (asprintf(&dir, "%s/%s.d", unit_dirs[i], names[k]) < 0)
                                 goto oom;
@@ -217,32 +227,6 @@ static char *default_target(struct inspect_ctx *c)
                         return strdup(v2c_path_basename(t));
         }
         return strdup("multi-user.target");
-}
-
-static const char *lookup_user_home(struct inspect_ctx *c, const char *user, char *buf, size_t size)
-{
-        for (size_t i = 0; user && c->passwd && c->passwd[i]; i++) {
-                const char *l = c->passwd[i];
-                size_t n = strlen(user);
-                if (strncmp(l, user, n) != 0 || l[n] != ':')
-                        continue;
-                /* name:x:uid:gid:gecos:home:shell */
-                const char *f = l;
-                for (int k = 0; k < 5 && f; k++) {
-                        f = strchr(f, ':');
-                        if (f)
-                                f++;
-                }
-                if (f == NULL)
-                        return NULL;
-                size_t m = strcspn(f, ":");
-                if (m >= size)
-                        return NULL;
-                memcpy(buf, f, m);
-                buf[m] = '\0';
-                return buf;
-        }
-        return NULL;
 }
 
 static char *strip_dash(const char *s)
@@ -361,7 +345,7 @@ static int fill_from_service_unit(struct inspect_ctx *c, struct v2c_service *s, 
                 .unit_name = unit_name,
                 .hostname = c->rep->os.hostname,
                 .user = s->dynamic_user ? NULL : s->user,
-                .home = lookup_user_home(c, s->user ? s->user : "root", home, sizeof home),
+                .home = inspect_user_home(c, s->user ? s->user : "root", home, sizeof home),
                 .environment = expand_env,
         };
         struct v2c_exec **execs = NULL;
@@ -435,7 +419,7 @@ static int add_service_unit(struct inspect_ctx *c, const char *unit, bool enable
         }
         struct v2c_service *s = inspect_new_service(c, base, "systemd");
         if (s == NULL)
-                return v2c_error_set(err, ENOMEM, "too many services");
+                return too_many(c);
         s->enabled = enabled;
         struct v2c_error *e = NULL;
         if (fill_from_service_unit(c, s, unit, path, &e) < 0) {
@@ -466,7 +450,7 @@ static int add_socket_unit(struct inspect_ctx *c, const char *unit, const char *
                 }
                 s = inspect_new_service(c, name, "systemd");
                 if (s == NULL)
-                        return v2c_error_set(err, ENOMEM, "too many services");
+                        return too_many(c);
                 s->enabled = enabled;
                 struct v2c_error *e = NULL;
                 if (fill_from_service_unit(c, s, svc_unit, svc_path, &e) < 0) {
@@ -513,7 +497,7 @@ static int add_timer_unit(struct inspect_ctx *c, const char *unit, const char *p
                 return 0;
         struct v2c_service *s = inspect_new_service(c, name, "timer");
         if (s == NULL)
-                return v2c_error_set(err, ENOMEM, "too many services");
+                return too_many(c);
         s->enabled = enabled;
         s->triggers = unit_base(svc_unit);
         /* Schedule: every OnCalendar= and On*Sec= setting, in a fixed order. */
@@ -740,7 +724,7 @@ int inspect_sysv(struct inspect_ctx *c, struct v2c_error **err)
                 struct v2c_service *s = inspect_new_service(c, name, "sysv");
                 if (s == NULL) {
                         v2c_sysv_script_free(sc);
-                        return v2c_error_set(err, ENOMEM, "too many services");
+                        return too_many(c);
                 }
                 s->enabled = true;
                 s->unit_path = strdup(path);
@@ -836,7 +820,7 @@ static int add_crontab(struct inspect_ctx *c, const char *path, enum v2c_crontab
                 struct v2c_service *s = inspect_new_service(c, name, "cron");
                 if (s == NULL) {
                         v2c_crontab_free(tab);
-                        return v2c_error_set(err, ENOMEM, "too many services");
+                        return too_many(c);
                 }
                 s->enabled = true;
                 s->unit_path = strdup(path);

@@ -262,6 +262,9 @@ static void write_hostile_tar(const char *path)
                 { "dev/null", AE_IFCHR, NULL, NULL },
                 { "etc/pg/15/start.conf", AE_IFREG, "auto\n", NULL },
                 { "etc/pg-common/x", AE_IFREG, "x", NULL },
+                { "etc/zz", AE_IFREG, "chain\n", NULL },
+                { "etc/bb", AE_IFREG, NULL, "etc/zz" },
+                { "etc/aa", AE_IFREG, NULL, "etc/bb" },
                 { "etc/motd", AE_IFREG, "old\n", NULL },
                 { "etc/motd", AE_IFREG, "new\n", NULL },
         };
@@ -321,8 +324,12 @@ static void test_tarindex_hostile(void **state)
         assert_string_equal(ents[0].name, "15");
         v2c_dirents_free(ents, n);
         assert_int_equal(v2c_tarindex_list(ti, "/etc", &ents, &n, NULL), 0);
-        assert_int_equal(n, 5);
+        assert_int_equal(n, 8);
         v2c_dirents_free(ents, n);
+        /* A hardlink to a hardlink ends at the file, whatever the order. */
+        assert_int_equal(v2c_tarindex_read(ti, "/etc/aa", 100, &data, &len, NULL), 0);
+        assert_string_equal(data, "chain\n");
+        free(data);
         assert_int_equal(v2c_tarindex_lstat(ti, "/dev/null", &st), 0);
         assert_int_equal(st.type, V2C_FT_CHR);
         v2c_tarindex_free(ti);
