@@ -340,6 +340,7 @@ int v2c_layer_add(struct v2c_layer_writer *w, const struct v2c_layer_entry *e, c
 int v2c_layer_close(struct v2c_layer_writer *w, struct v2c_layer_result *res, struct v2c_error **err)
 {
         int r = 0;
+        _cleanup_free_ char *final = NULL;
         char tar_hex[V2C_SHA256_HEX_LEN + 1], blob_hex[V2C_SHA256_HEX_LEN + 1];
         if (archive_write_close(w->a) != ARCHIVE_OK) {
                 r = tar_error(w, "end of archive", err);
@@ -361,7 +362,6 @@ int v2c_layer_close(struct v2c_layer_writer *w, struct v2c_layer_result *res, st
                 r = v2c_error_set(err, EIO, "sha256 failed");
                 goto fail;
         }
-        _cleanup_free_ char *final = NULL;
         if (asprintf(&final, "%s/%s", w->blobs_dir, blob_hex) < 0) {
                 r = v2c_error_set(err, ENOMEM, "out of memory");
                 goto fail;

@@ -294,6 +294,7 @@ static int fsync_dir(const char *path)
 int v2c_oci_layout_commit(struct v2c_oci_layout *l, struct v2c_error **err)
 {
         int r;
+        _cleanup_free_ char *old = NULL;
         _cleanup_json_ json_t *index = json_object();
         json_object_set_new(index, "schemaVersion", json_integer(2));
         json_object_set_new(index, "mediaType", json_string(V2C_MEDIA_INDEX));
@@ -318,7 +319,6 @@ int v2c_oci_layout_commit(struct v2c_oci_layout *l, struct v2c_error **err)
         }
         /* Replace: move the old layout aside, the new one in, then drop the
          * old one; a crash in between leaves one of the two complete. */
-        _cleanup_free_ char *old = NULL;
         struct stat st;
         if (lstat(l->dir, &st) == 0) {
                 if (asprintf(&old, "%s.v2c-old-XXXXXX", l->dir) < 0 || mkdtemp(old) == NULL ||

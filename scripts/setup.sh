@@ -31,8 +31,17 @@ fi
 # under TCG by itself, but forcing it here saves the failed attempt.
 export LIBGUESTFS_BACKEND_SETTINGS="${LIBGUESTFS_BACKEND_SETTINGS:-force_tcg}"
 
-[ -f build/build.ninja ] || meson setup build --werror >/dev/null
-ninja -C build >/dev/null
+# Runs a command quietly, showing its output only when it fails.
+quiet() {
+  local log rc=0
+  log=$(mktemp)
+  "$@" >"$log" 2>&1 || rc=$?
+  [ $rc -eq 0 ] || cat "$log" >&2
+  rm -f "$log"
+  return $rc
+}
+[ -f build/build.ninja ] || quiet meson setup build --werror
+quiet ninja -C build
 
 if [ "${1:-}" = "--sample" ]; then
   out=build/sample

@@ -10,6 +10,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh
+# Runs a command quietly, showing its output only when it fails.
+quiet() {
+  local log rc=0
+  log=$(mktemp)
+  "$@" >"$log" 2>&1 || rc=$?
+  [ $rc -eq 0 ] || cat "$log" >&2
+  rm -f "$log"
+  return $rc
+}
 export LIBGUESTFS_BACKEND_SETTINGS="${LIBGUESTFS_BACKEND_SETTINGS:-force_tcg}"
 
 log=$(mktemp)
@@ -26,15 +35,15 @@ count() { # adds meson's "Ok:/Fail:" (or the fuzz runner's) totals of $log
 meson test -C build --print-errorlogs --num-processes 2 2>&1 | tee "$log" || status=1
 count
 
-[ -f build-asan/build.ninja ] || meson setup build-asan --werror -Db_sanitize=address,undefined -Db_lundef=false
-ninja -C build-asan >/dev/null
+[ -f build-asan/build.ninja ] || quiet meson setup build-asan --werror -Db_sanitize=address,undefined -Db_lundef=false
+quiet ninja -C build-asan
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
   meson test -C build-asan --suite unit --suite fuzz-replay --print-errorlogs 2>&1 | tee "$log" || status=1
 count
 
-[ -f build-fuzz/build.ninja ] || CC=clang meson setup build-fuzz -Dfuzz=true -Dtests=disabled \
+[ -f build-fuzz/build.ninja ] || CC=clang quiet meson setup build-fuzz -Dfuzz=true -Dtests=disabled \
   -Db_sanitize=address,undefined -Db_lundef=false
-ninja -C build-fuzz >/dev/null
+quiet ninja -C build-fuzz
 tests/fuzz/run-fuzzers.sh build-fuzz "${V2C_FUZZ_SECONDS:-15}" 2>&1 | tee "$log" || status=1
 fuzz_ok=$(grep -c '^fuzz .*: ok' "$log" || true)
 fuzz_failed=$(grep -c '^fuzz .*: FAILED' "$log" || true)
