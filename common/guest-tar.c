@@ -107,25 +107,10 @@ static struct entry *push_entry(struct v2c_tarindex *ti)
         return e;
 }
 
-/* Paths compare as strcmp would if '/' were the smallest byte: then every
- * descendant of a directory sorts right after it ("/etc/pg/x" before
- * "/etc/pg-common"), which v2c_tarindex_list relies on. */
-static int path_cmp(const char *a, const char *b)
-{
-        const unsigned char *x = (const unsigned char *) a, *y = (const unsigned char *) b;
-        while (*x && *x == *y) {
-                x++;
-                y++;
-        }
-        unsigned cx = *x == '/' ? 1u : *x ? *x + 1u : 0u;
-        unsigned cy = *y == '/' ? 1u : *y ? *y + 1u : 0u;
-        return cx < cy ? -1 : cx > cy;
-}
-
 static int cmp_entry(const void *a, const void *b)
 {
         const struct entry *x = a, *y = b;
-        int c = path_cmp(x->path, y->path);
+        int c = v2c_path_cmp(x->path, y->path);
         if (c)
                 return c;
         return x->seq < y->seq ? -1 : x->seq > y->seq;
@@ -311,7 +296,7 @@ static struct entry *find_in(struct v2c_tarindex *ti, size_t n, const char *path
         size_t lo = 0, hi = n;
         while (lo < hi) {
                 size_t mid = lo + (hi - lo) / 2;
-                if (path_cmp(ti->e[mid].path, path) < 0)
+                if (v2c_path_cmp(ti->e[mid].path, path) < 0)
                         lo = mid + 1;
                 else
                         hi = mid;

@@ -58,6 +58,18 @@ int v2c_path_normalize(const char *base, const char *path, char **out)
         return *out ? 0 : -ENOMEM;
 }
 
+int v2c_path_cmp(const char *a, const char *b)
+{
+        const unsigned char *x = (const unsigned char *) a, *y = (const unsigned char *) b;
+        while (*x && *x == *y) {
+                x++;
+                y++;
+        }
+        unsigned cx = *x == '/' ? 1u : *x ? *x + 1u : 0u;
+        unsigned cy = *y == '/' ? 1u : *y ? *y + 1u : 0u;
+        return cx < cy ? -1 : cx > cy;
+}
+
 bool v2c_path_is_under(const char *path, const char *prefix)
 {
         if (strcmp(prefix, "/") == 0)

@@ -21,6 +21,11 @@
  * Returns 0 and a new string in *out, -ENAMETOOLONG or -ENOMEM. */
 int v2c_path_normalize(const char *base, const char *path, char **out);
 
+/* Path order: strcmp with '/' as the smallest byte, so that everything
+ * below a directory sorts right after it ("a/x" < "a-b").  Tar indexes
+ * and image layers both keep their entries in this order. */
+int v2c_path_cmp(const char *a, const char *b);
+
 /* True when PATH equals PREFIX or lies below it, comparing whole components. */
 bool v2c_path_is_under(const char *path, const char *prefix);
 

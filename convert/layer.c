@@ -6,6 +6,7 @@
  */
 #include "layer.h"
 #include "cleanup.h"
+#include "path.h"
 #include "sha256.h"
 
 #include <archive.h>
@@ -44,14 +45,7 @@ struct v2c_layer_writer {
 
 int v2c_layer_path_cmp(const char *a, const char *b)
 {
-        const unsigned char *x = (const unsigned char *) a, *y = (const unsigned char *) b;
-        while (*x && *x == *y) {
-                x++;
-                y++;
-        }
-        unsigned cx = *x == '/' ? 1u : *x ? *x + 1u : 0u;
-        unsigned cy = *y == '/' ? 1u : *y ? *y + 1u : 0u;
-        return cx < cy ? -1 : cx > cy;
+        return v2c_path_cmp(a, b);
 }
 
 static int flush_out(struct v2c_layer_writer *w)
