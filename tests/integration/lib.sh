@@ -24,9 +24,15 @@ finish() {
 }
 
 fixture_root() { # builds $FIXTURES/root, root.tar and secret-values.txt
+  # Built once, then again only when the fixture's sources change: tests
+  # run in parallel and read the tree while others start.
+  local src="$V2C_SOURCE_ROOT/tests/fixtures" stamp="$FIXTURES/.root-stamp"
   (
     flock 9
-    "$V2C_SOURCE_ROOT/tests/fixtures/build-root.sh" "$V2C_SOURCE_ROOT/tests/fixtures/debian" "$FIXTURES"
+    if [ ! -f "$stamp" ] || [ -n "$(find "$src/debian" "$src/build-root.sh" "$src/src" -newer "$stamp" -print -quit)" ]; then
+      "$src/build-root.sh" "$src/debian" "$FIXTURES"
+      touch "$stamp"
+    fi
   ) 9>"$FIXTURES/.lock"
 }
 
