@@ -31,15 +31,7 @@ fi
 # under TCG by itself, but forcing it here saves the failed attempt.
 export LIBGUESTFS_BACKEND_SETTINGS="${LIBGUESTFS_BACKEND_SETTINGS:-force_tcg}"
 
-# Runs a command quietly, showing its output only when it fails.
-quiet() {
-  local log rc=0
-  log=$(mktemp)
-  "$@" >"$log" 2>&1 || rc=$?
-  [ $rc -eq 0 ] || cat "$log" >&2
-  rm -f "$log"
-  return $rc
-}
+. scripts/lib.sh
 [ -f build/build.ninja ] || quiet meson setup build --werror
 quiet ninja -C build
 

@@ -10,15 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh
-# Runs a command quietly, showing its output only when it fails.
-quiet() {
-  local log rc=0
-  log=$(mktemp)
-  "$@" >"$log" 2>&1 || rc=$?
-  [ $rc -eq 0 ] || cat "$log" >&2
-  rm -f "$log"
-  return $rc
-}
+. scripts/lib.sh
 export LIBGUESTFS_BACKEND_SETTINGS="${LIBGUESTFS_BACKEND_SETTINGS:-force_tcg}"
 
 log=$(mktemp)
