@@ -93,6 +93,24 @@ static int dir_read(struct v2c_guest *g, const char *path, size_t max, char **da
         return 0;
 }
 
+static int dir_open(struct v2c_guest *g, const char *path, int *fd, uint64_t *offset, uint64_t *len,
+                    struct v2c_error **err)
+{
+        struct dir_impl *d = g->impl;
+        int f = openat(d->root_fd, rel(path), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+        if (f < 0)
+                return v2c_error_set(err, errno, "cannot open `%s`: %m", path);
+        struct stat s;
+        if (fstat(f, &s) < 0 || !S_ISREG(s.st_mode)) {
+                close(f);
+                return v2c_error_set(err, EINVAL, "`%s` is not a regular file", path);
+        }
+        *fd = f;
+        *offset = 0;
+        *len = (uint64_t) s.st_size;
+        return 0;
+}
+
 static int cmp_dirent(const void *a, const void *b)
 {
         return strcmp(((const struct v2c_dirent *) a)->name, ((const struct v2c_dirent *) b)->name);
@@ -148,6 +166,7 @@ static const struct v2c_guest_backend dir_backend = {
         .lstat = dir_lstat,
         .readlink = dir_readlink,
         .read = dir_read,
+        .open = dir_open,
         .list = dir_list,
         .close = dir_close,
 };

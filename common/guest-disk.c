@@ -289,6 +289,31 @@ static int download(struct disk_impl *d, const char *path, size_t max, char **da
         return 0;
 }
 
+static int disk_open(struct v2c_guest *g, const char *path, int *fd, uint64_t *offset, uint64_t *len,
+                     struct v2c_error **err)
+{
+        struct disk_impl *d = g->impl;
+        if (is_prefetched(d, path))
+                return v2c_tarindex_open(d->prefetched, path, fd, offset, len, err);
+        const char *tmp = getenv("TMPDIR");
+        char templ[4096];
+        snprintf(templ, sizeof templ, "%s/v2c-dl-XXXXXX", tmp && *tmp ? tmp : "/var/tmp");
+        int f = mkostemp(templ, O_CLOEXEC);
+        if (f < 0)
+                return v2c_error_set(err, errno, "creating a temporary file: %m");
+        int r = guestfs_download(d->h, path, templ);
+        unlink(templ);
+        struct stat hs;
+        if (r < 0 || fstat(f, &hs) < 0) {
+                close(f);
+                return r < 0 ? gerr(d->h, err, "downloading `%s`", path) : v2c_error_set(err, errno, "fstat: %m");
+        }
+        *fd = f;
+        *offset = 0;
+        *len = (uint64_t) hs.st_size;
+        return 0;
+}
+
 static int cmp_dirent(const void *a, const void *b)
 {
         return strcmp(((const struct v2c_dirent *) a)->name, ((const struct v2c_dirent *) b)->name);
@@ -421,6 +446,7 @@ static const struct v2c_guest_backend disk_backend = {
         .lstat = disk_lstat,
         .readlink = disk_readlink,
         .read = disk_read,
+        .open = disk_open,
         .list = disk_list,
         .prefetch = disk_prefetch,
         .close = disk_close,

@@ -16,6 +16,10 @@ struct v2c_guest_backend {
         /* PATH is a directory; entries sorted by name. */
         int (*list)(struct v2c_guest *g, const char *path, struct v2c_dirent **out, size_t *n,
                     struct v2c_error **err);
+        /* PATH is a regular file: an fd to read it from, at *offset, for *len
+         * bytes (the fd is new: the caller closes it). */
+        int (*open)(struct v2c_guest *g, const char *path, int *fd, uint64_t *offset, uint64_t *len,
+                    struct v2c_error **err);
         /* Optional: DIRS are resolved directories. */
         int (*prefetch)(struct v2c_guest *g, char *const *dirs, size_t n, const char *const *excludes,
                         struct v2c_error **err);
@@ -53,6 +57,9 @@ int v2c_tarindex_seal(struct v2c_tarindex *ti, struct v2c_error **err);
 int v2c_tarindex_lstat(struct v2c_tarindex *ti, const char *path, struct v2c_stat *st);
 int v2c_tarindex_readlink(struct v2c_tarindex *ti, const char *path, char **target);
 int v2c_tarindex_read(struct v2c_tarindex *ti, const char *path, size_t max, char **data, size_t *len,
+                      struct v2c_error **err);
+/* An fd (new, a dup of the spill file) and the range of PATH's content. */
+int v2c_tarindex_open(struct v2c_tarindex *ti, const char *path, int *fd, uint64_t *offset, uint64_t *len,
                       struct v2c_error **err);
 int v2c_tarindex_list(struct v2c_tarindex *ti, const char *path, struct v2c_dirent **out, size_t *n,
                       struct v2c_error **err);

@@ -456,6 +456,25 @@ int v2c_tarindex_read(struct v2c_tarindex *ti, const char *path, size_t max, cha
         return 0;
 }
 
+int v2c_tarindex_open(struct v2c_tarindex *ti, const char *path, int *fd, uint64_t *offset, uint64_t *len,
+                      struct v2c_error **err)
+{
+        struct entry *e = find(ti, path);
+        if (e == NULL)
+                return v2c_error_set(err, ENOENT, "`%s` does not exist", path);
+        if (e->st.type != V2C_FT_REG)
+                return v2c_error_set(err, EINVAL, "`%s` is not a regular file", path);
+        if (e->off == NO_CONTENT)
+                return v2c_error_set(err, EFBIG, "`%s` is too large: its content was not kept", path);
+        int f = fcntl(ti->spill_fd, F_DUPFD_CLOEXEC, 0);
+        if (f < 0)
+                return v2c_error_set(err, errno, "dup: %m");
+        *fd = f;
+        *offset = e->off;
+        *len = e->st.size;
+        return 0;
+}
+
 int v2c_tarindex_list(struct v2c_tarindex *ti, const char *path, struct v2c_dirent **out, size_t *n,
                       struct v2c_error **err)
 {
@@ -503,6 +522,12 @@ static int tar_read(struct v2c_guest *g, const char *path, size_t max, char **da
         return v2c_tarindex_read(g->impl, path, max, data, len, err);
 }
 
+static int tar_open(struct v2c_guest *g, const char *path, int *fd, uint64_t *offset, uint64_t *len,
+                    struct v2c_error **err)
+{
+        return v2c_tarindex_open(g->impl, path, fd, offset, len, err);
+}
+
 static int tar_list(struct v2c_guest *g, const char *path, struct v2c_dirent **out, size_t *n,
                     struct v2c_error **err)
 {
@@ -519,6 +544,7 @@ static const struct v2c_guest_backend tar_backend = {
         .lstat = tar_lstat,
         .readlink = tar_readlink,
         .read = tar_read,
+        .open = tar_open,
         .list = tar_list,
         .close = tar_close,
 };

@@ -343,6 +343,74 @@ int v2c_guest_list(struct v2c_guest *g, const char *path, struct v2c_dirent **ou
         return g->ops->list(g, p, out, n, err);
 }
 
+struct v2c_guest_file {
+        int fd;
+        uint64_t pos, end;
+        char *path;
+};
+
+int v2c_guest_open_file(struct v2c_guest *g, const char *path, struct v2c_guest_file **out, struct v2c_stat *st,
+                        struct v2c_error **err)
+{
+        _cleanup_free_ char *p = NULL;
+        struct v2c_stat s;
+        int r = resolve_stat(g, path, true, &p, &s, err);
+        if (r < 0)
+                return r;
+        if (s.type != V2C_FT_REG)
+                return v2c_error_set(err, EINVAL, "`%s` is not a regular file", path);
+        struct v2c_guest_file *f = calloc(1, sizeof *f);
+        if (f == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        uint64_t off = 0, len = 0;
+        r = g->ops->open(g, p, &f->fd, &off, &len, err);
+        if (r < 0) {
+                free(f);
+                return r;
+        }
+        f->pos = off;
+        f->end = off + len;
+        f->path = TAKE_PTR(p);
+        if (st)
+                *st = s;
+        *out = f;
+        return 0;
+}
+
+int v2c_guest_file_read(struct v2c_guest_file *f, void *buf, size_t n, size_t *got, struct v2c_error **err)
+{
+        if (f->pos >= f->end || n == 0) {
+                *got = 0;
+                return 0;
+        }
+        if ((uint64_t) n > f->end - f->pos)
+                n = (size_t) (f->end - f->pos);
+        for (;;) {
+                ssize_t k = pread(f->fd, buf, n, (off_t) f->pos);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return v2c_error_set(err, errno, "reading `%s`: %m", f->path);
+                f->pos += (uint64_t) k;
+                /* A file that shrank since it was opened ends early. */
+                if (k == 0)
+                        f->end = f->pos;
+                *got = (size_t) k;
+                return 0;
+        }
+}
+
+struct v2c_guest_file *v2c_guest_file_close(struct v2c_guest_file *f)
+{
+        if (f) {
+                if (f->fd >= 0)
+                        close(f->fd);
+                free(f->path);
+                free(f);
+        }
+        return NULL;
+}
+
 void v2c_dirents_free(struct v2c_dirent *d, size_t n)
 {
         for (size_t i = 0; d && i < n; i++)

@@ -99,6 +99,17 @@ int v2c_guest_list(struct v2c_guest *g, const char *path, struct v2c_dirent **ou
                    struct v2c_error **err);
 void v2c_dirents_free(struct v2c_dirent *d, size_t n);
 
+/* Streaming reads, for files too large to hold in memory (image layers). */
+struct v2c_guest_file;
+/* Opens a regular file (symlinks followed inside the guest); *st (may be
+ * NULL) gets its metadata.  *out is new: close with v2c_guest_file_close. */
+int v2c_guest_open_file(struct v2c_guest *g, const char *path, struct v2c_guest_file **out, struct v2c_stat *st,
+                        struct v2c_error **err);
+/* Up to N bytes into BUF; *got is 0 at the end. */
+int v2c_guest_file_read(struct v2c_guest_file *f, void *buf, size_t n, size_t *got, struct v2c_error **err);
+/* Accepts NULL; returns NULL. */
+struct v2c_guest_file *v2c_guest_file_close(struct v2c_guest_file *f);
+
 /* True when PATH exists (following symlinks) and has type TYPE (0: any). */
 bool v2c_guest_exists(struct v2c_guest *g, const char *path, enum v2c_file_type type);
 

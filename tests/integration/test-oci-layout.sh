@@ -39,6 +39,14 @@ check "umoci unpacks the gzip image (every digest verified)" test -d "$TMP/bundl
 check "the unpacked tree equals the source tree" diff -r --no-dereference "$src" "$TMP/bundle/rootfs"
 check "the config's entrypoint is kept" sh -c "grep -q hello-server '$TMP/bundle/config.json'"
 
+# Read through the guest readers (as v2c convert will), the same tree gives
+# the same layer: directory guest, tar guest, host walk.
+mkdir -p "$TMP/blobs-dir" "$TMP/blobs-tar"
+"$MKIMAGE" --guest "$src" "$TMP/blobs-dir" >"$TMP/gdir.out"
+"$MKIMAGE" --guest "$FIXTURES/root.tar" "$TMP/blobs-tar" >"$TMP/gtar.out"
+check "directory guest, tar guest and host tree give one layer digest" \
+  sh -c "test \"\$(grep ^digest '$TMP/gdir.out')\" = 'digest $layer' && test \"\$(grep ^digest '$TMP/gtar.out')\" = 'digest $layer'"
+
 mkdir -p "$TMP/data"; echo keep >"$TMP/data/file"
 set +e; "$MKIMAGE" --layout "$TMP/data" --name x "$src" >/dev/null 2>"$TMP/err"; st=$?; set -e
 check "a directory holding other data is refused" sh -c "test $st -ne 0 && grep -q 'refusing' '$TMP/err' && test -f '$TMP/data/file'"

@@ -5,6 +5,9 @@
  *       one layer blob in BLOBS_DIR (bench/convert)
  *   mkimage [...] --layout LAYOUT --name NAME [--entrypoint PATH] DIR
  *       an OCI layout holding one image of one layer (the OCI tests)
+ *   --guest: DIR is a guest (directory, tar or disk images), read through
+ *       common/guest.h as v2c convert will; the same tree gives the same
+ *       layer whichever reader serves it
  *
  * Prints the digest, diff_id and sizes (and the manifest digest).  Not a
  * product command: `v2c convert` reads guests; this reads host trees so
@@ -18,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "guest.h"
 #include "layer.h"
 #include "oci.h"
 
@@ -126,11 +130,70 @@ static int walk(struct v2c_layer_writer *w, int dirfd, const char *rel, struct v
         return r;
 }
 
+/* The same walk over a guest, through the guest reader. */
+static int gfile_read(void *ctx, void *buf, size_t n, size_t *got, struct v2c_error **err)
+{
+        return v2c_guest_file_read(ctx, buf, n, got, err);
+}
+
+static int walk_guest(struct v2c_layer_writer *w, struct v2c_guest *g, const char *dir, const char *rel,
+                      struct v2c_error **err)
+{
+        struct v2c_dirent *ents = NULL;
+        size_t n = 0;
+        int r = v2c_guest_list(g, dir, &ents, &n, err);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n && r == 0; i++) {
+                char gpath[8192], child[8192];
+                snprintf(gpath, sizeof gpath, "%s/%s", strcmp(dir, "/") ? dir : "", ents[i].name);
+                snprintf(child, sizeof child, "%s%s%s", rel, *rel ? "/" : "", ents[i].name);
+                const struct v2c_stat *st = &ents[i].st;
+                struct v2c_layer_entry e = { .path = child, .mode = st->mode, .uid = st->uid, .gid = st->gid,
+                                             .mtime = st->mtime };
+                static struct stat fake;
+                fake.st_dev = 0;
+                fake.st_ino = (ino_t) st->ino;
+                if (st->type == V2C_FT_DIR) {
+                        e.type = V2C_LAYER_DIR;
+                        r = v2c_layer_add(w, &e, NULL, err);
+                        if (r == 0)
+                                r = walk_guest(w, g, gpath, child, err);
+                } else if (st->type == V2C_FT_LNK) {
+                        char *target = NULL;
+                        r = v2c_guest_readlink(g, gpath, &target, err);
+                        if (r == 0) {
+                                e.type = V2C_LAYER_SYMLINK;
+                                e.link = target;
+                                r = v2c_layer_add(w, &e, NULL, err);
+                        }
+                        free(target);
+                } else if (st->type == V2C_FT_REG && st->nlink > 1 && st->ino && first_link(&fake, child)) {
+                        e.type = V2C_LAYER_HARDLINK;
+                        e.link = first_link(&fake, child);
+                        r = v2c_layer_add(w, &e, NULL, err);
+                } else if (st->type == V2C_FT_REG) {
+                        struct v2c_guest_file *f = NULL;
+                        struct v2c_stat fst;
+                        r = v2c_guest_open_file(g, gpath, &f, &fst, err);
+                        if (r == 0) {
+                                e.type = V2C_LAYER_REG;
+                                e.size = fst.size;
+                                struct v2c_layer_source src = { gfile_read, f };
+                                r = v2c_layer_add(w, &e, &src, err);
+                        }
+                        v2c_guest_file_close(f);
+                }
+        }
+        v2c_dirents_free(ents, n);
+        return r;
+}
+
 int main(int argc, char **argv)
 {
         struct v2c_layer_options opt = { .compression = V2C_COMPRESS_ZSTD };
         const char *layout = NULL, *name = NULL, *entrypoint = NULL;
-        bool force = false;
+        bool force = false, guest = false;
         int i = 1;
         for (; i < argc && argv[i][0] == '-'; i++) {
                 if (strcmp(argv[i], "--layout") == 0 && i + 1 < argc)
@@ -141,6 +204,8 @@ int main(int argc, char **argv)
                         entrypoint = argv[++i];
                 else if (strcmp(argv[i], "--force") == 0)
                         force = true;
+                else if (strcmp(argv[i], "--guest") == 0)
+                        guest = true;
                 else if (strcmp(argv[i], "--gzip") == 0)
                         opt.compression = V2C_COMPRESS_GZIP;
                 else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
@@ -153,19 +218,26 @@ int main(int argc, char **argv)
                                 "       mkimage [...] --layout LAYOUT --name NAME [--entrypoint PATH] [--force] DIR\n");
                 return 2;
         }
-        int root = open(argv[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (root < 0) {
+        struct v2c_error *err = NULL;
+        struct v2c_guest *g = NULL;
+        int root = -1;
+        if (guest) {
+                const char *src[] = { argv[i] };
+                if (v2c_guest_open(src, 1, NULL, &g, &err) < 0) {
+                        fprintf(stderr, "mkimage: %s\n", err->msg);
+                        return 1;
+                }
+        } else if ((root = open(argv[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
                 perror(argv[i]);
                 return 1;
         }
-        struct v2c_error *err = NULL;
         struct v2c_layer_writer *w = NULL;
         struct v2c_oci_layout *l = NULL;
         struct v2c_layer_result res;
         if (layout && v2c_oci_layout_create(layout, force, &l, &err) < 0)
                 goto fail;
         if (v2c_layer_open(layout ? v2c_oci_layout_blobs(l) : argv[i + 1], &opt, &w, &err) < 0 ||
-            walk(w, root, "", &err) < 0)
+            (g ? walk_guest(w, g, "/", "", &err) : walk(w, root, "", &err)) < 0)
                 goto fail;
         struct v2c_layer_writer *closing = w;
         w = NULL;

@@ -197,6 +197,22 @@ static void check_guest_confined(struct v2c_guest *g)
                 assert_string_equal(data, "guest-passwd\n");
                 free(data);
         }
+        /* The streaming reader, in small chunks, through a link. */
+        struct v2c_guest_file *f = NULL;
+        struct v2c_stat fst;
+        assert_int_equal(v2c_guest_open_file(g, "/etc/climb-link", &f, &fst, NULL), 0);
+        assert_int_equal(fst.size, 13);
+        char got_all[64] = "";
+        size_t total = 0, got;
+        do {
+                assert_int_equal(v2c_guest_file_read(f, got_all + total, 5, &got, NULL), 0);
+                total += got;
+        } while (got);
+        assert_int_equal(total, 13);
+        assert_string_equal(got_all, "guest-passwd\n");
+        v2c_guest_file_close(f);
+        assert_true(v2c_guest_open_file(g, "/etc", &f, NULL, NULL) < 0);
+
         char *real = NULL;
         assert_int_equal(v2c_guest_realpath(g, "/bin/app", &real, NULL), 0);
         assert_string_equal(real, "/usr/bin/app");
