@@ -46,6 +46,11 @@ mkdir -p "$TMP/blobs-dir" "$TMP/blobs-tar"
 "$MKIMAGE" --guest "$FIXTURES/root.tar" "$TMP/blobs-tar" >"$TMP/gtar.out"
 check "directory guest, tar guest and host tree give one layer digest" \
   sh -c "test \"\$(grep ^digest '$TMP/gdir.out')\" = 'digest $layer' && test \"\$(grep ^digest '$TMP/gtar.out')\" = 'digest $layer'"
+# ... and so does the qcow2 disk of that tree, read through libguestfs.
+fixture_disks
+mkdir -p "$TMP/blobs-disk"
+"$MKIMAGE" --guest "$FIXTURES/debian.qcow2" "$TMP/blobs-disk" >"$TMP/gdisk.out"
+check "the qcow2 guest gives the same layer digest too" grep -qx "digest $layer" "$TMP/gdisk.out"
 
 mkdir -p "$TMP/data"; echo keep >"$TMP/data/file"
 set +e; "$MKIMAGE" --layout "$TMP/data" --name x "$src" >/dev/null 2>"$TMP/err"; st=$?; set -e

@@ -149,6 +149,10 @@ static int walk_guest(struct v2c_layer_writer *w, struct v2c_guest *g, const cha
                 snprintf(gpath, sizeof gpath, "%s/%s", strcmp(dir, "/") ? dir : "", ents[i].name);
                 snprintf(child, sizeof child, "%s%s%s", rel, *rel ? "/" : "", ents[i].name);
                 const struct v2c_stat *st = &ents[i].st;
+                /* mkfs's lost+found is the file system's, not the guest's:
+                 * without this a disk and its tar would differ. */
+                if (strcmp(ents[i].name, "lost+found") == 0 && st->type == V2C_FT_DIR)
+                        continue;
                 struct v2c_layer_entry e = { .path = child, .mode = st->mode, .uid = st->uid, .gid = st->gid,
                                              .mtime = st->mtime };
                 static struct stat fake;
