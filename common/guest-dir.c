@@ -61,19 +61,35 @@ static int dir_readlink(struct v2c_guest *g, const char *path, char **target, st
         return *target ? 0 : v2c_error_set(err, ENOMEM, "out of memory");
 }
 
-static int dir_read(struct v2c_guest *g, const char *path, size_t max, char **data, size_t *len,
+static int dir_open(struct v2c_guest *g, const char *path, int *fd, uint64_t *offset, uint64_t *len,
                     struct v2c_error **err)
 {
         struct dir_impl *d = g->impl;
-        _cleanup_close_ int fd = openat(d->root_fd, rel(path), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0)
+        int f = openat(d->root_fd, rel(path), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+        if (f < 0)
                 return v2c_error_set(err, errno, "cannot open `%s`: %m", path);
         struct stat s;
-        if (fstat(fd, &s) < 0 || !S_ISREG(s.st_mode))
+        if (fstat(f, &s) < 0 || !S_ISREG(s.st_mode)) {
+                close(f);
                 return v2c_error_set(err, EINVAL, "`%s` is not a regular file", path);
-        if ((uint64_t) s.st_size > max)
+        }
+        *fd = f;
+        *offset = 0;
+        *len = (uint64_t) s.st_size;
+        return 0;
+}
+
+static int dir_read(struct v2c_guest *g, const char *path, size_t max, char **data, size_t *len,
+                    struct v2c_error **err)
+{
+        _cleanup_close_ int fd = -1;
+        uint64_t off, size;
+        int r = dir_open(g, path, &fd, &off, &size, err);
+        if (r < 0)
+                return r;
+        if (size > max)
                 return v2c_error_set(err, EFBIG, "`%s` is larger than %zu bytes", path, max);
-        size_t cap = (size_t) s.st_size, n = 0;
+        size_t cap = (size_t) size, n = 0;
         _cleanup_free_ char *buf = malloc(cap + 1);
         if (buf == NULL)
                 return v2c_error_set(err, ENOMEM, "out of memory");
@@ -93,23 +109,6 @@ static int dir_read(struct v2c_guest *g, const char *path, size_t max, char **da
         return 0;
 }
 
-static int dir_open(struct v2c_guest *g, const char *path, int *fd, uint64_t *offset, uint64_t *len,
-                    struct v2c_error **err)
-{
-        struct dir_impl *d = g->impl;
-        int f = openat(d->root_fd, rel(path), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
-        if (f < 0)
-                return v2c_error_set(err, errno, "cannot open `%s`: %m", path);
-        struct stat s;
-        if (fstat(f, &s) < 0 || !S_ISREG(s.st_mode)) {
-                close(f);
-                return v2c_error_set(err, EINVAL, "`%s` is not a regular file", path);
-        }
-        *fd = f;
-        *offset = 0;
-        *len = (uint64_t) s.st_size;
-        return 0;
-}
 
 static int cmp_dirent(const void *a, const void *b)
 {

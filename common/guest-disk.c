@@ -254,22 +254,34 @@ static int read_small(struct disk_impl *d, const char *path, char **data, size_t
         return 0;
 }
 
+/* Downloads PATH into an unlinked temporary file; *fd is new. */
+static int download_fd(struct disk_impl *d, const char *path, int *fd, struct v2c_error **err)
+{
+        const char *tmp = getenv("TMPDIR");
+        char templ[4096];
+        snprintf(templ, sizeof templ, "%s/v2c-dl-XXXXXX", tmp && *tmp ? tmp : "/var/tmp");
+        int f = mkostemp(templ, O_CLOEXEC);
+        if (f < 0)
+                return v2c_error_set(err, errno, "creating a temporary file: %m");
+        int r = guestfs_download(d->h, path, templ);
+        unlink(templ);
+        if (r < 0) {
+                close(f);
+                return gerr(d->h, err, "downloading `%s`", path);
+        }
+        *fd = f;
+        return 0;
+}
+
 /* Large files go through a temporary file (guestfs_read_file is limited
  * by the protocol's message size). */
 static int download(struct disk_impl *d, const char *path, size_t max, char **data, size_t *len,
                     struct v2c_error **err)
 {
-        const char *tmp = getenv("TMPDIR");
-        char templ[4096];
-        snprintf(templ, sizeof templ, "%s/v2c-dl-XXXXXX", tmp && *tmp ? tmp : "/var/tmp");
-        _cleanup_close_ int fd = mkostemp(templ, O_CLOEXEC);
-        if (fd < 0)
-                return v2c_error_set(err, errno, "creating a temporary file: %m");
-        if (guestfs_download(d->h, path, templ) < 0) {
-                unlink(templ);
-                return gerr(d->h, err, "downloading `%s`", path);
-        }
-        unlink(templ);
+        _cleanup_close_ int fd = -1;
+        int r = download_fd(d, path, &fd, err);
+        if (r < 0)
+                return r;
         struct stat hs;
         if (fstat(fd, &hs) < 0 || (uint64_t) hs.st_size > max)
                 return v2c_error_set(err, EFBIG, "`%s` is larger than %zu bytes", path, max);
@@ -295,18 +307,15 @@ static int disk_open(struct v2c_guest *g, const char *path, int *fd, uint64_t *o
         struct disk_impl *d = g->impl;
         if (is_prefetched(d, path))
                 return v2c_tarindex_open(d->prefetched, path, fd, offset, len, err);
-        const char *tmp = getenv("TMPDIR");
-        char templ[4096];
-        snprintf(templ, sizeof templ, "%s/v2c-dl-XXXXXX", tmp && *tmp ? tmp : "/var/tmp");
-        int f = mkostemp(templ, O_CLOEXEC);
-        if (f < 0)
-                return v2c_error_set(err, errno, "creating a temporary file: %m");
-        int r = guestfs_download(d->h, path, templ);
-        unlink(templ);
+        int f = -1;
+        int r = download_fd(d, path, &f, err);
+        if (r < 0)
+                return r;
         struct stat hs;
-        if (r < 0 || fstat(f, &hs) < 0) {
+        if (fstat(f, &hs) < 0) {
+                r = v2c_error_set(err, errno, "fstat: %m");
                 close(f);
-                return r < 0 ? gerr(d->h, err, "downloading `%s`", path) : v2c_error_set(err, errno, "fstat: %m");
+                return r;
         }
         *fd = f;
         *offset = 0;

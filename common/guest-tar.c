@@ -426,8 +426,8 @@ int v2c_tarindex_readlink(struct v2c_tarindex *ti, const char *path, char **targ
         return *target ? 0 : -ENOMEM;
 }
 
-int v2c_tarindex_read(struct v2c_tarindex *ti, const char *path, size_t max, char **data, size_t *len,
-                      struct v2c_error **err)
+/* The entry of a regular file whose content was kept. */
+static int content_entry(struct v2c_tarindex *ti, const char *path, struct entry **out, struct v2c_error **err)
 {
         struct entry *e = find(ti, path);
         if (e == NULL)
@@ -436,6 +436,17 @@ int v2c_tarindex_read(struct v2c_tarindex *ti, const char *path, size_t max, cha
                 return v2c_error_set(err, EINVAL, "`%s` is not a regular file", path);
         if (e->off == NO_CONTENT)
                 return v2c_error_set(err, EFBIG, "`%s` is too large: its content was not kept", path);
+        *out = e;
+        return 0;
+}
+
+int v2c_tarindex_read(struct v2c_tarindex *ti, const char *path, size_t max, char **data, size_t *len,
+                      struct v2c_error **err)
+{
+        struct entry *e;
+        int r = content_entry(ti, path, &e, err);
+        if (r < 0)
+                return r;
         if (e->st.size > max)
                 return v2c_error_set(err, EFBIG, "`%s` is larger than %zu bytes", path, max);
         size_t n = (size_t) e->st.size, got = 0;
@@ -459,13 +470,10 @@ int v2c_tarindex_read(struct v2c_tarindex *ti, const char *path, size_t max, cha
 int v2c_tarindex_open(struct v2c_tarindex *ti, const char *path, int *fd, uint64_t *offset, uint64_t *len,
                       struct v2c_error **err)
 {
-        struct entry *e = find(ti, path);
-        if (e == NULL)
-                return v2c_error_set(err, ENOENT, "`%s` does not exist", path);
-        if (e->st.type != V2C_FT_REG)
-                return v2c_error_set(err, EINVAL, "`%s` is not a regular file", path);
-        if (e->off == NO_CONTENT)
-                return v2c_error_set(err, EFBIG, "`%s` is too large: its content was not kept", path);
+        struct entry *e;
+        int r = content_entry(ti, path, &e, err);
+        if (r < 0)
+                return r;
         int f = fcntl(ti->spill_fd, F_DUPFD_CLOEXEC, 0);
         if (f < 0)
                 return v2c_error_set(err, errno, "dup: %m");
