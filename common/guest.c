@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -459,4 +460,24 @@ int v2c_guest_prefetch(struct v2c_guest *g, const char *const *dirs, size_t n, c
         if (w == 0)
                 return 0;
         return g->ops->prefetch(g, resolved, w, excludes, err);
+}
+
+int v2c_guest_glob(struct v2c_guest *g, const char *pattern, char ***paths)
+{
+        _cleanup_free_ char *dir = v2c_path_dirname(pattern);
+        const char *base = v2c_path_basename(pattern);
+        struct v2c_dirent *ents = NULL;
+        size_t n = 0;
+        int r = 0;
+        if (dir == NULL || v2c_guest_list(g, dir, &ents, &n, NULL) < 0)
+                return 0;
+        for (size_t i = 0; i < n; i++)
+                if (fnmatch(base, ents[i].name, FNM_PERIOD) == 0) {
+                        char *p = NULL;
+                        if (asprintf(&p, "%s/%s", strcmp(dir, "/") ? dir : "", ents[i].name) >= 0)
+                                if (v2c_strv_consume(paths, p) < 0)
+                                        r = -ENOMEM;
+                }
+        v2c_dirents_free(ents, n);
+        return r;
 }

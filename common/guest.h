@@ -110,6 +110,12 @@ int v2c_guest_file_read(struct v2c_guest_file *f, void *buf, size_t n, size_t *g
 /* Accepts NULL; returns NULL. */
 struct v2c_guest_file *v2c_guest_file_close(struct v2c_guest_file *f);
 
+/* Guest paths matching PATTERN, whose last component only may hold
+ * fnmatch(3) wildcards (leading dots match only explicitly), appended to
+ * *paths in listing order.  A missing directory matches nothing.  Returns
+ * 0 or -ENOMEM. */
+int v2c_guest_glob(struct v2c_guest *g, const char *pattern, char ***paths);
+
 /* True when PATH exists (following symlinks) and has type TYPE (0: any). */
 bool v2c_guest_exists(struct v2c_guest *g, const char *path, enum v2c_file_type type);
 

@@ -4,7 +4,7 @@
  * (stateless, stateful, system) with the reasons that decided it. */
 #include "inspect-internal.h"
 #include "cleanup.h"
-#include "elf-internal.h"
+#include "elf.h"
 #include "path.h"
 #include "ports-internal.h"
 #include "secrets-internal.h"
@@ -93,41 +93,10 @@ static int ld_load(void *ctx, const char *path, struct v2c_elf_info **info, stru
         return V2C_LD_LOAD_FOLLOW;
 }
 
-static int ldconf_glob(void *ctx, const char *pattern, char ***paths, struct v2c_error **err)
-{
-        struct inspect_ctx *c = ctx;
-        _cleanup_free_ char *dir = v2c_path_dirname(pattern);
-        const char *base = v2c_path_basename(pattern);
-        struct v2c_dirent *ents = NULL;
-        size_t n = 0;
-        (void) err;
-        if (dir == NULL || v2c_guest_list(c->g, dir, &ents, &n, NULL) < 0)
-                return 0;
-        for (size_t i = 0; i < n; i++)
-                if (fnmatch(base, ents[i].name, FNM_PERIOD) == 0) {
-                        char *p = NULL;
-                        if (asprintf(&p, "%s/%s", strcmp(dir, "/") ? dir : "", ents[i].name) >= 0)
-                                v2c_strv_consume(paths, p);
-                }
-        v2c_dirents_free(ents, n);
-        return 0;
-}
-
-static int ldconf_read(void *ctx, const char *path, char **data, size_t *len, struct v2c_error **err)
-{
-        struct inspect_ctx *c = ctx;
-        int r = inspect_read(c, path, V2C_LDCONF_MAX_SIZE, data, len);
-        (void) err;
-        return r < 0 ? r : 0;
-}
-
 static void load_ld_dirs(struct inspect_ctx *c)
 {
-        if (c->ld_dirs)
-                return;
-        static const struct v2c_ldconf_ops ops = { ldconf_glob, ldconf_read };
-        if (v2c_ldconf_load("/etc/ld.so.conf", &ops, c, &c->ld_dirs, NULL) < 0 || c->ld_dirs == NULL)
-                v2c_strv_push(&c->ld_dirs, "/usr/local/lib");
+        if (c->ld_dirs == NULL)
+                v2c_guest_ld_dirs(c->g, &c->ld_dirs);
 }
 
 /* ELF closure of an executable no package owns. */
@@ -284,7 +253,7 @@ static int read_include_at(struct inc_ctx *ic, const char *pattern, v2c_include_
         if (strpbrk(pattern, "*?[") == NULL)
                 v2c_strv_push(&paths, pattern);
         else
-                ldconf_glob(ic->c, pattern, &paths, NULL);
+                v2c_guest_glob(ic->c->g, pattern, &paths);
         v2c_strv_sort_uniq(paths);
         for (size_t i = 0; paths && paths[i]; i++) {
                 struct v2c_stat st;

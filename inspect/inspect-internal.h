@@ -3,7 +3,7 @@
 #define V2C_INSPECT_INTERNAL_H
 
 #include "inspect.h"
-#include "pkg-internal.h"
+#include "pkgdb.h"
 
 /* Bounds on what one guest can make v2c read. */
 #define INSPECT_MAX_FILE (1u << 20)       /* configs, unit files, crontabs */

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "error.h"
-#include "pkg-internal.h"
+#include "pkgdb.h"
 #include "strv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

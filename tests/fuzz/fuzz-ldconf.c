@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "elf-internal.h"
+#include "elf.h"
 #include "error.h"
 #include "strv.h"
 

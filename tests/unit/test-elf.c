@@ -16,7 +16,7 @@
 #include <sys/utsname.h>
 
 #include "cleanup.h"
-#include "elf-internal.h"
+#include "elf.h"
 #include "error.h"
 #include "strv.h"
 

@@ -12,7 +12,7 @@
 
 #include "cleanup.h"
 #include "error.h"
-#include "pkg-internal.h"
+#include "pkgdb.h"
 #include "strv.h"
 
 static const char dpkg_status[] =

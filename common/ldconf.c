@@ -13,7 +13,7 @@
  * SONAME or by the name it was found as) is not searched again, and a
  * library of the wrong class or machine is skipped.
  */
-#include "elf-internal.h"
+#include "elf.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -7,7 +7,7 @@
  * without being copied.  Input comes from a guest disk: (data, len), not
  * NUL-terminated, every stored value capped at V2C_PKG_MAX_FIELD.
  */
-#include "pkg-internal.h"
+#include "pkgdb.h"
 
 #include <ctype.h>
 #include <errno.h>

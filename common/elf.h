@@ -210,4 +210,12 @@ int v2c_ld_closure(const struct v2c_ld_search *search, const char *root_path,
 /* Accepts NULL; returns NULL. */
 struct v2c_ld_closure *v2c_ld_closure_free(struct v2c_ld_closure *c);
 
+/* ---- The guest's configuration (guest-ld.c) ---- */
+
+struct v2c_guest;
+/* The library directories of the guest's /etc/ld.so.conf (with its
+ * includes), or just /usr/local/lib when it has none.  *dirs is a new
+ * strv.  Returns 0 or -ENOMEM. */
+int v2c_guest_ld_dirs(struct v2c_guest *g, char ***dirs);
+
 #endif

@@ -10,7 +10,7 @@
  * offset and size against the buffer without overflowing, and every
  * string must find its NUL inside its table.
  */
-#include "elf-internal.h"
+#include "elf.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -7,7 +7,7 @@
  * it.  Other keys (checksums, ACLs, ...) are skipped.  The input is
  * hostile: (data, len), not NUL-terminated, counts capped.
  */
-#include "pkg-internal.h"
+#include "pkgdb.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -6,7 +6,7 @@
  * v2c_pkgdb_finish, deterministic, and no hash function to attack.  All
  * strings in the indexes are borrowed from the packages.
  */
-#include "pkg-internal.h"
+#include "pkgdb.h"
 
 #include <errno.h>
 #include <stdlib.h>
