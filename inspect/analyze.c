@@ -491,9 +491,18 @@ static void redact_environment(struct inspect_ctx *c, struct v2c_service *s)
                 char *red = NULL;
                 if (asprintf(&red, "%s=<redacted>", name) < 0)
                         continue;
+                /* The unit file holds the secret unless it came from an
+                 * EnvironmentFile= (which the secret scan reports itself). */
+                bool from_file = false;
+                for (size_t k = 0; !from_file && s->environment_files && s->environment_files[k]; k++) {
+                        _cleanup_free_ char *data = NULL;
+                        size_t len;
+                        if (inspect_read(c, s->environment_files[k], INSPECT_MAX_FILE, &data, &len) == 0 && data)
+                                from_file = memmem(data, len, s->environment[i], strlen(s->environment[i])) != NULL;
+                }
                 free(s->environment[i]);
                 s->environment[i] = red;
-                if (s->unit_path)
+                if (s->unit_path && !from_file)
                         v2c_strv_push_unique(&c->env_secret_units, s->unit_path);
         }
 }

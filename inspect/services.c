@@ -250,7 +250,23 @@ static int push_dirs(char ***dst, char *const *vals, const char *base)
         return 0;
 }
 
-/* Reads EnvironmentFile= files; their variables join ENV for $VAR expansion. */
+/* Sets NAME=VALUE in *ENV, replacing an earlier setting of NAME in place. */
+static void env_set(char ***env, const char *kv)
+{
+        size_t n = strcspn(kv, "=");
+        for (size_t i = 0; *env && (*env)[i]; i++)
+                if (strncmp((*env)[i], kv, n) == 0 && (*env)[i][n] == '=') {
+                        char *d = strdup(kv);
+                        if (d) {
+                                free((*env)[i]);
+                                (*env)[i] = d;
+                        }
+                        return;
+                }
+        v2c_strv_push(env, kv);
+}
+
+/* Reads EnvironmentFile= files' assignments into *ENV, in order. */
 static void read_env_files(struct inspect_ctx *c, char *const *files, char ***env)
 {
         for (size_t i = 0; files && files[i]; i++) {
@@ -313,8 +329,14 @@ static int fill_from_service_unit(struct inspect_ctx *c, struct v2c_service *s, 
                 if (f)
                         v2c_strv_consume(&s->environment_files, f);
         }
+        /* The service's environment as systemd builds it: Environment=,
+         * then the EnvironmentFile= files, whose settings win. */
+        _cleanup_strv_ char **filevars = NULL;
+        read_env_files(c, s->environment_files, &filevars);
         for (size_t i = 0; envs && envs[i]; i++)
-                v2c_strv_push(&s->environment, envs[i]);
+                env_set(&s->environment, envs[i]);
+        for (size_t i = 0; filevars && filevars[i]; i++)
+                env_set(&s->environment, filevars[i]);
 
         static const struct { const char *key, *base; size_t off; } dirs[] = {
                 { "StateDirectory", "/var/lib", offsetof(struct v2c_service, state_dirs) },
@@ -335,18 +357,13 @@ static int fill_from_service_unit(struct inspect_ctx *c, struct v2c_service *s, 
                         v2c_strv_push_unique(&s->rw_paths, p);
         }
 
-        /* Expansion environment: EnvironmentFile= first, Environment= wins. */
-        _cleanup_strv_ char **expand_env = NULL;
-        read_env_files(c, s->environment_files, &expand_env);
-        for (size_t i = 0; envs && envs[i]; i++)
-                v2c_strv_push(&expand_env, envs[i]);
         char home[512];
         struct v2c_unit_context ctx = {
                 .unit_name = unit_name,
                 .hostname = c->rep->os.hostname,
                 .user = s->dynamic_user ? NULL : s->user,
                 .home = inspect_user_home(c, s->user ? s->user : "root", home, sizeof home),
-                .environment = expand_env,
+                .environment = s->environment,
         };
         struct v2c_exec **execs = NULL;
         size_t bad = 0;
