@@ -429,6 +429,11 @@ static void analyze_server_config(struct inspect_ctx *c, struct v2c_service *s, 
         for (size_t i = 0; cfg->data_dirs && cfg->data_dirs[i]; i++)
                 if (cfg->data_dirs[i][0] == '/')
                         v2c_strv_push_unique(&s->data_paths, cfg->data_dirs[i]);
+        for (size_t i = 0; cfg->content_dirs && cfg->content_dirs[i]; i++) {
+                _cleanup_free_ char *p = NULL;
+                if (v2c_path_normalize("/", cfg->content_dirs[i], &p) == 0 && v2c_guest_exists(c->g, p, V2C_FT_DIR))
+                        v2c_strv_push_unique(&s->app_files, p);
+        }
         for (size_t i = 0; cfg->log_paths && cfg->log_paths[i]; i++)
                 if (cfg->log_paths[i][0] == '/')
                         v2c_strv_push_unique(&s->log_files, cfg->log_paths[i]);

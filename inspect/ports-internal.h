@@ -210,6 +210,10 @@ struct v2c_svc_config {
          * Built-in defaults are not added: an unset data_directory means
          * the one given with -D, which only the command line knows. */
         char **data_dirs;
+        /* Content the server serves from (nginx "root" and "alias",
+         * apache2 "DocumentRoot"): absolute paths only; new strv like
+         * above.  Convert carries them as the service's own files. */
+        char **content_dirs;
         /* Whether the server forks into the background: 1 (nginx "daemon
          * on", redis "daemonize yes", haproxy "daemon", memcached -d), 0
          * (nginx "daemon off", redis "daemonize no"), -1 when the config

@@ -1242,6 +1242,8 @@ static int ngx_directive(struct cfg *c, struct ngx_state *st, const struct ngx_s
         }
         if ((strcmp(name, "error_log") == 0 || strcmp(name, "access_log") == 0) && s->n >= 2)
                 return add_log(c, s->v[1], err);
+        if ((strcmp(name, "root") == 0 || strcmp(name, "alias") == 0) && s->n >= 2 && s->v[1][0] == '/')
+                return strs_add(&c->conf->content_dirs, s->v[1], strlen(s->v[1]), err);
         return 0;
 }
 
@@ -1337,6 +1339,8 @@ static int apache_line(struct cfg *c, struct apache_state *st, const char *line,
         if ((word_is(&w, 0, "ErrorLog") || word_is(&w, 0, "CustomLog") ||
              word_is(&w, 0, "TransferLog")) && w.n >= 2)
                 return add_log(c, w.v[1], err);
+        if (word_is(&w, 0, "DocumentRoot") && w.n >= 2 && w.v[1][0] == '/')
+                return strs_add(&c->conf->content_dirs, w.v[1], strlen(w.v[1]), err);
         return 0;
 }
 
@@ -2283,6 +2287,7 @@ struct v2c_svc_config *v2c_svc_config_free(struct v2c_svc_config *c)
         v2c_ports_release(&c->ports);
         v2c_strv_free(c->log_paths);
         v2c_strv_free(c->data_dirs);
+        v2c_strv_free(c->content_dirs);
         free(c);
         return NULL;
 }
@@ -2321,6 +2326,7 @@ int v2c_ports_parse_config(enum v2c_server server, const char *path, const char 
         v2c_ports_sort_uniq(&conf->ports);
         v2c_strv_sort_uniq(conf->log_paths);
         v2c_strv_sort_uniq(conf->data_dirs);
+        v2c_strv_sort_uniq(conf->content_dirs);
         *ret = TAKE_PTR(conf);
         return 0;
 }

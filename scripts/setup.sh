@@ -13,6 +13,7 @@ packages=(
   libarchive-dev libzstd-dev zlib1g-dev libjansson-dev libcurl4-openssl-dev libssl-dev libcmocka-dev
   clang libclang-rt-14-dev
   python3 python3-jsonschema zstd umoci skopeo oci-image-tool bc lvm2 e2fsprogs openssl file tar
+  podman runc curl
 )
 
 missing=()
@@ -25,6 +26,18 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The fixture guest runs Debian's real nginx: its package is downloaded
+# (not installed: installing would start it on this machine).
+deb_cache=${V2C_DEB_CACHE:-/var/cache/v2c/debs}
+if ! ls "$deb_cache"/nginx_*_amd64.deb >/dev/null 2>&1; then
+  echo "setup: downloading Debian's nginx package into $deb_cache" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo mkdir -p "$deb_cache"
+  (cd "$deb_cache" && $sudo apt-get download -qq nginx 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2 || true)
+  ls "$deb_cache"/nginx_*_amd64.deb >/dev/null 2>&1 || { echo "setup: could not download nginx" >&2; exit 1; }
 fi
 
 # KVM aborts under nested virtualisation on these machines; v2c retries
