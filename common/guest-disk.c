@@ -28,7 +28,6 @@
  * limit is 4 MB); larger ones are downloaded to a temporary file. */
 #define READ_FILE_MAX (2u << 20)
 #define CACHE_BITS 14
-#define PREFETCH_MAX_KIB (256 * 1024)
 /* Contents kept for files read again (a library several services need). */
 #define DATA_CACHE_FILE_MAX (4u << 20)
 #define DATA_CACHE_TOTAL_MAX (128u << 20)
@@ -402,7 +401,7 @@ static int disk_prefetch(struct v2c_guest *g, char *const *dirs, size_t n, const
                 /* A tree too large to download whole stays remote; its
                  * files are then read one round trip at a time. */
                 int64_t kib = always_small(dirs[i]) ? 0 : guestfs_du(d->h, dirs[i]);
-                if (kib < 0 || kib > PREFETCH_MAX_KIB) {
+                if (kib < 0 || (uint64_t) kib > g->prefetch_max_kib) {
                         v2c_debug("not prefetching %s (%lld KiB)", dirs[i], (long long) kib);
                         continue;
                 }

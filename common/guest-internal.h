@@ -30,6 +30,7 @@ struct v2c_guest {
         const struct v2c_guest_backend *ops;
         void *impl;
         size_t max_read;
+        uint64_t prefetch_max_kib;
         char **warnings;
 };
 

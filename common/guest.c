@@ -13,6 +13,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#define DEFAULT_PREFETCH_MAX_KIB (256 * 1024)
+
 #define DEFAULT_MAX_READ (16u << 20)
 
 int v2c_guest_add_warning(struct v2c_guest *g, const char *fmt, ...)
@@ -160,6 +162,7 @@ int v2c_guest_open(const char *const *sources, size_t n, const struct v2c_guest_
         if (g == NULL)
                 return v2c_error_set(err, ENOMEM, "out of memory");
         g->max_read = opt && opt->max_read ? opt->max_read : DEFAULT_MAX_READ;
+        g->prefetch_max_kib = opt && opt->prefetch_max_kib ? opt->prefetch_max_kib : DEFAULT_PREFETCH_MAX_KIB;
 
         struct stat st;
         int r;

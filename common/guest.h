@@ -50,6 +50,10 @@ struct v2c_dirent {
 struct v2c_guest_options {
         /* Largest file v2c_guest_read_file accepts unless told otherwise. */
         size_t max_read;
+        /* Largest tree (KiB, as du counts) the disk backend prefetches in
+         * one download; 0: 256 MiB, enough for what inspect reads.  Convert
+         * raises it: it reads every file of what it packs anyway. */
+        uint64_t prefetch_max_kib;
 };
 
 struct v2c_guest;

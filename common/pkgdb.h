@@ -248,4 +248,15 @@ int v2c_pkgdb_conffiles(const struct v2c_pkgdb *db, const char *name, char ***pa
 int v2c_pkgdb_files(const struct v2c_pkgdb *db, const char *name, char ***paths,
                     struct v2c_error **err);
 
+/* ---- Loading from a guest (pkgdb-guest.c) ---- */
+
+struct v2c_guest;
+typedef void (*v2c_pkgdb_warn_fn)(void *ctx, const char *msg);
+/* Reads the guest's package database of FORMAT (dpkg's status and info
+ * lists, or apk's installed file).  *out is new, or NULL when the guest has
+ * none or it is unusable; what could not be read is told to WARN (may be
+ * NULL), never fatal.  Returns 0 (or a negative errno with ERR set). */
+int v2c_guest_pkgdb_load(struct v2c_guest *g, enum v2c_pkg_format format, v2c_pkgdb_warn_fn warn, void *ctx,
+                         struct v2c_pkgdb **out, struct v2c_error **err);
+
 #endif

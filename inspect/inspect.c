@@ -205,66 +205,9 @@ static void detect_os(struct inspect_ctx *c)
                 os->init = strdup("sysvinit");
 }
 
-static int load_dpkg(struct inspect_ctx *c, struct v2c_error **err)
+static void pkgdb_warn(void *ctx, const char *msg)
 {
-        _cleanup_free_ char *status = NULL;
-        size_t len;
-        if (inspect_read(c, "/var/lib/dpkg/status", 64u << 20, &status, &len) < 0 || status == NULL)
-                return 0;
-        c->pkgdb = v2c_pkgdb_new(V2C_PKG_FORMAT_DPKG);
-        if (c->pkgdb == NULL)
-                return v2c_error_set(err, ENOMEM, "out of memory");
-        struct v2c_error *e = NULL;
-        if (v2c_dpkg_parse_status(c->pkgdb, status, len, &e) < 0) {
-                inspect_warn(c, "dpkg status: %s", e ? e->msg : "unreadable");
-                v2c_error_free(e);
-                c->pkgdb = v2c_pkgdb_free(c->pkgdb);
-                return 0;
-        }
-        struct v2c_dirent *ents = NULL;
-        size_t n = 0;
-        if (v2c_guest_list(c->g, "/var/lib/dpkg/info", &ents, &n, NULL) == 0) {
-                for (size_t i = 0; i < n; i++) {
-                        size_t l = strlen(ents[i].name);
-                        if (l < 6 || strcmp(ents[i].name + l - 5, ".list") != 0 || ents[i].st.type != V2C_FT_REG)
-                                continue;
-                        _cleanup_free_ char *path = NULL, *data = NULL;
-                        size_t dlen;
-                        if (asprintf(&path, "/var/lib/dpkg/info/%s", ents[i].name) < 0)
-                                break;
-                        if (inspect_read(c, path, 64u << 20, &data, &dlen) < 0 || data == NULL)
-                                continue;
-                        if (v2c_dpkg_parse_list(c->pkgdb, ents[i].name, data, dlen, &e) < 0) {
-                                inspect_warn(c, "%s: %s", path, e ? e->msg : "unreadable");
-                                e = v2c_error_free(e);
-                        }
-                }
-                v2c_dirents_free(ents, n);
-        }
-        if (v2c_pkgdb_finish(c->pkgdb, &e) < 0) {
-                inspect_warn(c, "dpkg database: %s", e ? e->msg : "unusable");
-                v2c_error_free(e);
-                c->pkgdb = v2c_pkgdb_free(c->pkgdb);
-        }
-        return 0;
-}
-
-static int load_apk(struct inspect_ctx *c, struct v2c_error **err)
-{
-        _cleanup_free_ char *db = NULL;
-        size_t len;
-        if (inspect_read(c, "/lib/apk/db/installed", 64u << 20, &db, &len) < 0 || db == NULL)
-                return 0;
-        c->pkgdb = v2c_pkgdb_new(V2C_PKG_FORMAT_APK);
-        if (c->pkgdb == NULL)
-                return v2c_error_set(err, ENOMEM, "out of memory");
-        struct v2c_error *e = NULL;
-        if (v2c_apk_parse_installed(c->pkgdb, db, len, &e) < 0 || v2c_pkgdb_finish(c->pkgdb, &e) < 0) {
-                inspect_warn(c, "apk database: %s", e ? e->msg : "unreadable");
-                v2c_error_free(e);
-                c->pkgdb = v2c_pkgdb_free(c->pkgdb);
-        }
-        return 0;
+        inspect_warn(ctx, "%s", msg);
 }
 
 static void detect_arch(struct inspect_ctx *c)
@@ -329,9 +272,9 @@ int v2c_inspect(struct v2c_guest *g, const struct v2c_inspect_options *opt, stru
         }
         detect_os(&c);
         if (c.rep->os.package_format && strcmp(c.rep->os.package_format, "dpkg") == 0)
-                r = load_dpkg(&c, err);
+                r = v2c_guest_pkgdb_load(g, V2C_PKG_FORMAT_DPKG, pkgdb_warn, &c, &c.pkgdb, err);
         else if (c.rep->os.package_format && strcmp(c.rep->os.package_format, "apk") == 0)
-                r = load_apk(&c, err);
+                r = v2c_guest_pkgdb_load(g, V2C_PKG_FORMAT_APK, pkgdb_warn, &c, &c.pkgdb, err);
         else if (c.rep->os.package_format)
                 inspect_warn(&c, "the %s package database is not read: packages are not reported for this guest",
                              c.rep->os.package_format);
