@@ -30,5 +30,7 @@ int v2c_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((fo
 
 int v2c_cmd_inspect(int argc, char **argv);
 extern const char v2c_inspect_help[];
+int v2c_cmd_convert(int argc, char **argv);
+extern const char v2c_convert_help[];
 
 #endif

@@ -15,6 +15,8 @@ static int cmd_version(int argc, char **argv);
 static const struct v2c_command commands[] = {
         { "inspect", v2c_cmd_inspect, "inspect [--json] [-o FILE] SOURCE...",
           "report the OS, services, classes and secrets of a VM disk", v2c_inspect_help },
+        { "convert", v2c_cmd_convert, "convert (--service NAME... | --all-stateless) -o DIR SOURCE...",
+          "lift services into deterministic, layered OCI images", v2c_convert_help },
         { "help", cmd_help, "help [COMMAND]", "show help for v2c or one command", NULL },
         { "version", cmd_version, "version", "print the version", NULL },
 };

@@ -119,6 +119,11 @@ const char *v2c_oci_layout_blobs(const struct v2c_oci_layout *l)
         return l->blobs;
 }
 
+const char *v2c_oci_layout_tmpdir(const struct v2c_oci_layout *l)
+{
+        return l->tmp;
+}
+
 void v2c_oci_layout_abort(struct v2c_oci_layout *l)
 {
         if (l == NULL)

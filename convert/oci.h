@@ -34,6 +34,11 @@ int v2c_oci_layout_create(const char *dir, bool force, struct v2c_oci_layout **o
 /* Where layer blobs go (borrowed; for v2c_layer_open). */
 const char *v2c_oci_layout_blobs(const struct v2c_oci_layout *l);
 
+/* The directory being built (borrowed): files written under it before the
+ * commit move into DIR with the layout (v2c writes its lock file, SBOMs
+ * and manifests in DIR/v2c/). */
+const char *v2c_oci_layout_tmpdir(const struct v2c_oci_layout *l);
+
 struct v2c_image_spec {
         const char *ref_name;              /* org.opencontainers.image.ref.name in index.json */
         const char *architecture, *os;     /* "amd64", "linux" */

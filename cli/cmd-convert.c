@@ -1,0 +1,234 @@
+/* v2c convert: lift services of a guest into OCI images. */
+#include "cli.h"
+#include "cleanup.h"
+#include "convert.h"
+#include "guest.h"
+#include "inspect.h"
+#include "json.h"
+#include "log.h"
+#include "strv.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char v2c_convert_help[] =
+        "Convert services of SOURCE into an OCI image layout in DIR: one image per\n"
+        "service, named after it in index.json, with deterministic layers (base,\n"
+        "packages, config, app), secrets left out, and beside them in DIR/v2c/ a lock\n"
+        "file, an SPDX SBOM, Kubernetes manifests and an env template per image.\n"
+        "\n"
+        "SOURCE is one guest, as for `v2c inspect`.  The guest is inspected first,\n"
+        "unless --report gives the JSON of an earlier `v2c inspect --json` of it.\n"
+        "\n"
+        "options:\n"
+        "  -s, --service NAME     convert NAME (repeatable)\n"
+        "  --all-stateless        convert every stateless long-running service\n"
+        "  --system               system image: the whole OS tree, NAME in the foreground\n"
+        "  -o, --output DIR       the OCI layout to write (required)\n"
+        "  --force                replace an existing OCI layout in DIR\n"
+        "  --report FILE          reuse this inspection report (v2c.inspect/1 JSON)\n"
+        "  --allow-stateful       convert stateful services, their data paths as volumes\n"
+        "  --include-secret PATH  keep this secret file in the image (loudly)\n"
+        "  --gzip                 gzip layers (for old runtimes) instead of zstd\n"
+        "  --level N              compression level (zstd 1-19, gzip 1-9)\n"
+        "  --threads N            zstd worker threads (the output does not depend on it)\n"
+        "  --image-repo REPO      repository the Kubernetes manifests pull from\n"
+        "                         (default localhost/v2c): REPO/NAME@sha256:...\n"
+        "  --verify               run each image with podman and check that it answers\n"
+        "                         on its ports (exit 1 if one does not)\n"
+        "\n"
+        "SOURCE_DATE_EPOCH sets every timestamp (default 946684800, 2000-01-01).\n"
+        "Exit status: 2 bad usage or unknown service, 3 unusable input,\n"
+        "4 refused (a stateful service, DIR holding something else).\n";
+
+static int parse_int(const char *s, int lo, int hi, int *out)
+{
+        char *end;
+        errno = 0;
+        long v = strtol(s, &end, 10);
+        if (errno || end == s || *end || v < lo || v > hi)
+                return -EINVAL;
+        *out = (int) v;
+        return 0;
+}
+
+static int source_date_epoch(int64_t *out, struct v2c_error **err)
+{
+        const char *s = getenv("SOURCE_DATE_EPOCH");
+        *out = V2C_DEFAULT_SOURCE_DATE_EPOCH;
+        if (s == NULL || *s == '\0')
+                return 0;
+        char *end;
+        errno = 0;
+        long long v = strtoll(s, &end, 10);
+        if (errno || end == s || *end || v < 0 || v > 253402300799LL)
+                return v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL,
+                                          "SOURCE_DATE_EPOCH `%s` is not a number of seconds since 1970", s);
+        *out = v;
+        return 0;
+}
+
+int v2c_cmd_convert(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "service", required_argument, NULL, 's' },
+                { "all-stateless", no_argument, NULL, 'A' },
+                { "system", no_argument, NULL, 'S' },
+                { "output", required_argument, NULL, 'o' },
+                { "force", no_argument, NULL, 'f' },
+                { "report", required_argument, NULL, 'r' },
+                { "allow-stateful", no_argument, NULL, 'a' },
+                { "include-secret", required_argument, NULL, 'i' },
+                { "gzip", no_argument, NULL, 'z' },
+                { "level", required_argument, NULL, 'l' },
+                { "threads", required_argument, NULL, 't' },
+                { "image-repo", required_argument, NULL, 'R' },
+                { "verify", no_argument, NULL, 'V' },
+                { "help", no_argument, NULL, 'h' },
+                {},
+        };
+        _cleanup_strv_ char **services = NULL, **secrets = NULL;
+        struct v2c_convert_options copt = { .layer = { .compression = V2C_COMPRESS_ZSTD } };
+        const char *report_path = NULL;
+        bool verify = false;
+        int c;
+        optind = 1;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "+s:o:h", opts, NULL)) != -1) {
+                switch (c) {
+                case 's': v2c_strv_push(&services, optarg); break;
+                case 'A': copt.all_stateless = true; break;
+                case 'S': copt.mode = V2C_CONVERT_SYSTEM; break;
+                case 'o': copt.output = optarg; break;
+                case 'f': copt.force = true; break;
+                case 'r': report_path = optarg; break;
+                case 'a': copt.allow_stateful = true; break;
+                case 'i':
+                        if (optarg[0] != '/')
+                                return v2c_cli_usage_error("convert", "--include-secret needs a guest path, not `%s`",
+                                                           optarg);
+                        v2c_strv_push(&secrets, optarg);
+                        break;
+                case 'z': copt.layer.compression = V2C_COMPRESS_GZIP; break;
+                case 'l':
+                        if (parse_int(optarg, 1, 19, &copt.layer.level) < 0)
+                                return v2c_cli_usage_error("convert", "--level `%s` is not between 1 and 19", optarg);
+                        break;
+                case 't':
+                        if (parse_int(optarg, 1, 256, &copt.layer.threads) < 0)
+                                return v2c_cli_usage_error("convert", "--threads `%s` is not between 1 and 256", optarg);
+                        break;
+                case 'R': copt.image_repo = optarg; break;
+                case 'V': verify = true; break;
+                case 'h':
+                        printf("usage: v2c convert (--service NAME... | --all-stateless) -o DIR [options] SOURCE...\n\n%s",
+                               v2c_convert_help);
+                        return V2C_EXIT_OK;
+                default:
+                        if (optopt)
+                                return v2c_cli_usage_error("convert", "option `-%c` needs a value or is unknown", optopt);
+                        return v2c_cli_usage_error("convert", "unknown option `%s`", argv[optind - 1]);
+                }
+        }
+        if (optind >= argc)
+                return v2c_cli_usage_error("convert", "no SOURCE given");
+        if (copt.output == NULL)
+                return v2c_cli_usage_error("convert", "no output directory given (-o DIR)");
+        if (services == NULL && !copt.all_stateless)
+                return v2c_cli_usage_error("convert", "name the services to convert (--service NAME) or --all-stateless");
+        if (copt.layer.compression == V2C_COMPRESS_GZIP && copt.layer.level > 9)
+                return v2c_cli_usage_error("convert", "gzip levels go from 1 to 9");
+        copt.services = services;
+        copt.include_secrets = secrets;
+        copt.source = strrchr(argv[optind], '/') ? strrchr(argv[optind], '/') + 1 : argv[optind];
+
+        struct v2c_error *err = NULL;
+        if (source_date_epoch(&copt.layer.epoch, &err) < 0)
+                return v2c_cli_report(err);
+
+        /* The report: read back and checked, or made now. */
+        _cleanup_json_ json_t *report = NULL;
+        if (report_path) {
+                _cleanup_json_ json_t *raw = NULL;
+                __attribute__((cleanup(v2c_report_freep))) struct v2c_report *rep = NULL;
+                if (v2c_json_load_file(report_path, 256u << 20, &raw, &err) < 0 ||
+                    v2c_report_from_json(raw, &rep, &err) < 0) {
+                        v2c_error_prefix(&err, -EINVAL, "report `%s`", report_path);
+                        return v2c_cli_report(err);
+                }
+                report = v2c_report_to_json(rep);
+        }
+
+        struct v2c_guest_options gopt = { .prefetch_max_kib = 64ull << 20 };
+        __attribute__((cleanup(v2c_guest_closep))) struct v2c_guest *g = NULL;
+        int r = v2c_guest_open((const char *const *) argv + optind, (size_t) (argc - optind), &gopt, &g, &err);
+        if (r < 0)
+                return v2c_cli_report(err);
+        if (report == NULL) {
+                __attribute__((cleanup(v2c_report_freep))) struct v2c_report *rep = NULL;
+                struct v2c_inspect_options iopt = { 0 };
+                r = v2c_inspect(g, &iopt, &rep, &err);
+                if (r < 0)
+                        return v2c_cli_report(err);
+                report = v2c_report_to_json(rep);
+        }
+        if (report == NULL) {
+                v2c_error_set(&err, ENOMEM, "out of memory");
+                return v2c_cli_report(err);
+        }
+        const char *const *pre = v2c_convert_prefetch_dirs(copt.mode);
+        r = v2c_guest_prefetch(g, pre, v2c_strv_len((char *const *) pre), NULL, &err);
+        if (r < 0)
+                return v2c_cli_report(err);
+
+        __attribute__((cleanup(v2c_convert_result_freep))) struct v2c_convert_result *res = NULL;
+        r = v2c_convert(g, report, &copt, &res, &err);
+        if (r < 0)
+                return v2c_cli_report(err);
+        for (size_t i = 0; res->warnings && res->warnings[i]; i++)
+                v2c_warn("warning: %s", res->warnings[i]);
+        for (size_t i = 0; i < res->n_images; i++) {
+                const struct v2c_converted *im = &res->images[i];
+                printf("%s\t%s\n", im->ref_name, im->manifest.digest);
+                for (size_t k = 0; k < im->n_layers; k++)
+                        v2c_info("  %-8s %s  %zu entries, %llu bytes", im->layers[k].role, im->layers[k].result.digest,
+                                 im->layers[k].files, (unsigned long long) im->layers[k].result.size);
+                for (size_t k = 0; im->notes && im->notes[k]; k++)
+                        v2c_info("  %s", im->notes[k]);
+                if (im->env_required)
+                        v2c_warn("%s: secret variables left out, to supply at run time (see %s/v2c/%s.env.template)",
+                                 im->ref_name, copt.output, im->ref_name);
+        }
+        fflush(stdout);
+
+#ifdef V2C_HAVE_VERIFY
+        if (verify) {
+                int failed = 0;
+                for (size_t i = 0; i < res->n_images; i++) {
+                        const struct v2c_converted *im = &res->images[i];
+                        if (im->n_ports == 0) {
+                                v2c_warn("%s: no TCP port to check: --verify skips it", im->ref_name);
+                                continue;
+                        }
+                        struct v2c_verify_options vopt = { .layout = copt.output, .ref_name = im->ref_name,
+                                                           .ports = im->ports, .n_ports = im->n_ports };
+                        if (v2c_convert_verify(&vopt, &err) < 0) {
+                                v2c_cli_report(err);
+                                err = NULL;
+                                failed++;
+                                continue;
+                        }
+                        v2c_info("%s: answers on its port%s", im->ref_name, im->n_ports > 1 ? "s" : "");
+                        printf("verified\t%s\n", im->ref_name);
+                }
+                if (failed)
+                        return V2C_EXIT_FAILURE;
+        }
+#else
+        (void) verify;
+#endif
+        return V2C_EXIT_OK;
+}

@@ -1,0 +1,79 @@
+/* What `v2c convert` writes beside each image: an SPDX 2.3 SBOM of the
+ * guest packages that went into it (sbom.c), and Kubernetes manifests that
+ * run it (k8s.c).
+ *
+ * Both are pure functions of their spec: no I/O, no clock, no environment,
+ * so the same spec always gives the same bytes and the outputs can be kept
+ * as expected files.  Names, versions and paths come from the guest and are
+ * treated as hostile: bounded, escaped, and never trusted to be UTF-8. */
+#ifndef V2C_ARTIFACTS_H
+#define V2C_ARTIFACTS_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "error.h"
+
+#define V2C_SBOM_MAX_PACKAGES 100000
+#define V2C_ARTIFACT_MAX_FIELD 4096   /* bytes in one name, version, path... */
+#define V2C_K8S_MAX_PORTS 1000
+#define V2C_K8S_MAX_VOLUMES 1000
+#define V2C_K8S_MAX_ENV 1000
+
+/* One guest package.  All strings are borrowed. */
+struct v2c_sbom_package {
+        const char *name;                         /* required */
+        const char *version, *arch, *supplier;    /* may be NULL */
+        const char *purl_type;                    /* "deb" or "apk"; NULL: no package URL */
+        const char *distro;                       /* purl namespace ("debian", "alpine"); may be NULL */
+};
+
+struct v2c_sbom_spec {
+        const char *image_name;                   /* document and image package name */
+        const char *manifest_digest;              /* "sha256:<64 lowercase hex>" */
+        const char *created;                      /* "YYYY-MM-DDThh:mm:ssZ" (SPDX's form of RFC 3339) */
+        const char *tool_version;                 /* creators: "Tool: v2c-<tool_version>" */
+        const struct v2c_sbom_package *packages;  /* n_packages of them, any order */
+        size_t n_packages;
+};
+
+/* Builds the SPDX 2.3 JSON document of an image: SPDXRef-Image (purpose
+ * CONTAINER, checksum = the manifest digest) DESCRIBED by the document and
+ * CONTAINing one package per guest package, sorted by name, arch, version.
+ * Guest package ids are "SPDXRef-Package-<name with bytes outside
+ * [A-Za-z0-9.-] as '-'>-<n>", n counting the packages whose names give the
+ * same text, so ids are unique.  Serialise with v2c_json_dump for stable
+ * bytes.  *out is a new reference, untouched on failure (-EINVAL for a bad
+ * spec, -E2BIG past the limits above, -ENOMEM). */
+int v2c_sbom_spdx(const struct v2c_sbom_spec *spec, json_t **out, struct v2c_error **err);
+
+struct v2c_k8s_spec {
+        const char *name;              /* any text: made a DNS-1035 label (see below) */
+        const char *image;             /* "repo@sha256:<64 lowercase hex>": by digest only */
+        const unsigned *ports;         /* TCP ports 1-65535, n_ports of them; duplicates dropped */
+        size_t n_ports;
+        char *const *volumes;          /* NULL-terminated absolute container paths, may be NULL */
+        char *const *env_required;     /* NULL-terminated names of variables kept out of the image
+                                        * as secrets ([-._A-Za-z0-9]+), may be NULL */
+        const char *user_uid;          /* runAsUser when all digits; may be NULL */
+};
+
+/* Writes Kubernetes manifests as multi-document YAML ("---\n" between
+ * documents): a Deployment of one replica running IMAGE, a ClusterIP
+ * Service when there are ports (port names "tcp-<port>"), and one
+ * ReadWriteOnce PersistentVolumeClaim of 1Gi per volume, named
+ * "<name>-<path as a label>" and made unique.  Variables of ENV_REQUIRED
+ * come from the Secret "<name>-env", one key per variable, which the user
+ * creates.
+ *
+ * NAME is lowercased, runs of characters outside [a-z0-9] become one '-',
+ * the ends are trimmed of '-', "v2c-" goes in front when it starts with a
+ * digit (Service names must start with a letter), and it is cut to 63.
+ * Every string is written double-quoted with escapes (valid YAML and JSON
+ * string syntax), so guest text cannot change the structure.
+ *
+ * *out is a new NUL-terminated string, untouched on failure (-EINVAL for a
+ * bad spec, -E2BIG past the limits above, -ENOMEM). */
+int v2c_k8s_manifests(const struct v2c_k8s_spec *spec, char **out, struct v2c_error **err);
+
+#endif

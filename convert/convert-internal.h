@@ -1,0 +1,98 @@
+/* What the parts of convert share; not part of the API.
+ *
+ * collect.c gathers the files of an image into one tree per layer: each
+ * node is what one tar entry will be (guest metadata, and where its bytes
+ * come from: a guest path or generated data).  Symlinks on the way to a
+ * file are kept as symlinks and their targets followed inside the guest,
+ * so a merged-/usr guest stays merged in the image.  A regular file or
+ * symlink lands in the lowest layer that asks for it; directories repeat
+ * in every layer that has something below them. */
+#ifndef V2C_CONVERT_INTERNAL_H
+#define V2C_CONVERT_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "convert.h"
+#include "layer.h"
+
+enum { LAYER_BASE, LAYER_PACKAGES, LAYER_CONFIG, LAYER_APP, N_LAYERS };
+
+/* Caps on what a guest can make one conversion hold. */
+#define CONVERT_MAX_NODES 4000000u
+#define CONVERT_MAX_DEPTH 40
+
+/* A set of strings with optional values; keys and values are owned. */
+struct strmap {
+        char **keys;
+        char **vals;
+        size_t n, cap;    /* cap is a power of two, or 0 */
+};
+int strmap_put(struct strmap *m, const char *key, const char *val);  /* 1 added, 0 already there, <0 */
+const char *strmap_get(const struct strmap *m, const char *key, bool *found);
+void strmap_release(struct strmap *m);
+
+struct cnode {
+        char *path;             /* image path, relative: "usr/bin/env" */
+        enum v2c_layer_type type;
+        uint32_t mode, uid, gid;
+        int64_t mtime;
+        uint64_t size;
+        uint64_t ino;           /* hardlink identity in the guest, 0 when single */
+        char *link;             /* symlink target as stored */
+        char *guest;            /* regular file read from the guest */
+        char *data;             /* or generated content */
+};
+
+struct ctree {
+        struct cnode *v;
+        size_t n, cap;
+        struct strmap index;    /* path -> present */
+};
+
+/* Flags of col_add. */
+enum {
+        COL_RECURSIVE = 1 << 0,   /* a directory's whole tree */
+        COL_FILTER = 1 << 1,      /* apply the service-image filters (docs, man pages, init, ...) */
+};
+
+struct col {
+        struct v2c_guest *g;
+        enum v2c_convert_mode mode;
+        struct ctree trees[N_LAYERS];
+        struct strmap claimed;     /* image paths of files and links already placed */
+        struct strmap visited;     /* "LAYER:FLAGS:path" already walked */
+        char **secrets;            /* canonical guest paths left out */
+        char **warnings;
+        size_t nodes;
+        /* System mode: which layer an unclaimed path belongs to. */
+        int (*classify)(void *ctx, const char *path);
+        void *classify_ctx;
+};
+
+void col_init(struct col *c, struct v2c_guest *g, enum v2c_convert_mode mode);
+void col_release(struct col *c);
+/* Empties the per-service layers (everything but base) for the next image. */
+void col_reset_service(struct col *c);
+/* Adds guest PATH (any spelling: symlinks are resolved inside the guest,
+ * and kept) to LAYER.  A missing path is not an error.  Returns 0 or a
+ * negative errno with ERR set. */
+int col_add(struct col *c, int layer, const char *path, unsigned flags, struct v2c_error **err);
+/* Adds a directory PATH (canonical) that the service needs at run time;
+ * taken from the guest when it has it, else made with MODE/UID/GID. */
+int col_add_dir(struct col *c, int layer, const char *path, uint32_t mode, uint32_t uid, uint32_t gid,
+                struct v2c_error **err);
+/* Adds generated content at PATH (canonical); DATA is copied. */
+int col_add_data(struct col *c, int layer, const char *path, const void *data, size_t len, uint32_t mode,
+                 int64_t mtime, struct v2c_error **err);
+/* Adds a symlink PATH -> TARGET (canonical PATH). */
+int col_add_symlink(struct col *c, int layer, const char *path, const char *target, struct v2c_error **err);
+/* True when guest PATH is left out of service images by the filters. */
+bool col_filtered(const char *path);
+/* Writes tree LAYER as a layer blob into BLOBS_DIR; *files gets the
+ * number of entries.  An empty tree writes nothing and returns 1. */
+int col_write(struct col *c, int layer, const char *blobs_dir, const struct v2c_layer_options *opt,
+              struct v2c_layer_result *res, size_t *files, struct v2c_error **err);
+
+#endif

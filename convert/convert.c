@@ -1,0 +1,1200 @@
+/* v2c convert: from an inspection report and the guest's files to OCI
+ * images.  This file decides what each image holds and how it starts;
+ * collect.c gathers the files, layer.c and oci.c write them. */
+#include "convert-internal.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "artifacts.h"
+#include "buf.h"
+#include "cleanup.h"
+#include "elf.h"
+#include "fsutil.h"
+#include "init.h"
+#include "json.h"
+#include "log.h"
+#include "path.h"
+#include "pkgdb.h"
+#include "strv.h"
+
+static const char *const role_names[N_LAYERS] = { "base", "packages", "config", "app" };
+
+#define CONVERT_MAX_BINARY (256u << 20)
+#define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* ---- the report (a JSON document: convert never includes inspect.h) ---- */
+
+static const char *jstr(const json_t *o, const char *key)
+{
+        const json_t *v = json_object_get(o, key);
+        return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* A new strv of the strings of array o[key] (NULL when none). */
+static char **jstrv(const json_t *o, const char *key)
+{
+        const json_t *a = json_object_get(o, key);
+        char **v = NULL;
+        size_t i;
+        const json_t *x;
+        json_array_foreach(a, i, x)
+                if (json_is_string(x))
+                        v2c_strv_push(&v, json_string_value(x));
+        return v;
+}
+
+static bool long_running(const json_t *s)
+{
+        const char *kind = jstr(s, "kind");
+        return kind && (strcmp(kind, "systemd") == 0 || strcmp(kind, "sysv") == 0 || strcmp(kind, "openrc") == 0);
+}
+
+static const json_t *find_service(const json_t *report, const char *name)
+{
+        size_t i;
+        const json_t *s;
+        json_array_foreach(json_object_get(report, "services"), i, s)
+                if (jstr(s, "name") && strcmp(jstr(s, "name"), name) == 0)
+                        return s;
+        return NULL;
+}
+
+/* ---- accounts ---- */
+
+struct account {
+        char name[256];
+        uint32_t uid, gid;
+        bool found;
+};
+
+/* Looks NAME (or a numeric id) up in passwd-format DATA. */
+static bool lookup_account(const char *data, const char *name, struct account *a)
+{
+        *a = (struct account) { 0 };
+        if (data == NULL || name == NULL)
+                return false;
+        for (const char *l = data; *l; l = strchrnul(l, '\n'), l += *l == '\n') {
+                const char *f[4];
+                size_t k = 0;
+                f[k++] = l;
+                for (const char *p = l; *p && *p != '\n' && k < 4; p++)
+                        if (*p == ':')
+                                f[k++] = p + 1;
+                if (k < 4)
+                        continue;
+                size_t nlen = (size_t) (f[1] - f[0] - 1);
+                unsigned long id = strtoul(f[2], NULL, 10);
+                bool match = (strlen(name) == nlen && strncmp(l, name, nlen) == 0) ||
+                             (name[0] >= '0' && name[0] <= '9' && id == strtoul(name, NULL, 10));
+                if (!match || nlen >= sizeof a->name)
+                        continue;
+                memcpy(a->name, l, nlen);
+                a->name[nlen] = '\0';
+                a->uid = (uint32_t) id;
+                a->gid = (uint32_t) strtoul(f[3], NULL, 10);
+                a->found = true;
+                return true;
+        }
+        return false;
+}
+
+/* The lines of passwd/group DATA an image keeps: system accounts (id below
+ * 1000, and nobody), and the service's own (KEEP_NAME / KEEP_ID).  People's
+ * accounts stay on the VM. */
+static char *filter_accounts(const char *data, const char *keep_name, long keep_id)
+{
+        struct v2c_buf b;
+        v2c_buf_init(&b, 16u << 20);
+        for (const char *l = data; l && *l;) {
+                const char *end = strchrnul(l, '\n');
+                const char *c1 = memchr(l, ':', (size_t) (end - l));
+                const char *c2 = c1 ? memchr(c1 + 1, ':', (size_t) (end - c1 - 1)) : NULL;
+                if (c2) {
+                        long id = strtol(c2 + 1, NULL, 10);
+                        size_t nlen = (size_t) (c1 - l);
+                        bool mine = (keep_name && strlen(keep_name) == nlen && strncmp(l, keep_name, nlen) == 0) ||
+                                    id == keep_id;
+                        if (id < 1000 || id == 65534 || mine) {
+                                v2c_buf_append(&b, l, (size_t) (end - l));
+                                v2c_buf_append(&b, "\n", 1);
+                        }
+                }
+                l = *end ? end + 1 : end;
+        }
+        if (b.len == 0)
+                v2c_buf_append(&b, "", 0);
+        return v2c_buf_steal(&b);
+}
+
+/* ---- starting in the foreground ---- */
+
+struct start {
+        char **entrypoint, **cmd;
+        bool needs_init;
+        char **notes;
+};
+
+static void start_release(struct start *s)
+{
+        v2c_strv_free(s->entrypoint);
+        v2c_strv_free(s->cmd);
+        v2c_strv_free(s->notes);
+}
+
+static bool argv_has(char *const *argv, const char *w)
+{
+        for (size_t i = 1; argv && argv[i]; i++)
+                if (strcmp(argv[i], w) == 0)
+                        return true;
+        return false;
+}
+
+/* Applies the known foreground switch of well-known daemons to ARGV (in
+ * place); returns true when ARGV now stays in the foreground. */
+static bool foreground_switch(char ***argv, char ***notes)
+{
+        const char *b = v2c_path_basename((*argv)[0]);
+        if (strcmp(b, "nginx") == 0) {
+                /* "-g 'daemon on; ...'" becomes "daemon off", else add it:
+                 * what the official nginx image runs. */
+                for (size_t i = 1; (*argv)[i]; i++)
+                        if (strcmp((*argv)[i - 1], "-g") == 0 && strstr((*argv)[i], "daemon on")) {
+                                const char *d = (*argv)[i];
+                                const char *at = strstr(d, "daemon on");
+                                _cleanup_free_ char *n = NULL;
+                                if (asprintf(&n, "%.*sdaemon off%s", (int) (at - d), d, at + 9) < 0)
+                                        return false;
+                                free((*argv)[i]);
+                                (*argv)[i] = TAKE_PTR(n);
+                                v2c_strv_push(notes, "nginx runs with \"daemon off\" (foreground)");
+                                return true;
+                        }
+                v2c_strv_push(argv, "-g");
+                v2c_strv_push(argv, "daemon off;");
+                v2c_strv_push(notes, "nginx runs with -g \"daemon off;\" (foreground)");
+                return true;
+        }
+        if (strcmp(b, "redis-server") == 0) {
+                /* redis takes the last value of a repeated option. */
+                v2c_strv_push(argv, "--daemonize");
+                v2c_strv_push(argv, "no");
+                v2c_strv_push(notes, "redis-server runs with --daemonize no (foreground)");
+                return true;
+        }
+        if (strcmp(b, "memcached") == 0 || strcmp(b, "haproxy") == 0) {
+                size_t w = 1;
+                for (size_t i = 1; (*argv)[i]; i++) {
+                        if (strcmp((*argv)[i], strcmp(b, "haproxy") == 0 ? "-D" : "-d") == 0) {
+                                free((*argv)[i]);
+                                continue;
+                        }
+                        (*argv)[w++] = (*argv)[i];
+                }
+                (*argv)[w] = NULL;
+                v2c_strv_push(notes, strcmp(b, "haproxy") == 0 ? "haproxy runs without -D (foreground)"
+                                                                  : "memcached runs without -d (foreground)");
+                return true;
+        }
+        static const struct { const char *prog, *flag; } flags[] = {
+                { "sshd", "-D" }, { "apache2", "-DFOREGROUND" }, { "httpd", "-DFOREGROUND" },
+                { "rsyslogd", "-n" }, { "cron", "-f" }, { "crond", "-f" }, { "php-fpm", "-F" },
+                { "dnsmasq", "-k" }, { "vsftpd", NULL }, { "squid", "-N" }, { "named", "-f" },
+                { "postfix", NULL }, { "dockerd", NULL },
+        };
+        for (size_t i = 0; i < V2C_ARRAY_SIZE(flags); i++) {
+                bool match = strcmp(b, flags[i].prog) == 0 ||
+                             (strcmp(flags[i].prog, "php-fpm") == 0 && strncmp(b, "php-fpm", 7) == 0);
+                if (!match || flags[i].flag == NULL)
+                        continue;
+                if (!argv_has(*argv, flags[i].flag))
+                        v2c_strv_push(argv, flags[i].flag);
+                _cleanup_free_ char *note = NULL;
+                if (asprintf(&note, "%s runs with %s (foreground)", b, flags[i].flag) >= 0)
+                        v2c_strv_push(notes, note);
+                return true;
+        }
+        return false;
+}
+
+static int plan_start(const json_t *s, struct start *st, struct v2c_error **err)
+{
+        *st = (struct start) { 0 };
+        const char *name = jstr(s, "name");
+        _cleanup_strv_ char **argv = jstrv(json_object_get(s, "exec"), "argv");
+        if (argv == NULL || argv[0] == NULL)
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL,
+                                          "service `%s` has no command line in the report: nothing to start", name);
+        const char *type = jstr(s, "type");
+        const char *pid_file = jstr(s, "pid_file");
+        bool forking = type && strcmp(type, "forking") == 0;
+        bool fg = foreground_switch(&argv, &st->notes);
+        if (forking && !fg) {
+                /* Detaches and we know no switch: v2c-init starts it,
+                 * follows its PID file, forwards signals, reaps. */
+                st->needs_init = true;
+                v2c_strv_push(&st->entrypoint, V2C_INIT_PATH);
+                if (pid_file) {
+                        v2c_strv_push(&st->entrypoint, "--pidfile");
+                        v2c_strv_push(&st->entrypoint, pid_file);
+                        v2c_strv_push(&st->notes, "detaches: started by v2c-init, which follows its PID file");
+                } else
+                        v2c_strv_push(&st->notes, "detaches and names no PID file: v2c-init stops with its starter");
+                v2c_strv_push(&st->entrypoint, "--");
+                st->cmd = TAKE_PTR(argv);
+        } else {
+                v2c_strv_push(&st->entrypoint, argv[0]);
+                for (size_t i = 1; argv[i]; i++)
+                        v2c_strv_push(&st->cmd, argv[i]);
+        }
+        if (st->entrypoint == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        return 0;
+}
+
+/* ---- the conversion ---- */
+
+struct conv {
+        struct v2c_guest *g;
+        const json_t *report;
+        const struct v2c_convert_options *opt;
+        struct v2c_pkgdb *db;
+        struct col col;
+        char **base_pkgs;
+        char *passwd, *group;
+        int64_t passwd_mtime, group_mtime;
+        char **ld_dirs;
+        char **warnings;
+        const char *arch;      /* OCI architecture name */
+};
+
+static void conv_warn(struct conv *cv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void conv_warn(struct conv *cv, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        char *m = NULL;
+        if (vasprintf(&m, fmt, ap) >= 0)
+                v2c_strv_consume(&cv->warnings, m);
+        va_end(ap);
+}
+
+static void pkgdb_warn(void *ctx, const char *msg)
+{
+        conv_warn(ctx, "%s", msg);
+}
+
+static const char *oci_arch(const char *a)
+{
+        if (a == NULL)
+                return "amd64";
+        static const struct { const char *k, *o; } map[] = {
+                { "x86_64", "amd64" }, { "aarch64", "arm64" }, { "i386", "386" }, { "i686", "386" },
+                { "ppc64le", "ppc64le" }, { "s390x", "s390x" }, { "arm", "arm" }, { "riscv64", "riscv64" },
+        };
+        for (size_t i = 0; i < V2C_ARRAY_SIZE(map); i++)
+                if (strcmp(a, map[i].k) == 0)
+                        return map[i].o;
+        return a;
+}
+
+/* Packages every long-running, non-system service of the guest needs:
+ * the base layer, identical for every image of this guest whichever
+ * services one run converts. */
+static int compute_base(struct conv *cv)
+{
+        char **common = NULL;
+        bool first = true;
+        size_t i;
+        const json_t *s;
+        json_array_foreach(json_object_get(cv->report, "services"), i, s) {
+                const char *klass = jstr(s, "class");
+                if (!long_running(s) || klass == NULL || strcmp(klass, "system") == 0)
+                        continue;
+                _cleanup_strv_ char **pk = jstrv(s, "packages");
+                if (first) {
+                        common = TAKE_PTR(pk);
+                        first = false;
+                        continue;
+                }
+                size_t w = 0;
+                for (size_t k = 0; common && common[k]; k++) {
+                        if (v2c_strv_contains(pk, common[k]))
+                                common[w++] = common[k];
+                        else
+                                free(common[k]);
+                }
+                if (common)
+                        common[w] = NULL;
+        }
+        /* libc is the floor, even when no two services agree. */
+        static const char *const floor_pkgs[] = { "libc6", "musl" };
+        for (size_t k = 0; k < V2C_ARRAY_SIZE(floor_pkgs); k++)
+                if (cv->db && v2c_pkgdb_find(cv->db, floor_pkgs[k]))
+                        v2c_strv_push_unique(&common, floor_pkgs[k]);
+        v2c_strv_sort_uniq(common);
+        cv->base_pkgs = common;
+        return 0;
+}
+
+/* Files of package NAME; those under /etc go to CONFIG_LAYER when it is
+ * not -1. */
+static int add_package(struct conv *cv, const char *name, int layer, int config_layer, struct v2c_error **err)
+{
+        const struct v2c_pkg *p = cv->db ? v2c_pkgdb_find(cv->db, name) : NULL;
+        if (p == NULL)
+                return 0;
+        for (size_t i = 0; i < p->n_files; i++) {
+                const char *f = p->files[i];
+                int l = config_layer >= 0 && v2c_path_is_under(f, "/etc") ? config_layer : layer;
+                /* Directories come with the files below them. */
+                if (v2c_guest_exists(cv->g, f, V2C_FT_DIR))
+                        continue;
+                int r = col_add(&cv->col, l, f, COL_FILTER, err);
+                if (r < 0)
+                        return v2c_error_prefix(err, r, "package %s", name);
+        }
+        return 0;
+}
+
+static int add_base(struct conv *cv, struct v2c_error **err)
+{
+        for (size_t i = 0; cv->base_pkgs && cv->base_pkgs[i]; i++) {
+                int r = add_package(cv, cv->base_pkgs[i], LAYER_BASE, -1, err);
+                if (r < 0)
+                        return r;
+        }
+        static const char *const trees[] = {
+                "/etc/ssl/certs", "/usr/share/ca-certificates", "/usr/share/zoneinfo", "/etc/ld.so.conf.d",
+        };
+        static const char *const files[] = {
+                "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/nsswitch.conf", "/etc/host.conf", "/etc/hosts",
+                "/etc/localtime", "/etc/timezone", "/etc/os-release", "/usr/lib/os-release", "/etc/debian_version",
+                "/etc/alpine-release", "/etc/ssl/cert.pem", "/bin", "/sbin", "/lib", "/lib64", "/var/run",
+                "/var/lock",
+        };
+        for (size_t i = 0; i < V2C_ARRAY_SIZE(trees); i++) {
+                int r = col_add(&cv->col, LAYER_BASE, trees[i], COL_RECURSIVE | COL_FILTER, err);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < V2C_ARRAY_SIZE(files); i++) {
+                int r = col_add(&cv->col, LAYER_BASE, files[i], 0, err);
+                if (r < 0)
+                        return r;
+        }
+        /* The directories every program assumes. */
+        static const struct { const char *path; uint32_t mode; } dirs[] = {
+                { "/tmp", 01777 }, { "/var/tmp", 01777 }, { "/run", 0755 }, { "/run/lock", 01777 },
+                { "/var/log", 0755 }, { "/var/cache", 0755 }, { "/var/lib", 0755 }, { "/root", 0700 },
+        };
+        for (size_t i = 0; i < V2C_ARRAY_SIZE(dirs); i++) {
+                int r = col_add_dir(&cv->col, LAYER_BASE, dirs[i].path, dirs[i].mode, 0, 0, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* ---- ELF closure ---- */
+
+static int ld_load(void *ctx, const char *path, struct v2c_elf_info **info, struct v2c_error **err)
+{
+        struct conv *cv = ctx;
+        _cleanup_free_ char *data = NULL;
+        size_t len;
+        (void) err;
+        if (v2c_guest_read_file(cv->g, path, CONVERT_MAX_BINARY, &data, &len, NULL) < 0)
+                return V2C_LD_LOAD_ABSENT;
+        if (v2c_elf_parse(data, len, info, NULL) < 0)
+                return V2C_LD_LOAD_ABSENT;
+        return V2C_LD_LOAD_FOLLOW;
+}
+
+/* Adds the libraries PATH needs (when it is ELF) and its loader. */
+static int add_elf_closure(struct conv *cv, const char *path, int layer, struct v2c_error **err)
+{
+        _cleanup_free_ char *data = NULL, *real = NULL;
+        size_t len;
+        if (v2c_guest_realpath(cv->g, path, &real, NULL) < 0 ||
+            v2c_guest_read_file(cv->g, real, CONVERT_MAX_BINARY, &data, &len, NULL) < 0 || !v2c_is_elf(data, len))
+                return 0;
+        struct v2c_elf_info *info = NULL;
+        if (v2c_elf_parse(data, len, &info, NULL) < 0)
+                return 0;
+        if (cv->ld_dirs == NULL)
+                v2c_guest_ld_dirs(cv->g, &cv->ld_dirs);
+        struct v2c_ld_search search = { .arch = info->arch, .conf_dirs = cv->ld_dirs };
+        struct v2c_ld_closure *cl = NULL;
+        int r = 0;
+        if (v2c_ld_closure(&search, real, info, ld_load, cv, 0, &cl, NULL) == 0) {
+                for (size_t i = 0; r >= 0 && cl->paths && cl->paths[i]; i++)
+                        r = col_add(&cv->col, layer, cl->paths[i], 0, err);
+                for (size_t i = 0; cl->missing && cl->missing[i]; i++)
+                        conv_warn(cv, "%s needs %s, which the guest does not have", path, cl->missing[i]);
+                v2c_ld_closure_free(cl);
+        }
+        if (r >= 0 && info->interp)
+                r = col_add(&cv->col, layer, info->interp, 0, err);
+        v2c_elf_info_free(info);
+        return r;
+}
+
+/* ---- one image ---- */
+
+struct image {
+        const json_t *svc;
+        const char *name;
+        char *ref;
+        struct start start;
+        struct account user;
+        char *user_spec;
+        char **env, **env_required, **volumes;
+        unsigned *ports;
+        size_t n_ports;
+        char *stop_signal;
+};
+
+static void image_release(struct image *im)
+{
+        free(im->ref);
+        start_release(&im->start);
+        free(im->user_spec);
+        v2c_strv_free(im->env);
+        v2c_strv_free(im->env_required);
+        v2c_strv_free(im->volumes);
+        free(im->ports);
+        free(im->stop_signal);
+}
+
+/* A reference name the OCI grammar and skopeo's oci:DIR:NAME accept. */
+static char *ref_name_of(const char *service)
+{
+        char *r = strdup(service);
+        for (char *p = r; p && *p; p++)
+                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '.' ||
+                      *p == '_' || *p == '-'))
+                        *p = '-';
+        return r;
+}
+
+static int plan_image(struct conv *cv, const json_t *s, struct image *im, struct v2c_error **err)
+{
+        im->svc = s;
+        im->name = jstr(s, "name");
+        im->ref = ref_name_of(im->name);
+        int r = plan_start(s, &im->start, err);
+        if (r < 0)
+                return r;
+
+        /* The user: as the unit says; DynamicUser= without User= is an
+         * anonymous id, which nobody stands for in an image. */
+        const char *user = jstr(s, "user"), *group = jstr(s, "group");
+        const json_t *dyn = json_object_get(s, "dynamic_user");
+        if (user == NULL && json_is_true(dyn))
+                user = "nobody";
+        if (user && !lookup_account(cv->passwd, user, &im->user)) {
+                conv_warn(cv, "%s: user %s is not in the guest's /etc/passwd: the image runs it as root", im->name, user);
+                user = NULL;
+        }
+        if (user) {
+                struct account g;
+                if (group && lookup_account(cv->group, group, &g))
+                        r = asprintf(&im->user_spec, "%s:%s", im->user.name, g.name);
+                else
+                        r = asprintf(&im->user_spec, "%s", im->user.name);
+                if (r < 0)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+        }
+
+        /* Environment: secrets stay out and become required at run time. */
+        _cleanup_strv_ char **env = jstrv(s, "environment");
+        bool has_path = false;
+        for (size_t i = 0; env && env[i]; i++) {
+                const char *eq = strchr(env[i], '=');
+                if (eq == NULL)
+                        continue;
+                if (strcmp(eq + 1, "<redacted>") == 0) {
+                        _cleanup_free_ char *n = strndup(env[i], (size_t) (eq - env[i]));
+                        v2c_strv_push_unique(&im->env_required, n);
+                        continue;
+                }
+                has_path |= strncmp(env[i], "PATH=", 5) == 0;
+                v2c_strv_push(&im->env, env[i]);
+        }
+        if (!has_path)
+                v2c_strv_push(&im->env, DEFAULT_PATH);
+        v2c_strv_sort_uniq(im->env_required);
+
+        size_t i;
+        const json_t *p;
+        json_array_foreach(json_object_get(s, "ports"), i, p) {
+                const char *proto = jstr(p, "proto");
+                json_int_t port = json_integer_value(json_object_get(p, "port"));
+                if (proto == NULL || strcmp(proto, "tcp") != 0 || port < 1 || port > 65535)
+                        continue;
+                bool dup = false;
+                for (size_t k = 0; k < im->n_ports; k++)
+                        dup |= im->ports[k] == (unsigned) port;
+                if (dup)
+                        continue;
+                unsigned *np = realloc(im->ports, (im->n_ports + 1) * sizeof *np);
+                if (np == NULL)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+                im->ports = np;
+                im->ports[im->n_ports++] = (unsigned) port;
+        }
+        const char *ks = jstr(s, "kill_signal");
+        if (ks) {
+                if (strncmp(ks, "SIG", 3) == 0)
+                        im->stop_signal = strdup(ks);
+                else if (asprintf(&im->stop_signal, "SIG%s", ks) < 0)
+                        im->stop_signal = NULL;
+        }
+
+        /* Stateful services keep their data outside the image. */
+        const char *klass = jstr(s, "class");
+        if (klass && strcmp(klass, "stateful") == 0) {
+                _cleanup_strv_ char **data = jstrv(s, "data_paths");
+                _cleanup_strv_ char **state = jstrv(json_object_get(s, "directories"), "state");
+                for (size_t k = 0; data && data[k]; k++)
+                        v2c_strv_push_unique(&im->volumes, data[k]);
+                for (size_t k = 0; state && state[k]; k++)
+                        v2c_strv_push_unique(&im->volumes, state[k]);
+                v2c_strv_sort_uniq(im->volumes);
+        }
+        return 0;
+}
+
+static int add_service_files(struct conv *cv, struct image *im, struct v2c_error **err)
+{
+        const json_t *s = im->svc;
+        struct col *c = &cv->col;
+        int r = 0;
+        uint32_t uid = im->user.found ? im->user.uid : 0, gid = im->user.found ? im->user.gid : 0;
+
+        /* The application's own files (and any ELF among them). */
+        _cleanup_strv_ char **app = jstrv(s, "app_files");
+        for (size_t i = 0; r >= 0 && app && app[i]; i++) {
+                /* A working directory of / or /usr is not the app's own. */
+                static const char *const shared_dirs[] = {
+                        "/", "/usr", "/usr/lib", "/usr/bin", "/usr/sbin", "/usr/share", "/usr/local", "/etc",
+                        "/var", "/var/lib", "/bin", "/sbin", "/lib", "/home", "/root", "/tmp", "/srv", "/opt",
+                        "/run", "/var/log", "/var/cache", "/var/tmp", "/lib64", "/usr/lib64",
+                };
+                bool shared = false;
+                for (size_t k = 0; k < V2C_ARRAY_SIZE(shared_dirs); k++)
+                        shared |= strcmp(app[i], shared_dirs[k]) == 0;
+                r = col_add(c, LAYER_APP, app[i], shared ? 0 : COL_RECURSIVE, err);
+                if (r >= 0 && v2c_guest_exists(cv->g, app[i], V2C_FT_REG))
+                        r = add_elf_closure(cv, app[i], LAYER_PACKAGES, err);
+        }
+        const char *wd = jstr(s, "working_dir");
+        if (r >= 0 && wd)
+                r = col_add_dir(c, LAYER_APP, wd, 0755, uid, gid, err);
+        if (r < 0)
+                return r;
+
+        /* Packages (their /etc files are configuration). */
+        _cleanup_strv_ char **pkgs = jstrv(s, "packages");
+        for (size_t i = 0; r >= 0 && pkgs && pkgs[i]; i++)
+                if (!v2c_strv_contains(cv->base_pkgs, pkgs[i]))
+                        r = add_package(cv, pkgs[i], LAYER_PACKAGES, LAYER_CONFIG, err);
+        /* The executable, its interpreter, and their libraries. */
+        const json_t *ex = json_object_get(s, "exec");
+        const char *exec_path = jstr(ex, "path"), *interp = jstr(ex, "interpreter");
+        const char *progs[] = { exec_path, interp };
+        for (size_t i = 0; r >= 0 && i < V2C_ARRAY_SIZE(progs); i++)
+                if (progs[i]) {
+                        r = col_add(c, LAYER_PACKAGES, progs[i], 0, err);
+                        if (r >= 0)
+                                r = add_elf_closure(cv, progs[i], LAYER_PACKAGES, err);
+                }
+        _cleanup_strv_ char **libs = jstrv(s, "libraries");
+        for (size_t i = 0; r >= 0 && libs && libs[i]; i++)
+                r = col_add(c, LAYER_PACKAGES, libs[i], 0, err);
+        if (r < 0)
+                return r;
+
+        /* Configuration. */
+        _cleanup_strv_ char **conf = jstrv(s, "config_files");
+        _cleanup_strv_ char **envf = jstrv(s, "environment_files");
+        for (size_t i = 0; r >= 0 && conf && conf[i]; i++)
+                r = col_add(c, LAYER_CONFIG, conf[i], COL_RECURSIVE | COL_FILTER, err);
+        for (size_t i = 0; r >= 0 && envf && envf[i]; i++)
+                r = col_add(c, LAYER_CONFIG, envf[i], COL_FILTER, err);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *pw = filter_accounts(cv->passwd, im->user.found ? im->user.name : NULL,
+                                                  im->user.found ? (long) im->user.uid : -1);
+        _cleanup_free_ char *gr = filter_accounts(cv->group, NULL, im->user.found ? (long) im->user.gid : -1);
+        if (pw == NULL || gr == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        r = col_add_data(c, LAYER_CONFIG, "/etc/passwd", pw, strlen(pw), 0644, cv->passwd_mtime, err);
+        if (r >= 0)
+                r = col_add_data(c, LAYER_CONFIG, "/etc/group", gr, strlen(gr), 0644, cv->group_mtime, err);
+        if (r < 0)
+                return r;
+
+        /* Directories it needs at run time: systemd's, its packages',
+         * and its PID file's. */
+        const json_t *dirs = json_object_get(s, "directories");
+        static const char *const kinds[] = { "runtime", "logs", "cache", "state", "read_write" };
+        for (size_t k = 0; r >= 0 && k < V2C_ARRAY_SIZE(kinds); k++) {
+                _cleanup_strv_ char **d = jstrv(dirs, kinds[k]);
+                for (size_t i = 0; r >= 0 && d && d[i]; i++)
+                        r = col_add_dir(c, LAYER_APP, d[i], 0755, uid, gid, err);
+        }
+        for (size_t i = 0; r >= 0 && pkgs && pkgs[i]; i++) {
+                static const char *const roots[] = { "/var/lib", "/var/log", "/var/cache", "/run" };
+                for (size_t k = 0; r >= 0 && k < V2C_ARRAY_SIZE(roots); k++) {
+                        _cleanup_free_ char *d = NULL;
+                        if (asprintf(&d, "%s/%s", roots[k], pkgs[i]) < 0)
+                                return v2c_error_set(err, ENOMEM, "out of memory");
+                        if (v2c_guest_exists(cv->g, d, V2C_FT_DIR))
+                                r = col_add(c, LAYER_APP, d, 0, err);
+                }
+        }
+        const char *pid_file = jstr(s, "pid_file");
+        if (r >= 0 && pid_file) {
+                _cleanup_free_ char *d = v2c_path_dirname(pid_file);
+                if (d && strcmp(d, "/") != 0)
+                        r = col_add_dir(c, LAYER_APP, d, 0755, uid, gid, err);
+        }
+        for (size_t i = 0; r >= 0 && im->volumes && im->volumes[i]; i++)
+                r = col_add_dir(c, LAYER_APP, im->volumes[i], 0755, uid, gid, err);
+        if (r < 0)
+                return r;
+
+        /* Log files go to the container's output, as the official images
+         * of nginx and httpd do it. */
+        _cleanup_strv_ char **logs = jstrv(s, "log_files");
+        for (size_t i = 0; r >= 0 && logs && logs[i]; i++) {
+                _cleanup_free_ char *norm = NULL;
+                if (v2c_path_normalize("/", logs[i], &norm) < 0)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+                _cleanup_free_ char *dir = v2c_path_dirname(norm), *real = NULL;
+                if (dir == NULL)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+                if (v2c_guest_realpath(cv->g, dir, &real, NULL) < 0)
+                        continue;
+                _cleanup_free_ char *link = NULL;
+                if (asprintf(&link, "%s/%s", strcmp(real, "/") ? real : "", v2c_path_basename(norm)) < 0)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+                const char *b = v2c_path_basename(norm);
+                r = col_add_symlink(c, LAYER_APP, link, strstr(b, "err") ? "/dev/stderr" : "/dev/stdout", err);
+        }
+        if (r >= 0 && logs)
+                v2c_strv_push(&im->start.notes, "log files are links to the container's stdout/stderr");
+
+        if (r >= 0 && im->start.needs_init)
+                r = col_add_data(c, LAYER_APP, V2C_INIT_PATH, v2c_init_binary, v2c_init_binary_size, 0755,
+                                 cv->opt->layer.epoch, err);
+        return r;
+}
+
+/* System mode: which layer a path of the whole tree goes to. */
+static int classify_system(void *ctx, const char *path)
+{
+        struct conv *cv = ctx;
+        if (v2c_path_is_under(path, "/etc"))
+                return LAYER_CONFIG;
+        if (cv->db && v2c_pkgdb_owner_usrmerge(cv->db, path, NULL))
+                return LAYER_PACKAGES;
+        return LAYER_APP;
+}
+
+/* /etc/shadow without its password hashes: accounts stay, locked. */
+static char *sanitize_shadow(const char *data)
+{
+        struct v2c_buf b;
+        v2c_buf_init(&b, 16u << 20);
+        for (const char *l = data; l && *l;) {
+                const char *end = strchrnul(l, '\n');
+                const char *c1 = memchr(l, ':', (size_t) (end - l));
+                const char *c2 = c1 ? memchr(c1 + 1, ':', (size_t) (end - c1 - 1)) : NULL;
+                if (c2) {
+                        v2c_buf_append(&b, l, (size_t) (c1 - l) + 1);
+                        v2c_buf_append(&b, "*", 1);
+                        v2c_buf_append(&b, c2, (size_t) (end - c2));
+                        v2c_buf_append(&b, "\n", 1);
+                }
+                l = *end ? end + 1 : end;
+        }
+        if (b.len == 0)
+                v2c_buf_append(&b, "", 0);
+        return v2c_buf_steal(&b);
+}
+
+static int add_system_files(struct conv *cv, struct image *im, struct v2c_error **err)
+{
+        struct col *c = &cv->col;
+        c->classify = classify_system;
+        c->classify_ctx = cv;
+        int r = col_add(c, LAYER_APP, "/", COL_RECURSIVE, err);
+        c->classify = NULL;
+        if (r < 0)
+                return r;
+        static const char *const shadows[] = { "/etc/shadow", "/etc/gshadow" };
+        for (size_t i = 0; i < V2C_ARRAY_SIZE(shadows); i++) {
+                _cleanup_free_ char *data = NULL;
+                size_t len;
+                struct v2c_stat st;
+                if (v2c_guest_stat(cv->g, shadows[i], &st, NULL) < 0 ||
+                    v2c_guest_read_file(cv->g, shadows[i], 16u << 20, &data, &len, NULL) < 0)
+                        continue;
+                _cleanup_free_ char *clean = sanitize_shadow(data);
+                if (clean == NULL)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+                r = col_add_data(c, LAYER_CONFIG, shadows[i], clean, strlen(clean), st.mode & 07777, st.mtime, err);
+                if (r < 0)
+                        return r;
+        }
+        _cleanup_strv_ char **logs = jstrv(im->svc, "log_files");
+        for (size_t i = 0; logs && logs[i]; i++) {
+                const char *b = v2c_path_basename(logs[i]);
+                _cleanup_free_ char *dir = v2c_path_dirname(logs[i]), *real = NULL, *link = NULL;
+                if (dir == NULL || v2c_guest_realpath(cv->g, dir, &real, NULL) < 0)
+                        continue;
+                if (asprintf(&link, "%s/%s", strcmp(real, "/") ? real : "", b) < 0)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+                r = col_add_symlink(c, LAYER_APP, link, strstr(b, "err") ? "/dev/stderr" : "/dev/stdout", err);
+                if (r < 0)
+                        return r;
+        }
+        if (im->start.needs_init)
+                r = col_add_data(c, LAYER_APP, V2C_INIT_PATH, v2c_init_binary, v2c_init_binary_size, 0755,
+                                 cv->opt->layer.epoch, err);
+        return r;
+}
+
+/* ---- side files ---- */
+
+static int write_side_file(const char *dir, const char *name, const char *data, struct v2c_error **err)
+{
+        _cleanup_free_ char *path = NULL;
+        if (asprintf(&path, "%s/%s", dir, name) < 0)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        return v2c_write_file_atomic(path, data, strlen(data), 0644, err);
+}
+
+static int write_artifacts(struct conv *cv, const char *side, struct image *im, const struct v2c_converted *out,
+                           struct v2c_error **err)
+{
+        /* SBOM: the packages whose files the image holds. */
+        _cleanup_strv_ char **names = NULL;
+        if (cv->opt->mode == V2C_CONVERT_SYSTEM) {
+                for (size_t i = 0; cv->db && i < v2c_pkgdb_count(cv->db); i++)
+                        if (v2c_pkgdb_get(cv->db, i)->installed)
+                                v2c_strv_push_unique(&names, v2c_pkgdb_get(cv->db, i)->name);
+        } else {
+                names = jstrv(im->svc, "packages");
+                for (size_t i = 0; cv->base_pkgs && cv->base_pkgs[i]; i++)
+                        v2c_strv_push_unique(&names, cv->base_pkgs[i]);
+        }
+        v2c_strv_sort_uniq(names);
+        size_t n = v2c_strv_len(names), k = 0;
+        _cleanup_free_ struct v2c_sbom_package *pk = calloc(n ? n : 1, sizeof *pk);
+        if (pk == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        const json_t *os = json_object_get(cv->report, "os");
+        const char *format = jstr(os, "package_format");
+        for (size_t i = 0; i < n; i++) {
+                const struct v2c_pkg *p = cv->db ? v2c_pkgdb_find(cv->db, names[i]) : NULL;
+                pk[k++] = (struct v2c_sbom_package) {
+                        .name = names[i], .version = p ? p->version : NULL, .arch = p ? p->arch : NULL,
+                        .purl_type = format && strcmp(format, "apk") == 0 ? "apk" : "deb",
+                        .distro = jstr(os, "distro"),
+                };
+        }
+        char created[21];
+        v2c_rfc3339(cv->opt->layer.epoch, created);
+        struct v2c_sbom_spec spec = {
+                .image_name = im->ref, .manifest_digest = out->manifest.digest, .created = created,
+                .tool_version = V2C_VERSION, .packages = pk, .n_packages = k,
+        };
+        json_auto_t *sbom = NULL;
+        int r = v2c_sbom_spdx(&spec, &sbom, err);
+        if (r < 0)
+                return v2c_error_prefix(err, r, "SBOM of %s", im->name);
+        _cleanup_free_ char *path = NULL;
+        if (asprintf(&path, "%s/%s.spdx.json", side, im->ref) < 0)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        r = v2c_json_write(sbom, path, err);
+        if (r < 0)
+                return r;
+
+        /* Kubernetes: by digest, never by tag. */
+        _cleanup_free_ char *image = NULL, *yaml = NULL, *uid = NULL, *fname = NULL;
+        if (asprintf(&image, "%s/%s@%s", cv->opt->image_repo ? cv->opt->image_repo : "localhost/v2c", im->ref,
+                     out->manifest.digest) < 0 ||
+            (im->user.found && asprintf(&uid, "%u", im->user.uid) < 0))
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        struct v2c_k8s_spec ks = {
+                .name = im->ref, .image = image, .ports = im->ports, .n_ports = im->n_ports,
+                .volumes = im->volumes, .env_required = im->env_required, .user_uid = uid,
+        };
+        r = v2c_k8s_manifests(&ks, &yaml, err);
+        if (r < 0)
+                return v2c_error_prefix(err, r, "Kubernetes manifests of %s", im->name);
+        if (asprintf(&fname, "%s.k8s.yaml", im->ref) < 0)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        r = write_side_file(side, fname, yaml, err);
+        if (r < 0)
+                return r;
+
+        /* The env template: what the operator must supply. */
+        struct v2c_buf b;
+        v2c_buf_init(&b, 1u << 20);
+        v2c_buf_appendf(&b, "# Environment of %s left out of the image: its values are secrets on the VM.\n"
+                            "# Supply them at run time (podman run --env-file, a Kubernetes Secret named %s-env).\n",
+                        im->name, im->ref);
+        for (size_t i = 0; im->env_required && im->env_required[i]; i++)
+                v2c_buf_appendf(&b, "%s=\n", im->env_required[i]);
+        _cleanup_free_ char *tmpl = v2c_buf_steal(&b);
+        free(fname);
+        fname = NULL;
+        if (tmpl == NULL || asprintf(&fname, "%s.env.template", im->ref) < 0)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        return write_side_file(side, fname, tmpl, err);
+}
+
+static json_t *lock_entry(const struct v2c_converted *o)
+{
+        json_t *layers = json_array();
+        for (size_t i = 0; i < o->n_layers; i++)
+                json_array_append_new(layers, json_pack("{s:s, s:s, s:s, s:s, s:I}", "role", o->layers[i].role,
+                                                        "mediaType", o->layers[i].result.media_type, "digest",
+                                                        o->layers[i].result.digest, "diff_id",
+                                                        o->layers[i].result.diff_id, "size",
+                                                        (json_int_t) o->layers[i].result.size));
+        return json_pack("{s:s, s:s, s:{s:s, s:s, s:I}, s:{s:s, s:s, s:I}, s:o}", "service", o->service, "ref_name",
+                         o->ref_name, "manifest", "mediaType", V2C_MEDIA_MANIFEST, "digest", o->manifest.digest,
+                         "size", (json_int_t) o->manifest.size, "config", "mediaType", V2C_MEDIA_CONFIG, "digest",
+                         o->config.digest, "size", (json_int_t) o->config.size, "layers", layers);
+}
+
+static void converted_release(struct v2c_converted *o)
+{
+        free(o->service);
+        free(o->ref_name);
+        v2c_strv_free(o->env_required);
+        v2c_strv_free(o->volumes);
+        free(o->ports);
+        v2c_strv_free(o->notes);
+}
+
+struct v2c_convert_result *v2c_convert_result_free(struct v2c_convert_result *r)
+{
+        if (r == NULL)
+                return NULL;
+        for (size_t i = 0; i < r->n_images; i++)
+                converted_release(&r->images[i]);
+        free(r->images);
+        v2c_strv_free(r->warnings);
+        free(r);
+        return NULL;
+}
+
+const char *const *v2c_convert_prefetch_dirs(enum v2c_convert_mode mode)
+{
+        static const char *const service[] = { "/usr", "/etc", "/opt", "/srv", "/var/www", "/var/lib/dpkg",
+                                               "/lib/apk/db", "/lib", "/bin", "/sbin", "/lib64", NULL };
+        static const char *const system[] = { "/", NULL };
+        return mode == V2C_CONVERT_SYSTEM ? system : service;
+}
+
+static int read_accounts(struct conv *cv)
+{
+        size_t len;
+        struct v2c_stat st;
+        if (v2c_guest_read_file(cv->g, "/etc/passwd", 16u << 20, &cv->passwd, &len, NULL) == 0 &&
+            v2c_guest_stat(cv->g, "/etc/passwd", &st, NULL) == 0)
+                cv->passwd_mtime = st.mtime;
+        if (v2c_guest_read_file(cv->g, "/etc/group", 16u << 20, &cv->group, &len, NULL) == 0 &&
+            v2c_guest_stat(cv->g, "/etc/group", &st, NULL) == 0)
+                cv->group_mtime = st.mtime;
+        if (cv->passwd == NULL)
+                cv->passwd = strdup("root:x:0:0:root:/root:/bin/sh\n");
+        if (cv->group == NULL)
+                cv->group = strdup("root:x:0:\n");
+        return cv->passwd && cv->group ? 0 : -ENOMEM;
+}
+
+/* The services to convert, checked: a new array of borrowed objects. */
+static int choose(struct conv *cv, const json_t ***out, size_t *n_out, struct v2c_error **err)
+{
+        const struct v2c_convert_options *opt = cv->opt;
+        const json_t *services = json_object_get(cv->report, "services");
+        size_t n = 0, cap = json_array_size(services) + v2c_strv_len(opt->services) + 1;
+        _cleanup_free_ const json_t **v = calloc(cap, sizeof *v);
+        if (v == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        for (size_t i = 0; opt->services && opt->services[i]; i++) {
+                const json_t *s = find_service(cv->report, opt->services[i]);
+                if (s == NULL) {
+                        struct v2c_buf b;
+                        v2c_buf_init(&b, 64u << 10);
+                        size_t k;
+                        const json_t *x;
+                        json_array_foreach(services, k, x)
+                                if (long_running(x))
+                                        v2c_buf_appendf(&b, "%s%s", b.len ? ", " : "", jstr(x, "name"));
+                        _cleanup_free_ char *known = v2c_buf_steal(&b);
+                        return v2c_error_set_kind(err, V2C_ERR_USAGE, ENOENT,
+                                                  "no service `%s` in this guest; its services: %s", opt->services[i],
+                                                  known && *known ? known : "none");
+                }
+                bool dup = false;
+                for (size_t k = 0; k < n; k++)
+                        dup |= v[k] == s;
+                if (!dup)
+                        v[n++] = s;
+        }
+        if (opt->all_stateless) {
+                size_t k;
+                const json_t *x;
+                json_array_foreach(services, k, x) {
+                        const char *klass = jstr(x, "class");
+                        bool dup = false;
+                        for (size_t j = 0; j < n; j++)
+                                dup |= v[j] == x;
+                        if (!dup && long_running(x) && klass && strcmp(klass, "stateless") == 0)
+                                v[n++] = x;
+                }
+                if (n == 0)
+                        return v2c_error_set_kind(err, V2C_ERR_REFUSED, ENOENT,
+                                                  "the guest runs no stateless service: nothing to convert");
+        }
+        if (n == 0)
+                return v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL, "no service chosen");
+        for (size_t i = 0; i < n; i++) {
+                const char *klass = jstr(v[i], "class");
+                if (klass && strcmp(klass, "stateful") == 0 && !opt->allow_stateful) {
+                        _cleanup_strv_ char **why = jstrv(v[i], "reasons");
+                        struct v2c_buf b;
+                        v2c_buf_init(&b, 64u << 10);
+                        for (size_t k = 0; why && why[k]; k++)
+                                v2c_buf_appendf(&b, "%s%s", k ? "; " : "", why[k]);
+                        _cleanup_free_ char *reasons = v2c_buf_steal(&b);
+                        return v2c_error_set_kind(err, V2C_ERR_REFUSED, EPERM,
+                                                  "service `%s` is stateful (%s): convert it with --allow-stateful to "
+                                                  "make its data paths volumes, or keep it on the VM",
+                                                  jstr(v[i], "name"), reasons && *reasons ? reasons : "see inspect");
+                }
+        }
+        /* One order whatever the command line said: by name. */
+        for (size_t i = 1; i < n; i++)
+                for (size_t j = i; j > 0 && strcmp(jstr(v[j - 1], "name"), jstr(v[j], "name")) > 0; j--) {
+                        const json_t *t = v[j];
+                        v[j] = v[j - 1];
+                        v[j - 1] = t;
+                }
+        *out = TAKE_PTR(v);
+        *n_out = n;
+        return 0;
+}
+
+static int convert_one(struct conv *cv, struct v2c_oci_layout *l, const char *side, const json_t *s,
+                       const struct v2c_converted_layer *base, bool have_base, struct v2c_converted *out,
+                       struct v2c_error **err)
+{
+        const struct v2c_convert_options *opt = cv->opt;
+        struct image im = { 0 };
+        _cleanup_strv_ char **labels = NULL;
+        int r = plan_image(cv, s, &im, err);
+        if (r >= 0)
+                r = opt->mode == V2C_CONVERT_SYSTEM ? add_system_files(cv, &im, err) : add_service_files(cv, &im, err);
+        if (r < 0)
+                goto out;
+        out->service = strdup(im.name);
+        out->ref_name = strdup(im.ref);
+        if (have_base)
+                out->layers[out->n_layers++] = *base;
+        for (int k = LAYER_PACKAGES; k < N_LAYERS; k++) {
+                struct v2c_converted_layer *cl = &out->layers[out->n_layers];
+                r = col_write(&cv->col, k, v2c_oci_layout_blobs(l), &opt->layer, &cl->result, &cl->files, err);
+                if (r < 0) {
+                        v2c_error_prefix(err, r, "%s layer of %s", role_names[k], im.name);
+                        goto out;
+                }
+                if (r == 0) {
+                        cl->role = role_names[k];
+                        out->n_layers++;
+                }
+        }
+        struct v2c_layer_result results[N_LAYERS];
+        for (size_t k = 0; k < out->n_layers; k++)
+                results[k] = out->layers[k].result;
+        char created[21];
+        v2c_rfc3339(opt->layer.epoch, created);
+        const json_t *os = json_object_get(cv->report, "os");
+        struct { const char *k, *v; } lab[] = {
+                { "org.opencontainers.image.created", created },
+                { "org.opencontainers.image.title", im.name },
+                { "org.opencontainers.image.source", opt->source },
+                { "io.v2c.service", im.name },
+                { "io.v2c.guest.hostname", jstr(os, "hostname") },
+                { "io.v2c.guest.os", jstr(os, "pretty_name") },
+                { "io.v2c.class", jstr(s, "class") },
+                { "io.v2c.mode", opt->mode == V2C_CONVERT_SYSTEM ? "system" : "service" },
+        };
+        for (size_t k = 0; k < V2C_ARRAY_SIZE(lab); k++) {
+                if (lab[k].v == NULL)
+                        continue;
+                char *kv = NULL;
+                if (asprintf(&kv, "%s=%s", lab[k].k, lab[k].v) < 0 || v2c_strv_consume(&labels, kv) < 0) {
+                        r = v2c_error_set(err, ENOMEM, "out of memory");
+                        goto out;
+                }
+        }
+        struct v2c_image_spec spec = {
+                .ref_name = im.ref, .architecture = cv->arch, .os = "linux", .created = opt->layer.epoch,
+                .entrypoint = im.start.entrypoint, .cmd = im.start.cmd, .env = im.env,
+                .working_dir = jstr(s, "working_dir"), .user = im.user_spec, .stop_signal = im.stop_signal,
+                .ports = im.ports, .n_ports = im.n_ports, .volumes = im.volumes, .labels = labels,
+                .layers = results, .n_layers = out->n_layers,
+        };
+        r = v2c_oci_add_image(l, &spec, &out->manifest, &out->config, err);
+        if (r < 0)
+                goto out;
+        r = write_artifacts(cv, side, &im, out, err);
+        if (r < 0)
+                goto out;
+        out->env_required = TAKE_PTR(im.env_required);
+        out->volumes = TAKE_PTR(im.volumes);
+        out->ports = TAKE_PTR(im.ports);
+        out->n_ports = im.n_ports;
+        out->notes = TAKE_PTR(im.start.notes);
+out:
+        image_release(&im);
+        return r;
+}
+
+int v2c_convert(struct v2c_guest *g, const json_t *report, const struct v2c_convert_options *opt,
+                struct v2c_convert_result **out, struct v2c_error **err)
+{
+        struct conv cv = { .g = g, .report = report, .opt = opt };
+        struct v2c_oci_layout *l = NULL;
+        _cleanup_free_ const json_t **chosen = NULL;
+        _cleanup_free_ char *side = NULL;
+        size_t n = 0;
+        struct v2c_convert_result *res = calloc(1, sizeof *res);
+        json_t *lock = NULL;
+        int r;
+        if (res == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        const json_t *os = json_object_get(report, "os");
+        if (!json_is_object(report) || !json_is_object(os) || !json_is_array(json_object_get(report, "services"))) {
+                r = v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL, "the report does not describe a guest");
+                goto out;
+        }
+        cv.arch = oci_arch(jstr(os, "arch"));
+        col_init(&cv.col, g, opt->mode);
+        r = choose(&cv, &chosen, &n, err);
+        if (r < 0)
+                goto out;
+
+        /* Secrets: left out of every layer, unless the user names one. */
+        size_t i;
+        const json_t *sec;
+        json_array_foreach(json_object_get(report, "secrets"), i, sec) {
+                const char *p = jstr(sec, "path");
+                _cleanup_free_ char *real = NULL;
+                if (p == NULL || v2c_strv_contains(opt->include_secrets, p))
+                        continue;
+                v2c_strv_push(&cv.col.secrets, p);
+                if (v2c_guest_realpath(g, p, &real, NULL) == 0)
+                        v2c_strv_push(&cv.col.secrets, real);
+        }
+        for (size_t k = 0; opt->include_secrets && opt->include_secrets[k]; k++)
+                v2c_log(V2C_LOG_WARNING, "warning: including secret %s in the image, as asked", opt->include_secrets[k]);
+
+        const char *format = jstr(os, "package_format");
+        if (format && (strcmp(format, "dpkg") == 0 || strcmp(format, "apk") == 0)) {
+                r = v2c_guest_pkgdb_load(g, strcmp(format, "dpkg") == 0 ? V2C_PKG_FORMAT_DPKG : V2C_PKG_FORMAT_APK,
+                                         pkgdb_warn, &cv, &cv.db, err);
+                if (r < 0)
+                        goto out;
+        }
+        if (read_accounts(&cv) < 0 || compute_base(&cv) < 0) {
+                r = v2c_error_set(err, ENOMEM, "out of memory");
+                goto out;
+        }
+
+        r = v2c_oci_layout_create(opt->output, opt->force, &l, err);
+        if (r < 0)
+                goto out;
+        if (asprintf(&side, "%s/v2c", v2c_oci_layout_tmpdir(l)) < 0 || mkdir(side, 0755) < 0) {
+                r = v2c_error_set(err, errno ? errno : ENOMEM, "creating `%s`: %m", side ? side : "v2c/");
+                goto out;
+        }
+
+        /* The base layer, written once and shared. */
+        struct v2c_converted_layer base = { .role = "base" };
+        r = add_base(&cv, err);
+        if (r >= 0)
+                r = col_write(&cv.col, LAYER_BASE, v2c_oci_layout_blobs(l), &opt->layer, &base.result, &base.files,
+                              err);
+        if (r < 0) {
+                v2c_error_prefix(err, r, "base layer");
+                goto out;
+        }
+        bool have_base = r == 0;
+
+        res->images = calloc(n, sizeof *res->images);
+        lock = json_array();
+        if (res->images == NULL || lock == NULL) {
+                r = v2c_error_set(err, ENOMEM, "out of memory");
+                goto out;
+        }
+        for (size_t k = 0; k < n; k++) {
+                col_reset_service(&cv.col);
+                v2c_log(V2C_LOG_INFO, "converting %s", jstr(chosen[k], "name"));
+                r = convert_one(&cv, l, side, chosen[k], &base, have_base, &res->images[k], err);
+                res->n_images++;
+                if (r < 0) {
+                        v2c_error_prefix(err, r, "converting %s", jstr(chosen[k], "name"));
+                        goto out;
+                }
+                json_array_append_new(lock, lock_entry(&res->images[k]));
+        }
+        {
+                json_auto_t *doc = json_pack("{s:s, s:s, s:O}", "schema", V2C_LOCK_SCHEMA, "tool", "v2c " V2C_VERSION,
+                                             "images", lock);
+                _cleanup_free_ char *path = NULL;
+                if (doc == NULL || asprintf(&path, "%s/lock.json", side) < 0) {
+                        r = v2c_error_set(err, ENOMEM, "out of memory");
+                        goto out;
+                }
+                r = v2c_json_write(doc, path, err);
+                if (r < 0)
+                        goto out;
+        }
+        struct v2c_oci_layout *committing = l;
+        l = NULL;
+        r = v2c_oci_layout_commit(committing, err);
+        if (r < 0)
+                goto out;
+        for (size_t k = 0; cv.col.warnings && cv.col.warnings[k]; k++)
+                v2c_strv_push(&cv.warnings, cv.col.warnings[k]);
+        res->warnings = TAKE_PTR(cv.warnings);
+        if (out)
+                *out = TAKE_PTR(res);
+out:
+        json_decref(lock);
+        v2c_oci_layout_abort(l);
+        v2c_convert_result_free(res);
+        col_release(&cv.col);
+        v2c_pkgdb_free(cv.db);
+        v2c_strv_free(cv.base_pkgs);
+        v2c_strv_free(cv.ld_dirs);
+        v2c_strv_free(cv.warnings);
+        free(cv.passwd);
+        free(cv.group);
+        return r;
+}

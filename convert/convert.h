@@ -1,0 +1,98 @@
+/* v2c convert: services of a guest lifted into layered OCI images.
+ *
+ * v2c_convert() takes an open guest and the inspection report of that
+ * guest (the "v2c.inspect/1" JSON document of docs/inspect-report.md,
+ * which is how convert learns what inspect found without depending on
+ * inspect's code), picks the files each chosen service needs from the
+ * guest, and writes one image per service into an OCI image layout, with a
+ * lock file, an SPDX SBOM, Kubernetes manifests and an env template beside
+ * them (see docs/convert.md).  Everything is built aside and renamed into
+ * place: a failure leaves no half-written layout.
+ *
+ * Layers (lowest first), each present only when it holds something:
+ *   base     the loader, libc and the packages every service of the guest
+ *            needs, CA certificates, time zone data, nsswitch/hosts:
+ *            the same bytes for every service of one guest
+ *   packages the files of the service's other packages (outside /etc)
+ *            and the ELF closure of its executable
+ *   config   /etc: its packages' configuration, its config files, passwd
+ *            and group
+ *   app      its own files (unowned executables, /opt/APP, content),
+ *            the directories it needs at run time, log links, v2c-init
+ */
+#ifndef V2C_CONVERT_H
+#define V2C_CONVERT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+#include "guest.h"
+#include "layer.h"
+#include "oci.h"
+
+#define V2C_LOCK_SCHEMA "v2c.lock/1"
+
+/* Where v2c-init lands in images that need it. */
+#define V2C_INIT_PATH "/usr/libexec/v2c-init"
+
+enum v2c_convert_mode {
+        V2C_CONVERT_SERVICE,   /* only what the service needs */
+        V2C_CONVERT_SYSTEM,    /* the whole OS tree, the service in the foreground */
+};
+
+struct v2c_convert_options {
+        enum v2c_convert_mode mode;
+        char *const *services;         /* names from the report; may be NULL with all_stateless */
+        bool all_stateless;            /* every stateless long-running service */
+        bool allow_stateful;           /* data paths become volumes instead of a refusal */
+        char *const *include_secrets;  /* guest paths of secrets to keep anyway */
+        struct v2c_layer_options layer;
+        const char *output;            /* the layout directory */
+        bool force;                    /* replace an existing layout */
+        const char *source;            /* org.opencontainers.image.source (e.g. the disk's name) */
+        const char *image_repo;        /* repository the k8s manifests name, e.g. "registry.local/v2c" */
+};
+
+struct v2c_converted_layer {
+        const char *role;              /* "base", "packages", "config", "app" (static) */
+        struct v2c_layer_result result;
+        size_t files;                  /* entries written */
+};
+
+struct v2c_converted {
+        char *service;
+        char *ref_name;
+        struct v2c_descriptor manifest, config;
+        struct v2c_converted_layer layers[4];
+        size_t n_layers;
+        char **env_required;           /* variables left out as secrets */
+        char **volumes;
+        unsigned *ports;
+        size_t n_ports;
+        char **notes;                  /* what the conversion decided (foreground switch, init, ...) */
+};
+
+struct v2c_convert_result {
+        struct v2c_converted *images;
+        size_t n_images;
+        char **warnings;
+};
+
+/* Converts the chosen services of G (described by REPORT) into
+ * opt->output.  *out (may be NULL) is new: free with
+ * v2c_convert_result_free().  Errors: V2C_ERR_USAGE for an unknown service
+ * (the message lists the known ones), V2C_ERR_REFUSED for a stateful
+ * service without allow_stateful or an output directory holding something
+ * else, V2C_ERR_INPUT for a report that does not describe a guest. */
+int v2c_convert(struct v2c_guest *g, const json_t *report, const struct v2c_convert_options *opt,
+                struct v2c_convert_result **out, struct v2c_error **err);
+struct v2c_convert_result *v2c_convert_result_free(struct v2c_convert_result *r);
+static inline void v2c_convert_result_freep(struct v2c_convert_result **r) { v2c_convert_result_free(*r); }
+
+/* Trees the conversion reads, for v2c_guest_prefetch before v2c_convert
+ * (NULL-terminated, static). */
+const char *const *v2c_convert_prefetch_dirs(enum v2c_convert_mode mode);
+
+#endif

@@ -1,0 +1,473 @@
+/* Kubernetes manifests for an image; see artifacts.h.
+ *
+ * The YAML is written by hand rather than through a library: the layout is
+ * fixed, and every string goes out double-quoted with all but printable
+ * ASCII escaped, which YAML 1.1 and 1.2 both read the same way, so no guest
+ * path or name can turn into a number, a boolean, a comment or a new key.
+ *
+ * Names: Deployment, container, Service and pod volume names must be DNS
+ * labels (63 bytes), and a Service's must also start with a letter
+ * (RFC 1035), so the one name they all share is made to fit the strictest. */
+#include "artifacts.h"
+#include "buf.h"
+#include "cleanup.h"
+#include "json.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DNS_LABEL_MAX 63
+#define MAX_OUTPUT (64u << 20)
+#define MANAGED_BY "v2c"
+
+struct names {
+        char app[DNS_LABEL_MAX + 1];
+        unsigned *ports;                 /* deduplicated, in input order */
+        size_t n_ports;
+        const char **paths;              /* deduplicated volumes, trailing '/' dropped */
+        char **claims;                   /* one PVC (and pod volume) name per path */
+        size_t n_volumes;
+        const char **env;                /* deduplicated */
+        size_t n_env;
+};
+
+static void names_release(struct names *n)
+{
+        free(n->ports);
+        for (size_t i = 0; n->claims && i < n->n_volumes; i++)
+                free(n->claims[i]);
+        free(n->claims);
+        for (size_t i = 0; n->paths && i < n->n_volumes; i++)
+                free((char *) n->paths[i]);
+        free(n->paths);
+        free(n->env);
+}
+
+static bool is_lower_alnum(char c)
+{
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+/* Lowercases S, turns each run of other characters into one '-', trims the
+ * ends, and cuts the result to MAX bytes (never ending in '-').  Writes at
+ * most MAX + 1 bytes to OUT; returns the length (0: nothing usable). */
+static size_t dns_label(const char *s, char *out, size_t max)
+{
+        size_t n = 0;
+        bool dash = false;
+        for (const char *p = s; *p && n < max; p++) {
+                char c = *p >= 'A' && *p <= 'Z' ? (char) (*p - 'A' + 'a') : *p;
+                if (!is_lower_alnum(c)) {
+                        dash = n > 0;
+                        continue;
+                }
+                if (dash && n + 1 < max)
+                        out[n++] = '-';
+                else if (dash)
+                        break;
+                dash = false;
+                out[n++] = c;
+        }
+        out[n] = '\0';
+        return n;
+}
+
+static bool is_digest_ref(const char *image)
+{
+        const char *at = strstr(image, "@sha256:");
+        if (at == NULL || at == image || strlen(at + 8) != 64)
+                return false;
+        for (const char *p = at + 8; *p; p++)
+                if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+                        return false;
+        for (const char *p = image; p < at; p++)
+                if ((unsigned char) *p <= ' ' || *p == 0x7f)
+                        return false;
+        return true;
+}
+
+/* Secret keys: [-._a-zA-Z0-9]+, at most 253 bytes. */
+static bool is_secret_key(const char *s)
+{
+        size_t n = strlen(s);
+        if (n == 0 || n > 253)
+                return false;
+        for (const char *p = s; *p; p++)
+                if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+                      *p == '.' || *p == '_'))
+                        return false;
+        return true;
+}
+
+/* A uid written as a number, or -1.  It is printed back from the value:
+ * YAML 1.1 readers (sigs.k8s.io/yaml among them) take "010" for octal. */
+static long long parse_uid(const char *s)
+{
+        if (s == NULL || s[0] == '\0' || strlen(s) > 10)
+                return -1;
+        for (const char *p = s; *p; p++)
+                if (*p < '0' || *p > '9')
+                        return -1;
+        /* runAsUser is an int64 but uids are 32-bit: refuse what no uid is. */
+        unsigned long long v = strtoull(s, NULL, 10);
+        return v <= UINT32_MAX ? (long long) v : -1;
+}
+
+static size_t strv_count(char *const *v, size_t max)
+{
+        size_t n = 0;
+        while (v && v[n] && n <= max)
+                n++;
+        return n;
+}
+
+static int make_app_name(const char *name, char app[DNS_LABEL_MAX + 1], struct v2c_error **err)
+{
+        char label[DNS_LABEL_MAX + 1];
+        if (name == NULL || dns_label(name, label, DNS_LABEL_MAX) == 0)
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL, "`%s` gives no usable Kubernetes name",
+                                          name ? name : "(null)");
+        if (label[0] >= '0' && label[0] <= '9') {
+                char prefixed[sizeof "v2c-" + DNS_LABEL_MAX];
+                snprintf(prefixed, sizeof prefixed, "v2c-%s", label);
+                dns_label(prefixed, label, DNS_LABEL_MAX);
+        }
+        memcpy(app, label, sizeof label);
+        return 0;
+}
+
+static bool taken(char *const *claims, size_t n, const char *s)
+{
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(claims[i], s) == 0)
+                        return true;
+        return false;
+}
+
+/* "<app>-<path as a label>", "<app>-root" for "/"; on a clash (after
+ * sanitising or cutting to 63) "-2", "-3"... until it is unique. */
+static char *claim_name(const char *app, const char *path, char *const *claims, size_t n)
+{
+        char base[2 * DNS_LABEL_MAX + 2];
+        char part[DNS_LABEL_MAX + 1];
+        if (dns_label(path, part, DNS_LABEL_MAX) == 0)
+                strcpy(part, "root");
+        snprintf(base, sizeof base, "%s-%s", app, part);
+        char name[DNS_LABEL_MAX + 1];
+        dns_label(base, name, DNS_LABEL_MAX);
+        for (size_t k = 2; taken(claims, n, name); k++) {
+                char suffix[24];
+                int len = snprintf(suffix, sizeof suffix, "-%zu", k);
+                dns_label(base, name, DNS_LABEL_MAX - (size_t) len);
+                strcat(name, suffix);
+        }
+        return strdup(name);
+}
+
+static int collect_ports(const struct v2c_k8s_spec *spec, struct names *n, struct v2c_error **err)
+{
+        if (spec->n_ports > V2C_K8S_MAX_PORTS)
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, E2BIG, "more than %d ports", V2C_K8S_MAX_PORTS);
+        if (spec->n_ports == 0)
+                return 0;
+        if (spec->ports == NULL)
+                return v2c_error_set(err, EINVAL, "no port array for %zu ports", spec->n_ports);
+        n->ports = calloc(spec->n_ports, sizeof *n->ports);
+        if (n->ports == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        for (size_t i = 0; i < spec->n_ports; i++) {
+                unsigned p = spec->ports[i];
+                if (p == 0 || p > 65535)
+                        return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL, "port %u is not in 1-65535", p);
+                bool seen = false;
+                for (size_t j = 0; j < n->n_ports && !seen; j++)
+                        seen = n->ports[j] == p;
+                if (!seen)
+                        n->ports[n->n_ports++] = p;
+        }
+        return 0;
+}
+
+static int collect_volumes(const struct v2c_k8s_spec *spec, struct names *n, struct v2c_error **err)
+{
+        size_t count = strv_count(spec->volumes, V2C_K8S_MAX_VOLUMES);
+        if (count > V2C_K8S_MAX_VOLUMES)
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, E2BIG, "more than %d volumes", V2C_K8S_MAX_VOLUMES);
+        if (count == 0)
+                return 0;
+        n->paths = calloc(count, sizeof *n->paths);
+        n->claims = calloc(count, sizeof *n->claims);
+        if (n->paths == NULL || n->claims == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        for (size_t i = 0; i < count; i++) {
+                const char *v = spec->volumes[i];
+                size_t len = strlen(v);
+                if (v[0] != '/' || len > V2C_ARTIFACT_MAX_FIELD)
+                        return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL, "volume `%.64s` is not an absolute path%s",
+                                                  v, v[0] == '/' ? " of a usable length" : "");
+                /* "/data/" and "/data" are one mount point; mountPaths must be unique. */
+                while (len > 1 && v[len - 1] == '/')
+                        len--;
+                _cleanup_free_ char *path = strndup(v, len);
+                if (path == NULL)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+                bool seen = false;
+                for (size_t j = 0; j < n->n_volumes && !seen; j++)
+                        seen = strcmp(n->paths[j], path) == 0;
+                if (seen)
+                        continue;
+                char *claim = claim_name(n->app, path, n->claims, n->n_volumes);
+                if (claim == NULL)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+                n->claims[n->n_volumes] = claim;
+                n->paths[n->n_volumes++] = TAKE_PTR(path);
+        }
+        return 0;
+}
+
+static int collect_env(const struct v2c_k8s_spec *spec, struct names *n, struct v2c_error **err)
+{
+        size_t count = strv_count(spec->env_required, V2C_K8S_MAX_ENV);
+        if (count > V2C_K8S_MAX_ENV)
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, E2BIG, "more than %d secret variables", V2C_K8S_MAX_ENV);
+        if (count == 0)
+                return 0;
+        n->env = calloc(count, sizeof *n->env);
+        if (n->env == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        for (size_t i = 0; i < count; i++) {
+                const char *e = spec->env_required[i];
+                if (!is_secret_key(e))
+                        return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL,
+                                                  "variable `%.64s` cannot be a Secret key ([-._A-Za-z0-9]+)", e);
+                bool seen = false;
+                for (size_t j = 0; j < n->n_env && !seen; j++)
+                        seen = strcmp(n->env[j], e) == 0;
+                if (!seen)
+                        n->env[n->n_env++] = e;
+        }
+        return 0;
+}
+
+/* S as a YAML double-quoted scalar holding only printable ASCII: the rest
+ * as \xNN, \uNNNN or \UNNNNNNNN.  Bytes that are not UTF-8 were already
+ * made "\xNN" text by v2c_utf8_escape (as in the JSON reports). */
+static int append_quoted(struct v2c_buf *b, const char *s)
+{
+        _cleanup_free_ char *u = v2c_utf8_escape(s);
+        if (u == NULL)
+                return -ENOMEM;
+        int r = v2c_buf_append(b, "\"", 1);
+        for (const unsigned char *p = (const unsigned char *) u; *p && r == 0;) {
+                if (*p == '"' || *p == '\\') {
+                        char esc[2] = { '\\', (char) *p++ };
+                        r = v2c_buf_append(b, esc, 2);
+                } else if (*p >= 0x20 && *p < 0x7f) {
+                        r = v2c_buf_append(b, p++, 1);
+                } else if (*p < 0x80) {
+                        r = v2c_buf_appendf(b, "\\x%02X", *p++);
+                } else {
+                        /* Valid UTF-8 here: decode one character. */
+                        size_t k = *p >= 0xf0 ? 4 : *p >= 0xe0 ? 3 : 2;
+                        uint32_t c = *p & (0xff >> (k + 1));
+                        for (size_t i = 1; i < k; i++)
+                                c = c << 6 | (p[i] & 0x3f);
+                        p += k;
+                        r = c > 0xffff ? v2c_buf_appendf(b, "\\U%08X", (unsigned) c)
+                                       : v2c_buf_appendf(b, "\\u%04X", (unsigned) c);
+                }
+        }
+        return r < 0 ? r : v2c_buf_append(b, "\"", 1);
+}
+
+/* Writes INDENT spaces, the literal PREFIX (keys, "- "), a quoted VALUE and
+ * a newline. */
+static int line_str(struct v2c_buf *b, int indent, const char *prefix, const char *value)
+{
+        int r = v2c_buf_appendf(b, "%*s%s", indent, "", prefix);
+        if (r == 0)
+                r = append_quoted(b, value);
+        return r < 0 ? r : v2c_buf_append(b, "\n", 1);
+}
+
+static int metadata(struct v2c_buf *b, const char *name, const char *app)
+{
+        int r = v2c_buf_appends(b, "metadata:\n");
+        if (r == 0)
+                r = line_str(b, 2, "name: ", name);
+        if (r == 0)
+                r = v2c_buf_appends(b, "  labels:\n");
+        if (r == 0)
+                r = line_str(b, 4, "app.kubernetes.io/name: ", app);
+        if (r == 0)
+                r = line_str(b, 4, "app.kubernetes.io/managed-by: ", MANAGED_BY);
+        return r;
+}
+
+static int container(struct v2c_buf *b, const struct v2c_k8s_spec *spec, const struct names *n)
+{
+        int r = line_str(b, 8, "- name: ", n->app);
+        if (r == 0)
+                r = line_str(b, 10, "image: ", spec->image);
+        if (r == 0)
+                r = v2c_buf_appends(b, "          imagePullPolicy: \"IfNotPresent\"\n");
+        if (r == 0 && n->n_ports)
+                r = v2c_buf_appends(b, "          ports:\n");
+        for (size_t i = 0; r == 0 && i < n->n_ports; i++)
+                r = v2c_buf_appendf(b,
+                                    "            - name: \"tcp-%u\"\n"
+                                    "              containerPort: %u\n"
+                                    "              protocol: \"TCP\"\n",
+                                    n->ports[i], n->ports[i]);
+        if (r == 0 && n->n_ports)
+                r = v2c_buf_appendf(b,
+                                    "          readinessProbe:\n"
+                                    "            tcpSocket:\n"
+                                    "              port: %u\n",
+                                    n->ports[0]);
+        if (r == 0 && n->n_env)
+                r = v2c_buf_appends(b, "          env:\n");
+        for (size_t i = 0; r == 0 && i < n->n_env; i++) {
+                r = line_str(b, 12, "- name: ", n->env[i]);
+                if (r == 0)
+                        r = v2c_buf_appends(b, "              valueFrom:\n"
+                                               "                secretKeyRef:\n");
+                if (r == 0)
+                        r = v2c_buf_appendf(b, "                  name: \"%s-env\"\n", n->app);
+                if (r == 0)
+                        r = line_str(b, 18, "key: ", n->env[i]);
+        }
+        if (r == 0 && n->n_volumes)
+                r = v2c_buf_appends(b, "          volumeMounts:\n");
+        for (size_t i = 0; r == 0 && i < n->n_volumes; i++) {
+                r = line_str(b, 12, "- name: ", n->claims[i]);
+                if (r == 0)
+                        r = line_str(b, 14, "mountPath: ", n->paths[i]);
+        }
+        long long uid = parse_uid(spec->user_uid);
+        if (r == 0 && uid >= 0)
+                r = v2c_buf_appendf(b,
+                                    "          securityContext:\n"
+                                    "            runAsUser: %lld\n",
+                                    uid);
+        return r;
+}
+
+static int deployment(struct v2c_buf *b, const struct v2c_k8s_spec *spec, const struct names *n)
+{
+        int r = v2c_buf_appends(b, "apiVersion: \"apps/v1\"\nkind: \"Deployment\"\n");
+        if (r == 0)
+                r = metadata(b, n->app, n->app);
+        if (r == 0)
+                r = v2c_buf_appendf(b,
+                                    "spec:\n"
+                                    "  replicas: 1\n"
+                                    "  selector:\n"
+                                    "    matchLabels:\n"
+                                    "      app.kubernetes.io/name: \"%s\"\n",
+                                    n->app);
+        /* A rolling update starts the new pod before the old one stops; with
+         * a ReadWriteOnce claim the new pod can wait for it forever. */
+        if (r == 0 && n->n_volumes)
+                r = v2c_buf_appends(b, "  strategy:\n    type: \"Recreate\"\n");
+        if (r == 0)
+                r = v2c_buf_appendf(b,
+                                    "  template:\n"
+                                    "    metadata:\n"
+                                    "      labels:\n"
+                                    "        app.kubernetes.io/name: \"%s\"\n"
+                                    "        app.kubernetes.io/managed-by: \"" MANAGED_BY "\"\n"
+                                    "    spec:\n"
+                                    "      containers:\n",
+                                    n->app);
+        if (r == 0)
+                r = container(b, spec, n);
+        if (r == 0 && n->n_volumes)
+                r = v2c_buf_appends(b, "      volumes:\n");
+        for (size_t i = 0; r == 0 && i < n->n_volumes; i++) {
+                r = line_str(b, 8, "- name: ", n->claims[i]);
+                if (r == 0)
+                        r = v2c_buf_appends(b, "          persistentVolumeClaim:\n");
+                if (r == 0)
+                        r = line_str(b, 12, "claimName: ", n->claims[i]);
+        }
+        return r;
+}
+
+static int service(struct v2c_buf *b, const struct names *n)
+{
+        int r = v2c_buf_appends(b, "---\napiVersion: \"v1\"\nkind: \"Service\"\n");
+        if (r == 0)
+                r = metadata(b, n->app, n->app);
+        if (r == 0)
+                r = v2c_buf_appendf(b,
+                                    "spec:\n"
+                                    "  type: \"ClusterIP\"\n"
+                                    "  selector:\n"
+                                    "    app.kubernetes.io/name: \"%s\"\n"
+                                    "  ports:\n",
+                                    n->app);
+        for (size_t i = 0; r == 0 && i < n->n_ports; i++)
+                r = v2c_buf_appendf(b,
+                                    "    - name: \"tcp-%u\"\n"
+                                    "      protocol: \"TCP\"\n"
+                                    "      port: %u\n"
+                                    "      targetPort: %u\n",
+                                    n->ports[i], n->ports[i], n->ports[i]);
+        return r;
+}
+
+static int claim(struct v2c_buf *b, const struct names *n, size_t i)
+{
+        int r = v2c_buf_appends(b, "---\napiVersion: \"v1\"\nkind: \"PersistentVolumeClaim\"\n");
+        if (r == 0)
+                r = metadata(b, n->claims[i], n->app);
+        if (r == 0)
+                r = v2c_buf_appends(b,
+                                    "spec:\n"
+                                    "  accessModes:\n"
+                                    "    - \"ReadWriteOnce\"\n"
+                                    "  resources:\n"
+                                    "    requests:\n"
+                                    "      storage: \"1Gi\"\n");
+        return r;
+}
+
+int v2c_k8s_manifests(const struct v2c_k8s_spec *spec, char **out, struct v2c_error **err)
+{
+        if (spec->image == NULL || !is_digest_ref(spec->image))
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL,
+                                          "image `%.200s` is not a reference by digest (repo@sha256:<64 hex>)",
+                                          spec->image ? spec->image : "(null)");
+        _cleanup_(names_release) struct names n = { 0 };
+        int r = make_app_name(spec->name, n.app, err);
+        if (r == 0)
+                r = collect_ports(spec, &n, err);
+        if (r == 0)
+                r = collect_volumes(spec, &n, err);
+        if (r == 0)
+                r = collect_env(spec, &n, err);
+        if (r < 0)
+                return v2c_error_prefix(err, r, "Kubernetes manifests for `%s`",
+                                        n.app[0] ? n.app : spec->name ? spec->name : "(null)");
+
+        _cleanup_buf_ struct v2c_buf b;
+        v2c_buf_init(&b, MAX_OUTPUT);
+        r = deployment(&b, spec, &n);
+        if (r == 0 && n.n_ports)
+                r = service(&b, &n);
+        for (size_t i = 0; r == 0 && i < n.n_volumes; i++)
+                r = claim(&b, &n, i);
+        if (r < 0)
+                return v2c_error_set(err, r, "writing the Kubernetes manifests of `%s`: %s", n.app,
+                                     r == -E2BIG ? "more than 64 MiB" : "out of memory");
+        char *s = v2c_buf_steal(&b);
+        if (s == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        *out = s;
+        return 0;
+}
