@@ -348,7 +348,7 @@ static int col_walk(struct col *c, int layer, const char *path, unsigned flags, 
                 st = (struct v2c_stat) { .type = V2C_FT_DIR };
         else if (v2c_guest_lstat(c->g, p, &st, NULL) < 0)
                 return 0;
-        if (c->mode == V2C_CONVERT_SYSTEM && system_skip(p, st.type))
+        if (c->classify && system_skip(p, st.type))
                 return 0;
         if (is_secret(c, p))
                 return 0;
@@ -409,7 +409,7 @@ static int col_walk(struct col *c, int layer, const char *path, unsigned flags, 
                                         return v2c_error_set(err, ENOMEM, "out of memory");
                         }
                 }
-                if (c->mode == V2C_CONVERT_SYSTEM)
+                if (c->classify)
                         return 0;   /* the walk of / meets the target anyway */
                 /* The target comes too (a link to a directory: the
                  * directory itself, its tree only when asked for at the

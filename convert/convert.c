@@ -855,6 +855,16 @@ static int write_artifacts(struct conv *cv, const char *side, struct image *im, 
                         im->name, im->ref);
         for (size_t i = 0; im->env_required && im->env_required[i]; i++)
                 v2c_buf_appendf(&b, "%s=\n", im->env_required[i]);
+        /* Secret files it uses were left out too: they are to be mounted. */
+        size_t si;
+        const json_t *sec;
+        json_array_foreach(json_object_get(cv->report, "secrets"), si, sec) {
+                _cleanup_strv_ char **users = jstrv(sec, "services");
+                const char *p = jstr(sec, "path");
+                if (p && v2c_strv_contains(users, im->name) && !v2c_strv_contains(cv->opt->include_secrets, p))
+                        v2c_buf_appendf(&b, "# secret file left out (%s), mount it at run time: %s\n",
+                                        jstr(sec, "kind") ? jstr(sec, "kind") : "secret", p);
+        }
         _cleanup_free_ char *tmpl = v2c_buf_steal(&b);
         free(fname);
         fname = NULL;

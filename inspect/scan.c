@@ -146,6 +146,11 @@ int inspect_secrets(struct inspect_ctx *c, struct v2c_error **err)
                 const struct v2c_service *s = &c->rep->services[i];
                 for (size_t k = 0; s->environment_files && s->environment_files[k]; k++)
                         add_candidate(&sc, s->environment_files[k]);
+                /* ... and so are the config files services read
+                 * (redis's requirepass, a password = line). */
+                for (size_t k = 0; s->config_files && s->config_files[k]; k++)
+                        if (v2c_guest_exists(c->g, s->config_files[k], V2C_FT_REG))
+                                add_candidate(&sc, s->config_files[k]);
         }
         v2c_strv_sort_uniq(sc.candidates);
         int r = 0;
@@ -167,6 +172,8 @@ int inspect_secrets(struct inspect_ctx *c, struct v2c_error **err)
                                                  V2C_SECRET_NETRC | V2C_SECRET_HTPASSWD;
                 if (mask & specific)
                         mask &= specific;
+                if (mask & V2C_SECRET_ENV)
+                        mask &= ~(unsigned) V2C_SECRET_CONFIG_PASSWORD;
                 v2c_strv_free(kinds);
                 kinds = NULL;
                 if (v2c_secret_kind_names(mask, &kinds, NULL) < 0)

@@ -41,8 +41,9 @@ enum v2c_secret_kind {
         V2C_SECRET_PGPASS = 1u << 6,               /* "pgpass" */
         V2C_SECRET_NETRC = 1u << 7,                /* "netrc" */
         V2C_SECRET_HTPASSWD = 1u << 8,             /* "htpasswd" */
+        V2C_SECRET_CONFIG_PASSWORD = 1u << 9,      /* "config-password" */
 };
-#define V2C_SECRET_KIND_COUNT 9
+#define V2C_SECRET_KIND_COUNT 10
 
 /* The name of one kind (borrowed, static), NULL unless kind is exactly
  * one known bit. */
@@ -80,6 +81,13 @@ int v2c_secret_kind_names(unsigned kinds, char ***ret, struct v2c_error **err);
  *   (60 chars), {SHA} (28 base64 chars), $1$, $5$, $6$, or 13 crypt chars.
  *   Named .htpasswd, htpasswd or *.htpasswd: one line is enough; other
  *   names: every non-comment line must be one.
+ * - config-password: a server config line "KEY VALUE", "KEY = VALUE" or
+ *   "KEY: VALUE" whose KEY is redis's requirepass or masterauth, or whose
+ *   last word (as v2c_secret_var_is_secret cuts them) is password,
+ *   passwd, passphrase or secret, with a value that is not empty, a
+ *   yes/no switch, or a ${VAR} reference (sshd's PasswordAuthentication
+ *   and nginx's proxy_pass do not match).  Not reported when the file is
+ *   already env-secret or netrc.
  *
  * -EFBIG when len > V2C_SECRET_MAX_INPUT (read less: nothing is guessed
  * from a prefix the caller did not choose), -EINVAL for data NULL with len

@@ -7,6 +7,7 @@
  */
 #include "secrets-internal.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -76,13 +77,83 @@ static void trim(const char **s, size_t *n)
                 (*n)--;
 }
 
+/* The last word of a config key: after the last '_', '.', '-' or
+ * lower-to-upper change ("masterPassword" -> "Password"). */
+static void last_word(const char *k, size_t n, const char **w, size_t *wl)
+{
+        size_t start = 0;
+        for (size_t i = 1; i < n; i++)
+                if (k[i - 1] == '_' || k[i - 1] == '.' || k[i - 1] == '-' ||
+                    (k[i - 1] >= 'a' && k[i - 1] <= 'z' && k[i] >= 'A' && k[i] <= 'Z'))
+                        start = i;
+        *w = k + start;
+        *wl = n - start;
+}
+
+static bool span_ieq(const char *s, size_t n, const char *lit)
+{
+        return strlen(lit) == n && strncasecmp(s, lit, n) == 0;
+}
+
+static bool config_password_line(const char *s, size_t n)
+{
+        size_t i = 0;
+        while (i < n && (s[i] == ' ' || s[i] == '\t'))
+                i++;
+        size_t k0 = i;
+        while (i < n && (isalnum((unsigned char) s[i]) || s[i] == '_' || s[i] == '.' || s[i] == '-'))
+                i++;
+        size_t kl = i - k0;
+        if (kl == 0 || kl > 128)
+                return false;
+        const char *key = s + k0;
+        while (i < n && (s[i] == ' ' || s[i] == '\t'))
+                i++;
+        if (i < n && (s[i] == '=' || s[i] == ':'))
+                i++;
+        else if (i == k0 + kl)
+                return false;   /* "KEY" glued to something else */
+        while (i < n && (s[i] == ' ' || s[i] == '\t'))
+                i++;
+        const char *v = s + i;
+        size_t vl = n - i;
+        while (vl > 0 && (v[vl - 1] == ' ' || v[vl - 1] == '\t' || v[vl - 1] == '\r' || v[vl - 1] == ';'))
+                vl--;
+        if (vl >= 2 && (v[0] == '"' || v[0] == '\'') && v[vl - 1] == v[0]) {
+                v++;
+                vl -= 2;
+        }
+        if (vl == 0 || v[0] == '#' || v[0] == '$' || span_ieq(v, vl, "yes") || span_ieq(v, vl, "no") ||
+            span_ieq(v, vl, "true") || span_ieq(v, vl, "false") || span_ieq(v, vl, "on") || span_ieq(v, vl, "off"))
+                return false;
+        if (span_ieq(key, kl, "requirepass") || span_ieq(key, kl, "masterauth"))
+                return true;
+        const char *w;
+        size_t wl;
+        last_word(key, kl, &w, &wl);
+        return span_ieq(w, wl, "password") || span_ieq(w, wl, "passwd") || span_ieq(w, wl, "passphrase") ||
+               span_ieq(w, wl, "secret");
+}
+
+static bool has_config_password(const char *s, size_t len)
+{
+        for (size_t i = 0; i < len;) {
+                const char *e = memchr(s + i, '\n', len - i);
+                size_t n = e ? (size_t) (e - (s + i)) : len - i;
+                if (n > 0 && s[i] != '#' && s[i] != ';' && config_password_line(s + i, n))
+                        return true;
+                i += n + 1;
+        }
+        return false;
+}
+
 /* ------------------------------------------------------------------------
  * Kinds
  */
 
 static const char *const kind_names[V2C_SECRET_KIND_COUNT] = {
         "private-key", "ssh-host-key", "aws-credentials", "aws-access-key-id",
-        "gcp-service-account", "env-secret", "pgpass", "netrc", "htpasswd",
+        "gcp-service-account", "env-secret", "pgpass", "netrc", "htpasswd", "config-password",
 };
 
 const char *v2c_secret_kind_name(unsigned kind)
@@ -765,6 +836,9 @@ int v2c_secret_classify(const char *path, const void *data, size_t len, unsigned
                                 ends_with(base, bl, ".htpasswd");
                 if (lines_match(s, len, ht_named, htpasswd_check))
                         k |= V2C_SECRET_HTPASSWD;
+                /* A line the env and netrc detectors explain is theirs. */
+                if (!(k & (V2C_SECRET_ENV | V2C_SECRET_NETRC)) && has_config_password(s, len))
+                        k |= V2C_SECRET_CONFIG_PASSWORD;
         }
         *kinds = k;
         return 0;

@@ -159,6 +159,23 @@ static void test_gcp(void **state)
         assert_int_equal(classify(NULL, "{\"type\": \"service_account\", \"private_key_id\": \"x\"}"), 0);
 }
 
+static void test_config_password(void **state)
+{
+        (void) state;
+        assert_int_equal(classify("/etc/redis/redis.conf", "port 6380\nrequirepass s3cret\n"),
+                         V2C_SECRET_CONFIG_PASSWORD);
+        assert_int_equal(classify(NULL, "  masterauth \"x y\"\n"), V2C_SECRET_CONFIG_PASSWORD);
+        /* KEY = VALUE lines are env-secret's. */
+        assert_int_equal(classify(NULL, "[db]\npassword = hunter2\n"), V2C_SECRET_ENV);
+        assert_int_equal(classify(NULL, "admin.Password: hunter2\n"), V2C_SECRET_CONFIG_PASSWORD);
+        assert_int_equal(classify(NULL, "client_secret hunter2;\n"), V2C_SECRET_CONFIG_PASSWORD);
+        /* Switches, proxies, references, comments and empty values are not. */
+        assert_int_equal(classify("/etc/ssh/sshd_config", "PasswordAuthentication no\nPermitEmptyPasswords no\n"), 0);
+        assert_int_equal(classify(NULL, "location / {\n  proxy_pass http://127.0.0.1:8000/;\n}\n"), 0);
+        assert_int_equal(classify(NULL, "password: ${DB_PASSWORD}\n# requirepass x\npassword:\n"), 0);
+        assert_int_equal(classify(NULL, "passwordfile /etc/x\nrequirepassword\n"), 0);
+}
+
 static void test_env_secret(void **state)
 {
         (void) state;
@@ -444,6 +461,7 @@ int main(void)
                 cmocka_unit_test(test_env_secret),
                 cmocka_unit_test(test_pgpass),
                 cmocka_unit_test(test_netrc),
+                cmocka_unit_test(test_config_password),
                 cmocka_unit_test(test_htpasswd),
                 cmocka_unit_test(test_classify_limits),
                 cmocka_unit_test(test_kind_names),

@@ -1,0 +1,286 @@
+#!/usr/bin/env bash
+# v2c convert on the fixture guest (a directory): the layout and its images
+# are accepted by independent tools (skopeo; umoci and oci-image-tool on a
+# gzip conversion, since Debian 12's versions predate zstd), no byte of a
+# planted secret lands in any blob, digests do not depend on the order of
+# the services, the thread count or the run, lower layers are shared, and
+# bad input gets the documented exit status without leaving output behind.
+. "$(dirname "$0")/lib.sh"
+fixture_root
+src="$FIXTURES/root"
+secrets="$FIXTURES/secret-values.txt"
+
+blob() { echo "$1/blobs/sha256/${2#sha256:}"; }
+manifest_of() { # manifest_of LAYOUT REF -> digest
+  python3 -c 'import json,sys
+for m in json.load(open(sys.argv[1]+"/index.json"))["manifests"]:
+    if m["annotations"]["org.opencontainers.image.ref.name"] == sys.argv[2]: print(m["digest"])' "$1" "$2"
+}
+config_of() { # config_of LAYOUT REF -> config JSON path
+  local m; m=$(manifest_of "$1" "$2")
+  blob "$1" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["config"]["digest"])' "$(blob "$1" "$m")")"
+}
+layers_of() { # layers_of LAYOUT REF -> layer digests, one per line
+  local m; m=$(manifest_of "$1" "$2")
+  python3 -c 'import json,sys; [print(l["digest"]) for l in json.load(open(sys.argv[1]))["layers"]]' "$(blob "$1" "$m")"
+}
+
+# --- a conversion of four services -----------------------------------------------
+"$V2C" convert -s webapp -s nginx -s hello -s legacy-app -o "$TMP/a" "$src" >"$TMP/a.out" 2>"$TMP/a.err" \
+  || { cat "$TMP/a.err"; not_ok "v2c convert of webapp, nginx, hello, legacy-app"; finish; exit 1; }
+ok "v2c convert of webapp, nginx, hello, legacy-app"
+check "stdout lists each image with its manifest digest" \
+  sh -c "test \$(grep -cE '^(webapp|nginx|hello|legacy-app)	sha256:[0-9a-f]{64}\$' '$TMP/a.out') -eq 4"
+check "the layout has oci-layout, index.json and blobs" \
+  sh -c "test -f '$TMP/a/oci-layout' && test -f '$TMP/a/index.json' && test -d '$TMP/a/blobs/sha256'"
+for ref in webapp nginx hello legacy-app; do
+  check "skopeo reads $ref from the layout" sh -c "skopeo inspect 'oci:$TMP/a:$ref' >/dev/null"
+done
+check "layers are zstd" sh -c "skopeo inspect --raw 'oci:$TMP/a:nginx' | grep -q 'tar+zstd'"
+# Every blob's name is its digest.
+bad=0
+for f in "$TMP/a"/blobs/sha256/*; do
+  [ "$(sha256sum "$f" | cut -d' ' -f1)" = "$(basename "$f")" ] || bad=$((bad + 1))
+done
+check "every blob hashes to its name" test "$bad" -eq 0
+# Each layer's tar hashes to the config's diff_id.
+python3 - "$TMP/a" >"$TMP/diffids" <<'EOF'
+import json, sys
+d = sys.argv[1]
+b = lambda x: d + "/blobs/sha256/" + x[7:]
+for m in json.load(open(d + "/index.json"))["manifests"]:
+    man = json.load(open(b(m["digest"])))
+    cfg = json.load(open(b(man["config"]["digest"])))
+    for l, di in zip(man["layers"], cfg["rootfs"]["diff_ids"]):
+        print(b(l["digest"]), di)
+EOF
+bad=0
+while read -r f di; do
+  [ "sha256:$(zstd -dc "$f" | sha256sum | cut -d' ' -f1)" = "$di" ] || bad=$((bad + 1))
+done <"$TMP/diffids"
+check "every layer decompresses to its diff_id" test "$bad" -eq 0
+
+# --- shared lower layers ----------------------------------------------------------
+check "webapp and nginx share their base layer" \
+  test "$(layers_of "$TMP/a" webapp | head -1)" = "$(layers_of "$TMP/a" nginx | head -1)"
+check "hello and legacy-app share it too" \
+  test "$(layers_of "$TMP/a" hello | head -1)" = "$(layers_of "$TMP/a" legacy-app | head -1)"
+check "nginx has four layers (base, packages, config, app)" test "$(layers_of "$TMP/a" nginx | wc -l)" -eq 4
+
+# --- what the images hold and how they start ---------------------------------------
+cfg=$(config_of "$TMP/a" nginx)
+check "nginx: foreground switch in Cmd" grep -q '"daemon off; master_process on;"' "$cfg"
+check "nginx: port 8080 exposed" grep -q '"8080/tcp"' "$cfg"
+check "nginx: created from SOURCE_DATE_EPOCH's default" grep -q '"created":"2000-01-01T00:00:00Z"' "$cfg"
+cfg=$(config_of "$TMP/a" webapp)
+check "webapp: runs as its user" grep -q '"User":"webapp:webapp"' "$cfg"
+check "webapp: working directory kept" grep -q '"WorkingDir":"/opt/webapp"' "$cfg"
+check "webapp: plain variables of its EnvironmentFile in Env" grep -q '"DB_HOST=db.internal"' "$cfg"
+check "webapp: secret variables not in Env" sh -c "! grep -qE 'DB_PASSWORD|API_TOKEN' '$cfg'"
+check "webapp: the env template asks for them" \
+  sh -c "grep -qx 'DB_PASSWORD=' '$TMP/a/v2c/webapp.env.template' && grep -qx 'API_TOKEN=' '$TMP/a/v2c/webapp.env.template'"
+cfg=$(config_of "$TMP/a" legacy-app)
+check "legacy-app (SysV, forking): started by v2c-init following its PID file" \
+  grep -q '"Entrypoint":\["/usr/libexec/v2c-init","--pidfile","/run/legacy-app.pid","--"\]' "$cfg"
+cfg=$(config_of "$TMP/a" hello)
+check "hello (DynamicUser=yes): runs as nobody" grep -q '"User":"nobody"' "$cfg"
+
+# Unpacked (all layers in order), nginx holds what it needs and nothing more.
+unpack() { # unpack LAYOUT REF DIR
+  mkdir -p "$3"
+  for l in $(layers_of "$1" "$2"); do zstd -dc "$(blob "$1" "$l")" | tar -C "$3" --numeric-owner -xf -; done
+}
+unpack "$TMP/a" nginx "$TMP/nginx"
+check "nginx: the real binary and its libraries" \
+  sh -c "test -x '$TMP/nginx/usr/sbin/nginx' && test -e '$TMP/nginx/usr/lib/x86_64-linux-gnu/libcrypt.so.1' && test -e '$TMP/nginx/usr/lib/x86_64-linux-gnu/libpcre2-8.so.0'"
+check "nginx: merged /usr kept (/lib is a link)" test -L "$TMP/nginx/lib"
+check "nginx: its config and the page it serves" \
+  sh -c "test -f '$TMP/nginx/etc/nginx/nginx.conf' && test -f '$TMP/nginx/var/www/html/index.html'"
+check "nginx: logs go to the container's output" \
+  sh -c "test \"\$(readlink '$TMP/nginx/var/log/nginx/access.log')\" = /dev/stdout && test \"\$(readlink '$TMP/nginx/var/log/nginx/error.log')\" = /dev/stderr"
+check "nginx: no init scripts, units or docs" \
+  sh -c "test ! -e '$TMP/nginx/etc/init.d/nginx' && test ! -e '$TMP/nginx/lib/systemd/system/nginx.service' && test ! -e '$TMP/nginx/usr/share/doc'"
+check "nginx: no htpasswd (a secret)" test ! -e "$TMP/nginx/etc/nginx/.htpasswd"
+check "nginx: the worker user www-data is in passwd" grep -q '^www-data:' "$TMP/nginx/etc/passwd"
+check "nginx: people's accounts are not" sh -c "! grep -q '^deploy:' '$TMP/nginx/etc/passwd'"
+check "nginx: no shadow file" test ! -e "$TMP/nginx/etc/shadow"
+check "nginx: no other service's files" sh -c "test ! -e '$TMP/nginx/opt/webapp' && test ! -e '$TMP/nginx/etc/redis'"
+unpack "$TMP/a" webapp "$TMP/webapp"
+check "webapp: python, its stdlib and the app" \
+  sh -c "test -e '$TMP/webapp/usr/bin/python3' && test -f '$TMP/webapp/usr/lib/python3.11/http/server.py' && test -f '$TMP/webapp/opt/webapp/app.py'"
+check "webapp: the service-account key stays out" test ! -e "$TMP/webapp/opt/webapp/service-account.json"
+check "webapp: the env file holding secrets stays out" test ! -e "$TMP/webapp/etc/webapp/webapp.env"
+unpack "$TMP/a" legacy-app "$TMP/legacy"
+check "legacy-app: v2c-init is in the image, static" \
+  sh -c "test -x '$TMP/legacy/usr/libexec/v2c-init' && file '$TMP/legacy/usr/libexec/v2c-init' | grep -q 'statically linked'"
+
+# --- no secret anywhere -----------------------------------------------------------------
+# Every blob decompressed (layers) or as is (configs, manifests), and the
+# side files: none holds a planted value or a line of a planted key.
+: >"$TMP/all"
+for f in "$TMP/a"/blobs/sha256/*; do
+  if zstd -t "$f" 2>/dev/null; then zstd -dc "$f" >>"$TMP/all"; else cat "$f" >>"$TMP/all"; fi
+done
+cat "$TMP/a"/v2c/* "$TMP/a/index.json" >>"$TMP/all"
+found=0
+while IFS=$'\t' read -r kind path text; do
+  case $kind in
+  keyline|value) if grep -qF -- "$text" "$TMP/all"; then echo "# found: $kind $path"; found=$((found + 1)); fi ;;
+  esac
+done < <(grep -v '^#' "$secrets")
+check "no planted secret (keys, passwords, tokens) in any blob or side file" test "$found" -eq 0
+check "the check above would see a secret ($(grep -c '^keyline' "$secrets") key lines known)" \
+  sh -c "grep -q '^keyline' '$secrets'"
+
+# --include-secret overrides one, loudly.
+"$V2C" convert -s webapp --include-secret /opt/webapp/service-account.json -o "$TMP/inc" "$src" >/dev/null 2>"$TMP/inc.err"
+unpack "$TMP/inc" webapp "$TMP/inc-root"
+check "--include-secret keeps that file" test -f "$TMP/inc-root/opt/webapp/service-account.json"
+check "... and says so on stderr" grep -q 'including secret /opt/webapp/service-account.json' "$TMP/inc.err"
+
+# --- side files ------------------------------------------------------------------------
+python3 - "$TMP/a" <<'EOF' && ok "lock file records every manifest, config and layer digest" || not_ok "lock file"
+import json, sys
+d = sys.argv[1]
+lock = json.load(open(d + "/v2c/lock.json"))
+assert lock["schema"] == "v2c.lock/1"
+idx = {m["annotations"]["org.opencontainers.image.ref.name"]: m["digest"] for m in json.load(open(d + "/index.json"))["manifests"]}
+assert sorted(idx) == sorted(i["ref_name"] for i in lock["images"])
+for i in lock["images"]:
+    assert idx[i["ref_name"]] == i["manifest"]["digest"]
+    man = json.load(open(d + "/blobs/sha256/" + i["manifest"]["digest"][7:]))
+    assert man["config"]["digest"] == i["config"]["digest"]
+    assert [l["digest"] for l in man["layers"]] == [l["digest"] for l in i["layers"]]
+EOF
+python3 - "$TMP/a" <<'EOF' && ok "SPDX 2.3 SBOM with the guest's packages and versions" || not_ok "SBOM"
+import json, sys
+s = json.load(open(sys.argv[1] + "/v2c/nginx.spdx.json"))
+assert s["spdxVersion"] == "SPDX-2.3"
+names = {p["name"]: p.get("versionInfo") for p in s["packages"]}
+assert names.get("nginx") == "1.22.1-9", names
+assert "libc6" in names and "libssl3" in names
+EOF
+digest=$(manifest_of "$TMP/a" nginx)
+check "Kubernetes manifests pull nginx by digest" grep -q "localhost/v2c/nginx@$digest" "$TMP/a/v2c/nginx.k8s.yaml"
+check "... never by tag" sh -c "! grep -qE 'image: .*:[A-Za-z0-9._-]+\"?\$' '$TMP/a/v2c/nginx.k8s.yaml' || grep -q '@sha256' '$TMP/a/v2c/nginx.k8s.yaml'"
+
+# --- determinism -------------------------------------------------------------------------
+"$V2C" convert -s legacy-app -s hello -s nginx -s webapp --threads 1 -o "$TMP/b" "$src" >/dev/null 2>&1
+check "another order and one zstd thread: byte-identical layouts" diff -r "$TMP/a" "$TMP/b"
+"$V2C" convert -s nginx -o "$TMP/c" "$FIXTURES/root.tar" >/dev/null 2>&1
+check "the tar of the same guest gives nginx the same layers" \
+  test "$(layers_of "$TMP/c" nginx)" = "$(layers_of "$TMP/a" nginx)"
+SOURCE_DATE_EPOCH=1700000000 "$V2C" convert -s hello -o "$TMP/e" "$src" >/dev/null 2>&1
+check "SOURCE_DATE_EPOCH changes created" grep -q '"created":"2023-11-14T22:13:20Z"' "$(config_of "$TMP/e" hello)"
+"$V2C" inspect --json -o "$TMP/report.json" "$src"
+"$V2C" convert --report "$TMP/report.json" -s nginx -o "$TMP/r" "$src" >/dev/null 2>&1
+check "--report reuses an inspection: same digest" test "$(manifest_of "$TMP/r" nginx)" = "$(manifest_of "$TMP/a" nginx)"
+
+# --- independent tools on a gzip conversion ----------------------------------------------
+"$V2C" convert --gzip -s webapp -s nginx -o "$TMP/g" "$src" >/dev/null 2>&1
+check "gzip layers" sh -c "skopeo inspect --raw 'oci:$TMP/g:nginx' | grep -q 'tar+gzip'"
+for ref in webapp nginx; do
+  check "oci-image-tool validates $ref" oci-image-tool validate --type image --ref "name=$ref" "$TMP/g"
+  rm -rf "$TMP/bundle-$ref"
+  umoci unpack --rootless --image "$TMP/g:$ref" "$TMP/bundle-$ref" >/dev/null 2>"$TMP/umoci.err" || cat "$TMP/umoci.err"
+  check "umoci unpacks $ref (every digest verified)" test -d "$TMP/bundle-$ref/rootfs/etc"
+done
+check "umoci's runtime config runs nginx in the foreground" grep -q 'daemon off' "$TMP/bundle-nginx/config.json"
+check "gzip and zstd layers have the same diff_ids" \
+  test "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["rootfs"])' "$(config_of "$TMP/g" nginx)")" = \
+       "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["rootfs"])' "$(config_of "$TMP/a" nginx)")"
+
+# --- stateful services and system images --------------------------------------------------
+set +e
+"$V2C" convert -s redis-server -o "$TMP/s" "$src" >/dev/null 2>"$TMP/s.err"; st=$?
+set -e
+check "a stateful service is refused (exit 4)" test "$st" -eq 4
+check "... with inspect's reasons and the way out" \
+  sh -c "grep -q 'dump.rdb' '$TMP/s.err' && grep -q -- '--allow-stateful' '$TMP/s.err' && test \$(wc -l <'$TMP/s.err') -eq 1"
+check "... and writes nothing" test ! -e "$TMP/s"
+"$V2C" convert -s redis-server --allow-stateful -o "$TMP/s" "$src" >/dev/null 2>&1
+cfg=$(config_of "$TMP/s" redis-server)
+check "--allow-stateful: its data path is a volume" grep -q '"Volumes":{"/var/lib/redis":{}}' "$cfg"
+check "... its Kubernetes manifests claim a volume" grep -q 'PersistentVolumeClaim' "$TMP/s/v2c/redis-server.k8s.yaml"
+check "... redis runs in the foreground" grep -q '"--daemonize","no"' "$cfg"
+unpack "$TMP/s" redis-server "$TMP/redis"
+check "... the redis config (holding requirepass) is a secret: left out" \
+  sh -c "! grep -rqF 'V2C-PLANTED-redis' '$TMP/redis' 2>/dev/null"
+check "... no data of the VM in the image" test ! -e "$TMP/redis/var/lib/redis/dump.rdb"
+check "... the env template says to mount the config" \
+  grep -q 'mount it at run time: /etc/redis/redis.conf' "$TMP/s/v2c/redis-server.env.template"
+
+"$V2C" convert --system -s nginx -o "$TMP/sys" "$src" >/dev/null 2>"$TMP/sys.err" || cat "$TMP/sys.err"
+unpack "$TMP/sys" nginx "$TMP/sysroot"
+check "--system: the whole OS tree (other services' files too)" \
+  sh -c "test -f '$TMP/sysroot/opt/webapp/app.py' && test -f '$TMP/sysroot/etc/postgresql/15/main/postgresql.conf' && test -f '$TMP/sysroot/var/lib/dpkg/status'"
+check "--system: no kernel, boot, logs or caches" \
+  sh -c "test -z \"\$(ls -A '$TMP/sysroot/boot' 2>/dev/null)\" && test -z \"\$(find '$TMP/sysroot/var/log' -type f)\""
+check "--system: shadow kept with every password locked" \
+  sh -c "test -f '$TMP/sysroot/etc/shadow' && ! awk -F: '\$2 != \"*\"' '$TMP/sysroot/etc/shadow' | grep -q ."
+check "--system: secrets still left out" \
+  sh -c "test ! -e '$TMP/sysroot/root/.ssh/id_rsa' && test ! -e '$TMP/sysroot/etc/ssh/ssh_host_ed25519_key' && test ! -e '$TMP/sysroot/root/.aws/credentials'"
+check "--system: shares the base layer with the service images" \
+  test "$(layers_of "$TMP/sys" nginx | head -1)" = "$(layers_of "$TMP/a" nginx | head -1)"
+
+# --- bad input ---------------------------------------------------------------------------
+set +e
+"$V2C" convert -s no-such-service -o "$TMP/x" "$src" >/dev/null 2>"$TMP/x.err"; st=$?
+set -e
+check "an unknown service: exit 2" test "$st" -eq 2
+check "... the message lists the known services" sh -c "grep -q 'webapp' '$TMP/x.err' && grep -q 'nginx' '$TMP/x.err'"
+check "... nothing written" test ! -e "$TMP/x"
+mkdir -p "$TMP/data"; echo keep >"$TMP/data/file"
+set +e
+"$V2C" convert -s hello -o "$TMP/data" "$src" >/dev/null 2>"$TMP/d.err"; st=$?
+"$V2C" convert -s hello --force -o "$TMP/data" "$src" >/dev/null 2>>"$TMP/d.err"; st2=$?
+set -e
+check "an output directory holding other data is refused (exit 4), even with --force" \
+  sh -c "test $st -eq 4 && test $st2 -eq 4 && test -f '$TMP/data/file'"
+set +e
+"$V2C" convert -s hello -o "$TMP/a" "$src" >/dev/null 2>"$TMP/l.err"; st=$?
+set -e
+check "an existing layout is kept without --force (exit 4)" sh -c "test $st -eq 4 && grep -q -- '--force' '$TMP/l.err'"
+"$V2C" convert -s hello --force -o "$TMP/a" "$src" >/dev/null 2>&1
+check "--force replaces it" test "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["manifests"]))' "$TMP/a/index.json")" -eq 1
+set +e
+"$V2C" convert -o "$TMP/y" "$src" >/dev/null 2>&1; st=$?
+"$V2C" convert -s hello "$src" >/dev/null 2>&1; st2=$?
+"$V2C" convert -s hello --level 99 -o "$TMP/y" "$src" >/dev/null 2>&1; st3=$?
+set -e
+check "usage errors: no service, no -o, bad level (exit 2)" sh -c "test $st -eq 2 && test $st2 -eq 2 && test $st3 -eq 2"
+
+# A full disk while writing: an error, no layout, no temporary left behind.
+if mkdir -p "$TMP/small" && mount -t tmpfs -o size=2m tmpfs "$TMP/small" 2>/dev/null; then
+  set +e
+  "$V2C" convert -s webapp -o "$TMP/small/out" "$src" >/dev/null 2>"$TMP/full.err"; st=$?
+  set -e
+  check "a full disk: exit 1 with one line" sh -c "test $st -eq 1 && test \$(wc -l <'$TMP/full.err') -eq 1"
+  check "... and no half-written layout or temporary" test -z "$(ls -A "$TMP/small")"
+  umount "$TMP/small"
+else
+  ok "# skip full-disk check: cannot mount a tmpfs here"
+fi
+
+# A hostile guest: symlinks out of the root and in loops are never
+# followed out of the guest, and never written outside the layout.
+cp -a "$src" "$TMP/hostile"
+marker="v2c-host-marker-$$-$RANDOM"
+echo "$marker" >"$TMP/host-secret"
+ln -s "$TMP/host-secret" "$TMP/hostile/opt/webapp/escape-abs"
+ln -s ../../../../../../../../.."$TMP/host-secret" "$TMP/hostile/opt/webapp/escape-rel"
+ln -s loop-b "$TMP/hostile/opt/webapp/loop-a"
+ln -s loop-a "$TMP/hostile/opt/webapp/loop-b"
+ln -s / "$TMP/hostile/opt/webapp/root-link"
+timeout 120 "$V2C" convert -s webapp -o "$TMP/h" "$TMP/hostile" >/dev/null 2>"$TMP/h.err" || cat "$TMP/h.err"
+check "a guest with escaping and looping links converts" test -f "$TMP/h/index.json"
+: >"$TMP/hall"
+for f in "$TMP/h"/blobs/sha256/*; do zstd -dc "$f" >>"$TMP/hall" 2>/dev/null || cat "$f" >>"$TMP/hall"; done
+check "... no host file's content in any blob" sh -c "! grep -qF '$marker' '$TMP/hall'"
+unpack "$TMP/h" webapp "$TMP/hroot"
+check "... the links are kept as links, not followed out" \
+  sh -c "test -L '$TMP/hroot/opt/webapp/escape-abs' && test -L '$TMP/hroot/opt/webapp/loop-a'"
+check "... a link to / did not pull the whole guest in" test ! -e "$TMP/hroot/etc/shadow"
+check "... nothing written outside the layout" test "$(cat "$TMP/host-secret")" = "$marker"
+
+finish
