@@ -204,7 +204,6 @@ int v2c_cmd_convert(int argc, char **argv)
         }
         fflush(stdout);
 
-#ifdef V2C_HAVE_VERIFY
         if (verify) {
                 int failed = 0;
                 for (size_t i = 0; i < res->n_images; i++) {
@@ -227,8 +226,5 @@ int v2c_cmd_convert(int argc, char **argv)
                 if (failed)
                         return V2C_EXIT_FAILURE;
         }
-#else
-        (void) verify;
-#endif
         return V2C_EXIT_OK;
 }

@@ -444,6 +444,34 @@ static int add_elf_closure(struct conv *cv, const char *path, int layer, struct 
         return r;
 }
 
+/* The packages of a shell's basic userland (and what they depend on),
+ * with the libraries of their programs: what a service's shell script
+ * calls (sleep, cat, sed, grep). */
+static int add_userland(struct conv *cv, char *const *have, struct v2c_error **err)
+{
+        static const char *const roots[] = { "coreutils", "sed", "grep", "busybox", "mawk", "findutils" };
+        _cleanup_strv_ char **present = NULL;
+        for (size_t i = 0; i < V2C_ARRAY_SIZE(roots); i++)
+                if (v2c_pkgdb_find(cv->db, roots[i]))
+                        v2c_strv_push(&present, roots[i]);
+        if (present == NULL)
+                return 0;
+        const struct v2c_pkg **pkgs = NULL;
+        int n = v2c_pkgdb_closure(cv->db, present, &pkgs, NULL, NULL);
+        int r = 0;
+        for (int i = 0; i < n && r >= 0; i++) {
+                const struct v2c_pkg *p = pkgs[i];
+                if (v2c_strv_contains(cv->base_pkgs, p->name) || v2c_strv_contains(have, p->name))
+                        continue;
+                r = add_package(cv, p->name, LAYER_PACKAGES, LAYER_CONFIG, err);
+                for (size_t k = 0; r >= 0 && k < p->n_files; k++)
+                        if (v2c_path_is_under(p->files[k], "/usr/bin") || v2c_path_is_under(p->files[k], "/bin"))
+                                r = add_elf_closure(cv, p->files[k], LAYER_PACKAGES, err);
+        }
+        free(pkgs);
+        return r;
+}
+
 /* ---- one image ---- */
 
 struct image {
@@ -604,6 +632,15 @@ static int add_service_files(struct conv *cv, struct image *im, struct v2c_error
         for (size_t i = 0; r >= 0 && pkgs && pkgs[i]; i++)
                 if (!v2c_strv_contains(cv->base_pkgs, pkgs[i]))
                         r = add_package(cv, pkgs[i], LAYER_PACKAGES, LAYER_CONFIG, err);
+        /* A shell script calls the basic userland: it comes along. */
+        const json_t *ex0 = json_object_get(s, "exec");
+        const char *sh = jstr(ex0, "interpreter");
+        if (r >= 0 && sh && cv->db) {
+                const char *b = v2c_path_basename(sh);
+                if (strcmp(b, "sh") == 0 || strcmp(b, "dash") == 0 || strcmp(b, "bash") == 0 || strcmp(b, "ash") == 0 ||
+                    strcmp(b, "busybox") == 0)
+                        r = add_userland(cv, pkgs, err);
+        }
         /* The executable, its interpreter, and their libraries. */
         const json_t *ex = json_object_get(s, "exec");
         const char *exec_path = jstr(ex, "path"), *interp = jstr(ex, "interpreter");

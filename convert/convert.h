@@ -95,4 +95,23 @@ static inline void v2c_convert_result_freep(struct v2c_convert_result **r) { v2c
  * (NULL-terminated, static). */
 const char *const *v2c_convert_prefetch_dirs(enum v2c_convert_mode mode);
 
+struct v2c_verify_options {
+        const char *layout;        /* OCI layout directory */
+        const char *ref_name;      /* image name in its index.json */
+        const unsigned *ports;     /* TCP ports the service listens on, n_ports of them (>= 1) */
+        size_t n_ports;
+        char *const *env;          /* extra KEY=VALUE for the container (may be NULL) */
+        int timeout;               /* seconds to wait for an answer; 0: 90 */
+};
+/* Starts the image with podman (the `podman` on PATH, with the caller's
+ * environment, e.g. CONTAINERS_CONF), publishes each port on a free
+ * 127.0.0.1 port, and waits until every port answers: a TCP connection
+ * that yields at least one byte, either sent by the service on its own
+ * or in reply to a one-line probe ("HEAD / HTTP/1.0\r\n\r\n").  The
+ * container and the image are removed afterwards whatever happened.
+ * Returns 0 when every port answered; otherwise a negative errno with
+ * ERR saying which port did not answer, plus the last lines of the
+ * container's log (podman logs --tail 20), in one message. */
+int v2c_convert_verify(const struct v2c_verify_options *opt, struct v2c_error **err);
+
 #endif

@@ -12,9 +12,10 @@
  *
  * It is built static (the guest's libc may be anything, or absent) and
  * embedded into v2c through init.h, so it depends on nothing but libc.
- * Signals stay blocked and are taken with sigtimedwait(): no handlers, so
- * nothing async-signal-unsafe, and as PID 1 a blocked signal is still
- * delivered where the default disposition would have dropped it.
+ * Signals stay blocked and are taken with sigtimedwait(), so nothing runs
+ * in a handler.  Each still gets a handler that does nothing: the kernel
+ * drops a signal sent to a namespace's PID 1 from outside (podman stop)
+ * when its disposition is the default, blocked or not.
  *
  * Exit statuses of its own: 1 when the service could not be started (the
  * starter failed, the pidfile never named a live process), 2 for usage
@@ -44,6 +45,12 @@
 #define LIVENESS_POLL_MS 500
 #define MAX_SECONDS 86400          /* a day bounds every option, and the ms arithmetic */
 #define PIDFILE_MAX 32             /* a pid, a newline, some slack */
+
+/* Never runs (the signals stay blocked); see the top of the file. */
+static void ignore_signal(int sig)
+{
+        (void) sig;
+}
 
 static const int forwarded_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
 
@@ -318,7 +325,11 @@ static int reap(struct supervisor *s)
                         continue;
                 if (s->phase == PHASE_RUNNING)
                         return exit_status(wstatus);
-                /* The starter. */
+                /* The starter.  Stopped by a signal we passed on, it was
+                 * the service itself (a program started in the background
+                 * by start-stop-daemon never detaches): its end is ours. */
+                if (s->stop_signal)
+                        return exit_status(wstatus);
                 if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
                         char how[64];
                         describe_status(wstatus, how, sizeof how);
@@ -428,6 +439,10 @@ int main(int argc, char **argv)
                 say("blocking signals: %m");
                 return 1;
         }
+        struct sigaction sa = { .sa_handler = ignore_signal };
+        sigemptyset(&sa.sa_mask);
+        for (size_t i = 0; i < V2C_ARRAY_SIZE(forwarded_signals); i++)
+                sigaction(forwarded_signals[i], &sa, NULL);
 
         pid_t child = spawn(opt.command, &original_mask);
         if (child < 0) {

@@ -1,0 +1,743 @@
+/* `v2c convert --verify`: start a converted image and check that it serves.
+ *
+ * The image is pulled from the OCI layout into podman's storage, run with
+ * each service port published on a free loopback port, and every port is
+ * polled until it yields a byte (a banner, or the answer to a one-line
+ * probe).  The container and the image are removed afterwards, whatever
+ * happened.  podman is run as a program (no shell, no API socket), so the
+ * caller's environment, CONTAINERS_CONF in particular, decides how it
+ * runs.  Every wait here has a bound: a podman step that hangs is killed,
+ * a port that never answers fails at the deadline.
+ */
+#include "convert.h"
+#include "buf.h"
+#include "cleanup.h"
+#include "json.h"
+#include "strv.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define DEFAULT_TIMEOUT_S 90
+#define POLL_INTERVAL_MS 500
+#define CONNECT_TIMEOUT_MS 2000
+#define BANNER_TIMEOUT_MS 2000
+#define PROBE_TIMEOUT_MS 3000
+#define PROBE "HEAD / HTTP/1.0\r\n\r\n"
+
+/* How long each podman step may take before it is killed.  A pull copies
+ * every layer into podman's storage, which for a whole-system image can
+ * take minutes on a slow disk. */
+#define PULL_TIMEOUT_S 900
+#define RUN_TIMEOUT_S 120
+#define QUERY_TIMEOUT_S 30
+#define REMOVE_TIMEOUT_S 120
+
+#define STDOUT_MAX (1024 * 1024)
+#define STDERR_MAX (16 * 1024)
+#define LOG_TAIL_LINES "20"
+#define LOG_MSG_MAX 4096       /* bytes of container log put in a message */
+#define STDERR_MSG_MAX 2048    /* bytes of podman's stderr put in a message */
+
+static long long now_ms(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Milliseconds left until deadline, at most cap, never negative. */
+static int remaining_ms(long long deadline, int cap)
+{
+        long long left = deadline - now_ms();
+        if (left <= 0)
+                return 0;
+        return left < cap ? (int) left : cap;
+}
+
+/* Appends, keeping only the last b->max bytes: the end of podman's stderr
+ * ("Error: ...") and of a log is what tells the story. */
+static int append_tail(struct v2c_buf *b, const char *data, size_t len)
+{
+        if (len >= b->max) {
+                v2c_buf_reset(b);
+                return v2c_buf_append(b, data + (len - b->max), b->max);
+        }
+        if (b->len + len > b->max) {
+                size_t drop = b->len + len - b->max;
+                memmove(b->data, b->data + drop, b->len - drop);
+                b->len -= drop;
+                b->data[b->len] = '\0';
+        }
+        return v2c_buf_append(b, data, len);
+}
+
+/* Returns a new copy of the last max bytes of s, without trailing blanks and
+ * with control characters other than newline and tab replaced: container
+ * logs and podman's messages end up on the user's terminal. */
+static char *printable_tail(const char *s, size_t len, size_t max)
+{
+        while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r' || s[len - 1] == ' '))
+                len--;
+        if (len > max) {
+                s += len - max;
+                len = max;
+        }
+        char *r = malloc(len + 1);
+        if (r == NULL)
+                return NULL;
+        for (size_t i = 0; i < len; i++) {
+                unsigned char c = (unsigned char) s[i];
+                r[i] = (c == '\n' || c == '\t' || (c >= 0x20 && c != 0x7f)) ? (char) c : '?';
+        }
+        r[len] = '\0';
+        return r;
+}
+
+static void drain_fd(int *fd, struct v2c_buf *b)
+{
+        char chunk[8192];
+        for (;;) {
+                ssize_t n = read(*fd, chunk, sizeof chunk);
+                if (n > 0) {
+                        /* On ENOMEM the text is lost but the pipe still drains. */
+                        (void) append_tail(b, chunk, (size_t) n);
+                        continue;
+                }
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+                        close(*fd);
+                        *fd = -1;
+                }
+                return;
+        }
+}
+
+static char *argv_join(char *const *argv)
+{
+        struct v2c_buf b;
+        v2c_buf_init(&b, 4096);
+        for (size_t i = 0; argv[i]; i++)
+                if (v2c_buf_appendf(&b, "%s%s", i ? " " : "", argv[i]) < 0)
+                        break;
+        return v2c_buf_steal(&b);
+}
+
+/* Runs ARGV (argv[0] looked up on PATH, the caller's environment, stdin
+ * from /dev/null) and waits for it, killing it after timeout_s.  Its
+ * stdout goes to *out (the last STDOUT_MAX bytes; with merge_stderr, its
+ * stderr too, in order), which the caller has initialised.  Fails unless
+ * it exits 0; the error quotes the command and the end of its stderr. */
+static int run_podman(char *const *argv, int timeout_s, bool merge_stderr,
+                      struct v2c_buf *out, struct v2c_error **err)
+{
+        _cleanup_close_ int out_r = -1, out_w = -1, err_r = -1, err_w = -1;
+        int fds[2];
+        if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0)
+                return v2c_error_set(err, errno, "creating a pipe: %m");
+        out_r = fds[0];
+        out_w = fds[1];
+        if (!merge_stderr) {
+                if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0)
+                        return v2c_error_set(err, errno, "creating a pipe: %m");
+                err_r = fds[0];
+                err_w = fds[1];
+        }
+        /* The child's ends must block: podman writes to them. */
+        fcntl(out_w, F_SETFL, 0);
+        if (err_w >= 0)
+                fcntl(err_w, F_SETFL, 0);
+
+        posix_spawn_file_actions_t fa;
+        posix_spawnattr_t attr;
+        int r = posix_spawn_file_actions_init(&fa);
+        if (r != 0)
+                return v2c_error_set(err, r, "posix_spawn_file_actions_init: %s", strerror(r));
+        r = posix_spawnattr_init(&attr);
+        if (r != 0) {
+                posix_spawn_file_actions_destroy(&fa);
+                return v2c_error_set(err, r, "posix_spawnattr_init: %s", strerror(r));
+        }
+        /* A caller's blocked signals and ignored SIGPIPE are inherited
+         * across exec: podman must start with neither. */
+        sigset_t none, piped;
+        sigemptyset(&none);
+        sigemptyset(&piped);
+        sigaddset(&piped, SIGPIPE);
+        if (r == 0)
+                r = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+        if (r == 0)
+                r = posix_spawnattr_setsigmask(&attr, &none);
+        if (r == 0)
+                r = posix_spawnattr_setsigdefault(&attr, &piped);
+        if (r == 0)
+                r = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+        if (r == 0)
+                r = posix_spawn_file_actions_adddup2(&fa, out_w, 1);
+        if (r == 0)
+                r = posix_spawn_file_actions_adddup2(&fa, merge_stderr ? out_w : err_w, 2);
+        pid_t pid = -1;
+        if (r == 0)
+                r = posix_spawnp(&pid, argv[0], &fa, &attr, argv, environ);
+        posix_spawn_file_actions_destroy(&fa);
+        posix_spawnattr_destroy(&attr);
+        if (r != 0)
+                return v2c_error_set(err, r, "cannot run `%s`: %s", argv[0], strerror(r));
+        close(TAKE_FD(out_w));
+        if (err_w >= 0)
+                close(TAKE_FD(err_w));
+
+        struct v2c_buf errbuf _cleanup_buf_;
+        v2c_buf_init(&errbuf, STDERR_MAX);
+        long long deadline = now_ms() + (long long) timeout_s * 1000;
+        int status = 0;
+        bool exited = false, timed_out = false;
+        for (;;) {
+                pid_t w = waitpid(pid, &status, WNOHANG);
+                if (w == pid) {
+                        exited = true;
+                        break;
+                }
+                if (w < 0 && errno != EINTR) {
+                        r = -errno;
+                        break;
+                }
+                int left = remaining_ms(deadline, 100);
+                if (left == 0) {
+                        timed_out = true;
+                        break;
+                }
+                /* Short slices even while the pipes are open: a daemon the
+                 * command leaves behind (conmon) may keep them open after
+                 * podman itself has exited. */
+                struct pollfd p[2];
+                nfds_t n = 0;
+                if (out_r >= 0)
+                        p[n++] = (struct pollfd) { .fd = out_r, .events = POLLIN };
+                if (err_r >= 0)
+                        p[n++] = (struct pollfd) { .fd = err_r, .events = POLLIN };
+                if (n == 0) {
+                        struct timespec ts = { 0, 10 * 1000000 };
+                        nanosleep(&ts, NULL);
+                        continue;
+                }
+                if (poll(p, n, left) < 0 && errno != EINTR) {
+                        r = -errno;
+                        break;
+                }
+                if (out_r >= 0)
+                        drain_fd(&out_r, out);
+                if (err_r >= 0)
+                        drain_fd(&err_r, &errbuf);
+        }
+        if (!exited) {
+                kill(pid, SIGKILL);
+                while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                        ;
+        }
+        if (out_r >= 0)
+                drain_fd(&out_r, out);
+        if (err_r >= 0)
+                drain_fd(&err_r, &errbuf);
+
+        _cleanup_free_ char *cmd = argv_join(argv);
+        if (timed_out)
+                return v2c_error_set(err, ETIMEDOUT, "`%s` did not finish within %d s",
+                                     cmd ? cmd : argv[0], timeout_s);
+        if (r < 0)
+                return v2c_error_set(err, -r, "waiting for `%s`: %s", cmd ? cmd : argv[0], strerror(-r));
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+                return 0;
+
+        const struct v2c_buf *said = merge_stderr ? out : &errbuf;
+        _cleanup_free_ char *msg = printable_tail(said->data ? said->data : "", said->len, STDERR_MSG_MAX);
+        char how[64];
+        if (WIFEXITED(status))
+                snprintf(how, sizeof how, "exit status %d", WEXITSTATUS(status));
+        else
+                snprintf(how, sizeof how, "killed by signal %d", WTERMSIG(status));
+        return v2c_error_set(err, EIO, "`%s` failed (%s)%s%s", cmd ? cmd : argv[0], how,
+                             msg && *msg ? ": " : "", msg ? msg : "");
+}
+
+/* Runs a podman command whose output does not matter, dropping its error:
+ * used for cleanup, which must go on whatever happened before. */
+static void run_podman_quietly(char *const *argv, int timeout_s)
+{
+        struct v2c_error *e = NULL;
+        struct v2c_buf out _cleanup_buf_;
+        v2c_buf_init(&out, STDERR_MAX);
+        run_podman(argv, timeout_s, true, &out, &e);
+        v2c_error_free(e);
+}
+
+/* Picks n distinct free TCP ports on 127.0.0.1: all are held open until
+ * every one is chosen, so the same port is never picked twice.  Another
+ * program can still take one before podman binds it; podman run then fails
+ * with "address already in use", which names the problem. */
+static int pick_free_ports(unsigned *hostports, size_t n, struct v2c_error **err)
+{
+        int *socks = calloc(n, sizeof *socks);
+        if (socks == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        for (size_t i = 0; i < n; i++)
+                socks[i] = -1;
+        int r = 0;
+        for (size_t i = 0; i < n && r == 0; i++) {
+                struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+                socklen_t alen = sizeof a;
+                socks[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                if (socks[i] < 0 || bind(socks[i], (struct sockaddr *) &a, sizeof a) < 0 ||
+                    getsockname(socks[i], (struct sockaddr *) &a, &alen) < 0)
+                        r = v2c_error_set(err, errno, "finding a free port on 127.0.0.1: %m");
+                else
+                        hostports[i] = ntohs(a.sin_port);
+        }
+        for (size_t i = 0; i < n; i++)
+                if (socks[i] >= 0)
+                        close(socks[i]);
+        free(socks);
+        return r;
+}
+
+/* Waits until fd is ready for events or the deadline/cap passes; returns
+ * revents, 0 on timeout. */
+static short wait_fd(int fd, short events, long long deadline, int cap_ms)
+{
+        for (;;) {
+                struct pollfd p = { .fd = fd, .events = events };
+                int left = remaining_ms(deadline, cap_ms);
+                int n = poll(&p, 1, left);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                return n > 0 ? p.revents : 0;
+        }
+}
+
+/* One attempt at hostport: connect, wait for a banner, else send the probe
+ * and wait for a reply.  Returns true when a byte came; otherwise *why
+ * (static; NULL before the first attempt) says what happened. */
+static bool port_answers(unsigned hostport, long long deadline, const char **why)
+{
+        _cleanup_close_ int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+                *why = "no socket";
+                return false;
+        }
+        struct sockaddr_in a = {
+                .sin_family = AF_INET,
+                .sin_port = htons((uint16_t) hostport),
+                .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+        };
+        if (connect(fd, (struct sockaddr *) &a, sizeof a) < 0) {
+                if (errno != EINPROGRESS) {
+                        *why = errno == ECONNREFUSED ? "connection refused" : "connection failed";
+                        return false;
+                }
+                if (!(wait_fd(fd, POLLOUT, deadline, CONNECT_TIMEOUT_MS) & (POLLOUT | POLLERR | POLLHUP))) {
+                        *why = "connection timed out";
+                        return false;
+                }
+                int soerr = 0;
+                socklen_t len = sizeof soerr;
+                if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0 || soerr != 0) {
+                        *why = soerr == ECONNREFUSED ? "connection refused" : "connection failed";
+                        return false;
+                }
+        }
+
+        char c;
+        /* Banner first: SSH, SMTP, Redis-less protocols speak on their own,
+         * and some of them would hang up on an HTTP line. */
+        if (wait_fd(fd, POLLIN, deadline, BANNER_TIMEOUT_MS)) {
+                if (recv(fd, &c, 1, 0) == 1)
+                        return true;
+                /* A forwarder that accepts for a service that is not
+                 * listening yet closes without a word. */
+                *why = "connection closed without data";
+                return false;
+        }
+        if (remaining_ms(deadline, 1) == 0) {
+                /* Cut short: an earlier, whole attempt says more. */
+                if (*why == NULL)
+                        *why = "no data";
+                return false;
+        }
+        if (send(fd, PROBE, sizeof PROBE - 1, MSG_NOSIGNAL) < 0) {
+                *why = "connection closed without data";
+                return false;
+        }
+        if (wait_fd(fd, POLLIN, deadline, PROBE_TIMEOUT_MS) && recv(fd, &c, 1, 0) == 1)
+                return true;
+        *why = "no answer to a probe";
+        return false;
+}
+
+/* Returns the last lines of the container's log as a new string, made
+ * printable and bounded; on failure, a note saying so (never NULL unless
+ * out of memory). */
+static char *container_log(const char *name)
+{
+        char *argv[] = { (char *) "podman", (char *) "logs", (char *) "--tail", (char *) LOG_TAIL_LINES,
+                         (char *) name, NULL };
+        struct v2c_error *e = NULL;
+        struct v2c_buf out _cleanup_buf_;
+        v2c_buf_init(&out, STDOUT_MAX);
+        int r = run_podman(argv, QUERY_TIMEOUT_S, true, &out, &e);
+        if (r < 0) {
+                char *s = NULL;
+                if (asprintf(&s, "(unavailable: %s)", e->msg) < 0)
+                        s = NULL;
+                v2c_error_free(e);
+                return s;
+        }
+        char *tail = printable_tail(out.data ? out.data : "", out.len, LOG_MSG_MAX);
+        if (tail && *tail == '\0') {
+                free(tail);
+                return strdup("(empty)");
+        }
+        if (tail == NULL)
+                return NULL;
+        /* One message, still readable: each log line on its own, indented. */
+        struct v2c_buf b;
+        v2c_buf_init(&b, LOG_MSG_MAX * 2 + 64);
+        for (char *line = tail, *next; line; line = next) {
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = '\0';
+                if (v2c_buf_appendf(&b, "\n    %s", line) < 0)
+                        break;
+        }
+        free(tail);
+        return v2c_buf_steal(&b);
+}
+
+/* Asks podman whether the container still runs; *exit_code is set when not. */
+static int container_running(const char *name, bool *running, int *exit_code, struct v2c_error **err)
+{
+        char *argv[] = { (char *) "podman", (char *) "inspect", (char *) "-f",
+                         (char *) "{{.State.Running}} {{.State.ExitCode}}", (char *) name, NULL };
+        struct v2c_buf out _cleanup_buf_;
+        v2c_buf_init(&out, STDOUT_MAX);
+        int r = run_podman(argv, QUERY_TIMEOUT_S, false, &out, err);
+        if (r < 0)
+                return r;
+        const char *s = out.data ? out.data : "";
+        if (strncmp(s, "true", 4) == 0) {
+                *running = true;
+                return 0;
+        }
+        if (strncmp(s, "false", 5) == 0) {
+                *running = false;
+                *exit_code = atoi(s + 5);
+                return 0;
+        }
+        _cleanup_free_ char *said = printable_tail(s, out.len, 200);
+        return v2c_error_set(err, EIO, "unexpected answer from `podman inspect`: \"%s\"", said ? said : "");
+}
+
+/* Image IDs are hex; anything else (a warning, an empty line) must not end
+ * up as an argument of `podman run`/`podman rmi`. */
+static bool is_image_id(const char *s)
+{
+        size_t n = strspn(s, "0123456789abcdef");
+        return n >= 12 && s[n] == '\0';
+}
+
+static bool is_sha256_digest(const char *s)
+{
+        return s && strncmp(s, "sha256:", 7) == 0 && strlen(s + 7) == 64 && is_image_id(s + 7);
+}
+
+/* The last line of the output of `podman pull -q`, as a new string. */
+static int pulled_image_id(const struct v2c_buf *out, char **id, struct v2c_error **err)
+{
+        const char *s = out->data ? out->data : "";
+        size_t len = out->len;
+        while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r'))
+                len--;
+        size_t start = len;
+        while (start > 0 && s[start - 1] != '\n')
+                start--;
+        char *r = strndup(s + start, len - start);
+        if (r == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        if (strncmp(r, "sha256:", 7) == 0)
+                memmove(r, r + 7, strlen(r + 7) + 1);
+        if (!is_image_id(r)) {
+                _cleanup_free_ char *said = printable_tail(s, out->len, 200);
+                free(r);
+                return v2c_error_set(err, EIO, "`podman pull` printed no image ID: \"%s\"", said ? said : "");
+        }
+        *id = r;
+        return 0;
+}
+
+/* Whether podman's storage already holds image id, before we pull: such an
+ * image belongs to someone else and must survive the verification. */
+static bool image_present(const char *id)
+{
+        char *argv[] = { (char *) "podman", (char *) "image", (char *) "exists", (char *) id, NULL };
+        struct v2c_error *e = NULL;
+        struct v2c_buf out _cleanup_buf_;
+        v2c_buf_init(&out, STDERR_MAX);
+        int r = run_podman(argv, QUERY_TIMEOUT_S, true, &out, &e);
+        v2c_error_free(e);
+        return r == 0;
+}
+
+/* The hex digest of the config of image REF in the layout at LAYOUT, as a
+ * new string; NULL when it cannot be told (then the pull will say why). */
+static char *layout_config_id(const char *layout, const char *ref)
+{
+        _cleanup_free_ char *path = NULL;
+        if (asprintf(&path, "%s/index.json", layout) < 0)
+                return NULL;
+        struct v2c_error *e = NULL;
+        _cleanup_json_ json_t *index = NULL;
+        if (v2c_json_load_file(path, 4 * 1024 * 1024, &index, &e) < 0) {
+                v2c_error_free(e);
+                return NULL;
+        }
+        const char *manifest_digest = NULL;
+        json_t *manifests = json_object_get(index, "manifests"), *m;
+        size_t i;
+        json_array_foreach(manifests, i, m) {
+                const char *name = json_string_value(
+                        json_object_get(json_object_get(m, "annotations"), "org.opencontainers.image.ref.name"));
+                if (name && strcmp(name, ref) == 0) {
+                        manifest_digest = json_string_value(json_object_get(m, "digest"));
+                        break;
+                }
+        }
+        if (!is_sha256_digest(manifest_digest))
+                return NULL;
+        free(path);
+        path = NULL;
+        if (asprintf(&path, "%s/blobs/sha256/%s", layout, manifest_digest + 7) < 0)
+                return NULL;
+        _cleanup_json_ json_t *manifest = NULL;
+        if (v2c_json_load_file(path, 4 * 1024 * 1024, &manifest, &e) < 0) {
+                v2c_error_free(e);
+                return NULL;
+        }
+        const char *config = json_string_value(json_object_get(json_object_get(manifest, "config"), "digest"));
+        return is_sha256_digest(config) ? strdup(config + 7) : NULL;
+}
+
+static int check_options(const struct v2c_verify_options *opt, struct v2c_error **err)
+{
+        if (opt == NULL || opt->layout == NULL || opt->ref_name == NULL || *opt->ref_name == '\0')
+                return v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL, "verify: no layout or image name");
+        /* The oci: transport splits its argument at ':'. */
+        if (strchr(opt->ref_name, ':'))
+                return v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL,
+                                          "verify: image name `%s` holds a ':', which podman cannot take",
+                                          opt->ref_name);
+        if (opt->ports == NULL || opt->n_ports == 0)
+                return v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL,
+                                          "%s: no port to verify (the service listens on none)",
+                                          opt->ref_name);
+        if (opt->n_ports > 1024)
+                return v2c_error_set_kind(err, V2C_ERR_USAGE, E2BIG, "%s: too many ports (%zu)",
+                                          opt->ref_name, opt->n_ports);
+        for (size_t i = 0; i < opt->n_ports; i++)
+                if (opt->ports[i] == 0 || opt->ports[i] > 65535)
+                        return v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL, "%s: bad port %u",
+                                                  opt->ref_name, opt->ports[i]);
+        if (opt->timeout < 0)
+                return v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL, "%s: negative timeout",
+                                          opt->ref_name);
+        /* "--env NAME" alone would copy NAME from our own environment into
+         * the container. */
+        for (size_t i = 0; opt->env && opt->env[i]; i++) {
+                const char *eq = strchr(opt->env[i], '=');
+                if (eq == NULL || eq == opt->env[i])
+                        return v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL,
+                                                  "%s: environment entry `%s` is not KEY=VALUE",
+                                                  opt->ref_name, opt->env[i]);
+        }
+        return 0;
+}
+
+/* Polls every port until all answered, the container stopped, or the
+ * deadline passed. */
+static int wait_for_ports(const struct v2c_verify_options *opt, const char *name,
+                          const unsigned *hostports, int timeout_s, struct v2c_error **err)
+{
+        _cleanup_free_ bool *answered = calloc(opt->n_ports, sizeof *answered);
+        _cleanup_free_ const char **why = calloc(opt->n_ports, sizeof *why);
+        if (answered == NULL || why == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        long long deadline = now_ms() + (long long) timeout_s * 1000;
+        size_t left = opt->n_ports;
+
+        for (;;) {
+                for (size_t i = 0; i < opt->n_ports; i++) {
+                        if (answered[i])
+                                continue;
+                        if (port_answers(hostports[i], deadline, &why[i])) {
+                                answered[i] = true;
+                                left--;
+                        }
+                }
+                if (left == 0)
+                        return 0;
+
+                size_t first = 0;
+                while (answered[first])
+                        first++;
+
+                bool running = true;
+                int exit_code = 0;
+                int r = container_running(name, &running, &exit_code, err);
+                if (r < 0)
+                        return r;
+                if (!running) {
+                        _cleanup_free_ char *log = container_log(name);
+                        return v2c_error_set(err, EIO,
+                                             "container exited (status %d) before port %u answered; container log:%s%s",
+                                             exit_code, opt->ports[first], log && *log != '\n' ? " " : "",
+                                             log ? log : "");
+                }
+                if (remaining_ms(deadline, 1) == 0) {
+                        _cleanup_free_ char *log = container_log(name);
+                        return v2c_error_set(err, ETIMEDOUT,
+                                             "port %u did not answer within %d s (last try: %s); container log:%s%s",
+                                             opt->ports[first], timeout_s, why[first] ? why[first] : "none",
+                                             log && *log != '\n' ? " " : "", log ? log : "");
+                }
+                int pause = remaining_ms(deadline, POLL_INTERVAL_MS);
+                struct timespec ts = { pause / 1000, (long) (pause % 1000) * 1000000 };
+                while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+                        ;
+        }
+}
+
+int v2c_convert_verify(const struct v2c_verify_options *opt, struct v2c_error **err)
+{
+        static unsigned counter;
+        int r = check_options(opt, err);
+        if (r < 0)
+                return r;
+        int timeout_s = opt->timeout > 0 ? opt->timeout : DEFAULT_TIMEOUT_S;
+
+        _cleanup_free_ char *layout = realpath(opt->layout, NULL);
+        if (layout == NULL) {
+                int e = errno;
+                return v2c_error_set(err, e, "%s: `%s`: %s", opt->ref_name, opt->layout, strerror(e));
+        }
+        if (strchr(layout, ':'))
+                return v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL,
+                                          "%s: layout path `%s` holds a ':', which podman cannot take",
+                                          opt->ref_name, layout);
+
+        _cleanup_free_ char *source = NULL, *name = NULL, *alias = NULL;
+        if (asprintf(&name, "v2c-verify-%ld-%u", (long) getpid(),
+                     __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED)) < 0 ||
+            asprintf(&alias, "/tmp/%s", name) < 0 || asprintf(&source, "oci:%s:%s", alias, opt->ref_name) < 0)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        /* podman names what it pulls from oci:PATH after PATH, and refuses
+         * a PATH that is not a valid lowercase repository name: it pulls
+         * through a link of our own naming instead. */
+        unlink(alias);
+        if (symlink(layout, alias) < 0)
+                return v2c_error_set(err, errno, "%s: linking `%s` to the layout: %m", opt->ref_name, alias);
+
+        /* podman's image ID is the digest of the image's config, so the
+         * layout tells it before the pull: the same image may already be
+         * in podman's storage (an earlier run, the user's own pull). */
+        _cleanup_free_ char *expected_id = layout_config_id(layout, opt->ref_name);
+        bool preexisting = expected_id && image_present(expected_id);
+
+        _cleanup_free_ char *image_id = NULL;
+        {
+                char *argv[] = { (char *) "podman", (char *) "pull", (char *) "-q", source, NULL };
+                struct v2c_buf out _cleanup_buf_;
+                v2c_buf_init(&out, STDOUT_MAX);
+                r = run_podman(argv, PULL_TIMEOUT_S, false, &out, err);
+                unlink(alias);
+                if (r == 0)
+                        r = pulled_image_id(&out, &image_id, err);
+                if (r < 0)
+                        return v2c_error_prefix(err, r, "%s", opt->ref_name);
+        }
+        /* What was there before the pull is not ours to remove. */
+        bool keep_image = expected_id && strcmp(expected_id, image_id) == 0 && preexisting;
+
+        _cleanup_free_ unsigned *hostports = calloc(opt->n_ports, sizeof *hostports);
+        _cleanup_strv_ char **argv = NULL;
+        if (hostports == NULL) {
+                r = v2c_error_set(err, ENOMEM, "out of memory");
+                goto remove_image;
+        }
+        r = pick_free_ports(hostports, opt->n_ports, err);
+        if (r < 0)
+                goto remove_image;
+
+        const char *head[] = { "podman", "run", "-d", "--name", name };
+        for (size_t i = 0; i < V2C_ARRAY_SIZE(head) && r == 0; i++)
+                r = v2c_strv_push(&argv, head[i]);
+        for (size_t i = 0; i < opt->n_ports && r == 0; i++) {
+                char *p = NULL;
+                r = v2c_strv_push(&argv, "-p");
+                if (r == 0 && asprintf(&p, "127.0.0.1:%u:%u", hostports[i], opt->ports[i]) < 0)
+                        r = -ENOMEM;
+                if (r == 0)
+                        r = v2c_strv_consume(&argv, p);
+        }
+        for (size_t i = 0; opt->env && opt->env[i] && r == 0; i++) {
+                r = v2c_strv_push(&argv, "--env");
+                if (r == 0)
+                        r = v2c_strv_push(&argv, opt->env[i]);
+        }
+        if (r == 0)
+                r = v2c_strv_push(&argv, image_id);
+        if (r < 0) {
+                r = v2c_error_set(err, -r, "out of memory");
+                goto remove_image;
+        }
+
+        {
+                struct v2c_buf out _cleanup_buf_;
+                v2c_buf_init(&out, STDOUT_MAX);
+                r = run_podman(argv, RUN_TIMEOUT_S, false, &out, err);
+        }
+        if (r == 0)
+                r = wait_for_ports(opt, name, hostports, timeout_s, err);
+
+        /* `podman run` may have created the container even when it failed
+         * to start it.  --time 0: a service running as PID 1 without a
+         * SIGTERM handler ignores SIGTERM, and the default grace period
+         * would add 10 s to every failed verification. */
+        {
+                char *rm[] = { (char *) "podman", (char *) "rm", (char *) "-f", (char *) "--time", (char *) "0",
+                               name, NULL };
+                run_podman_quietly(rm, REMOVE_TIMEOUT_S);
+        }
+remove_image:
+        if (!keep_image) {
+                char *rmi[] = { (char *) "podman", (char *) "rmi", (char *) "-f", image_id, NULL };
+                run_podman_quietly(rmi, REMOVE_TIMEOUT_S);
+        }
+        if (r < 0)
+                return v2c_error_prefix(err, r, "%s", opt->ref_name);
+        return 0;
+}

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# The converted fixture services run: podman (set up as
+# ../shared/notes/ENVIRONMENT.md says: runc, cgroupfs, lowered ulimits)
+# starts each image, and each answers on its port on loopback: Debian's
+# nginx serving the fixture's page, the Python app, the compiled
+# hello-server; the SysV daemon runs under v2c-init and stops on SIGTERM;
+# the system image of nginx serves the page too; `v2c convert --verify`
+# says yes for a working image and no for a broken one.
+. "$(dirname "$0")/lib.sh"
+command -v podman >/dev/null || { echo "podman missing (scripts/setup.sh installs it)"; exit 1; }
+fixture_root
+src="$FIXTURES/root"
+
+cat >"$TMP/containers.conf" <<'EOF'
+[containers]
+default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
+[engine]
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+EOF
+export CONTAINERS_CONF="$TMP/containers.conf"
+tag="v2c-test-$$"
+cleanup() {
+  podman ps -a --format '{{.Names}}' 2>/dev/null | grep "^$tag-" | xargs -r podman rm -f >/dev/null 2>&1 || true
+  for id in $(cat "$TMP/images" 2>/dev/null); do podman rmi -f "$id" >/dev/null 2>&1 || true; done
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# run_image LAYOUT REF CONTAINER-PORT -> prints the host port
+run_image() {
+  local id hp link
+  # podman names what it pulls after the layout's path, which must be a
+  # lowercase repository name (mktemp's is not).
+  link="/tmp/$tag-layout-$(echo "$1" | sha256sum | cut -c1-8)"
+  ln -sfn "$1" "$link"
+  id=$(podman pull -q "oci:$link:$2") || { rm -f "$link"; return 1; }
+  rm -f "$link"
+  echo "$id" >>"$TMP/images"
+  hp=$(free_port)
+  podman run -d --name "$tag-$2" -p "127.0.0.1:$hp:$3" "$id" >/dev/null || return 1
+  echo "$hp"
+}
+# answers PORT PATTERN: the page at / matches within 60 s
+answers() {
+  local i
+  for i in $(seq 1 120); do
+    if curl -s -m 3 "http://127.0.0.1:$1/" 2>/dev/null | grep -q "$2"; then return 0; fi
+    sleep 0.5
+  done
+  return 1
+}
+
+"$V2C" convert -s nginx -s webapp -s hello -s legacy-app -o "$TMP/img" "$src" >/dev/null 2>"$TMP/convert.err" \
+  || { cat "$TMP/convert.err"; not_ok "convert"; finish; exit 1; }
+ok "converted nginx, webapp, hello, legacy-app"
+
+hp=$(run_image "$TMP/img" nginx 8080) && check "nginx answers with the fixture's page" answers "$hp" "fixture page" \
+  || not_ok "nginx starts"
+check "nginx's access log goes to the container's stdout" \
+  sh -c "podman logs '$tag-nginx' 2>/dev/null | grep -q 'GET / HTTP'"
+hp=$(run_image "$TMP/img" webapp 8000) && check "the Python app answers" answers "$hp" "webapp ok" || not_ok "webapp starts"
+check "the Python app runs as its user" \
+  sh -c "test \"\$(podman exec '$tag-webapp' /usr/bin/python3 -c 'import os; print(os.getuid())')\" = \"\$(awk -F: '\$1==\"webapp\"{print \$3}' '$src/etc/passwd')\""
+hp=$(run_image "$TMP/img" hello 8081) && check "hello-server (compiled, its libraries lifted) answers" answers "$hp" "hello" \
+  || not_ok "hello starts"
+run_image "$TMP/img" legacy-app 9090 >/dev/null || not_ok "legacy-app starts"
+sleep 2
+check "legacy-app (SysV, detaches) keeps running under v2c-init" \
+  sh -c "test \"\$(podman inspect -f '{{.State.Running}}' '$tag-legacy-app')\" = true"
+check "... v2c-init is PID 1 and the daemon its child" \
+  sh -c "podman top '$tag-legacy-app' pid args 2>/dev/null | grep -q 'legacy-daemon'"
+start=$(date +%s)
+timeout 60 podman stop -t 20 "$tag-legacy-app" >/dev/null 2>&1 || true
+took=$(( $(date +%s) - start ))
+check "... stops on SIGTERM, forwarded to the daemon (in ${took}s, not killed)" \
+  sh -c "test $took -lt 15 && test \"\$(podman inspect -f '{{.State.ExitCode}}' '$tag-legacy-app')\" != 137"
+
+"$V2C" convert --system -s nginx -o "$TMP/sys" "$src" >/dev/null 2>"$TMP/sys.err" || cat "$TMP/sys.err"
+tag="$tag-sys"
+hp=$(run_image "$TMP/sys" nginx 8080) && check "the system image of nginx serves the page too" answers "$hp" "fixture page" \
+  || not_ok "system nginx starts"
+tag=${tag%-sys}
+
+# --verify: a working image passes, one whose service cannot start fails.
+set +e
+"$V2C" convert -s hello --verify -o "$TMP/v" "$src" >"$TMP/v.out" 2>"$TMP/v.err"; st=$?
+set -e
+check "--verify: hello answers (exit 0)" sh -c "test $st -eq 0 && grep -q '^verified	hello' '$TMP/v.out'" \
+  || cat "$TMP/v.err"
+cp -a "$src" "$TMP/broken"
+printf '#!/bin/sh\necho broken >&2\nexit 3\n' >"$TMP/broken/usr/local/bin/hello-server"
+set +e
+"$V2C" convert -s hello --verify -o "$TMP/vb" "$TMP/broken" >/dev/null 2>"$TMP/vb.err"; st=$?
+set -e
+check "--verify: a service that does not answer fails (exit 1)" test "$st" -eq 1
+check "... and says which port, with the container's log" sh -c "grep -q '8081' '$TMP/vb.err' && grep -q 'broken' '$TMP/vb.err'"
+
+finish
