@@ -95,4 +95,20 @@ bool col_filtered(const char *path);
 int col_write(struct col *c, int layer, const char *blobs_dir, const struct v2c_layer_options *opt,
               struct v2c_layer_result *res, size_t *files, struct v2c_error **err);
 
+/* accounts.c: the guest's account files, parsed from untrusted bytes. */
+struct account {
+        char name[256];
+        uint32_t uid, gid;
+        bool found;
+};
+/* Looks NAME (or a numeric id) up in passwd- or group-format DATA
+ * (NUL-terminated; may be NULL). */
+bool convert_lookup_account(const char *data, const char *name, struct account *a);
+/* The lines of passwd/group DATA an image keeps: ids below 1000, nobody
+ * (65534), and KEEP_NAME or KEEP_ID (-1: none).  New string, NULL on ENOMEM. */
+char *convert_filter_accounts(const char *data, const char *keep_name, long keep_id);
+/* /etc/shadow or gshadow DATA with every password field made "*".  New
+ * string, NULL on ENOMEM. */
+char *convert_sanitize_shadow(const char *data);
+
 #endif

@@ -64,73 +64,6 @@ static const json_t *find_service(const json_t *report, const char *name)
         return NULL;
 }
 
-/* ---- accounts ---- */
-
-struct account {
-        char name[256];
-        uint32_t uid, gid;
-        bool found;
-};
-
-/* Looks NAME (or a numeric id) up in passwd-format DATA. */
-static bool lookup_account(const char *data, const char *name, struct account *a)
-{
-        *a = (struct account) { 0 };
-        if (data == NULL || name == NULL)
-                return false;
-        for (const char *l = data; *l; l = strchrnul(l, '\n'), l += *l == '\n') {
-                const char *f[4];
-                size_t k = 0;
-                f[k++] = l;
-                for (const char *p = l; *p && *p != '\n' && k < 4; p++)
-                        if (*p == ':')
-                                f[k++] = p + 1;
-                if (k < 4)
-                        continue;
-                size_t nlen = (size_t) (f[1] - f[0] - 1);
-                unsigned long id = strtoul(f[2], NULL, 10);
-                bool match = (strlen(name) == nlen && strncmp(l, name, nlen) == 0) ||
-                             (name[0] >= '0' && name[0] <= '9' && id == strtoul(name, NULL, 10));
-                if (!match || nlen >= sizeof a->name)
-                        continue;
-                memcpy(a->name, l, nlen);
-                a->name[nlen] = '\0';
-                a->uid = (uint32_t) id;
-                a->gid = (uint32_t) strtoul(f[3], NULL, 10);
-                a->found = true;
-                return true;
-        }
-        return false;
-}
-
-/* The lines of passwd/group DATA an image keeps: system accounts (id below
- * 1000, and nobody), and the service's own (KEEP_NAME / KEEP_ID).  People's
- * accounts stay on the VM. */
-static char *filter_accounts(const char *data, const char *keep_name, long keep_id)
-{
-        struct v2c_buf b;
-        v2c_buf_init(&b, 16u << 20);
-        for (const char *l = data; l && *l;) {
-                const char *end = strchrnul(l, '\n');
-                const char *c1 = memchr(l, ':', (size_t) (end - l));
-                const char *c2 = c1 ? memchr(c1 + 1, ':', (size_t) (end - c1 - 1)) : NULL;
-                if (c2) {
-                        long id = strtol(c2 + 1, NULL, 10);
-                        size_t nlen = (size_t) (c1 - l);
-                        bool mine = (keep_name && strlen(keep_name) == nlen && strncmp(l, keep_name, nlen) == 0) ||
-                                    id == keep_id;
-                        if (id < 1000 || id == 65534 || mine) {
-                                v2c_buf_append(&b, l, (size_t) (end - l));
-                                v2c_buf_append(&b, "\n", 1);
-                        }
-                }
-                l = *end ? end + 1 : end;
-        }
-        if (b.len == 0)
-                v2c_buf_append(&b, "", 0);
-        return v2c_buf_steal(&b);
-}
-
 /* ---- starting in the foreground ---- */
 
 struct start {
@@ -525,13 +458,13 @@ static int plan_image(struct conv *cv, const json_t *s, struct image *im, struct
         const json_t *dyn = json_object_get(s, "dynamic_user");
         if (user == NULL && json_is_true(dyn))
                 user = "nobody";
-        if (user && !lookup_account(cv->passwd, user, &im->user)) {
+        if (user && !convert_lookup_account(cv->passwd, user, &im->user)) {
                 conv_warn(cv, "%s: user %s is not in the guest's /etc/passwd: the image runs it as root", im->name, user);
                 user = NULL;
         }
         if (user) {
                 struct account g;
-                if (group && lookup_account(cv->group, group, &g))
+                if (group && convert_lookup_account(cv->group, group, &g))
                         r = asprintf(&im->user_spec, "%s:%s", im->user.name, g.name);
                 else
                         r = asprintf(&im->user_spec, "%s", im->user.name);
@@ -666,9 +599,9 @@ static int add_service_files(struct conv *cv, struct image *im, struct v2c_error
                 r = col_add(c, LAYER_CONFIG, envf[i], COL_FILTER, err);
         if (r < 0)
                 return r;
-        _cleanup_free_ char *pw = filter_accounts(cv->passwd, im->user.found ? im->user.name : NULL,
+        _cleanup_free_ char *pw = convert_filter_accounts(cv->passwd, im->user.found ? im->user.name : NULL,
                                                   im->user.found ? (long) im->user.uid : -1);
-        _cleanup_free_ char *gr = filter_accounts(cv->group, NULL, im->user.found ? (long) im->user.gid : -1);
+        _cleanup_free_ char *gr = convert_filter_accounts(cv->group, NULL, im->user.found ? (long) im->user.gid : -1);
         if (pw == NULL || gr == NULL)
                 return v2c_error_set(err, ENOMEM, "out of memory");
         r = col_add_data(c, LAYER_CONFIG, "/etc/passwd", pw, strlen(pw), 0644, cv->passwd_mtime, err);
@@ -710,6 +643,7 @@ static int add_service_files(struct conv *cv, struct image *im, struct v2c_error
         /* Log files go to the container's output, as the official images
          * of nginx and httpd do it. */
         _cleanup_strv_ char **logs = jstrv(s, "log_files");
+        bool logs_linked = false;
         for (size_t i = 0; r >= 0 && logs && logs[i]; i++) {
                 _cleanup_free_ char *norm = NULL;
                 if (v2c_path_normalize("/", logs[i], &norm) < 0)
@@ -724,8 +658,9 @@ static int add_service_files(struct conv *cv, struct image *im, struct v2c_error
                         return v2c_error_set(err, ENOMEM, "out of memory");
                 const char *b = v2c_path_basename(norm);
                 r = col_add_symlink(c, LAYER_APP, link, strstr(b, "err") ? "/dev/stderr" : "/dev/stdout", err);
+                logs_linked = true;
         }
-        if (r >= 0 && logs)
+        if (r >= 0 && logs_linked)
                 v2c_strv_push(&im->start.notes, "log files are links to the container's stdout/stderr");
 
         if (r >= 0 && im->start.needs_init)
@@ -745,28 +680,6 @@ static int classify_system(void *ctx, const char *path)
         return LAYER_APP;
 }
 
-/* /etc/shadow without its password hashes: accounts stay, locked. */
-static char *sanitize_shadow(const char *data)
-{
-        struct v2c_buf b;
-        v2c_buf_init(&b, 16u << 20);
-        for (const char *l = data; l && *l;) {
-                const char *end = strchrnul(l, '\n');
-                const char *c1 = memchr(l, ':', (size_t) (end - l));
-                const char *c2 = c1 ? memchr(c1 + 1, ':', (size_t) (end - c1 - 1)) : NULL;
-                if (c2) {
-                        v2c_buf_append(&b, l, (size_t) (c1 - l) + 1);
-                        v2c_buf_append(&b, "*", 1);
-                        v2c_buf_append(&b, c2, (size_t) (end - c2));
-                        v2c_buf_append(&b, "\n", 1);
-                }
-                l = *end ? end + 1 : end;
-        }
-        if (b.len == 0)
-                v2c_buf_append(&b, "", 0);
-        return v2c_buf_steal(&b);
-}
-
 static int add_system_files(struct conv *cv, struct image *im, struct v2c_error **err)
 {
         struct col *c = &cv->col;
@@ -784,7 +697,7 @@ static int add_system_files(struct conv *cv, struct image *im, struct v2c_error 
                 if (v2c_guest_stat(cv->g, shadows[i], &st, NULL) < 0 ||
                     v2c_guest_read_file(cv->g, shadows[i], 16u << 20, &data, &len, NULL) < 0)
                         continue;
-                _cleanup_free_ char *clean = sanitize_shadow(data);
+                _cleanup_free_ char *clean = convert_sanitize_shadow(data);
                 if (clean == NULL)
                         return v2c_error_set(err, ENOMEM, "out of memory");
                 r = col_add_data(c, LAYER_CONFIG, shadows[i], clean, strlen(clean), st.mode & 07777, st.mtime, err);
