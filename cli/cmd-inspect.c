@@ -22,7 +22,8 @@ const char v2c_inspect_help[] =
         "options:\n"
         "  --json              write the report as JSON (schema v2c.inspect/1)\n"
         "  -o, --output FILE   write the report to FILE (atomically); - is stdout\n"
-        "  --all               also list installed services that are not enabled\n";
+        "  --all               also list installed services that are not enabled\n"
+        "  --report FILE       show a saved JSON report instead of opening a SOURCE\n";
 
 int v2c_cmd_inspect(int argc, char **argv)
 {
@@ -30,11 +31,12 @@ int v2c_cmd_inspect(int argc, char **argv)
                 { "json", no_argument, NULL, 'j' },
                 { "output", required_argument, NULL, 'o' },
                 { "all", no_argument, NULL, 'a' },
+                { "report", required_argument, NULL, 'r' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
         bool json = false;
-        const char *output = NULL;
+        const char *output = NULL, *saved = NULL;
         struct v2c_inspect_options iopt = { 0 };
         int c;
         optind = 1;
@@ -44,6 +46,7 @@ int v2c_cmd_inspect(int argc, char **argv)
                 case 'j': json = true; break;
                 case 'o': output = optarg; break;
                 case 'a': iopt.include_disabled = true; break;
+                case 'r': saved = optarg; break;
                 case 'h':
                         printf("usage: v2c inspect [--json] [-o FILE] SOURCE...\n\n%s", v2c_inspect_help);
                         return V2C_EXIT_OK;
@@ -53,18 +56,29 @@ int v2c_cmd_inspect(int argc, char **argv)
                         return v2c_cli_usage_error("inspect", "unknown option `%s`", argv[optind - 1]);
                 }
         }
-        if (optind >= argc)
+        if (optind >= argc && saved == NULL)
                 return v2c_cli_usage_error("inspect", "no SOURCE given");
+        if (optind < argc && saved)
+                return v2c_cli_usage_error("inspect", "give a SOURCE or --report, not both");
 
         struct v2c_error *err = NULL;
         __attribute__((cleanup(v2c_guest_closep))) struct v2c_guest *g = NULL;
-        int r = v2c_guest_open((const char *const *) argv + optind, (size_t) (argc - optind), NULL, &g, &err);
-        if (r < 0)
-                return v2c_cli_report(err);
         __attribute__((cleanup(v2c_report_freep))) struct v2c_report *rep = NULL;
-        r = v2c_inspect(g, &iopt, &rep, &err);
-        if (r < 0)
-                return v2c_cli_report(err);
+        int r;
+        if (saved) {
+                _cleanup_json_ json_t *raw = NULL;
+                if (v2c_json_load_file(saved, 256u << 20, &raw, &err) < 0 || v2c_report_from_json(raw, &rep, &err) < 0) {
+                        v2c_error_prefix(&err, -EINVAL, "report `%s`", saved);
+                        return v2c_cli_report(err);
+                }
+        } else {
+                r = v2c_guest_open((const char *const *) argv + optind, (size_t) (argc - optind), NULL, &g, &err);
+                if (r < 0)
+                        return v2c_cli_report(err);
+                r = v2c_inspect(g, &iopt, &rep, &err);
+                if (r < 0)
+                        return v2c_cli_report(err);
+        }
 
         _cleanup_free_ char *text = NULL;
         if (json) {

@@ -13,7 +13,7 @@ static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
 
 static const struct v2c_command commands[] = {
-        { "inspect", v2c_cmd_inspect, "inspect [--json] [-o FILE] SOURCE...",
+        { "inspect", v2c_cmd_inspect, "inspect [--json] [-o FILE] (SOURCE... | --report FILE)",
           "report the OS, services, classes and secrets of a VM disk", v2c_inspect_help },
         { "convert", v2c_cmd_convert, "convert (--service NAME... | --all-stateless) -o DIR SOURCE...",
           "lift services into deterministic, layered OCI images", v2c_convert_help },

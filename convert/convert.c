@@ -947,6 +947,12 @@ static int choose(struct conv *cv, const json_t ***out, size_t *n_out, struct v2
                                                   jstr(v[i], "name"), reasons && *reasons ? reasons : "see inspect");
                 }
         }
+        for (size_t i = 0; i < n; i++) {
+                const char *klass = jstr(v[i], "class");
+                if (klass && strcmp(klass, "system") == 0)
+                        conv_warn(cv, "%s is part of the operating system: its image runs it alone, without the "
+                                      "rest of the system", jstr(v[i], "name"));
+        }
         /* One order whatever the command line said: by name. */
         for (size_t i = 1; i < n; i++)
                 for (size_t j = i; j > 0 && strcmp(jstr(v[j - 1], "name"), jstr(v[j], "name")) > 0; j--) {

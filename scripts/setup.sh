@@ -3,7 +3,8 @@
 # what is missing, so running it again is cheap), then builds with meson.
 #
 #   scripts/setup.sh            install + build into build/
-#   scripts/setup.sh --sample   ... then build the sample VM disk and inspect it
+#   scripts/setup.sh --sample   ... then build the sample VM disk, inspect it and
+#                               convert its stateless services (build/sample/images)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -58,5 +59,8 @@ if [ "${1:-}" = "--sample" ]; then
     mv "$out/debian.qcow2.tmp" "$out/debian.qcow2"
   fi
   echo "== v2c inspect $out/debian.qcow2" >&2
-  ./build/v2c inspect "$out/debian.qcow2"
+  ./build/v2c inspect --json -o "$out/report.json" "$out/debian.qcow2"
+  ./build/v2c inspect --report "$out/report.json"
+  echo "== v2c convert --all-stateless -o $out/images $out/debian.qcow2" >&2
+  ./build/v2c -v convert --all-stateless --report "$out/report.json" --force -o "$out/images" "$out/debian.qcow2"
 fi

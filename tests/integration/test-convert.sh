@@ -84,6 +84,7 @@ check "legacy-app (SysV, forking): started by v2c-init following its PID file" \
   grep -q '"Entrypoint":\["/usr/libexec/v2c-init","--pidfile","/run/legacy-app.pid","--"\]' "$cfg"
 cfg=$(config_of "$TMP/a" hello)
 check "hello (DynamicUser=yes): runs as nobody" grep -q '"User":"nobody"' "$cfg"
+check "hello: StopSignal from KillSignal=" grep -q '"StopSignal":"SIGINT"' "$cfg"
 
 # Unpacked (all layers in order), nginx holds what it needs and nothing more.
 unpack() { # unpack LAYOUT REF DIR
@@ -117,18 +118,27 @@ check "legacy-app: v2c-init is in the image, static" \
 # --- no secret anywhere -----------------------------------------------------------------
 # Every blob decompressed (layers) or as is (configs, manifests), and the
 # side files: none holds a planted value or a line of a planted key.
-: >"$TMP/all"
-for f in "$TMP/a"/blobs/sha256/*; do
-  if zstd -t "$f" 2>/dev/null; then zstd -dc "$f" >>"$TMP/all"; else cat "$f" >>"$TMP/all"; fi
-done
-cat "$TMP/a"/v2c/* "$TMP/a/index.json" >>"$TMP/all"
-found=0
-while IFS=$'\t' read -r kind path text; do
-  case $kind in
-  keyline|value) if grep -qF -- "$text" "$TMP/all"; then echo "# found: $kind $path"; found=$((found + 1)); fi ;;
-  esac
-done < <(grep -v '^#' "$secrets")
-check "no planted secret (keys, passwords, tokens) in any blob or side file" test "$found" -eq 0
+# Checked here and again at the end over every layout this test made.
+secrets_found() { # secrets_found LAYOUT... -> prints the count
+  : >"$TMP/all"
+  local d f
+  for d in "$@"; do
+    for f in "$d"/blobs/sha256/*; do
+      if zstd -t "$f" 2>/dev/null; then zstd -dc "$f" >>"$TMP/all";
+      elif gzip -t "$f" 2>/dev/null; then gzip -dc "$f" >>"$TMP/all";
+      else cat "$f" >>"$TMP/all"; fi
+    done
+    cat "$d"/v2c/* "$d/index.json" >>"$TMP/all"
+  done
+  local found=0 kind path text
+  while IFS=$'\t' read -r kind path text; do
+    case $kind in
+    keyline|value) if grep -qF -- "$text" "$TMP/all"; then echo "# found: $kind $path" >&2; found=$((found + 1)); fi ;;
+    esac
+  done < <(grep -v '^#' "$secrets")
+  echo "$found"
+}
+check "no planted secret (keys, passwords, tokens) in any blob or side file" test "$(secrets_found "$TMP/a")" -eq 0
 check "the check above would see a secret ($(grep -c '^keyline' "$secrets") key lines known)" \
   sh -c "grep -q '^keyline' '$secrets'"
 
@@ -136,6 +146,7 @@ check "the check above would see a secret ($(grep -c '^keyline' "$secrets") key 
 "$V2C" convert -s webapp --include-secret /opt/webapp/service-account.json -o "$TMP/inc" "$src" >/dev/null 2>"$TMP/inc.err"
 unpack "$TMP/inc" webapp "$TMP/inc-root"
 check "--include-secret keeps that file" test -f "$TMP/inc-root/opt/webapp/service-account.json"
+check "... and the secret check sees it there" test "$(secrets_found "$TMP/inc" 2>/dev/null)" -gt 0
 check "... and says so on stderr" grep -q 'including secret /opt/webapp/service-account.json' "$TMP/inc.err"
 
 # --- side files ------------------------------------------------------------------------
@@ -173,6 +184,8 @@ check "the tar of the same guest gives nginx the same layers" \
 SOURCE_DATE_EPOCH=1700000000 "$V2C" convert -s hello -o "$TMP/e" "$src" >/dev/null 2>&1
 check "SOURCE_DATE_EPOCH changes created" grep -q '"created":"2023-11-14T22:13:20Z"' "$(config_of "$TMP/e" hello)"
 "$V2C" inspect --json -o "$TMP/report.json" "$src"
+check "inspect --report shows a saved report (JSON round trip byte-identical)" \
+  sh -c "'$V2C' inspect --report '$TMP/report.json' --json | cmp -s - '$TMP/report.json'"
 "$V2C" convert --report "$TMP/report.json" -s nginx -o "$TMP/r" "$src" >/dev/null 2>&1
 check "--report reuses an inspection: same digest" test "$(manifest_of "$TMP/r" nginx)" = "$(manifest_of "$TMP/a" nginx)"
 
@@ -282,5 +295,8 @@ check "... the links are kept as links, not followed out" \
   sh -c "test -L '$TMP/hroot/opt/webapp/escape-abs' && test -L '$TMP/hroot/opt/webapp/loop-a'"
 check "... a link to / did not pull the whole guest in" test ! -e "$TMP/hroot/etc/shadow"
 check "... nothing written outside the layout" test "$(cat "$TMP/host-secret")" = "$marker"
+
+check "no planted secret in any layout made here (zstd, gzip, stateful, system, hostile)" \
+  test "$(secrets_found "$TMP/a" "$TMP/b" "$TMP/g" "$TMP/s" "$TMP/sys" "$TMP/h")" -eq 0
 
 finish

@@ -227,7 +227,11 @@ int main(int argc, char **argv)
         int root = -1;
         if (guest) {
                 const char *src[] = { argv[i] };
-                if (v2c_guest_open(src, 1, NULL, &g, &err) < 0) {
+                /* The whole tree comes down in one download, as v2c
+                 * convert --system fetches it. */
+                struct v2c_guest_options gopt = { .prefetch_max_kib = 64ull << 20 };
+                const char *all[] = { "/" };
+                if (v2c_guest_open(src, 1, &gopt, &g, &err) < 0 || v2c_guest_prefetch(g, all, 1, NULL, &err) < 0) {
                         fprintf(stderr, "mkimage: %s\n", err->msg);
                         return 1;
                 }
