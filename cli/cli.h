@@ -32,5 +32,30 @@ int v2c_cmd_inspect(int argc, char **argv);
 extern const char v2c_inspect_help[];
 int v2c_cmd_convert(int argc, char **argv);
 extern const char v2c_convert_help[];
+int v2c_cmd_push(int argc, char **argv);
+extern const char v2c_push_help[];
+int v2c_cmd_pull(int argc, char **argv);
+extern const char v2c_pull_help[];
+
+/* Registry options shared by push, pull and convert --push (cmd-registry.c). */
+#include <getopt.h>
+#include "registry.h"
+struct v2c_cli_registry {
+        struct v2c_registry_options opt;
+        bool password_stdin;
+        char **mount_from;
+        const char *platform, *name;
+};
+extern const struct option v2c_registry_long_options[];   /* values 0x100.. */
+extern const char v2c_registry_options_help[];
+/* 1 when C was a registry option (taken), 0 when not, -1 after a usage error. */
+int v2c_cli_registry_option(const char *cmd, int c, const char *arg, struct v2c_cli_registry *r);
+/* Reads --password-stdin; 0 or an exit status. */
+int v2c_cli_registry_finish(const char *cmd, struct v2c_cli_registry *r);
+void v2c_cli_registry_cleanup(void);
+/* Pushes one image and prints its pinned reference; an exit status.
+ * *pinned (may be NULL) gets a new copy of it. */
+int v2c_cli_push_one(const char *layout, const char *name, const char *dest, struct v2c_cli_registry *r,
+                     char **pinned);
 
 #endif

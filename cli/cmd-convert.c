@@ -1,5 +1,6 @@
 /* v2c convert: lift services of a guest into OCI images. */
 #include "cli.h"
+#include "registry.h"
 #include "cleanup.h"
 #include "convert.h"
 #include "guest.h"
@@ -8,11 +9,13 @@
 #include "log.h"
 #include "strv.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 const char v2c_convert_help[] =
         "Convert services of SOURCE into an OCI image layout in DIR: one image per\n"
@@ -39,10 +42,43 @@ const char v2c_convert_help[] =
         "                         (default localhost/v2c): REPO/NAME@sha256:...\n"
         "  --verify               run each image with podman and check that it answers\n"
         "                         on its ports (exit 1 if one does not)\n"
+        "  --push HOST/PREFIX     push each image to HOST/PREFIX/NAME, by digest (and\n"
+        "                         as --tag TAG), and name it so in the manifests\n"
+        "  --tag TAG              the tag --push sets after the digest is in place\n"
+        "  --base HOST/REPO@sha256:...\n"
+        "                         build on this image: its layers go below the lifted\n"
+        "                         ones (pulled, checked; a digest is required)\n"
+        "  (and the registry options of `v2c push` for --push and --base)\n"
         "\n"
         "SOURCE_DATE_EPOCH sets every timestamp (default 946684800, 2000-01-01).\n"
         "Exit status: 2 bad usage or unknown service, 3 unusable input,\n"
         "4 refused (a stateful service, DIR holding something else).\n";
+
+/* The base image pulled for --base: blobs, index.json, oci-layout. */
+static void remove_base_dir(const char *dir)
+{
+        _cleanup_free_ char *sha = NULL, *blobs = NULL, *a = NULL, *b = NULL;
+        if (asprintf(&sha, "%s/blobs/sha256", dir) >= 0) {
+                DIR *d = opendir(sha);
+                struct dirent *e;
+                while (d && (e = readdir(d)))
+                        if (e->d_name[0] != '.') {
+                                _cleanup_free_ char *f = NULL;
+                                if (asprintf(&f, "%s/%s", sha, e->d_name) >= 0)
+                                        unlink(f);
+                        }
+                if (d)
+                        closedir(d);
+                rmdir(sha);
+        }
+        if (asprintf(&blobs, "%s/blobs", dir) >= 0)
+                rmdir(blobs);
+        if (asprintf(&a, "%s/index.json", dir) >= 0)
+                unlink(a);
+        if (asprintf(&b, "%s/oci-layout", dir) >= 0)
+                unlink(b);
+        rmdir(dir);
+}
 
 static int parse_int(const char *s, int lo, int hi, int *out)
 {
@@ -87,9 +123,21 @@ int v2c_cmd_convert(int argc, char **argv)
                 { "threads", required_argument, NULL, 't' },
                 { "image-repo", required_argument, NULL, 'R' },
                 { "verify", no_argument, NULL, 'V' },
+                { "push", required_argument, NULL, 'P' },
+                { "tag", required_argument, NULL, 'T' },
+                { "base", required_argument, NULL, 'B' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
+        static struct option all[64];
+        size_t na = 0;
+        for (size_t i = 0; opts[i].name; i++)
+                all[na++] = opts[i];
+        for (size_t i = 0; v2c_registry_long_options[i].name; i++)
+                all[na++] = v2c_registry_long_options[i];
+        all[na] = (struct option) { 0 };
+        struct v2c_cli_registry reg = { 0 };
+        const char *push = NULL, *tag = NULL, *base = NULL;
         _cleanup_strv_ char **services = NULL, **secrets = NULL;
         struct v2c_convert_options copt = { .layer = { .compression = V2C_COMPRESS_ZSTD } };
         const char *report_path = NULL;
@@ -97,7 +145,12 @@ int v2c_cmd_convert(int argc, char **argv)
         int c;
         optind = 1;
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "+s:o:h", opts, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "+s:o:h", all, NULL)) != -1) {
+                int k = v2c_cli_registry_option("convert", c, optarg, &reg);
+                if (k < 0)
+                        return V2C_EXIT_USAGE;
+                if (k > 0)
+                        continue;
                 switch (c) {
                 case 's': v2c_strv_push(&services, optarg); break;
                 case 'A': copt.all_stateless = true; break;
@@ -123,6 +176,9 @@ int v2c_cmd_convert(int argc, char **argv)
                         break;
                 case 'R': copt.image_repo = optarg; break;
                 case 'V': verify = true; break;
+                case 'P': push = optarg; break;
+                case 'T': tag = optarg; break;
+                case 'B': base = optarg; break;
                 case 'h':
                         printf("usage: v2c convert (--service NAME... | --all-stateless) -o DIR [options] SOURCE...\n\n%s",
                                v2c_convert_help);
@@ -141,6 +197,16 @@ int v2c_cmd_convert(int argc, char **argv)
                 return v2c_cli_usage_error("convert", "name the services to convert (--service NAME) or --all-stateless");
         if (copt.layer.compression == V2C_COMPRESS_GZIP && copt.layer.level > 9)
                 return v2c_cli_usage_error("convert", "gzip levels go from 1 to 9");
+        if (tag && push == NULL)
+                return v2c_cli_usage_error("convert", "--tag goes with --push");
+        if (push && (strchr(push, '@') || strchr(strchr(push, '/') ? strchr(push, '/') : push, ':')))
+                return v2c_cli_usage_error("convert", "--push takes HOST/PREFIX (no tag or digest): images go to "
+                                                      "HOST/PREFIX/NAME; use --tag for a tag");
+        int frc = v2c_cli_registry_finish("convert", &reg);
+        if (frc)
+                return frc;
+        if (push && copt.image_repo == NULL)
+                copt.image_repo = push;
         copt.services = services;
         copt.include_secrets = secrets;
         copt.source = strrchr(argv[optind], '/') ? strrchr(argv[optind], '/') + 1 : argv[optind];
@@ -184,8 +250,44 @@ int v2c_cmd_convert(int argc, char **argv)
         if (r < 0)
                 return v2c_cli_report(err);
 
+        _cleanup_free_ char *base_dir = NULL, *base_pinned = NULL;
+        if (base) {
+                struct v2c_ref bref;
+                if (v2c_ref_parse(base, &bref, &err) < 0)
+                        return v2c_cli_report(err);
+                bool pinned = bref.digest != NULL;
+                v2c_ref_release(&bref);
+                if (!pinned)
+                        return v2c_cli_usage_error("convert", "--base needs a digest (HOST/REPO@sha256:...), not a "
+                                                              "tag: a base must not change under the image");
+                struct v2c_pull_result pr;
+                if (asprintf(&base_dir, "%s.v2c-base-%ld", copt.output, (long) getpid()) < 0)
+                        return V2C_EXIT_FAILURE;
+                if (v2c_pull(base, base_dir, "base", NULL, &reg.opt, &pr, &err) < 0) {
+                        v2c_error_prefix(&err, -EIO, "base image %s", base);
+                        return v2c_cli_report(err);
+                }
+                base_pinned = TAKE_PTR(pr.pinned);
+                /* Pushed to the same registry, its layers mount from where they came. */
+                struct v2c_ref pref, bref2;
+                if (push && v2c_ref_parse(base, &bref2, NULL) == 0) {
+                        _cleanup_free_ char *probe = NULL;
+                        if (asprintf(&probe, "%s/x", push) >= 0 && v2c_ref_parse(probe, &pref, NULL) == 0) {
+                                if (strcmp(pref.host, bref2.host) == 0)
+                                        v2c_strv_push_unique(&reg.mount_from, bref2.repo);
+                                v2c_ref_release(&pref);
+                        }
+                        v2c_ref_release(&bref2);
+                }
+                v2c_pull_result_release(&pr);
+                copt.base_layout = base_dir;
+                copt.base_name = "base";
+                copt.base_ref = base_pinned;
+        }
         __attribute__((cleanup(v2c_convert_result_freep))) struct v2c_convert_result *res = NULL;
         r = v2c_convert(g, report, &copt, &res, &err);
+        if (base_dir)
+                remove_base_dir(base_dir);
         if (r < 0)
                 return v2c_cli_report(err);
         for (size_t i = 0; res->warnings && res->warnings[i]; i++)
@@ -203,6 +305,24 @@ int v2c_cmd_convert(int argc, char **argv)
                                  im->ref_name, copt.output, im->ref_name);
         }
         fflush(stdout);
+
+        if (push) {
+                for (size_t i = 0; i < res->n_images; i++) {
+                        _cleanup_free_ char *dest = NULL;
+                        if (asprintf(&dest, "%s/%s%s%s", push, res->images[i].ref_name, tag ? ":" : "",
+                                     tag ? tag : "") < 0)
+                                return V2C_EXIT_FAILURE;
+                        for (char *q = dest + strlen(push); *q && *q != ':'; q++)
+                                if (*q >= 'A' && *q <= 'Z')
+                                        *q = (char) (*q - 'A' + 'a');   /* repositories are lowercase */
+                        int prc = v2c_cli_push_one(copt.output, res->images[i].ref_name, dest, &reg, NULL);
+                        if (prc != V2C_EXIT_OK) {
+                                v2c_cli_registry_cleanup();
+                                return prc;
+                        }
+                }
+        }
+        v2c_cli_registry_cleanup();
 
         if (verify) {
                 int failed = 0;

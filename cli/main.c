@@ -17,6 +17,10 @@ static const struct v2c_command commands[] = {
           "report the OS, services, classes and secrets of a VM disk", v2c_inspect_help },
         { "convert", v2c_cmd_convert, "convert (--service NAME... | --all-stateless) -o DIR SOURCE...",
           "lift services into deterministic, layered OCI images", v2c_convert_help },
+        { "push", v2c_cmd_push, "push [options] DIR[:NAME] HOST/REPO[:TAG]",
+          "push an image of an OCI layout to a registry, by digest", v2c_push_help },
+        { "pull", v2c_cmd_pull, "pull [options] REF -o DIR", "pull an image from a registry into an OCI layout",
+          v2c_pull_help },
         { "help", cmd_help, "help [COMMAND]", "show help for v2c or one command", NULL },
         { "version", cmd_version, "version", "print the version", NULL },
 };

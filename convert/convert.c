@@ -722,6 +722,151 @@ static int add_system_files(struct conv *cv, struct image *im, struct v2c_error 
         return r;
 }
 
+/* ---- a base image to build on ---- */
+
+struct base_image {
+        struct v2c_converted_layer layers[V2C_CONVERT_MAX_LAYERS - N_LAYERS];
+        size_t n;
+        char **env;
+        char *digest;
+};
+
+static void base_image_release(struct base_image *b)
+{
+        v2c_strv_free(b->env);
+        free(b->digest);
+}
+
+static json_t *load_json_blob(const char *layout, const char *digest, struct v2c_error **err)
+{
+        _cleanup_free_ char *path = NULL, *data = NULL;
+        size_t len;
+        if (digest == NULL || strncmp(digest, "sha256:", 7) != 0 || strlen(digest) != 71 ||
+            asprintf(&path, "%s/blobs/sha256/%s", layout, digest + 7) < 0) {
+                v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL, "base image: a descriptor without a sha256 digest");
+                return NULL;
+        }
+        if (v2c_read_host_file(path, 4u << 20, &data, &len, err) < 0)
+                return NULL;
+        char hex[65];
+        v2c_sha256_hex(data, len, hex);
+        if (strcmp(hex, digest + 7) != 0) {
+                v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL, "base image: `%s` does not match its digest", path);
+                return NULL;
+        }
+        json_t *j = NULL;
+        if (v2c_json_load(data, len, path, &j, err) < 0)
+                return NULL;
+        return j;
+}
+
+static const char *layer_media_type(const char *mt)
+{
+        /* Docker's layer types hold the same bytes as OCI's. */
+        if (mt == NULL)
+                return NULL;
+        if (strcmp(mt, V2C_MEDIA_LAYER_GZIP) == 0 || strcmp(mt, "application/vnd.docker.image.rootfs.diff.tar.gzip") == 0)
+                return V2C_MEDIA_LAYER_GZIP;
+        if (strcmp(mt, V2C_MEDIA_LAYER_ZSTD) == 0 || strcmp(mt, "application/vnd.docker.image.rootfs.diff.tar.zstd") == 0)
+                return V2C_MEDIA_LAYER_ZSTD;
+        if (strcmp(mt, V2C_MEDIA_LAYER_TAR) == 0 || strcmp(mt, "application/vnd.docker.image.rootfs.diff.tar") == 0)
+                return V2C_MEDIA_LAYER_TAR;
+        return NULL;
+}
+
+/* Links (or copies) blob DIGEST from layout SRC into BLOBS. */
+static int copy_blob(const char *src, const char *blobs, const char *digest, struct v2c_error **err)
+{
+        _cleanup_free_ char *from = NULL, *to = NULL;
+        if (asprintf(&from, "%s/blobs/sha256/%s", src, digest + 7) < 0 || asprintf(&to, "%s/%s", blobs, digest + 7) < 0)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        if (link(from, to) == 0 || errno == EEXIST)
+                return 0;
+        char hex[65];
+        int r = v2c_sha256_file_hex(from, hex, err);
+        if (r < 0)
+                return v2c_error_prefix(err, r, "base image layer %s", digest);
+        if (strcmp(hex, digest + 7) != 0)
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL, "base image layer %s does not match its digest",
+                                          digest);
+        _cleanup_free_ char *cmd = NULL;
+        FILE *in = fopen(from, "rb"), *out = fopen(to, "wbx");
+        char buf[1 << 16];
+        size_t n;
+        r = in && out ? 0 : -errno;
+        while (r == 0 && (n = fread(buf, 1, sizeof buf, in)) > 0)
+                if (fwrite(buf, 1, n, out) != n)
+                        r = -EIO;
+        if (in)
+                fclose(in);
+        if (out && fclose(out) != 0 && r == 0)
+                r = -EIO;
+        if (r < 0) {
+                unlink(to);
+                return v2c_error_set(err, -r, "copying base image layer %s: %s", digest, strerror(-r));
+        }
+        return 0;
+}
+
+static int load_base(const struct v2c_convert_options *opt, const char *blobs, struct base_image *b,
+                     struct v2c_error **err)
+{
+        _cleanup_free_ char *ipath = NULL, *idata = NULL;
+        size_t ilen;
+        if (asprintf(&ipath, "%s/index.json", opt->base_layout) < 0)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        int r = v2c_read_host_file(ipath, 4u << 20, &idata, &ilen, err);
+        if (r < 0)
+                return v2c_error_prefix(err, r, "base image");
+        _cleanup_json_ json_t *idx = NULL;
+        r = v2c_json_load(idata, ilen, ipath, &idx, err);
+        if (r < 0)
+                return r;
+        const json_t *pick = NULL, *m;
+        size_t i, n = 0;
+        json_array_foreach(json_object_get(idx, "manifests"), i, m) {
+                const char *ref = jstr(json_object_get(m, "annotations"), "org.opencontainers.image.ref.name");
+                n++;
+                if (opt->base_name == NULL || (ref && strcmp(ref, opt->base_name) == 0))
+                        pick = m;
+        }
+        if (pick == NULL || (opt->base_name == NULL && n != 1))
+                return v2c_error_set_kind(err, V2C_ERR_USAGE, ENOENT, "base image: no single image in `%s`",
+                                          opt->base_layout);
+        _cleanup_json_ json_t *man = load_json_blob(opt->base_layout, jstr(pick, "digest"), err);
+        if (man == NULL)
+                return -EINVAL;
+        _cleanup_json_ json_t *cfg = load_json_blob(opt->base_layout, jstr(json_object_get(man, "config"), "digest"), err);
+        if (cfg == NULL)
+                return -EINVAL;
+        const json_t *layers = json_object_get(man, "layers");
+        const json_t *ids = json_object_get(json_object_get(cfg, "rootfs"), "diff_ids");
+        if (json_array_size(layers) != json_array_size(ids) || json_array_size(layers) > V2C_ARRAY_SIZE(b->layers))
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL,
+                                          "base image: %zu layers for %zu diff_ids (at most %zu layers)",
+                                          json_array_size(layers), json_array_size(ids), V2C_ARRAY_SIZE(b->layers));
+        json_array_foreach(layers, i, m) {
+                const char *d = jstr(m, "digest"), *id = json_string_value(json_array_get(ids, i));
+                const char *mt = layer_media_type(jstr(m, "mediaType"));
+                json_int_t size = json_integer_value(json_object_get(m, "size"));
+                if (d == NULL || strlen(d) != 71 || id == NULL || strlen(id) != 71 || mt == NULL || size < 0)
+                        return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL, "base image: layer %zu is not one v2c "
+                                                  "can build on", i);
+                struct v2c_converted_layer *l = &b->layers[b->n++];
+                l->role = "base-image";
+                memcpy(l->result.digest, d, 72);
+                memcpy(l->result.diff_id, id, 72);
+                l->result.size = (uint64_t) size;
+                l->result.media_type = mt;
+                r = copy_blob(opt->base_layout, blobs, d, err);
+                if (r < 0)
+                        return r;
+        }
+        b->env = jstrv(json_object_get(cfg, "config"), "Env");
+        b->digest = strdup(jstr(pick, "digest"));
+        return b->digest ? 0 : v2c_error_set(err, ENOMEM, "out of memory");
+}
+
 /* ---- side files ---- */
 
 static int write_side_file(const char *dir, const char *name, const char *data, struct v2c_error **err)
@@ -966,8 +1111,8 @@ static int choose(struct conv *cv, const json_t ***out, size_t *n_out, struct v2
 }
 
 static int convert_one(struct conv *cv, struct v2c_oci_layout *l, const char *side, const json_t *s,
-                       const struct v2c_converted_layer *base, bool have_base, struct v2c_converted *out,
-                       struct v2c_error **err)
+                       const struct v2c_converted_layer *base, bool have_base, const struct base_image *bi,
+                       struct v2c_converted *out, struct v2c_error **err)
 {
         const struct v2c_convert_options *opt = cv->opt;
         struct image im = { 0 };
@@ -979,6 +1124,17 @@ static int convert_one(struct conv *cv, struct v2c_oci_layout *l, const char *si
                 goto out;
         out->service = strdup(im.name);
         out->ref_name = strdup(im.ref);
+        for (size_t k = 0; bi && k < bi->n; k++)
+                out->layers[out->n_layers++] = bi->layers[k];
+        /* The base image's environment, where the service does not set it. */
+        for (size_t k = 0; bi && bi->env && bi->env[k]; k++) {
+                size_t nl = strcspn(bi->env[k], "=");
+                bool set = false;
+                for (size_t e = 0; im.env && im.env[e]; e++)
+                        set |= strncmp(im.env[e], bi->env[k], nl + 1) == 0;
+                if (!set)
+                        v2c_strv_push(&im.env, bi->env[k]);
+        }
         if (have_base)
                 out->layers[out->n_layers++] = *base;
         for (int k = LAYER_PACKAGES; k < N_LAYERS; k++) {
@@ -993,7 +1149,7 @@ static int convert_one(struct conv *cv, struct v2c_oci_layout *l, const char *si
                         out->n_layers++;
                 }
         }
-        struct v2c_layer_result results[N_LAYERS];
+        struct v2c_layer_result results[V2C_CONVERT_MAX_LAYERS];
         for (size_t k = 0; k < out->n_layers; k++)
                 results[k] = out->layers[k].result;
         char created[21];
@@ -1008,6 +1164,8 @@ static int convert_one(struct conv *cv, struct v2c_oci_layout *l, const char *si
                 { "io.v2c.guest.os", jstr(os, "pretty_name") },
                 { "io.v2c.class", jstr(s, "class") },
                 { "io.v2c.mode", opt->mode == V2C_CONVERT_SYSTEM ? "system" : "service" },
+                { "org.opencontainers.image.base.name", bi ? opt->base_ref : NULL },
+                { "org.opencontainers.image.base.digest", bi ? bi->digest : NULL },
         };
         for (size_t k = 0; k < V2C_ARRAY_SIZE(lab); k++) {
                 if (lab[k].v == NULL)
@@ -1050,6 +1208,7 @@ int v2c_convert(struct v2c_guest *g, const json_t *report, const struct v2c_conv
         _cleanup_free_ char *side = NULL;
         size_t n = 0;
         struct v2c_convert_result *res = calloc(1, sizeof *res);
+        struct base_image bimg = { 0 };
         json_t *lock = NULL;
         int r;
         if (res == NULL)
@@ -1100,6 +1259,11 @@ int v2c_convert(struct v2c_guest *g, const json_t *report, const struct v2c_conv
                 goto out;
         }
 
+        if (opt->base_layout) {
+                r = load_base(opt, v2c_oci_layout_blobs(l), &bimg, err);
+                if (r < 0)
+                        goto out;
+        }
         /* The base layer, written once and shared. */
         struct v2c_converted_layer base = { .role = "base" };
         r = add_base(&cv, err);
@@ -1121,7 +1285,8 @@ int v2c_convert(struct v2c_guest *g, const json_t *report, const struct v2c_conv
         for (size_t k = 0; k < n; k++) {
                 col_reset_service(&cv.col);
                 v2c_log(V2C_LOG_INFO, "converting %s", jstr(chosen[k], "name"));
-                r = convert_one(&cv, l, side, chosen[k], &base, have_base, &res->images[k], err);
+                r = convert_one(&cv, l, side, chosen[k], &base, have_base, opt->base_layout ? &bimg : NULL,
+                                &res->images[k], err);
                 res->n_images++;
                 if (r < 0) {
                         v2c_error_prefix(err, r, "converting %s", jstr(chosen[k], "name"));
@@ -1153,6 +1318,7 @@ int v2c_convert(struct v2c_guest *g, const json_t *report, const struct v2c_conv
                 *out = TAKE_PTR(res);
 out:
         json_decref(lock);
+        base_image_release(&bimg);
         v2c_oci_layout_abort(l);
         v2c_convert_result_free(res);
         col_release(&cv.col);

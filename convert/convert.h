@@ -53,10 +53,17 @@ struct v2c_convert_options {
         bool force;                    /* replace an existing layout */
         const char *source;            /* org.opencontainers.image.source (e.g. the disk's name) */
         const char *image_repo;        /* repository the k8s manifests name, e.g. "registry.local/v2c" */
+        /* A base image to build on: its layers go below the lifted ones
+         * (an OCI layout holding it, e.g. from v2c pull; NAME may be NULL
+         * when it holds one image), and its pinned reference for the
+         * org.opencontainers.image.base.* annotations. */
+        const char *base_layout, *base_name, *base_ref;
 };
 
+#define V2C_CONVERT_MAX_LAYERS 64
+
 struct v2c_converted_layer {
-        const char *role;              /* "base", "packages", "config", "app" (static) */
+        const char *role;              /* "base-image", "base", "packages", "config", "app" (static) */
         struct v2c_layer_result result;
         size_t files;                  /* entries written */
 };
@@ -65,7 +72,7 @@ struct v2c_converted {
         char *service;
         char *ref_name;
         struct v2c_descriptor manifest, config;
-        struct v2c_converted_layer layers[4];
+        struct v2c_converted_layer layers[V2C_CONVERT_MAX_LAYERS];   /* the base image's first, if any */
         size_t n_layers;
         char **env_required;           /* variables left out as secrets */
         char **volumes;

@@ -1,0 +1,314 @@
+/* v2c push and v2c pull, and the registry options convert --push shares. */
+#include "cli.h"
+#include "cleanup.h"
+#include "fsutil.h"
+#include "json.h"
+#include "log.h"
+#include "registry.h"
+#include "strv.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+const char v2c_registry_options_help[] =
+        "registry options:\n"
+        "  --creds USER:PASSWORD  credentials (default: auth.json, ~/.docker/config.json)\n"
+        "  --username USER --password-stdin\n"
+        "                         the password read from standard input\n"
+        "  --auth-file FILE       an auth.json or config.json to use instead\n"
+        "  --ca-file FILE         CA certificates to verify the registry with\n"
+        "  --tls-verify=false     do not verify the registry's certificate\n"
+        "  --plain-http           talk http, not https (loopback registries\n"
+        "                         without TLS are found by themselves)\n"
+        "  --chunk-size BYTES     upload blobs above this in chunks (default 32 MiB)\n"
+        "  --parallel N           blobs in flight at once (default 4)\n"
+        "  --retries N            attempts per request on 408/429/5xx (default 5)\n";
+
+const struct option v2c_registry_long_options[] = {
+        { "creds", required_argument, NULL, 0x100 },
+        { "username", required_argument, NULL, 0x101 },
+        { "password-stdin", no_argument, NULL, 0x102 },
+        { "auth-file", required_argument, NULL, 0x103 },
+        { "ca-file", required_argument, NULL, 0x104 },
+        { "tls-verify", required_argument, NULL, 0x105 },
+        { "plain-http", no_argument, NULL, 0x106 },
+        { "chunk-size", required_argument, NULL, 0x107 },
+        { "parallel", required_argument, NULL, 0x108 },
+        { "retries", required_argument, NULL, 0x109 },
+        { "mount-from", required_argument, NULL, 0x10a },
+        { "platform", required_argument, NULL, 0x10b },
+        { "name", required_argument, NULL, 0x10c },
+        {},
+};
+
+static char *creds_buf;
+static char *username;
+
+void v2c_cli_registry_cleanup(void)
+{
+        if (creds_buf) {
+                explicit_bzero(creds_buf, strlen(creds_buf));
+                free(creds_buf);
+        }
+        free(username);
+        creds_buf = username = NULL;
+}
+
+int v2c_cli_registry_option(const char *cmd, int c, const char *arg, struct v2c_cli_registry *r)
+{
+        char *end;
+        switch (c) {
+        case 0x100: r->opt.creds = arg; return 1;
+        case 0x101:
+                free(username);
+                username = strdup(arg);
+                return 1;
+        case 0x102: r->password_stdin = true; return 1;
+        case 0x103: r->opt.auth_file = arg; return 1;
+        case 0x104: r->opt.ca_file = arg; return 1;
+        case 0x105:
+                if (strcmp(arg, "false") == 0)
+                        r->opt.tls_no_verify = true;
+                else if (strcmp(arg, "true") != 0)
+                        return v2c_cli_usage_error(cmd, "--tls-verify takes true or false, not `%s`", arg), -1;
+                return 1;
+        case 0x106: r->opt.plain_http = true; return 1;
+        case 0x107: {
+                unsigned long long v = strtoull(arg, &end, 10);
+                if (end == arg || *end || v < 1024 || v > (1ull << 32))
+                        return v2c_cli_usage_error(cmd, "--chunk-size `%s` is not between 1024 and 4 GiB", arg), -1;
+                r->opt.chunk_size = v;
+                return 1;
+        }
+        case 0x108:
+        case 0x109: {
+                long v = strtol(arg, &end, 10);
+                if (end == arg || *end || v < 1 || v > 64)
+                        return v2c_cli_usage_error(cmd, "`%s` is not between 1 and 64", arg), -1;
+                if (c == 0x108)
+                        r->opt.parallel = (int) v;
+                else
+                        r->opt.retries = (int) v;
+                return 1;
+        }
+        case 0x10a: v2c_strv_push(&r->mount_from, arg); return 1;
+        case 0x10b: r->platform = arg; return 1;
+        case 0x10c: r->name = arg; return 1;
+        default: return 0;
+        }
+}
+
+int v2c_cli_registry_finish(const char *cmd, struct v2c_cli_registry *r)
+{
+        r->opt.plain_http_loopback = true;
+        if (r->password_stdin) {
+                if (username == NULL)
+                        return v2c_cli_usage_error(cmd, "--password-stdin needs --username");
+                char line[4096];
+                if (fgets(line, sizeof line, stdin) == NULL)
+                        return v2c_cli_usage_error(cmd, "no password on standard input");
+                line[strcspn(line, "\r\n")] = '\0';
+                if (asprintf(&creds_buf, "%s:%s", username, line) < 0)
+                        return V2C_EXIT_FAILURE;
+                explicit_bzero(line, sizeof line);
+                r->opt.creds = creds_buf;
+        } else if (username)
+                return v2c_cli_usage_error(cmd, "--username goes with --password-stdin");
+        return 0;
+}
+
+/* DIR/v2c/pushes.json remembers which repositories of which registries an
+ * image went to: a later push to another repository of the same registry
+ * mounts its blobs from there instead of uploading them. */
+static char **pushed_repos(const char *layout, const char *host)
+{
+        _cleanup_free_ char *path = NULL, *data = NULL;
+        size_t len;
+        char **v = NULL;
+        if (asprintf(&path, "%s/v2c/pushes.json", layout) < 0 || v2c_read_host_file(path, 1u << 20, &data, &len, NULL) < 0)
+                return NULL;
+        _cleanup_json_ json_t *j = NULL;
+        if (v2c_json_load(data, len, path, &j, NULL) < 0)
+                return NULL;
+        size_t i;
+        const json_t *x;
+        json_array_foreach(json_object_get(j, host), i, x)
+                if (json_is_string(x))
+                        v2c_strv_push_unique(&v, json_string_value(x));
+        return v;
+}
+
+static void record_push(const char *layout, const char *host, const char *repo)
+{
+        _cleanup_free_ char *dir = NULL, *path = NULL, *data = NULL;
+        size_t len;
+        if (asprintf(&dir, "%s/v2c", layout) < 0 || asprintf(&path, "%s/pushes.json", dir) < 0)
+                return;
+        json_auto_t *j = NULL;
+        if (v2c_read_host_file(path, 1u << 20, &data, &len, NULL) < 0 || v2c_json_load(data, len, path, &j, NULL) < 0 ||
+            !json_is_object(j)) {
+                json_decref(j);
+                j = json_object();
+        }
+        json_t *a = json_object_get(j, host);
+        if (!json_is_array(a)) {
+                a = json_array();
+                json_object_set_new(j, host, a);
+        }
+        size_t i;
+        const json_t *x;
+        json_array_foreach(a, i, x)
+                if (json_is_string(x) && strcmp(json_string_value(x), repo) == 0)
+                        return;
+        json_array_append_new(a, json_string(repo));
+        (void) mkdir(dir, 0755);
+        v2c_json_write(j, path, NULL);
+}
+
+int v2c_cli_push_one(const char *layout, const char *name, const char *dest, struct v2c_cli_registry *r,
+                     char **pinned_out)
+{
+        struct v2c_error *err = NULL;
+        struct v2c_ref ref;
+        if (v2c_ref_parse(dest, &ref, &err) < 0)
+                return v2c_cli_report(err);
+        /* Mount sources: the user's, then where this layout went before. */
+        _cleanup_strv_ char **from = v2c_strv_copy(r->mount_from);
+        _cleanup_strv_ char **before = pushed_repos(layout, ref.host);
+        for (size_t i = 0; before && before[i]; i++)
+                if (strcmp(before[i], ref.repo) != 0)
+                        v2c_strv_push_unique(&from, before[i]);
+        struct v2c_push_result res;
+        int rc = v2c_push(layout, name, dest, from, &r->opt, &res, &err);
+        if (rc < 0) {
+                v2c_ref_release(&ref);
+                return v2c_cli_report(err);
+        }
+        record_push(layout, ref.host, ref.repo);
+        v2c_info("%s: %u blobs: %u uploaded (%llu bytes), %u mounted, %u already there", res.pinned, res.blobs,
+                 res.uploaded, (unsigned long long) res.bytes_sent, res.mounted, res.skipped);
+        printf("%s\n", res.pinned);
+        fflush(stdout);
+        if (pinned_out)
+                *pinned_out = strdup(res.pinned);
+        v2c_push_result_release(&res);
+        v2c_ref_release(&ref);
+        return V2C_EXIT_OK;
+}
+
+const char v2c_push_help[] =
+        "Push the image NAME of the OCI layout DIR (NAME may be left out when DIR\n"
+        "holds one image) to REF, HOST/REPO or HOST/REPO:TAG.  Blobs the registry\n"
+        "has are skipped, blobs it has in another repository (--mount-from, and\n"
+        "wherever this layout was pushed before) are mounted, the rest uploaded;\n"
+        "the manifest goes last, by digest, then the tag.  Prints HOST/REPO@sha256:...\n"
+        "\n";
+
+int v2c_cmd_push(int argc, char **argv)
+{
+        struct v2c_cli_registry r = { 0 };
+        int c;
+        optind = 1;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "h", v2c_registry_long_options, NULL)) != -1) {
+                if (c == 'h') {
+                        printf("usage: v2c push [options] DIR[:NAME] REF\n\n%s%s", v2c_push_help, v2c_registry_options_help);
+                        return V2C_EXIT_OK;
+                }
+                int k = v2c_cli_registry_option("push", c, optarg, &r);
+                if (k < 0)
+                        return V2C_EXIT_USAGE;
+                if (k == 0) {
+                        if (optopt)
+                                return v2c_cli_usage_error("push", "option `-%c` needs a value or is unknown", optopt);
+                        return v2c_cli_usage_error("push", "unknown option `%s`", argv[optind - 1]);
+                }
+        }
+        if (argc - optind != 2)
+                return v2c_cli_usage_error("push", "give DIR[:NAME] and REF");
+        int rc = v2c_cli_registry_finish("push", &r);
+        if (rc)
+                return rc;
+        _cleanup_free_ char *layout = strdup(argv[optind]);
+        char *name = NULL;
+        char *colon = layout ? strrchr(layout, ':') : NULL;
+        if (colon && strchr(colon, '/') == NULL) {
+                *colon = '\0';
+                name = colon + 1;
+        }
+        if (r.name)
+                name = (char *) r.name;
+        rc = v2c_cli_push_one(layout, name, argv[optind + 1], &r, NULL);
+        v2c_strv_free(r.mount_from);
+        v2c_cli_registry_cleanup();
+        return rc;
+}
+
+const char v2c_pull_help[] =
+        "Pull REF (HOST/REPO:TAG or HOST/REPO@sha256:...) into a new OCI layout\n"
+        "DIR, every blob checked against its digest as it streams.  An index or\n"
+        "manifest list is resolved for --platform (default linux/amd64).  Prints\n"
+        "HOST/REPO@sha256:... of the image manifest.\n"
+        "\n"
+        "  -o, --output DIR       the layout to create (must not exist)\n"
+        "  --platform OS/ARCH     e.g. linux/arm64/v8\n"
+        "  --name NAME            its name in index.json (default: the repository's last part)\n"
+        "\n";
+
+int v2c_cmd_pull(int argc, char **argv)
+{
+        struct v2c_cli_registry r = { 0 };
+        const char *out = NULL;
+        static struct option opts[32];
+        size_t k = 0;
+        for (; v2c_registry_long_options[k].name; k++)
+                opts[k] = v2c_registry_long_options[k];
+        opts[k++] = (struct option) { "output", required_argument, NULL, 'o' };
+        opts[k++] = (struct option) { "help", no_argument, NULL, 'h' };
+        opts[k] = (struct option) { 0 };
+        int c;
+        optind = 1;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+                if (c == 'h') {
+                        printf("usage: v2c pull [options] REF -o DIR\n\n%s%s", v2c_pull_help, v2c_registry_options_help);
+                        return V2C_EXIT_OK;
+                }
+                if (c == 'o') {
+                        out = optarg;
+                        continue;
+                }
+                int x = v2c_cli_registry_option("pull", c, optarg, &r);
+                if (x < 0)
+                        return V2C_EXIT_USAGE;
+                if (x == 0) {
+                        if (optopt)
+                                return v2c_cli_usage_error("pull", "option `-%c` needs a value or is unknown", optopt);
+                        return v2c_cli_usage_error("pull", "unknown option `%s`", argv[optind - 1]);
+                }
+        }
+        if (argc - optind != 1)
+                return v2c_cli_usage_error("pull", "give one REF");
+        if (out == NULL)
+                return v2c_cli_usage_error("pull", "no output directory given (-o DIR)");
+        int rc = v2c_cli_registry_finish("pull", &r);
+        if (rc)
+                return rc;
+        struct v2c_error *err = NULL;
+        struct v2c_pull_result res;
+        if (v2c_pull(argv[optind], out, r.name, r.platform, &r.opt, &res, &err) < 0) {
+                v2c_cli_registry_cleanup();
+                return v2c_cli_report(err);
+        }
+        v2c_info("%s: %u blobs, %llu bytes", res.pinned, res.fetched, (unsigned long long) res.bytes);
+        printf("%s\n", res.pinned);
+        v2c_pull_result_release(&res);
+        v2c_cli_registry_cleanup();
+        v2c_strv_free(r.mount_from);
+        return V2C_EXIT_OK;
+}

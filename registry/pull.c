@@ -1,0 +1,298 @@
+/* Pulling one image into a new OCI layout: the manifest (resolving an
+ * index or manifest list for the platform), then the config and layers,
+ * each streamed to a temporary file and hashed as it comes; a blob whose
+ * bytes do not match its digest is refused.  The layout is built in a
+ * sibling temporary directory and renamed into place when complete. */
+#include "client-internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "fsutil.h"
+#include "json.h"
+#include "log.h"
+
+#define MANIFEST_MAX (4u << 20)
+
+void v2c_pull_result_release(struct v2c_pull_result *r)
+{
+        free(r->pinned);
+        *r = (struct v2c_pull_result) { 0 };
+}
+
+static const char accept_all[] = V2C_MEDIA_OCI_MANIFEST ", " V2C_MEDIA_OCI_INDEX ", " V2C_MEDIA_DOCKER_MANIFEST
+                                 ", " V2C_MEDIA_DOCKER_LIST;
+
+/* GET /v2/REPO/manifests/REF: its bytes, checked against DIGEST when the
+ * reference is one. */
+static int get_manifest(struct reg_conn *c, const char *ref, const char *digest, char **data, size_t *len,
+                        char **ctype, struct v2c_error **err)
+{
+        _cleanup_free_ char *url = reg_url(c, "/v2/%s/manifests/%s", c->repo, ref);
+        struct reg_req q;
+        if (url == NULL || reg_req_init(&q, "GET", url) < 0)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        q.accept = strdup(accept_all);
+        int status = reg_perform(c, &q, err);
+        int r = 0;
+        if (status < 0)
+                r = v2c_error_prefix(err, status, "fetching the manifest %s", ref);
+        else if (status == 404)
+                r = v2c_error_set_kind(err, V2C_ERR_INPUT, ENOENT, "%s/%s has no manifest %s", c->host, c->repo, ref);
+        else if (status != 200) {
+                _cleanup_free_ char *why = reg_reply_error(&q);
+                r = v2c_error_set(err, EPROTO, "%s answered HTTP %d for the manifest %s (%s)", c->host, status, ref,
+                                  why ? why : "");
+        }
+        if (r == 0 && q.reply.len > MANIFEST_MAX)
+                r = v2c_error_set_kind(err, V2C_ERR_INPUT, E2BIG, "the manifest %s is too large", ref);
+        if (r == 0) {
+                char hex[65];
+                v2c_sha256_hex(q.reply.data ? q.reply.data : "", q.reply.len, hex);
+                if (digest && strcmp(digest + 7, hex) != 0)
+                        r = v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL, "the manifest %s does not match its digest",
+                                               ref);
+        }
+        if (r == 0) {
+                *len = q.reply.len;
+                *data = q.reply.data ? v2c_buf_steal(&q.reply) : strdup("");
+                *ctype = q.content_type ? strndup(q.content_type, strcspn(q.content_type, ";")) : NULL;
+                if (*data == NULL)
+                        r = v2c_error_set(err, ENOMEM, "out of memory");
+        }
+        reg_req_release(&q);
+        return r;
+}
+
+/* Streams blob D into DIR/blobs/sha256/HEX, hashing as it goes. */
+static int get_blob(struct reg_conn *c, const char *dir, const struct v2c_mdesc *d, uint64_t *bytes,
+                    struct v2c_error **err)
+{
+        _cleanup_free_ char *path = NULL, *tmp = NULL, *url = NULL;
+        if (asprintf(&path, "%s/blobs/sha256/%s", dir, d->digest + 7) < 0 ||
+            asprintf(&tmp, "%s.part", path) < 0 || (url = reg_url(c, "/v2/%s/blobs/%s", c->repo, d->digest)) == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        if (access(path, F_OK) == 0)
+                return 0;   /* an index naming a blob twice */
+        struct reg_req q;
+        if (reg_req_init(&q, "GET", url) < 0)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        int r = 0;
+        for (int attempt = 0;; attempt++) {
+                int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+                if (fd < 0) {
+                        r = v2c_error_set(err, errno, "creating `%s`: %m", tmp);
+                        break;
+                }
+                q.sink_fd = fd;
+                q.sink_hash = v2c_sha256_new();
+                q.sink_limit = d->size;
+                q.sink_errno = 0;
+                int status = reg_perform(c, &q, err);
+                char hex[65] = "";
+                if (q.sink_hash)
+                        v2c_sha256_final_hex(q.sink_hash, hex);
+                q.sink_hash = v2c_sha256_free(q.sink_hash);
+                int cr = close(fd);
+                if (status < 0) {
+                        r = v2c_error_prefix(err, status, "fetching %s", d->digest);
+                        break;
+                }
+                if (status != 200) {
+                        _cleanup_free_ char *why = reg_reply_error(&q);
+                        r = v2c_error_set(err, EPROTO, "%s answered HTTP %d for %s (%s)", c->host, status, d->digest,
+                                          why ? why : "");
+                        break;
+                }
+                if (cr < 0) {
+                        r = v2c_error_set(err, errno, "writing `%s`: %m", tmp);
+                        break;
+                }
+                if (q.received != d->size || strcmp(hex, d->digest + 7) != 0) {
+                        /* Cut short or corrupted on the way: once more, then refuse. */
+                        if (attempt < c->opt->retries) {
+                                reg_sleep_ms(reg_backoff_ms(NULL, attempt));
+                                continue;
+                        }
+                        r = v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL,
+                                               "%s: %llu bytes came, hashing to sha256:%s: not the blob asked for",
+                                               d->digest, (unsigned long long) q.received, hex);
+                        break;
+                }
+                if (rename(tmp, path) < 0) {
+                        r = v2c_error_set(err, errno, "renaming `%s`: %m", tmp);
+                        break;
+                }
+                *bytes += d->size;
+                break;
+        }
+        if (r < 0)
+                unlink(tmp);
+        reg_req_release(&q);
+        return r;
+}
+
+static int write_blob(const char *dir, const char *digest, const char *data, size_t len, struct v2c_error **err)
+{
+        _cleanup_free_ char *path = NULL;
+        if (asprintf(&path, "%s/blobs/sha256/%s", dir, digest + 7) < 0)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        return v2c_write_file_atomic(path, data, len, 0644, err);
+}
+
+static void remove_tree(const char *dir)
+{
+        /* Only our own temporary directory: blobs, index, oci-layout. */
+        _cleanup_free_ char *blobs = NULL, *sha = NULL;
+        if (asprintf(&sha, "%s/blobs/sha256", dir) >= 0) {
+                DIR *d = opendir(sha);
+                struct dirent *e;
+                while (d && (e = readdir(d)))
+                        if (e->d_name[0] != '.') {
+                                _cleanup_free_ char *f = NULL;
+                                if (asprintf(&f, "%s/%s", sha, e->d_name) >= 0)
+                                        unlink(f);
+                        }
+                if (d)
+                        closedir(d);
+                rmdir(sha);
+        }
+        if (asprintf(&blobs, "%s/blobs", dir) >= 0)
+                rmdir(blobs);
+        _cleanup_free_ char *a = NULL, *b = NULL;
+        if (asprintf(&a, "%s/index.json", dir) >= 0)
+                unlink(a);
+        if (asprintf(&b, "%s/oci-layout", dir) >= 0)
+                unlink(b);
+        rmdir(dir);
+}
+
+int v2c_pull(const char *src, const char *layout, const char *name, const char *platform,
+             const struct v2c_registry_options *opt_in, struct v2c_pull_result *res, struct v2c_error **err)
+{
+        struct v2c_registry_options opt = *opt_in;
+        if (opt.retries <= 0)
+                opt.retries = 5;
+        struct v2c_ref ref = { 0 };
+        struct reg_conn c = { 0 };
+        struct v2c_manifest *man = NULL;
+        _cleanup_free_ char *data = NULL, *ctype = NULL, *tmp = NULL, *sha = NULL;
+        size_t len = 0;
+        bool made_tmp = false;
+        *res = (struct v2c_pull_result) { 0 };
+        int r = v2c_ref_parse(src, &ref, err);
+        if (r < 0)
+                return r;
+        struct stat st;
+        if (stat(layout, &st) == 0) {
+                r = v2c_error_set_kind(err, V2C_ERR_REFUSED, EEXIST, "`%s` exists: pull writes a new layout", layout);
+                goto out;
+        }
+        r = reg_conn_init(&c, &ref, &opt, err);
+        if (r < 0)
+                goto out;
+        c.pull_only = true;
+        r = reg_ping(&c, err);
+        if (r < 0)
+                goto out;
+        const char *want = ref.digest ? ref.digest : ref.tag ? ref.tag : "latest";
+        r = get_manifest(&c, want, ref.digest, &data, &len, &ctype, err);
+        if (r >= 0)
+                r = v2c_manifest_parse(data, len, ctype, &man, err);
+        if (r < 0)
+                goto out;
+        if (man->kind == V2C_MANIFEST_INDEX) {
+                const char *plat = platform ? platform : "linux/amd64";
+                const struct v2c_mdesc *d = v2c_manifest_pick(man, plat);
+                if (d == NULL) {
+                        r = v2c_error_set_kind(err, V2C_ERR_INPUT, ENOENT, "%s has no image for %s", src, plat);
+                        goto out;
+                }
+                _cleanup_free_ char *digest = strdup(d->digest);
+                man = v2c_manifest_free(man);
+                free(data);
+                free(ctype);
+                data = ctype = NULL;
+                if (digest == NULL) {
+                        r = v2c_error_set(err, ENOMEM, "out of memory");
+                        goto out;
+                }
+                r = get_manifest(&c, digest, digest, &data, &len, &ctype, err);
+                if (r >= 0)
+                        r = v2c_manifest_parse(data, len, ctype, &man, err);
+                if (r >= 0 && man->kind != V2C_MANIFEST_IMAGE)
+                        r = v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL, "%s: an index inside an index", src);
+                if (r < 0)
+                        goto out;
+        }
+        char hex[65];
+        v2c_sha256_hex(data, len, hex);
+        snprintf(res->manifest_digest, sizeof res->manifest_digest, "sha256:%s", hex);
+
+        /* Built aside, renamed into place. */
+        if (asprintf(&tmp, "%s.v2c-pull-%ld", layout, (long) getpid()) < 0 ||
+            asprintf(&sha, "%s/blobs/sha256", tmp) < 0) {
+                r = v2c_error_set(err, ENOMEM, "out of memory");
+                goto out;
+        }
+        _cleanup_free_ char *blobs = NULL;
+        if (asprintf(&blobs, "%s/blobs", tmp) < 0 || mkdir(tmp, 0755) < 0 || (made_tmp = true, mkdir(blobs, 0755) < 0) ||
+            mkdir(sha, 0755) < 0) {
+                r = v2c_error_set(err, errno ? errno : ENOMEM, "creating `%s`: %m", tmp ? tmp : layout);
+                goto out;
+        }
+        res->blobs = (unsigned) man->n_layers + 1;
+        for (size_t i = 0; i <= man->n_layers && r >= 0; i++) {
+                const struct v2c_mdesc *d = i == 0 ? &man->config : &man->layers[i - 1];
+                r = get_blob(&c, tmp, d, &res->bytes, err);
+                if (r >= 0)
+                        res->fetched++;
+        }
+        if (r < 0)
+                goto out;
+        r = write_blob(tmp, res->manifest_digest, data, len, err);
+        if (r < 0)
+                goto out;
+        {
+                const char *slash = strrchr(ref.repo, '/');
+                const char *refname = name ? name : slash ? slash + 1 : ref.repo;
+                const char *mt = man->media_type ? man->media_type : V2C_MEDIA_OCI_MANIFEST;
+                json_auto_t *idx = json_pack("{s:i, s:s, s:[{s:s, s:s, s:I, s:{s:s}}]}", "schemaVersion", 2,
+                                             "mediaType", V2C_MEDIA_OCI_INDEX, "manifests", "mediaType", mt, "digest",
+                                             res->manifest_digest, "size", (json_int_t) len, "annotations",
+                                             "org.opencontainers.image.ref.name", refname);
+                _cleanup_free_ char *ip = NULL, *lp = NULL;
+                static const char layout_file[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
+                if (idx == NULL || asprintf(&ip, "%s/index.json", tmp) < 0 || asprintf(&lp, "%s/oci-layout", tmp) < 0) {
+                        r = v2c_error_set(err, ENOMEM, "out of memory");
+                        goto out;
+                }
+                r = v2c_json_write(idx, ip, err);
+                if (r >= 0)
+                        r = v2c_write_file_atomic(lp, layout_file, strlen(layout_file), 0644, err);
+                if (r < 0)
+                        goto out;
+        }
+        if (rename(tmp, layout) < 0) {
+                r = v2c_error_set(err, errno, "moving the layout to `%s`: %m", layout);
+                goto out;
+        }
+        made_tmp = false;
+        res->pinned = v2c_ref_pinned(&ref, res->manifest_digest);
+        if (res->pinned == NULL)
+                r = v2c_error_set(err, ENOMEM, "out of memory");
+out:
+        if (made_tmp)
+                remove_tree(tmp);
+        v2c_manifest_free(man);
+        reg_conn_release(&c);
+        v2c_ref_release(&ref);
+        return r;
+}

@@ -1,0 +1,610 @@
+/* Pushing one image of an OCI layout.
+ *
+ * Each blob is a small state machine (HEAD -> mount -> POST -> PUT, or
+ * PATCH chunks -> PUT) whose requests run several at once on one curl
+ * multi handle.  A 401 is answered (token fetched again) and the request
+ * repeated; 408, 429, 5xx and broken connections are retried with backoff;
+ * a broken chunked upload asks the registry how much it holds and goes on
+ * from there.  The manifest is PUT by digest only when every blob it names
+ * has been confirmed present, its Docker-Content-Digest must be ours, and
+ * only then is the tag set. */
+#include "client-internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "fsutil.h"
+#include "json.h"
+#include "log.h"
+#include "strv.h"
+
+#define DEFAULT_CHUNK (32ull << 20)
+#define DEFAULT_PARALLEL 4
+#define DEFAULT_RETRIES 5
+#define MANIFEST_MAX (4u << 20)
+
+enum bstate { B_HEAD, B_MOUNT, B_POST, B_PUT, B_PATCH, B_STATUS, B_FINAL, B_DONE, B_FAILED };
+
+static const char *const bstate_names[] = { "HEAD", "mount", "POST", "PUT", "PATCH", "status", "PUT", "done", "failed" };
+
+struct blob_job {
+        const char *digest, *media_type;
+        uint64_t size;
+        int fd;
+        enum bstate st;
+        struct reg_req q;
+        bool active;
+        char *upload;            /* the newest upload URL */
+        uint64_t offset;         /* bytes the registry holds */
+        uint64_t chunk;
+        int attempts;
+        bool reauthed;
+        size_t mount_idx;
+        int64_t not_before;
+        struct v2c_error *err;
+};
+
+struct push {
+        struct reg_conn conn;
+        const struct v2c_registry_options *opt;
+        char *const *mount_from;
+        struct blob_job *jobs;
+        size_t n_jobs;
+        CURLM *multi;
+        struct v2c_push_result *res;
+        uint64_t chunk;
+};
+
+static int64_t now_ms(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void v2c_push_result_release(struct v2c_push_result *r)
+{
+        free(r->pinned);
+        *r = (struct v2c_push_result) { 0 };
+}
+
+/* ---- reading the layout ---- */
+
+static int read_small(const char *path, char **data, size_t *len, struct v2c_error **err)
+{
+        return v2c_read_host_file(path, MANIFEST_MAX, data, len, err);
+}
+
+static char *blob_path(const char *layout, const char *digest)
+{
+        char *p = NULL;
+        if (strncmp(digest, "sha256:", 7) != 0 || asprintf(&p, "%s/blobs/sha256/%s", layout, digest + 7) < 0)
+                return NULL;
+        return p;
+}
+
+/* The manifest of image NAME in LAYOUT's index: its bytes and media type. */
+static int find_manifest(const char *layout, const char *name, char **data, size_t *len, char **media_type,
+                         char digest[72], struct v2c_error **err)
+{
+        _cleanup_free_ char *ipath = NULL, *idata = NULL;
+        size_t ilen;
+        if (asprintf(&ipath, "%s/index.json", layout) < 0)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        int r = read_small(ipath, &idata, &ilen, err);
+        if (r < 0)
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, -r, "`%s` is not an OCI layout (no index.json)", layout);
+        _cleanup_json_ json_t *idx = NULL;
+        r = v2c_json_load(idata, ilen, ipath, &idx, err);
+        if (r < 0)
+                return r;
+        const json_t *ms = json_object_get(idx, "manifests");
+        const json_t *pick = NULL;
+        size_t i, n = 0;
+        const json_t *m;
+        json_array_foreach(ms, i, m) {
+                const char *ref = json_string_value(
+                        json_object_get(json_object_get(m, "annotations"), "org.opencontainers.image.ref.name"));
+                n++;
+                if (name == NULL || (ref && strcmp(ref, name) == 0))
+                        pick = m;
+        }
+        if (pick == NULL || (name == NULL && n != 1))
+                return v2c_error_set_kind(err, V2C_ERR_USAGE, ENOENT, name ? "no image `%s` in `%s`"
+                                                                         : "%s`%s` holds %zu images: name one (DIR:NAME)",
+                                          name ? name : "", layout, n);
+        const char *d = json_string_value(json_object_get(pick, "digest"));
+        const char *mt = json_string_value(json_object_get(pick, "mediaType"));
+        if (d == NULL || strlen(d) != 71 || strncmp(d, "sha256:", 7) != 0)
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL, "`%s`: a manifest without a sha256 digest", ipath);
+        _cleanup_free_ char *mpath = blob_path(layout, d);
+        if (mpath == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        r = read_small(mpath, data, len, err);
+        if (r < 0)
+                return v2c_error_prefix(err, r, "manifest of `%s`", name ? name : layout);
+        char hex[65];
+        v2c_sha256_hex(*data, *len, hex);
+        if (strcmp(hex, d + 7) != 0) {
+                free(*data);
+                *data = NULL;
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL, "`%s` does not match its digest", mpath);
+        }
+        memcpy(digest, d, 72);
+        *media_type = strdup(mt ? mt : V2C_MEDIA_OCI_MANIFEST);
+        return *media_type ? 0 : v2c_error_set(err, ENOMEM, "out of memory");
+}
+
+/* ---- one blob's requests ---- */
+
+static char *with_digest(const char *url, const char *digest)
+{
+        char *u = NULL;
+        if (asprintf(&u, "%s%sdigest=%s", url, strchr(url, '?') ? "&" : "?", digest) < 0)
+                return NULL;
+        return u;
+}
+
+/* Builds the request of the job's state. */
+static int job_request(struct push *p, struct blob_job *j, struct v2c_error **err)
+{
+        reg_req_release(&j->q);
+        _cleanup_free_ char *url = NULL;
+        const char *method = "GET";
+        switch (j->st) {
+        case B_HEAD:
+                method = "HEAD";
+                url = reg_url(&p->conn, "/v2/%s/blobs/%s", p->conn.repo, j->digest);
+                break;
+        case B_MOUNT:
+                method = "POST";
+                url = reg_url(&p->conn, "/v2/%s/blobs/uploads/?mount=%s&from=%s", p->conn.repo, j->digest,
+                              p->mount_from[j->mount_idx]);
+                break;
+        case B_POST:
+                method = "POST";
+                url = reg_url(&p->conn, "/v2/%s/blobs/uploads/", p->conn.repo);
+                break;
+        case B_PUT:
+                method = "PUT";
+                url = with_digest(j->upload, j->digest);
+                break;
+        case B_PATCH:
+                method = "PATCH";
+                url = strdup(j->upload);
+                break;
+        case B_STATUS:
+                method = "GET";
+                url = strdup(j->upload);
+                break;
+        case B_FINAL:
+                method = "PUT";
+                url = with_digest(j->upload, j->digest);
+                break;
+        default:
+                return 0;
+        }
+        if (url == NULL || reg_req_init(&j->q, method, url) < 0)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        j->q.owner = j;
+        j->q.no_retry = true;   /* retries are the job's, not reg_perform's */
+        if (j->st == B_PUT) {
+                j->q.body_fd = j->fd;
+                j->q.body_off = 0;
+                j->q.body_len = j->size;
+                j->q.content_type_out = strdup("application/octet-stream");
+        } else if (j->st == B_PATCH) {
+                uint64_t n = j->size - j->offset < j->chunk ? j->size - j->offset : j->chunk;
+                j->q.body_fd = j->fd;
+                j->q.body_off = j->offset;
+                j->q.body_len = n;
+                j->q.content_type_out = strdup("application/octet-stream");
+                if (asprintf(&j->q.content_range, "%" PRIu64 "-%" PRIu64, j->offset, j->offset + n - 1) < 0)
+                        j->q.content_range = NULL;
+        } else if (j->st == B_FINAL) {
+                j->q.body_mem = "";
+                j->q.body_len = 0;
+                j->q.content_type_out = strdup("application/octet-stream");
+        }
+        return reg_req_prepare(&p->conn, &j->q, err);
+}
+
+static int set_upload(struct push *p, struct blob_job *j, struct v2c_error **err)
+{
+        if (j->q.location == NULL)
+                return v2c_error_set(err, EPROTO, "%s: the registry gave no upload Location", j->digest);
+        char *u = NULL;
+        int r = v2c_url_resolve(j->q.url, j->q.location, &u, err);
+        if (r < 0)
+                return v2c_error_prefix(err, r, "%s: upload Location", j->digest);
+        free(j->upload);
+        j->upload = u;
+        (void) p;
+        return 0;
+}
+
+/* "0-1234" -> 1235 bytes held; -1 when absent or malformed. */
+static int64_t range_end(const char *range)
+{
+        if (range == NULL)
+                return -1;
+        const char *dash = strchr(range, '-');
+        if (dash == NULL)
+                return -1;
+        char *end;
+        unsigned long long v = strtoull(dash + 1, &end, 10);
+        if (end == dash + 1)
+                return -1;
+        return (int64_t) v + 1;
+}
+
+static void start_upload(struct push *p, struct blob_job *j)
+{
+        j->offset = 0;
+        j->chunk = p->chunk;
+        if (j->q.chunk_min) {
+                unsigned long long m = strtoull(j->q.chunk_min, NULL, 10);
+                if (m > j->chunk && m < (1ull << 34))
+                        j->chunk = m;
+        }
+        j->st = j->size <= j->chunk ? B_PUT : B_PATCH;
+}
+
+static void job_fail(struct blob_job *j, struct v2c_error *e)
+{
+        j->st = B_FAILED;
+        j->err = e;
+}
+
+static void job_retry(struct push *p, struct blob_job *j, enum bstate next, struct v2c_error **err)
+{
+        if (j->attempts >= p->opt->retries) {
+                job_fail(j, *err ? *err : NULL);
+                if (*err == NULL)
+                        v2c_error_set(&j->err, EIO, "%s: %s gave up after %d attempts (HTTP %ld)", j->digest,
+                                      bstate_names[j->st], j->attempts + 1, j->q.status);
+                *err = NULL;
+                return;
+        }
+        if (*err) {
+                v2c_debug("%s: %s: %s; retrying", j->digest, bstate_names[j->st], (*err)->msg);
+                *err = v2c_error_free(*err);
+        } else
+                v2c_debug("%s: %s: HTTP %ld; retrying", j->digest, bstate_names[j->st], j->q.status);
+        j->not_before = now_ms() + reg_backoff_ms(&j->q, j->attempts);
+        j->attempts++;
+        j->st = next;
+}
+
+/* What a finished request means for its job. */
+static void job_advance(struct push *p, struct blob_job *j, int status, struct v2c_error **err)
+{
+        enum bstate st = j->st;
+        if (st == B_PUT || st == B_PATCH)
+                p->res->bytes_sent += j->q.body_sent;
+        if (status < 0) {
+                /* A broken connection: an upload asks where it stands. */
+                enum bstate next = st == B_PATCH || st == B_STATUS ? B_STATUS : st == B_PUT || st == B_FINAL ? B_POST : st;
+                if (next == B_STATUS && j->upload == NULL)
+                        next = B_POST;
+                job_retry(p, j, next, err);
+                return;
+        }
+        if (status == 401 && !j->reauthed) {
+                j->reauthed = true;
+                int r = reg_authenticate(&p->conn, j->q.www_auth, err);
+                if (r < 0) {
+                        job_fail(j, *err);
+                        *err = NULL;
+                }
+                return;   /* the same state again, with the new token */
+        }
+        if (reg_status_retriable(status) && st != B_MOUNT) {
+                enum bstate next = st == B_PATCH ? B_STATUS : st == B_PUT ? B_POST : st;
+                job_retry(p, j, next, err);
+                return;
+        }
+        j->reauthed = false;
+        struct v2c_error *e = NULL;
+        switch (st) {
+        case B_HEAD:
+                if (status == 200) {
+                        p->res->skipped++;
+                        j->st = B_DONE;
+                } else if (status == 404)
+                        j->st = p->mount_from && p->mount_from[0] ? B_MOUNT : B_POST;
+                else
+                        goto unexpected;
+                return;
+        case B_MOUNT:
+                if (status == 201) {
+                        p->res->mounted++;
+                        j->st = B_DONE;
+                        return;
+                }
+                if (status == 202 && set_upload(p, j, &e) == 0) {
+                        start_upload(p, j);
+                        return;
+                }
+                v2c_error_free(e);
+                /* Refused (401 for a repository we may not read, 404, ...):
+                 * the next source, then a plain upload. */
+                j->mount_idx++;
+                j->st = p->mount_from[j->mount_idx] ? B_MOUNT : B_POST;
+                return;
+        case B_POST:
+                if (status != 202)
+                        goto unexpected;
+                if (set_upload(p, j, &e) < 0) {
+                        job_fail(j, e);
+                        return;
+                }
+                start_upload(p, j);
+                return;
+        case B_PUT:
+        case B_FINAL:
+                if (status == 201 || status == 204) {
+                        if (j->q.content_digest && strcmp(j->q.content_digest, j->digest) != 0) {
+                                v2c_error_set(&e, EPROTO, "%s: the registry stored it as %s", j->digest,
+                                              j->q.content_digest);
+                                job_fail(j, e);
+                                return;
+                        }
+                        p->res->uploaded++;
+                        j->st = B_DONE;
+                        return;
+                }
+                if (status == 404 || status == 400 || status == 416) {
+                        /* The session is gone or the bytes did not add up:
+                         * a new upload from the start. */
+                        job_retry(p, j, B_POST, err);
+                        return;
+                }
+                goto unexpected;
+        case B_PATCH:
+                if (status == 202 || status == 204) {
+                        if (j->q.location) {
+                                if (set_upload(p, j, &e) < 0) {
+                                        job_fail(j, e);
+                                        return;
+                                }
+                        }
+                        int64_t held = range_end(j->q.range);
+                        j->offset = held >= 0 ? (uint64_t) held : j->offset + j->q.body_sent;
+                        j->st = j->offset >= j->size ? B_FINAL : B_PATCH;
+                        return;
+                }
+                if (status == 416) {
+                        j->st = B_STATUS;
+                        return;
+                }
+                if (status == 404) {
+                        job_retry(p, j, B_POST, err);
+                        return;
+                }
+                goto unexpected;
+        case B_STATUS:
+                if (status == 204 || status == 202) {
+                        if (j->q.location && set_upload(p, j, &e) < 0) {
+                                job_fail(j, e);
+                                return;
+                        }
+                        int64_t held = range_end(j->q.range);
+                        j->offset = held >= 0 ? (uint64_t) held : 0;
+                        v2c_debug("%s: resuming the upload at byte %" PRIu64, j->digest, j->offset);
+                        j->st = j->offset >= j->size ? B_FINAL : B_PATCH;
+                        return;
+                }
+                job_retry(p, j, B_POST, err);
+                return;
+        default:
+                return;
+        }
+unexpected:;
+        _cleanup_free_ char *why = reg_reply_error(&j->q);
+        v2c_error_set(&e, EPROTO, "%s: %s %s answered %d (%s)", j->digest, j->q.method, j->q.url, status,
+                      why ? why : "");
+        job_fail(j, e);
+}
+
+static int run_jobs(struct push *p, struct v2c_error **err)
+{
+        p->multi = curl_multi_init();
+        if (p->multi == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        int parallel = p->opt->parallel > 0 ? p->opt->parallel : DEFAULT_PARALLEL;
+        int active = 0;
+        struct blob_job *failed = NULL;
+        for (;;) {
+                bool pending = false;
+                int64_t now = now_ms();
+                for (size_t i = 0; i < p->n_jobs; i++) {
+                        struct blob_job *j = &p->jobs[i];
+                        if (j->st == B_DONE || j->st == B_FAILED) {
+                                if (j->st == B_FAILED && failed == NULL)
+                                        failed = j;
+                                continue;
+                        }
+                        pending = true;
+                        if (j->active || failed || active >= parallel || j->not_before > now)
+                                continue;
+                        int r = job_request(p, j, err);
+                        if (r < 0)
+                                return r;
+                        curl_multi_add_handle(p->multi, j->q.easy);
+                        j->active = true;
+                        active++;
+                }
+                if (active == 0 && (failed || !pending))
+                        break;
+                int running = 0;
+                curl_multi_perform(p->multi, &running);
+                CURLMsg *m;
+                int left;
+                while ((m = curl_multi_info_read(p->multi, &left))) {
+                        if (m->msg != CURLMSG_DONE)
+                                continue;
+                        struct reg_req *q = NULL;
+                        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **) &q);
+                        struct blob_job *j = q->owner;
+                        CURLcode res = m->data.result;
+                        curl_multi_remove_handle(p->multi, m->easy_handle);
+                        j->active = false;
+                        active--;
+                        struct v2c_error *e = NULL;
+                        int status = reg_req_finish(&j->q, res, &e);
+                        job_advance(p, j, status, &e);
+                        v2c_error_free(e);
+                }
+                curl_multi_poll(p->multi, NULL, 0, 50, NULL);
+        }
+        curl_multi_cleanup(p->multi);
+        p->multi = NULL;
+        if (failed) {
+                *err = failed->err;
+                failed->err = NULL;
+                if (*err == NULL)
+                        v2c_error_set(err, EIO, "%s: upload failed", failed->digest);
+                return -EIO;
+        }
+        return 0;
+}
+
+static int put_manifest(struct push *p, const char *ref, const char *data, size_t len, const char *media_type,
+                        const char *digest, struct v2c_error **err)
+{
+        _cleanup_free_ char *url = reg_url(&p->conn, "/v2/%s/manifests/%s", p->conn.repo, ref);
+        struct reg_req q;
+        if (url == NULL || reg_req_init(&q, "PUT", url) < 0)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        q.body_mem = data;
+        q.body_len = len;
+        q.content_type_out = strdup(media_type);
+        int status = reg_perform(&p->conn, &q, err);
+        int r = 0;
+        if (status < 0)
+                r = v2c_error_prefix(err, status, "putting the manifest");
+        else if (status != 201 && status != 200) {
+                _cleanup_free_ char *why = reg_reply_error(&q);
+                r = v2c_error_set(err, EPROTO, "%s refused the manifest %s (HTTP %d: %s)", p->conn.host, ref, status,
+                                  why ? why : "");
+        } else if (q.content_digest && strcmp(q.content_digest, digest) != 0)
+                r = v2c_error_set(err, EPROTO, "%s stored the manifest as %s, not %s", p->conn.host, q.content_digest,
+                                  digest);
+        reg_req_release(&q);
+        return r;
+}
+
+int v2c_push(const char *layout, const char *name, const char *dest, char *const *mount_from,
+             const struct v2c_registry_options *opt_in, struct v2c_push_result *res, struct v2c_error **err)
+{
+        struct v2c_registry_options opt = *opt_in;
+        if (opt.retries <= 0)
+                opt.retries = DEFAULT_RETRIES;
+        struct v2c_ref ref = { 0 };
+        struct push p = { .opt = &opt, .res = res, .mount_from = mount_from };
+        _cleanup_free_ char *mdata = NULL, *mtype = NULL;
+        size_t mlen = 0;
+        char mdigest[72];
+        struct v2c_manifest *man = NULL;
+        *res = (struct v2c_push_result) { 0 };
+        int r = v2c_ref_parse(dest, &ref, err);
+        if (r < 0)
+                return r;
+        r = find_manifest(layout, name, &mdata, &mlen, &mtype, mdigest, err);
+        if (r < 0)
+                goto out;
+        if (ref.digest && strcmp(ref.digest, mdigest) != 0) {
+                r = v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL, "%s names %s, but the image is %s", dest, ref.digest,
+                                       mdigest);
+                goto out;
+        }
+        r = v2c_manifest_parse(mdata, mlen, mtype, &man, err);
+        if (r < 0 || man->kind != V2C_MANIFEST_IMAGE) {
+                if (r >= 0)
+                        r = v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL, "`%s`: an index, not an image", layout);
+                goto out;
+        }
+        p.chunk = opt.chunk_size ? opt.chunk_size : DEFAULT_CHUNK;
+        p.jobs = calloc(man->n_layers + 1, sizeof *p.jobs);
+        if (p.jobs == NULL) {
+                r = v2c_error_set(err, ENOMEM, "out of memory");
+                goto out;
+        }
+        for (size_t i = 0; i <= man->n_layers; i++) {
+                const struct v2c_mdesc *d = i == 0 ? &man->config : &man->layers[i - 1];
+                bool dup = false;
+                for (size_t k = 0; k < p.n_jobs; k++)
+                        dup |= strcmp(p.jobs[k].digest, d->digest) == 0;
+                if (dup)
+                        continue;
+                _cleanup_free_ char *path = blob_path(layout, d->digest);
+                struct blob_job *j = &p.jobs[p.n_jobs++];
+                *j = (struct blob_job) { .digest = d->digest, .media_type = d->media_type, .size = d->size, .fd = -1 };
+                j->q.body_fd = j->q.sink_fd = -1;
+                struct stat st;
+                if (path == NULL || (j->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(j->fd, &st) < 0 ||
+                    (uint64_t) st.st_size != d->size) {
+                        r = v2c_error_set_kind(err, V2C_ERR_INPUT, errno ? errno : EINVAL,
+                                               "blob %s of `%s` is missing or has the wrong size", d->digest, layout);
+                        goto out;
+                }
+        }
+        res->blobs = (unsigned) p.n_jobs;
+
+        r = reg_conn_init(&p.conn, &ref, &opt, err);
+        for (size_t i = 0; r >= 0 && mount_from && mount_from[i]; i++) {
+                char scope[1024];
+                snprintf(scope, sizeof scope, "repository:%s:pull", mount_from[i]);
+                if (strcmp(mount_from[i], ref.repo) != 0 && reg_conn_add_scope(&p.conn, scope) < 0)
+                        r = v2c_error_set(err, ENOMEM, "out of memory");
+        }
+        if (r >= 0)
+                r = reg_ping(&p.conn, err);
+        if (r < 0)
+                goto out;
+        /* Ask for the push scope before the first blob. */
+        if (p.conn.auth == NULL || p.conn.basic) {
+                /* Anonymous or Basic so far: a HEAD of the first blob will
+                 * get the challenge if the repository needs a token. */
+        }
+        r = run_jobs(&p, err);
+        if (r < 0) {
+                v2c_error_prefix(err, r, "pushing to %s/%s", ref.host, ref.repo);
+                goto out;
+        }
+        /* Every blob is there: the manifest, by digest, then the tag. */
+        r = put_manifest(&p, mdigest, mdata, mlen, mtype, mdigest, err);
+        if (r >= 0 && ref.tag)
+                r = put_manifest(&p, ref.tag, mdata, mlen, mtype, mdigest, err);
+        if (r < 0)
+                goto out;
+        memcpy(res->manifest_digest, mdigest, sizeof res->manifest_digest);
+        res->pinned = v2c_ref_pinned(&ref, mdigest);
+        res->token_fetches = p.conn.token_fetches;
+        if (res->pinned == NULL)
+                r = v2c_error_set(err, ENOMEM, "out of memory");
+out:
+        for (size_t i = 0; i < p.n_jobs; i++) {
+                reg_req_release(&p.jobs[i].q);
+                free(p.jobs[i].upload);
+                v2c_error_free(p.jobs[i].err);
+                if (p.jobs[i].fd >= 0)
+                        close(p.jobs[i].fd);
+        }
+        free(p.jobs);
+        if (p.multi)
+                curl_multi_cleanup(p.multi);
+        reg_conn_release(&p.conn);
+        v2c_manifest_free(man);
+        v2c_ref_release(&ref);
+        return r;
+}

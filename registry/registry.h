@@ -1,0 +1,79 @@
+/* Pushing images to OCI registries and pulling them, by digest
+ * (distribution-spec v1.1): references, authentication (anonymous, Basic,
+ * Bearer tokens; credentials from auth.json/config.json or given), TLS
+ * verified by default, blobs in parallel on one curl multi handle with
+ * retries, chunked uploads resumed where the registry says, the manifest
+ * last and only once every blob is confirmed, tags after digests. */
+#ifndef V2C_REGISTRY_H
+#define V2C_REGISTRY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+/* A reference: HOST[:PORT]/REPO[:TAG][@sha256:HEX]. */
+struct v2c_ref {
+        char *host;     /* "127.0.0.1:5000", "registry.example.com"; required (no implicit docker.io) */
+        char *repo;     /* "team/app": lowercase [a-z0-9] components joined by . _ __ - and / */
+        char *tag;      /* NULL when absent; [A-Za-z0-9_][A-Za-z0-9._-]{0,127} */
+        char *digest;   /* NULL when absent; "sha256:" + 64 lowercase hex */
+};
+
+/* Parses S (distribution's reference grammar, with a host required: the
+ * first component must hold a '.' or a ':' or be "localhost").  Kind
+ * V2C_ERR_USAGE on a malformed reference, with a message saying what is
+ * wrong.  *out is filled only on success (release with v2c_ref_release). */
+int v2c_ref_parse(const char *s, struct v2c_ref *out, struct v2c_error **err);
+void v2c_ref_release(struct v2c_ref *r);
+/* "HOST/REPO@DIGEST" (new), the tag dropped; DIGEST NULL means R's own.
+ * NULL on ENOMEM, or with errno EINVAL when there is no digest at all. */
+char *v2c_ref_pinned(const struct v2c_ref *r, const char *digest);
+
+struct v2c_registry_options {
+        const char *creds;          /* "USER:PASSWORD" (--creds); NULL: look in auth files */
+        const char *auth_file;      /* one auth.json/config.json instead of the usual search */
+        const char *ca_file;        /* CA bundle for TLS (default: the system's) */
+        bool tls_no_verify;         /* do not check certificates (never by default) */
+        bool plain_http;            /* http:// instead of https:// */
+        bool plain_http_loopback;   /* http:// for 127.0.0.0/8, localhost and ::1 */
+        uint64_t chunk_size;        /* blobs above it go up in PATCH chunks of it; 0: 32 MiB */
+        int parallel;               /* blobs in flight; 0: 4 */
+        int retries;                /* per request on 408/429/5xx/broken connections; 0: 5 */
+};
+
+struct v2c_push_result {
+        char *pinned;               /* "HOST/REPO@sha256:..." (new) */
+        char manifest_digest[7 + 64 + 1];
+        unsigned blobs, uploaded, mounted, skipped;
+        uint64_t bytes_sent;        /* blob bytes put on the wire */
+        unsigned token_fetches;
+};
+void v2c_push_result_release(struct v2c_push_result *r);
+
+/* Pushes the image NAME of the OCI layout LAYOUT (NAME may be NULL when
+ * the layout holds one image) to DEST ("HOST/REPO" or "HOST/REPO:TAG"; a
+ * digest in DEST must match the image's).  Blobs first (HEAD, mount from
+ * MOUNT_FROM repositories of the same registry, upload), then the manifest
+ * by digest, then the tag.  *res gets what happened. */
+int v2c_push(const char *layout, const char *name, const char *dest, char *const *mount_from,
+             const struct v2c_registry_options *opt, struct v2c_push_result *res, struct v2c_error **err);
+
+struct v2c_pull_result {
+        char *pinned;               /* "HOST/REPO@sha256:..." of the image manifest (new) */
+        char manifest_digest[7 + 64 + 1];
+        unsigned blobs, fetched;
+        uint64_t bytes;
+};
+void v2c_pull_result_release(struct v2c_pull_result *r);
+
+/* Pulls SRC (HOST/REPO:TAG or @DIGEST) into a new OCI layout at LAYOUT,
+ * the image named NAME in its index (NULL: the repository's last
+ * component).  An index / manifest list is resolved for PLATFORM ("os/arch
+ * [/variant]", NULL: linux/amd64).  Every blob is checked against its
+ * digest while it streams; the layout appears only when complete. */
+int v2c_pull(const char *src, const char *layout, const char *name, const char *platform,
+             const struct v2c_registry_options *opt, struct v2c_pull_result *res, struct v2c_error **err);
+
+#endif
