@@ -789,7 +789,6 @@ static int copy_blob(const char *src, const char *blobs, const char *digest, str
         if (strcmp(hex, digest + 7) != 0)
                 return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL, "base image layer %s does not match its digest",
                                           digest);
-        _cleanup_free_ char *cmd = NULL;
         FILE *in = fopen(from, "rb"), *out = fopen(to, "wbx");
         char buf[1 << 16];
         size_t n;

@@ -461,7 +461,10 @@ int v2c_url_resolve(const char *base, const char *location, char **out, struct v
         } else if (r.has_authority) {
                 ret = append_without_dots(&t, r.path, r.path_len);
         } else if (r.path_len == 0) {
-                ret = v2c_buf_append(&t, b.path, b.path_len);
+                /* Section 5.2.1 allows normalising the base: without it
+                 * the result would keep the base's dot segments, the one
+                 * case where resolving a result again would change it. */
+                ret = append_without_dots(&t, b.path, b.path_len);
                 if (!r.has_query)
                         query_from = &b;
         } else if (r.path[0] == '/') {

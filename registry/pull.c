@@ -183,7 +183,7 @@ int v2c_pull(const char *src, const char *layout, const char *name, const char *
         struct v2c_ref ref = { 0 };
         struct reg_conn c = { 0 };
         struct v2c_manifest *man = NULL;
-        _cleanup_free_ char *data = NULL, *ctype = NULL, *tmp = NULL, *sha = NULL;
+        _cleanup_free_ char *data = NULL, *ctype = NULL, *tmp = NULL, *sha = NULL, *blobs = NULL, *digest = NULL;
         size_t len = 0;
         bool made_tmp = false;
         *res = (struct v2c_pull_result) { 0 };
@@ -215,7 +215,7 @@ int v2c_pull(const char *src, const char *layout, const char *name, const char *
                         r = v2c_error_set_kind(err, V2C_ERR_INPUT, ENOENT, "%s has no image for %s", src, plat);
                         goto out;
                 }
-                _cleanup_free_ char *digest = strdup(d->digest);
+                digest = strdup(d->digest);
                 man = v2c_manifest_free(man);
                 free(data);
                 free(ctype);
@@ -242,7 +242,6 @@ int v2c_pull(const char *src, const char *layout, const char *name, const char *
                 r = v2c_error_set(err, ENOMEM, "out of memory");
                 goto out;
         }
-        _cleanup_free_ char *blobs = NULL;
         if (asprintf(&blobs, "%s/blobs", tmp) < 0 || mkdir(tmp, 0755) < 0 || (made_tmp = true, mkdir(blobs, 0755) < 0) ||
             mkdir(sha, 0755) < 0) {
                 r = v2c_error_set(err, errno ? errno : ENOMEM, "creating `%s`: %m", tmp ? tmp : layout);

@@ -267,10 +267,11 @@ static void job_fail(struct blob_job *j, struct v2c_error *e)
 static void job_retry(struct push *p, struct blob_job *j, enum bstate next, struct v2c_error **err)
 {
         if (j->attempts >= p->opt->retries) {
+                const char *what = bstate_names[j->st];
                 job_fail(j, *err ? *err : NULL);
                 if (*err == NULL)
-                        v2c_error_set(&j->err, EIO, "%s: %s gave up after %d attempts (HTTP %ld)", j->digest,
-                                      bstate_names[j->st], j->attempts + 1, j->q.status);
+                        v2c_error_set(&j->err, EIO, "%s: %s gave up after %d attempts (HTTP %ld)", j->digest, what,
+                                      j->attempts + 1, j->q.status);
                 *err = NULL;
                 return;
         }
@@ -378,7 +379,10 @@ static void job_advance(struct push *p, struct blob_job *j, int status, struct v
                                 }
                         }
                         int64_t held = range_end(j->q.range);
+                        uint64_t before = j->offset;
                         j->offset = held >= 0 ? (uint64_t) held : j->offset + j->q.body_sent;
+                        if (j->offset > before)
+                                j->attempts = 0;   /* progress: the retry budget is per chunk */
                         j->st = j->offset >= j->size ? B_FINAL : B_PATCH;
                         return;
                 }
@@ -410,6 +414,13 @@ static void job_advance(struct push *p, struct blob_job *j, int status, struct v
         }
 unexpected:;
         _cleanup_free_ char *why = reg_reply_error(&j->q);
+        if (status == 401 || status == 403) {
+                v2c_error_set_kind(&e, V2C_ERR_REFUSED, EACCES,
+                                   "%s does not let us push to %s (HTTP %d: %s)%s", p->conn.host, p->conn.repo, status,
+                                   why ? why : "", p->conn.user ? "" : ": give credentials (--creds, auth.json)");
+                job_fail(j, e);
+                return;
+        }
         v2c_error_set(&e, EPROTO, "%s: %s %s answered %d (%s)", j->digest, j->q.method, j->q.url, status,
                       why ? why : "");
         job_fail(j, e);

@@ -38,14 +38,20 @@ void v2c_challenge_release(struct v2c_challenge *c);
 /* Resolves LOCATION (a Location header: absolute URL, "//host/path",
  * "/path?query", "path", "?query") against BASE (the absolute URL of the
  * request that got it), RFC 3986 section 5.  *out is a new absolute URL.
- * -EINVAL for a base that is not absolute http(s), a location with
- * control characters or spaces, or a scheme other than http/https. */
+ * The fragment is dropped (the client appends "&digest=" to upload
+ * locations).  -EINVAL for a base that is not absolute http(s), a
+ * location with spaces, control characters or non-ASCII bytes, a scheme
+ * other than http/https or no valid host, either longer than 16 KiB.
+ * Errors never quote a URL: upload locations can be pre-signed. */
 int v2c_url_resolve(const char *base, const char *location, char **out, struct v2c_error **err);
 
 /* Credentials for HOST from a containers auth.json or a Docker
  * config.json document (DATA, LEN): "auths": {KEY: {"auth": base64
  * "user:password"}} or {"username","password"}, KEY being "host",
- * "host/...", "https://host", "http://host" or "https://host/v1/".
+ * "host/...", "https://host", "http://host" or "https://host/v1/"
+ * (whole-registry keys first; docker.io, index.docker.io and
+ * registry-1.docker.io are one registry).  Entries left empty for a
+ * credential helper count as not found.  Documents over 1 MiB: -E2BIG.
  * Returns 1 and sets *user and *pass (new) when found, 0 when not, or a
  * negative errno (malformed document, bad base64: ERR says so without
  * quoting any secret). */
@@ -55,12 +61,14 @@ int v2c_creds_parse(const char *data, size_t len, const char *host, char **user,
  * $REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json,
  * /run/containers/<uid>/auth.json, $HOME/.config/containers/auth.json,
  * $HOME/.docker/config.json (or AUTH_FILE alone when it is not NULL).
- * Same returns as v2c_creds_parse; unreadable or missing files are
- * skipped. */
+ * Same returns as v2c_creds_parse, the error naming the file; missing or
+ * unreadable files among the defaults are skipped, but an AUTH_FILE the
+ * user named must be readable. */
 int v2c_creds_lookup(const char *host, const char *auth_file, char **user, char **pass, struct v2c_error **err);
 
-/* A token endpoint's JSON reply: "token" or else "access_token" (new),
- * and "expires_in" seconds (60 when absent or not positive). */
+/* A token endpoint's JSON reply: "token" or else "access_token" (new;
+ * visible ASCII only, as it goes into a header), and "expires_in" seconds
+ * (60 when absent or not positive, at most a day). */
 int v2c_token_parse(const char *data, size_t len, char **token, long *expires_in, struct v2c_error **err);
 
 /* ---- manifests and indexes (manifest.c) ---- */
@@ -91,15 +99,19 @@ struct v2c_manifest {
 
 /* Parses an OCI or Docker schema 2 image manifest or index / manifest
  * list.  CONTENT_TYPE (may be NULL) is the reply's media type, used when
- * the document has no mediaType.  Schema 1 and unknown types: -ENOTSUP.
+ * the document has no mediaType (and by its shape, as OCI, when neither
+ * says; a known Content-Type that contradicts mediaType is -EINVAL).
+ * Documents over 4 MiB: -E2BIG.  Schema 1 and unknown types: -ENOTSUP.
  * Digests must be sha256 with 64 lowercase hex digits; sizes must fit in
  * 2^53; at most 4096 layers or manifests.  *out is new (free with
  * v2c_manifest_free). */
 int v2c_manifest_parse(const char *data, size_t len, const char *content_type, struct v2c_manifest **out,
                        struct v2c_error **err);
 struct v2c_manifest *v2c_manifest_free(struct v2c_manifest *m);
-/* The entry of an index for OS/ARCH[/VARIANT] (e.g. "linux/amd64",
- * "linux/arm64/v8"); NULL when none.  Borrowed. */
+/* The first entry of an index for OS/ARCH[/VARIANT] (e.g. "linux/amd64",
+ * "linux/arm64/v8"); NULL when none.  Borrowed.  x86_64 and aarch64 are
+ * read as amd64 and arm64, and a missing variant as the architecture's
+ * default (arm64: v8, arm: v7, amd64: v1), as containerd does. */
 const struct v2c_mdesc *v2c_manifest_pick(const struct v2c_manifest *index, const char *platform);
 
 #endif

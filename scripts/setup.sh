@@ -15,6 +15,7 @@ packages=(
   clang libclang-rt-14-dev
   python3 python3-jsonschema zstd umoci skopeo oci-image-tool bc lvm2 e2fsprogs openssl file tar
   podman runc curl
+  docker-registry apache2-utils python3-cryptography
 )
 
 missing=()

@@ -1,0 +1,231 @@
+#!/usr/bin/env bash
+# v2c push / pull / convert --push --base against the real distribution
+# registry on loopback: plain http, TLS with the test's CA, htpasswd Basic
+# auth, Bearer tokens from the test's issuer; what v2c pushed is read back
+# by skopeo and pulled and run by podman, by digest; repeated pushes send
+# nothing, a second repository mounts; faults (500, 429, cut connections,
+# the registry killed mid-push) end in the right digests or a clean error
+# and no manifest naming a missing blob; bad input gets clear errors.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/registry-lib.sh"
+fixture_root
+src="$FIXTURES/root"
+
+"$V2C" convert -s nginx -s webapp -s hello -o "$TMP/img" "$src" >"$TMP/convert.out" 2>/dev/null
+digest_of() { awk -v n="$1" '$1 == n { print $2 }' "$TMP/convert.out"; }
+d_nginx=$(digest_of nginx); d_webapp=$(digest_of webapp); d_hello=$(digest_of hello)
+# pushed LOG: "U uploaded (B bytes), M mounted, S already there" -> "U B M S"
+counts() { sed -n 's/.*: \([0-9]*\) blobs: \([0-9]*\) uploaded (\([0-9]*\) bytes), \([0-9]*\) mounted, \([0-9]*\) already there.*/\2 \3 \4 \5/p' "$1" | tail -1; }
+
+# --- plain http ----------------------------------------------------------------
+registry_start plain
+A=$REG_PLAIN_ADDR
+"$V2C" -v push "$TMP/img:nginx" "$A/v2c/nginx:1.0" >"$TMP/p1.out" 2>"$TMP/p1.err" || cat "$TMP/p1.err"
+check "push prints the pinned reference" grep -qx "$A/v2c/nginx@$d_nginx" "$TMP/p1.out"
+check "skopeo reads the manifest v2c pushed, by digest" \
+  sh -c "skopeo inspect --raw --tls-verify=false 'docker://$A/v2c/nginx@$d_nginx' | sha256sum | grep -q '${d_nginx#sha256:}'"
+check "... and the tag points at it" \
+  sh -c "skopeo inspect --tls-verify=false 'docker://$A/v2c/nginx:1.0' | grep -q '\"Digest\": \"$d_nginx\"'"
+read -r up bytes mnt skip <<<"$(counts "$TMP/p1.err")"
+check "first push uploads every blob ($up blobs, $bytes bytes)" sh -c "test '$up' -ge 4 && test '$bytes' -gt 0"
+"$V2C" -v push "$TMP/img:nginx" "$A/v2c/nginx:1.0" >/dev/null 2>"$TMP/p2.err"
+read -r up bytes mnt skip <<<"$(counts "$TMP/p2.err")"
+check "a second push sends no blob bytes (all $skip already there)" sh -c "test '$up' -eq 0 && test '$bytes' -eq 0"
+"$V2C" -v push "$TMP/img:nginx" "$A/other/nginx" >/dev/null 2>"$TMP/p3.err"
+read -r up bytes mnt skip <<<"$(counts "$TMP/p3.err")"
+check "a push to a second repository mounts instead of uploading ($mnt mounted)" \
+  sh -c "test '$mnt' -ge 4 && test '$bytes' -eq 0"
+"$V2C" -v push --chunk-size 65536 "$TMP/img:webapp" "$A/v2c/webapp" >/dev/null 2>"$TMP/p4.err" || cat "$TMP/p4.err"
+check "chunked upload (64 KiB PATCHes) gives the same digest" \
+  sh -c "skopeo inspect --raw --tls-verify=false 'docker://$A/v2c/webapp@$d_webapp' | sha256sum | grep -q '${d_webapp#sha256:}'"
+
+# pull: back into a layout, checked by skopeo and umoci's digest checks
+"$V2C" pull "$A/v2c/webapp@$d_webapp" -o "$TMP/pulled" >"$TMP/pull.out" 2>"$TMP/pull.err" || cat "$TMP/pull.err"
+check "pull by digest writes a layout with the same manifest" \
+  sh -c "grep -qx '$A/v2c/webapp@$d_webapp' '$TMP/pull.out' && skopeo inspect 'oci:$TMP/pulled:webapp' | grep -q '$d_webapp'"
+check "... whose blobs are the ones converted" \
+  sh -c "for f in '$TMP/pulled'/blobs/sha256/*; do cmp -s \"\$f\" '$TMP/img/blobs/sha256/'\"\$(basename \"\$f\")\" || exit 1; done"
+set +e
+"$V2C" pull "$A/v2c/webapp@$d_webapp" -o "$TMP/pulled" >/dev/null 2>&1; st=$?
+set -e
+check "pull refuses to overwrite (exit 4)" test "$st" -eq 4
+
+# An index with two platforms, and a Docker schema 2 manifest.
+"$V2C" push "$TMP/img:hello" "$A/multi/img" >/dev/null 2>&1
+"$V2C" push "$TMP/img:webapp" "$A/multi/img" >/dev/null 2>&1
+size_of() { stat -c %s "$TMP/img/blobs/sha256/${1#sha256:}"; }
+cat >"$TMP/index.json" <<EOF
+{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[
+{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"$d_webapp","size":$(size_of "$d_webapp"),"platform":{"architecture":"arm64","os":"linux","variant":"v8"}},
+{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"$d_hello","size":$(size_of "$d_hello"),"platform":{"architecture":"amd64","os":"linux"}}]}
+EOF
+curl -s -o /dev/null -w '%{http_code}' -X PUT -H 'Content-Type: application/vnd.oci.image.index.v1+json' \
+  --data-binary @"$TMP/index.json" "http://$A/v2/multi/img/manifests/both" >"$TMP/idx.code"
+"$V2C" pull "$A/multi/img:both" -o "$TMP/amd" >"$TMP/amd.out" 2>&1 || cat "$TMP/amd.out"
+check "an index resolves to linux/amd64 by default" grep -q "@$d_hello" "$TMP/amd.out"
+"$V2C" pull --platform linux/arm64/v8 "$A/multi/img:both" -o "$TMP/arm" >"$TMP/arm.out" 2>&1 || cat "$TMP/arm.out"
+check "... and to linux/arm64/v8 with --platform" grep -q "@$d_webapp" "$TMP/arm.out"
+# (Docker schema 2 has no zstd: a gzip conversion)
+"$V2C" convert --gzip -s webapp -o "$TMP/gz" "$src" >/dev/null 2>&1
+skopeo copy -q --format v2s2 --dest-tls-verify=false "oci:$TMP/gz:webapp" "docker://$A/docker/webapp:v2s2" \
+  >/dev/null 2>"$TMP/v2s2.err" || cat "$TMP/v2s2.err"
+"$V2C" pull "$A/docker/webapp:v2s2" -o "$TMP/v2s2" >"$TMP/v2s2.out" 2>&1 || cat "$TMP/v2s2.out"
+check "a Docker schema 2 manifest pulls too" test -f "$TMP/v2s2/index.json"
+
+# podman pulls what v2c pushed, by digest, and runs it.
+if command -v podman >/dev/null; then
+  cat >"$TMP/containers.conf" <<'EOF'
+[containers]
+default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
+[engine]
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+EOF
+  export CONTAINERS_CONF="$TMP/containers.conf"
+  name="v2c-reg-test-$$"
+  hp=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  if podman pull -q --tls-verify=false "$A/v2c/nginx@$d_nginx" >"$TMP/podman.id" 2>"$TMP/podman.err" &&
+     podman run -d --name "$name" -p "127.0.0.1:$hp:8080" "$(cat "$TMP/podman.id")" >/dev/null 2>>"$TMP/podman.err"; then
+    okp=1
+    for _ in $(seq 60); do curl -s -m 2 "http://127.0.0.1:$hp/" | grep -q 'fixture page' && { okp=0; break; }; sleep 0.5; done
+    check "podman pulls the pushed nginx by digest and it serves the page" test "$okp" -eq 0
+  else
+    cat "$TMP/podman.err"; not_ok "podman pulls the pushed nginx by digest"
+  fi
+  podman rm -f "$name" >/dev/null 2>&1 || true
+  podman rmi -f "$(cat "$TMP/podman.id" 2>/dev/null)" >/dev/null 2>&1 || true
+fi
+
+# convert --push and --base.
+"$V2C" convert -s hello --base "$A/v2c/nginx@$d_nginx" --push "$A/team" --tag v1 -o "$TMP/based" "$src" \
+  >"$TMP/based.out" 2>"$TMP/based.err" || cat "$TMP/based.err"
+check "convert --base --push: pushed and pinned" grep -q "^$A/team/hello@sha256:" "$TMP/based.out"
+python3 - "$TMP/based" "$TMP/img" "$d_nginx" <<'EOF' && ok "... the base image's layers are below the lifted ones" || not_ok "convert --base layers"
+import json, sys
+based, img, base_digest = sys.argv[1:]
+b = lambda d, x: json.load(open(f"{d}/blobs/sha256/{x[7:]}"))
+m = b(based, json.load(open(based + "/index.json"))["manifests"][0]["digest"])
+base = b(img, base_digest)
+n = len(base["layers"])
+assert [l["digest"] for l in m["layers"][:n]] == [l["digest"] for l in base["layers"]]
+assert len(m["layers"]) > n
+assert m["annotations"]["org.opencontainers.image.base.digest"] == base_digest
+EOF
+check "... the Kubernetes manifests pull the pushed image by digest" \
+  grep -q "image: \"$A/team/hello@sha256:" "$TMP/based/v2c/hello.k8s.yaml"
+set +e
+"$V2C" convert -s hello --base "$A/v2c/nginx:1.0" -o "$TMP/x" "$src" >/dev/null 2>"$TMP/x.err"; st=$?
+set -e
+check "--base with a tag instead of a digest: exit 2" sh -c "test $st -eq 2 && grep -q digest '$TMP/x.err'"
+
+# --- TLS ------------------------------------------------------------------------------
+registry_start tls --tls
+T=$REG_TLS_ADDR
+"$V2C" push --ca-file "$REG_TLS_CA" "$TMP/img:hello" "$T/v2c/hello" >"$TMP/t1.out" 2>"$TMP/t1.err" || cat "$TMP/t1.err"
+check "TLS with the test's CA (--ca-file)" grep -qx "$T/v2c/hello@$d_hello" "$TMP/t1.out"
+set +e
+"$V2C" push "$TMP/img:hello" "$T/v2c/hello2" >/dev/null 2>"$TMP/t2.err"; st=$?
+set -e
+check "TLS without that CA: refused, exit 1, one line naming the certificate problem" \
+  sh -c "test $st -eq 1 && test \$(wc -l <'$TMP/t2.err') -eq 1 && grep -qi 'certificate' '$TMP/t2.err'"
+"$V2C" push --tls-verify=false "$TMP/img:hello" "$T/v2c/hello3" >/dev/null 2>&1
+check "--tls-verify=false pushes anyway" \
+  sh -c "skopeo inspect --raw --cert-dir '$REG_TLS_CERTDIR' 'docker://$T/v2c/hello3@$d_hello' >/dev/null"
+
+# --- htpasswd Basic auth ------------------------------------------------------------------
+registry_start basic --htpasswd alice:s3cret-pw
+B=$REG_BASIC_ADDR
+"$V2C" push --creds alice:s3cret-pw "$TMP/img:hello" "$B/v2c/hello" >"$TMP/b1.out" 2>"$TMP/b1.err" || cat "$TMP/b1.err"
+check "Basic auth with --creds" grep -qx "$B/v2c/hello@$d_hello" "$TMP/b1.out"
+check "... the password never appears in what v2c printed" sh -c "! grep -q 's3cret-pw' '$TMP/b1.out' '$TMP/b1.err'"
+set +e
+"$V2C" -v push --creds alice:wrong "$TMP/img:hello" "$B/v2c/hello" >/dev/null 2>"$TMP/b2.err"; st=$?
+"$V2C" push "$TMP/img:hello" "$B/v2c/hello" >/dev/null 2>"$TMP/b3.err"; st3=$?
+set -e
+check "wrong credentials: exit 4, one line, no password in it" \
+  sh -c "test $st -eq 4 && test \$(grep -c . '$TMP/b2.err') -ge 1 && ! grep -q wrong '$TMP/b2.err'"
+check "no credentials: exit 4 saying how to give them" sh -c "test $st3 -eq 4 && grep -q -- '--creds' '$TMP/b3.err'"
+printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$B" "$(printf 'alice:s3cret-pw' | base64)" >"$TMP/auth.json"
+REGISTRY_AUTH_FILE="$TMP/auth.json" "$V2C" push "$TMP/img:webapp" "$B/v2c/webapp" >"$TMP/b4.out" 2>&1 || cat "$TMP/b4.out"
+check "credentials from \$REGISTRY_AUTH_FILE (auth.json)" grep -q "@$d_webapp" "$TMP/b4.out"
+echo s3cret-pw | "$V2C" push --username alice --password-stdin "$TMP/img:nginx" "$B/v2c/nginx" >"$TMP/b5.out" 2>&1 \
+  || cat "$TMP/b5.out"
+check "--username with --password-stdin" grep -q "@$d_nginx" "$TMP/b5.out"
+
+# --- Bearer tokens -------------------------------------------------------------------------
+registry_start tok --htpasswd bob:t0ken-pw --token
+K=$REG_TOK_ADDR
+"$V2C" push --creds bob:t0ken-pw "$TMP/img:nginx" "$K/v2c/nginx" >"$TMP/k1.out" 2>"$TMP/k1.err" || cat "$TMP/k1.err"
+check "Bearer token auth (token issuer, push,pull scope)" grep -qx "$K/v2c/nginx@$d_nginx" "$TMP/k1.out"
+check "... the token was asked with the push scope first" grep -q 'scope.*repository:v2c/nginx:push' "$REG_TOK_TOKEN_LOG"
+set +e
+"$V2C" push "$TMP/img:nginx" "$K/v2c/anon" >/dev/null 2>"$TMP/k2.err"; st=$?
+set -e
+check "anonymous push to a token registry: refused (exit 4)" test "$st" -eq 4 || cat "$TMP/k2.err"
+"$V2C" pull --creds bob:t0ken-pw "$K/v2c/nginx@$d_nginx" -o "$TMP/kpull" >/dev/null 2>&1
+check "pull with a token" test -f "$TMP/kpull/index.json"
+
+# A token that expires in the middle of a push is fetched again.
+registry_start tokx --htpasswd bob:t0ken-pw --token --expires 2
+"$V2C" push --creds bob:t0ken-pw --parallel 1 --chunk-size 16384 "$TMP/img:webapp" "$REG_TOKX_ADDR/v2c/slow" \
+  >"$TMP/kx.out" 2>"$TMP/kx.err" || cat "$TMP/kx.err"
+check "a token expiring mid-push is refreshed on the 401 ($(grep -c 'status=200' "$REG_TOKX_TOKEN_LOG") tokens)" \
+  sh -c "grep -q '@$d_webapp' '$TMP/kx.out' && test \$(grep -c 'status=200' '$REG_TOKX_TOKEN_LOG') -ge 2"
+
+# --- faults ----------------------------------------------------------------------------------
+registry_start faults
+fault_proxy_start fp "$REG_FAULTS_ADDR" "500@2,429@4,cut@6,500@every5"
+F=$FAULT_FP_ADDR
+"$V2C" -v push --chunk-size 262144 "$TMP/img:webapp" "$F/v2c/webapp" >"$TMP/f1.out" 2>"$TMP/f1.err" || cat "$TMP/f1.err"
+check "through a proxy answering 500, 429 and cutting connections: the push completes" grep -q "@$d_webapp" "$TMP/f1.out"
+check "... the proxy did inject faults ($(grep -c 'fault=[a-z0-9]' "$FAULT_FP_LOG" || true) of them)" \
+  grep -q 'fault=500' "$FAULT_FP_LOG"
+check "... and the registry holds the right manifest" \
+  sh -c "skopeo inspect --raw --tls-verify=false 'docker://$REG_FAULTS_ADDR/v2c/webapp@$d_webapp' | sha256sum | grep -q '${d_webapp#sha256:}'"
+fault_proxy_mode fp "cutbody@3,cutbody@7"
+"$V2C" push --chunk-size 262144 "$TMP/img:nginx" "$F/v2c/nginx2" >"$TMP/f2.out" 2>"$TMP/f2.err" || cat "$TMP/f2.err"
+check "uploads cut mid-body are resumed or restarted: right digest" grep -q "@$d_nginx" "$TMP/f2.out"
+fault_proxy_mode fp "500@1+"
+set +e
+"$V2C" push --retries 2 "$TMP/img:hello" "$F/v2c/hello" >/dev/null 2>"$TMP/f3.err"; st=$?
+set -e
+check "a registry that only fails: exit 1 with one line" sh -c "test $st -eq 1 && test \$(wc -l <'$TMP/f3.err') -eq 1"
+check "... and no manifest was put" \
+  sh -c "! skopeo inspect --raw --tls-verify=false 'docker://$REG_FAULTS_ADDR/v2c/hello@$d_hello' >/dev/null 2>&1"
+
+# The registry killed in the middle of a chunked push, then restarted.
+"$V2C" push --chunk-size 32768 --retries 8 "$TMP/img:webapp" "$REG_FAULTS_ADDR/v2c/killed" >"$TMP/k.out" 2>"$TMP/k.err" &
+pushpid=$!
+sleep 0.4
+registry_kill faults
+sleep 1
+registry_restart faults
+set +e
+timeout 120 tail --pid="$pushpid" -f /dev/null; wait "$pushpid"; st=$?
+set -e
+if [ "$st" -eq 0 ]; then
+  check "registry killed mid-push and restarted: the push completed with the right digest" \
+    sh -c "grep -q '@$d_webapp' '$TMP/k.out' && skopeo inspect --raw --tls-verify=false 'docker://$REG_FAULTS_ADDR/v2c/killed@$d_webapp' | sha256sum | grep -q '${d_webapp#sha256:}'"
+else
+  check "registry killed mid-push: a clean error and no manifest naming a missing blob" \
+    sh -c "test \$(wc -l <'$TMP/k.err') -eq 1 && ! skopeo inspect --raw --tls-verify=false 'docker://$REG_FAULTS_ADDR/v2c/killed@$d_webapp' >/dev/null 2>&1"
+fi
+
+# --- bad input ---------------------------------------------------------------------------------
+set +e
+"$V2C" push "$TMP/img:hello" "127.0.0.1:1/v2c/hello" >/dev/null 2>"$TMP/e1.err"; st1=$?
+"$V2C" push "$TMP/img:hello" "v2c/hello" >/dev/null 2>"$TMP/e2.err"; st2=$?
+"$V2C" push "$TMP/img:hello" "$A/v2c/hello@$d_nginx" >/dev/null 2>"$TMP/e3.err"; st3=$?
+"$V2C" push "$TMP/img:nosuch" "$A/v2c/hello" >/dev/null 2>"$TMP/e4.err"; st4=$?
+"$V2C" push "$TMP/img" "$A/v2c/hello" >/dev/null 2>"$TMP/e5.err"; st5=$?
+"$V2C" pull "$A/v2c/nosuch:1" -o "$TMP/none" >/dev/null 2>"$TMP/e6.err"; st6=$?
+set -e
+check "nothing listening: exit 1, one line" sh -c "test $st1 -eq 1 && test \$(wc -l <'$TMP/e1.err') -eq 1"
+check "a reference without a host: exit 2" test "$st2" -eq 2
+check "a digest that is not the image's: exit 2" test "$st3" -eq 2
+check "an image the layout does not have: exit 2" test "$st4" -eq 2
+check "a layout of several images without a name: exit 2 asking for one" sh -c "test $st5 -eq 2 && grep -q NAME '$TMP/e5.err'"
+check "pulling what is not there: exit 3, no layout left" sh -c "test $st6 -eq 3 && test ! -e '$TMP/none'"
+
+finish
