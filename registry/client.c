@@ -34,10 +34,11 @@ int reg_conn_init(struct reg_conn *c, const struct v2c_ref *ref, const struct v2
                   struct v2c_error **err)
 {
         *c = (struct reg_conn) { .opt = opt };
-        /* Loopback registries may speak plain http: reg_ping tries https
-         * first and falls back only when the server does not speak TLS. */
-        bool plain = opt->plain_http;
+        /* Loopback registries usually speak plain http: reg_ping tries
+         * that first (unless a CA file says TLS) and moves to https when
+         * the server turns out to speak TLS. */
         c->loopback = is_loopback(ref->host);
+        bool plain = opt->plain_http || (c->loopback && opt->plain_http_loopback && opt->ca_file == NULL);
         if (asprintf(&c->base, "%s://%s", plain ? "http" : "https", ref->host) < 0 ||
             (c->host = strdup(ref->host)) == NULL || (c->repo = strdup(ref->repo)) == NULL)
                 return v2c_error_set(err, ENOMEM, "out of memory");
@@ -341,6 +342,7 @@ int reg_req_finish(struct reg_req *q, CURLcode res, struct v2c_error **err)
                                      strerror(q->sink_errno));
         if (res != CURLE_OK) {
                 int e = res == CURLE_OPERATION_TIMEDOUT ? ETIMEDOUT
+                        : res == CURLE_COULDNT_CONNECT      ? ECONNREFUSED
                         : res == CURLE_COULDNT_RESOLVE_HOST ? EHOSTUNREACH
                         : (res == CURLE_PEER_FAILED_VERIFICATION || res == CURLE_SSL_CONNECT_ERROR ||
                            res == CURLE_SSL_CACERT_BADFILE)
@@ -359,7 +361,7 @@ bool reg_status_retriable(long status)
 
 bool reg_error_retriable(int r)
 {
-        return r == -ECONNRESET || r == -ETIMEDOUT;
+        return r == -ECONNRESET || r == -ETIMEDOUT || r == -ECONNREFUSED;
 }
 
 long reg_backoff_ms(const struct reg_req *q, int attempt)
@@ -619,14 +621,16 @@ int reg_ping(struct reg_conn *c, struct v2c_error **err)
         if (url == NULL || reg_req_init(&q, "GET", url) < 0)
                 return v2c_error_set(err, ENOMEM, "out of memory");
         int status = reg_perform(c, &q, err);
-        if (status < 0 && q.cres == CURLE_SSL_CONNECT_ERROR && c->loopback && c->opt->plain_http_loopback &&
-            strncmp(c->base, "https://", 8) == 0) {
-                /* A loopback registry without TLS (not one whose
-                 * certificate fails: that stays an error). */
-                v2c_debug("%s does not speak TLS: plain http on loopback", c->host);
-                *err = v2c_error_free(*err);
+        if (c->loopback && !c->opt->plain_http && strncmp(c->base, "http://", 7) == 0 &&
+            (status == 400 || status == -ECONNRESET)) {
+                /* A loopback registry that speaks TLS: Go answers plain
+                 * http with a 400 ("client sent an HTTP request to an HTTPS
+                 * server").  From then on it is https, certificates checked. */
+                v2c_debug("%s speaks TLS: https", c->host);
+                if (status < 0)
+                        *err = v2c_error_free(*err);
                 char *b = NULL;
-                if (asprintf(&b, "http://%s", c->host) < 0) {
+                if (asprintf(&b, "https://%s", c->host) < 0) {
                         reg_req_release(&q);
                         return v2c_error_set(err, ENOMEM, "out of memory");
                 }

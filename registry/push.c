@@ -475,7 +475,7 @@ static int run_jobs(struct push *p, struct v2c_error **err)
                         job_advance(p, j, status, &e);
                         v2c_error_free(e);
                 }
-                curl_multi_poll(p->multi, NULL, 0, 50, NULL);
+                curl_multi_poll(p->multi, NULL, 0, 10, NULL);
         }
         curl_multi_cleanup(p->multi);
         p->multi = NULL;
