@@ -32,6 +32,8 @@ int v2c_cmd_inspect(int argc, char **argv);
 extern const char v2c_inspect_help[];
 int v2c_cmd_convert(int argc, char **argv);
 extern const char v2c_convert_help[];
+int v2c_cmd_rollout(int argc, char **argv);
+extern const char v2c_rollout_help[];
 int v2c_cmd_push(int argc, char **argv);
 extern const char v2c_push_help[];
 int v2c_cmd_pull(int argc, char **argv);

@@ -21,6 +21,8 @@ static const struct v2c_command commands[] = {
           "push an image of an OCI layout to a registry, by digest", v2c_push_help },
         { "pull", v2c_cmd_pull, "pull [options] REF -o DIR", "pull an image from a registry into an OCI layout",
           v2c_pull_help },
+        { "rollout", v2c_cmd_rollout, "rollout ACTION [ARGS] --state DIR",
+          "cut traffic over from VMs to containers (canary, blue-green, rollback)", v2c_rollout_help },
         { "help", cmd_help, "help [COMMAND]", "show help for v2c or one command", NULL },
         { "version", cmd_version, "version", "print the version", NULL },
 };

@@ -16,6 +16,7 @@
 #include "path.h"
 #include "strv.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <guestfs.h>
@@ -31,6 +32,59 @@
 /* Contents kept for files read again (a library several services need). */
 #define DATA_CACHE_FILE_MAX (4u << 20)
 #define DATA_CACHE_TOTAL_MAX (128u << 20)
+
+/* libguestfs brings twenty libraries v2c does not otherwise need (libvirt,
+ * glib, libtirpc...) whose loading would cost every v2c command ~10 ms,
+ * though most commands never open a disk.  So it is dlopen'ed when the
+ * first disk is opened and called through `gfs`, typed from <guestfs.h>'s
+ * own prototypes; the variadic *_opts calls go through their *_argv forms.
+ * (ASan builds load libtirpc at start-up: see common/meson.build.) */
+#define GUESTFS_FUNCTIONS(X)                                                   \
+        X(add_drive_opts_argv) X(canonical_device_name) X(close) X(create)    \
+        X(download) X(du) X(findfs_label) X(findfs_uuid) X(free_statns)        \
+        X(free_statns_list) X(get_backend_settings) X(is_dir) X(is_file)       \
+        X(is_file_opts_argv) X(last_errno) X(last_error) X(launch)             \
+        X(list_devices) X(list_partitions) X(ls) X(lstatns) X(lstatnslist)     \
+        X(lvs) X(mount_ro) X(read_file) X(readlink) X(set_autosync)            \
+        X(set_backend_settings) X(set_error_handler) X(tar_out_opts_argv)      \
+        X(umount_all) X(vfs_type)
+
+static struct {
+#define GFS_FIELD(name) __typeof__(guestfs_##name) *name;
+        GUESTFS_FUNCTIONS(GFS_FIELD)
+#undef GFS_FIELD
+} gfs;
+
+/* Fills `gfs` once (v2c is single-threaded).  The library is never
+ * unloaded: it registers an atexit hook that closes leftover handles. */
+static int load_guestfs(struct v2c_error **err)
+{
+        static bool loaded;
+        if (loaded)
+                return 0;
+        void *lib = dlopen("libguestfs.so.0", RTLD_NOW | RTLD_LOCAL);
+        if (lib == NULL) {
+                v2c_debug("dlopen: %s", dlerror());
+                return v2c_error_set_kind(err, V2C_ERR_FAILURE, ENOENT,
+                                          "libguestfs is not installed (libguestfs0): cannot open disk images");
+        }
+        const char *missing = NULL;
+#define GFS_RESOLVE(name)                                                      \
+        if (missing == NULL &&                                                 \
+            (gfs.name = (__typeof__(gfs.name)) dlsym(lib, "guestfs_" #name)) == NULL) \
+                missing = "guestfs_" #name;
+        GUESTFS_FUNCTIONS(GFS_RESOLVE)
+#undef GFS_RESOLVE
+        if (missing) {
+                int r = v2c_error_set_kind(err, V2C_ERR_FAILURE, ENOSYS,
+                                           "the installed libguestfs (libguestfs0) lacks %s: cannot open disk images",
+                                           missing);
+                dlclose(lib);
+                return r;
+        }
+        loaded = true;
+        return 0;
+}
 
 struct cache_slot {
         char *path;
@@ -66,8 +120,8 @@ static int gerr(guestfs_h *h, struct v2c_error **err, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 static int gerr(guestfs_h *h, struct v2c_error **err, const char *fmt, ...)
 {
-        int code = guestfs_last_errno(h);
-        const char *msg = guestfs_last_error(h);
+        int code = gfs.last_errno(h);
+        const char *msg = gfs.last_error(h);
         char *ctx = NULL;
         va_list ap;
         va_start(ap, fmt);
@@ -160,9 +214,9 @@ static int disk_lstat(struct v2c_guest *g, const char *path, struct v2c_stat *st
                         *st = s->st;
                 return s->result;
         }
-        struct guestfs_statns *ns = guestfs_lstatns(d->h, path);
+        struct guestfs_statns *ns = gfs.lstatns(d->h, path);
         if (ns == NULL) {
-                int e = guestfs_last_errno(d->h);
+                int e = gfs.last_errno(d->h);
                 if (e == ENOENT || e == ENOTDIR) {
                         cache_put(d, path, -ENOENT, NULL);
                         return -ENOENT;
@@ -170,7 +224,7 @@ static int disk_lstat(struct v2c_guest *g, const char *path, struct v2c_stat *st
                 return gerr(d->h, err, "stat of `%s`", path);
         }
         from_statns(ns, st);
-        guestfs_free_statns(ns);
+        gfs.free_statns(ns);
         cache_put(d, path, 0, st);
         return 0;
 }
@@ -187,7 +241,7 @@ static int disk_readlink(struct v2c_guest *g, const char *path, char **target, s
                 *target = strdup(s->link);
                 return *target ? 0 : v2c_error_set(err, ENOMEM, "out of memory");
         }
-        char *t = guestfs_readlink(d->h, path);
+        char *t = gfs.readlink(d->h, path);
         if (t == NULL)
                 return gerr(d->h, err, "reading link `%s`", path);
         if (s && s->path && s->link == NULL)
@@ -239,7 +293,7 @@ static int disk_read(struct v2c_guest *g, const char *path, size_t max, char **d
 static int read_small(struct disk_impl *d, const char *path, char **data, size_t *len, struct v2c_error **err)
 {
         size_t n = 0;
-        char *c = guestfs_read_file(d->h, path, &n);
+        char *c = gfs.read_file(d->h, path, &n);
         if (c == NULL)
                 return gerr(d->h, err, "reading `%s`", path);
         char *nc = realloc(c, n + 1);
@@ -262,7 +316,7 @@ static int download_fd(struct disk_impl *d, const char *path, int *fd, struct v2
         int f = mkostemp(templ, O_CLOEXEC);
         if (f < 0)
                 return v2c_error_set(err, errno, "creating a temporary file: %m");
-        int r = guestfs_download(d->h, path, templ);
+        int r = gfs.download(d->h, path, templ);
         unlink(templ);
         if (r < 0) {
                 close(f);
@@ -334,7 +388,7 @@ static int disk_list(struct v2c_guest *g, const char *path, struct v2c_dirent **
         if (is_prefetched(d, path))
                 return v2c_tarindex_list(d->prefetched, path, out, n, err);
 
-        _cleanup_gstrv_ char **names = guestfs_ls(d->h, path);
+        _cleanup_gstrv_ char **names = gfs.ls(d->h, path);
         if (names == NULL)
                 return gerr(d->h, err, "listing `%s`", path);
         size_t cnt = 0;
@@ -349,10 +403,10 @@ static int disk_list(struct v2c_guest *g, const char *path, struct v2c_dirent **
                 return 0;
         }
         /* One round trip for all the stats of the directory. */
-        struct guestfs_statns_list *sl = guestfs_lstatnslist(d->h, path, names);
+        struct guestfs_statns_list *sl = gfs.lstatnslist(d->h, path, names);
         if (sl == NULL || sl->len != cnt) {
                 if (sl)
-                        guestfs_free_statns_list(sl);
+                        gfs.free_statns_list(sl);
                 free(v);
                 return gerr(d->h, err, "stat of the entries of `%s`", path);
         }
@@ -362,7 +416,7 @@ static int disk_list(struct v2c_guest *g, const char *path, struct v2c_dirent **
                         continue;
                 v[w].name = strdup(names[i]);
                 if (v[w].name == NULL) {
-                        guestfs_free_statns_list(sl);
+                        gfs.free_statns_list(sl);
                         v2c_dirents_free(v, w);
                         return v2c_error_set(err, ENOMEM, "out of memory");
                 }
@@ -372,7 +426,7 @@ static int disk_list(struct v2c_guest *g, const char *path, struct v2c_dirent **
                         cache_put(d, child, 0, &v[w].st);
                 w++;
         }
-        guestfs_free_statns_list(sl);
+        gfs.free_statns_list(sl);
         qsort(v, w, sizeof *v, cmp_dirent);
         *out = v;
         *n = w;
@@ -400,7 +454,7 @@ static int disk_prefetch(struct v2c_guest *g, char *const *dirs, size_t n, const
                         continue;
                 /* A tree too large to download whole stays remote; its
                  * files are then read one round trip at a time. */
-                int64_t kib = always_small(dirs[i]) ? 0 : guestfs_du(d->h, dirs[i]);
+                int64_t kib = always_small(dirs[i]) ? 0 : gfs.du(d->h, dirs[i]);
                 if (kib < 0 || (uint64_t) kib > g->prefetch_max_kib) {
                         v2c_debug("not prefetching %s (%lld KiB)", dirs[i], (long long) kib);
                         continue;
@@ -410,10 +464,15 @@ static int disk_prefetch(struct v2c_guest *g, char *const *dirs, size_t n, const
                 _cleanup_close_ int fd = mkostemp(templ, O_CLOEXEC);
                 if (fd < 0)
                         return v2c_error_set(err, errno, "creating a temporary file: %m");
-                int r = excludes && excludes[0]
-                                ? guestfs_tar_out_opts(d->h, dirs[i], templ, GUESTFS_TAR_OUT_OPTS_NUMERICOWNER, 1,
-                                                       GUESTFS_TAR_OUT_OPTS_EXCLUDES, (char *const *) excludes, -1)
-                                : guestfs_tar_out_opts(d->h, dirs[i], templ, GUESTFS_TAR_OUT_OPTS_NUMERICOWNER, 1, -1);
+                struct guestfs_tar_out_opts_argv opts = {
+                        .bitmask = GUESTFS_TAR_OUT_OPTS_NUMERICOWNER_BITMASK,
+                        .numericowner = 1,
+                };
+                if (excludes && excludes[0]) {
+                        opts.bitmask |= GUESTFS_TAR_OUT_OPTS_EXCLUDES_BITMASK;
+                        opts.excludes = (char *const *) excludes;
+                }
+                int r = gfs.tar_out_opts_argv(d->h, dirs[i], templ, &opts);
                 unlink(templ);
                 if (r < 0)
                         return gerr(d->h, err, "fetching `%s`", dirs[i]);
@@ -436,7 +495,7 @@ static void disk_close(struct v2c_guest *g)
         if (d == NULL)
                 return;
         if (d->h)
-                guestfs_close(d->h);
+                gfs.close(d->h);
         v2c_tarindex_free(d->prefetched);
         v2c_strv_free(d->prefixes);
         v2c_strv_free(d->partial);
@@ -462,7 +521,7 @@ static const struct v2c_guest_backend disk_backend = {
 
 static bool tcg_forced(guestfs_h *h)
 {
-        _cleanup_gstrv_ char **s = guestfs_get_backend_settings(h);
+        _cleanup_gstrv_ char **s = gfs.get_backend_settings(h);
         for (size_t i = 0; s && s[i]; i++)
                 if (strcmp(s[i], "force_tcg") == 0)
                         return true;
@@ -472,43 +531,47 @@ static bool tcg_forced(guestfs_h *h)
 static guestfs_h *new_handle(const char *const *paths, const char *const *formats, size_t n, bool force_tcg,
                              struct v2c_error **err)
 {
-        guestfs_h *h = guestfs_create();
+        guestfs_h *h = gfs.create();
         if (h == NULL) {
                 v2c_error_set(err, ENOMEM, "cannot create a libguestfs handle");
                 return NULL;
         }
-        guestfs_set_error_handler(h, NULL, NULL);
+        gfs.set_error_handler(h, NULL, NULL);
         if (force_tcg) {
                 /* Keep the user's other settings; "force_tcg" must be a bare
                  * word (libguestfs reads "force_tcg=" as an invalid boolean). */
-                _cleanup_gstrv_ char **cur = guestfs_get_backend_settings(h);
+                _cleanup_gstrv_ char **cur = gfs.get_backend_settings(h);
                 size_t count = 0;
                 while (cur && cur[count])
                         count++;
                 const char **settings = calloc(count + 2, sizeof *settings);
                 if (settings == NULL) {
                         v2c_error_set(err, ENOMEM, "out of memory");
-                        guestfs_close(h);
+                        gfs.close(h);
                         return NULL;
                 }
                 for (size_t i = 0; i < count; i++)
                         settings[i] = cur[i];
                 settings[count] = "force_tcg";
-                int r = guestfs_set_backend_settings(h, (char *const *) settings);
+                int r = gfs.set_backend_settings(h, (char *const *) settings);
                 free(settings);
                 if (r < 0) {
                         gerr(h, err, "setting force_tcg");
-                        guestfs_close(h);
+                        gfs.close(h);
                         return NULL;
                 }
         }
         for (size_t i = 0; i < n; i++) {
-                if (guestfs_add_drive_opts(h, paths[i], GUESTFS_ADD_DRIVE_OPTS_READONLY, 1,
-                                           GUESTFS_ADD_DRIVE_OPTS_FORMAT, formats[i], -1) < 0) {
+                const struct guestfs_add_drive_opts_argv opts = {
+                        .bitmask = GUESTFS_ADD_DRIVE_OPTS_READONLY_BITMASK | GUESTFS_ADD_DRIVE_OPTS_FORMAT_BITMASK,
+                        .readonly = 1,
+                        .format = formats[i],
+                };
+                if (gfs.add_drive_opts_argv(h, paths[i], &opts) < 0) {
                         gerr(h, err, "adding `%s`", paths[i]);
                         if (*err)
                                 (*err)->kind = V2C_ERR_INPUT;
-                        guestfs_close(h);
+                        gfs.close(h);
                         return NULL;
                 }
         }
@@ -520,13 +583,13 @@ static char *map_fstab_spec(guestfs_h *h, const char *spec)
 {
         char *dev = NULL;
         if (strncmp(spec, "UUID=", 5) == 0)
-                dev = guestfs_findfs_uuid(h, spec + 5);
+                dev = gfs.findfs_uuid(h, spec + 5);
         else if (strncmp(spec, "LABEL=", 6) == 0)
-                dev = guestfs_findfs_label(h, spec + 6);
+                dev = gfs.findfs_label(h, spec + 6);
         else if (strncmp(spec, "/dev/disk/by-uuid/", 18) == 0)
-                dev = guestfs_findfs_uuid(h, spec + 18);
+                dev = gfs.findfs_uuid(h, spec + 18);
         else if (strncmp(spec, "/dev/disk/by-label/", 19) == 0)
-                dev = guestfs_findfs_label(h, spec + 19);
+                dev = gfs.findfs_label(h, spec + 19);
         else if ((strncmp(spec, "/dev/vd", 7) == 0 || strncmp(spec, "/dev/hd", 7) == 0 ||
                   strncmp(spec, "/dev/xvd", 8) == 0 || strncmp(spec, "/dev/sd", 7) == 0)) {
                 /* The appliance names every disk sdX, in the order they were added. */
@@ -538,7 +601,7 @@ static char *map_fstab_spec(guestfs_h *h, const char *spec)
         if (dev == NULL)
                 return NULL;
         /* LVM names: /dev/VG/LV and /dev/mapper/VG-LV both name one device. */
-        char *canon = guestfs_canonical_device_name(h, dev);
+        char *canon = gfs.canonical_device_name(h, dev);
         if (canon) {
                 free(dev);
                 dev = canon;
@@ -572,7 +635,7 @@ static bool fstab_skips(const char *type, const char *opts)
 static void mount_fstab(struct v2c_guest *g, guestfs_h *h, const char *root_dev)
 {
         size_t len = 0;
-        _cleanup_free_ char *fstab = guestfs_read_file(h, "/etc/fstab", &len);
+        _cleanup_free_ char *fstab = gfs.read_file(h, "/etc/fstab", &len);
         if (fstab == NULL)
                 return;
         struct mount_entry *m = NULL;
@@ -614,9 +677,9 @@ static void mount_fstab(struct v2c_guest *g, guestfs_h *h, const char *root_dev)
         if (nm)
                 qsort(m, nm, sizeof *m, cmp_mount);
         for (size_t i = 0; i < nm; i++) {
-                if (guestfs_mount_ro(h, m[i].dev, m[i].dir) < 0)
+                if (gfs.mount_ro(h, m[i].dev, m[i].dir) < 0)
                         v2c_guest_add_warning(g, "cannot mount %s on %s: %s", m[i].dev, m[i].dir,
-                                              guestfs_last_error(h) ? guestfs_last_error(h) : "unknown error");
+                                              gfs.last_error(h) ? gfs.last_error(h) : "unknown error");
                 else
                         v2c_debug("mounted %s on %s", m[i].dev, m[i].dir);
                 free(m[i].dev);
@@ -631,7 +694,7 @@ static int no_root_error(guestfs_h *h, char *const *cands, struct v2c_error **er
 {
         bool encrypted = false, windows = false, other = false;
         for (size_t i = 0; cands && cands[i]; i++) {
-                _cleanup_free_ char *type = guestfs_vfs_type(h, cands[i]);
+                _cleanup_free_ char *type = gfs.vfs_type(h, cands[i]);
                 if (type == NULL)
                         continue;
                 if (strcmp(type, "crypto_LUKS") == 0)
@@ -660,8 +723,8 @@ static int no_root_error(guestfs_h *h, char *const *cands, struct v2c_error **er
 static char **fs_candidates(guestfs_h *h)
 {
         char **out = NULL;
-        _cleanup_gstrv_ char **parts = guestfs_list_partitions(h);
-        _cleanup_gstrv_ char **devs = guestfs_list_devices(h);
+        _cleanup_gstrv_ char **parts = gfs.list_partitions(h);
+        _cleanup_gstrv_ char **devs = gfs.list_devices(h);
         for (size_t i = 0; parts && parts[i]; i++)
                 v2c_strv_push(&out, parts[i]);
         for (size_t i = 0; devs && devs[i]; i++) {
@@ -679,6 +742,10 @@ static char **fs_candidates(guestfs_h *h)
 /* Finds and mounts the root file system, then the rest. */
 static int mount_guest(struct v2c_guest *g, guestfs_h *h, struct v2c_error **err)
 {
+        static const struct guestfs_is_file_opts_argv follow_symlinks = {
+                .bitmask = GUESTFS_IS_FILE_OPTS_FOLLOWSYMLINKS_BITMASK,
+                .followsymlinks = 1,
+        };
         _cleanup_strv_ char **cands = fs_candidates(h);
         const char *root = NULL;
         bool lvs_added = false;
@@ -689,7 +756,7 @@ static int mount_guest(struct v2c_guest *g, guestfs_h *h, struct v2c_error **err
                         if (lvs_added)
                                 break;
                         lvs_added = true;
-                        _cleanup_gstrv_ char **lvs = guestfs_lvs(h);
+                        _cleanup_gstrv_ char **lvs = gfs.lvs(h);
                         size_t before = v2c_strv_len(cands);
                         for (size_t k = 0; lvs && lvs[k]; k++)
                                 v2c_strv_push(&cands, lvs[k]);
@@ -697,15 +764,15 @@ static int mount_guest(struct v2c_guest *g, guestfs_h *h, struct v2c_error **err
                                 break;
                         i = before;
                 }
-                if (guestfs_mount_ro(h, cands[i], "/") < 0)
+                if (gfs.mount_ro(h, cands[i], "/") < 0)
                         continue;
-                if (guestfs_is_dir(h, "/etc") == 1 &&
-                    (guestfs_is_file_opts(h, "/etc/os-release", GUESTFS_IS_FILE_OPTS_FOLLOWSYMLINKS, 1, -1) == 1 ||
-                     guestfs_is_file(h, "/etc/fstab") == 1)) {
+                if (gfs.is_dir(h, "/etc") == 1 &&
+                    (gfs.is_file_opts_argv(h, "/etc/os-release", &follow_symlinks) == 1 ||
+                     gfs.is_file(h, "/etc/fstab") == 1)) {
                         root = cands[i];
                         break;
                 }
-                guestfs_umount_all(h);
+                gfs.umount_all(h);
         }
         if (root == NULL)
                 return no_root_error(h, cands, err);
@@ -717,6 +784,9 @@ static int mount_guest(struct v2c_guest *g, guestfs_h *h, struct v2c_error **err
 int v2c_guest_disk_open(const char *const *paths, const char *const *formats, size_t n, struct v2c_guest *g,
                         struct v2c_error **err)
 {
+        int r = load_guestfs(err);
+        if (r < 0)
+                return r;
         struct disk_impl *d = calloc(1, sizeof *d);
         if (d == NULL)
                 return v2c_error_set(err, ENOMEM, "out of memory");
@@ -732,26 +802,26 @@ int v2c_guest_disk_open(const char *const *paths, const char *const *formats, si
         d->h = new_handle(paths, formats, n, false, err);
         if (d->h == NULL)
                 return -EIO;
-        if (guestfs_launch(d->h) < 0) {
+        if (gfs.launch(d->h) < 0) {
                 if (tcg_forced(d->h))
                         return v2c_error_prefix(err, gerr(d->h, err, "launching the libguestfs appliance"),
                                                 "`%s`", paths[0]);
                 /* Nested KVM can abort qemu at start (see ENVIRONMENT notes);
                  * software emulation is slower but works. */
-                const char *why = guestfs_last_error(d->h);
+                const char *why = gfs.last_error(d->h);
                 v2c_warn("launching the appliance with KVM failed (%.*s); retrying once under TCG",
                          why ? (int) strcspn(why, "\n") : 13, why ? why : "unknown error");
-                guestfs_close(d->h);
+                gfs.close(d->h);
                 d->h = new_handle(paths, formats, n, true, err);
                 if (d->h == NULL)
                         return -EIO;
-                if (guestfs_launch(d->h) < 0)
+                if (gfs.launch(d->h) < 0)
                         return v2c_error_prefix(err, gerr(d->h, err, "launching the libguestfs appliance under TCG"),
                                                 "`%s`", paths[0]);
         }
         /* Nothing is written: skip the sync libguestfs does on close. */
-        guestfs_set_autosync(d->h, 0);
-        int r = mount_guest(g, d->h, err);
+        gfs.set_autosync(d->h, 0);
+        r = mount_guest(g, d->h, err);
         if (r < 0)
                 return v2c_error_prefix(err, r, "`%s`", paths[0]);
         return 0;

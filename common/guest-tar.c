@@ -355,6 +355,8 @@ static int add_implicit_dirs(struct v2c_tarindex *ti)
 /* Sorts and keeps, for each path, only the member that came last. */
 static void sort_dedupe(struct v2c_tarindex *ti)
 {
+        if (ti->n == 0)
+                return;   /* (qsort of a NULL array is undefined, even of 0 items) */
         qsort(ti->e, ti->n, sizeof *ti->e, cmp_entry);
         size_t w = 0;
         for (size_t i = 0; i < ti->n; i++) {

@@ -377,6 +377,42 @@ static int add_elf_closure(struct conv *cv, const char *path, int layer, struct 
         return r;
 }
 
+/* A script runs through the path its "#!" line names, symlinks and all
+ * (/usr/bin/python3 -> python3.11): that path comes along, and for
+ * "#!/usr/bin/env NAME" the NAME on the default PATH too. */
+static int add_shebang(struct conv *cv, const char *path, int layer, struct v2c_error **err)
+{
+        _cleanup_free_ char *data = NULL;
+        size_t len;
+        if (v2c_guest_read_file(cv->g, path, CONVERT_MAX_BINARY, &data, &len, NULL) < 0)
+                return 0;
+        struct v2c_shebang *sb = NULL;
+        if (v2c_shebang_parse(data, len, &sb, NULL) != 1)
+                return 0;
+        int r = col_add(&cv->col, layer, sb->interpreter, 0, err);
+        if (r >= 0)
+                r = add_elf_closure(cv, sb->interpreter, layer, err);
+        const char *base = v2c_path_basename(sb->interpreter);
+        if (r >= 0 && sb->name && strcmp(sb->name, base) != 0 && strchr(sb->name, '/') == NULL) {
+                static const char *const dirs[] = { "/usr/local/bin", "/usr/bin", "/bin" };
+                for (size_t i = 0; r >= 0 && i < V2C_ARRAY_SIZE(dirs); i++) {
+                        _cleanup_free_ char *cand = NULL;
+                        if (asprintf(&cand, "%s/%s", dirs[i], sb->name) < 0) {
+                                r = v2c_error_set(err, ENOMEM, "out of memory");
+                                break;
+                        }
+                        if (v2c_guest_exists(cv->g, cand, V2C_FT_REG)) {
+                                r = col_add(&cv->col, layer, cand, 0, err);
+                                if (r >= 0)
+                                        r = add_elf_closure(cv, cand, layer, err);
+                                break;
+                        }
+                }
+        }
+        v2c_shebang_free(sb);
+        return r;
+}
+
 /* The packages of a shell's basic userland (and what they depend on),
  * with the libraries of their programs: what a service's shell script
  * calls (sleep, cat, sed, grep). */
@@ -553,6 +589,8 @@ static int add_service_files(struct conv *cv, struct image *im, struct v2c_error
                 r = col_add(c, LAYER_APP, app[i], shared ? 0 : COL_RECURSIVE, err);
                 if (r >= 0 && v2c_guest_exists(cv->g, app[i], V2C_FT_REG))
                         r = add_elf_closure(cv, app[i], LAYER_PACKAGES, err);
+                if (r >= 0 && v2c_guest_exists(cv->g, app[i], V2C_FT_REG))
+                        r = add_shebang(cv, app[i], LAYER_PACKAGES, err);
         }
         const char *wd = jstr(s, "working_dir");
         if (r >= 0 && wd)
@@ -583,6 +621,8 @@ static int add_service_files(struct conv *cv, struct image *im, struct v2c_error
                         r = col_add(c, LAYER_PACKAGES, progs[i], 0, err);
                         if (r >= 0)
                                 r = add_elf_closure(cv, progs[i], LAYER_PACKAGES, err);
+                        if (r >= 0)
+                                r = add_shebang(cv, progs[i], LAYER_PACKAGES, err);
                 }
         _cleanup_strv_ char **libs = jstrv(s, "libraries");
         for (size_t i = 0; r >= 0 && libs && libs[i]; i++)

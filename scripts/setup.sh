@@ -15,6 +15,7 @@ packages=(
   clang libclang-rt-14-dev
   python3 python3-jsonschema zstd umoci skopeo oci-image-tool bc lvm2 e2fsprogs openssl file tar
   podman runc curl
+  libyaml-dev socat haproxy hey qemu-system-x86 xz-utils cpio busybox-static
   docker-registry apache2-utils python3-cryptography
 )
 

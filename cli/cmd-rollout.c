@@ -1,0 +1,125 @@
+/* v2c rollout: run|resume|status|approve|abort|rollback|finalize. */
+#include "cli.h"
+#include "cleanup.h"
+#include "json.h"
+#include "log.h"
+#include "rollout.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char v2c_rollout_help[] =
+        "Move live traffic from VMs to containers as PLAYBOOK says (docs/playbook.md):\n"
+        "canary steps or a blue-green switch behind HAProxy, with analysis, gates and\n"
+        "automatic rollback.  The state directory keeps an fsync'd journal: after a\n"
+        "crash, `resume` continues at the step the rollout was in.\n"
+        "\n"
+        "  v2c rollout run PLAYBOOK --state DIR      start, and run to the end\n"
+        "  v2c rollout resume --state DIR           continue where the journal ends\n"
+        "  v2c rollout status --state DIR [--json]  where each service stands\n"
+        "  v2c rollout approve --state DIR SERVICE  let a waiting service go on\n"
+        "  v2c rollout abort --state DIR            every service back to its VM\n"
+        "  v2c rollout rollback --state DIR [SERVICE]\n"
+        "                                           after promotion: back to the VM\n"
+        "  v2c rollout finalize --state DIR         close it (the VM is stopped)\n"
+        "\n"
+        "Exit status: 1 when the rollout failed and rolled back (the reason on stderr).\n";
+
+static void print_status(const json_t *doc)
+{
+        printf("rollout %s%s\n", json_string_value(json_object_get(doc, "name")) ? json_string_value(json_object_get(doc, "name")) : "",
+               json_is_true(json_object_get(doc, "finished")) ? " (finished)" : "");
+        printf("%-20s %-12s %6s %10s  %s\n", "SERVICE", "PHASE", "STEP", "VM/CT", "NOTE");
+        size_t i;
+        const json_t *s;
+        json_array_foreach(json_object_get(doc, "services"), i, s) {
+                const json_t *w = json_object_get(s, "weights");
+                char split[32] = "-";
+                if (w)
+                        snprintf(split, sizeof split, "%lld/%lld", json_integer_value(json_object_get(w, "vm")),
+                                 json_integer_value(json_object_get(w, "container")));
+                char note[512] = "";
+                const json_t *m = json_object_get(s, "last_measurement");
+                if (json_object_get(s, "rollback_reason"))
+                        snprintf(note, sizeof note, "rolled back: %s",
+                                 json_string_value(json_object_get(s, "rollback_reason")));
+                else if (json_object_get(s, "waiting"))
+                        snprintf(note, sizeof note, "waiting: %s", json_string_value(json_object_get(s, "waiting")));
+                else if (m)
+                        snprintf(note, sizeof note, "%s/%s: %s", json_string_value(json_object_get(m, "analysis")),
+                                 json_string_value(json_object_get(m, "metric")),
+                                 json_string_value(json_object_get(m, "verdict")));
+                printf("%-20s %-12s %6lld %10s  %s\n", json_string_value(json_object_get(s, "name")),
+                       json_string_value(json_object_get(s, "phase")), json_integer_value(json_object_get(s, "step")),
+                       split, note);
+        }
+}
+
+int v2c_cmd_rollout(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "state", required_argument, NULL, 's' },
+                { "json", no_argument, NULL, 'j' },
+                { "poll-ms", required_argument, NULL, 'p' },
+                { "help", no_argument, NULL, 'h' },
+                {},
+        };
+        struct v2c_rollout_options ro = { 0 };
+        bool json = false;
+        int c;
+        optind = 1;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "s:h", opts, NULL)) != -1) {
+                switch (c) {
+                case 's': ro.state_dir = optarg; break;
+                case 'j': json = true; break;
+                case 'p': ro.poll_ms = atoi(optarg); break;
+                case 'h':
+                        printf("usage: v2c rollout ACTION [ARGS] --state DIR\n\n%s", v2c_rollout_help);
+                        return V2C_EXIT_OK;
+                default:
+                        return v2c_cli_usage_error("rollout", "unknown option `%s`", argv[optind - 1]);
+                }
+        }
+        if (optind >= argc)
+                return v2c_cli_usage_error("rollout", "name an action: run, resume, status, approve, abort, rollback, finalize");
+        const char *action = argv[optind++];
+        if (ro.state_dir == NULL)
+                return v2c_cli_usage_error("rollout", "no state directory given (--state DIR)");
+        int nargs = argc - optind;
+        struct v2c_error *err = NULL;
+        int r;
+        if (strcmp(action, "run") == 0) {
+                if (nargs != 1)
+                        return v2c_cli_usage_error("rollout", "run takes one PLAYBOOK");
+                r = v2c_rollout_run(argv[optind], &ro, &err);
+        } else if (strcmp(action, "resume") == 0 && nargs == 0)
+                r = v2c_rollout_resume(&ro, &err);
+        else if (strcmp(action, "status") == 0 && nargs == 0) {
+                _cleanup_json_ json_t *doc = NULL;
+                r = v2c_rollout_status(ro.state_dir, &doc, &err);
+                if (r >= 0) {
+                        if (json) {
+                                _cleanup_free_ char *t = v2c_json_dump(doc);
+                                fputs(t ? t : "", stdout);
+                        } else
+                                print_status(doc);
+                }
+        } else if (strcmp(action, "approve") == 0 && nargs == 1)
+                r = v2c_rollout_request(ro.state_dir, "approve", argv[optind], &err);
+        else if (strcmp(action, "abort") == 0 && nargs == 0)
+                r = v2c_rollout_abort(&ro, &err);
+        else if (strcmp(action, "rollback") == 0 && nargs <= 1)
+                r = v2c_rollout_rollback(&ro, nargs ? argv[optind] : NULL, &err);
+        else if (strcmp(action, "finalize") == 0 && nargs == 0)
+                r = v2c_rollout_finalize(&ro, &err);
+        else
+                return v2c_cli_usage_error("rollout", "`%s` with %d argument%s: see `v2c help rollout`", action, nargs,
+                                           nargs == 1 ? "" : "s");
+        if (r < 0)
+                return v2c_cli_report(err);
+        return V2C_EXIT_OK;
+}

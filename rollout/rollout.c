@@ -1,0 +1,936 @@
+/* The rollout runner: see rollout.h.  One service at a time inside a wave
+ * (in dependency order), waves in order; every step journaled before it
+ * acts, so resume repeats at most the step it was in. */
+#include "rollout.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "engine.h"
+#include "fsutil.h"
+#include "haproxy.h"
+#include "journal.h"
+#include "json.h"
+#include "log.h"
+#include "playbook.h"
+#include "probe.h"
+#include "qmp.h"
+#include "strv.h"
+
+#define DEFAULT_POLL_MS 200
+#define SOCKET_TIMEOUT_MS 5000
+#define CONTAINER_DRAIN_MS 30000
+
+struct run {
+        const struct v2c_rollout_options *opt;
+        struct v2c_journal *j;
+        struct v2c_playbook *pb;
+        int poll_ms;
+};
+
+static int64_t now_ms(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(int64_t ms)
+{
+        if (ms <= 0)
+                return;
+        struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+                ;
+}
+
+/* ---- the journal ---- */
+
+static int record(struct run *r, const char *service, const char *event, struct v2c_error **err, const char *fmt,
+                  ...)
+{
+        /* FMT: json_pack format of extra members, or NULL. */
+        json_t *rec = json_pack("{s:s}", "event", event);
+        if (rec == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        if (service)
+                json_object_set_new(rec, "service", json_string(service));
+        if (fmt) {
+                va_list ap;
+                va_start(ap, fmt);
+                json_t *extra = json_vpack_ex(NULL, 0, fmt, ap);
+                va_end(ap);
+                if (extra == NULL || json_object_update(rec, extra) < 0) {
+                        json_decref(extra);
+                        json_decref(rec);
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+                }
+                json_decref(extra);
+        }
+        int rc = v2c_journal_append(r->j, rec, err);
+        json_decref(rec);
+        return rc;
+}
+
+/* Where a service stands, from the journal. */
+struct svc_state {
+        bool prepared, promoted, drained, done, rolled_back, finalized;
+        long step;              /* the step in progress (-1: none yet) */
+        long step_done;         /* the last step finished (-1: none) */
+        int64_t step_started;   /* wall-clock ms of the step in progress */
+        char *container_id;
+        unsigned vm_weight, ct_weight;
+        bool weights_known;
+        unsigned approvals;     /* approvals consumed so far */
+};
+
+static void svc_state_release(struct svc_state *s)
+{
+        free(s->container_id);
+}
+
+static void replay(const struct v2c_journal *j, const char *service, struct svc_state *s)
+{
+        *s = (struct svc_state) { .step = -1, .step_done = -1 };
+        for (size_t i = 0; i < v2c_journal_count(j); i++) {
+                const json_t *rec = v2c_journal_get(j, i);
+                const char *sv = json_string_value(json_object_get(rec, "service"));
+                const char *ev = json_string_value(json_object_get(rec, "event"));
+                if (sv == NULL || ev == NULL || strcmp(sv, service) != 0)
+                        continue;
+                if (strcmp(ev, "prepared") == 0) {
+                        s->prepared = true;
+                        free(s->container_id);
+                        const char *id = json_string_value(json_object_get(rec, "container"));
+                        s->container_id = strdup(id ? id : "");
+                } else if (strcmp(ev, "step") == 0) {
+                        s->step = (long) json_integer_value(json_object_get(rec, "index"));
+                        s->step_started = (int64_t) json_integer_value(json_object_get(rec, "started_ms"));
+                } else if (strcmp(ev, "step-done") == 0)
+                        s->step_done = (long) json_integer_value(json_object_get(rec, "index"));
+                else if (strcmp(ev, "weights") == 0) {
+                        s->vm_weight = (unsigned) json_integer_value(json_object_get(rec, "vm"));
+                        s->ct_weight = (unsigned) json_integer_value(json_object_get(rec, "container"));
+                        s->weights_known = true;
+                } else if (strcmp(ev, "approved") == 0)
+                        s->approvals++;
+                else if (strcmp(ev, "promoted") == 0)
+                        s->promoted = true;
+                else if (strcmp(ev, "vm-drained") == 0)
+                        s->drained = true;
+                else if (strcmp(ev, "done") == 0)
+                        s->done = true;
+                else if (strcmp(ev, "rolled-back") == 0 || strcmp(ev, "aborted") == 0)
+                        s->rolled_back = true;
+                else if (strcmp(ev, "finalized") == 0)
+                        s->finalized = true;
+        }
+}
+
+/* ---- requests from other processes ---- */
+
+static char *request_path(const char *state_dir, const char *what, const char *service)
+{
+        char *p = NULL;
+        if (asprintf(&p, "%s/request-%s%s%s", state_dir, what, service ? "-" : "", service ? service : "") < 0)
+                return NULL;
+        return p;
+}
+
+int v2c_rollout_request(const char *state_dir, const char *what, const char *service, struct v2c_error **err)
+{
+        struct stat st;
+        _cleanup_free_ char *journal = NULL;
+        if (asprintf(&journal, "%s/journal.jsonl", state_dir) < 0)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        if (stat(journal, &st) < 0)
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, ENOENT, "`%s` holds no rollout", state_dir);
+        _cleanup_free_ char *p = request_path(state_dir, what, service);
+        if (p == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        return v2c_write_file_atomic(p, what, strlen(what), 0600, err);
+}
+
+/* Consumes a request file; true when it was there. */
+static bool take_request(struct run *r, const char *what, const char *service)
+{
+        _cleanup_free_ char *p = request_path(r->opt->state_dir, what, service);
+        return p && unlink(p) == 0;
+}
+
+/* ---- the parts: router, container, VM ---- */
+
+static int router_weights(struct run *r, const struct v2c_pb_service *s, unsigned vm, unsigned ct,
+                          struct v2c_error **err)
+{
+        struct v2c_haproxy h = { .socket_path = s->router.socket, .timeout_ms = SOCKET_TIMEOUT_MS };
+        unsigned cur_vm = 100, cur_ct = 0;
+        struct svc_state st;
+        replay(r->j, s->name, &st);
+        if (st.weights_known) {
+                cur_vm = st.vm_weight;
+                cur_ct = st.ct_weight;
+        }
+        svc_state_release(&st);
+        int rc = record(r, s->name, "weights", err, "{s:i, s:i}", "vm", (int) vm, "container", (int) ct);
+        if (rc < 0)
+                return rc;
+        /* The side gaining traffic first: never both at zero. */
+        bool ct_first = ct >= cur_ct;
+        (void) cur_vm;
+        for (int pass = 0; pass < 2; pass++) {
+                bool doing_ct = (pass == 0) == ct_first;
+                const char *server = doing_ct ? s->router.container_server : s->router.vm_server;
+                unsigned w = doing_ct ? ct : vm;
+                if (w > 0) {
+                        rc = v2c_haproxy_set_state(&h, s->router.backend, server, "ready", err);
+                        if (rc < 0)
+                                return v2c_error_prefix(err, rc, "%s: router", s->name);
+                }
+                rc = v2c_haproxy_set_weight(&h, s->router.backend, server, w, err);
+                if (rc < 0)
+                        return v2c_error_prefix(err, rc, "%s: router", s->name);
+        }
+        v2c_info("%s: traffic %u%% VM, %u%% container", s->name, vm * 100 / (vm + ct ? vm + ct : 1),
+                 ct * 100 / (vm + ct ? vm + ct : 1));
+        return 0;
+}
+
+/* Every socket the service needs answers, before any weight moves. */
+static int check_reachable(const struct v2c_pb_service *s, bool need_vm, struct v2c_error **err)
+{
+        struct v2c_haproxy h = { .socket_path = s->router.socket, .timeout_ms = SOCKET_TIMEOUT_MS };
+        struct v2c_haproxy_stats stats = { 0 };
+        int rc = v2c_haproxy_show_stat(&h, &stats, err);
+        if (rc < 0)
+                return v2c_error_prefix(err, rc, "%s: HAProxy runtime API `%s`", s->name, s->router.socket);
+        bool vm = v2c_haproxy_find(&stats, s->router.backend, s->router.vm_server) != NULL;
+        bool ct = v2c_haproxy_find(&stats, s->router.backend, s->router.container_server) != NULL;
+        v2c_haproxy_stats_release(&stats);
+        if (!vm || !ct)
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, ENOENT, "%s: HAProxy backend `%s` has no server `%s`",
+                                          s->name, s->router.backend,
+                                          !vm ? s->router.vm_server : s->router.container_server);
+        struct v2c_engine e = { 0 };
+        rc = v2c_engine_init(&e, s->container.engine, SOCKET_TIMEOUT_MS, err);
+        if (rc >= 0)
+                rc = v2c_engine_ping(&e, err);
+        v2c_engine_release(&e);
+        if (rc < 0)
+                return v2c_error_prefix(err, rc, "%s: container engine `%s`", s->name, s->container.engine);
+        if (need_vm && s->vm.kind == V2C_PB_VM_QMP) {
+                struct v2c_qmp *q = NULL;
+                rc = v2c_qmp_connect(s->vm.qmp, SOCKET_TIMEOUT_MS, &q, err);
+                v2c_qmp_close(q);
+                if (rc < 0)
+                        return v2c_error_prefix(err, rc, "%s: VM QMP socket `%s`", s->name, s->vm.qmp);
+        }
+        return 0;
+}
+
+static int container_up(struct run *r, const struct v2c_pb_service *s, struct v2c_error **err)
+{
+        const struct v2c_pb_container *c = &s->container;
+        struct v2c_engine e = { 0 };
+        _cleanup_strv_ char **env = NULL, **binds = NULL;
+        _cleanup_free_ struct v2c_engine_port *ports = calloc(c->n_ports ? c->n_ports : 1, sizeof *ports);
+        _cleanup_free_ char *id = NULL, *name = NULL;
+        int rc = v2c_engine_init(&e, c->engine, 0, err);
+        if (rc < 0)
+                return rc;
+        if (ports == NULL || (name = strdup(c->name)) == NULL) {
+                v2c_engine_release(&e);
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        }
+        for (size_t i = 0; i < c->n_env; i++) {
+                char *kv = NULL;
+                if (asprintf(&kv, "%s=%s", c->env[i].key, c->env[i].value) >= 0)
+                        v2c_strv_consume(&env, kv);
+        }
+        for (size_t i = 0; i < c->n_volumes; i++) {
+                char *b = NULL;
+                if (asprintf(&b, "%s:%s%s", c->volumes[i].source, c->volumes[i].target,
+                             c->volumes[i].read_only ? ":ro" : "") >= 0)
+                        v2c_strv_consume(&binds, b);
+        }
+        for (size_t i = 0; i < c->n_ports; i++)
+                ports[i] = (struct v2c_engine_port) { c->ports[i].container_port, c->ports[i].host_port };
+        v2c_info("%s: pulling %s", s->name, c->image);
+        rc = v2c_engine_pull(&e, c->image, err);
+        if (rc >= 0) {
+                /* A container left by a run that died before journaling it. */
+                (void) v2c_engine_remove(&e, name, true, NULL);
+                struct v2c_engine_container_spec spec = {
+                        .name = name, .image = c->image, .env = env, .ports = ports, .n_ports = c->n_ports,
+                        .binds = binds,
+                };
+                rc = v2c_engine_create(&e, &spec, &id, err);
+        }
+        if (rc >= 0)
+                rc = v2c_engine_start(&e, id, err);
+        if (rc < 0) {
+                v2c_engine_release(&e);
+                return v2c_error_prefix(err, rc, "%s: starting the container", s->name);
+        }
+        rc = v2c_probe_ready("127.0.0.1", c->ready_port, c->ready_path, (int) c->ready_timeout_ms, err);
+        if (rc < 0) {
+                _cleanup_free_ char *log = NULL;
+                v2c_engine_logs_tail(&e, id, 10, &log, NULL);
+                (void) v2c_engine_remove(&e, id, true, NULL);
+                v2c_engine_release(&e);
+                return v2c_error_prefix(err, rc, "%s: the container is not ready%s%s", s->name, log ? "; its log: " : "",
+                                        log ? log : "");
+        }
+        v2c_engine_release(&e);
+        return record(r, s->name, "prepared", err, "{s:s}", "container", id);
+}
+
+static void container_down(const struct v2c_pb_service *s, const char *id)
+{
+        struct v2c_engine e = { 0 };
+        if (v2c_engine_init(&e, s->container.engine, 0, NULL) < 0)
+                return;
+        const char *which = id && *id ? id : s->container.name;
+        (void) v2c_engine_stop(&e, which, 10, NULL);
+        (void) v2c_engine_remove(&e, which, true, NULL);
+        v2c_engine_release(&e);
+}
+
+/* ---- rollback ---- */
+
+static int rollback(struct run *r, const struct v2c_pb_service *s, const char *event, const char *reason,
+                    struct v2c_error **err)
+{
+        v2c_warn("%s: rolling back: %s", s->name, reason);
+        int rc = record(r, s->name, "rolling-back", err, "{s:s}", "reason", reason);
+        if (rc < 0)
+                return rc;
+        rc = router_weights(r, s, 100, 0, err);
+        if (rc < 0)
+                return rc;
+        struct v2c_haproxy h = { .socket_path = s->router.socket, .timeout_ms = SOCKET_TIMEOUT_MS };
+        (void) v2c_haproxy_set_state(&h, s->router.backend, s->router.container_server, "drain", NULL);
+        (void) v2c_haproxy_wait_drained(&h, s->router.backend, s->router.container_server, CONTAINER_DRAIN_MS, NULL);
+        struct svc_state st;
+        replay(r->j, s->name, &st);
+        container_down(s, st.container_id);
+        svc_state_release(&st);
+        return record(r, s->name, event, err, "{s:s}", "reason", reason);
+}
+
+/* ---- waiting, with requests ---- */
+
+enum wait_end { WAIT_DONE, WAIT_APPROVED, WAIT_ABORTED };
+
+/* Waits until DEADLINE (wall-clock ms; 0: for an approval only). */
+static enum wait_end wait_for(struct run *r, const char *who, int64_t deadline, bool approval)
+{
+        for (;;) {
+                if (take_request(r, "abort", NULL))
+                        return WAIT_ABORTED;
+                if (approval && take_request(r, "approve", who))
+                        return WAIT_APPROVED;
+                if (deadline && now_ms() >= deadline)
+                        return WAIT_DONE;
+                sleep_ms(r->poll_ms);
+        }
+}
+
+/* ---- analysis ---- */
+
+struct verdicts {
+        bool failed, inconclusive;
+        char reason[512];
+};
+
+static int measure(const struct v2c_pb_service *s, const struct v2c_pb_metric *m, double *value,
+                   struct v2c_error **err)
+{
+        switch (m->provider) {
+        case V2C_PB_PROVIDER_HAPROXY: {
+                struct v2c_haproxy h = { .socket_path = s->router.socket, .timeout_ms = SOCKET_TIMEOUT_MS };
+                struct v2c_haproxy_stats a = { 0 }, b = { 0 };
+                int rc = v2c_haproxy_show_stat(&h, &a, err);
+                if (rc < 0)
+                        return rc;
+                sleep_ms((int64_t) m->interval_ms);
+                rc = v2c_haproxy_show_stat(&h, &b, err);
+                if (rc >= 0) {
+                        const struct v2c_haproxy_server *x =
+                                v2c_haproxy_find(&a, s->router.backend, s->router.container_server);
+                        const struct v2c_haproxy_server *y =
+                                v2c_haproxy_find(&b, s->router.backend, s->router.container_server);
+                        if (x && y)
+                                rc = v2c_probe_haproxy_metric(x, y, v2c_pb_haproxy_metric_name(m->haproxy_metric),
+                                                              value, err);
+                        else
+                                *value = NAN;
+                }
+                v2c_haproxy_stats_release(&a);
+                v2c_haproxy_stats_release(&b);
+                return rc;
+        }
+        case V2C_PB_PROVIDER_HTTP: {
+                long status = 0;
+                sleep_ms((int64_t) m->interval_ms);
+                int rc = v2c_probe_http(m->url, (int) m->timeout_ms, &status, err);
+                *value = status == 0 ? NAN : status == (long) m->expect_status ? 1.0 : 0.0;
+                return rc;
+        }
+        case V2C_PB_PROVIDER_PROMETHEUS:
+                sleep_ms((int64_t) m->interval_ms);
+                return v2c_probe_prometheus(m->address, m->query, (int) m->timeout_ms, value, err);
+        }
+        return 0;
+}
+
+static enum v2c_verdict judge(const struct v2c_pb_metric *m, double v)
+{
+        if (isnan(v))
+                return V2C_VERDICT_INCONCLUSIVE;
+        if (m->failure.set && v2c_pb_condition_holds(&m->failure, v))
+                return V2C_VERDICT_FAILURE;
+        if (m->success.set)
+                return v2c_pb_condition_holds(&m->success, v) ? V2C_VERDICT_SUCCESS
+                       : m->failure.set                          ? V2C_VERDICT_INCONCLUSIVE
+                                                                 : V2C_VERDICT_FAILURE;
+        return V2C_VERDICT_SUCCESS;
+}
+
+/* Runs templates; a metric fails as soon as its failures pass the limit
+ * (no need to wait for the rest: the rollback is due now). */
+static int analyse(struct run *r, const struct v2c_pb_service *s, const struct v2c_pb_analysis *const *an, size_t n,
+                   const char *phase, struct verdicts *out, struct v2c_error **err)
+{
+        *out = (struct verdicts) { 0 };
+        for (size_t t = 0; t < n && !out->failed; t++) {
+                for (size_t k = 0; k < an[t]->n_metrics && !out->failed; k++) {
+                        const struct v2c_pb_metric *m = &an[t]->metrics[k];
+                        unsigned failures = 0, inconclusive = 0;
+                        for (unsigned i = 0; i < m->count; i++) {
+                                if (take_request(r, "abort", NULL)) {
+                                        out->failed = true;
+                                        snprintf(out->reason, sizeof out->reason, "aborted by request");
+                                        return 0;
+                                }
+                                double v = NAN;
+                                struct v2c_error *e = NULL;
+                                if (measure(s, m, &v, &e) < 0) {
+                                        v2c_warn("%s: %s/%s: %s (inconclusive)", s->name, an[t]->name, m->name,
+                                                 e ? e->msg : "no value");
+                                        v = NAN;
+                                }
+                                v2c_error_free(e);
+                                enum v2c_verdict vd = judge(m, v);
+                                failures += vd == V2C_VERDICT_FAILURE;
+                                inconclusive += vd == V2C_VERDICT_INCONCLUSIVE;
+                                int rc = record(r, s->name, "measurement", err, "{s:s, s:s, s:s, s:o, s:s}", "phase",
+                                                phase, "analysis", an[t]->name, "metric", m->name, "value",
+                                                isnan(v) ? json_null() : json_real(v), "verdict", v2c_verdict_name(vd));
+                                if (rc < 0)
+                                        return rc;
+                                v2c_info("%s: %s/%s = %g: %s", s->name, an[t]->name, m->name, v, v2c_verdict_name(vd));
+                                if (failures > m->failure_limit) {
+                                        out->failed = true;
+                                        snprintf(out->reason, sizeof out->reason,
+                                                 "analysis %s: metric %s failed %u time%s (limit %u), last value %g",
+                                                 an[t]->name, m->name, failures, failures > 1 ? "s" : "",
+                                                 m->failure_limit, v);
+                                        break;
+                                }
+                        }
+                        if (!out->failed && inconclusive && inconclusive + failures == m->count) {
+                                out->inconclusive = true;
+                                snprintf(out->reason, sizeof out->reason,
+                                         "analysis %s: metric %s had no conclusive result", an[t]->name, m->name);
+                        }
+                }
+        }
+        return 0;
+}
+
+/* ---- gates ---- */
+
+static int ask_gate(struct run *r, const char *who, const char *image, const struct v2c_pb_gate *g, bool *go,
+                    char *why, size_t whylen, struct v2c_error **err)
+{
+        *go = false;
+        if (g->kind == V2C_PB_GATE_APPROVAL) {
+                v2c_info("%s: waiting for approval (%s)%s%s: v2c rollout approve --state %s %s", who, g->name,
+                         g->message ? ": " : "", g->message ? g->message : "", r->opt->state_dir, who);
+                int rc = record(r, who, "waiting", err, "{s:s}", "gate", g->name);
+                if (rc < 0)
+                        return rc;
+                enum wait_end w = wait_for(r, who, 0, true);
+                if (w == WAIT_ABORTED) {
+                        snprintf(why, whylen, "aborted by request at gate %s", g->name);
+                        return 0;
+                }
+                *go = true;
+                return record(r, who, "approved", err, "{s:s}", "gate", g->name);
+        }
+        _cleanup_free_ char *body = NULL;
+        json_auto_t *ev = json_pack("{s:s, s:s, s:s, s:s}", "rollout", r->pb->name ? r->pb->name : "", "service",
+                                    who, "gate", g->name, "image", image);
+        body = ev ? json_dumps(ev, JSON_COMPACT) : NULL;
+        long status = 0;
+        int rc = v2c_probe_webhook(g->url, body, (int) g->timeout_ms, &status, err);
+        if (rc < 0)
+                return rc;
+        *go = status >= 200 && status < 300;
+        if (!*go)
+                snprintf(why, whylen, "gate %s answered %ld", g->name, status);
+        return record(r, who, "gate", err, "{s:s, s:i, s:b}", "gate", g->name, "status", (int) status, "go", *go);
+}
+
+/* ---- one service ---- */
+
+static int after_cutover(struct run *r, const struct v2c_pb_service *s, struct v2c_error **err)
+{
+        struct svc_state st;
+        replay(r->j, s->name, &st);
+        bool drained = st.drained;
+        svc_state_release(&st);
+        if (!drained) {
+                struct v2c_haproxy h = { .socket_path = s->router.socket, .timeout_ms = SOCKET_TIMEOUT_MS };
+                int rc = v2c_haproxy_set_state(&h, s->router.backend, s->router.vm_server, "drain", err);
+                if (rc >= 0)
+                        rc = v2c_haproxy_wait_drained(&h, s->router.backend, s->router.vm_server,
+                                                      (int) s->after.drain_timeout_ms, err);
+                if (rc < 0)
+                        return v2c_error_prefix(err, rc, "%s: draining the VM", s->name);
+                rc = record(r, s->name, "vm-drained", err, NULL);
+                if (rc < 0)
+                        return rc;
+        }
+        if (s->after.vm == V2C_PB_VM_STOPPED && s->vm.kind == V2C_PB_VM_QMP) {
+                int rc = v2c_qmp_shutdown(s->vm.qmp, (int) s->vm.shutdown_timeout_ms, err);
+                if (rc < 0)
+                        return v2c_error_prefix(err, rc, "%s: stopping the VM", s->name);
+                rc = record(r, s->name, "vm-stopped", err, NULL);
+                if (rc < 0)
+                        return rc;
+        }
+        return record(r, s->name, "done", err, "{s:I}", "rollback_until_ms",
+                      (json_int_t) (now_ms() + (int64_t) s->after.rollback_window_ms));
+}
+
+static int run_service(struct run *r, const struct v2c_pb_service *s, struct v2c_error **err)
+{
+        struct svc_state st;
+        replay(r->j, s->name, &st);
+        bool skip = st.done || st.rolled_back;
+        bool prepared = st.prepared, promoted = st.promoted;
+        long step_done = st.step_done, step = st.step;
+        int64_t step_started = st.step_started;
+        svc_state_release(&st);
+        if (skip)
+                return 0;
+        int rc = check_reachable(s, true, err);
+        if (rc < 0)
+                return rc;
+        if (!prepared) {
+                rc = record(r, s->name, "preparing", err, NULL);
+                if (rc >= 0)
+                        rc = router_weights(r, s, 100, 0, err);
+                if (rc >= 0)
+                        rc = container_up(r, s, err);
+                if (rc < 0)
+                        return rc;
+        }
+        const struct v2c_pb_strategy *sg = &s->strategy;
+        char why[512] = "";
+        if (sg->kind == V2C_PB_CANARY) {
+                for (long i = step_done + 1; i < (long) sg->n_steps; i++) {
+                        const struct v2c_pb_step *p = &sg->steps[i];
+                        int64_t started = i == step ? step_started : now_ms();
+                        if (i != step) {
+                                rc = record(r, s->name, "step", err, "{s:i, s:I}", "index", (int) i, "started_ms",
+                                            (json_int_t) started);
+                                if (rc < 0)
+                                        return rc;
+                        }
+                        bool go = true;
+                        switch (p->kind) {
+                        case V2C_PB_STEP_SET_WEIGHT:
+                                rc = router_weights(r, s, 100 - p->weight, p->weight, err);
+                                break;
+                        case V2C_PB_STEP_PAUSE: {
+                                enum wait_end w = p->pause_ms ? wait_for(r, s->name, started + (int64_t) p->pause_ms, false)
+                                                              : wait_for(r, s->name, 0, true);
+                                if (w == WAIT_ABORTED) {
+                                        go = false;
+                                        snprintf(why, sizeof why, "aborted by request");
+                                } else if (w == WAIT_APPROVED)
+                                        rc = record(r, s->name, "approved", err, "{s:i}", "step", (int) i);
+                                break;
+                        }
+                        case V2C_PB_STEP_ANALYSIS: {
+                                struct verdicts v;
+                                rc = analyse(r, s, p->analyses, p->n_analyses, "step", &v, err);
+                                if (rc >= 0 && v.failed) {
+                                        go = false;
+                                        snprintf(why, sizeof why, "%s", v.reason);
+                                } else if (rc >= 0 && v.inconclusive) {
+                                        /* Inconclusive pauses: a person decides. */
+                                        v2c_warn("%s: %s: paused until approved (v2c rollout approve --state %s %s)",
+                                                 s->name, v.reason, r->opt->state_dir, s->name);
+                                        rc = record(r, s->name, "inconclusive", err, "{s:s}", "reason", v.reason);
+                                        if (rc >= 0 && wait_for(r, s->name, 0, true) == WAIT_ABORTED) {
+                                                go = false;
+                                                snprintf(why, sizeof why, "aborted by request");
+                                        }
+                                }
+                                break;
+                        }
+                        case V2C_PB_STEP_GATE:
+                                rc = ask_gate(r, s->name, s->container.image, p->gate, &go, why, sizeof why, err);
+                                break;
+                        }
+                        if (rc < 0)
+                                return rc;
+                        if (!go) {
+                                rc = rollback(r, s, strstr(why, "aborted") ? "aborted" : "rolled-back", why, err);
+                                return rc < 0 ? rc
+                                              : v2c_error_set(err, ECANCELED, "%s: rolled back: %s", s->name, why);
+                        }
+                        rc = record(r, s->name, "step-done", err, "{s:i}", "index", (int) i);
+                        if (rc < 0)
+                                return rc;
+                }
+                if (!promoted) {
+                        rc = record(r, s->name, "promoted", err, NULL);
+                        if (rc < 0)
+                                return rc;
+                }
+        } else {
+                if (!promoted) {
+                        struct verdicts v = { 0 };
+                        rc = analyse(r, s, sg->pre_promotion, sg->n_pre_promotion, "pre-promotion", &v, err);
+                        bool go = rc >= 0 && !v.failed && !v.inconclusive;
+                        if (rc >= 0 && !go)
+                                snprintf(why, sizeof why, "%s", v.reason);
+                        for (size_t g = 0; rc >= 0 && go && g < sg->n_gates; g++)
+                                rc = ask_gate(r, s->name, s->container.image, sg->gates[g], &go, why, sizeof why, err);
+                        if (rc >= 0 && go && sg->promotion == V2C_PB_PROMOTION_MANUAL) {
+                                v2c_info("%s: ready to switch: v2c rollout approve --state %s %s", s->name,
+                                         r->opt->state_dir, s->name);
+                                rc = record(r, s->name, "waiting", err, "{s:s}", "gate", "promotion");
+                                if (rc >= 0 && wait_for(r, s->name, 0, true) == WAIT_ABORTED) {
+                                        go = false;
+                                        snprintf(why, sizeof why, "aborted by request");
+                                }
+                        }
+                        if (rc < 0)
+                                return rc;
+                        if (!go) {
+                                rc = rollback(r, s, strstr(why, "aborted") ? "aborted" : "rolled-back", why, err);
+                                return rc < 0 ? rc
+                                              : v2c_error_set(err, ECANCELED, "%s: rolled back: %s", s->name, why);
+                        }
+                        rc = router_weights(r, s, 0, 100, err);
+                        if (rc >= 0)
+                                rc = record(r, s->name, "promoted", err, "{s:I}", "at_ms", (json_int_t) now_ms());
+                        if (rc < 0)
+                                return rc;
+                }
+                /* Bake: the VM stays ready while post-promotion analysis runs. */
+                int64_t bake_end = 0;
+                const json_t *pr = v2c_journal_last(r->j, s->name, "promoted");
+                bake_end = (int64_t) json_integer_value(json_object_get(pr, "at_ms")) + (int64_t) sg->bake_ms;
+                struct verdicts v = { 0 };
+                rc = analyse(r, s, sg->post_promotion, sg->n_post_promotion, "post-promotion", &v, err);
+                if (rc < 0)
+                        return rc;
+                if (v.failed) {
+                        rc = rollback(r, s, "rolled-back", v.reason, err);
+                        return rc < 0 ? rc : v2c_error_set(err, ECANCELED, "%s: rolled back: %s", s->name, v.reason);
+                }
+                if (wait_for(r, s->name, bake_end, false) == WAIT_ABORTED) {
+                        rc = rollback(r, s, "aborted", "aborted by request", err);
+                        return rc < 0 ? rc : v2c_error_set(err, ECANCELED, "%s: aborted", s->name);
+                }
+        }
+        return after_cutover(r, s, err);
+}
+
+static bool service_finished(const struct v2c_journal *j, const char *name)
+{
+        struct svc_state st;
+        replay(j, name, &st);
+        bool f = st.done;
+        svc_state_release(&st);
+        return f;
+}
+
+static int run_all(struct run *r, struct v2c_error **err)
+{
+        for (size_t w = 0; w < r->pb->n_waves; w++) {
+                const struct v2c_pb_wave *wave = &r->pb->waves[w];
+                v2c_info("wave %s", wave->name);
+                if (!v2c_journal_last(r->j, wave->name, "wave-open")) {
+                        for (size_t g = 0; g < wave->n_gates; g++) {
+                                bool go = false;
+                                char why[512] = "";
+                                int rc = ask_gate(r, wave->name, "", wave->gates[g], &go, why, sizeof why, err);
+                                if (rc < 0)
+                                        return rc;
+                                if (!go)
+                                        return v2c_error_set(err, ECANCELED, "wave %s did not start: %s", wave->name,
+                                                             why);
+                        }
+                        int rc = record(r, wave->name, "wave-open", err, NULL);
+                        if (rc < 0)
+                                return rc;
+                }
+                /* In dependency order: each pass runs what has its dependencies done. */
+                size_t left = wave->n_services;
+                bool *ran = calloc(wave->n_services, sizeof *ran);
+                if (ran == NULL)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+                int rc = 0;
+                while (left && rc >= 0) {
+                        bool progress = false;
+                        for (size_t i = 0; i < wave->n_services && rc >= 0; i++) {
+                                const struct v2c_pb_service *s = &wave->services[i];
+                                if (ran[i])
+                                        continue;
+                                bool ready = true;
+                                for (size_t d = 0; s->depends_on && s->depends_on[d]; d++)
+                                        ready &= service_finished(r->j, s->depends_on[d]);
+                                if (!ready)
+                                        continue;
+                                rc = run_service(r, s, err);
+                                ran[i] = true;
+                                left--;
+                                progress = true;
+                        }
+                        if (!progress && rc >= 0)
+                                rc = v2c_error_set(err, EDEADLK, "wave %s: services wait on each other", wave->name);
+                }
+                free(ran);
+                if (rc < 0)
+                        return rc;
+        }
+        return record(r, NULL, "finished", err, NULL);
+}
+
+static int open_run(const struct v2c_rollout_options *opt, struct run *r, struct v2c_error **err)
+{
+        *r = (struct run) { .opt = opt, .poll_ms = opt->poll_ms > 0 ? opt->poll_ms : DEFAULT_POLL_MS };
+        int rc = v2c_journal_open(opt->state_dir, &r->j, err);
+        if (rc < 0)
+                return rc;
+        if (v2c_journal_count(r->j) == 0)
+                return 0;
+        /* The playbook as the rollout started with it. */
+        const json_t *first = v2c_journal_get(r->j, 0);
+        _cleanup_free_ char *text = json_dumps(json_object_get(first, "playbook"), JSON_COMPACT);
+        if (text == NULL)
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL, "the journal does not start with a playbook");
+        return v2c_playbook_parse(text, strlen(text), "journal", &r->pb, err);
+}
+
+static void close_run(struct run *r)
+{
+        v2c_journal_close(r->j);
+        v2c_playbook_free(r->pb);
+}
+
+int v2c_rollout_run(const char *playbook, const struct v2c_rollout_options *opt, struct v2c_error **err)
+{
+        struct v2c_playbook *pb = NULL;
+        int rc = v2c_playbook_load(playbook, &pb, err);
+        if (rc < 0)
+                return rc;
+        struct run r;
+        rc = open_run(opt, &r, err);
+        if (rc >= 0 && v2c_journal_count(r.j) > 0)
+                rc = v2c_error_set_kind(err, V2C_ERR_REFUSED, EEXIST,
+                                        "`%s` already holds a rollout: `v2c rollout resume --state %s`", opt->state_dir,
+                                        opt->state_dir);
+        if (rc < 0) {
+                v2c_playbook_free(pb);
+                close_run(&r);
+                return rc;
+        }
+        r.pb = pb;
+        /* Every socket answers before anything moves. */
+        for (size_t w = 0; w < pb->n_waves && rc >= 0; w++)
+                for (size_t i = 0; i < pb->waves[w].n_services && rc >= 0; i++)
+                        rc = check_reachable(&pb->waves[w].services[i], true, err);
+        if (rc >= 0) {
+                json_t *canon = v2c_playbook_to_json(pb);
+                rc = canon ? record(&r, NULL, "start", err, "{s:o, s:s}", "playbook", canon, "file", playbook)
+                           : v2c_error_set(err, ENOMEM, "out of memory");
+        }
+        if (rc >= 0)
+                rc = run_all(&r, err);
+        close_run(&r);
+        return rc;
+}
+
+int v2c_rollout_resume(const struct v2c_rollout_options *opt, struct v2c_error **err)
+{
+        struct run r;
+        int rc = open_run(opt, &r, err);
+        if (rc >= 0 && r.pb == NULL)
+                rc = v2c_error_set_kind(err, V2C_ERR_INPUT, ENOENT, "`%s` holds no rollout to resume", opt->state_dir);
+        if (rc >= 0 && v2c_journal_last(r.j, NULL, "finished")) {
+                v2c_info("the rollout is finished");
+        } else if (rc >= 0) {
+                v2c_info("resuming at journal record %zu", v2c_journal_count(r.j));
+                rc = record(&r, NULL, "resumed", err, NULL);
+                if (rc >= 0)
+                        rc = run_all(&r, err);
+        }
+        close_run(&r);
+        return rc;
+}
+
+int v2c_rollout_abort(const struct v2c_rollout_options *opt, struct v2c_error **err)
+{
+        struct run r;
+        int rc = open_run(opt, &r, err);
+        if (rc == -EBUSY) {
+                /* A rollout is running: it takes the request at its next wait. */
+                *err = v2c_error_free(*err);
+                close_run(&r);
+                return v2c_rollout_request(opt->state_dir, "abort", NULL, err);
+        }
+        for (size_t w = 0; rc >= 0 && r.pb && w < r.pb->n_waves; w++)
+                for (size_t i = 0; rc >= 0 && i < r.pb->waves[w].n_services; i++) {
+                        const struct v2c_pb_service *s = &r.pb->waves[w].services[i];
+                        struct svc_state st;
+                        replay(r.j, s->name, &st);
+                        bool act = (st.prepared || st.weights_known) && !st.rolled_back && !st.done;
+                        svc_state_release(&st);
+                        if (act)
+                                rc = rollback(&r, s, "aborted", "aborted by request", err);
+                }
+        close_run(&r);
+        return rc;
+}
+
+int v2c_rollout_rollback(const struct v2c_rollout_options *opt, const char *service, struct v2c_error **err)
+{
+        struct run r;
+        int rc = open_run(opt, &r, err);
+        bool any = false;
+        for (size_t w = 0; rc >= 0 && r.pb && w < r.pb->n_waves; w++)
+                for (size_t i = 0; rc >= 0 && i < r.pb->waves[w].n_services; i++) {
+                        const struct v2c_pb_service *s = &r.pb->waves[w].services[i];
+                        if (service && strcmp(service, s->name) != 0)
+                                continue;
+                        struct svc_state st;
+                        replay(r.j, s->name, &st);
+                        bool act = st.prepared && !st.rolled_back && !st.finalized;
+                        bool stopped = v2c_journal_last(r.j, s->name, "vm-stopped") != NULL;
+                        svc_state_release(&st);
+                        if (!act)
+                                continue;
+                        any = true;
+                        if (stopped) {
+                                rc = v2c_error_set_kind(err, V2C_ERR_REFUSED, EHOSTDOWN,
+                                                        "%s: its VM was stopped after the cutover: start it, then "
+                                                        "roll back", s->name);
+                                break;
+                        }
+                        struct v2c_haproxy h = { .socket_path = s->router.socket, .timeout_ms = SOCKET_TIMEOUT_MS };
+                        rc = v2c_haproxy_set_state(&h, s->router.backend, s->router.vm_server, "ready", err);
+                        if (rc >= 0)
+                                rc = rollback(&r, s, "rolled-back", "rolled back by request", err);
+                }
+        if (rc >= 0 && !any)
+                rc = v2c_error_set_kind(err, V2C_ERR_REFUSED, ENOENT, "nothing to roll back%s%s",
+                                        service ? " for " : "", service ? service : "");
+        close_run(&r);
+        return rc;
+}
+
+int v2c_rollout_finalize(const struct v2c_rollout_options *opt, struct v2c_error **err)
+{
+        struct run r;
+        int rc = open_run(opt, &r, err);
+        for (size_t w = 0; rc >= 0 && r.pb && w < r.pb->n_waves; w++)
+                for (size_t i = 0; rc >= 0 && i < r.pb->waves[w].n_services; i++) {
+                        const struct v2c_pb_service *s = &r.pb->waves[w].services[i];
+                        struct svc_state st;
+                        replay(r.j, s->name, &st);
+                        bool done = st.done && !st.finalized;
+                        svc_state_release(&st);
+                        if (!done)
+                                continue;
+                        if (s->after.finalize_vm == V2C_PB_FINALIZE_STOP && s->vm.kind == V2C_PB_VM_QMP &&
+                            !v2c_journal_last(r.j, s->name, "vm-stopped"))
+                                rc = v2c_qmp_shutdown(s->vm.qmp, (int) s->vm.shutdown_timeout_ms, err);
+                        if (rc >= 0)
+                                rc = record(&r, s->name, "finalized", err, NULL);
+                }
+        close_run(&r);
+        return rc;
+}
+
+int v2c_rollout_status(const char *state_dir, json_t **out, struct v2c_error **err)
+{
+        struct v2c_journal *j = NULL;
+        int rc = v2c_journal_open_ro(state_dir, &j, err);
+        if (rc < 0)
+                return rc;
+        const json_t *first = v2c_journal_get(j, 0);
+        const json_t *pb = json_object_get(first, "playbook");
+        json_t *svcs = json_array();
+        size_t w;
+        const json_t *wave;
+        json_array_foreach(json_object_get(pb, "waves"), w, wave) {
+                size_t i;
+                const json_t *svc;
+                json_array_foreach(json_object_get(wave, "services"), i, svc) {
+                        const char *name = json_string_value(json_object_get(svc, "name"));
+                        if (name == NULL)
+                                continue;
+                        struct svc_state st;
+                        replay(j, name, &st);
+                        const char *phase = st.finalized     ? "finalized"
+                                            : st.rolled_back ? "rolled-back"
+                                            : st.done        ? "done"
+                                            : st.promoted    ? "promoted"
+                                            : st.prepared    ? "in-progress"
+                                                             : "pending";
+                        const json_t *last_m = v2c_journal_last(j, name, "measurement");
+                        const json_t *waiting = v2c_journal_last(j, name, "waiting");
+                        const json_t *rb = v2c_journal_last(j, name, "rolling-back");
+                        json_t *o = json_pack("{s:s, s:s, s:i, s:i}", "name", name, "phase", phase, "step",
+                                              (int) st.step, "step_done", (int) st.step_done);
+                        if (st.weights_known)
+                                json_object_set_new(o, "weights", json_pack("{s:i, s:i}", "vm", (int) st.vm_weight,
+                                                                            "container", (int) st.ct_weight));
+                        if (last_m)
+                                json_object_set(o, "last_measurement", (json_t *) last_m);
+                        if (waiting && !st.done && !st.rolled_back)
+                                json_object_set(o, "waiting", json_object_get(waiting, "gate"));
+                        if (rb)
+                                json_object_set(o, "rollback_reason", json_object_get(rb, "reason"));
+                        json_array_append_new(svcs, o);
+                        svc_state_release(&st);
+                }
+        }
+        const json_t *last = v2c_journal_get(j, v2c_journal_count(j) - 1);
+        json_t *doc = json_pack("{s:s, s:O?, s:b, s:O?, s:o}", "schema", "v2c.rollout-status/1", "name",
+                                json_object_get(pb, "name"), "finished",
+                                v2c_journal_last(j, NULL, "finished") != NULL, "last_record", last, "services", svcs);
+        v2c_journal_close(j);
+        if (doc == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        *out = doc;
+        return 0;
+}
