@@ -33,13 +33,19 @@ static void print_status(const json_t *doc)
         printf("rollout %s%s\n", json_string_value(json_object_get(doc, "name")) ? json_string_value(json_object_get(doc, "name")) : "",
                json_is_true(json_object_get(doc, "finished")) ? " (finished)" : "");
         printf("%-20s %-12s %6s %10s  %s\n", "SERVICE", "PHASE", "STEP", "VM/CT", "NOTE");
+        /* VM/CT: HAProxy's weights now ("?": the journal's, HAProxy did not answer). */
         size_t i;
         const json_t *s;
         json_array_foreach(json_object_get(doc, "services"), i, s) {
                 const json_t *w = json_object_get(s, "weights");
+                const json_t *live = json_object_get(s, "live");
                 char split[32] = "-";
-                if (w)
-                        snprintf(split, sizeof split, "%lld/%lld", json_integer_value(json_object_get(w, "vm")),
+                if (live)
+                        snprintf(split, sizeof split, "%lld/%lld",
+                                 json_integer_value(json_object_get(live, "vm_weight")),
+                                 json_integer_value(json_object_get(live, "container_weight")));
+                else if (w)
+                        snprintf(split, sizeof split, "%lld/%lld?", json_integer_value(json_object_get(w, "vm")),
                                  json_integer_value(json_object_get(w, "container")));
                 char note[512] = "";
                 const json_t *m = json_object_get(s, "last_measurement");

@@ -914,6 +914,28 @@ int v2c_rollout_status(const char *state_dir, json_t **out, struct v2c_error **e
                         if (st.weights_known)
                                 json_object_set_new(o, "weights", json_pack("{s:i, s:i}", "vm", (int) st.vm_weight,
                                                                             "container", (int) st.ct_weight));
+                        /* The live split, from HAProxy itself when it answers. */
+                        const json_t *router = json_object_get(svc, "router");
+                        const char *sock = json_string_value(json_object_get(router, "socket"));
+                        const char *be = json_string_value(json_object_get(router, "backend"));
+                        const char *vs = json_string_value(json_object_get(router, "vm_server"));
+                        const char *cs = json_string_value(json_object_get(router, "container_server"));
+                        struct v2c_haproxy_stats stats = { 0 };
+                        if (sock && be && vs && cs) {
+                                struct v2c_haproxy h = { .socket_path = sock, .timeout_ms = 2000 };
+                                if (v2c_haproxy_show_stat(&h, &stats, NULL) == 0) {
+                                        const struct v2c_haproxy_server *a = v2c_haproxy_find(&stats, be, vs);
+                                        const struct v2c_haproxy_server *b = v2c_haproxy_find(&stats, be, cs);
+                                        if (a && b)
+                                                json_object_set_new(
+                                                        o, "live",
+                                                        json_pack("{s:i, s:i, s:s, s:s}", "vm_weight", (int) a->weight,
+                                                                  "container_weight", (int) b->weight, "vm_status",
+                                                                  a->status ? a->status : "", "container_status",
+                                                                  b->status ? b->status : ""));
+                                        v2c_haproxy_stats_release(&stats);
+                                }
+                        }
                         if (last_m)
                                 json_object_set(o, "last_measurement", (json_t *) last_m);
                         if (waiting && !st.done && !st.rolled_back)
