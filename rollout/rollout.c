@@ -922,7 +922,7 @@ int v2c_rollout_status(const char *state_dir, json_t **out, struct v2c_error **e
                         const char *cs = json_string_value(json_object_get(router, "container_server"));
                         struct v2c_haproxy_stats stats = { 0 };
                         if (sock && be && vs && cs) {
-                                struct v2c_haproxy h = { .socket_path = sock, .timeout_ms = 2000 };
+                                struct v2c_haproxy h = { .socket_path = (char *) sock, .timeout_ms = 2000 };
                                 if (v2c_haproxy_show_stat(&h, &stats, NULL) == 0) {
                                         const struct v2c_haproxy_server *a = v2c_haproxy_find(&stats, be, vs);
                                         const struct v2c_haproxy_server *b = v2c_haproxy_find(&stats, be, cs);
