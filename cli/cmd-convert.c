@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "registry.h"
 #include "cleanup.h"
+#include "fsutil.h"
 #include "convert.h"
 #include "guest.h"
 #include "inspect.h"
@@ -9,7 +10,6 @@
 #include "log.h"
 #include "strv.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -53,32 +53,6 @@ const char v2c_convert_help[] =
         "SOURCE_DATE_EPOCH sets every timestamp (default 946684800, 2000-01-01).\n"
         "Exit status: 2 bad usage or unknown service, 3 unusable input,\n"
         "4 refused (a stateful service, DIR holding something else).\n";
-
-/* The base image pulled for --base: blobs, index.json, oci-layout. */
-static void remove_base_dir(const char *dir)
-{
-        _cleanup_free_ char *sha = NULL, *blobs = NULL, *a = NULL, *b = NULL;
-        if (asprintf(&sha, "%s/blobs/sha256", dir) >= 0) {
-                DIR *d = opendir(sha);
-                struct dirent *e;
-                while (d && (e = readdir(d)))
-                        if (e->d_name[0] != '.') {
-                                _cleanup_free_ char *f = NULL;
-                                if (asprintf(&f, "%s/%s", sha, e->d_name) >= 0)
-                                        unlink(f);
-                        }
-                if (d)
-                        closedir(d);
-                rmdir(sha);
-        }
-        if (asprintf(&blobs, "%s/blobs", dir) >= 0)
-                rmdir(blobs);
-        if (asprintf(&a, "%s/index.json", dir) >= 0)
-                unlink(a);
-        if (asprintf(&b, "%s/oci-layout", dir) >= 0)
-                unlink(b);
-        rmdir(dir);
-}
 
 static int parse_int(const char *s, int lo, int hi, int *out)
 {
@@ -287,7 +261,7 @@ int v2c_cmd_convert(int argc, char **argv)
         __attribute__((cleanup(v2c_convert_result_freep))) struct v2c_convert_result *res = NULL;
         r = v2c_convert(g, report, &copt, &res, &err);
         if (base_dir)
-                remove_base_dir(base_dir);
+                v2c_remove_tree(base_dir);
         if (r < 0)
                 return v2c_cli_report(err);
         for (size_t i = 0; res->warnings && res->warnings[i]; i++)

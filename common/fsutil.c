@@ -4,6 +4,7 @@
 #include "path.h"
 
 #include <errno.h>
+#include <ftw.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -76,4 +77,21 @@ int v2c_read_host_file(const char *path, size_t max, char **data, size_t *len, s
         *data = TAKE_PTR(buf);
         *len = got;
         return 0;
+}
+
+static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+        (void) st;
+        (void) ftw;
+        int r = type == FTW_DP ? rmdir(path) : unlink(path);
+        return r < 0 && errno != ENOENT ? -errno : 0;
+}
+
+int v2c_remove_tree(const char *path)
+{
+        struct stat st;
+        if (lstat(path, &st) < 0)
+                return errno == ENOENT ? 0 : -errno;
+        int r = nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+        return r < 0 ? -errno : r;
 }

@@ -33,17 +33,6 @@ void v2c_rfc3339(int64_t t, char buf[21])
         strftime(buf, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static int rm_rf(const char *path)
-{
-        /* Only our own temporary trees and layouts go through here. */
-        char *argv_cmd = NULL;
-        if (asprintf(&argv_cmd, "rm -rf -- '%s'", path) < 0)
-                return -ENOMEM;
-        int r = strchr(path, '\'') ? -EINVAL : system(argv_cmd);
-        free(argv_cmd);
-        return r == 0 ? 0 : -EIO;
-}
-
 /* What may be replaced: nothing, an empty directory, or (with --force) an
  * existing OCI layout.  Anything else is somebody's data. */
 static int check_target(const char *dir, bool force, struct v2c_error **err)
@@ -129,7 +118,7 @@ void v2c_oci_layout_abort(struct v2c_oci_layout *l)
         if (l == NULL)
                 return;
         if (l->tmp)
-                rm_rf(l->tmp);
+                v2c_remove_tree(l->tmp);
         free(l->dir);
         free(l->tmp);
         free(l->blobs);
@@ -341,7 +330,7 @@ int v2c_oci_layout_commit(struct v2c_oci_layout *l, struct v2c_error **err)
                 goto fail;
         }
         if (old)
-                rm_rf(old);
+                v2c_remove_tree(old);
         free(l->tmp);
         l->tmp = NULL;
         v2c_oci_layout_abort(l);

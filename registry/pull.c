@@ -5,7 +5,6 @@
  * sibling temporary directory and renamed into place when complete. */
 #include "client-internal.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -147,33 +146,6 @@ static int write_blob(const char *dir, const char *digest, const char *data, siz
         return v2c_write_file_atomic(path, data, len, 0644, err);
 }
 
-static void remove_tree(const char *dir)
-{
-        /* Only our own temporary directory: blobs, index, oci-layout. */
-        _cleanup_free_ char *blobs = NULL, *sha = NULL;
-        if (asprintf(&sha, "%s/blobs/sha256", dir) >= 0) {
-                DIR *d = opendir(sha);
-                struct dirent *e;
-                while (d && (e = readdir(d)))
-                        if (e->d_name[0] != '.') {
-                                _cleanup_free_ char *f = NULL;
-                                if (asprintf(&f, "%s/%s", sha, e->d_name) >= 0)
-                                        unlink(f);
-                        }
-                if (d)
-                        closedir(d);
-                rmdir(sha);
-        }
-        if (asprintf(&blobs, "%s/blobs", dir) >= 0)
-                rmdir(blobs);
-        _cleanup_free_ char *a = NULL, *b = NULL;
-        if (asprintf(&a, "%s/index.json", dir) >= 0)
-                unlink(a);
-        if (asprintf(&b, "%s/oci-layout", dir) >= 0)
-                unlink(b);
-        rmdir(dir);
-}
-
 int v2c_pull(const char *src, const char *layout, const char *name, const char *platform,
              const struct v2c_registry_options *opt_in, struct v2c_pull_result *res, struct v2c_error **err)
 {
@@ -289,7 +261,7 @@ int v2c_pull(const char *src, const char *layout, const char *name, const char *
                 r = v2c_error_set(err, ENOMEM, "out of memory");
 out:
         if (made_tmp)
-                remove_tree(tmp);
+                v2c_remove_tree(tmp);
         v2c_manifest_free(man);
         reg_conn_release(&c);
         v2c_ref_release(&ref);
