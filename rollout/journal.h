@@ -19,7 +19,7 @@
 
 #include "error.h"
 
-#define V2C_JOURNAL_MAX_LINE (64u << 10)       /* bytes in one record */
+#define V2C_JOURNAL_MAX_LINE (8u << 20)        /* bytes in one record (the first holds the whole canonical playbook) */
 #define V2C_JOURNAL_MAX_RECORDS 1000000u
 
 struct v2c_journal;

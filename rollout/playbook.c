@@ -498,7 +498,7 @@ static struct pnode *js_value(struct jscan *s, size_t depth, struct perr *e)
                 json_decref(j);
                 n->quoted = true;
         } else {
-                while (s->p < s->end && (isalnum((unsigned char) *s->p) || strchr("+-.", *s->p)))
+                while (s->p < s->end && *s->p && (isalnum((unsigned char) *s->p) || strchr("+-.", *s->p)))
                         js_advance(s);
                 if (s->p == start) {
                         perr_set(e, line, col, "unexpected character");
@@ -2594,9 +2594,8 @@ static void parse_top(struct ctx *c, const struct pnode *root)
                 return;
         for (size_t i = 0; i < v[6]->n && !c->stop && !c->oom; i++)
                 parse_wave(c, v[6]->kids[i], &pb->waves[pb->n_waves++], i, &def);
-        if (!c->stop && !c->oom) {
+        if (!c->stop && !c->oom)
                 check_services(c);
-        }
 }
 
 static int diag_cmp(const void *x, const void *y)

@@ -260,10 +260,13 @@ struct v2c_playbook {
 int v2c_playbook_load(const char *path, struct v2c_playbook **out, struct v2c_error **err);
 
 /* Parses LEN bytes of DATA (no NUL needed), named FILENAME in messages.
- * On an invalid playbook: -EINVAL, kind V2C_ERR_INPUT, and a message of
- * one "FILENAME:LINE:COL: problem" line per problem, in file order,
- * joined by '\n' (at most V2C_PLAYBOOK_MAX_ERRORS, then a last line
- * saying more were left out).  *out: new; untouched on failure. */
+ * A document that starts with '{' and is JSON is read as JSON, anything
+ * else as YAML.  On an invalid playbook: -EINVAL, kind V2C_ERR_INPUT, and
+ * a message of one "FILENAME:LINE:COL: problem" line per problem (line
+ * and column 1-based, the column in characters), in file order, joined by
+ * '\n': the first V2C_PLAYBOOK_MAX_ERRORS, then a line saying more were
+ * left out.  -EFBIG (V2C_ERR_INPUT) above V2C_PLAYBOOK_MAX_SIZE, -ENOMEM.
+ * *out: new; untouched on failure. */
 int v2c_playbook_parse(const char *data, size_t len, const char *filename, struct v2c_playbook **out,
                        struct v2c_error **err);
 

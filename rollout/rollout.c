@@ -20,6 +20,7 @@
 #include "haproxy.h"
 #include "journal.h"
 #include "json.h"
+#include "libvirt.h"
 #include "log.h"
 #include "playbook.h"
 #include "probe.h"
@@ -29,6 +30,7 @@
 #define DEFAULT_POLL_MS 200
 #define SOCKET_TIMEOUT_MS 5000
 #define CONTAINER_DRAIN_MS 30000
+#define VM_RESTART_MS 120000
 
 struct run {
         const struct v2c_rollout_options *opt;
@@ -234,7 +236,29 @@ static int check_reachable(const struct v2c_pb_service *s, bool need_vm, struct 
                 if (rc < 0)
                         return v2c_error_prefix(err, rc, "%s: VM QMP socket `%s`", s->name, s->vm.qmp);
         }
+        if (need_vm && s->vm.kind == V2C_PB_VM_LIBVIRT) {
+                _cleanup_free_ char *state = NULL;
+                bool running = false;
+                rc = v2c_libvirt_state(s->vm.uri, s->vm.domain, &state, &running, err);
+                if (rc < 0)
+                        return v2c_error_prefix(err, rc, "%s: VM", s->name);
+                v2c_debug("%s: libvirt domain `%s` is %s", s->name, s->vm.domain, state);
+                /* The VM is where the traffic is until the cutover. */
+                if (!running)
+                        return v2c_error_set_kind(err, V2C_ERR_REFUSED, EHOSTDOWN,
+                                                  "%s: libvirt domain `%s` on `%s` is %s, not running: the VM "
+                                                  "must be serving traffic",
+                                                  s->name, s->vm.domain, s->vm.uri, state);
+        }
         return 0;
+}
+
+/* Stops the VM: ACPI power-off, then a hard stop after its timeout. */
+static int stop_vm(const struct v2c_pb_service *s, struct v2c_error **err)
+{
+        if (s->vm.kind == V2C_PB_VM_LIBVIRT)
+                return v2c_libvirt_shutdown(s->vm.uri, s->vm.domain, (int) s->vm.shutdown_timeout_ms, err);
+        return v2c_qmp_shutdown(s->vm.qmp, (int) s->vm.shutdown_timeout_ms, err);
 }
 
 static int container_up(struct run *r, const struct v2c_pb_service *s, struct v2c_error **err)
@@ -512,8 +536,8 @@ static int after_cutover(struct run *r, const struct v2c_pb_service *s, struct v
                 if (rc < 0)
                         return rc;
         }
-        if (s->after.vm == V2C_PB_VM_STOPPED && s->vm.kind == V2C_PB_VM_QMP) {
-                int rc = v2c_qmp_shutdown(s->vm.qmp, (int) s->vm.shutdown_timeout_ms, err);
+        if (s->after.vm == V2C_PB_VM_STOPPED) {
+                int rc = stop_vm(s, err);
                 if (rc < 0)
                         return v2c_error_prefix(err, rc, "%s: stopping the VM", s->name);
                 rc = record(r, s->name, "vm-stopped", err, NULL);
@@ -839,7 +863,18 @@ int v2c_rollout_rollback(const struct v2c_rollout_options *opt, const char *serv
                         if (!act)
                                 continue;
                         any = true;
-                        if (stopped) {
+                        if (stopped && s->vm.kind == V2C_PB_VM_LIBVIRT) {
+                                /* libvirt can start it again: traffic moves back only once it serves. */
+                                v2c_info("%s: starting libvirt domain `%s` again", s->name, s->vm.domain);
+                                rc = v2c_libvirt_start(s->vm.uri, s->vm.domain, err);
+                                if (rc >= 0)
+                                        rc = v2c_probe_ready(s->vm.endpoint_host, s->vm.endpoint_port, NULL,
+                                                             VM_RESTART_MS, err);
+                                if (rc < 0) {
+                                        rc = v2c_error_prefix(err, rc, "%s: restarting its VM", s->name);
+                                        break;
+                                }
+                        } else if (stopped) {
                                 rc = v2c_error_set_kind(err, V2C_ERR_REFUSED, EHOSTDOWN,
                                                         "%s: its VM was stopped after the cutover: start it, then "
                                                         "roll back", s->name);
@@ -870,9 +905,9 @@ int v2c_rollout_finalize(const struct v2c_rollout_options *opt, struct v2c_error
                         svc_state_release(&st);
                         if (!done)
                                 continue;
-                        if (s->after.finalize_vm == V2C_PB_FINALIZE_STOP && s->vm.kind == V2C_PB_VM_QMP &&
+                        if (s->after.finalize_vm == V2C_PB_FINALIZE_STOP &&
                             !v2c_journal_last(r.j, s->name, "vm-stopped"))
-                                rc = v2c_qmp_shutdown(s->vm.qmp, (int) s->vm.shutdown_timeout_ms, err);
+                                rc = stop_vm(s, err);
                         if (rc >= 0)
                                 rc = record(&r, s->name, "finalized", err, NULL);
                 }

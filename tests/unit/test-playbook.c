@@ -397,7 +397,7 @@ static void test_durations(void **state)
 
         static const char *const bad[] = { "30m1h", "1.5h", "-5", "5 s", "1h1h", "s", "10x", "\"\"", "1000000000" };
         for (size_t i = 0; i < V2C_ARRAY_SIZE(bad); i++) {
-                _cleanup_free_ char *p = NULL, *want = NULL;
+                _cleanup_free_ char *p = NULL;
                 assert_true(asprintf(&p, "- pause: %s\n", bad[i]) > 0);
                 _cleanup_free_ char *t = replace(BASE, "- pause: 30s\n", p);
                 struct v2c_playbook *none = NULL;
