@@ -234,8 +234,8 @@ struct v2c_pb_service {
         struct v2c_pb_after after;              /* its own, or the playbook's default, or the defaults */
 };
 
-/* A wave starts when the one before has finished; its services run side
- * by side, each once those it depends on have finished. */
+/* A wave starts when the one before has finished; its services run one
+ * after another, each once those it depends on have finished. */
 struct v2c_pb_wave {
         char *name;                     /* default "wave-N", N from 1 */
         const struct v2c_pb_gate **gates;       /* asked before the wave starts (array owned) */

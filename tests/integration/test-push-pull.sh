@@ -222,6 +222,17 @@ set +e
 "$V2C" pull "$A/v2c/nosuch:1" -o "$TMP/none" >/dev/null 2>"$TMP/e6.err"; st6=$?
 set -e
 check "nothing listening: exit 1, one line" sh -c "test $st1 -eq 1 && test \$(wc -l <'$TMP/e1.err') -eq 1"
+# An unknown host, in a network namespace of our own (no route anywhere:
+# the name lookup fails without leaving this machine).
+if unshare -n true 2>/dev/null; then
+  set +e
+  unshare -n "$V2C" push "$TMP/img:hello" "registry.v2c-test.invalid:5000/v2c/hello" >/dev/null 2>"$TMP/e7.err"; st7=$?
+  set -e
+  check "an unknown host: exit 1, one line naming it" \
+    sh -c "test $st7 -eq 1 && test \$(wc -l <'$TMP/e7.err') -eq 1 && grep -q 'registry.v2c-test.invalid' '$TMP/e7.err'"
+else
+  ok "# skip unknown-host check: cannot make a network namespace here"
+fi
 check "a reference without a host: exit 2" test "$st2" -eq 2
 check "a digest that is not the image's: exit 2" test "$st3" -eq 2
 check "an image the layout does not have: exit 2" test "$st4" -eq 2
