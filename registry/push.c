@@ -514,6 +514,21 @@ static int put_manifest(struct push *p, const char *ref, const char *data, size_
         return r;
 }
 
+static bool manifest_present(struct push *p, const char *digest, const char *media_type)
+{
+        _cleanup_free_ char *url = reg_url(&p->conn, "/v2/%s/manifests/%s", p->conn.repo, digest);
+        struct reg_req q;
+        if (url == NULL || reg_req_init(&q, "HEAD", url) < 0)
+                return false;
+        q.accept = strdup(media_type);
+        struct v2c_error *e = NULL;
+        int status = reg_perform(&p->conn, &q, &e);
+        v2c_error_free(e);
+        bool there = status == 200 && (q.content_digest == NULL || strcmp(q.content_digest, digest) == 0);
+        reg_req_release(&q);
+        return there;
+}
+
 int v2c_push(const char *layout, const char *name, const char *dest, char *const *mount_from,
              const struct v2c_registry_options *opt_in, struct v2c_push_result *res, struct v2c_error **err)
 {
@@ -587,13 +602,21 @@ int v2c_push(const char *layout, const char *name, const char *dest, char *const
                 /* Anonymous or Basic so far: a HEAD of the first blob will
                  * get the challenge if the repository needs a token. */
         }
-        r = run_jobs(&p, err);
-        if (r < 0) {
-                v2c_error_prefix(err, r, "pushing to %s/%s", ref.host, ref.repo);
-                goto out;
+        /* The manifest already there under its digest: the registry holds
+         * every blob it names (it refuses a manifest otherwise). */
+        bool present = manifest_present(&p, mdigest, mtype);
+        if (present)
+                res->skipped = res->blobs;
+        else {
+                r = run_jobs(&p, err);
+                if (r < 0) {
+                        v2c_error_prefix(err, r, "pushing to %s/%s", ref.host, ref.repo);
+                        goto out;
+                }
         }
         /* Every blob is there: the manifest, by digest, then the tag. */
-        r = put_manifest(&p, mdigest, mdata, mlen, mtype, mdigest, err);
+        if (!present)
+                r = put_manifest(&p, mdigest, mdata, mlen, mtype, mdigest, err);
         if (r >= 0 && ref.tag)
                 r = put_manifest(&p, ref.tag, mdata, mlen, mtype, mdigest, err);
         if (r < 0)
