@@ -14,9 +14,11 @@ fixture_root
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 SOCK="$TMP/podman.sock"
+# The container's name, unique to this run (podman's storage is shared).
+CT="v2c-rt-$$"
 svc_pid="" hap_pid=""
 cleanup() {
-  podman ps -a --format '{{.Names}}' 2>/dev/null | grep '^v2c-rt-' | xargs -r timeout 60 podman rm -f >/dev/null 2>&1 || true
+  podman ps -a --format '{{.Names}}' 2>/dev/null | grep "^$CT\$" | xargs -r timeout 60 podman rm -f >/dev/null 2>&1 || true
   [ -z "$hap_pid" ] || kill "$hap_pid" 2>/dev/null || true
   [ -z "$svc_pid" ] || { kill "$svc_pid" 2>/dev/null || true; sleep 0.5; kill -9 "$svc_pid" 2>/dev/null || true; }
   for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done
@@ -132,7 +134,7 @@ waves:
         container:
           engine: "$SOCK"
           image: "$2"
-          name: v2c-rt-hello
+          name: $CT
           ports: ["$PC:8081"]
           readiness: {path: /health, timeout: 60s}
         router: {socket: "$TMP/haproxy.sock", backend: be, vm_server: vm, container_server: ct}

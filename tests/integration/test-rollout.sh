@@ -50,7 +50,7 @@ st=0; "$V2C" rollout rollback --state "$TMP/st1" >/dev/null 2>"$TMP/rb.err" || s
 [ "$st" -eq 0 ] || sed 's/^/# /' "$TMP/rb.err"
 w=$(weights)
 check "rollback after promotion: traffic back on the VM ($w), container stopped" \
-  sh -c "test $st -eq 0 && test '$w' = '100 0' && ! podman ps --format '{{.Names}}' | grep -q v2c-rt-hello"
+  sh -c "test $st -eq 0 && test '$w' = '100 0' && ! podman ps --format '{{.Names}}' | grep -qx $CT"
 playbook "$TMP/bg.yaml" "$good" "          blueGreen:
             pre_promotion_analysis: [smoke]
             promotion: manual
@@ -84,7 +84,7 @@ sed 's/^/# /' "$TMP/st3.err" | tail -5
 check "a container answering 500 is rolled back automatically (exit 1)" test "$st" -eq 1
 check "... the reason is printed" grep -q "error-rate" "$TMP/st3.err"
 check "... traffic ends on the VM" test "$(weights)" = "100 0"
-check "... the container is gone" sh -c "! podman ps -a --format '{{.Names}}' | grep -q v2c-rt-hello"
+check "... the container is gone" sh -c "! podman ps -a --format '{{.Names}}' | grep -qx $CT"
 fail_ms=$(python3 - "$TMP/st3/journal.jsonl" <<'EOF'
 import json, sys, datetime
 recs = [json.loads(l) for l in open(sys.argv[1])]
@@ -117,6 +117,25 @@ check "resume continues at the step it was in and completes" \
 check "... all traffic on the container" test "$(weights)" = "0 100"
 echo "set server be/vm state ready" | socat - "UNIX-CONNECT:$TMP/haproxy.sock" >/dev/null
 "$V2C" rollout rollback --state "$TMP/st4" >/dev/null 2>&1 || true
+
+# --- abort while a service waits for approval ---------------------------------------------------
+playbook "$TMP/wait.yaml" "$good" "          canary:
+            steps:
+              - setWeight: 30
+              - pause: {until: approved}
+              - setWeight: 100"
+"$V2C" rollout run "$TMP/wait.yaml" --state "$TMP/st9" >/dev/null 2>"$TMP/st9.err" &
+run_pid=$!
+for _ in $(seq 300); do grep -q '"event":"step","service":"hello","index":1' "$TMP/st9/journal.jsonl" 2>/dev/null && break; sleep 0.2; done
+w=$(weights)
+check "waiting for approval at 70/30 ($w)" test "$w" = "70 30"
+"$V2C" rollout abort --state "$TMP/st9"
+st=0; timeout 60 tail --pid="$run_pid" -f /dev/null || true; wait "$run_pid" || st=$?
+w=$(weights)
+check "abort: the running rollout stops, exit 1, traffic back on the VM ($w)" \
+  sh -c "test $st -eq 1 && test '$w' = '100 0' && grep -q aborted '$TMP/st9.err'"
+check "... the container is stopped and removed" sh -c "! podman ps -a --format '{{.Names}}' | grep -qx $CT"
+check "... status says aborted" sh -c "'$V2C' rollout status --state '$TMP/st9' | grep -q 'rolled-back'"
 
 # --- a webhook gate that says no --------------------------------------------------------------
 HOOK_PORT=$(free_port)
