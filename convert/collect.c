@@ -453,12 +453,12 @@ int col_add(struct col *c, int layer, const char *path, unsigned flags, struct v
         return col_walk(c, layer, norm, flags, 0, err);
 }
 
-int col_add_dir(struct col *c, int layer, const char *path, uint32_t mode, uint32_t uid, uint32_t gid,
-                struct v2c_error **err)
+/* A node the conversion makes (not read from the guest) at canonical
+ * PATH, its directories first: *out is it, or NULL when the tree already
+ * has PATH.  Returns 0 or a negative errno with ERR set. */
+static int new_made(struct col *c, int layer, const char *path, struct cnode **out, struct v2c_error **err)
 {
-        struct v2c_stat st;
-        if (v2c_guest_stat(c->g, path, &st, NULL) == 0 && st.type == V2C_FT_DIR)
-                return col_add(c, layer, path, 0, err);
+        *out = NULL;
         _cleanup_free_ char *parent = v2c_path_dirname(path);
         if (parent == NULL)
                 return v2c_error_set(err, ENOMEM, "out of memory");
@@ -466,9 +466,20 @@ int col_add_dir(struct col *c, int layer, const char *path, uint32_t mode, uint3
         if (r < 0)
                 return r;
         bool dup;
-        struct cnode *n = tree_new(c, layer, path, &dup);
-        if (n == NULL)
-                return dup ? 0 : v2c_error_set(err, ENOMEM, "out of memory");
+        *out = tree_new(c, layer, path, &dup);
+        return *out || dup ? 0 : v2c_error_set(err, ENOMEM, "out of memory");
+}
+
+int col_add_dir(struct col *c, int layer, const char *path, uint32_t mode, uint32_t uid, uint32_t gid,
+                struct v2c_error **err)
+{
+        struct v2c_stat st;
+        if (v2c_guest_stat(c->g, path, &st, NULL) == 0 && st.type == V2C_FT_DIR)
+                return col_add(c, layer, path, 0, err);
+        struct cnode *n;
+        int r = new_made(c, layer, path, &n, err);
+        if (r < 0 || n == NULL)
+                return r;
         n->type = V2C_LAYER_DIR;
         n->mode = mode;
         n->uid = uid;
@@ -479,16 +490,12 @@ int col_add_dir(struct col *c, int layer, const char *path, uint32_t mode, uint3
 int col_add_data(struct col *c, int layer, const char *path, const void *data, size_t len, uint32_t mode,
                  int64_t mtime, struct v2c_error **err)
 {
-        _cleanup_free_ char *parent = v2c_path_dirname(path);
-        if (parent == NULL)
-                return v2c_error_set(err, ENOMEM, "out of memory");
-        int r = add_dir_chain(c, layer, parent, err);
+        struct cnode *n;
+        int r = new_made(c, layer, path, &n, err);
         if (r < 0)
                 return r;
-        bool dup;
-        struct cnode *n = tree_new(c, layer, path, &dup);
         if (n == NULL)
-                return v2c_error_set(err, dup ? EEXIST : ENOMEM, dup ? "`%s` added twice" : "out of memory", path);
+                return v2c_error_set(err, EEXIST, "`%s` added twice", path);
         n->type = V2C_LAYER_REG;
         n->mode = mode;
         n->mtime = mtime;
@@ -511,13 +518,10 @@ int col_add_symlink(struct col *c, int layer, const char *path, const char *targ
         int r = parent[1] ? col_add(c, layer, parent, 0, err) : 0;
         if (r < 0)
                 return r;
-        r = add_dir_chain(c, layer, parent, err);
-        if (r < 0)
+        struct cnode *n;
+        r = new_made(c, layer, path, &n, err);
+        if (r < 0 || n == NULL)
                 return r;
-        bool dup;
-        struct cnode *n = tree_new(c, layer, path, &dup);
-        if (n == NULL)
-                return dup ? 0 : v2c_error_set(err, ENOMEM, "out of memory");
         n->type = V2C_LAYER_SYMLINK;
         n->mode = 0777;
         n->link = strdup(target);

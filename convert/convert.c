@@ -567,6 +567,39 @@ static int plan_image(struct conv *cv, const json_t *s, struct image *im, struct
         return 0;
 }
 
+/* What both kinds of image get last: log files as links to the
+ * container's output (as the official images of nginx and httpd do it),
+ * and v2c-init when the service needs it. */
+static int add_run_time_links(struct conv *cv, struct image *im, struct v2c_error **err)
+{
+        struct col *c = &cv->col;
+        _cleanup_strv_ char **logs = jstrv(im->svc, "log_files");
+        bool logs_linked = false;
+        int r = 0;
+        for (size_t i = 0; r >= 0 && logs && logs[i]; i++) {
+                _cleanup_free_ char *norm = NULL;
+                if (v2c_path_normalize("/", logs[i], &norm) < 0)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+                _cleanup_free_ char *dir = v2c_path_dirname(norm), *real = NULL;
+                if (dir == NULL)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+                if (v2c_guest_realpath(cv->g, dir, &real, NULL) < 0)
+                        continue;
+                const char *b = v2c_path_basename(norm);
+                _cleanup_free_ char *link = NULL;
+                if (asprintf(&link, "%s/%s", strcmp(real, "/") ? real : "", b) < 0)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+                r = col_add_symlink(c, LAYER_APP, link, strstr(b, "err") ? "/dev/stderr" : "/dev/stdout", err);
+                logs_linked = true;
+        }
+        if (r >= 0 && logs_linked)
+                v2c_strv_push(&im->start.notes, "log files are links to the container's stdout/stderr");
+        if (r >= 0 && im->start.needs_init)
+                r = col_add_data(c, LAYER_APP, V2C_INIT_PATH, v2c_init_binary, v2c_init_binary_size, 0755,
+                                 cv->opt->layer.epoch, err);
+        return r;
+}
+
 static int add_service_files(struct conv *cv, struct image *im, struct v2c_error **err)
 {
         const json_t *s = im->svc;
@@ -680,32 +713,8 @@ static int add_service_files(struct conv *cv, struct image *im, struct v2c_error
         if (r < 0)
                 return r;
 
-        /* Log files go to the container's output, as the official images
-         * of nginx and httpd do it. */
-        _cleanup_strv_ char **logs = jstrv(s, "log_files");
-        bool logs_linked = false;
-        for (size_t i = 0; r >= 0 && logs && logs[i]; i++) {
-                _cleanup_free_ char *norm = NULL;
-                if (v2c_path_normalize("/", logs[i], &norm) < 0)
-                        return v2c_error_set(err, ENOMEM, "out of memory");
-                _cleanup_free_ char *dir = v2c_path_dirname(norm), *real = NULL;
-                if (dir == NULL)
-                        return v2c_error_set(err, ENOMEM, "out of memory");
-                if (v2c_guest_realpath(cv->g, dir, &real, NULL) < 0)
-                        continue;
-                _cleanup_free_ char *link = NULL;
-                if (asprintf(&link, "%s/%s", strcmp(real, "/") ? real : "", v2c_path_basename(norm)) < 0)
-                        return v2c_error_set(err, ENOMEM, "out of memory");
-                const char *b = v2c_path_basename(norm);
-                r = col_add_symlink(c, LAYER_APP, link, strstr(b, "err") ? "/dev/stderr" : "/dev/stdout", err);
-                logs_linked = true;
-        }
-        if (r >= 0 && logs_linked)
-                v2c_strv_push(&im->start.notes, "log files are links to the container's stdout/stderr");
-
-        if (r >= 0 && im->start.needs_init)
-                r = col_add_data(c, LAYER_APP, V2C_INIT_PATH, v2c_init_binary, v2c_init_binary_size, 0755,
-                                 cv->opt->layer.epoch, err);
+        if (r >= 0)
+                r = add_run_time_links(cv, im, err);
         return r;
 }
 
@@ -744,21 +753,7 @@ static int add_system_files(struct conv *cv, struct image *im, struct v2c_error 
                 if (r < 0)
                         return r;
         }
-        _cleanup_strv_ char **logs = jstrv(im->svc, "log_files");
-        for (size_t i = 0; logs && logs[i]; i++) {
-                const char *b = v2c_path_basename(logs[i]);
-                _cleanup_free_ char *dir = v2c_path_dirname(logs[i]), *real = NULL, *link = NULL;
-                if (dir == NULL || v2c_guest_realpath(cv->g, dir, &real, NULL) < 0)
-                        continue;
-                if (asprintf(&link, "%s/%s", strcmp(real, "/") ? real : "", b) < 0)
-                        return v2c_error_set(err, ENOMEM, "out of memory");
-                r = col_add_symlink(c, LAYER_APP, link, strstr(b, "err") ? "/dev/stderr" : "/dev/stdout", err);
-                if (r < 0)
-                        return r;
-        }
-        if (im->start.needs_init)
-                r = col_add_data(c, LAYER_APP, V2C_INIT_PATH, v2c_init_binary, v2c_init_binary_size, 0755,
-                                 cv->opt->layer.epoch, err);
+        return add_run_time_links(cv, im, err);
         return r;
 }
 
