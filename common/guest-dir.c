@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 
 struct dir_impl {
         int root_fd;
@@ -110,6 +111,32 @@ static int dir_read(struct v2c_guest *g, const char *path, size_t max, char **da
 }
 
 
+static int dir_capability(struct v2c_guest *g, const char *path, void **value, size_t *len,
+                          struct v2c_error **err)
+{
+        struct dir_impl *d = g->impl;
+        _cleanup_close_ int fd = openat(d->root_fd, rel(path), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return v2c_error_set(err, errno, "cannot open `%s`: %m", path);
+        unsigned char buf[V2C_CAPABILITY_MAX];
+        ssize_t n = fgetxattr(fd, V2C_CAPABILITY_XATTR, buf, sizeof buf);
+        if (n < 0) {
+                /* None, xattrs unsupported here, or a malformed (too long) value. */
+                if (errno == ENODATA || errno == ENOTSUP || errno == ERANGE)
+                        return 0;
+                return v2c_error_set(err, errno, "cannot read the capabilities of `%s`: %m", path);
+        }
+        if (n == 0)
+                return 0;
+        void *v = malloc((size_t) n);
+        if (v == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        memcpy(v, buf, (size_t) n);
+        *value = v;
+        *len = (size_t) n;
+        return 0;
+}
+
 static int cmp_dirent(const void *a, const void *b)
 {
         return strcmp(((const struct v2c_dirent *) a)->name, ((const struct v2c_dirent *) b)->name);
@@ -167,6 +194,7 @@ static const struct v2c_guest_backend dir_backend = {
         .read = dir_read,
         .open = dir_open,
         .list = dir_list,
+        .capability = dir_capability,
         .close = dir_close,
 };
 

@@ -43,7 +43,7 @@
         X(add_drive_opts_argv) X(canonical_device_name) X(close) X(create)    \
         X(download) X(du) X(findfs_label) X(findfs_uuid) X(free_statns)        \
         X(free_statns_list) X(get_backend_settings) X(is_dir) X(is_file)       \
-        X(is_file_opts_argv) X(last_errno) X(last_error) X(launch)             \
+        X(is_file_opts_argv) X(last_errno) X(last_error) X(launch) X(lgetxattr) \
         X(list_devices) X(list_partitions) X(ls) X(lstatns) X(lstatnslist)     \
         X(lvs) X(mount_ro) X(read_file) X(readlink) X(set_autosync)            \
         X(set_backend_settings) X(set_error_handler) X(tar_out_opts_argv)      \
@@ -433,6 +433,29 @@ static int disk_list(struct v2c_guest *g, const char *path, struct v2c_dirent **
         return 0;
 }
 
+static int disk_capability(struct v2c_guest *g, const char *path, void **value, size_t *len,
+                           struct v2c_error **err)
+{
+        struct disk_impl *d = g->impl;
+        if (is_prefetched(d, path))
+                return v2c_tarindex_capability(d->prefetched, path, value, len, err);
+        size_t n = 0;
+        char *v = gfs.lgetxattr(d->h, path, V2C_CAPABILITY_XATTR, &n);
+        if (v == NULL) {
+                int e = gfs.last_errno(d->h);
+                if (e == ENODATA || e == ENOTSUP || e == 0)
+                        return 0;
+                return gerr(d->h, err, "reading the capabilities of `%s`", path);
+        }
+        if (n == 0 || n > V2C_CAPABILITY_MAX) {
+                free(v);
+                return 0;
+        }
+        *value = v;
+        *len = n;
+        return 0;
+}
+
 /* Trees that are small on every real system: no need to measure them first. */
 static bool always_small(const char *dir)
 {
@@ -464,9 +487,12 @@ static int disk_prefetch(struct v2c_guest *g, char *const *dirs, size_t n, const
                 _cleanup_close_ int fd = mkostemp(templ, O_CLOEXEC);
                 if (fd < 0)
                         return v2c_error_set(err, errno, "creating a temporary file: %m");
+                /* xattrs: for file capabilities (the appliance's GNU tar
+                 * stores them all as pax records; the index keeps one). */
                 struct guestfs_tar_out_opts_argv opts = {
-                        .bitmask = GUESTFS_TAR_OUT_OPTS_NUMERICOWNER_BITMASK,
+                        .bitmask = GUESTFS_TAR_OUT_OPTS_NUMERICOWNER_BITMASK | GUESTFS_TAR_OUT_OPTS_XATTRS_BITMASK,
                         .numericowner = 1,
+                        .xattrs = 1,
                 };
                 if (excludes && excludes[0]) {
                         opts.bitmask |= GUESTFS_TAR_OUT_OPTS_EXCLUDES_BITMASK;
@@ -515,6 +541,7 @@ static const struct v2c_guest_backend disk_backend = {
         .read = disk_read,
         .open = disk_open,
         .list = disk_list,
+        .capability = disk_capability,
         .prefetch = disk_prefetch,
         .close = disk_close,
 };

@@ -20,11 +20,20 @@ struct v2c_guest_backend {
          * bytes (the fd is new: the caller closes it). */
         int (*open)(struct v2c_guest *g, const char *path, int *fd, uint64_t *offset, uint64_t *len,
                     struct v2c_error **err);
+        /* Optional: PATH is a regular file; its security.capability value
+         * (new), or *value NULL when it has none. */
+        int (*capability)(struct v2c_guest *g, const char *path, void **value, size_t *len,
+                          struct v2c_error **err);
         /* Optional: DIRS are resolved directories. */
         int (*prefetch)(struct v2c_guest *g, char *const *dirs, size_t n, const char *const *excludes,
                         struct v2c_error **err);
         void (*close)(struct v2c_guest *g);
 };
+
+/* Longest security.capability value kept (v3, the longest format, is 24
+ * bytes); a longer one is malformed and dropped. */
+#define V2C_CAPABILITY_MAX 64
+#define V2C_CAPABILITY_XATTR "security.capability"
 
 struct v2c_guest {
         const struct v2c_guest_backend *ops;
@@ -64,6 +73,9 @@ int v2c_tarindex_open(struct v2c_tarindex *ti, const char *path, int *fd, uint64
                       struct v2c_error **err);
 int v2c_tarindex_list(struct v2c_tarindex *ti, const char *path, struct v2c_dirent **out, size_t *n,
                       struct v2c_error **err);
+/* PATH's security.capability as the archive recorded it (a copy). */
+int v2c_tarindex_capability(struct v2c_tarindex *ti, const char *path, void **value, size_t *len,
+                            struct v2c_error **err);
 size_t v2c_tarindex_count(const struct v2c_tarindex *ti);
 
 /* The file type of a st_mode value (S_IFREG...). */

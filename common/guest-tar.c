@@ -31,6 +31,8 @@ struct entry {
         char *link;           /* symlink target, or NULL */
         struct v2c_stat st;
         uint64_t off;         /* content offset in the spill file */
+        unsigned char *cap;   /* security.capability value, or NULL */
+        size_t cap_len;
         size_t seq;           /* insertion order: later members win */
 };
 
@@ -77,6 +79,7 @@ struct v2c_tarindex *v2c_tarindex_free(struct v2c_tarindex *ti)
         for (size_t i = 0; i < ti->n; i++) {
                 free(ti->e[i].path);
                 free(ti->e[i].link);
+                free(ti->e[i].cap);
         }
         free(ti->e);
         if (ti->spill_fd >= 0)
@@ -137,6 +140,29 @@ static bool climbs_out(const char *name)
                 p = end;
         }
         return false;
+}
+
+/* Keeps the member's security.capability (a pax SCHILY.xattr record), the
+ * one extended attribute images carry; others (SELinux labels, ACLs, user
+ * attributes) are the guest's business. */
+static int keep_capability(struct archive_entry *ae, struct entry *e)
+{
+        if (archive_entry_xattr_reset(ae) == 0)
+                return 0;
+        const char *name;
+        const void *value;
+        size_t size;
+        while (archive_entry_xattr_next(ae, &name, &value, &size) == ARCHIVE_OK) {
+                if (strcmp(name, V2C_CAPABILITY_XATTR) != 0 || size == 0 || size > V2C_CAPABILITY_MAX)
+                        continue;
+                free(e->cap);
+                e->cap = malloc(size);
+                if (e->cap == NULL)
+                        return -ENOMEM;
+                memcpy(e->cap, value, size);
+                e->cap_len = size;
+        }
+        return 0;
 }
 
 static int spill(struct v2c_tarindex *ti, struct archive *a, struct entry *e, struct v2c_error **err)
@@ -230,12 +256,17 @@ int v2c_tarindex_add(struct v2c_tarindex *ti, int fd, const char *prefix, size_t
                 e->st.mtime = archive_entry_mtime(ae);
                 e->st.nlink = 1;
 
+                if (keep_capability(ae, e) < 0) {
+                        r = v2c_error_set(err, ENOMEM, "out of memory");
+                        goto out;
+                }
                 const char *hard = archive_entry_hardlink(ae);
                 if (hard) {
                         /* Resolved at seal time, when the target is known. */
                         char *target = NULL;
                         if (climbs_out(hard) || v2c_path_normalize(prefix, hard[0] == '/' ? hard + 1 : hard, &target) < 0) {
                                 free(e->path);
+                                free(e->cap);
                                 ti->n--;
                                 (*skipped)++;
                                 continue;
@@ -363,6 +394,7 @@ static void sort_dedupe(struct v2c_tarindex *ti)
                 if (i + 1 < ti->n && strcmp(ti->e[i].path, ti->e[i + 1].path) == 0) {
                         free(ti->e[i].path);
                         free(ti->e[i].link);
+                        free(ti->e[i].cap);
                         continue;
                 }
                 ti->e[w++] = ti->e[i];
@@ -401,6 +433,14 @@ int v2c_tarindex_seal(struct v2c_tarindex *ti, struct v2c_error **err)
                 e->st.ino = t->st.ino;
                 e->st.size = t->st.size;
                 e->off = t->off;
+                /* One inode, one set of attributes: the target's. */
+                if (e->cap == NULL && t->cap) {
+                        e->cap = malloc(t->cap_len);
+                        if (e->cap == NULL)
+                                return v2c_error_set(err, ENOMEM, "out of memory");
+                        memcpy(e->cap, t->cap, t->cap_len);
+                        e->cap_len = t->cap_len;
+                }
                 t->st.nlink++;
                 e->st.nlink = t->st.nlink;
         }
@@ -538,6 +578,29 @@ static int tar_open(struct v2c_guest *g, const char *path, int *fd, uint64_t *of
         return v2c_tarindex_open(g->impl, path, fd, offset, len, err);
 }
 
+int v2c_tarindex_capability(struct v2c_tarindex *ti, const char *path, void **value, size_t *len,
+                            struct v2c_error **err)
+{
+        struct entry *e = find(ti, path);
+        *value = NULL;
+        *len = 0;
+        if (e == NULL || e->cap == NULL)
+                return 0;
+        void *v = malloc(e->cap_len);
+        if (v == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        memcpy(v, e->cap, e->cap_len);
+        *value = v;
+        *len = e->cap_len;
+        return 0;
+}
+
+static int tar_capability(struct v2c_guest *g, const char *path, void **value, size_t *len,
+                          struct v2c_error **err)
+{
+        return v2c_tarindex_capability(g->impl, path, value, len, err);
+}
+
 static int tar_list(struct v2c_guest *g, const char *path, struct v2c_dirent **out, size_t *n,
                     struct v2c_error **err)
 {
@@ -556,6 +619,7 @@ static const struct v2c_guest_backend tar_backend = {
         .read = tar_read,
         .open = tar_open,
         .list = tar_list,
+        .capability = tar_capability,
         .close = tar_close,
 };
 

@@ -381,6 +381,20 @@ int v2c_guest_open_file(struct v2c_guest *g, const char *path, struct v2c_guest_
         return 0;
 }
 
+int v2c_guest_capability(struct v2c_guest *g, const char *path, void **value, size_t *len, struct v2c_error **err)
+{
+        *value = NULL;
+        *len = 0;
+        _cleanup_free_ char *p = NULL;
+        struct v2c_stat s;
+        int r = resolve_stat(g, path, true, &p, &s, err);
+        if (r < 0)
+                return r;
+        if (s.type != V2C_FT_REG || g->ops->capability == NULL)
+                return 0;
+        return g->ops->capability(g, p, value, len, err);
+}
+
 int v2c_guest_file_read(struct v2c_guest_file *f, void *buf, size_t n, size_t *got, struct v2c_error **err)
 {
         if (f->pos >= f->end || n == 0) {

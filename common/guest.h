@@ -114,6 +114,13 @@ int v2c_guest_file_read(struct v2c_guest_file *f, void *buf, size_t n, size_t *g
 /* Accepts NULL; returns NULL. */
 struct v2c_guest_file *v2c_guest_file_close(struct v2c_guest_file *f);
 
+/* The file capabilities of a regular file (symlinks followed): the raw
+ * value of its `security.capability` extended attribute, the one xattr a
+ * container image keeps.  *value is new (free it), or NULL with *len 0 when
+ * the file has none.  The disk backend reads xattrs from prefetched trees
+ * for free, elsewhere in one round trip. */
+int v2c_guest_capability(struct v2c_guest *g, const char *path, void **value, size_t *len, struct v2c_error **err);
+
 /* Guest paths matching PATTERN, whose last component only may hold
  * fnmatch(3) wildcards (leading dots match only explicitly), appended to
  * *paths in listing order.  A missing directory matches nothing.  Returns

@@ -614,6 +614,13 @@ int col_write(struct col *c, int layer, const char *blobs_dir, const struct v2c_
                         break;
                 }
                 e.size = st.size;
+                _cleanup_free_ void *cap = NULL;
+                r = v2c_guest_capability(c->g, n->guest, &cap, &e.capability_len, err);
+                if (r < 0) {
+                        v2c_guest_file_close(f);
+                        break;
+                }
+                e.capability = cap;
                 struct v2c_layer_source src = { gfile_read, f };
                 r = v2c_layer_add(w, &e, &src, err);
                 v2c_guest_file_close(f);

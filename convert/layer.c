@@ -233,7 +233,11 @@ int v2c_layer_open(const char *blobs_dir, const struct v2c_layer_options *opt, s
                 goto fail;
         }
         w->a = archive_write_new();
+        /* xattrs (security.capability) as SCHILY.xattr records only, the
+         * spelling GNU tar, Go's archive/tar and so every runtime read;
+         * libarchive would add its own LIBARCHIVE.xattr copy. */
         if (w->a == NULL || archive_write_set_format_pax_restricted(w->a) != ARCHIVE_OK ||
+            archive_write_set_format_option(w->a, "pax", "xattrheader", "SCHILY") != ARCHIVE_OK ||
             archive_write_set_bytes_per_block(w->a, 0) != ARCHIVE_OK ||
             archive_write_open2(w->a, w, NULL, write_tar, NULL, NULL) != ARCHIVE_OK) {
                 r = v2c_error_set(err, EIO, "starting the layer's tar stream: %s",

@@ -13,7 +13,7 @@ packages=(
   libguestfs-dev libguestfs-tools linux-image-amd64 qemu-utils
   libarchive-dev libzstd-dev zlib1g-dev libjansson-dev libcurl4-openssl-dev libssl-dev libcmocka-dev
   clang libclang-rt-14-dev
-  python3 python3-jsonschema python3-yaml zstd umoci skopeo oci-image-tool bc lvm2 e2fsprogs openssl file tar
+  python3 python3-jsonschema python3-yaml zstd umoci skopeo oci-image-tool bc lvm2 e2fsprogs openssl file tar libcap2-bin
   podman runc curl
   libyaml-dev socat haproxy hey qemu-system-x86 xz-utils cpio busybox-static
   docker-registry apache2-utils python3-cryptography
@@ -58,8 +58,7 @@ if [ "${1:-}" = "--sample" ]; then
   tests/fixtures/build-root.sh samples/web01/ "$out"
   if [ ! -s "$out/debian.qcow2" ] || [ "$out/root.tar" -nt "$out/debian.qcow2" ]; then
     echo "setup: making the sample VM disk $out/debian.qcow2 (one appliance launch)" >&2
-    virt-make-fs --format=qcow2 --type=ext4 --partition=mbr --size=+64M "$out/root.tar" "$out/debian.qcow2.tmp"
-    mv "$out/debian.qcow2.tmp" "$out/debian.qcow2"
+    tests/fixtures/tar2disk.sh "$out/root.tar" "$out/debian.qcow2"
   fi
   echo "== v2c inspect $out/debian.qcow2" >&2
   ./build/v2c inspect --json -o "$out/report.json" "$out/debian.qcow2"

@@ -34,6 +34,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                         snprintf(p, sizeof p, "/%s", ents[i].name);
                                         if (v2c_tarindex_read(ti, p, 1 << 20, &content, &len, NULL) == 0)
                                                 free(content);
+                                        void *cap = NULL;
+                                        if (v2c_tarindex_capability(ti, p, &cap, &len, NULL) == 0)
+                                                free(cap);
                                 }
                                 v2c_dirents_free(ents, n);
                         }

@@ -3,7 +3,7 @@
 # ../shared/notes/ENVIRONMENT.md says: runc, cgroupfs, lowered ulimits)
 # starts each image, and each answers on its port on loopback: Debian's
 # nginx serving the fixture's page, the Python app, the compiled
-# hello-server; the SysV daemon runs under v2c-init and stops on SIGTERM;
+# hello-server (with its file capability); the SysV daemon runs under v2c-init and stops on SIGTERM;
 # the system image of nginx serves the page too; `v2c convert --verify`
 # says yes for a working image and no for a broken one.
 . "$(dirname "$0")/lib.sh"
@@ -66,6 +66,15 @@ check "the Python app runs as its user" \
   sh -c "test \"\$(podman exec '$tag-webapp' /usr/bin/python3 -c 'import os; print(os.getuid())')\" = \"\$(awk -F: '\$1==\"webapp\"{print \$3}' '$src/etc/passwd')\""
 hp=$(run_image "$TMP/img" hello 8081) && check "hello-server (compiled, its libraries lifted) answers" answers "$hp" "hello" \
   || not_ok "hello starts"
+# hello runs as nobody; only its file capability can give it
+# CAP_NET_BIND_SERVICE (bit 10) in its effective set: the xattr survived
+# the layer, podman's pull and the run.
+status="/proc/$(podman inspect -f '{{.State.Pid}}' "$tag-hello" 2>/dev/null)/status"
+check "hello-server runs as nobody" test "$(awk '/^Uid:/ { print $3 }' "$status" 2>/dev/null)" = \
+  "$(awk -F: '$1 == "nobody" { print $3 }' "$src/etc/passwd")"
+capeff=$(awk '/^CapEff:/ { print $2 }' "$status" 2>/dev/null)
+check "... with CAP_NET_BIND_SERVICE from its file capability (CapEff $capeff)" \
+  test $(( (0x${capeff:-0} >> 10) & 1 )) -eq 1
 run_image "$TMP/img" legacy-app 9090 >/dev/null || not_ok "legacy-app starts"
 sleep 2
 check "legacy-app (SysV, detaches) keeps running under v2c-init" \

@@ -181,6 +181,9 @@ check "another order and one zstd thread: byte-identical layouts" diff -r "$TMP/
 "$V2C" convert -s nginx -o "$TMP/c" "$FIXTURES/root.tar" >/dev/null 2>&1
 check "the tar of the same guest gives nginx the same layers" \
   test "$(layers_of "$TMP/c" nginx)" = "$(layers_of "$TMP/a" nginx)"
+"$V2C" convert -s hello -o "$TMP/ct" "$FIXTURES/root.tar" >/dev/null 2>&1
+check "... and hello, file capabilities included, the same layers" \
+  test "$(layers_of "$TMP/ct" hello)" = "$(layers_of "$TMP/a" hello)"
 SOURCE_DATE_EPOCH=1700000000 "$V2C" convert -s hello -o "$TMP/e" "$src" >/dev/null 2>&1
 check "SOURCE_DATE_EPOCH changes created" grep -q '"created":"2023-11-14T22:13:20Z"' "$(config_of "$TMP/e" hello)"
 "$V2C" inspect --json -o "$TMP/report.json" "$src"
@@ -188,6 +191,40 @@ check "inspect --report shows a saved report (JSON round trip byte-identical)" \
   sh -c "'$V2C' inspect --report '$TMP/report.json' --json | cmp -s - '$TMP/report.json'"
 "$V2C" convert --report "$TMP/report.json" -s nginx -o "$TMP/r" "$src" >/dev/null 2>&1
 check "--report reuses an inspection: same digest" test "$(manifest_of "$TMP/r" nginx)" = "$(manifest_of "$TMP/a" nginx)"
+
+# --- file capabilities ----------------------------------------------------------------------
+# The fixture's hello-server has cap_net_bind_service=ep: its layer entry
+# carries the same security.capability value, in a SCHILY.xattr record, and
+# no other entry of any image carries an xattr.
+python3 - "$TMP/a" "$src/usr/local/bin/hello-server" >"$TMP/xattrs" <<'EOF'
+import io, json, os, subprocess, sys, tarfile
+d, host = sys.argv[1], sys.argv[2]
+want = os.getxattr(host, "security.capability", follow_symlinks=False).hex()
+b = lambda x: d + "/blobs/sha256/" + x[7:]
+seen = set()
+for m in json.load(open(d + "/index.json"))["manifests"]:
+    for l in json.load(open(b(m["digest"])))["layers"]:
+        if l["digest"] in seen:
+            continue
+        seen.add(l["digest"])
+        raw = subprocess.run(["zstd", "-dc", b(l["digest"])], capture_output=True, check=True).stdout
+        for e in tarfile.open(fileobj=io.BytesIO(raw)):
+            for k, v in e.pax_headers.items():
+                if "xattr" in k:
+                    got = v.encode("utf-8", "surrogateescape").hex()
+                    print(e.name, k, "same" if got == want else "other:" + got)
+EOF
+check "hello-server's layer entry keeps its file capability (SCHILY.xattr record)" \
+  grep -qx 'usr/local/bin/hello-server SCHILY.xattr.security.capability same' "$TMP/xattrs"
+check "no other xattr, no LIBARCHIVE.xattr copy, in any layer" test "$(wc -l <"$TMP/xattrs")" -eq 1
+if [ "$(id -u)" = 0 ]; then
+  "$V2C" convert --gzip -s hello -o "$TMP/gcap" "$src" >/dev/null 2>&1
+  umoci unpack --image "$TMP/gcap:hello" "$TMP/bundle-cap" >/dev/null 2>"$TMP/umoci.err" || cat "$TMP/umoci.err"
+  check "umoci unpack restores it: getcap shows cap_net_bind_service=ep" \
+    sh -c "getcap '$TMP/bundle-cap/rootfs/usr/local/bin/hello-server' | grep -q 'cap_net_bind_service=ep'"
+else
+  echo "# not root: umoci cannot restore file capabilities, check skipped"
+fi
 
 # --- independent tools on a gzip conversion ----------------------------------------------
 "$V2C" convert --gzip -s webapp -s nginx -o "$TMP/g" "$src" >/dev/null 2>&1

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "guest.h"
@@ -118,6 +119,13 @@ static int walk(struct v2c_layer_writer *w, int dirfd, const char *rel, struct v
                                 goto next;
                         e.type = V2C_LAYER_REG;
                         e.size = (uint64_t) st.st_size;
+                        /* File capabilities, as v2c convert keeps them. */
+                        unsigned char cap[64];
+                        ssize_t cl = fgetxattr(fd, "security.capability", cap, sizeof cap);
+                        if (cl > 0) {
+                                e.capability = cap;
+                                e.capability_len = (size_t) cl;
+                        }
                         struct fd_src s = { fd };
                         struct v2c_layer_source src = { fd_read, &s };
                         r = v2c_layer_add(w, &e, &src, err);
@@ -180,12 +188,17 @@ static int walk_guest(struct v2c_layer_writer *w, struct v2c_guest *g, const cha
                         struct v2c_guest_file *f = NULL;
                         struct v2c_stat fst;
                         r = v2c_guest_open_file(g, gpath, &f, &fst, err);
+                        void *cap = NULL;
+                        if (r == 0)
+                                r = v2c_guest_capability(g, gpath, &cap, &e.capability_len, err);
                         if (r == 0) {
                                 e.type = V2C_LAYER_REG;
                                 e.size = fst.size;
+                                e.capability = cap;
                                 struct v2c_layer_source src = { gfile_read, f };
                                 r = v2c_layer_add(w, &e, &src, err);
                         }
+                        free(cap);
                         v2c_guest_file_close(f);
                 }
         }
