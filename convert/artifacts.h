@@ -56,6 +56,9 @@ struct v2c_k8s_spec {
         char *const *env_required;     /* NULL-terminated names of variables kept out of the image
                                         * as secrets ([-._A-Za-z0-9]+), may be NULL */
         const char *user_uid;          /* runAsUser when all digits; may be NULL */
+        char *const *capabilities;     /* NULL-terminated "CAP_NET_BIND_SERVICE"... the
+                                        * service's executable holds as file capabilities:
+                                        * added to the container's set; may be NULL */
 };
 
 /* Writes Kubernetes manifests as multi-document YAML ("---\n" between
@@ -64,7 +67,9 @@ struct v2c_k8s_spec {
  * ReadWriteOnce PersistentVolumeClaim of 1Gi per volume, named
  * "<name>-<path as a label>" and made unique.  Variables of ENV_REQUIRED
  * come from the Secret "<name>-env", one key per variable, which the user
- * creates.
+ * creates.  CAPABILITIES ([A-Z0-9_]+ after "CAP_") go to the container's
+ * securityContext.capabilities.add, without the prefix: a binary whose file
+ * capabilities the runtime's bounding set lacks fails to start (EPERM).
  *
  * NAME is lowercased, runs of characters outside [a-z0-9] become one '-',
  * the ends are trimmed of '-', "v2c-" goes in front when it starts with a

@@ -963,9 +963,17 @@ static int write_artifacts(struct conv *cv, const char *side, struct image *im, 
                      out->manifest.digest) < 0 ||
             (im->user.found && asprintf(&uid, "%u", im->user.uid) < 0))
                 return v2c_error_set(err, ENOMEM, "out of memory");
+        /* The executable's file capabilities, as inspect decoded them. */
+        _cleanup_strv_ char **caps = NULL;
+        size_t ci;
+        const json_t *cap;
+        json_array_foreach(json_object_get(json_object_get(im->svc, "exec"), "capabilities"), ci, cap)
+                if (json_is_string(cap) && v2c_strv_push_unique(&caps, json_string_value(cap)) < 0)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
         struct v2c_k8s_spec ks = {
                 .name = im->ref, .image = image, .ports = im->ports, .n_ports = im->n_ports,
                 .volumes = im->volumes, .env_required = im->env_required, .user_uid = uid,
+                .capabilities = caps,
         };
         r = v2c_k8s_manifests(&ks, &yaml, err);
         if (r < 0)

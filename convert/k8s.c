@@ -253,6 +253,25 @@ static int collect_env(const struct v2c_k8s_spec *spec, struct names *n, struct 
         return 0;
 }
 
+/* Capability names: "CAP_" then [A-Z0-9_]+, at most 64 of them (the
+ * kernel's bit space). */
+static int check_capabilities(const struct v2c_k8s_spec *spec, struct v2c_error **err)
+{
+        size_t count = strv_count(spec->capabilities, 64);
+        if (count > 64)
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, E2BIG, "more than 64 capabilities");
+        for (size_t i = 0; i < count; i++) {
+                const char *c = spec->capabilities[i];
+                bool ok = strncmp(c, "CAP_", 4) == 0 && c[4] != '\0' && strlen(c) <= 64;
+                for (const char *p = c + 4; ok && *p; p++)
+                        ok = (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_';
+                if (!ok)
+                        return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL,
+                                                  "`%.64s` is not a capability name (CAP_[A-Z0-9_]+)", c);
+        }
+        return 0;
+}
+
 /* S as a YAML double-quoted scalar holding only printable ASCII: the rest
  * as \xNN, \uNNNN or \UNNNNNNNN.  Bytes that are not UTF-8 were already
  * made "\xNN" text by v2c_utf8_escape (as in the JSON reports). */
@@ -349,11 +368,16 @@ static int container(struct v2c_buf *b, const struct v2c_k8s_spec *spec, const s
                         r = line_str(b, 14, "mountPath: ", n->paths[i]);
         }
         long long uid = parse_uid(spec->user_uid);
+        bool caps = spec->capabilities && spec->capabilities[0];
+        if (r == 0 && (uid >= 0 || caps))
+                r = v2c_buf_appends(b, "          securityContext:\n");
         if (r == 0 && uid >= 0)
-                r = v2c_buf_appendf(b,
-                                    "          securityContext:\n"
-                                    "            runAsUser: %lld\n",
-                                    uid);
+                r = v2c_buf_appendf(b, "            runAsUser: %lld\n", uid);
+        if (r == 0 && caps)
+                r = v2c_buf_appends(b, "            capabilities:\n"
+                                       "              add:\n");
+        for (size_t i = 0; r == 0 && caps && spec->capabilities[i]; i++)
+                r = line_str(b, 16, "- ", spec->capabilities[i] + 4);
         return r;
 }
 
@@ -451,6 +475,8 @@ int v2c_k8s_manifests(const struct v2c_k8s_spec *spec, char **out, struct v2c_er
                 r = collect_volumes(spec, &n, err);
         if (r == 0)
                 r = collect_env(spec, &n, err);
+        if (r == 0)
+                r = check_capabilities(spec, err);
         if (r < 0)
                 return v2c_error_prefix(err, r, "Kubernetes manifests for `%s`",
                                         n.app[0] ? n.app : spec->name ? spec->name : "(null)");

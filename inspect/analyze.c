@@ -3,6 +3,7 @@
  * interpreter of scripts, config files, ports, data paths, and the class
  * (stateless, stateful, system) with the reasons that decided it. */
 #include "inspect-internal.h"
+#include "caps.h"
 #include "cleanup.h"
 #include "elf.h"
 #include "path.h"
@@ -131,6 +132,23 @@ static void elf_closure(struct inspect_ctx *c, struct v2c_service *s, const char
         v2c_elf_info_free(info);
 }
 
+/* File capabilities of the executable: what the service's process gets at
+ * exec, which a container runtime must allow (a non-root server binding
+ * port 80 through cap_net_bind_service). */
+static void exec_capabilities(struct inspect_ctx *c, struct v2c_service *s, const char *real)
+{
+        _cleanup_free_ void *value = NULL;
+        size_t len = 0;
+        struct v2c_error *e = NULL;
+        if (v2c_guest_capability(c->g, real, &value, &len, &e) < 0) {
+                inspect_warn(c, "%s: %s", s->name, e ? e->msg : "cannot read the capabilities of its executable");
+                v2c_error_free(e);
+                return;
+        }
+        if (value && v2c_caps_decode(value, len, &s->capabilities, NULL) < 0)
+                inspect_warn(c, "%s: %s has a malformed security.capability attribute", s->name, real);
+}
+
 /* Looks at the executable: package owner, else ELF closure or script
  * interpreter.  Unowned executables are the application's own files. */
 static void analyze_exec(struct inspect_ctx *c, struct v2c_service *s, char ***owners, char ***roots,
@@ -152,6 +170,7 @@ static void analyze_exec(struct inspect_ctx *c, struct v2c_service *s, char ***o
                 inspect_warn(c, "%s: executable %s is not a regular file", s->name, s->exec_path);
                 return;
         }
+        exec_capabilities(c, s, real);
         const struct v2c_pkg *p = owner_of(c, s->exec_path, real);
         if (p) {
                 v2c_strv_push_unique(owners, p->name);

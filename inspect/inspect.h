@@ -40,6 +40,7 @@ struct v2c_service {
         char *exec_path;    /* resolved executable, guest path */
         char **argv;        /* as the service starts it */
         char *interpreter;  /* "#!" interpreter of a script executable */
+        char **capabilities; /* file capabilities of the executable (permitted set, "CAP_..."), or NULL */
         char *user, *group;
         bool dynamic_user;
         char *working_dir;

@@ -31,6 +31,7 @@ static void service_release(struct v2c_service *s)
         free(s->exec_path);
         v2c_strv_free(s->argv);
         free(s->interpreter);
+        v2c_strv_free(s->capabilities);
         free(s->user);
         free(s->group);
         free(s->working_dir);
@@ -102,6 +103,7 @@ static json_t *service_to_json(const struct v2c_service *s)
         json_object_set_new(exec, "path", v2c_json_str(s->exec_path));
         json_object_set_new(exec, "argv", strv_or_empty(s->argv));
         json_object_set_new(exec, "interpreter", v2c_json_str(s->interpreter));
+        json_object_set_new(exec, "capabilities", strv_or_empty(s->capabilities));
         json_object_set_new(o, "exec", exec);
         json_object_set_new(o, "user", v2c_json_str(s->user));
         json_object_set_new(o, "group", v2c_json_str(s->group));
@@ -226,6 +228,7 @@ static int service_from_json(const json_t *o, struct v2c_service *s)
                 r = r ? r : get_str(exec, "path", &s->exec_path);
                 r = r ? r : get_strv(exec, "argv", &s->argv);
                 r = r ? r : get_str(exec, "interpreter", &s->interpreter);
+                r = r ? r : get_strv(exec, "capabilities", &s->capabilities);
         }
         r = r ? r : get_str(o, "user", &s->user);
         r = r ? r : get_str(o, "group", &s->group);
@@ -456,6 +459,23 @@ char *v2c_report_to_text(const struct v2c_report *r)
         }
         v2c_buf_appendf(&b, "\n%zu services: %zu stateless, %zu stateful, %zu system\n", r->nservices,
                         counts[V2C_CLASS_STATELESS], counts[V2C_CLASS_STATEFUL], counts[V2C_CLASS_SYSTEM]);
+        size_t ncaps = 0;
+        for (size_t i = 0; i < r->nservices; i++)
+                ncaps += r->services[i].capabilities && r->services[i].capabilities[0];
+        if (ncaps)
+                v2c_buf_appendf(&b, "\nFile capabilities of executables (the container must allow them):\n");
+        for (size_t i = 0; ncaps && i < r->nservices; i++) {
+                const struct v2c_service *s = &r->services[i];
+                if (s->capabilities == NULL || s->capabilities[0] == NULL)
+                        continue;
+                _cleanup_free_ char *sn = cell(s->name, 20), *sp = cell(s->exec_path, 0);
+                v2c_buf_appendf(&b, "  %-20s %s ", sn ? sn : "?", sp ? sp : "?");
+                for (size_t k = 0; s->capabilities[k]; k++) {
+                        _cleanup_free_ char *cap = cell(s->capabilities[k], 0);
+                        v2c_buf_appendf(&b, "%s%s", k ? "," : " ", cap ? cap : "?");
+                }
+                v2c_buf_appendf(&b, "\n");
+        }
         if (r->nsecrets) {
                 v2c_buf_appendf(&b, "\n%zu secrets (kept out of images):\n", r->nsecrets);
                 for (size_t i = 0; i < r->nsecrets; i++) {

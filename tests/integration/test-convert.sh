@@ -217,6 +217,12 @@ EOF
 check "hello-server's layer entry keeps its file capability (SCHILY.xattr record)" \
   grep -qx 'usr/local/bin/hello-server SCHILY.xattr.security.capability same' "$TMP/xattrs"
 check "no other xattr, no LIBARCHIVE.xattr copy, in any layer" test "$(wc -l <"$TMP/xattrs")" -eq 1
+check "hello's Kubernetes manifest adds NET_BIND_SERVICE to the container's capabilities" python3 -c '
+import sys, yaml
+d = next(x for x in yaml.safe_load_all(open(sys.argv[1])) if x["kind"] == "Deployment")
+sc = d["spec"]["template"]["spec"]["containers"][0]["securityContext"]
+assert sc["capabilities"]["add"] == ["NET_BIND_SERVICE"], sc' "$TMP/a/v2c/hello.k8s.yaml"
+check "nginx's adds none" sh -c "! grep -q 'capabilities:' '$TMP/a/v2c/nginx.k8s.yaml'"
 if [ "$(id -u)" = 0 ]; then
   "$V2C" convert --gzip -s hello -o "$TMP/gcap" "$src" >/dev/null 2>&1
   umoci unpack --image "$TMP/gcap:hello" "$TMP/bundle-cap" >/dev/null 2>"$TMP/umoci.err" || cat "$TMP/umoci.err"

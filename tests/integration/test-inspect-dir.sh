@@ -14,6 +14,8 @@ check "the report and the table pass the fixture checks" \
   python3 "$V2C_SOURCE_ROOT/tests/integration/check-report.py" "$TMP/dir.json" \
     "$V2C_SOURCE_ROOT/docs/inspect-report.schema.json" "$FIXTURES/secret-values.txt" "$TMP/dir.txt"
 check "the table has a header row" grep -qE '^NAME +KIND +CLASS +PORTS +USER +COMMAND' "$TMP/dir.txt"
+check "the text report lists hello-server's file capability" \
+  grep -qE '^  hello +/usr/local/bin/hello-server +CAP_NET_BIND_SERVICE$' "$TMP/dir.txt"
 check "the table ends its service list with counts" grep -qE '^[0-9]+ services: [0-9]+ stateless, [0-9]+ stateful, [0-9]+ system' "$TMP/dir.txt"
 
 "$V2C" inspect --json "$FIXTURES/root" >"$TMP/dir2.json"

@@ -407,6 +407,26 @@ static void test_k8s_no_service_without_ports(void **state)
         y = k8s_of(&too_big);
         assert_null(strstr(y, "runAsUser"));
         free(y);
+
+        /* File capabilities of the executable are added, without "CAP_",
+         * with or without a user. */
+        char *caps[] = { (char *) "CAP_NET_BIND_SERVICE", (char *) "CAP_NET_RAW", NULL };
+        const struct v2c_k8s_spec with_caps = { .name = "ping", .image = IMAGE, .user_uid = "65534",
+                                                .capabilities = caps };
+        y = k8s_of(&with_caps);
+        assert_non_null(strstr(y, "          securityContext:\n"
+                                  "            runAsUser: 65534\n"
+                                  "            capabilities:\n"
+                                  "              add:\n"
+                                  "                - \"NET_BIND_SERVICE\"\n"
+                                  "                - \"NET_RAW\"\n"));
+        free(y);
+        const struct v2c_k8s_spec caps_only = { .name = "ping", .image = IMAGE, .capabilities = caps };
+        y = k8s_of(&caps_only);
+        assert_non_null(strstr(y, "          securityContext:\n"
+                                  "            capabilities:\n"));
+        assert_null(strstr(y, "runAsUser"));
+        free(y);
 }
 
 static void expect_name(const char *name, const char *want)
@@ -519,6 +539,15 @@ static void test_k8s_refuses(void **state)
         char *bad_env[] = { (char *) "A=B", NULL };
         s.env_required = bad_env;
         expect_k8s_error(&s, EINVAL);
+
+        /* Capability names come from a report file: only CAP_[A-Z0-9_]+. */
+        static const char *const bad_caps[] = { "NET_RAW", "CAP_", "CAP_net_raw", "CAP_X\"\n  hostNetwork: true" };
+        for (size_t i = 0; i < sizeof bad_caps / sizeof bad_caps[0]; i++) {
+                char *one[] = { (char *) bad_caps[i], NULL };
+                s = good;
+                s.capabilities = one;
+                expect_k8s_error(&s, EINVAL);
+        }
 
         char **many = calloc(V2C_K8S_MAX_VOLUMES + 2, sizeof *many);
         for (size_t i = 0; i <= V2C_K8S_MAX_VOLUMES; i++)

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "caps.h"
 #include "error.h"
 #include "guest.h"
 #include "guest-internal.h"
@@ -419,6 +420,41 @@ static void test_not_a_tar(void **state)
         unlink(path);
 }
 
+static void test_caps_decode(void **state)
+{
+        (void) state;
+        char **names = NULL;
+        bool eff = false;
+        /* setcap cap_net_bind_service=ep: revision 2, effective. */
+        assert_int_equal(v2c_caps_decode(bind_cap, sizeof bind_cap, &names, &eff), 0);
+        assert_true(eff);
+        assert_string_equal(names[0], "CAP_NET_BIND_SERVICE");
+        assert_null(names[1]);
+        v2c_strv_free(names);
+        /* Revision 3 (namespaced root), not effective: NET_RAW (13), BPF
+         * (39), CHECKPOINT_RESTORE (40), and an unnamed bit 63. */
+        const unsigned char v3[24] = { 0x00, 0x00, 0x00, 0x03, 0x00, 0x20, 0x00, 0x00, 0, 0, 0, 0,
+                                       0x80, 0x01, 0x00, 0x80, 0, 0, 0, 0, 0xe8, 0x03, 0, 0 };
+        assert_int_equal(v2c_caps_decode(v3, sizeof v3, &names, &eff), 0);
+        assert_false(eff);
+        assert_int_equal(v2c_strv_len(names), 4);
+        assert_string_equal(names[0], "CAP_NET_RAW");
+        assert_string_equal(names[1], "CAP_BPF");
+        assert_string_equal(names[2], "CAP_CHECKPOINT_RESTORE");
+        assert_string_equal(names[3], "CAP_63");
+        v2c_strv_free(names);
+        /* Revision 1: 32 bits; an empty permitted set gives no names. */
+        const unsigned char v1[12] = { 0x00, 0x00, 0x00, 0x01 };
+        names = (char **) 1;
+        assert_int_equal(v2c_caps_decode(v1, sizeof v1, &names, NULL), 0);
+        assert_null(names);
+        /* Wrong lengths and unknown revisions. */
+        assert_int_equal(v2c_caps_decode(bind_cap, 12, &names, NULL), -EINVAL);
+        assert_int_equal(v2c_caps_decode(v1, 3, &names, NULL), -EINVAL);
+        const unsigned char v9[20] = { 0x00, 0x00, 0x00, 0x09 };
+        assert_int_equal(v2c_caps_decode(v9, sizeof v9, &names, NULL), -EINVAL);
+}
+
 static void test_sha256(void **state)
 {
         (void) state;
@@ -451,6 +487,7 @@ int main(void)
                 cmocka_unit_test(test_sha256),
                 cmocka_unit_test(test_strv),
                 cmocka_unit_test(test_tarindex_hostile),
+                cmocka_unit_test(test_caps_decode),
                 cmocka_unit_test(test_not_a_tar),
                 cmocka_unit_test_setup_teardown(test_dir_guest, setup_tree, teardown_tree),
                 cmocka_unit_test_setup_teardown(test_tar_guest, setup_tree, teardown_tree),
