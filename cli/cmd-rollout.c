@@ -54,7 +54,14 @@ static void print_status(const json_t *doc)
                                  json_string_value(json_object_get(s, "rollback_reason")));
                 else if (json_object_get(s, "waiting"))
                         snprintf(note, sizeof note, "waiting: %s", json_string_value(json_object_get(s, "waiting")));
-                else if (m)
+                else if (json_object_get(s, "vm")) {
+                        const json_t *vm = json_object_get(s, "vm");
+                        const char *state = json_string_value(json_object_get(vm, "state"));
+                        const char *by = json_string_value(json_object_get(vm, "kept_by"));
+                        const char *why = json_string_value(json_object_get(vm, "why"));
+                        snprintf(note, sizeof note, "VM %s%s%s%s%s", state ? state : "?", by ? ": " : "",
+                                 by ? by : "", by ? " " : "", by && why ? why : "");
+                } else if (m)
                         snprintf(note, sizeof note, "%s/%s: %s", json_string_value(json_object_get(m, "analysis")),
                                  json_string_value(json_object_get(m, "metric")),
                                  json_string_value(json_object_get(m, "verdict")));

@@ -162,7 +162,9 @@ static int64_t now_ms(void)
 int v2c_probe_ready(const char *host, unsigned port, const char *path, int timeout_ms, struct v2c_error **err)
 {
         _cleanup_free_ char *url = NULL;
-        if (asprintf(&url, "http://%s:%u%s", host, port, path ? path : "/") < 0)
+        /* An IPv6 literal goes in brackets in a URL ("[::1]:8080"). */
+        bool v6 = strchr(host, ':') != NULL && host[0] != '[';
+        if (asprintf(&url, "http://%s%s%s:%u%s", v6 ? "[" : "", host, v6 ? "]" : "", port, path ? path : "/") < 0)
                 return v2c_error_set(err, ENOMEM, "out of memory");
         int64_t end = now_ms() + timeout_ms;
         for (;;) {

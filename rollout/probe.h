@@ -36,7 +36,8 @@ int v2c_probe_prometheus(const char *address, const char *query, int timeout_ms,
                          struct v2c_error **err);
 /* PURE: the value of a Prometheus /api/v1/query JSON reply (see above). */
 int v2c_probe_parse_prometheus(const char *data, size_t len, double *value, struct v2c_error **err);
-/* Waits until HOST:PORT accepts a TCP connection, or, with PATH, answers
+/* Waits until HOST:PORT (HOST a name, an IPv4 or a bare IPv6 address)
+ * accepts a TCP connection, or, with PATH, answers
  * an HTTP GET of PATH with a 2xx/3xx, up to timeout_ms.  -ETIMEDOUT. */
 int v2c_probe_ready(const char *host, unsigned port, const char *path, int timeout_ms, struct v2c_error **err);
 

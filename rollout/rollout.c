@@ -516,6 +516,84 @@ static int ask_gate(struct run *r, const char *who, const char *image, const str
         return record(r, who, "gate", err, "{s:s, s:i, s:b}", "gate", g->name, "status", (int) status, "go", *go);
 }
 
+/* ---- VMs shared by several services ---- */
+
+/* Services name one VM when they name the same control channel. */
+static bool same_vm(const struct v2c_pb_service *a, const struct v2c_pb_service *b)
+{
+        if (a->vm.kind != b->vm.kind)
+                return false;
+        if (a->vm.kind == V2C_PB_VM_LIBVIRT)
+                return a->vm.domain && b->vm.domain && a->vm.uri && b->vm.uri &&
+                       strcmp(a->vm.domain, b->vm.domain) == 0 && strcmp(a->vm.uri, b->vm.uri) == 0;
+        return a->vm.qmp && b->vm.qmp && strcmp(a->vm.qmp, b->vm.qmp) == 0;
+}
+
+/* Another service on S's VM that keeps it running: one that still sends
+ * traffic to it (not cut over yet, or rolled back), or one that asks for
+ * it running: after a cutover, with `after_cutover: {vm: drained}` (for
+ * its rollback window); at FINALIZE, with `finalize: {vm: keep}`.  NULL
+ * when none. */
+static const struct v2c_pb_service *vm_kept_by(struct run *r, const struct v2c_pb_service *s, bool finalize,
+                                               const char **why)
+{
+        for (size_t w = 0; w < r->pb->n_waves; w++)
+                for (size_t i = 0; i < r->pb->waves[w].n_services; i++) {
+                        const struct v2c_pb_service *t = &r->pb->waves[w].services[i];
+                        if (t == s || !same_vm(s, t))
+                                continue;
+                        struct svc_state st;
+                        replay(r->j, t->name, &st);
+                        bool serving = !st.done || st.rolled_back;
+                        svc_state_release(&st);
+                        bool wants = finalize ? t->after.finalize_vm == V2C_PB_FINALIZE_KEEP
+                                              : t->after.vm != V2C_PB_VM_STOPPED;
+                        if (serving || wants) {
+                                *why = serving ? "still serves from it"
+                                       : finalize ? "asks to keep it (finalize: {vm: keep})"
+                                                  : "asks for it drained, not stopped";
+                                return t;
+                        }
+                }
+        return NULL;
+}
+
+/* Whether S's VM is stopped: the last "vm-stopped" or "vm-started" record
+ * of any service on it says so. */
+static bool vm_is_stopped(struct run *r, const struct v2c_pb_service *s)
+{
+        bool stopped = false;
+        for (size_t k = 0; k < v2c_journal_count(r->j); k++) {
+                const json_t *rec = v2c_journal_get(r->j, k);
+                const char *sv = json_string_value(json_object_get(rec, "service"));
+                const char *ev = json_string_value(json_object_get(rec, "event"));
+                if (sv == NULL || ev == NULL || (strcmp(ev, "vm-stopped") != 0 && strcmp(ev, "vm-started") != 0))
+                        continue;
+                const struct v2c_pb_service *t = v2c_playbook_service(r->pb, sv);
+                if (t && (t == s || same_vm(s, t)))
+                        stopped = strcmp(ev, "vm-stopped") == 0;
+        }
+        return stopped;
+}
+
+/* Stops S's VM unless it is already stopped or another service keeps it
+ * running; says which in the journal. */
+static int stop_shared_vm(struct run *r, const struct v2c_pb_service *s, bool finalize, struct v2c_error **err)
+{
+        if (vm_is_stopped(r, s))
+                return 0;
+        const char *why = NULL;
+        const struct v2c_pb_service *t = vm_kept_by(r, s, finalize, &why);
+        if (t) {
+                v2c_info("%s: its VM keeps running: %s %s", s->name, t->name, why);
+                return record(r, s->name, "vm-kept", err, "{s:s, s:s}", "by", t->name, "why", why);
+        }
+        int rc = stop_vm(s, err);
+        if (rc < 0)
+                return v2c_error_prefix(err, rc, "%s: stopping the VM", s->name);
+        return record(r, s->name, "vm-stopped", err, NULL);
+}
+
 /* ---- one service ---- */
 
 static int after_cutover(struct run *r, const struct v2c_pb_service *s, struct v2c_error **err)
@@ -536,11 +614,9 @@ static int after_cutover(struct run *r, const struct v2c_pb_service *s, struct v
                 if (rc < 0)
                         return rc;
         }
+        /* A VM that serves other services too stops with the last of them. */
         if (s->after.vm == V2C_PB_VM_STOPPED) {
-                int rc = stop_vm(s, err);
-                if (rc < 0)
-                        return v2c_error_prefix(err, rc, "%s: stopping the VM", s->name);
-                rc = record(r, s->name, "vm-stopped", err, NULL);
+                int rc = stop_shared_vm(r, s, false, err);
                 if (rc < 0)
                         return rc;
         }
@@ -858,7 +934,7 @@ int v2c_rollout_rollback(const struct v2c_rollout_options *opt, const char *serv
                         struct svc_state st;
                         replay(r.j, s->name, &st);
                         bool act = st.prepared && !st.rolled_back && !st.finalized;
-                        bool stopped = v2c_journal_last(r.j, s->name, "vm-stopped") != NULL;
+                        bool stopped = vm_is_stopped(&r, s);
                         svc_state_release(&st);
                         if (!act)
                                 continue;
@@ -870,6 +946,8 @@ int v2c_rollout_rollback(const struct v2c_rollout_options *opt, const char *serv
                                 if (rc >= 0)
                                         rc = v2c_probe_ready(s->vm.endpoint_host, s->vm.endpoint_port, NULL,
                                                              VM_RESTART_MS, err);
+                                if (rc >= 0)
+                                        rc = record(&r, s->name, "vm-started", err, NULL);
                                 if (rc < 0) {
                                         rc = v2c_error_prefix(err, rc, "%s: restarting its VM", s->name);
                                         break;
@@ -905,9 +983,8 @@ int v2c_rollout_finalize(const struct v2c_rollout_options *opt, struct v2c_error
                         svc_state_release(&st);
                         if (!done)
                                 continue;
-                        if (s->after.finalize_vm == V2C_PB_FINALIZE_STOP &&
-                            !v2c_journal_last(r.j, s->name, "vm-stopped"))
-                                rc = stop_vm(s, err);
+                        if (s->after.finalize_vm == V2C_PB_FINALIZE_STOP)
+                                rc = stop_shared_vm(&r, s, true, err);
                         if (rc >= 0)
                                 rc = record(&r, s->name, "finalized", err, NULL);
                 }
@@ -977,6 +1054,20 @@ int v2c_rollout_status(const char *state_dir, json_t **out, struct v2c_error **e
                                 json_object_set(o, "waiting", json_object_get(waiting, "gate"));
                         if (rb)
                                 json_object_set(o, "rollback_reason", json_object_get(rb, "reason"));
+                        /* The VM after the cutover: its last record. */
+                        const json_t *vmrec = NULL;
+                        for (size_t k = 0; k < v2c_journal_count(j); k++) {
+                                const json_t *rec = v2c_journal_get(j, k);
+                                const char *sv = json_string_value(json_object_get(rec, "service"));
+                                const char *ev = json_string_value(json_object_get(rec, "event"));
+                                if (sv && ev && strcmp(sv, name) == 0 && strncmp(ev, "vm-", 3) == 0)
+                                        vmrec = rec;
+                        }
+                        if (vmrec)
+                                json_object_set_new(o, "vm", json_pack("{s:s, s:O?, s:O?}", "state",
+                                                                       json_string_value(json_object_get(vmrec, "event")) + 3,
+                                                                       "kept_by", json_object_get(vmrec, "by"),
+                                                                       "why", json_object_get(vmrec, "why")));
                         json_array_append_new(svcs, o);
                         svc_state_release(&st);
                 }

@@ -4,7 +4,9 @@
 # a build of it whose / answers 500 ($bad); podman's Docker-compatible API
 # on $SOCK; the test VM serving "vm ok" ($VM_WEB_ADDR, QMP $VM_WEB_QMP);
 # HAProxy on 127.0.0.1:$PF with backend `be`, servers `vm` (weight 100)
-# and `ct` (127.0.0.1:$PC, weight 0), runtime API on $TMP/haproxy.sock.
+# and `ct` (127.0.0.1:$PC, weight 0), and the same on $PF2 with `be2`
+# (a second service of the same VM; its container on $PC2), runtime API
+# on $TMP/haproxy.sock.
 # Helpers: weights (-> "VM CT"), playbook FILE IMAGE STRATEGY, load N
 # (hey in the background), hey_clean, free_port.  Everything stops at exit.
 for t in podman haproxy hey qemu-system-x86_64; do
@@ -18,7 +20,7 @@ SOCK="$TMP/podman.sock"
 CT="v2c-rt-$$"
 svc_pid="" hap_pid=""
 cleanup() {
-  podman ps -a --format '{{.Names}}' 2>/dev/null | grep "^$CT\$" | xargs -r timeout 60 podman rm -f >/dev/null 2>&1 || true
+  podman ps -a --format '{{.Names}}' 2>/dev/null | grep -E "^$CT(-2)?\$" | xargs -r timeout 60 podman rm -f >/dev/null 2>&1 || true
   [ -z "$hap_pid" ] || kill "$hap_pid" 2>/dev/null || true
   [ -z "$svc_pid" ] || { kill "$svc_pid" 2>/dev/null || true; sleep 0.5; kill -9 "$svc_pid" 2>/dev/null || true; }
   for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done
@@ -70,7 +72,7 @@ for _ in $(seq 100); do curl -s -m 2 --unix-socket "$SOCK" http://d/v1.40/_ping 
 
 # --- the VM and the router -----------------------------------------------------------
 vm_start web || { echo "rollout-env: the VM does not boot" >&2; exit 1; }
-PF=$(free_port); PC=$(free_port)
+PF=$(free_port); PC=$(free_port); PF2=$(free_port); PC2=$(free_port)
 cat >"$TMP/haproxy.cfg" <<EOF
 global
   stats socket $TMP/haproxy.sock mode 600 level admin
@@ -90,6 +92,13 @@ backend be
   balance roundrobin
   server vm $VM_WEB_ADDR weight 100
   server ct 127.0.0.1:$PC weight 0
+frontend fe2
+  bind 127.0.0.1:$PF2
+  default_backend be2
+backend be2
+  balance roundrobin
+  server vm $VM_WEB_ADDR weight 100
+  server ct 127.0.0.1:$PC2 weight 0
 EOF
 haproxy -f "$TMP/haproxy.cfg" -D -p "$TMP/haproxy.pid" || { echo "rollout-env: haproxy does not start" >&2; exit 1; }
 hap_pid=$(cat "$TMP/haproxy.pid")

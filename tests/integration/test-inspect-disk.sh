@@ -60,9 +60,19 @@ PY
 
 # What virt-tar-out makes (here gzip-compressed) is a guest the tar reader takes.
 virt-tar-out -a "$FIXTURES/debian.qcow2" / - | gzip -1 >"$TMP/virt-tar-out.tar.gz"
+# virt-tar-out has no xattrs option: file capabilities are all it loses
+# (docs/inspect-report.md says to use guestfish's tar-out xattrs:true).
 "$V2C" inspect --json "$TMP/virt-tar-out.tar.gz" | sed 's/"source": "tar"/"source": "directory"/' >"$TMP/vto.json"
-if cmp -s "$TMP/dir.json" "$TMP/vto.json"; then ok "virt-tar-out | gzip gives the directory reader's report"
-else diff -u "$TMP/dir.json" "$TMP/vto.json" | head -40; not_ok "the virt-tar-out archive's report differs"; fi
+python3 - "$TMP/dir.json" "$TMP/dir-nocaps.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+for s in r["services"]:
+    s["exec"]["capabilities"] = []
+json.dump(r, open(sys.argv[2], "w"), indent=2)
+PY
+python3 -c 'import json,sys; json.dump(json.load(open(sys.argv[1])), open(sys.argv[2], "w"), indent=2)' "$TMP/vto.json" "$TMP/vto-n.json"
+if cmp -s "$TMP/dir-nocaps.json" "$TMP/vto-n.json"; then ok "virt-tar-out | gzip gives the directory reader's report (file capabilities aside)"
+else diff -u "$TMP/dir-nocaps.json" "$TMP/vto-n.json" | head -40; not_ok "the virt-tar-out archive's report differs"; fi
 
 # A disk without an operating system is unusable input.
 set +e; "$V2C" inspect --json "$FIXTURES/bad/noos.qcow2" >"$TMP/out" 2>"$TMP/err"; st=$?; set -e

@@ -9,6 +9,8 @@
 #   - a container answering 500 is rolled back automatically;
 #   - v2c killed with SIGKILL in the middle of a step, then resume;
 #   - a webhook gate that says no;
+#   - two services of one VM with `vm: stopped`: the VM stops only after
+#     the second is cut over, its frontend failing no request meanwhile;
 #   - bad input: an invalid playbook, a tag instead of a digest, an
 #     unreachable socket reported before any weight changes.
 . "$(dirname "$0")/lib.sh"
@@ -179,5 +181,46 @@ set +e
 set -e
 check "an unreachable socket is reported before any weight changes" \
   sh -c "test $st -ne 0 && grep -q 'nothing.sock' '$TMP/st8.err' && test '$(weights)' = '$before' && ! grep -q weights '$TMP/st8/journal.jsonl' 2>/dev/null"
+
+# --- two services of one VM, the VM stopped after the cutover --------------------------------
+# The VM must keep running until the last of its services is cut over: the
+# first one's "stop" waits for the second, whose frontend (still on the
+# VM) sees no failure meanwhile; then the VM is shut down (ACPI).
+cat >"$TMP/shared.yaml" <<EOF
+version: 1
+name: shared
+after_cutover: {vm: stopped, drain_timeout: 30s, rollback_window: 1h}
+waves:
+  - services:
+EOF
+for n in 1 2; do
+  if [ $n = 1 ]; then sfx="" be=be pc=$PC; else sfx="-2" be=be2 pc=$PC2; fi
+  cat >>"$TMP/shared.yaml" <<EOF
+      - name: hello$sfx
+        vm: {qmp: "$VM_WEB_QMP", endpoint: "$VM_WEB_ADDR", shutdown_timeout: 30s}
+        container: {engine: "$SOCK", image: "$good", name: "$CT$sfx", ports: ["$pc:8081"], readiness: {path: /health, timeout: 60s}}
+        router: {socket: "$TMP/haproxy.sock", backend: $be, vm_server: vm, container_server: ct}
+        strategy: {canary: {steps: [{setWeight: 100}]}}
+EOF
+done
+echo "set server be/vm state ready" | socat - "UNIX-CONNECT:$TMP/haproxy.sock" >/dev/null
+hey -z 60s -c 2 -q 25 -t 5 "http://127.0.0.1:$PF2/" >"$TMP/hey2.out" 2>&1 &
+hey2_pid=$!
+st=0; timeout 240 "$V2C" rollout run "$TMP/shared.yaml" --state "$TMP/st10" >/dev/null 2>"$TMP/st10.err" || st=$?
+kill -INT "$hey2_pid" 2>/dev/null || true; wait "$hey2_pid" 2>/dev/null || true
+[ "$st" -eq 0 ] || sed 's/^/# /' "$TMP/st10.err"
+check "two services of one VM cut over, the VM stopped after the cutover" test "$st" -eq 0
+order=$(python3 -c 'import json,sys
+print(" ".join(r["service"] + ":" + r["event"] for r in map(json.loads, open(sys.argv[1]))
+               if r.get("event") in ("vm-kept", "vm-stopped", "prepared", "done")))' "$TMP/st10/journal.jsonl")
+check "... the first one's stop waits for the second ($order)" \
+  test "$order" = "hello:prepared hello:vm-kept hello:done hello-2:prepared hello-2:vm-stopped hello-2:done"
+check "... whose frontend saw no failed request meanwhile ($(grep -o '\[200\][^\n]*' "$TMP/hey2.out" | head -1))" \
+  sh -c "! grep -q 'Error distribution' '$TMP/hey2.out' && grep -q '\[200\]' '$TMP/hey2.out' && ! grep -qE '\[(5|4)[0-9][0-9]\]' '$TMP/hey2.out'"
+check "... and the VM's qemu is gone" vm_wait_exit web 30
+"$V2C" rollout status --state "$TMP/st10" >"$TMP/st10.status" 2>&1
+check "status tells why the first service's VM kept running" \
+  grep -qE '^hello +done .*VM kept: hello-2 still serves from it' "$TMP/st10.status"
+check "... and that the second stopped it" grep -qE '^hello-2 +done .*VM stopped' "$TMP/st10.status"
 
 finish
