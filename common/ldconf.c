@@ -27,45 +27,12 @@
 
 #define MAX_PATH 4096
 
-/* A NULL-terminated strv that knows its length, so that pushing is not
- * quadratic; v is compatible with v2c_strv_free. */
-struct strvec {
-        char **v;
-        size_t n, cap;
-};
-
-static int vec_consume(struct strvec *sv, char *s)
-{
-        if (s == NULL)
-                return -ENOMEM;
-        if (sv->n + 1 >= sv->cap) {
-                size_t ncap = sv->cap ? sv->cap * 2 : 16;
-                char **n = realloc(sv->v, ncap * sizeof *n);
-                if (n == NULL) {
-                        free(s);
-                        return -ENOMEM;
-                }
-                sv->v = n;
-                sv->cap = ncap;
-        }
-        sv->v[sv->n++] = s;
-        sv->v[sv->n] = NULL;
-        return 0;
-}
-
-static bool vec_contains(const struct strvec *sv, const char *s)
+static bool vec_contains(const struct v2c_strvec *sv, const char *s)
 {
         for (size_t i = 0; i < sv->n; i++)
                 if (strcmp(sv->v[i], s) == 0)
                         return true;
         return false;
-}
-
-static void vec_release(struct strvec *sv)
-{
-        v2c_strv_free(sv->v);
-        sv->v = NULL;
-        sv->n = sv->cap = 0;
 }
 
 /* Normalises an absolute directory in place: no repeated or trailing
@@ -107,8 +74,8 @@ static void normalize_dir(char *p)
 struct conf_state {
         const struct v2c_ldconf_ops *ops;
         void *ctx;
-        struct strvec dirs;
-        struct strvec files;    /* read already: an include loop reads each once */
+        struct v2c_strvec dirs;
+        struct v2c_strvec files;    /* read already: an include loop reads each once */
 };
 
 static int add_conf_dir(struct conf_state *st, const char *s, size_t len, struct v2c_error **err)
@@ -134,7 +101,7 @@ static int add_conf_dir(struct conf_state *st, const char *s, size_t len, struct
                 return v2c_error_set_kind(err, V2C_ERR_INPUT, E2BIG,
                                           "more than %d library directories", V2C_LDCONF_MAX_DIRS);
         }
-        if (vec_consume(&st->dirs, d) < 0)
+        if (v2c_strvec_consume(&st->dirs, d) < 0)
                 return v2c_error_set(err, ENOMEM, "out of memory");
         return 0;
 }
@@ -158,7 +125,7 @@ static int include_file(struct conf_state *st, const char *file, unsigned depth,
         if (st->files.n >= V2C_LDCONF_MAX_FILES)
                 return v2c_error_set_kind(err, V2C_ERR_INPUT, E2BIG,
                                           "more than %d ld.so.conf files", V2C_LDCONF_MAX_FILES);
-        if (vec_consume(&st->files, strdup(file)) < 0)
+        if (v2c_strvec_consume(&st->files, strdup(file)) < 0)
                 return v2c_error_set(err, ENOMEM, "out of memory");
 
         _cleanup_free_ char *data = NULL;
@@ -272,7 +239,7 @@ int v2c_ldconf_parse(const char *path, const char *data, size_t len,
                      struct v2c_error **err)
 {
         struct conf_state st = { .ops = ops, .ctx = ctx };
-        int r = vec_consume(&st.files, strdup(path));
+        int r = v2c_strvec_consume(&st.files, strdup(path));
         if (r < 0)
                 r = v2c_error_set(err, ENOMEM, "out of memory");
         else if (len > V2C_LDCONF_MAX_SIZE)
@@ -280,9 +247,9 @@ int v2c_ldconf_parse(const char *path, const char *data, size_t len,
                                        path, V2C_LDCONF_MAX_SIZE);
         else
                 r = parse_conf(&st, path, data, len, 0, err);
-        vec_release(&st.files);
+        v2c_strvec_release(&st.files);
         if (r < 0) {
-                vec_release(&st.dirs);
+                v2c_strvec_release(&st.dirs);
                 return r;
         }
         *dirs = st.dirs.v;
@@ -428,7 +395,7 @@ static bool has_lib_token(const char *s, size_t len)
 }
 
 static int expand_path(const char *list, const char *origin_path, const char *arch,
-                       struct strvec *dirs)
+                       struct v2c_strvec *dirs)
 {
         const struct arch_info *a = find_arch(arch);
         const char *const *libs = a ? a->libs : generic_libs;
@@ -464,7 +431,7 @@ static int expand_path(const char *list, const char *origin_path, const char *ar
                                 free(d);
                                 continue;
                         }
-                        if (vec_consume(dirs, d) < 0)
+                        if (v2c_strvec_consume(dirs, d) < 0)
                                 return -ENOMEM;
                 }
         }
@@ -474,10 +441,10 @@ static int expand_path(const char *list, const char *origin_path, const char *ar
 int v2c_ld_expand_path(const char *list, const char *origin_path, const char *arch,
                        char ***dirs, struct v2c_error **err)
 {
-        struct strvec v = { 0 };
+        struct v2c_strvec v = { 0 };
         int r = expand_path(list, origin_path, arch, &v);
         if (r < 0) {
-                vec_release(&v);
+                v2c_strvec_release(&v);
                 return v2c_error_set(err, -r, "expanding `%s`", list);
         }
         *dirs = v.v;
@@ -519,13 +486,13 @@ static int probe_expanded(const struct v2c_ld_search *search, const char *list,
                           const char *origin_path, const char *needed, probe_fn probe, void *ctx,
                           char **found, struct v2c_error **err)
 {
-        struct strvec dirs = { 0 };
+        struct v2c_strvec dirs = { 0 };
         int r = expand_path(list, origin_path, search->arch, &dirs);
         if (r < 0)
                 r = v2c_error_set(err, -r, "out of memory");
         else
                 r = probe_list(dirs.v, needed, probe, ctx, found, err);
-        vec_release(&dirs);
+        v2c_strvec_release(&dirs);
         return r;
 }
 
@@ -705,7 +672,7 @@ struct v2c_ld_closure *v2c_ld_closure_free(struct v2c_ld_closure *c)
 
 /* Resolves one NEEDED name of object i; sets *stop when a cap is hit. */
 static int walk_one(struct walker *w, size_t i, const char *name, struct v2c_ld_object *chain,
-                    struct strvec *missing, bool *stop, struct v2c_error **err)
+                    struct v2c_strvec *missing, bool *stop, struct v2c_error **err)
 {
         size_t obj;
         if (find_known(w, name, &obj))
@@ -731,7 +698,7 @@ static int walk_one(struct walker *w, size_t i, const char *name, struct v2c_ld_
         if (r < 0)
                 return r;
         if (r == 0)
-                return vec_consume(missing, strdup(name)) < 0
+                return v2c_strvec_consume(missing, strdup(name)) < 0
                                ? v2c_error_set(err, ENOMEM, "out of memory")
                                : 0;
         if (w->hit_obj != SIZE_MAX) {
@@ -761,7 +728,7 @@ int v2c_ld_closure(const struct v2c_ld_search *search, const char *root_path,
                 max_objects = V2C_LD_MAX_OBJECTS;
         struct walker w = { .search = search, .root = root, .load = load, .ctx = ctx,
                             .max_objs = max_objects + 1 };
-        struct strvec missing = { 0 };
+        struct v2c_strvec missing = { 0 };
         _cleanup_free_ struct v2c_ld_object *chain = NULL;
         int r = 0;
         bool stop = false;
@@ -808,10 +775,10 @@ int v2c_ld_closure(const struct v2c_ld_search *search, const char *root_path,
                 r = v2c_error_set(err, ENOMEM, "out of memory");
                 goto out;
         }
-        struct strvec paths = { 0 };
+        struct v2c_strvec paths = { 0 };
         for (size_t i = 1; i < w.n_objs; i++)
-                if (vec_consume(&paths, strdup(w.objs[i].path)) < 0) {
-                        vec_release(&paths);
+                if (v2c_strvec_consume(&paths, strdup(w.objs[i].path)) < 0) {
+                        v2c_strvec_release(&paths);
                         free(c);
                         r = v2c_error_set(err, ENOMEM, "out of memory");
                         goto out;
@@ -823,7 +790,7 @@ int v2c_ld_closure(const struct v2c_ld_search *search, const char *root_path,
         c->truncated = stop;
         *out = c;
 out:
-        vec_release(&missing);
+        v2c_strvec_release(&missing);
         walker_release(&w);
         return r;
 }

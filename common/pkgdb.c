@@ -596,30 +596,6 @@ static char *dep_to_string(const struct v2c_dep *d)
         return v2c_buf_steal(&b);
 }
 
-struct str_vec {
-        char **v;
-        size_t n, cap;
-};
-
-static int str_vec_consume(struct str_vec *sv, char *s)
-{
-        if (s == NULL)
-                return -ENOMEM;
-        if (sv->n + 1 >= sv->cap) {
-                size_t ncap = sv->cap ? sv->cap * 2 : 16;
-                char **n = realloc(sv->v, ncap * sizeof *n);
-                if (n == NULL) {
-                        free(s);
-                        return -ENOMEM;
-                }
-                sv->v = n;
-                sv->cap = ncap;
-        }
-        sv->v[sv->n++] = s;
-        sv->v[sv->n] = NULL;
-        return 0;
-}
-
 static int cmp_pkg_ptr(const void *a, const void *b)
 {
         const struct v2c_pkg *p = *(const struct v2c_pkg *const *) a;
@@ -639,7 +615,7 @@ int v2c_pkgdb_closure(const struct v2c_pkgdb *db, char *const *roots,
 
         _cleanup_free_ bool *seen = calloc(db->n_pkgs + 1, sizeof *seen);
         struct pkg_vec queue = { 0 }, scratch = { 0 };
-        struct str_vec miss = { 0 };
+        struct v2c_strvec miss = { 0 };
         int r = 0;
         bool oom = false;
         if (seen == NULL)
@@ -650,7 +626,7 @@ int v2c_pkgdb_closure(const struct v2c_pkgdb *db, char *const *roots,
                 if (oom)
                         goto nomem;
                 if (p == NULL) {
-                        if (str_vec_consume(&miss, strdup(roots[i])) < 0)
+                        if (v2c_strvec_consume(&miss, strdup(roots[i])) < 0)
                                 goto nomem;
                 } else if (!seen[p->id]) {
                         seen[p->id] = true;
@@ -674,7 +650,7 @@ int v2c_pkgdb_closure(const struct v2c_pkgdb *db, char *const *roots,
                                 if (oom)
                                         goto nomem;
                                 if (q == NULL) {
-                                        if (str_vec_consume(&miss, dep_to_string(&deps[d])) < 0)
+                                        if (v2c_strvec_consume(&miss, dep_to_string(&deps[d])) < 0)
                                                 goto nomem;
                                 } else if (!seen[q->id]) {
                                         seen[q->id] = true;

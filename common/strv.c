@@ -90,3 +90,29 @@ char **v2c_strv_free(char **v)
         free(v);
         return NULL;
 }
+
+int v2c_strvec_consume(struct v2c_strvec *sv, char *s)
+{
+        if (s == NULL)
+                return -ENOMEM;
+        if (sv->n + 1 >= sv->cap) {
+                size_t ncap = sv->cap ? sv->cap * 2 : 16;
+                char **nv = realloc(sv->v, ncap * sizeof *nv);
+                if (nv == NULL) {
+                        free(s);
+                        return -ENOMEM;
+                }
+                sv->v = nv;
+                sv->cap = ncap;
+        }
+        sv->v[sv->n++] = s;
+        sv->v[sv->n] = NULL;
+        return 0;
+}
+
+void v2c_strvec_release(struct v2c_strvec *sv)
+{
+        v2c_strv_free(sv->v);
+        sv->v = NULL;
+        sv->n = sv->cap = 0;
+}

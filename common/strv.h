@@ -22,6 +22,19 @@ char **v2c_strv_copy(char *const *v);
 /* Frees every element and the vector; returns NULL. */
 char **v2c_strv_free(char **v);
 
+/* A strv that knows its length, for vectors built by many appends
+ * (v2c_strv_consume counts them each time): `v` stays NULL-terminated and
+ * is a plain strv to v2c_strv_free or to hand out.  Zero-initialised is
+ * empty. */
+struct v2c_strvec {
+        char **v;
+        size_t n, cap;
+};
+/* Appends s itself (stolen, even on failure, where it is freed). */
+int v2c_strvec_consume(struct v2c_strvec *sv, char *s);
+/* Frees the strings and the vector, leaving it empty. */
+void v2c_strvec_release(struct v2c_strvec *sv);
+
 static inline void v2c_strv_freep(char ***v) { v2c_strv_free(*v); }
 #define _cleanup_strv_ __attribute__((cleanup(v2c_strv_freep)))
 

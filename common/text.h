@@ -5,6 +5,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
+#include <strings.h>
 
 /* A line iterator over [p, end); lineno counts the lines returned. */
 struct v2c_lines {
@@ -15,5 +17,26 @@ struct v2c_lines {
 /* The next line, without its '\n' nor the '\r' of a CRLF; *line points
  * into the text (borrowed).  False at the end. */
 bool v2c_lines_next(struct v2c_lines *l, const char **line, size_t *len);
+
+/* Spans [s, s+n) against NUL-terminated literals: equal, or starting with
+ * them; _ci ignores ASCII case. */
+static inline bool v2c_span_eq(const char *s, size_t n, const char *lit)
+{
+        return strlen(lit) == n && memcmp(s, lit, n) == 0;
+}
+static inline bool v2c_span_eq_ci(const char *s, size_t n, const char *lit)
+{
+        return strlen(lit) == n && strncasecmp(s, lit, n) == 0;
+}
+static inline bool v2c_span_starts(const char *s, size_t n, const char *lit)
+{
+        size_t l = strlen(lit);
+        return n >= l && memcmp(s, lit, l) == 0;
+}
+static inline bool v2c_span_starts_ci(const char *s, size_t n, const char *lit)
+{
+        size_t l = strlen(lit);
+        return n >= l && strncasecmp(s, lit, l) == 0;
+}
 
 #endif

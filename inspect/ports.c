@@ -44,28 +44,6 @@ static bool all_digits(const char *s, size_t n)
         return true;
 }
 
-static bool span_eq(const char *s, size_t n, const char *lit)
-{
-        return strlen(lit) == n && memcmp(s, lit, n) == 0;
-}
-
-static bool span_eq_ci(const char *s, size_t n, const char *lit)
-{
-        return strlen(lit) == n && strncasecmp(s, lit, n) == 0;
-}
-
-static bool starts_with(const char *s, size_t n, const char *lit)
-{
-        size_t l = strlen(lit);
-        return n >= l && memcmp(s, lit, l) == 0;
-}
-
-static bool starts_with_ci(const char *s, size_t n, const char *lit)
-{
-        size_t l = strlen(lit);
-        return n >= l && strncasecmp(s, lit, l) == 0;
-}
-
 static void trim(const char **s, size_t *n)
 {
         while (*n > 0 && is_space(**s)) {
@@ -115,8 +93,8 @@ static bool host_chars_ok(const char *s, size_t n)
  * "listen 80" and "listen [::]:80" count once. */
 static bool is_wildcard(const char *s, size_t n)
 {
-        return n == 0 || span_eq(s, n, "*") || span_eq(s, n, "0.0.0.0") || span_eq(s, n, "::") ||
-               span_eq(s, n, "::*") || span_eq(s, n, "::0") || span_eq(s, n, "0::0");
+        return n == 0 || v2c_span_eq(s, n, "*") || v2c_span_eq(s, n, "0.0.0.0") || v2c_span_eq(s, n, "::") ||
+               v2c_span_eq(s, n, "::*") || v2c_span_eq(s, n, "::0") || v2c_span_eq(s, n, "0::0");
 }
 
 /* *ret: new normalised address, or NULL for a wildcard. */
@@ -411,7 +389,7 @@ static bool is_ip_literal(const char *s, size_t n)
 /* Hosts that only a listening socket would name. */
 static bool is_listen_host(const char *s, size_t n)
 {
-        return n == 0 || span_eq(s, n, "*") || span_eq_ci(s, n, "localhost") || is_ip_literal(s, n);
+        return n == 0 || v2c_span_eq(s, n, "*") || v2c_span_eq_ci(s, n, "localhost") || is_ip_literal(s, n);
 }
 
 static int add_span(struct v2c_ports *p, unsigned port, const char *proto, const char *host,
@@ -455,7 +433,7 @@ static const char *const argv_peer_options[] = {
 static bool in_list(const char *const *list, const char *s, size_t n)
 {
         for (size_t i = 0; list[i]; i++)
-                if (span_eq(s, n, list[i]))
+                if (v2c_span_eq(s, n, list[i]))
                         return true;
         return false;
 }
@@ -485,8 +463,8 @@ static int argv_endpoint(struct argv_state *st, const char *s, size_t n, enum en
         const char *proto = "tcp";
         *ok = false;
         if (mode != EP_POSITIONAL) {
-                if (starts_with(s, n, "unix:")) {
-                        size_t skip = starts_with(s, n, "unix://") ? 7 : 5;
+                if (v2c_span_starts(s, n, "unix:")) {
+                        size_t skip = v2c_span_starts(s, n, "unix://") ? 7 : 5;
                         if (n > skip && s[skip] == '/') {
                                 *ok = true;
                                 if (record)
@@ -499,7 +477,7 @@ static int argv_endpoint(struct argv_state *st, const char *s, size_t n, enum en
                         { "http://", "tcp" }, { "https://", "tcp" }, { "udp://", "udp" },
                 };
                 for (size_t i = 0; i < V2C_ARRAY_SIZE(schemes); i++)
-                        if (starts_with(s, n, schemes[i].scheme)) {
+                        if (v2c_span_starts(s, n, schemes[i].scheme)) {
                                 size_t l = strlen(schemes[i].scheme);
                                 s += l;
                                 n -= l;
@@ -664,7 +642,7 @@ int v2c_ports_from_socket_value(const char *key, const char *value, const char *
         const char *s = value;
         size_t n = strlen(value);
         trim(&s, &n);
-        if (n == 0 || s[0] == '@' || starts_with(s, n, "vsock:"))
+        if (n == 0 || s[0] == '@' || v2c_span_starts(s, n, "vsock:"))
                 return 0;
 
         _cleanup_ports_ struct v2c_ports tmp = { 0 };
@@ -858,8 +836,8 @@ static int strs_add(char ***list, const char *s, size_t n, struct v2c_error **er
 static int add_log(struct cfg *c, const char *s, struct v2c_error **err)
 {
         size_t n = strlen(s);
-        if (n == 0 || span_eq(s, n, "stderr") || span_eq(s, n, "off") || s[0] == '|' ||
-            starts_with(s, n, "syslog") || starts_with(s, n, "memory:"))
+        if (n == 0 || v2c_span_eq(s, n, "stderr") || v2c_span_eq(s, n, "off") || s[0] == '|' ||
+            v2c_span_starts(s, n, "syslog") || v2c_span_starts(s, n, "memory:"))
                 return 0;
         return strs_add(&c->conf->log_paths, s, n, err);
 }
@@ -1168,7 +1146,7 @@ static int ngx_listen(struct cfg *c, struct ngx_state *st, const struct ngx_stmt
                 return 0;
         const char *a = s->v[1];
         size_t n = strlen(a);
-        if (starts_with(a, n, "unix:"))
+        if (v2c_span_starts(a, n, "unix:"))
                 return cfg_add_unix(c, a + 5, n - 5, err);
 
         unsigned parent = st->kind[st->top - 2];
@@ -1589,18 +1567,18 @@ static int pg_parse(struct cfg *c, const char *data, size_t len, struct v2c_erro
                 if (v == NULL)
                         continue;
                 size_t vl = strlen(v);
-                if (span_eq_ci(name, nl, "port"))
+                if (v2c_span_eq_ci(name, nl, "port"))
                         r = setting_set(c, &st->port, v, vl, err);
-                else if (span_eq_ci(name, nl, "listen_addresses"))
+                else if (v2c_span_eq_ci(name, nl, "listen_addresses"))
                         r = setting_set(c, &st->listen, v, vl, err);
-                else if (span_eq_ci(name, nl, "data_directory"))
+                else if (v2c_span_eq_ci(name, nl, "data_directory"))
                         r = setting_set(c, &st->data_dir, v, vl, err);
-                else if (span_eq_ci(name, nl, "unix_socket_directories") ||
-                         span_eq_ci(name, nl, "unix_socket_directory"))
+                else if (v2c_span_eq_ci(name, nl, "unix_socket_directories") ||
+                         v2c_span_eq_ci(name, nl, "unix_socket_directory"))
                         r = setting_set(c, &st->socket_dirs, v, vl, err);
-                else if (span_eq_ci(name, nl, "include") || span_eq_ci(name, nl, "include_if_exists"))
+                else if (v2c_span_eq_ci(name, nl, "include") || v2c_span_eq_ci(name, nl, "include_if_exists"))
                         r = cfg_include(c, v, here, err);
-                else if (span_eq_ci(name, nl, "include_dir") && vl > 0) {
+                else if (v2c_span_eq_ci(name, nl, "include_dir") && vl > 0) {
                         _cleanup_free_ char *pattern = NULL;
                         r = dir_pattern(v, vl, "*.conf", &pattern, err);
                         if (r >= 0)
@@ -1682,12 +1660,12 @@ static void mysql_release(void *state)
  * it always errs on the side of reporting. */
 static bool mysql_server_group(const char *s, size_t n)
 {
-        if (span_eq_ci(s, n, "client-server"))
+        if (v2c_span_eq_ci(s, n, "client-server"))
                 return true;
         static const char *const groups[] = { "mysqld", "mariadb", "mariadbd", "server" };
         for (size_t i = 0; i < V2C_ARRAY_SIZE(groups); i++) {
                 size_t l = strlen(groups[i]);
-                if (starts_with_ci(s, n, groups[i]) && (n == l || s[l] == '-'))
+                if (v2c_span_starts_ci(s, n, groups[i]) && (n == l || s[l] == '-'))
                         return true;
         }
         return false;
@@ -1697,7 +1675,7 @@ static bool mysql_server_group(const char *s, size_t n)
  * "loose-" only says "do not fail if unknown". */
 static bool mysql_key_is(const char *k, size_t n, const char *want)
 {
-        if (starts_with_ci(k, n, "loose-") || starts_with_ci(k, n, "loose_")) {
+        if (v2c_span_starts_ci(k, n, "loose-") || v2c_span_starts_ci(k, n, "loose_")) {
                 k += 6;
                 n -= 6;
         }
@@ -1731,8 +1709,8 @@ static int mysql_option(struct cfg *c, struct mysql_state *st, const char *k, si
         if (mysql_key_is(k, kn, "socket"))
                 return setting_set(c, &st->socket, v, vn, err);
         if (mysql_key_is(k, kn, "skip-networking")) {
-                st->skip_networking = !has_value || span_eq(v, vn, "1") ||
-                                      span_eq_ci(v, vn, "on") || span_eq_ci(v, vn, "true");
+                st->skip_networking = !has_value || v2c_span_eq(v, vn, "1") ||
+                                      v2c_span_eq_ci(v, vn, "on") || v2c_span_eq_ci(v, vn, "true");
                 return 0;
         }
         if ((mysql_key_is(k, kn, "log-error") || mysql_key_is(k, kn, "general-log-file") ||
@@ -1765,9 +1743,9 @@ static int mysql_parse(struct cfg *c, const char *data, size_t len, struct v2c_e
                         continue;
                 }
                 if (s[0] == '!') {
-                        bool dir = starts_with(s, n, "!includedir") &&
+                        bool dir = v2c_span_starts(s, n, "!includedir") &&
                                    (n == 11 || is_space(s[11]));
-                        bool file = starts_with(s, n, "!include") && (n == 8 || is_space(s[8]));
+                        bool file = v2c_span_starts(s, n, "!include") && (n == 8 || is_space(s[8]));
                         if (!dir && !file)
                                 continue;
                         const char *p = s + (dir ? 11 : 8);
@@ -2030,14 +2008,14 @@ static int memcached_parse(struct cfg *c, const char *data, size_t len, struct v
                         }
                         if (strcmp(a, "-d") == 0 || strcmp(a, "--daemon") == 0)
                                 c->conf->daemon = 1;
-                        else if ((starts_with(a, an, "-p") && !starts_with(a, an, "-pid")) ||
-                                 starts_with(a, an, "--port")) {
+                        else if ((v2c_span_starts(a, an, "-p") && !v2c_span_starts(a, an, "-pid")) ||
+                                 v2c_span_starts(a, an, "--port")) {
                                 if ((v = mc_value(&w, &i, a, a[1] == '-' ? 6 : 2)))
                                         r = setting_set(c, &st->tcp, v, strlen(v), err);
-                        } else if (starts_with(a, an, "-U") || starts_with(a, an, "--udp-port")) {
+                        } else if (v2c_span_starts(a, an, "-U") || v2c_span_starts(a, an, "--udp-port")) {
                                 if ((v = mc_value(&w, &i, a, a[1] == '-' ? 10 : 2)))
                                         r = setting_set(c, &st->udp, v, strlen(v), err);
-                        } else if (starts_with(a, an, "-l") || starts_with(a, an, "--listen")) {
+                        } else if (v2c_span_starts(a, an, "-l") || v2c_span_starts(a, an, "--listen")) {
                                 if ((v = mc_value(&w, &i, a, a[1] == '-' ? 8 : 2))) {
                                         if (st->hosts == NULL &&
                                             (st->hosts = calloc(1, sizeof(char *))) == NULL)
@@ -2045,7 +2023,7 @@ static int memcached_parse(struct cfg *c, const char *data, size_t len, struct v
                                         r = for_each_piece(v, strlen(v), ',', memcached_host,
                                                            &st->hosts, err);
                                 }
-                        } else if (starts_with(a, an, "-s") || starts_with(a, an, "--unix-socket")) {
+                        } else if (v2c_span_starts(a, an, "-s") || v2c_span_starts(a, an, "--unix-socket")) {
                                 if ((v = mc_value(&w, &i, a, a[1] == '-' ? 13 : 2))) {
                                         st->unix_socket = true;
                                         r = cfg_add_unix(c, v, strlen(v), err);
@@ -2126,16 +2104,16 @@ static int hap_bind_addr(void *ud, const char *s, size_t n, struct v2c_error **e
                 size_t pn = (size_t) (at - s);
                 const char *rest = at + 1;
                 size_t rn = n - pn - 1;
-                if (span_eq_ci(s, pn, "unix") || span_eq_ci(s, pn, "uxst") ||
-                    span_eq_ci(s, pn, "uxdg"))
+                if (v2c_span_eq_ci(s, pn, "unix") || v2c_span_eq_ci(s, pn, "uxst") ||
+                    v2c_span_eq_ci(s, pn, "uxdg"))
                         return cfg_add_unix(c, rest, rn, err);
-                if (span_eq_ci(s, pn, "udp") || span_eq_ci(s, pn, "udp4") ||
-                    span_eq_ci(s, pn, "udp6") || span_eq_ci(s, pn, "quic4") ||
-                    span_eq_ci(s, pn, "quic6") || span_eq_ci(s, pn, "quic"))
+                if (v2c_span_eq_ci(s, pn, "udp") || v2c_span_eq_ci(s, pn, "udp4") ||
+                    v2c_span_eq_ci(s, pn, "udp6") || v2c_span_eq_ci(s, pn, "quic4") ||
+                    v2c_span_eq_ci(s, pn, "quic6") || v2c_span_eq_ci(s, pn, "quic"))
                         proto = "udp";
-                else if (!span_eq_ci(s, pn, "ipv4") && !span_eq_ci(s, pn, "ipv6") &&
-                         !span_eq_ci(s, pn, "tcp") && !span_eq_ci(s, pn, "tcp4") &&
-                         !span_eq_ci(s, pn, "tcp6"))
+                else if (!v2c_span_eq_ci(s, pn, "ipv4") && !v2c_span_eq_ci(s, pn, "ipv6") &&
+                         !v2c_span_eq_ci(s, pn, "tcp") && !v2c_span_eq_ci(s, pn, "tcp4") &&
+                         !v2c_span_eq_ci(s, pn, "tcp6"))
                         return 0;   /* abns@, fd@, sockpair@, rhttp@...: no port */
                 s = rest;
                 n = rn;
@@ -2223,7 +2201,7 @@ static int hap_parse(struct cfg *c, const char *data, size_t len, struct v2c_err
                 else if (section == HAP_GLOBAL && strcmp(w.v[0], "stats") == 0 &&
                          word_is(&w, 1, "socket") && w.n >= 3) {
                         const char *p = w.v[2];
-                        if (starts_with(p, strlen(p), "unix@"))
+                        if (v2c_span_starts(p, strlen(p), "unix@"))
                                 p += 5;
                         if (p[0] == '/')
                                 r = cfg_add_unix(c, p, strlen(p), err);

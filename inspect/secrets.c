@@ -28,23 +28,6 @@ static bool is_blank(char c) { return c == ' ' || c == '\t'; }
 static bool is_space(char c) { return is_blank(c) || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
 static char to_upper(char c) { return is_lower(c) ? (char) (c - 'a' + 'A') : c; }
 
-static bool span_eq(const char *s, size_t n, const char *lit)
-{
-        return strlen(lit) == n && memcmp(s, lit, n) == 0;
-}
-
-static bool starts_with(const char *s, size_t n, const char *lit)
-{
-        size_t l = strlen(lit);
-        return n >= l && memcmp(s, lit, l) == 0;
-}
-
-static bool starts_with_ci(const char *s, size_t n, const char *lit)
-{
-        size_t l = strlen(lit);
-        return n >= l && strncasecmp(s, lit, l) == 0;
-}
-
 static bool ends_with(const char *s, size_t n, const char *lit)
 {
         size_t l = strlen(lit);
@@ -90,11 +73,6 @@ static void last_word(const char *k, size_t n, const char **w, size_t *wl)
         *wl = n - start;
 }
 
-static bool span_ieq(const char *s, size_t n, const char *lit)
-{
-        return strlen(lit) == n && strncasecmp(s, lit, n) == 0;
-}
-
 static bool config_password_line(const char *s, size_t n)
 {
         size_t i = 0;
@@ -123,16 +101,16 @@ static bool config_password_line(const char *s, size_t n)
                 v++;
                 vl -= 2;
         }
-        if (vl == 0 || v[0] == '#' || v[0] == '$' || span_ieq(v, vl, "yes") || span_ieq(v, vl, "no") ||
-            span_ieq(v, vl, "true") || span_ieq(v, vl, "false") || span_ieq(v, vl, "on") || span_ieq(v, vl, "off"))
+        if (vl == 0 || v[0] == '#' || v[0] == '$' || v2c_span_eq_ci(v, vl, "yes") || v2c_span_eq_ci(v, vl, "no") ||
+            v2c_span_eq_ci(v, vl, "true") || v2c_span_eq_ci(v, vl, "false") || v2c_span_eq_ci(v, vl, "on") || v2c_span_eq_ci(v, vl, "off"))
                 return false;
-        if (span_ieq(key, kl, "requirepass") || span_ieq(key, kl, "masterauth"))
+        if (v2c_span_eq_ci(key, kl, "requirepass") || v2c_span_eq_ci(key, kl, "masterauth"))
                 return true;
         const char *w;
         size_t wl;
         last_word(key, kl, &w, &wl);
-        return span_ieq(w, wl, "password") || span_ieq(w, wl, "passwd") || span_ieq(w, wl, "passphrase") ||
-               span_ieq(w, wl, "secret");
+        return v2c_span_eq_ci(w, wl, "password") || v2c_span_eq_ci(w, wl, "passwd") || v2c_span_eq_ci(w, wl, "passphrase") ||
+               v2c_span_eq_ci(w, wl, "secret");
 }
 
 static bool has_config_password(const char *s, size_t len)
@@ -219,7 +197,7 @@ static bool is_ssh_host_key_path(const char *path)
         size_t n = strlen(path), bl, dl;
         split_path(path, n, &base, &bl, &dl);
         /* "ssh_host_" + at least one character + "_key" */
-        return dir_ends_with(path, dl, "etc/ssh") && starts_with(base, bl, "ssh_host_") &&
+        return dir_ends_with(path, dl, "etc/ssh") && v2c_span_starts(base, bl, "ssh_host_") &&
                bl > strlen("ssh_host__key") && ends_with(base, bl, "_key");
 }
 
@@ -238,20 +216,20 @@ bool v2c_secret_name_is_candidate(const char *path)
                 ".pgpass", ".netrc", "_netrc", ".htpasswd", "htpasswd", ".env",
         };
         for (size_t i = 0; i < V2C_ARRAY_SIZE(names); i++)
-                if (span_eq(base, bl, names[i]))
+                if (v2c_span_eq(base, bl, names[i]))
                         return true;
 
         bool pub = ends_with(base, bl, ".pub");
-        if (dir_ends_with(path, dl, ".ssh") && !pub && !starts_with(base, bl, "known_hosts") &&
-            !starts_with(base, bl, "authorized_keys") && !span_eq(base, bl, "config"))
+        if (dir_ends_with(path, dl, ".ssh") && !pub && !v2c_span_starts(base, bl, "known_hosts") &&
+            !v2c_span_starts(base, bl, "authorized_keys") && !v2c_span_eq(base, bl, "config"))
                 return true;
         if (ends_with_ci(base, bl, ".pem") || ends_with_ci(base, bl, ".key") ||
             ends_with_ci(base, bl, ".env") || ends_with_ci(base, bl, ".htpasswd") ||
-            starts_with(base, bl, ".env."))
+            v2c_span_starts(base, bl, ".env."))
                 return true;
-        if (span_eq(base, bl, "credentials") && dir_ends_with(path, dl, ".aws"))
+        if (v2c_span_eq(base, bl, "credentials") && dir_ends_with(path, dl, ".aws"))
                 return true;
-        if (dir_ends_with(path, dl, "etc/ssh") && starts_with(base, bl, "ssh_host_") && !pub)
+        if (dir_ends_with(path, dl, "etc/ssh") && v2c_span_starts(base, bl, "ssh_host_") && !pub)
                 return true;
         if (ends_with_ci(base, bl, ".json") &&
             (find_ci(base, bl, "service-account") || find_ci(base, bl, "service_account") ||
@@ -560,7 +538,7 @@ static bool has_pem_private_key(const char *s, size_t n)
                 size_t ll = (size_t) (q - label);
                 if ((size_t) (end - q) >= 5 && memcmp(q, "-----", 5) == 0 &&
                     (ends_with(label, ll, "PRIVATE KEY") ||
-                     span_eq(label, ll, "PGP PRIVATE KEY BLOCK")))
+                     v2c_span_eq(label, ll, "PGP PRIVATE KEY BLOCK")))
                         return true;
                 p = m + 1;
         }
@@ -590,7 +568,7 @@ static bool has_aws_secret_key(const char *s, size_t n)
         size_t ln;
         while (v2c_lines_next(&l, &line, &ln)) {
                 trim(&line, &ln);
-                if (!starts_with_ci(line, ln, "aws_secret_access_key"))
+                if (!v2c_span_starts_ci(line, ln, "aws_secret_access_key"))
                         continue;
                 const char *p = line + 21, *end = line + ln;
                 while (p < end && is_blank(*p))
@@ -670,8 +648,8 @@ static bool pgpass_line(const char *s, size_t n, bool exact)
                 return false;
         const char *port = s + port_start;
         size_t pl = port_end - port_start;
-        bool port_ok = span_eq(port, pl, "*") || (pl > 0 && pl <= 5);
-        for (size_t i = 0; port_ok && !span_eq(port, pl, "*") && i < pl; i++)
+        bool port_ok = v2c_span_eq(port, pl, "*") || (pl > 0 && pl <= 5);
+        for (size_t i = 0; port_ok && !v2c_span_eq(port, pl, "*") && i < pl; i++)
                 port_ok = is_digit(port[i]);
         return port_ok && pw_start < n;
 }
@@ -680,9 +658,9 @@ static bool is_htpasswd_hash(const char *h, size_t n)
 {
         static const char crypt_chars[] =
                 "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-        if (starts_with(h, n, "$2y$") || starts_with(h, n, "$2a$") || starts_with(h, n, "$2b$"))
+        if (v2c_span_starts(h, n, "$2y$") || v2c_span_starts(h, n, "$2a$") || v2c_span_starts(h, n, "$2b$"))
                 return n == 60;
-        if (starts_with(h, n, "{SHA}")) {
+        if (v2c_span_starts(h, n, "{SHA}")) {
                 if (n != 33)
                         return false;
                 for (size_t i = 5; i < n; i++)
@@ -690,8 +668,8 @@ static bool is_htpasswd_hash(const char *h, size_t n)
                                 return false;
                 return true;
         }
-        if (starts_with(h, n, "$apr1$") || starts_with(h, n, "$1$") || starts_with(h, n, "$5$") ||
-            starts_with(h, n, "$6$")) {
+        if (v2c_span_starts(h, n, "$apr1$") || v2c_span_starts(h, n, "$1$") || v2c_span_starts(h, n, "$5$") ||
+            v2c_span_starts(h, n, "$6$")) {
                 /* "$id$[rounds=N$]salt$hash": a third '$' and a hash after it. */
                 size_t dollars = 0;
                 for (size_t i = 0; i < n; i++) {
@@ -781,12 +759,12 @@ static bool is_netrc(const char *s, size_t n, bool named)
                         size_t tl = (size_t) (p - t);
                         if (tl == 0)
                                 break;
-                        machine |= prev == MACHINE || span_eq(t, tl, "default");
+                        machine |= prev == MACHINE || v2c_span_eq(t, tl, "default");
                         login |= prev == LOGIN;
                         password |= prev == PASSWORD;
-                        prev = span_eq(t, tl, "machine")  ? MACHINE :
-                               span_eq(t, tl, "login")    ? LOGIN :
-                               span_eq(t, tl, "password") ? PASSWORD : NONE;
+                        prev = v2c_span_eq(t, tl, "machine")  ? MACHINE :
+                               v2c_span_eq(t, tl, "login")    ? LOGIN :
+                               v2c_span_eq(t, tl, "password") ? PASSWORD : NONE;
                         if (password && (named || (machine && login)))
                                 return true;
                 }
@@ -828,11 +806,11 @@ int v2c_secret_classify(const char *path, const void *data, size_t len, unsigned
                         k |= V2C_SECRET_GCP_SERVICE_ACCOUNT;
                 if (has_env_secret(s, len))
                         k |= V2C_SECRET_ENV;
-                if (lines_match(s, len, span_eq(base, bl, ".pgpass"), pgpass_line))
+                if (lines_match(s, len, v2c_span_eq(base, bl, ".pgpass"), pgpass_line))
                         k |= V2C_SECRET_PGPASS;
-                if (is_netrc(s, len, span_eq(base, bl, ".netrc") || span_eq(base, bl, "_netrc")))
+                if (is_netrc(s, len, v2c_span_eq(base, bl, ".netrc") || v2c_span_eq(base, bl, "_netrc")))
                         k |= V2C_SECRET_NETRC;
-                bool ht_named = span_eq(base, bl, ".htpasswd") || span_eq(base, bl, "htpasswd") ||
+                bool ht_named = v2c_span_eq(base, bl, ".htpasswd") || v2c_span_eq(base, bl, "htpasswd") ||
                                 ends_with(base, bl, ".htpasswd");
                 if (lines_match(s, len, ht_named, htpasswd_check))
                         k |= V2C_SECRET_HTPASSWD;

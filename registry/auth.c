@@ -8,6 +8,7 @@
  * so the credential and token documents are loaded here without them.
  * Every size is bounded before anything is copied. */
 #include "registry-internal.h"
+#include "text.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -36,11 +37,6 @@ static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 static bool is_alnum(char c) { return is_alpha(c) || is_digit(c); }
 static bool is_ws(char c) { return c == ' ' || c == '\t'; }
 static char to_lower(char c) { return c >= 'A' && c <= 'Z' ? (char) (c - 'A' + 'a') : c; }
-
-static bool span_eq_ci(const char *s, size_t n, const char *lit)
-{
-        return strlen(lit) == n && strncasecmp(s, lit, n) == 0;
-}
 
 /* ------------------------------------------------------------------------
  * WWW-Authenticate (RFC 7235 section 4.1, RFC 7230 section 3.2.6)
@@ -149,10 +145,10 @@ static int store_param(struct v2c_challenge *c, const char *name, size_t n, char
         _cleanup_free_ char *v = value;
         if (!kept_scheme(c->scheme))
                 return 0;
-        char **slot = span_eq_ci(name, n, "realm")     ? &c->realm
-                      : span_eq_ci(name, n, "service") ? &c->service
-                      : span_eq_ci(name, n, "scope")   ? &c->scope
-                      : span_eq_ci(name, n, "error")   ? &c->error
+        char **slot = v2c_span_eq_ci(name, n, "realm")     ? &c->realm
+                      : v2c_span_eq_ci(name, n, "service") ? &c->service
+                      : v2c_span_eq_ci(name, n, "scope")   ? &c->scope
+                      : v2c_span_eq_ci(name, n, "error")   ? &c->error
                                                        : NULL;
         if (slot == NULL)
                 return 0;
@@ -332,7 +328,7 @@ static void url_split(const char *s, size_t n, struct url_parts *u)
 static bool is_http_scheme(const struct url_parts *u)
 {
         return u->has_scheme &&
-               (span_eq_ci(u->scheme, u->scheme_len, "http") || span_eq_ci(u->scheme, u->scheme_len, "https"));
+               (v2c_span_eq_ci(u->scheme, u->scheme_len, "http") || v2c_span_eq_ci(u->scheme, u->scheme_len, "https"));
 }
 
 /* A non-empty authority of RFC 3986's characters (unreserved, pct-encoded,
@@ -557,8 +553,8 @@ static int base64_decode(const char *s, size_t n, char **out, size_t *out_len)
  * and Docker keeps its credentials under "https://index.docker.io/v1/". */
 static bool is_docker_hub(const char *s, size_t n)
 {
-        return span_eq_ci(s, n, "docker.io") || span_eq_ci(s, n, "index.docker.io") ||
-               span_eq_ci(s, n, "registry-1.docker.io");
+        return v2c_span_eq_ci(s, n, "docker.io") || v2c_span_eq_ci(s, n, "index.docker.io") ||
+               v2c_span_eq_ci(s, n, "registry-1.docker.io");
 }
 
 /* Whether auths key KEY names HOST; *whole says that it names the whole
@@ -573,7 +569,7 @@ static bool key_matches(const char *key, const char *host, bool *whole)
                 k += 7;
         size_t kn = strcspn(k, "/");
         size_t hn = strlen(host);
-        if (!span_eq_ci(k, kn, host) && !(is_docker_hub(k, kn) && is_docker_hub(host, hn)))
+        if (!v2c_span_eq_ci(k, kn, host) && !(is_docker_hub(k, kn) && is_docker_hub(host, hn)))
                 return false;
         const char *rest = k + kn;
         *whole = strcmp(rest, "") == 0 || strcmp(rest, "/") == 0 || strcmp(rest, "/v1/") == 0 ||
