@@ -57,10 +57,14 @@ static void print_status(const json_t *doc)
                 else if (json_object_get(s, "vm")) {
                         const json_t *vm = json_object_get(s, "vm");
                         const char *state = json_string_value(json_object_get(vm, "state"));
-                        const char *by = json_string_value(json_object_get(vm, "kept_by"));
+                        const char *who = json_string_value(json_object_get(vm, "by"));
+                        const char *kept = json_string_value(json_object_get(vm, "kept_by"));
                         const char *why = json_string_value(json_object_get(vm, "why"));
-                        snprintf(note, sizeof note, "VM %s%s%s%s%s", state ? state : "?", by ? ": " : "",
-                                 by ? by : "", by ? " " : "", by && why ? why : "");
+                        if (kept)
+                                snprintf(note, sizeof note, "VM kept: %s %s", kept, why ? why : "");
+                        else
+                                snprintf(note, sizeof note, "VM %s%s%s", state ? state : "?", who ? " by " : "",
+                                         who ? who : "");
                 } else if (m)
                         snprintf(note, sizeof note, "%s/%s: %s", json_string_value(json_object_get(m, "analysis")),
                                  json_string_value(json_object_get(m, "metric")),

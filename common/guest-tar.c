@@ -433,8 +433,13 @@ int v2c_tarindex_seal(struct v2c_tarindex *ti, struct v2c_error **err)
                 e->st.ino = t->st.ino;
                 e->st.size = t->st.size;
                 e->off = t->off;
-                /* One inode, one set of attributes: the target's. */
-                if (e->cap == NULL && t->cap) {
+                /* One inode, one set of attributes: the target's, whatever
+                 * the link member said (else the image would keep or lose
+                 * a capability depending on which name sorts first). */
+                free(e->cap);
+                e->cap = NULL;
+                e->cap_len = 0;
+                if (t->cap) {
                         e->cap = malloc(t->cap_len);
                         if (e->cap == NULL)
                                 return v2c_error_set(err, ENOMEM, "out of memory");

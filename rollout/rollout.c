@@ -953,10 +953,17 @@ int v2c_rollout_rollback(const struct v2c_rollout_options *opt, const char *serv
                                         break;
                                 }
                         } else if (stopped) {
-                                rc = v2c_error_set_kind(err, V2C_ERR_REFUSED, EHOSTDOWN,
-                                                        "%s: its VM was stopped after the cutover: start it, then "
-                                                        "roll back", s->name);
-                                break;
+                                /* v2c cannot start a QMP VM; whoever did, it serves again. */
+                                if (v2c_probe_ready(s->vm.endpoint_host, s->vm.endpoint_port, NULL, 2000, NULL) < 0) {
+                                        rc = v2c_error_set_kind(err, V2C_ERR_REFUSED, EHOSTDOWN,
+                                                                "%s: its VM was stopped after the cutover and %s does "
+                                                                "not answer: start it, then roll back",
+                                                                s->name, s->vm.endpoint);
+                                        break;
+                                }
+                                rc = record(&r, s->name, "vm-started", err, NULL);
+                                if (rc < 0)
+                                        break;
                         }
                         struct v2c_haproxy h = { .socket_path = s->router.socket, .timeout_ms = SOCKET_TIMEOUT_MS };
                         rc = v2c_haproxy_set_state(&h, s->router.backend, s->router.vm_server, "ready", err);
@@ -990,6 +997,58 @@ int v2c_rollout_finalize(const struct v2c_rollout_options *opt, struct v2c_error
                 }
         close_run(&r);
         return rc;
+}
+
+/* Whether two services of the journal's playbook JSON name one VM (the
+ * same QMP socket, or libvirt domain and URI), as same_vm does. */
+static bool same_vm_json(const json_t *a, const json_t *b)
+{
+        const json_t *va = json_object_get(a, "vm"), *vb = json_object_get(b, "vm");
+        const char *qa = json_string_value(json_object_get(va, "qmp"));
+        const char *qb = json_string_value(json_object_get(vb, "qmp"));
+        if (qa || qb)
+                return qa && qb && strcmp(qa, qb) == 0;
+        const json_t *la = json_object_get(va, "libvirt"), *lb = json_object_get(vb, "libvirt");
+        const char *da = json_string_value(json_object_get(la, "domain"));
+        const char *db = json_string_value(json_object_get(lb, "domain"));
+        const char *ua = json_string_value(json_object_get(la, "uri"));
+        const char *ub = json_string_value(json_object_get(lb, "uri"));
+        return da && db && ua && ub && strcmp(da, db) == 0 && strcmp(ua, ub) == 0;
+}
+
+static const json_t *service_json(const json_t *pb, const char *name)
+{
+        size_t w, i;
+        const json_t *wave, *svc;
+        json_array_foreach(json_object_get(pb, "waves"), w, wave)
+                json_array_foreach(json_object_get(wave, "services"), i, svc) {
+                        const char *n = json_string_value(json_object_get(svc, "name"));
+                        if (n && strcmp(n, name) == 0)
+                                return svc;
+                }
+        return NULL;
+}
+
+/* What status says of SVC's VM: the last of its own "vm-*" records and of
+ * the stops and starts that the other services of that VM recorded (one
+ * of them may have stopped it after SVC's "vm-kept"). */
+static const json_t *last_vm_record(const struct v2c_journal *j, const json_t *pb, const json_t *svc)
+{
+        const char *name = json_string_value(json_object_get(svc, "name"));
+        const json_t *last = NULL;
+        for (size_t k = 0; k < v2c_journal_count(j); k++) {
+                const json_t *rec = v2c_journal_get(j, k);
+                const char *sv = json_string_value(json_object_get(rec, "service"));
+                const char *ev = json_string_value(json_object_get(rec, "event"));
+                if (sv == NULL || ev == NULL || strncmp(ev, "vm-", 3) != 0)
+                        continue;
+                if (strcmp(sv, name) == 0)
+                        last = rec;
+                else if ((strcmp(ev, "vm-stopped") == 0 || strcmp(ev, "vm-started") == 0) &&
+                         same_vm_json(svc, service_json(pb, sv)))
+                        last = rec;
+        }
+        return last;
 }
 
 int v2c_rollout_status(const char *state_dir, json_t **out, struct v2c_error **err)
@@ -1054,20 +1113,15 @@ int v2c_rollout_status(const char *state_dir, json_t **out, struct v2c_error **e
                                 json_object_set(o, "waiting", json_object_get(waiting, "gate"));
                         if (rb)
                                 json_object_set(o, "rollback_reason", json_object_get(rb, "reason"));
-                        /* The VM after the cutover: its last record. */
-                        const json_t *vmrec = NULL;
-                        for (size_t k = 0; k < v2c_journal_count(j); k++) {
-                                const json_t *rec = v2c_journal_get(j, k);
-                                const char *sv = json_string_value(json_object_get(rec, "service"));
-                                const char *ev = json_string_value(json_object_get(rec, "event"));
-                                if (sv && ev && strcmp(sv, name) == 0 && strncmp(ev, "vm-", 3) == 0)
-                                        vmrec = rec;
-                        }
-                        if (vmrec)
-                                json_object_set_new(o, "vm", json_pack("{s:s, s:O?, s:O?}", "state",
+                        const json_t *vmrec = last_vm_record(j, pb, svc);
+                        if (vmrec) {
+                                const char *by = json_string_value(json_object_get(vmrec, "service"));
+                                json_object_set_new(o, "vm", json_pack("{s:s, s:s?, s:O?, s:O?}", "state",
                                                                        json_string_value(json_object_get(vmrec, "event")) + 3,
+                                                                       "by", by && strcmp(by, name) != 0 ? by : NULL,
                                                                        "kept_by", json_object_get(vmrec, "by"),
                                                                        "why", json_object_get(vmrec, "why")));
+                        }
                         json_array_append_new(svcs, o);
                         svc_state_release(&st);
                 }

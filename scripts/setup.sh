@@ -17,7 +17,7 @@ packages=(
   podman runc curl
   libyaml-dev socat haproxy hey qemu-system-x86 xz-utils cpio busybox-static
   docker-registry apache2-utils python3-cryptography
-  libvirt-dev libvirt-daemon-system libvirt-clients
+  libvirt-dev libvirt-daemon-system libvirt-clients prometheus
 )
 
 missing=()

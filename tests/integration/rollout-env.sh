@@ -6,10 +6,11 @@
 # HAProxy on 127.0.0.1:$PF with backend `be`, servers `vm` (weight 100)
 # and `ct` (127.0.0.1:$PC, weight 0), and the same on $PF2 with `be2`
 # (a second service of the same VM; its container on $PC2), runtime API
-# on $TMP/haproxy.sock.
+# on $TMP/haproxy.sock, Prometheus exporter on $PM, scraped every second
+# by Prometheus on $PP (analysis `prom`: the container's 5xx rate).
 # Helpers: weights (-> "VM CT"), playbook FILE IMAGE STRATEGY, load N
 # (hey in the background), hey_clean, free_port.  Everything stops at exit.
-for t in podman haproxy hey qemu-system-x86_64; do
+for t in podman haproxy hey qemu-system-x86_64 prometheus; do
   command -v "$t" >/dev/null || { echo "$t missing (scripts/setup.sh installs it)"; exit 1; }
 done
 fixture_root
@@ -18,10 +19,11 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 SOCK="$TMP/podman.sock"
 # The container's name, unique to this run (podman's storage is shared).
 CT="v2c-rt-$$"
-svc_pid="" hap_pid=""
+svc_pid="" hap_pid="" prom_pid=""
 cleanup() {
   podman ps -a --format '{{.Names}}' 2>/dev/null | grep -E "^$CT(-2)?\$" | xargs -r timeout 60 podman rm -f >/dev/null 2>&1 || true
   [ -z "$hap_pid" ] || kill "$hap_pid" 2>/dev/null || true
+  [ -z "$prom_pid" ] || kill "$prom_pid" 2>/dev/null || true
   [ -z "$svc_pid" ] || { kill "$svc_pid" 2>/dev/null || true; sleep 0.5; kill -9 "$svc_pid" 2>/dev/null || true; }
   for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done
   rm -rf "$TMP"
@@ -72,7 +74,7 @@ for _ in $(seq 100); do curl -s -m 2 --unix-socket "$SOCK" http://d/v1.40/_ping 
 
 # --- the VM and the router -----------------------------------------------------------
 vm_start web || { echo "rollout-env: the VM does not boot" >&2; exit 1; }
-PF=$(free_port); PC=$(free_port); PF2=$(free_port); PC2=$(free_port)
+PF=$(free_port); PC=$(free_port); PF2=$(free_port); PC2=$(free_port); PM=$(free_port); PP=$(free_port)
 cat >"$TMP/haproxy.cfg" <<EOF
 global
   stats socket $TMP/haproxy.sock mode 600 level admin
@@ -92,6 +94,9 @@ backend be
   balance roundrobin
   server vm $VM_WEB_ADDR weight 100
   server ct 127.0.0.1:$PC weight 0
+frontend metrics
+  bind 127.0.0.1:$PM
+  http-request use-service prometheus-exporter
 frontend fe2
   bind 127.0.0.1:$PF2
   default_backend be2
@@ -104,6 +109,22 @@ haproxy -f "$TMP/haproxy.cfg" -D -p "$TMP/haproxy.pid" || { echo "rollout-env: h
 hap_pid=$(cat "$TMP/haproxy.pid")
 for _ in $(seq 50); do curl -s -m 2 "http://127.0.0.1:$PF/" | grep -q "vm ok" && break; sleep 0.2; done
 
+# Prometheus scraping HAProxy's exporter every second.
+cat >"$TMP/prometheus.yml" <<EOF
+global: {scrape_interval: 1s, evaluation_interval: 1s}
+scrape_configs:
+  - job_name: haproxy
+    static_configs: [{targets: ["127.0.0.1:$PM"]}]
+EOF
+prometheus --config.file="$TMP/prometheus.yml" --storage.tsdb.path="$TMP/prometheus" \
+  --web.listen-address="127.0.0.1:$PP" --log.level=warn >"$TMP/prometheus.log" 2>&1 </dev/null &
+prom_pid=$!
+for _ in $(seq 100); do
+  curl -s -m 2 "http://127.0.0.1:$PP/api/v1/query?query=up" 2>/dev/null | grep -q '"value":\[[0-9.]*,"1"\]' && break
+  sleep 0.2
+done
+curl -s -m 2 "http://127.0.0.1:$PP/api/v1/query?query=up" | grep -q '"value":\[[0-9.]*,"1"\]' ||
+  { echo "rollout-env: Prometheus does not scrape HAProxy" >&2; tail -5 "$TMP/prometheus.log" >&2; exit 1; }
 weights() { # -> "VM CT"
   echo "show stat" | socat - "UNIX-CONNECT:$TMP/haproxy.sock" 2>/dev/null |
     python3 -c 'import csv,sys
@@ -132,6 +153,18 @@ analyses:
         success_condition: result == 1
         interval: 1s
         count: 2
+  prom:
+    metrics:
+      - name: ct-5xx
+        provider:
+          prometheus:
+            address: "http://127.0.0.1:$PP"
+            query: 'sum(rate(haproxy_server_http_responses_total{proxy="be",server="ct",code="5xx"}[3s]))'
+            timeout: 1s
+        failure_condition: result > 0
+        interval: 1s
+        count: 8
+        failure_limit: 0
 gates:
   nope:
     webhook: {url: "http://127.0.0.1:${HOOK_PORT:-1}/gate", timeout: 2s}

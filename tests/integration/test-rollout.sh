@@ -6,7 +6,9 @@
 #   - canary 10 -> 50 -> 100 with analysis: zero failed requests;
 #   - rollback by command (traffic back on the VM), then a blue-green
 #     switch with a manual promotion: zero failed requests;
-#   - a container answering 500 is rolled back automatically;
+#   - a container answering 500 is rolled back automatically, by HAProxy's
+#     counters and by a Prometheus query (a real Prometheus scraping
+#     HAProxy's exporter);
 #   - v2c killed with SIGKILL in the middle of a step, then resume;
 #   - a webhook gate that says no;
 #   - two services of one VM with `vm: stopped`: the VM stops only after
@@ -97,6 +99,28 @@ print(int((t(back[-1]) - t(failed[-1])) * 1000) if failed and back else 999999)
 EOF
 )
 check "... traffic back on the VM ${fail_ms} ms after the failure limit (interval 1000 ms)" test "$fail_ms" -le 1000
+
+# --- the same, seen through Prometheus -----------------------------------------------------
+# Prometheus scrapes HAProxy's exporter; the analysis asks it for the
+# container's 5xx rate: the only judge of this rollout.
+playbook "$TMP/prom.yaml" "$bad" "          canary:
+            steps:
+              - setWeight: 50
+              - analysis: prom
+              - setWeight: 100"
+sleep 4   # the 5xx of the rollout above leave the query's 3 s window
+load 1500
+st=0; timeout 300 "$V2C" rollout run "$TMP/prom.yaml" --state "$TMP/st11" >/dev/null 2>"$TMP/st11.err" || st=$?
+wait "$hey_pid" || true
+sed 's/^/# /' "$TMP/st11.err" | tail -3
+check "a Prometheus analysis (the container's 5xx rate) rolls the 500s back (exit 1)" \
+  sh -c "test $st -eq 1 && grep -q 'ct-5xx' '$TMP/st11.err' && test '$(weights)' = '100 0'"
+check "... on a rate Prometheus measured ($(python3 -c 'import json,sys
+m = [r for r in map(json.loads, open(sys.argv[1])) if r.get("event") == "measurement" and r.get("metric") == "ct-5xx"]
+print(" ".join("%s=%s" % (r.get("verdict"), r.get("value")) for r in m))' "$TMP/st11/journal.jsonl"))" \
+  python3 -c 'import json,sys
+m = [r for r in map(json.loads, open(sys.argv[1])) if r.get("event") == "measurement" and r.get("metric") == "ct-5xx"]
+assert m and m[-1]["verdict"] == "failed" and float(m[-1]["value"]) > 0, m' "$TMP/st11/journal.jsonl"
 
 # --- SIGKILL in the middle of a step, then resume -------------------------------------------
 playbook "$TMP/slow.yaml" "$good" "          canary:
@@ -219,8 +243,10 @@ check "... whose frontend saw no failed request meanwhile ($(grep -o '\[200\][^\
   sh -c "! grep -q 'Error distribution' '$TMP/hey2.out' && grep -q '\[200\]' '$TMP/hey2.out' && ! grep -qE '\[(5|4)[0-9][0-9]\]' '$TMP/hey2.out'"
 check "... and the VM's qemu is gone" vm_wait_exit web 30
 "$V2C" rollout status --state "$TMP/st10" >"$TMP/st10.status" 2>&1
-check "status tells why the first service's VM kept running" \
-  grep -qE '^hello +done .*VM kept: hello-2 still serves from it' "$TMP/st10.status"
-check "... and that the second stopped it" grep -qE '^hello-2 +done .*VM stopped' "$TMP/st10.status"
+check "status: the first service's VM was stopped by the second" \
+  grep -qE '^hello +done .*VM stopped by hello-2$' "$TMP/st10.status"
+check "... which stopped it itself" grep -qE '^hello-2 +done .*VM stopped$' "$TMP/st10.status"
+check "... and the journal says why the first kept it running" \
+  grep -q '"event":"vm-kept","service":"hello","by":"hello-2","why":"still serves from it"' "$TMP/st10/journal.jsonl"
 
 finish

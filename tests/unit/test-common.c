@@ -325,6 +325,10 @@ static void write_hostile_tar(const char *path)
                 }
                 if (strcmp(m[i].name, "etc/zz") == 0)
                         archive_entry_xattr_add_entry(e, "security.capability", big, sizeof big);
+                /* Hardlinks claiming capabilities of their own: the
+                 * target's (or none) win, one inode having one set. */
+                if (strcmp(m[i].name, "etc/hard") == 0 || strcmp(m[i].name, "etc/bb") == 0)
+                        archive_entry_xattr_add_entry(e, "security.capability", bind_cap, 12);
                 archive_entry_set_size(e, m[i].data ? (la_int64_t) strlen(m[i].data) : 0);
                 archive_write_header(a, e);
                 if (m[i].data)
@@ -393,8 +397,8 @@ static void test_tarindex_hostile(void **state)
                 assert_memory_equal(cap, bind_cap, sizeof bind_cap);
                 free(cap);
         }
-        const char *const without[] = { "/etc/motd", "/etc/zz", "/etc/aa", "/nope" };
-        for (size_t i = 0; i < 4; i++) {
+        const char *const without[] = { "/etc/motd", "/etc/zz", "/etc/aa", "/etc/bb", "/nope" };
+        for (size_t i = 0; i < 5; i++) {
                 assert_int_equal(v2c_tarindex_capability(ti, without[i], &cap, &cap_len, NULL), 0);
                 assert_null(cap);
                 assert_int_equal(cap_len, 0);
