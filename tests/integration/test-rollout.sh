@@ -248,5 +248,22 @@ check "status: the first service's VM was stopped by the second" \
 check "... which stopped it itself" grep -qE '^hello-2 +done .*VM stopped$' "$TMP/st10.status"
 check "... and the journal says why the first kept it running" \
   grep -q '"event":"vm-kept","service":"hello","by":"hello-2","why":"still serves from it"' "$TMP/st10/journal.jsonl"
+# A rollback onto the VM the second service stopped: refused while nothing
+# answers on the VM's address (v2c cannot start a QMP VM), and going on
+# once something does (here a stand-in serving "vm ok" on that address).
+st=0; "$V2C" rollout rollback --state "$TMP/st10" hello >/dev/null 2>"$TMP/rb10.err" || st=$?
+check "rolling hello back onto the stopped VM is refused while its address is silent (exit 4)" \
+  sh -c "test $st -eq 4 && grep -q 'does not answer' '$TMP/rb10.err'"
+mkdir -p "$TMP/vm-back" && echo "vm ok" >"$TMP/vm-back/index.html"
+python3 -m http.server --bind 127.0.0.1 --directory "$TMP/vm-back" "${VM_WEB_ADDR##*:}" >/dev/null 2>&1 &
+back_pid=$!
+for _ in $(seq 50); do curl -s -m 1 "http://$VM_WEB_ADDR/" | grep -q "vm ok" && break; sleep 0.1; done
+st=0; "$V2C" rollout rollback --state "$TMP/st10" hello >/dev/null 2>"$TMP/rb10.err" || st=$?
+w=$(weights)
+kill "$back_pid" 2>/dev/null || true
+[ "$st" -eq 0 ] || sed 's/^/# /' "$TMP/rb10.err"
+check "... and goes on once the address answers: traffic back on the VM ($w)" sh -c "test $st -eq 0 && test '$w' = '100 0'"
+check "... the journal records the VM as started again" \
+  grep -q '"event":"vm-started","service":"hello"' "$TMP/st10/journal.jsonl"
 
 finish
