@@ -59,3 +59,43 @@ compare_expected() { # compare_expected ACTUAL NAME
     not_ok "report differs from tests/expected/$name (V2C_REGEN=1 regenerates)"
   fi
 }
+
+# podman as ../shared/notes/ENVIRONMENT.md says (runc, cgroupfs, events to
+# a file, lowered ulimits): a containers.conf in $TMP, exported.  With a
+# registry address, a registries.conf that marks it insecure too (podman's
+# compat pull has no TLS switch).
+podman_env() { # podman_env [INSECURE-REGISTRY]
+  cat >"$TMP/containers.conf" <<'EOF'
+[containers]
+default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
+[engine]
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+EOF
+  export CONTAINERS_CONF="$TMP/containers.conf"
+  [ -n "${1:-}" ] || return 0
+  cat >"$TMP/registries.conf" <<EOF
+unqualified-search-registries = []
+[[registry]]
+location = "$1"
+insecure = true
+EOF
+  export CONTAINERS_REGISTRIES_CONF="$TMP/registries.conf"
+}
+
+# podman_service SOCK: podman's Docker-compatible API on the unix socket
+# SOCK, in the background (its pid in svc_pid, for the caller's cleanup;
+# its log in $TMP/service.log); returns 0 once it answers _ping, 1 if it
+# died or did not answer within 20 s.
+podman_service() {
+  podman system service --time=0 "unix://$1" >"$TMP/service.log" 2>&1 </dev/null &
+  svc_pid=$!
+  local _
+  for _ in $(seq 100); do
+    [ -S "$1" ] && curl -s -m 2 --unix-socket "$1" http://d/v1.40/_ping 2>/dev/null | grep -q OK && return 0
+    kill -0 "$svc_pid" 2>/dev/null || return 1
+    sleep 0.2
+  done
+  return 1
+}

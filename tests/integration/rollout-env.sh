@@ -53,24 +53,8 @@ chmod 755 "$TMP/broken-root/usr/local/bin/hello-server"
 bad=$("$V2C" push "$TMP/bad-img:hello" "$R/rt/broken" 2>/dev/null)
 [ -n "$good" ] && [ -n "$bad" ] || { echo "rollout-env: pushing the test images failed" >&2; exit 1; }
 
-cat >"$TMP/containers.conf" <<'EOF'
-[containers]
-default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
-[engine]
-runtime = "runc"
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-EOF
-cat >"$TMP/registries.conf" <<EOF
-unqualified-search-registries = []
-[[registry]]
-location = "$R"
-insecure = true
-EOF
-export CONTAINERS_CONF="$TMP/containers.conf" CONTAINERS_REGISTRIES_CONF="$TMP/registries.conf"
-podman system service --time=0 "unix://$SOCK" >"$TMP/service.log" 2>&1 </dev/null &
-svc_pid=$!
-for _ in $(seq 100); do curl -s -m 2 --unix-socket "$SOCK" http://d/v1.40/_ping 2>/dev/null | grep -q OK && break; sleep 0.2; done
+podman_env "$R"
+podman_service "$SOCK" || { echo "rollout-env: podman's API service does not start" >&2; tail -5 "$TMP/service.log" >&2; exit 1; }
 
 # --- the VM and the router -----------------------------------------------------------
 vm_start web || { echo "rollout-env: the VM does not boot" >&2; exit 1; }

@@ -11,15 +11,7 @@ command -v podman >/dev/null || { echo "podman missing (scripts/setup.sh install
 fixture_root
 src="$FIXTURES/root"
 
-cat >"$TMP/containers.conf" <<'EOF'
-[containers]
-default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
-[engine]
-runtime = "runc"
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-EOF
-export CONTAINERS_CONF="$TMP/containers.conf"
+podman_env
 tag="v2c-test-$$"
 cleanup() {
   podman ps -a --format '{{.Names}}' 2>/dev/null | grep "^$tag-" | xargs -r podman rm -f >/dev/null 2>&1 || true

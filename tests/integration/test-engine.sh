@@ -56,31 +56,10 @@ fails() {
 registry_start reg || { not_ok "registry starts"; finish; exit 1; }
 addr=$REG_REG_ADDR
 
-cat >"$TMP/containers.conf" <<'EOF'
-[containers]
-default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
-[engine]
-runtime = "runc"
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-EOF
 # podman treats no loopback registry as insecure (Docker does), and its
 # compat pull has no TLS switch: the service's registries.conf says so.
-cat >"$TMP/registries.conf" <<EOF
-unqualified-search-registries = []
-[[registry]]
-location = "$addr"
-insecure = true
-EOF
-export CONTAINERS_CONF="$TMP/containers.conf" CONTAINERS_REGISTRIES_CONF="$TMP/registries.conf"
-podman system service --time=0 "unix://$SOCK" >"$TMP/service.log" 2>&1 </dev/null &
-svc_pid=$!
-for _ in $(seq 100); do
-  [ -S "$SOCK" ] && curl -s -m 2 --unix-socket "$SOCK" http://d/v1.40/_ping 2>/dev/null | grep -q OK && break
-  kill -0 "$svc_pid" 2>/dev/null || break
-  sleep 0.2
-done
-[ -S "$SOCK" ] || { cat "$TMP/service.log"; not_ok "podman system service starts"; finish; exit 1; }
+podman_env "$addr"
+podman_service "$SOCK" || { cat "$TMP/service.log"; not_ok "podman system service starts"; finish; exit 1; }
 
 check "ping answers OK" sh -c "'$ENGINE_CTL' '$SOCK' ping | grep -qx OK"
 check "a missing socket: a clear error naming it (ENOENT, exit 3)" \

@@ -74,15 +74,7 @@ check "a Docker schema 2 manifest pulls too" test -f "$TMP/v2s2/index.json"
 
 # podman pulls what v2c pushed, by digest, and runs it.
 if command -v podman >/dev/null; then
-  cat >"$TMP/containers.conf" <<'EOF'
-[containers]
-default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
-[engine]
-runtime = "runc"
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-EOF
-  export CONTAINERS_CONF="$TMP/containers.conf"
+  podman_env
   name="v2c-reg-test-$$"
   hp=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   if podman pull -q --tls-verify=false "$A/v2c/nginx@$d_nginx" >"$TMP/podman.id" 2>"$TMP/podman.err" &&
