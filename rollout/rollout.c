@@ -588,9 +588,22 @@ static int stop_shared_vm(struct run *r, const struct v2c_pb_service *s, bool fi
                 v2c_info("%s: its VM keeps running: %s %s", s->name, t->name, why);
                 return record(r, s->name, "vm-kept", err, "{s:s, s:s}", "by", t->name, "why", why);
         }
-        int rc = stop_vm(s, err);
-        if (rc < 0)
+        struct v2c_error *e = NULL;
+        int rc = stop_vm(s, &e);
+        /* No qemu behind the QMP socket and nothing on the VM's address:
+         * stopped already (v2c died between the stop and its record). */
+        if ((rc == -ENOENT || rc == -ECONNREFUSED) && s->vm.kind == V2C_PB_VM_QMP &&
+            v2c_probe_ready(s->vm.endpoint_host, s->vm.endpoint_port, NULL, 1000, NULL) < 0) {
+                v2c_info("%s: its VM is stopped already (%s)", s->name, e ? e->msg : "no QMP socket");
+                rc = 0;
+        }
+        if (rc < 0) {
+                if (err && *err == NULL)
+                        *err = TAKE_PTR(e);
+                v2c_error_free(e);
                 return v2c_error_prefix(err, rc, "%s: stopping the VM", s->name);
+        }
+        v2c_error_free(e);
         return record(r, s->name, "vm-stopped", err, NULL);
 }
 
@@ -632,10 +645,13 @@ static int run_service(struct run *r, const struct v2c_pb_service *s, struct v2c
         bool prepared = st.prepared, promoted = st.promoted;
         long step_done = st.step_done, step = st.step;
         int64_t step_started = st.step_started;
+        /* Drained, the VM takes no traffic: what is left is stopping it,
+         * which copes with a VM that is gone already. */
+        bool need_vm = !st.drained;
         svc_state_release(&st);
         if (skip)
                 return 0;
-        int rc = check_reachable(s, true, err);
+        int rc = check_reachable(s, need_vm, err);
         if (rc < 0)
                 return rc;
         if (!prepared) {
