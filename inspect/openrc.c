@@ -220,6 +220,10 @@ static int scan_words(const struct v2c_shell_words *w, struct nesting *nest, cha
                         for (size_t k = 0; runs && ends && !has_cmd && k < n_assign; k++) {
                                 const char *a = w->words[first + k].text;
                                 size_t n = strcspn(a, "=");
+                                /* Only NAME=VALUE words are assignments (a word
+                                 * without '=' ends at its NUL). */
+                                if (a[n] != '=')
+                                        continue;
                                 int r = var_set(vars, a, n, a + n + 1);
                                 if (r < 0)
                                         return r;
