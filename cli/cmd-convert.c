@@ -11,7 +11,6 @@
 #include "strv.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,26 +99,20 @@ int v2c_cmd_convert(int argc, char **argv)
                 { "push", required_argument, NULL, 'P' },
                 { "tag", required_argument, NULL, 'T' },
                 { "base", required_argument, NULL, 'B' },
-                { "help", no_argument, NULL, 'h' },
                 {},
         };
-        static struct option all[64];
-        size_t na = 0;
-        for (size_t i = 0; opts[i].name; i++)
-                all[na++] = opts[i];
-        for (size_t i = 0; v2c_registry_long_options[i].name; i++)
-                all[na++] = v2c_registry_long_options[i];
-        all[na] = (struct option) { 0 };
         struct v2c_cli_registry reg = { 0 };
         const char *push = NULL, *tag = NULL, *base = NULL;
         _cleanup_strv_ char **services = NULL, **secrets = NULL;
         struct v2c_convert_options copt = { .layer = { .compression = V2C_COMPRESS_ZSTD } };
         const char *report_path = NULL;
         bool verify = false;
+        _cleanup_(v2c_cli_parser_release) struct v2c_cli_parser p = {
+                .cmd = "convert", .argc = argc, .argv = argv, .shortopts = "s:o:",
+                .options = opts, .more_options = v2c_registry_long_options,
+        };
         int c;
-        optind = 1;
-        opterr = 0;
-        while ((c = getopt_long(argc, argv, "+s:o:h", all, NULL)) != -1) {
+        while ((c = v2c_cli_getopt(&p)) > 0) {
                 int k = v2c_cli_registry_option("convert", c, optarg, &reg);
                 if (k < 0)
                         return V2C_EXIT_USAGE;
@@ -153,17 +146,11 @@ int v2c_cmd_convert(int argc, char **argv)
                 case 'P': push = optarg; break;
                 case 'T': tag = optarg; break;
                 case 'B': base = optarg; break;
-                case 'h':
-                        printf("usage: v2c convert (--service NAME... | --all-stateless) -o DIR [options] SOURCE...\n\n%s",
-                               v2c_convert_help);
-                        return V2C_EXIT_OK;
-                default:
-                        if (optopt)
-                                return v2c_cli_usage_error("convert", "option `-%c` needs a value or is unknown", optopt);
-                        return v2c_cli_usage_error("convert", "unknown option `%s`", argv[optind - 1]);
                 }
         }
-        if (optind >= argc)
+        if (c < 0)
+                return p.exit;
+        if (p.n_args == 0)
                 return v2c_cli_usage_error("convert", "no SOURCE given");
         if (copt.output == NULL)
                 return v2c_cli_usage_error("convert", "no output directory given (-o DIR)");
@@ -183,7 +170,7 @@ int v2c_cmd_convert(int argc, char **argv)
                 copt.image_repo = push;
         copt.services = services;
         copt.include_secrets = secrets;
-        copt.source = strrchr(argv[optind], '/') ? strrchr(argv[optind], '/') + 1 : argv[optind];
+        copt.source = strrchr(p.args[0], '/') ? strrchr(p.args[0], '/') + 1 : p.args[0];
 
         struct v2c_error *err = NULL;
         if (source_date_epoch(&copt.layer.epoch, &err) < 0)
@@ -204,7 +191,7 @@ int v2c_cmd_convert(int argc, char **argv)
 
         struct v2c_guest_options gopt = { .prefetch_max_kib = 64ull << 20 };
         __attribute__((cleanup(v2c_guest_closep))) struct v2c_guest *g = NULL;
-        int r = v2c_guest_open((const char *const *) argv + optind, (size_t) (argc - optind), &gopt, &g, &err);
+        int r = v2c_guest_open((const char *const *) p.args, p.n_args, &gopt, &g, &err);
         if (r < 0)
                 return v2c_cli_report(err);
         if (report == NULL) {

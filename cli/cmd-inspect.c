@@ -6,7 +6,6 @@
 #include "inspect.h"
 #include "json.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -32,33 +31,28 @@ int v2c_cmd_inspect(int argc, char **argv)
                 { "output", required_argument, NULL, 'o' },
                 { "all", no_argument, NULL, 'a' },
                 { "report", required_argument, NULL, 'r' },
-                { "help", no_argument, NULL, 'h' },
                 {},
         };
         bool json = false;
         const char *output = NULL, *saved = NULL;
         struct v2c_inspect_options iopt = { 0 };
+        _cleanup_(v2c_cli_parser_release) struct v2c_cli_parser p = {
+                .cmd = "inspect", .argc = argc, .argv = argv, .shortopts = "o:", .options = opts,
+        };
         int c;
-        optind = 1;
-        opterr = 0;
-        while ((c = getopt_long(argc, argv, "+o:h", opts, NULL)) != -1) {
+        while ((c = v2c_cli_getopt(&p)) > 0) {
                 switch (c) {
                 case 'j': json = true; break;
                 case 'o': output = optarg; break;
                 case 'a': iopt.include_disabled = true; break;
                 case 'r': saved = optarg; break;
-                case 'h':
-                        printf("usage: v2c inspect [--json] [-o FILE] SOURCE...\n\n%s", v2c_inspect_help);
-                        return V2C_EXIT_OK;
-                default:
-                        if (optopt)
-                                return v2c_cli_usage_error("inspect", "option `-%c` needs a value or is unknown", optopt);
-                        return v2c_cli_usage_error("inspect", "unknown option `%s`", argv[optind - 1]);
                 }
         }
-        if (optind >= argc && saved == NULL)
+        if (c < 0)
+                return p.exit;
+        if (p.n_args == 0 && saved == NULL)
                 return v2c_cli_usage_error("inspect", "no SOURCE given");
-        if (optind < argc && saved)
+        if (p.n_args > 0 && saved)
                 return v2c_cli_usage_error("inspect", "give a SOURCE or --report, not both");
 
         struct v2c_error *err = NULL;
@@ -72,7 +66,7 @@ int v2c_cmd_inspect(int argc, char **argv)
                         return v2c_cli_report(err);
                 }
         } else {
-                r = v2c_guest_open((const char *const *) argv + optind, (size_t) (argc - optind), NULL, &g, &err);
+                r = v2c_guest_open((const char *const *) p.args, p.n_args, NULL, &g, &err);
                 if (r < 0)
                         return v2c_cli_report(err);
                 r = v2c_inspect(g, &iopt, &rep, &err);

@@ -8,7 +8,6 @@
 #include "strv.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,29 +211,21 @@ const char v2c_push_help[] =
 int v2c_cmd_push(int argc, char **argv)
 {
         struct v2c_cli_registry r = { 0 };
+        _cleanup_(v2c_cli_parser_release) struct v2c_cli_parser p = {
+                .cmd = "push", .argc = argc, .argv = argv, .options = v2c_registry_long_options,
+        };
         int c;
-        optind = 1;
-        opterr = 0;
-        while ((c = getopt_long(argc, argv, "h", v2c_registry_long_options, NULL)) != -1) {
-                if (c == 'h') {
-                        printf("usage: v2c push [options] DIR[:NAME] REF\n\n%s%s", v2c_push_help, v2c_registry_options_help);
-                        return V2C_EXIT_OK;
-                }
-                int k = v2c_cli_registry_option("push", c, optarg, &r);
-                if (k < 0)
+        while ((c = v2c_cli_getopt(&p)) > 0)
+                if (v2c_cli_registry_option("push", c, optarg, &r) < 0)
                         return V2C_EXIT_USAGE;
-                if (k == 0) {
-                        if (optopt)
-                                return v2c_cli_usage_error("push", "option `-%c` needs a value or is unknown", optopt);
-                        return v2c_cli_usage_error("push", "unknown option `%s`", argv[optind - 1]);
-                }
-        }
-        if (argc - optind != 2)
+        if (c < 0)
+                return p.exit;
+        if (p.n_args != 2)
                 return v2c_cli_usage_error("push", "give DIR[:NAME] and REF");
         int rc = v2c_cli_registry_finish("push", &r);
         if (rc)
                 return rc;
-        _cleanup_free_ char *layout = strdup(argv[optind]);
+        _cleanup_free_ char *layout = strdup(p.args[0]);
         char *name = NULL;
         char *colon = layout ? strrchr(layout, ':') : NULL;
         if (colon && strchr(colon, '/') == NULL) {
@@ -243,7 +234,7 @@ int v2c_cmd_push(int argc, char **argv)
         }
         if (r.name)
                 name = (char *) r.name;
-        rc = v2c_cli_push_one(layout, name, argv[optind + 1], &r, NULL);
+        rc = v2c_cli_push_one(layout, name, p.args[1], &r, NULL);
         v2c_strv_free(r.mount_from);
         v2c_cli_registry_cleanup();
         return rc;
@@ -262,37 +253,26 @@ const char v2c_pull_help[] =
 
 int v2c_cmd_pull(int argc, char **argv)
 {
+        static const struct option opts[] = {
+                { "output", required_argument, NULL, 'o' },
+                {},
+        };
         struct v2c_cli_registry r = { 0 };
         const char *out = NULL;
-        static struct option opts[32];
-        size_t k = 0;
-        for (; v2c_registry_long_options[k].name; k++)
-                opts[k] = v2c_registry_long_options[k];
-        opts[k++] = (struct option) { "output", required_argument, NULL, 'o' };
-        opts[k++] = (struct option) { "help", no_argument, NULL, 'h' };
-        opts[k] = (struct option) { 0 };
+        _cleanup_(v2c_cli_parser_release) struct v2c_cli_parser p = {
+                .cmd = "pull", .argc = argc, .argv = argv, .shortopts = "o:",
+                .options = opts, .more_options = v2c_registry_long_options,
+        };
         int c;
-        optind = 1;
-        opterr = 0;
-        while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
-                if (c == 'h') {
-                        printf("usage: v2c pull [options] REF -o DIR\n\n%s%s", v2c_pull_help, v2c_registry_options_help);
-                        return V2C_EXIT_OK;
-                }
-                if (c == 'o') {
+        while ((c = v2c_cli_getopt(&p)) > 0) {
+                if (c == 'o')
                         out = optarg;
-                        continue;
-                }
-                int x = v2c_cli_registry_option("pull", c, optarg, &r);
-                if (x < 0)
+                else if (v2c_cli_registry_option("pull", c, optarg, &r) < 0)
                         return V2C_EXIT_USAGE;
-                if (x == 0) {
-                        if (optopt)
-                                return v2c_cli_usage_error("pull", "option `-%c` needs a value or is unknown", optopt);
-                        return v2c_cli_usage_error("pull", "unknown option `%s`", argv[optind - 1]);
-                }
         }
-        if (argc - optind != 1)
+        if (c < 0)
+                return p.exit;
+        if (p.n_args != 1)
                 return v2c_cli_usage_error("pull", "give one REF");
         if (out == NULL)
                 return v2c_cli_usage_error("pull", "no output directory given (-o DIR)");
@@ -301,7 +281,7 @@ int v2c_cmd_pull(int argc, char **argv)
                 return rc;
         struct v2c_error *err = NULL;
         struct v2c_pull_result res;
-        if (v2c_pull(argv[optind], out, r.name, r.platform, &r.opt, &res, &err) < 0) {
+        if (v2c_pull(p.args[0], out, r.name, r.platform, &r.opt, &res, &err) < 0) {
                 v2c_cli_registry_cleanup();
                 return v2c_cli_report(err);
         }

@@ -6,7 +6,6 @@
 #include "rollout.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,44 +74,55 @@ static void print_status(const json_t *doc)
         }
 }
 
+static bool is_action(const char *word)
+{
+        static const char *const known[] = { "run", "resume", "status", "approve", "abort", "rollback", "finalize" };
+        for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+                if (strcmp(word, known[i]) == 0)
+                        return true;
+        return false;
+}
+
 int v2c_cmd_rollout(int argc, char **argv)
 {
         static const struct option opts[] = {
                 { "state", required_argument, NULL, 's' },
                 { "json", no_argument, NULL, 'j' },
                 { "poll-ms", required_argument, NULL, 'p' },
-                { "help", no_argument, NULL, 'h' },
                 {},
         };
+        static const char actions[] = "run, resume, status, approve, abort, rollback, finalize";
         struct v2c_rollout_options ro = { 0 };
         bool json = false;
+        _cleanup_(v2c_cli_parser_release) struct v2c_cli_parser p = {
+                .cmd = "rollout", .argc = argc, .argv = argv, .shortopts = "s:", .options = opts,
+        };
         int c;
-        optind = 1;
-        opterr = 0;
-        while ((c = getopt_long(argc, argv, "s:h", opts, NULL)) != -1) {
+        while ((c = v2c_cli_getopt(&p)) > 0) {
                 switch (c) {
                 case 's': ro.state_dir = optarg; break;
                 case 'j': json = true; break;
                 case 'p': ro.poll_ms = atoi(optarg); break;
-                case 'h':
-                        printf("usage: v2c rollout ACTION [ARGS] --state DIR\n\n%s", v2c_rollout_help);
-                        return V2C_EXIT_OK;
-                default:
-                        return v2c_cli_usage_error("rollout", "unknown option `%s`", argv[optind - 1]);
                 }
         }
-        if (optind >= argc)
-                return v2c_cli_usage_error("rollout", "name an action: run, resume, status, approve, abort, rollback, finalize");
-        const char *action = argv[optind++];
+        if (c < 0)
+                return p.exit;
+        /* The action is the first argument: options may come before or after it. */
+        if (p.n_args == 0)
+                return v2c_cli_usage_error("rollout", "name an action: %s", actions);
+        const char *action = p.args[0];
+        char **args = p.args + 1;
+        if (!is_action(action))
+                return v2c_cli_usage_error("rollout", "unknown action `%s` (%s)", action, actions);
         if (ro.state_dir == NULL)
                 return v2c_cli_usage_error("rollout", "no state directory given (--state DIR)");
-        int nargs = argc - optind;
+        int nargs = (int) p.n_args - 1;
         struct v2c_error *err = NULL;
         int r;
         if (strcmp(action, "run") == 0) {
                 if (nargs != 1)
                         return v2c_cli_usage_error("rollout", "run takes one PLAYBOOK");
-                r = v2c_rollout_run(argv[optind], &ro, &err);
+                r = v2c_rollout_run(args[0], &ro, &err);
         } else if (strcmp(action, "resume") == 0 && nargs == 0)
                 r = v2c_rollout_resume(&ro, &err);
         else if (strcmp(action, "status") == 0 && nargs == 0) {
@@ -126,16 +136,15 @@ int v2c_cmd_rollout(int argc, char **argv)
                                 print_status(doc);
                 }
         } else if (strcmp(action, "approve") == 0 && nargs == 1)
-                r = v2c_rollout_request(ro.state_dir, "approve", argv[optind], &err);
+                r = v2c_rollout_request(ro.state_dir, "approve", args[0], &err);
         else if (strcmp(action, "abort") == 0 && nargs == 0)
                 r = v2c_rollout_abort(&ro, &err);
         else if (strcmp(action, "rollback") == 0 && nargs <= 1)
-                r = v2c_rollout_rollback(&ro, nargs ? argv[optind] : NULL, &err);
+                r = v2c_rollout_rollback(&ro, nargs ? args[0] : NULL, &err);
         else if (strcmp(action, "finalize") == 0 && nargs == 0)
                 r = v2c_rollout_finalize(&ro, &err);
         else
-                return v2c_cli_usage_error("rollout", "`%s` with %d argument%s: see `v2c help rollout`", action, nargs,
-                                           nargs == 1 ? "" : "s");
+                return v2c_cli_usage_error("rollout", "`%s` with %d argument%s", action, nargs, nargs == 1 ? "" : "s");
         if (r < 0)
                 return v2c_cli_report(err);
         return V2C_EXIT_OK;

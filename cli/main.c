@@ -2,9 +2,8 @@
  * This file holds the table of commands and the global options; each
  * command lives in its own cmd-*.c. */
 #include "cli.h"
-#include "log.h"
+#include "cleanup.h"
 
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,21 +12,27 @@ static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
 
 static const struct v2c_command commands[] = {
-        { "inspect", v2c_cmd_inspect, "inspect [--json] [-o FILE] (SOURCE... | --report FILE)",
-          "report the OS, services, classes and secrets of a VM disk", v2c_inspect_help },
-        { "convert", v2c_cmd_convert, "convert (--service NAME... | --all-stateless) -o DIR SOURCE...",
-          "lift services into deterministic, layered OCI images", v2c_convert_help },
-        { "push", v2c_cmd_push, "push [options] DIR[:NAME] HOST/REPO[:TAG]",
-          "push an image of an OCI layout to a registry, by digest", v2c_push_help },
-        { "pull", v2c_cmd_pull, "pull [options] REF -o DIR", "pull an image from a registry into an OCI layout",
-          v2c_pull_help },
-        { "rollout", v2c_cmd_rollout, "rollout ACTION [ARGS] --state DIR",
-          "cut traffic over from VMs to containers (canary, blue-green, rollback)", v2c_rollout_help },
-        { "help", cmd_help, "help [COMMAND]", "show help for v2c or one command", NULL },
-        { "version", cmd_version, "version", "print the version", NULL },
+        { .name = "inspect", .run = v2c_cmd_inspect, .synopsis = "inspect [options] (SOURCE... | --report FILE)",
+          .summary = "report the OS, services, classes and secrets of a VM disk", .help = v2c_inspect_help },
+        { .name = "convert", .run = v2c_cmd_convert,
+          .synopsis = "convert (--service NAME... | --all-stateless) -o DIR [options] SOURCE...",
+          .summary = "lift services into deterministic, layered OCI images", .help = v2c_convert_help },
+        { .name = "push", .run = v2c_cmd_push, .synopsis = "push [options] DIR[:NAME] HOST/REPO[:TAG]",
+          .summary = "push an image of an OCI layout to a registry, by digest", .help = v2c_push_help,
+          .more_help = v2c_registry_options_help },
+        { .name = "pull", .run = v2c_cmd_pull, .synopsis = "pull [options] REF -o DIR",
+          .summary = "pull an image from a registry into an OCI layout", .help = v2c_pull_help,
+          .more_help = v2c_registry_options_help },
+        { .name = "rollout", .run = v2c_cmd_rollout, .synopsis = "rollout ACTION [ARGS] --state DIR [options]",
+          .summary = "cut traffic over from VMs to containers (canary, blue-green, rollback)",
+          .help = v2c_rollout_help },
+        { .name = "help", .run = cmd_help, .synopsis = "help [COMMAND]", .summary = "show help for v2c or one command" },
+        { .name = "version", .run = cmd_version, .synopsis = "version", .summary = "print the version" },
 };
 
-static const struct v2c_command *find_command(const char *name)
+static const char main_synopsis[] = "[-v|-q] [--version] [--help] COMMAND [ARGS]";
+
+const struct v2c_command *v2c_cli_command(const char *name)
 {
         for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
                 if (strcmp(commands[i].name, name) == 0)
@@ -37,14 +42,18 @@ static const struct v2c_command *find_command(const char *name)
 
 static void print_main_help(FILE *f)
 {
-        fprintf(f, "usage: v2c [-v|-q] [--version] [--help] COMMAND [ARGS]\n\n"
-                   "Migrate workloads from virtual machines into containers.\n\ncommands:\n");
+        fprintf(f, "usage: v2c %s\n\n"
+                   "Migrate workloads from virtual machines into containers.\n\ncommands:\n", main_synopsis);
         for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
                 fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-        fprintf(f, "\noptions:\n"
+        fprintf(f, "\noptions (before or after the command):\n"
                    "  -v, --verbose  more messages on stderr (repeat for debug)\n"
                    "  -q, --quiet    only errors on stderr\n"
+                   "  -h, --help     this help, or the command's\n"
                    "  --version      print the version\n"
+                   "\nA command's options may come anywhere among its arguments; `--` ends\n"
+                   "them (what follows is an argument even if it starts with '-').\n"
+                   "POSIXLY_CORRECT does not change this.\n"
                    "\nexit status:\n"
                    "  0  success\n"
                    "  1  the operation failed\n"
@@ -54,28 +63,55 @@ static void print_main_help(FILE *f)
                    "\n`v2c help COMMAND` tells more about a command.\n");
 }
 
+void v2c_cli_print_help(const char *cmd, FILE *f)
+{
+        const struct v2c_command *c = cmd ? v2c_cli_command(cmd) : NULL;
+        if (c == NULL) {
+                print_main_help(f);
+                return;
+        }
+        fprintf(f, "usage: v2c %s\n\n", c->synopsis);
+        if (c->help)
+                fputs(c->help, f);
+        else
+                fprintf(f, "%s.\n", c->summary);
+        if (c->more_help)
+                fputs(c->more_help, f);
+}
+
 static int cmd_help(int argc, char **argv)
 {
-        if (argc > 2)
+        _cleanup_(v2c_cli_parser_release) struct v2c_cli_parser p = { .cmd = "help", .argc = argc, .argv = argv };
+        int c;
+        while ((c = v2c_cli_getopt(&p)) > 0)
+                ;
+        if (c < 0)
+                return p.exit;
+        if (p.n_args > 1)
                 return v2c_cli_usage_error("help", "too many arguments");
-        if (argc < 2) {
-                print_main_help(stdout);
-                return V2C_EXIT_OK;
-        }
-        const struct v2c_command *c = find_command(argv[1]);
-        if (c == NULL)
-                return v2c_cli_usage_error("help", "unknown command `%s`", argv[1]);
-        printf("usage: v2c %s\n\n%s\n", c->synopsis, c->help ? c->help : c->summary);
-        return V2C_EXIT_OK;
+        if (p.n_args == 1 && v2c_cli_command(p.args[0]) == NULL)
+                return v2c_cli_usage_error("help", "unknown command `%s`", p.args[0]);
+        v2c_cli_print_help(p.n_args ? p.args[0] : NULL, stdout);
+        return fflush(stdout) == 0 ? V2C_EXIT_OK : V2C_EXIT_FAILURE;
+}
+
+static int print_version(void)
+{
+        printf("v2c %s\n", V2C_VERSION);
+        return fflush(stdout) == 0 ? V2C_EXIT_OK : V2C_EXIT_FAILURE;
 }
 
 static int cmd_version(int argc, char **argv)
 {
-        (void) argv;
-        if (argc > 1)
+        _cleanup_(v2c_cli_parser_release) struct v2c_cli_parser p = { .cmd = "version", .argc = argc, .argv = argv };
+        int c;
+        while ((c = v2c_cli_getopt(&p)) > 0)
+                ;
+        if (c < 0)
+                return p.exit;
+        if (p.n_args > 0)
                 return v2c_cli_usage_error("version", "takes no argument");
-        printf("v2c %s\n", V2C_VERSION);
-        return V2C_EXIT_OK;
+        return print_version();
 }
 
 int v2c_cli_report(struct v2c_error *err)
@@ -98,48 +134,39 @@ int v2c_cli_report(struct v2c_error *err)
 
 int v2c_cli_usage_error(const char *cmd, const char *fmt, ...)
 {
+        const struct v2c_command *c = cmd ? v2c_cli_command(cmd) : NULL;
         va_list ap;
         va_start(ap, fmt);
-        fprintf(stderr, "v2c %s: ", cmd);
+        fprintf(stderr, "v2c%s%s: ", c ? " " : "", c ? c->name : "");
         vfprintf(stderr, fmt, ap);
-        fprintf(stderr, " (see `v2c help %s`)\n", cmd);
         va_end(ap);
+        /* The usage line, then where the rest is: not the whole help,
+         * which would bury the problem. */
+        fprintf(stderr, "\nusage: v2c %s; try 'v2c%s%s --help'\n", c ? c->synopsis : main_synopsis, c ? " " : "",
+                c ? c->name : "");
         return V2C_EXIT_USAGE;
 }
 
 int main(int argc, char **argv)
 {
-        int level = V2C_LOG_WARNING;
-        int i = 1;
-        for (; i < argc && argv[i][0] == '-'; i++) {
-                const char *a = argv[i];
-                if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0)
-                        level++;
-                else if (strcmp(a, "-vv") == 0)
-                        level += 2;
-                else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0)
-                        level = V2C_LOG_ERROR;
-                else if (strcmp(a, "--version") == 0)
-                        return cmd_version(1, argv);
-                else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-                        print_main_help(stdout);
-                        return V2C_EXIT_OK;
-                } else {
-                        fprintf(stderr, "v2c: unknown option `%s` (see `v2c help`)\n", a);
-                        return V2C_EXIT_USAGE;
-                }
-        }
-        if (level > V2C_LOG_DEBUG)
-                level = V2C_LOG_DEBUG;
-        v2c_log_set_level((enum v2c_log_level) level);
-        if (i >= argc) {
-                print_main_help(stderr);
-                return V2C_EXIT_USAGE;
-        }
-        const struct v2c_command *c = find_command(argv[i]);
-        if (c == NULL) {
-                fprintf(stderr, "v2c: unknown command `%s` (see `v2c help`)\n", argv[i]);
-                return V2C_EXIT_USAGE;
-        }
-        return c->run(argc - i, argv + i);
+        /* v2c's own options stop at the command: its options are its own. */
+        static const struct option main_options[] = {
+                { "version", no_argument, NULL, 'V' },
+                {},
+        };
+        _cleanup_(v2c_cli_parser_release) struct v2c_cli_parser p = {
+                .argc = argc, .argv = argv, .options = main_options, .in_order = true,
+        };
+        int c;
+        while ((c = v2c_cli_getopt(&p)) > 0)
+                if (c == 'V')
+                        return print_version();
+        if (c < 0)
+                return p.exit;
+        if (p.n_args == 0)
+                return v2c_cli_usage_error(NULL, "no command given");
+        const struct v2c_command *cmd = v2c_cli_command(p.args[0]);
+        if (cmd == NULL)
+                return v2c_cli_usage_error(NULL, "unknown command `%s`", p.args[0]);
+        return cmd->run((int) p.n_args, p.args);
 }
