@@ -39,12 +39,13 @@ check "a missing file gets one line" test "$(wc -l <"$TMP/err")" -eq 1
 commands=$(sed -n '/^commands:/,/^$/s/^  \([a-z]*\) .*/\1/p' "$TMP/help")
 check "help lists every command" test "$(echo $commands)" = "inspect convert push pull rollout help version"
 for cmd in $commands; do
-  "$V2C" help "$cmd" >"$TMP/h.help"
+  expect_status 0 "help $cmd" help "$cmd"
+  cp "$TMP/out" "$TMP/h.help"
   check "$cmd: help starts with its usage line" grep -q "^usage: v2c $cmd" <(head -1 "$TMP/h.help")
-  "$V2C" "$cmd" -h >"$TMP/h.short"
-  check "$cmd: -h prints what \`v2c help $cmd\` prints" cmp -s "$TMP/h.help" "$TMP/h.short"
-  "$V2C" "$cmd" --help >"$TMP/h.long"
-  check "$cmd: --help prints what \`v2c help $cmd\` prints" cmp -s "$TMP/h.help" "$TMP/h.long"
+  for h in -h --help; do
+    expect_status 0 "$cmd $h" "$cmd" "$h"
+    check "$cmd: $h prints what \`v2c help $cmd\` prints" cmp -s "$TMP/h.help" "$TMP/out"
+  done
   expect_status 2 "$cmd: an unknown option is a usage error" "$cmd" --no-such-option
   check "$cmd: it is two lines" test "$(wc -l <"$TMP/err")" -eq 2
   check "$cmd: the first names the option" grep -qx "v2c $cmd: unknown option \`--no-such-option\`" <(head -1 "$TMP/err")
@@ -101,7 +102,7 @@ for posix in "" 1; do
                "run $TMP/any/pb.yaml --state $TMP/any/st --poll-ms 50"; do
     # shellcheck disable=SC2086
     st=0; run rollout $order >/dev/null 2>"$TMP/err" || st=$?
-    check "rollout $order$with: the playbook is read (exit 3, got $st)" \
+    check "rollout ${order//$TMP\/any\//}$with: the playbook is read (exit 3, got $st)" \
       sh -c "test $st -eq 3 && grep -q 'unknown key \`bogus\`' '$TMP/err'"
   done
   # push and pull: an option after the positional arguments is read
