@@ -65,6 +65,11 @@ curl -s -o /dev/null -w '%{http_code}' -X PUT -H 'Content-Type: application/vnd.
 check "an index resolves to linux/amd64 by default" grep -q "@$d_hello" "$TMP/amd.out"
 "$V2C" pull --platform linux/arm64/v8 "$A/multi/img:both" -o "$TMP/arm" >"$TMP/arm.out" 2>&1 || cat "$TMP/arm.out"
 check "... and to linux/arm64/v8 with --platform" grep -q "@$d_webapp" "$TMP/arm.out"
+# Options after the positional arguments are read, POSIXLY_CORRECT or not.
+POSIXLY_CORRECT=1 "$V2C" pull "$A/multi/img:both" -o "$TMP/arm2" --platform linux/arm64/v8 >"$TMP/arm2.out" 2>&1 \
+  || cat "$TMP/arm2.out"
+check "pull REF -o DIR --platform linux/arm64/v8 (POSIXLY_CORRECT=1): the option is read" \
+  grep -q "@$d_webapp" "$TMP/arm2.out"
 # (Docker schema 2 has no zstd: a gzip conversion)
 "$V2C" convert --gzip -s webapp -o "$TMP/gz" "$src" >/dev/null 2>&1
 skopeo copy -q --format v2s2 --dest-tls-verify=false "oci:$TMP/gz:webapp" "docker://$A/docker/webapp:v2s2" \
@@ -116,6 +121,9 @@ registry_start tls --tls
 T=$REG_TLS_ADDR
 "$V2C" push --ca-file "$REG_TLS_CA" "$TMP/img:hello" "$T/v2c/hello" >"$TMP/t1.out" 2>"$TMP/t1.err" || cat "$TMP/t1.err"
 check "TLS with the test's CA (--ca-file)" grep -qx "$T/v2c/hello@$d_hello" "$TMP/t1.out"
+POSIXLY_CORRECT=1 "$V2C" push "$TMP/img:hello" "$T/v2c/hello4" --ca-file "$REG_TLS_CA" >"$TMP/t4.out" 2>"$TMP/t4.err" \
+  || cat "$TMP/t4.err"
+check "push DIR REF --ca-file FILE (POSIXLY_CORRECT=1): the option is read" grep -qx "$T/v2c/hello4@$d_hello" "$TMP/t4.out"
 set +e
 "$V2C" push "$TMP/img:hello" "$T/v2c/hello2" >/dev/null 2>"$TMP/t2.err"; st=$?
 set -e

@@ -46,6 +46,9 @@ check "... all traffic on the container, the VM drained" test "$(weights)" = "0 
 check "... zero failed requests under load ($(grep -o '\[200\][^\n]*' "$TMP/hey.out" | head -1))" hey_clean || cat "$TMP/hey.out"
 "$V2C" rollout status --state "$TMP/st1" --json >"$TMP/st1.json"
 check "status --json says done" grep -qE '"phase": ?"done"' "$TMP/st1.json"
+st=0; POSIXLY_CORRECT=1 "$V2C" rollout status --json --state "$TMP/st1" -q >"$TMP/st1p.json" 2>"$TMP/st1p.err" || st=$?
+check "status --json --state DIR -q, options after the action (POSIXLY_CORRECT=1): the same report" \
+  sh -c "test $st -eq 0 && cmp -s '$TMP/st1.json' '$TMP/st1p.json'"
 seqw=$(python3 -c 'import json,sys
 print(" ".join("%d,%d" % (r["vm"], r["container"]) for r in map(json.loads, open(sys.argv[1])) if r.get("event") == "weights"))' "$TMP/st1/journal.jsonl")
 check "the journal records every weight change in order ($seqw)" test "$seqw" = "100,0 90,10 50,50 0,100"
