@@ -9,11 +9,18 @@
 
 #include "error.h"
 
-/* S with every byte that is not part of a valid UTF-8 character written
- * as "\xNN" (new string). */
+/* Guest strings (file names above all) are bytes, JSON strings are UTF-8.
+ * The escape is lossless and leaves almost every string alone: S is kept
+ * as it is when it is valid UTF-8 and holds no "\xNN" text (backslash,
+ * 'x', two hex digits); otherwise every byte that is not part of a UTF-8
+ * character, and every backslash, is written "\xNN" (lowercase hex).  So
+ * "caf\xe9" is Latin-1 "caf<e9>", and a UTF-8 name that really holds
+ * "\x41" reads "\x5cx41".  New string, or NULL without memory. */
 char *v2c_utf8_escape(const char *s);
-/* New reference: a JSON string (see v2c_utf8_escape for bytes that are
- * not UTF-8), or null when S is NULL. */
+/* The inverse: every "\xNN" back to its byte (new string). */
+char *v2c_utf8_unescape(const char *s);
+/* New reference: a JSON string (S through v2c_utf8_escape), or null when
+ * S is NULL; NULL only without memory. */
 json_t *v2c_json_str(const char *s);
 /* New reference: an array of the strings of V (NULL gives []). */
 json_t *v2c_json_strv(char *const *v);
