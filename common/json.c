@@ -21,10 +21,7 @@ static bool is_hex_escape(const char *p)
 
 char *v2c_utf8_escape(const char *s)
 {
-        bool needed = !v2c_text_is_utf8(s);
-        for (const char *p = strchr(s, '\\'); !needed && p; p = strchr(p + 1, '\\'))
-                needed = is_hex_escape(p);
-        if (!needed)
+        if (v2c_text_is_utf8(s))
                 return strdup(s);
         size_t n = strlen(s);
         char *out = malloc(4 * n + 1);
@@ -46,19 +43,29 @@ char *v2c_utf8_escape(const char *s)
         return out;
 }
 
-char *v2c_utf8_unescape(const char *s)
+char *v2c_utf8_unescape(const char *text)
 {
+        const char *s = text;
         char *out = malloc(strlen(s) + 1), *w = out;
         if (out == NULL)
                 return NULL;
+        bool any = false;
         while (*s) {
                 if (is_hex_escape(s)) {
                         *w++ = (char) (hex_digit(s[2]) << 4 | hex_digit(s[3]));
                         s += 4;
+                        any = true;
                 } else
                         *w++ = *s++;
         }
         *w = '\0';
+        /* Only a string that was not UTF-8 was escaped, so only one that
+         * decodes to bytes that are not UTF-8 was: "dev-disk-by\x2d..." of
+         * a systemd unit name stays as it is. */
+        if (any && v2c_text_is_utf8(out)) {
+                free(out);
+                return strdup(text);
+        }
         return out;
 }
 

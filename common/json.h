@@ -10,14 +10,16 @@
 #include "error.h"
 
 /* Guest strings (file names above all) are bytes, JSON strings are UTF-8.
- * The escape is lossless and leaves almost every string alone: S is kept
- * as it is when it is valid UTF-8 and holds no "\xNN" text (backslash,
- * 'x', two hex digits); otherwise every byte that is not part of a UTF-8
- * character, and every backslash, is written "\xNN" (lowercase hex).  So
- * "caf\xe9" is Latin-1 "caf<e9>", and a UTF-8 name that really holds
- * "\x41" reads "\x5cx41".  New string, or NULL without memory. */
+ * A valid UTF-8 string is kept as it is; in one that is not, every byte
+ * that is not part of a UTF-8 character, and every backslash, is written
+ * "\xNN" (lowercase hex): Latin-1 "caf<e9>" reads "caf\xe9".  New string,
+ * or NULL without memory. */
 char *v2c_utf8_escape(const char *s);
-/* The inverse: every "\xNN" back to its byte (new string). */
+/* The inverse, for strings read back: every "\xNN" to its byte when the
+ * result is not UTF-8 (so S was an escaped string), else S unchanged (a
+ * systemd unit name's "\x2d" stays).  One string cannot be told apart: a
+ * UTF-8 name that really holds text such as "\xe9"; callers that exclude
+ * by name (secrets) exclude both readings.  New string. */
 char *v2c_utf8_unescape(const char *s);
 /* New reference: a JSON string (S through v2c_utf8_escape), or null when
  * S is NULL; NULL only without memory. */

@@ -1277,7 +1277,8 @@ int v2c_convert(struct v2c_guest *g, const json_t *report, const struct v2c_conv
         const json_t *sec;
         json_array_foreach(json_object_get(report, "secrets"), i, sec) {
                 /* The report holds a name that is not UTF-8 escaped (see
-                 * json.h); the layers see the guest's bytes. */
+                 * json.h); the layers see the guest's bytes.  Where the
+                 * text could also be a UTF-8 name, both stay out. */
                 const char *escaped = jstr(sec, "path");
                 _cleanup_free_ char *p = escaped ? v2c_utf8_unescape(escaped) : NULL, *real = NULL;
                 if (escaped && p == NULL) {
@@ -1286,6 +1287,8 @@ int v2c_convert(struct v2c_guest *g, const json_t *report, const struct v2c_conv
                 }
                 if (p == NULL || v2c_strv_contains(opt->include_secrets, p))
                         continue;
+                if (strcmp(p, escaped) != 0)
+                        v2c_strv_push(&cv.col.secrets, escaped);
                 v2c_strv_push(&cv.col.secrets, p);
                 if (v2c_guest_realpath(g, p, &real, NULL) == 0)
                         v2c_strv_push(&cv.col.secrets, real);

@@ -401,18 +401,18 @@ static void test_printable(void **state)
         assert_false(v2c_text_is_utf8("\xed\xa0\x80")); /* surrogate */
 }
 
-/* JSON holds guest names losslessly: UTF-8 kept, other bytes and (then)
- * backslashes as \xNN, and back. */
+/* JSON holds guest names: UTF-8 as it is, otherwise the bytes that are
+ * not UTF-8 and the backslashes as \xNN; read back to the same bytes. */
 static void test_json_names(void **state)
 {
         (void) state;
         static const char *const names[] = {
                 "/etc/ssl/certs/F\xc5\x91tan\xc3\xbas\xc3\xadtv\xc3\xa1ny.pem", "/srv/caf\xe9", "/srv/a\\x41",
-                "/srv/a\\b\xff", "dev-disk-by\\x2duuid.swap", "plain\\n", "",
+                "/srv/a\\b\xff", "dev-disk-by\\x2duuid.swap", "plain\\n", "", "/srv/\\xe9\xe9",
         };
         static const char *const escaped[] = {
-                "/etc/ssl/certs/F\xc5\x91tan\xc3\xbas\xc3\xadtv\xc3\xa1ny.pem", "/srv/caf\\xe9", "/srv/a\\x5cx41",
-                "/srv/a\\x5cb\\xff", "dev-disk-by\\x5cx2duuid.swap", "plain\\n", "",
+                "/etc/ssl/certs/F\xc5\x91tan\xc3\xbas\xc3\xadtv\xc3\xa1ny.pem", "/srv/caf\\xe9", "/srv/a\\x41",
+                "/srv/a\\x5cb\\xff", "dev-disk-by\\x2duuid.swap", "plain\\n", "", "/srv/\\x5cxe9\\xe9",
         };
         for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
                 json_t *j = v2c_json_str(names[i]);
