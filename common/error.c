@@ -1,5 +1,6 @@
 /* The error object every layer of v2c passes up; see error.h. */
 #include "error.h"
+#include "text.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -8,6 +9,20 @@
 #include <string.h>
 
 static struct v2c_error oom_error = { (char *) "out of memory", ENOMEM, V2C_ERR_FAILURE };
+
+/* Messages name guest files, and a file name is any bytes but '/' and NUL:
+ * a terminal escape or a Latin-1 byte must not reach the operator's
+ * terminal or a UTF-8 log as is.  Our own formats are printable ASCII, so
+ * escaping the whole message is the same as escaping each guest string,
+ * and doing it again (when context is added) changes nothing. */
+static void make_printable(char **msg)
+{
+        char *p = v2c_text_printable(*msg);
+        if (p) {
+                free(*msg);
+                *msg = p;
+        }
+}
 
 int v2c_error_setv(struct v2c_error **err, int code, const char *fmt, va_list ap)
 {
@@ -28,6 +43,7 @@ int v2c_error_setv(struct v2c_error **err, int code, const char *fmt, va_list ap
                 *err = &oom_error;
                 return -code;
         }
+        make_printable(&e->msg);
         e->code = code;
         e->kind = V2C_ERR_FAILURE;
         *err = e;
@@ -73,6 +89,7 @@ int v2c_error_prefix(struct v2c_error **err, int ret, const char *fmt, ...)
                 return ret;
         }
         free(ctx);
+        make_printable(&msg);
         free((*err)->msg);
         (*err)->msg = msg;
         return ret;

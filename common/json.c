@@ -2,55 +2,70 @@
 #include "json.h"
 #include "cleanup.h"
 #include "fsutil.h"
+#include "text.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
-/* Length of the valid UTF-8 sequence at p (1-4), or 0 if invalid. */
-static size_t utf8_seq(const unsigned char *p)
+static int hex_digit(char c)
 {
-        if (p[0] < 0x80)
-                return 1;
-        if (p[0] >= 0xc2 && p[0] <= 0xdf)
-                return (p[1] & 0xc0) == 0x80 ? 2 : 0;
-        if (p[0] >= 0xe0 && p[0] <= 0xef) {
-                if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
-                        return 0;
-                if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0))
-                        return 0; /* overlong, surrogate */
-                return 3;
-        }
-        if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-                if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 || (p[3] & 0xc0) != 0x80)
-                        return 0;
-                if ((p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90))
-                        return 0;
-                return 4;
-        }
-        return 0;
+        return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+static bool is_hex_escape(const char *p)
+{
+        return p[0] == '\\' && p[1] == 'x' && hex_digit(p[2]) >= 0 && hex_digit(p[3]) >= 0;
 }
 
 char *v2c_utf8_escape(const char *s)
 {
+        if (v2c_text_is_utf8(s))
+                return strdup(s);
         size_t n = strlen(s);
         char *out = malloc(4 * n + 1);
         if (out == NULL)
                 return NULL;
-        const unsigned char *p = (const unsigned char *) s;
         size_t w = 0;
-        while (*p) {
-                size_t k = utf8_seq(p);
-                if (k == 0) {
-                        w += (size_t) sprintf(out + w, "\\x%02x", *p);
-                        p++;
+        while (*s) {
+                size_t k = v2c_utf8_seq(s);
+                if (k == 0 || *s == '\\') {
+                        w += (size_t) sprintf(out + w, "\\x%02x", (unsigned char) *s);
+                        s++;
                         continue;
                 }
-                memcpy(out + w, p, k);
+                memcpy(out + w, s, k);
                 w += k;
-                p += k;
+                s += k;
         }
         out[w] = '\0';
+        return out;
+}
+
+char *v2c_utf8_unescape(const char *text)
+{
+        const char *s = text;
+        char *out = malloc(strlen(s) + 1), *w = out;
+        if (out == NULL)
+                return NULL;
+        bool any = false;
+        while (*s) {
+                if (is_hex_escape(s)) {
+                        *w++ = (char) (hex_digit(s[2]) << 4 | hex_digit(s[3]));
+                        s += 4;
+                        any = true;
+                } else
+                        *w++ = *s++;
+        }
+        *w = '\0';
+        /* Only a string that was not UTF-8 was escaped, so only one that
+         * decodes to bytes that are not UTF-8 was: "dev-disk-by\x2d..." of
+         * a systemd unit name stays as it is. */
+        if (any && v2c_text_is_utf8(out)) {
+                free(out);
+                return strdup(text);
+        }
         return out;
 }
 
@@ -58,15 +73,12 @@ json_t *v2c_json_str(const char *s)
 {
         if (s == NULL)
                 return json_null();
-        json_t *j = json_string(s);
-        if (j)
-                return j;
-        /* Guest bytes that are not UTF-8 (jansson refuses them): keep every
-         * valid character, write the other bytes as \xNN. */
+        /* Guest bytes that are not UTF-8 (jansson refuses them): the
+         * lossless escape of v2c_utf8_escape. */
         char *e = v2c_utf8_escape(s);
-        j = e ? json_string(e) : NULL;
+        json_t *j = e ? json_string(e) : NULL;
         free(e);
-        return j ? j : json_string("");
+        return j;
 }
 
 json_t *v2c_json_strv(char *const *v)

@@ -9,11 +9,20 @@
 
 #include "error.h"
 
-/* S with every byte that is not part of a valid UTF-8 character written
- * as "\xNN" (new string). */
+/* Guest strings (file names above all) are bytes, JSON strings are UTF-8.
+ * A valid UTF-8 string is kept as it is; in one that is not, every byte
+ * that is not part of a UTF-8 character, and every backslash, is written
+ * "\xNN" (lowercase hex): Latin-1 "caf<e9>" reads "caf\xe9".  New string,
+ * or NULL without memory. */
 char *v2c_utf8_escape(const char *s);
-/* New reference: a JSON string (see v2c_utf8_escape for bytes that are
- * not UTF-8), or null when S is NULL. */
+/* The inverse, for strings read back: every "\xNN" to its byte when the
+ * result is not UTF-8 (so S was an escaped string), else S unchanged (a
+ * systemd unit name's "\x2d" stays).  One string cannot be told apart: a
+ * UTF-8 name that really holds text such as "\xe9"; callers that exclude
+ * by name (secrets) exclude both readings.  New string. */
+char *v2c_utf8_unescape(const char *s);
+/* New reference: a JSON string (S through v2c_utf8_escape), or null when
+ * S is NULL; NULL only without memory. */
 json_t *v2c_json_str(const char *s);
 /* New reference: an array of the strings of V (NULL gives []). */
 json_t *v2c_json_strv(char *const *v);

@@ -1,8 +1,10 @@
 /* stderr logging with a level; see log.h. */
 #include "log.h"
+#include "text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 static enum v2c_log_level current = V2C_LOG_WARNING;
 
@@ -16,10 +18,15 @@ void v2c_log(enum v2c_log_level level, const char *fmt, ...)
                 return;
         va_list ap;
         va_start(ap, fmt);
-        flockfile(stderr);
-        fprintf(stderr, "v2c: %s: ", prefix[level]);
-        vfprintf(stderr, fmt, ap);
-        fputc('\n', stderr);
-        funlockfile(stderr);
+        char *msg = NULL;
+        int n = vasprintf(&msg, fmt, ap);
         va_end(ap);
+        /* Messages name guest files: no terminal escape, no stray byte
+         * (see v2c_text_printable). */
+        char *shown = n >= 0 ? v2c_text_printable(msg) : NULL;
+        flockfile(stderr);
+        fprintf(stderr, "v2c: %s: %s\n", prefix[level], shown ? shown : n >= 0 ? msg : "(out of memory)");
+        funlockfile(stderr);
+        free(shown);
+        free(msg);
 }

@@ -1,6 +1,8 @@
 /* Text helpers; see text.h. */
 #include "text.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 bool v2c_lines_next(struct v2c_lines *l, const char **line, size_t *len)
@@ -17,4 +19,64 @@ bool v2c_lines_next(struct v2c_lines *l, const char **line, size_t *len)
         *len = (size_t) (e - s);
         l->lineno++;
         return true;
+}
+
+size_t v2c_utf8_seq(const char *s)
+{
+        const unsigned char *p = (const unsigned char *) s;
+        /* Each test stops at the first byte that is not a continuation, so
+         * a NUL is never read past. */
+        if (p[0] < 0x80)
+                return 1;
+        if (p[0] >= 0xc2 && p[0] <= 0xdf)
+                return (p[1] & 0xc0) == 0x80 ? 2 : 0;
+        if (p[0] >= 0xe0 && p[0] <= 0xef) {
+                if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
+                        return 0;
+                if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0))
+                        return 0; /* overlong, surrogate */
+                return 3;
+        }
+        if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+                if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 || (p[3] & 0xc0) != 0x80)
+                        return 0;
+                if ((p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90))
+                        return 0;
+                return 4;
+        }
+        return 0;
+}
+
+bool v2c_text_is_utf8(const char *s)
+{
+        while (*s) {
+                size_t k = v2c_utf8_seq(s);
+                if (k == 0)
+                        return false;
+                s += k;
+        }
+        return true;
+}
+
+char *v2c_text_printable(const char *s)
+{
+        size_t n = strlen(s);
+        char *out = malloc(4 * n + 1);
+        if (out == NULL)
+                return NULL;
+        size_t w = 0;
+        while (*s) {
+                unsigned char c = (unsigned char) *s;
+                size_t k = v2c_utf8_seq(s);
+                if (k == 0 || c < 0x20 || c == 0x7f) {
+                        w += (size_t) sprintf(out + w, "\\x%02x", c);
+                        s++;
+                        continue;
+                }
+                memcpy(out + w, s, k);
+                w += k;
+                s += k;
+        }
+        out[w] = '\0';
+        return out;
 }

@@ -39,4 +39,15 @@ static inline bool v2c_span_starts_ci(const char *s, size_t n, const char *lit)
         return n >= l && strncasecmp(s, lit, l) == 0;
 }
 
+/* Length of the valid UTF-8 character at P (1 to 4 bytes; 1 for ASCII and
+ * for the NUL at the end), or 0 when the bytes there are not one (a stray
+ * continuation byte, Latin-1, an overlong form, a surrogate). */
+size_t v2c_utf8_seq(const char *p);
+/* True when the NUL-terminated S is valid UTF-8. */
+bool v2c_text_is_utf8(const char *s);
+/* S made safe to show on a terminal or in a log: control bytes (a
+ * terminal escape in a guest file name) and bytes that are not UTF-8 are
+ * written "\xNN"; the rest is kept.  New string, or NULL without memory. */
+char *v2c_text_printable(const char *s);
+
 #endif

@@ -17,6 +17,7 @@
 #include "fsutil.h"
 #include "init.h"
 #include "json.h"
+#include "text.h"
 #include "log.h"
 #include "path.h"
 #include "pkgdb.h"
@@ -998,9 +999,14 @@ static int write_artifacts(struct conv *cv, const char *side, struct image *im, 
         json_array_foreach(json_object_get(cv->report, "secrets"), si, sec) {
                 _cleanup_strv_ char **users = jstrv(sec, "services");
                 const char *p = jstr(sec, "path");
-                if (p && v2c_strv_contains(users, im->name) && !v2c_strv_contains(cv->opt->include_secrets, p))
+                _cleanup_free_ char *raw = p ? v2c_utf8_unescape(p) : NULL;
+                /* A newline in a guest file name must not start a line of
+                 * the env file: control bytes are shown escaped. */
+                _cleanup_free_ char *shown = p ? v2c_text_printable(p) : NULL;
+                if (raw && shown && v2c_strv_contains(users, im->name) &&
+                    !v2c_strv_contains(cv->opt->include_secrets, raw))
                         v2c_buf_appendf(&b, "# secret file left out (%s), mount it at run time: %s\n",
-                                        jstr(sec, "kind") ? jstr(sec, "kind") : "secret", p);
+                                        jstr(sec, "kind") ? jstr(sec, "kind") : "secret", shown);
         }
         _cleanup_free_ char *tmpl = v2c_buf_steal(&b);
         free(fname);
@@ -1270,10 +1276,19 @@ int v2c_convert(struct v2c_guest *g, const json_t *report, const struct v2c_conv
         size_t i;
         const json_t *sec;
         json_array_foreach(json_object_get(report, "secrets"), i, sec) {
-                const char *p = jstr(sec, "path");
-                _cleanup_free_ char *real = NULL;
+                /* The report holds a name that is not UTF-8 escaped (see
+                 * json.h); the layers see the guest's bytes.  Where the
+                 * text could also be a UTF-8 name, both stay out. */
+                const char *escaped = jstr(sec, "path");
+                _cleanup_free_ char *p = escaped ? v2c_utf8_unescape(escaped) : NULL, *real = NULL;
+                if (escaped && p == NULL) {
+                        r = v2c_error_set(err, ENOMEM, "out of memory");
+                        goto out;
+                }
                 if (p == NULL || v2c_strv_contains(opt->include_secrets, p))
                         continue;
+                if (strcmp(p, escaped) != 0)
+                        v2c_strv_push(&cv.col.secrets, escaped);
                 v2c_strv_push(&cv.col.secrets, p);
                 if (v2c_guest_realpath(g, p, &real, NULL) == 0)
                         v2c_strv_push(&cv.col.secrets, real);

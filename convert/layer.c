@@ -3,16 +3,27 @@
  * Data flow, all in one pass:  entries -> libarchive (pax tar) ->
  * write_tar() [sha256 -> diff_id] -> compressor -> emit() [sha256 ->
  * digest] -> buffered writes to a temporary blob -> rename at close.
+ *
+ * Names are bytes.  libarchive's pax writer converts every name from the
+ * thread's locale charset to UTF-8 for its `path`/`linkpath` records; in
+ * the "C" locale (v2c never calls setlocale) that fails on the first byte
+ * above 0x7f.  So headers are written under C.UTF-8 (uselocale, this
+ * thread only): a UTF-8 name goes out as it is (no normalisation), and one
+ * that is not UTF-8 fails the conversion, on which libarchive writes the
+ * raw bytes with `hdrcharset=BINARY` and returns ARCHIVE_WARN, which is
+ * then the expected outcome.  ASCII names give the same bytes as before.
  */
 #include "layer.h"
 #include "cleanup.h"
 #include "path.h"
 #include "sha256.h"
+#include "text.h"
 
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +36,7 @@
 
 struct v2c_layer_writer {
         struct archive *a;
+        locale_t utf8;               /* C.UTF-8, for libarchive's name conversions */
         enum v2c_compression comp;
         int64_t epoch;
         ZSTD_CCtx *zc;
@@ -144,6 +156,8 @@ static void free_writer(struct v2c_layer_writer *w)
 {
         if (w->a)
                 archive_write_free(w->a);
+        if (w->utf8)
+                freelocale(w->utf8);
         ZSTD_freeCCtx(w->zc);
         if (w->zs_ready)
                 deflateEnd(&w->zs);
@@ -232,6 +246,14 @@ int v2c_layer_open(const char *blobs_dir, const struct v2c_layer_options *opt, s
                 w->tmp_path = NULL;
                 goto fail;
         }
+        w->utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t) 0);
+        if (w->utf8 == (locale_t) 0) {
+                /* Without it non-ASCII UTF-8 names would all go out as
+                 * BINARY: other bytes, so other digests, than elsewhere. */
+                r = v2c_error_set(err, errno ? errno : ENOENT,
+                                  "the C.UTF-8 locale is missing (glibc 2.35 or later has it built in)");
+                goto fail;
+        }
         w->a = archive_write_new();
         /* xattrs (security.capability) as SCHILY.xattr records only, the
          * spelling GNU tar, Go's archive/tar and so every runtime read;
@@ -311,7 +333,11 @@ int v2c_layer_add(struct v2c_layer_writer *w, const struct v2c_layer_entry *e, c
                 archive_entry_xattr_add_entry(ae, "security.capability", e->capability, e->capability_len);
 
         int r = 0;
-        if (archive_write_header(w->a, ae) != ARCHIVE_OK)
+        locale_t prev = uselocale(w->utf8);
+        int ar = archive_write_header(w->a, ae);
+        uselocale(prev);
+        bool binary = !v2c_text_is_utf8(e->path) || (e->link && !v2c_text_is_utf8(e->link));
+        if (ar != ARCHIVE_OK && !(ar == ARCHIVE_WARN && binary && !w->failed))
                 r = tar_error(w, e->path, err);
         archive_entry_free(ae);
         if (r < 0 || e->type != V2C_LAYER_REG || e->size == 0)

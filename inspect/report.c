@@ -190,7 +190,8 @@ static int get_str(const json_t *o, const char *key, char **out)
                 return 0;
         if (!json_is_string(v))
                 return -EINVAL;
-        *out = strdup(json_string_value(v));
+        /* Guest bytes that are not UTF-8 come back from their escape. */
+        *out = v2c_utf8_unescape(json_string_value(v));
         return *out ? 0 : -ENOMEM;
 }
 
@@ -206,7 +207,8 @@ static int get_strv(const json_t *o, const char *key, char ***out)
         json_array_foreach(v, i, e) {
                 if (!json_is_string(e))
                         return -EINVAL;
-                int r = v2c_strv_push(out, json_string_value(e));
+                _cleanup_free_ char *raw = v2c_utf8_unescape(json_string_value(e));
+                int r = raw ? v2c_strv_push(out, raw) : -ENOMEM;
                 if (r < 0)
                         return r;
         }

@@ -11,6 +11,7 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,8 @@
 #include "path.h"
 #include "sha256.h"
 #include "strv.h"
+#include "text.h"
+#include "json.h"
 
 static void test_error_prefix(void **state)
 {
@@ -339,6 +342,89 @@ static void write_hostile_tar(const char *path)
         archive_write_free(a);
 }
 
+/* File names are bytes: a pax archive (UTF-8 `path`/`linkpath` records,
+ * hdrcharset=BINARY for Latin-1) and a GNU one (raw header bytes) give the
+ * same names, link targets and hardlinks, in the C locale.  The archives
+ * are seeds of fuzz-tar. */
+static void test_tarindex_names(void **state)
+{
+        (void) state;
+        assert_non_null(setlocale(LC_ALL, "C"));
+        const char *seeds[] = { "tests/fuzz/corpus/tar/non-ascii-names-pax.tar",
+                                "tests/fuzz/corpus/tar/non-ascii-names-gnu.tar" };
+        const char *netlock = "/etc/ssl/certs/NetLock_Arany_=Class_Gold=_F\xc5\x91tan\xc3\xbas\xc3\xadtv\xc3\xa1ny.pem";
+        for (size_t i = 0; i < 2; i++) {
+                int fd = open(seeds[i], O_RDONLY | O_CLOEXEC);
+                assert_true(fd >= 0);
+                struct v2c_tarindex *ti = v2c_tarindex_new(NULL);
+                size_t skipped = 0;
+                assert_int_equal(v2c_tarindex_add(ti, fd, "/", &skipped, NULL), 0);
+                assert_int_equal(v2c_tarindex_seal(ti, NULL), 0);
+                close(fd);
+                assert_int_equal(skipped, 0);
+                struct v2c_stat st;
+                char *data = NULL, *target = NULL;
+                size_t len;
+                assert_int_equal(v2c_tarindex_lstat(ti, netlock, &st), 0);
+                assert_int_equal(v2c_tarindex_readlink(ti, "/etc/ssl/certs/988a38cb.0", &target), 0);
+                assert_string_equal(target, netlock + strlen("/etc/ssl/certs/"));
+                free(target);
+                assert_int_equal(v2c_tarindex_read(ti, "/srv/caf\xe9-latin1.txt", 100, &data, &len, NULL), 0);
+                assert_string_equal(data, "latin-1\n");
+                free(data);
+                assert_int_equal(v2c_tarindex_readlink(ti, "/srv/lien-\xc3\xa9", &target), 0);
+                assert_string_equal(target, "caf\xe9-latin1.txt");
+                free(target);
+                assert_int_equal(v2c_tarindex_read(ti, "/srv/hard-to-caf\xc3\xa9", 100, &data, &len, NULL), 0);
+                assert_string_equal(data, "utf-8\n");
+                free(data);
+                v2c_tarindex_free(ti);
+        }
+}
+
+/* Text from a guest shown to people: control bytes and bytes that are not
+ * UTF-8 escaped, UTF-8 kept; errors get it whatever their format. */
+static void test_printable(void **state)
+{
+        (void) state;
+        char *s = v2c_text_printable("caf\xc3\xa9 \x1b[31mred\n caf\xe9");
+        assert_string_equal(s, "caf\xc3\xa9 \\x1b[31mred\\x0a caf\\xe9");
+        free(s);
+        struct v2c_error *e = NULL;
+        v2c_error_set(&e, EINVAL, "reading `%s`", "/srv/\x1b]0;pwned\x07");
+        v2c_error_prefix(&e, -EINVAL, "in `%s`", "/caf\xe9");
+        assert_string_equal(e->msg, "in `/caf\\xe9`: reading `/srv/\\x1b]0;pwned\\x07`");
+        v2c_error_free(e);
+        assert_true(v2c_text_is_utf8("F\xc5\x91tan\xc3\xbas\xc3\xadtv\xc3\xa1ny"));
+        assert_false(v2c_text_is_utf8("caf\xe9"));
+        assert_false(v2c_text_is_utf8("\xc0\xaf"));     /* overlong '/' */
+        assert_false(v2c_text_is_utf8("\xed\xa0\x80")); /* surrogate */
+}
+
+/* JSON holds guest names: UTF-8 as it is, otherwise the bytes that are
+ * not UTF-8 and the backslashes as \xNN; read back to the same bytes. */
+static void test_json_names(void **state)
+{
+        (void) state;
+        static const char *const names[] = {
+                "/etc/ssl/certs/F\xc5\x91tan\xc3\xbas\xc3\xadtv\xc3\xa1ny.pem", "/srv/caf\xe9", "/srv/a\\x41",
+                "/srv/a\\b\xff", "dev-disk-by\\x2duuid.swap", "plain\\n", "", "/srv/\\xe9\xe9",
+        };
+        static const char *const escaped[] = {
+                "/etc/ssl/certs/F\xc5\x91tan\xc3\xbas\xc3\xadtv\xc3\xa1ny.pem", "/srv/caf\\xe9", "/srv/a\\x41",
+                "/srv/a\\x5cb\\xff", "dev-disk-by\\x2duuid.swap", "plain\\n", "", "/srv/\\x5cxe9\\xe9",
+        };
+        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+                json_t *j = v2c_json_str(names[i]);
+                assert_non_null(j);
+                assert_string_equal(json_string_value(j), escaped[i]);
+                char *back = v2c_utf8_unescape(json_string_value(j));
+                assert_string_equal(back, names[i]);
+                free(back);
+                json_decref(j);
+        }
+}
+
 static void test_tarindex_hostile(void **state)
 {
         (void) state;
@@ -491,6 +577,9 @@ int main(void)
                 cmocka_unit_test(test_sha256),
                 cmocka_unit_test(test_strv),
                 cmocka_unit_test(test_tarindex_hostile),
+                cmocka_unit_test(test_tarindex_names),
+                cmocka_unit_test(test_printable),
+                cmocka_unit_test(test_json_names),
                 cmocka_unit_test(test_caps_decode),
                 cmocka_unit_test(test_not_a_tar),
                 cmocka_unit_test_setup_teardown(test_dir_guest, setup_tree, teardown_tree),

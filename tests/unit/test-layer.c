@@ -10,6 +10,8 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <locale.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +107,9 @@ static void test_zstd_digests_and_threads(void **state)
         assert_string_equal(a.digest, b.digest);
         assert_string_equal(a.diff_id, b.diff_id);
         assert_string_equal(a.media_type, V2C_MEDIA_LAYER_ZSTD);
+        /* The tar of ASCII names is pinned: these bytes are what every
+         * image built so far holds, and a change would move their digests. */
+        assert_string_equal(a.diff_id, "sha256:f658b06023b802ee22b23a1613a4d45e13ea4f426798adfcb6b66bfdc14c9ded");
 
         size_t len;
         char *blob = read_blob(&a, &len);
@@ -234,6 +239,151 @@ static void test_refusals(void **state)
         assert_int_equal(count_temporaries(), 0);
 }
 
+/* One member of a tar, as a reader that takes pax records literally (Go's
+ * archive/tar, so umoci and podman) sees it. */
+struct member {
+        char path[1024], link[1024];
+        char type;
+        bool pax, binary;
+};
+
+static unsigned long long octal(const char *p, size_t n)
+{
+        unsigned long long v = 0;
+        for (size_t i = 0; i < n && p[i] >= '0' && p[i] <= '7'; i++)
+                v = v * 8 + (unsigned) (p[i] - '0');
+        return v;
+}
+
+/* Splits an uncompressed pax tar into members (at most MAX). */
+static size_t parse_tar(const char *tar, size_t len, struct member *m, size_t max)
+{
+        size_t n = 0, off = 0;
+        struct member pending = { 0 };
+        while (off + 512 <= len && tar[off] != '\0' && n < max) {
+                const char *h = tar + off;
+                unsigned long long size = octal(h + 124, 12);
+                const char *data = h + 512;
+                assert_true(off + 512 + size <= len);
+                if (h[156] == 'x') {
+                        pending.pax = true;
+                        for (const char *r = data; r < data + size;) {
+                                char *sp, *end;
+                                unsigned long rl = strtoul(r, &sp, 10);
+                                assert_true(rl > 0 && *sp == ' ' && r + rl <= data + size);
+                                end = (char *) r + rl - 1; /* the record's '\n' */
+                                const char *kv = sp + 1, *eq = memchr(kv, '=', (size_t) (end - kv));
+                                assert_non_null(eq);
+                                size_t vl = (size_t) (end - eq - 1);
+                                if (strncmp(kv, "path=", 5) == 0)
+                                        memcpy(pending.path, eq + 1, vl);
+                                else if (strncmp(kv, "linkpath=", 9) == 0)
+                                        memcpy(pending.link, eq + 1, vl);
+                                else if (strncmp(kv, "hdrcharset=", 11) == 0)
+                                        pending.binary = vl == 6 && memcmp(eq + 1, "BINARY", 6) == 0;
+                                r += rl;
+                        }
+                } else {
+                        m[n] = pending;
+                        m[n].type = h[156];
+                        if (m[n].path[0] == '\0') {
+                                if (h[345])
+                                        snprintf(m[n].path, sizeof m[n].path, "%.155s/%.100s", h + 345, h);
+                                else
+                                        snprintf(m[n].path, sizeof m[n].path, "%.100s", h);
+                        }
+                        if (m[n].link[0] == '\0')
+                                snprintf(m[n].link, sizeof m[n].link, "%.100s", h + 157);
+                        n++;
+                        memset(&pending, 0, sizeof pending);
+                }
+                off += 512 + (size + 511) / 512 * 512;
+        }
+        return n;
+}
+
+#define NETLOCK "NetLock_Arany_=Class_Gold=_F\xc5\x91tan\xc3\xbas\xc3\xadtv\xc3\xa1ny.pem"
+#define CAFE "caf\xc3\xa9.txt"       /* UTF-8 */
+#define LATIN "lat\xe9.txt"          /* Latin-1: not UTF-8 */
+
+static void build_names(struct v2c_layer_result *res)
+{
+        struct v2c_layer_options opt = { .compression = V2C_COMPRESS_NONE, .epoch = 1700000000 };
+        struct v2c_layer_writer *w = NULL;
+        struct v2c_error *e = NULL;
+        assert_int_equal(v2c_layer_open(blobs, &opt, &w, &e), 0);
+        const struct v2c_layer_entry entries[] = {
+                { .path = "etc", .type = V2C_LAYER_DIR, .mode = 0755 },
+                { .path = "etc/" NETLOCK, .type = V2C_LAYER_REG, .mode = 0644, .size = 1 },
+                { .path = "etc/" CAFE, .type = V2C_LAYER_REG, .mode = 0644, .size = 1 },
+                { .path = "etc/latin-link", .type = V2C_LAYER_SYMLINK, .mode = 0777, .link = LATIN },
+                { .path = "etc/" LATIN, .type = V2C_LAYER_REG, .mode = 0644, .size = 1 },
+                { .path = "etc/ssl-link", .type = V2C_LAYER_SYMLINK, .mode = 0777, .link = NETLOCK },
+                { .path = "etc/z-hard-latin", .type = V2C_LAYER_HARDLINK, .mode = 0644, .link = "etc/" LATIN },
+                { .path = "etc/z-hard-utf8", .type = V2C_LAYER_HARDLINK, .mode = 0644, .link = "etc/" CAFE },
+        };
+        for (size_t i = 0; i < sizeof entries / sizeof entries[0]; i++) {
+                struct mem_src m = { "x", 1, 0 };
+                struct v2c_layer_source src = { mem_read, &m };
+                int r = v2c_layer_add(w, &entries[i], &src, &e);
+                if (r < 0)
+                        fail_msg("adding entry %zu: %s", i, e ? e->msg : "?");
+        }
+        assert_int_equal(v2c_layer_close(w, res, &e), 0);
+        assert_null(e);
+}
+
+/* File names are bytes: a UTF-8 name or link target goes into pax
+ * `path`/`linkpath` as it is, one that is not UTF-8 too, marked
+ * hdrcharset=BINARY, and the locale changes nothing. */
+static void test_non_ascii_names(void **state)
+{
+        (void) state;
+        assert_non_null(setlocale(LC_ALL, "C"));
+        struct v2c_layer_result a, b;
+        build_names(&a);
+        size_t len;
+        char *tar = read_blob(&a, &len);
+        assert_int_equal(len, a.tar_size);
+        struct member m[16];
+        size_t n = parse_tar(tar, len, m, 16);
+        assert_int_equal(n, 8);
+
+        assert_string_equal(m[0].path, "etc/");
+        assert_false(m[0].pax);
+        assert_string_equal(m[1].path, "etc/" NETLOCK);
+        assert_true(m[1].pax);
+        assert_false(m[1].binary);
+        assert_string_equal(m[2].path, "etc/" CAFE);
+        assert_false(m[2].binary);
+        assert_string_equal(m[3].path, "etc/latin-link");
+        assert_int_equal(m[3].type, '2');
+        assert_string_equal(m[3].link, LATIN);
+        assert_true(m[3].binary);
+        assert_string_equal(m[4].path, "etc/" LATIN);
+        assert_true(m[4].binary);
+        assert_string_equal(m[5].path, "etc/ssl-link");
+        assert_string_equal(m[5].link, NETLOCK);
+        assert_true(m[5].pax);
+        assert_false(m[5].binary);
+        assert_string_equal(m[6].path, "etc/z-hard-latin");
+        assert_int_equal(m[6].type, '1');
+        assert_string_equal(m[6].link, "etc/" LATIN);
+        assert_true(m[6].binary);
+        assert_string_equal(m[7].path, "etc/z-hard-utf8");
+        assert_int_equal(m[7].type, '1');
+        assert_string_equal(m[7].link, "etc/" CAFE);
+        assert_false(m[7].binary);
+        free(tar);
+
+        /* The process's locale does not reach the bytes. */
+        if (setlocale(LC_ALL, "C.UTF-8") != NULL) {
+                build_names(&b);
+                assert_string_equal(a.diff_id, b.diff_id);
+        }
+        setlocale(LC_ALL, "C");
+}
+
 /* "/" sorts first, so a directory's contents follow it. */
 static void test_path_order(void **state)
 {
@@ -250,6 +400,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_zstd_digests_and_threads, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_gzip_header, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_non_ascii_names, setup, teardown),
                 cmocka_unit_test(test_path_order),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
