@@ -17,6 +17,7 @@
 #include "writes-internal.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -706,8 +707,8 @@ static void add_data_dir(struct evidence *ev, const char *path, enum v2c_access_
         v2c_strv_push_unique(&ev->data_dirs, root ? path : dir);
 }
 
-/* Weighs one access of FILE. */
-static void weigh_access(struct evidence *ev, const char *file, const struct v2c_access *a, char *const *names)
+/* Weighs one access; where says where it was seen ("/etc/init.d/x:42"). */
+static void weigh_access(struct evidence *ev, const char *where, const struct v2c_access *a, char *const *names)
 {
         const char *p = a->path;
         /* The place follows from the known start of the path: "/var/lib/x/$ID" is data. */
@@ -727,24 +728,51 @@ static void weigh_access(struct evidence *ev, const char *file, const struct v2c
                 return;
         if (a->kind == V2C_ACCESS_NAME) {
                 if (placed && place == V2C_PLACE_DATA)
-                        evidence_add(ev, &ev->weak, "names %s (%s:%u) without a write v2c can follow", p, file, a->line);
+                        evidence_add(ev, &ev->weak, "names %s (%s) without a write v2c can follow", p, where);
                 else if (db)
-                        evidence_add(ev, &ev->weak, "names the database file %s (%s:%u)", p, file, a->line);
+                        evidence_add(ev, &ev->weak, "names the database file %s (%s)", p, where);
                 return;
         }
         if (db || (placed && place == V2C_PLACE_DATA)) {
-                evidence_add(ev, &ev->strong, "%s %s (%s:%u)", access_verb(db ? V2C_ACCESS_DATABASE : a->kind), p,
-                             file, a->line);
+                evidence_add(ev, &ev->strong, "%s %s (%s)", access_verb(db ? V2C_ACCESS_DATABASE : a->kind), p,
+                             where);
                 if (placed)
                         add_data_dir(ev, a->known ? a->path : prefix, a->known ? a->kind : V2C_ACCESS_MKDIR);
                 return;
         }
         if (!placed)
-                evidence_add(ev, &ev->unknown, "%s %s, a path known only at run time (%s:%u)", access_verb(a->kind), p,
-                             file, a->line);
+                evidence_add(ev, &ev->unknown, "%s %s, a path known only at run time (%s)", access_verb(a->kind), p,
+                             where);
         else
-                evidence_add(ev, &ev->weak, "%s %s, outside the usual data places (%s:%u)", access_verb(a->kind), p,
-                             file, a->line);
+                evidence_add(ev, &ev->weak, "%s %s, outside the usual data places (%s)", access_verb(a->kind), p,
+                             where);
+}
+
+#define NO_LINE UINT_MAX   /* text whose lines mean nothing to a reader (an ExecStart= argument) */
+
+/* Weighs what a piece of script text writes.  label names where it comes
+ * from; its lines are cited as label:N, counting from line_base + 1 (a
+ * file: 0; a crontab job on line L: L - 1), or not at all with NO_LINE.
+ * Scripts it runs are queued in *todo. */
+static int scan_text(struct evidence *ev, enum v2c_script_lang lang, const char *text, size_t len, const char *label,
+                     unsigned line_base, char *const *vars, char *const *names, char ***todo)
+{
+        struct v2c_accesses a = { 0 };
+        if (v2c_script_accesses(lang, text, len, vars, &a, NULL) < 0)
+                return -EINVAL;
+        for (size_t i = 0; i < a.n; i++) {
+                _cleanup_free_ char *where = NULL;
+                if (line_base != NO_LINE && asprintf(&where, "%s:%u", label, line_base + a.items[i].line) < 0)
+                        where = NULL;
+                weigh_access(ev, where ? where : label, &a.items[i], names);
+        }
+        if (a.truncated)
+                evidence_add(ev, &ev->unknown, "%s does more than v2c follows (over %d paths)", label, V2C_ACCESS_MAX);
+        for (size_t i = 0; a.calls && a.calls[i]; i++)
+                if (!v2c_path_is_under(a.calls[i], "/etc/default") && !v2c_path_is_under(a.calls[i], "/lib/lsb"))
+                        v2c_strv_push_unique(todo, a.calls[i]);
+        v2c_accesses_release(&a);
+        return 0;
 }
 
 /* The language a file is written in: its "#!" line, else its name, else
@@ -790,21 +818,12 @@ static void scan_file(struct inspect_ctx *c, struct evidence *ev, const char *pa
                 return;
         }
         enum v2c_script_lang lang = file_lang(path, data, len, interp);
-        struct v2c_accesses a = { 0 };
         if (lang == V2C_SCRIPT_OTHER || len > INSPECT_MAX_FILE ||
-            v2c_script_accesses(lang, data, len, vars, &a, NULL) < 0) {
+            scan_text(ev, lang, data, len, path, 0, vars, names, todo) < 0) {
                 ev->unread |= must_read;
                 return;
         }
         v2c_strv_push_unique(&ev->read, path);
-        for (size_t i = 0; i < a.n; i++)
-                weigh_access(ev, path, &a.items[i], names);
-        if (a.truncated)
-                evidence_add(ev, &ev->unknown, "%s does more than v2c follows (over %d paths)", path, V2C_ACCESS_MAX);
-        for (size_t i = 0; a.calls && a.calls[i]; i++)
-                if (!v2c_path_is_under(a.calls[i], "/etc/default") && !v2c_path_is_under(a.calls[i], "/lib/lsb"))
-                        v2c_strv_push_unique(todo, a.calls[i]);
-        v2c_accesses_release(&a);
 }
 
 /* Reads what the service runs that is its own: the init script of a SysV
@@ -830,6 +849,26 @@ static void gather_evidence(struct inspect_ctx *c, struct v2c_service *s, char *
         }
         for (size_t i = 0; s->environment && s->environment[i]; i++)
                 v2c_strv_push(&vars, s->environment[i]);
+
+        /* Script text in the service's own definition: a cron job's command
+         * line, "sh -c '...'" or "python3 -c '...'" in ExecStart=. */
+        if (strcmp(s->kind, "cron") == 0 && s->description && s->unit_path) {
+                const char *colon = strrchr(s->name, ':');
+                unsigned line = colon ? (unsigned) strtoul(colon + 1, NULL, 10) : 0;
+                scan_text(ev, V2C_SCRIPT_SHELL, s->description, strlen(s->description), s->unit_path,
+                          line ? line - 1 : NO_LINE, vars, names, &todo);
+        }
+        enum v2c_script_lang exec_lang = s->exec_path ? v2c_script_lang(s->exec_path) : V2C_SCRIPT_OTHER;
+        for (size_t i = 1; exec_lang != V2C_SCRIPT_OTHER && s->argv && s->argv[i] && s->argv[i + 1]; i++)
+                if (strcmp(s->argv[i], exec_lang == V2C_SCRIPT_PERL ? "-e" : "-c") == 0) {
+                        _cleanup_free_ char *label = NULL;
+                        if (asprintf(&label, "%s, the %s %s command", s->unit_path ? s->unit_path : s->name,
+                                     v2c_path_basename(s->exec_path), s->argv[i]) >= 0 &&
+                            scan_text(ev, exec_lang, s->argv[i + 1], strlen(s->argv[i + 1]), label, NO_LINE, vars,
+                                      names, &todo) == 0)
+                                v2c_strv_push_unique(&ev->read, label);
+                        break;
+                }
 
         bool init_script = s->unit_path && (strcmp(s->kind, "sysv") == 0 || strcmp(s->kind, "openrc") == 0);
         if (init_script) {

@@ -24,6 +24,7 @@
 #define UNKNOWN_PART "\xe2\x80\xa6"   /* "…" stands for what a Python or Perl script computes */
 #define STMT_MAX_TOKENS 4096          /* tokens of one statement kept; the rest is dropped */
 #define LEX_MAX_TOKENS (256 * 1024)   /* tokens of one script */
+#define STMT_MAX_CALLS 64             /* calls looked into per statement: each costs a walk of it */
 
 /* ======================================================================
  * Places
@@ -668,6 +669,7 @@ struct stmt_scan {
         struct vars vars;
         const struct tok *t;   /* the statement */
         size_t n;
+        unsigned calls_left;   /* STMT_MAX_CALLS, counted down */
 };
 
 static bool is_op(const struct tok *t, const char *op)
@@ -1022,7 +1024,8 @@ static int python_calls(struct stmt_scan *sc)
         int r = 0;
         for (size_t i = 0; r >= 0 && i < sc->n; i++) {
                 if (t[i].kind == T_STR) {
-                        if (t[i].text[0] == '/' && strlen(t[i].text) > 1)
+                        /* The first of adjacent strings stands for them all. */
+                        if (t[i].text[0] == '/' && strlen(t[i].text) > 1 && (i == 0 || t[i - 1].kind != T_STR))
                                 r = expr_access(sc, V2C_ACCESS_NAME, i, i + 1);
                         continue;
                 }
@@ -1032,6 +1035,14 @@ static int python_calls(struct stmt_scan *sc)
                 size_t j = dotted(t, i, sc->n, name, sizeof name);
                 if (j >= sc->n || !is_op(&t[j], "("))
                         continue;
+                const char *dot = strrchr(name, '.');
+                bool method = dot && strchr(name, '.') == dot && vars_get(&sc->vars, name, (size_t) (dot - name));
+                if (!method && !name_is(name, py_open) && !name_is(name, py_mkdir) && !name_is(name, py_db) &&
+                    !name_is(name, py_dest) && !name_is(name, py_log) && strcmp(name, "logging.basicConfig") != 0)
+                        continue;
+                if (sc->calls_left == 0)
+                        break;
+                sc->calls_left--;
                 struct arg args[8];
                 size_t close;
                 size_t na = call_args(t, j, sc->n, args, V2C_ARRAY_SIZE(args), &close);
@@ -1058,18 +1069,21 @@ static int python_calls(struct stmt_scan *sc)
                         const struct arg *f = arg_at(args, na, SIZE_MAX, "filename");
                         if (f)
                                 r = expr_access(sc, V2C_ACCESS_APPEND, f->start, f->end);
-                } else {
-                        /* "X.method(": the method is the last part of the dotted name
-                         * when a receiver group precedes, else the name after the dot. */
-                        const char *dot = strrchr(name, '.');
-                        if (dot && strchr(name, '.') == dot && vars_get(&sc->vars, name, (size_t) (dot - name)))
-                                r = python_method(sc, i + 1, dot + 1, args, na);
+                } else if (method) {
+                        /* "p.write_text(": a method on a variable holding a path. */
+                        r = python_method(sc, i + 1, dot + 1, args, na);
                 }
         }
         /* Methods on a bracketed receiver: ")" "." NAME "(". */
         for (size_t i = 1; r >= 0 && i + 2 < sc->n; i++) {
                 if (!is_op(&t[i], ".") || !is_op(&t[i - 1], ")") || t[i + 1].kind != T_NAME || !is_op(&t[i + 2], "("))
                         continue;
+                static const char *const methods[] = { "write_text", "write_bytes", "touch", "mkdir", "open", NULL };
+                if (!name_is(t[i + 1].text, methods))
+                        continue;
+                if (sc->calls_left == 0)
+                        break;
+                sc->calls_left--;
                 struct arg args[8];
                 size_t close;
                 size_t na = call_args(t, i + 2, sc->n, args, V2C_ARRAY_SIZE(args), &close);
@@ -1141,6 +1155,9 @@ static int perl_calls(struct stmt_scan *sc)
                             strcmp(base, "mv") == 0;
                 if (!open && !mkdir && !copy)
                         continue;
+                if (sc->calls_left == 0)
+                        break;
+                sc->calls_left--;
                 /* Arguments with or without parentheses, up to the statement's end
                  * or a low-precedence "or"/"and"/"||". */
                 struct arg args[8];
@@ -1220,6 +1237,7 @@ static int token_scan(enum v2c_script_lang lang, const char *data, size_t len, c
                         continue;
                 sc.t = t.v + start;
                 sc.n = i - start < STMT_MAX_TOKENS ? i - start : STMT_MAX_TOKENS;
+                sc.calls_left = STMT_MAX_CALLS;
                 if (sc.n > 0) {
                         r = lang == V2C_SCRIPT_PYTHON ? python_calls(&sc) : perl_calls(&sc);
                         if (r >= 0)

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Stateful or not, from what a service's own programs write (issue 10,
 # defect 4): on the fixture guest, a SysV daemon whose init script appends
-# under /var/lib/NAME, a Python app opening a SQLite database and a shell
-# script writing under /srv are stateful, with the file and line that
-# decided; a daemon with no port whose program cannot be read is "review";
-# a script that writes only /run and its output stays stateless.  convert
+# under /var/lib/NAME, a Python app opening a SQLite database, a shell
+# script writing under /srv and a cron job redirecting its output there
+# are stateful, with the file and line that decided; a daemon with no port
+# whose program cannot be read is "review"; a script that writes only /run
+# and its output stays stateless.  convert
 # refuses stateful and review services alike (exit 4, with the reasons),
 # and --all-stateless skips a review service with a note.
 . "$(dirname "$0")/lib.sh"
@@ -43,6 +44,8 @@ check("heartbeat (no port, writes only /run and stdout) stays stateless", "heart
 check("... because its script was read", "heartbeat",
       lambda s: any("/usr/local/bin/heartbeat.sh" in x for x in s["reasons"]))
 check("legacy-app (SysV, writes nothing) stays stateless", "legacy-app", lambda s: s["class"] == "stateless")
+check("a cron job redirecting into /srv is stateful, citing the crontab's line", "cron:webapp:7",
+      lambda s: s["class"] == "stateful" and "writes /srv/reports/daily.txt (/var/spool/cron/crontabs/webapp:7)" in s["reasons"])
 PY
 while IFS= read -r line; do
   case $line in
