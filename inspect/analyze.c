@@ -833,7 +833,11 @@ static void scan_file(struct inspect_ctx *c, struct evidence *ev, const char *pa
 static void gather_evidence(struct inspect_ctx *c, struct v2c_service *s, char *const *owners, struct evidence *ev)
 {
         _cleanup_strv_ char **names = NULL, **vars = NULL, **todo = NULL, **seen = NULL;
-        _cleanup_free_ char *base = strndup(s->name, strcspn(s->name, "@:"));
+        /* "postgresql@15-main" is postgresql's; "cron:webapp:6", a job of webapp's crontab. */
+        const char *nm = s->name;
+        if (strcmp(s->kind, "cron") == 0 && strchr(nm, ':'))
+                nm = strchr(nm, ':') + 1;
+        _cleanup_free_ char *base = strndup(nm, strcspn(nm, "@:"));
         if (base && *base)
                 v2c_strv_push(&names, base);
         for (size_t i = 0; owners && owners[i]; i++)
