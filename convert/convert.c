@@ -554,9 +554,10 @@ static int plan_image(struct conv *cv, const json_t *s, struct image *im, struct
                         im->stop_signal = NULL;
         }
 
-        /* Stateful services keep their data outside the image. */
+        /* Stateful services (and those to review, converted on purpose)
+         * keep their data outside the image. */
         const char *klass = jstr(s, "class");
-        if (klass && strcmp(klass, "stateful") == 0) {
+        if (klass && (strcmp(klass, "stateful") == 0 || strcmp(klass, "review") == 0)) {
                 _cleanup_strv_ char **data = jstrv(s, "data_paths");
                 _cleanup_strv_ char **state = jstrv(json_object_get(s, "directories"), "state");
                 for (size_t k = 0; data && data[k]; k++)
@@ -1118,6 +1119,11 @@ static int choose(struct conv *cv, const json_t ***out, size_t *n_out, struct v2
                                 dup |= v[j] == x;
                         if (!dup && long_running(x) && klass && strcmp(klass, "stateless") == 0)
                                 v[n++] = x;
+                        /* Evidence was missing either way: a person decides. */
+                        else if (!dup && long_running(x) && klass && strcmp(klass, "review") == 0)
+                                conv_warn(cv, "%s skipped: inspect could not tell whether it keeps data (class "
+                                              "review); convert it with --service %s --allow-stateful once checked",
+                                          jstr(x, "name"), jstr(x, "name"));
                 }
                 if (n == 0)
                         return v2c_error_set_kind(err, V2C_ERR_REFUSED, ENOENT,
@@ -1127,7 +1133,8 @@ static int choose(struct conv *cv, const json_t ***out, size_t *n_out, struct v2
                 return v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL, "no service chosen");
         for (size_t i = 0; i < n; i++) {
                 const char *klass = jstr(v[i], "class");
-                if (klass && strcmp(klass, "stateful") == 0 && !opt->allow_stateful) {
+                bool review = klass && strcmp(klass, "review") == 0;
+                if (klass && (strcmp(klass, "stateful") == 0 || review) && !opt->allow_stateful) {
                         _cleanup_strv_ char **why = jstrv(v[i], "reasons");
                         struct v2c_buf b;
                         v2c_buf_init(&b, 64u << 10);
@@ -1135,9 +1142,12 @@ static int choose(struct conv *cv, const json_t ***out, size_t *n_out, struct v2
                                 v2c_buf_appendf(&b, "%s%s", k ? "; " : "", why[k]);
                         _cleanup_free_ char *reasons = v2c_buf_steal(&b);
                         return v2c_error_set_kind(err, V2C_ERR_REFUSED, EPERM,
-                                                  "service `%s` is stateful (%s): convert it with --allow-stateful to "
+                                                  "service `%s` %s (%s): convert it with --allow-stateful to "
                                                   "make its data paths volumes, or keep it on the VM",
-                                                  jstr(v[i], "name"), reasons && *reasons ? reasons : "see inspect");
+                                                  jstr(v[i], "name"),
+                                                  review ? "may keep data (inspect could not tell: class review)"
+                                                         : "is stateful",
+                                                  reasons && *reasons ? reasons : "see inspect");
                 }
         }
         for (size_t i = 0; i < n; i++) {

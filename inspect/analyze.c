@@ -1,8 +1,11 @@
 /* What each service needs and what it is: the executable and who owns it,
  * package closure, ELF library closure of unowned executables, the
  * interpreter of scripts, config files, ports, data paths, and the class
- * (stateless, stateful, system) with the reasons that decided it. */
+ * (stateless, stateful, system, review) with the reasons that decided it.
+ * The class follows the rules of docs/inspect-report.md in their order;
+ * what the service's own scripts write comes from writes.c. */
 #include "inspect-internal.h"
+#include "buf.h"
 #include "caps.h"
 #include "cleanup.h"
 #include "elf.h"
@@ -10,8 +13,11 @@
 #include "ports-internal.h"
 #include "secrets-internal.h"
 #include "strv.h"
+#include "unit-internal.h"
+#include "writes-internal.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -556,7 +562,7 @@ static const char *const system_patterns[] = {
 static const char *const database_patterns[] = {
         "postgresql*", "mysql-server*", "mariadb-server*", "redis-server", "redis", "mongodb*", "mongod*",
         "rabbitmq-server", "elasticsearch", "opensearch", "cassandra", "influxdb*", "etcd*", "zookeeper*",
-        "kafka*", "couchdb", "neo4j", "clickhouse-server", "minio", "slapd", "bind9", "dovecot*",
+        "kafka*", "couchdb", "neo4j", "clickhouse-server", "minio", "slapd", "dovecot*",
         "prometheus", "keydb*", "valkey*", "mosquitto",
 };
 
@@ -621,6 +627,316 @@ static bool volatile_path(const char *p)
                v2c_path_is_under(p, "/sys") || v2c_path_is_under(p, "/var/log") || v2c_path_is_under(p, "/var/cache");
 }
 
+/* Packages whose daemon keeps data in a known place when it has any: a
+ * bind9 with dynamic zones keeps them (and their journals) in /var/lib/bind,
+ * a cache-only resolver leaves it empty and its cache in /var/cache/bind;
+ * postfix's queue holds mail not yet delivered. */
+static const struct {
+        const char *package, *dir;
+} package_data[] = {
+        { "bind9", "/var/lib/bind" },
+        { "postfix", "/var/spool/postfix" },
+};
+
+#define EVIDENCE_MAX_FILES 16     /* scripts and programs read per service */
+#define EVIDENCE_MAX_REASONS 6    /* reasons of one kind kept per service */
+
+/* What the service's own programs showed: strong evidence decides
+ * stateful; weak or unknown evidence, review. */
+struct evidence {
+        char **strong, **weak, **unknown;
+        char **data_dirs;         /* directories that hold what strong evidence writes */
+        char **read;              /* files read, for the reasons */
+        bool unread;              /* a program it runs could not be read as a script */
+        bool dropped;             /* evidence past EVIDENCE_MAX_REASONS */
+};
+
+static void evidence_release(struct evidence *ev)
+{
+        v2c_strv_free(ev->strong);
+        v2c_strv_free(ev->weak);
+        v2c_strv_free(ev->unknown);
+        v2c_strv_free(ev->data_dirs);
+        v2c_strv_free(ev->read);
+}
+
+static void evidence_add(struct evidence *ev, char ***list, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void evidence_add(struct evidence *ev, char ***list, const char *fmt, ...)
+{
+        if (v2c_strv_len(*list) >= EVIDENCE_MAX_REASONS) {
+                ev->dropped = true;
+                return;
+        }
+        char *r = NULL;
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vasprintf(&r, fmt, ap);
+        va_end(ap);
+        if (n >= 0 && !v2c_strv_contains(*list, r))
+                v2c_strv_consume(list, r);
+        else
+                free(r);
+}
+
+static const char *access_verb(enum v2c_access_kind k)
+{
+        switch (k) {
+        case V2C_ACCESS_WRITE: return "writes";
+        case V2C_ACCESS_APPEND: return "appends to";
+        case V2C_ACCESS_MKDIR: return "creates the directory";
+        case V2C_ACCESS_DATABASE: return "opens the database";
+        case V2C_ACCESS_NAME: return "names";
+        }
+        return "uses";
+}
+
+/* The directory a volume would hold for a written path: the directory
+ * created, or the parent of a file (a volume is a directory: SQLite also
+ * writes its journal next to the database), but never a top-level
+ * directory or data root itself (/var/lib/x.db keeps the file). */
+static void add_data_dir(struct evidence *ev, const char *path, enum v2c_access_kind k)
+{
+        _cleanup_free_ char *dir = k == V2C_ACCESS_MKDIR ? strdup(path) : v2c_path_dirname(path);
+        if (dir == NULL)
+                return;
+        bool root = strchr(dir + 1, '/') == NULL;
+        static const char *const roots[] = { "/var/lib", "/var/spool", "/var/mail", "/var/backups", "/var/opt",
+                                             "/usr/local", "/usr/local/var" };
+        for (size_t i = 0; !root && i < V2C_ARRAY_SIZE(roots); i++)
+                root = strcmp(dir, roots[i]) == 0;
+        v2c_strv_push_unique(&ev->data_dirs, root ? path : dir);
+}
+
+/* Weighs one access; where says where it was seen ("/etc/init.d/x:42"). */
+static void weigh_access(struct evidence *ev, const char *where, const struct v2c_access *a, char *const *names)
+{
+        const char *p = a->path;
+        /* The place follows from the known start of the path: "/var/lib/x/$ID" is data. */
+        _cleanup_free_ char *prefix = strndup(a->path, a->known_len);
+        if (prefix && !a->known) {
+                char *slash = strrchr(prefix, '/');
+                if (slash)
+                        slash[slash == prefix] = '\0';
+                else
+                        prefix[0] = '\0';
+        }
+        bool placed = prefix && prefix[0] == '/' && (a->known || strcmp(prefix, "/") != 0);
+        enum v2c_place place = placed ? v2c_path_place(prefix, a->kind == V2C_ACCESS_NAME ? NULL : names)
+                                      : V2C_PLACE_OTHER;
+        bool db = a->kind == V2C_ACCESS_DATABASE || (a->known && v2c_is_database_file(a->path));
+        if (placed && place == V2C_PLACE_VOLATILE)
+                return;
+        if (a->kind == V2C_ACCESS_NAME) {
+                if (placed && place == V2C_PLACE_DATA)
+                        evidence_add(ev, &ev->weak, "names %s (%s) without a write v2c can follow", p, where);
+                else if (db)
+                        evidence_add(ev, &ev->weak, "names the database file %s (%s)", p, where);
+                return;
+        }
+        if (db || (placed && place == V2C_PLACE_DATA)) {
+                evidence_add(ev, &ev->strong, "%s %s (%s)", access_verb(db ? V2C_ACCESS_DATABASE : a->kind), p,
+                             where);
+                if (placed)
+                        add_data_dir(ev, a->known ? a->path : prefix, a->known ? a->kind : V2C_ACCESS_MKDIR);
+                return;
+        }
+        if (!placed)
+                evidence_add(ev, &ev->unknown, "%s %s, a path known only at run time (%s)", access_verb(a->kind), p,
+                             where);
+        else
+                evidence_add(ev, &ev->weak, "%s %s, outside the usual data places (%s)", access_verb(a->kind), p,
+                             where);
+}
+
+#define NO_LINE UINT_MAX   /* text whose lines mean nothing to a reader (an ExecStart= argument) */
+
+/* Weighs what a piece of script text writes.  label names where it comes
+ * from; its lines are cited as label:N, counting from line_base + 1 (a
+ * file: 0; a crontab job on line L: L - 1), or not at all with NO_LINE.
+ * Scripts it runs are queued in *todo. */
+static int scan_text(struct evidence *ev, enum v2c_script_lang lang, const char *text, size_t len, const char *label,
+                     unsigned line_base, char *const *vars, char *const *names, char ***todo)
+{
+        struct v2c_accesses a = { 0 };
+        if (v2c_script_accesses(lang, text, len, vars, &a, NULL) < 0)
+                return -EINVAL;
+        for (size_t i = 0; i < a.n; i++) {
+                _cleanup_free_ char *where = NULL;
+                if (line_base != NO_LINE && asprintf(&where, "%s:%u", label, line_base + a.items[i].line) < 0)
+                        where = NULL;
+                weigh_access(ev, where ? where : label, &a.items[i], names);
+        }
+        if (a.truncated)
+                evidence_add(ev, &ev->unknown, "%s does more than v2c follows (over %d paths)", label, V2C_ACCESS_MAX);
+        for (size_t i = 0; a.calls && a.calls[i]; i++)
+                if (!v2c_path_is_under(a.calls[i], "/etc/default") && !v2c_path_is_under(a.calls[i], "/lib/lsb"))
+                        v2c_strv_push_unique(todo, a.calls[i]);
+        v2c_accesses_release(&a);
+        return 0;
+}
+
+/* The language a file is written in: its "#!" line, else its name, else
+ * the interpreter the service runs it with. */
+static enum v2c_script_lang file_lang(const char *path, const char *data, size_t len, const char *interp)
+{
+        struct v2c_shebang *sb = NULL;
+        enum v2c_script_lang l = V2C_SCRIPT_OTHER;
+        if (v2c_shebang_parse(data, len, &sb, NULL) > 0 && sb) {
+                l = v2c_script_lang(sb->name ? sb->name : sb->interpreter);
+                v2c_shebang_free(sb);
+                return l;
+        }
+        const char *dot = strrchr(v2c_path_basename(path), '.');
+        if (dot && strcmp(dot, ".py") == 0)
+                return V2C_SCRIPT_PYTHON;
+        if (dot && (strcmp(dot, ".pl") == 0 || strcmp(dot, ".pm") == 0))
+                return V2C_SCRIPT_PERL;
+        if (dot && strcmp(dot, ".sh") == 0)
+                return V2C_SCRIPT_SHELL;
+        return v2c_script_lang(interp);
+}
+
+/* Reads one of the service's own files and weighs what it writes; shell
+ * scripts it runs that no package owns are queued in *todo. */
+static void scan_file(struct inspect_ctx *c, struct evidence *ev, const char *path, const char *interp,
+                      char *const *vars, char *const *names, char ***todo, bool must_read)
+{
+        _cleanup_free_ char *data = NULL;
+        size_t len = 0;
+        if (inspect_read(c, path, INSPECT_MAX_BINARY, &data, &len) < 0 || data == NULL) {
+                ev->unread |= must_read;
+                return;
+        }
+        if (v2c_is_elf(data, len)) {
+                /* A compiled program: the paths among its strings are weak evidence. */
+                _cleanup_strv_ char **paths = NULL;
+                ev->unread |= must_read;
+                if (v2c_binary_data_paths(data, len, names, &paths) == 0)
+                        for (size_t i = 0; paths && paths[i]; i++)
+                                evidence_add(ev, &ev->weak, "the compiled program %s holds the path %s", path,
+                                             paths[i]);
+                return;
+        }
+        enum v2c_script_lang lang = file_lang(path, data, len, interp);
+        if (lang == V2C_SCRIPT_OTHER || len > INSPECT_MAX_FILE ||
+            scan_text(ev, lang, data, len, path, 0, vars, names, todo) < 0) {
+                ev->unread |= must_read;
+                return;
+        }
+        v2c_strv_push_unique(&ev->read, path);
+}
+
+/* Reads what the service runs that is its own: the init script of a SysV
+ * or OpenRC service, its executable when no package owns it, the
+ * application files it names (scripts and programs, not directories), and
+ * the scripts these run that no package owns. */
+static void gather_evidence(struct inspect_ctx *c, struct v2c_service *s, char *const *owners, struct evidence *ev)
+{
+        _cleanup_strv_ char **names = NULL, **vars = NULL, **todo = NULL, **seen = NULL;
+        /* "postgresql@15-main" is postgresql's; "cron:webapp:6", a job of webapp's crontab. */
+        const char *nm = s->name;
+        if (strcmp(s->kind, "cron") == 0 && strchr(nm, ':'))
+                nm = strchr(nm, ':') + 1;
+        _cleanup_free_ char *base = strndup(nm, strcspn(nm, "@:"));
+        if (base && *base)
+                v2c_strv_push(&names, base);
+        for (size_t i = 0; owners && owners[i]; i++)
+                v2c_strv_push_unique(&names, owners[i]);
+        for (size_t i = 0; s->environment_files && s->environment_files[i]; i++) {
+                _cleanup_free_ char *data = NULL;
+                size_t len, bad;
+                _cleanup_strv_ char **kv = NULL;
+                if (inspect_read(c, s->environment_files[i], INSPECT_MAX_FILE, &data, &len) == 0 && data &&
+                    v2c_envfile_parse(data, len, &kv, &bad, NULL) == 0)
+                        for (size_t k = 0; kv && kv[k]; k++)
+                                v2c_strv_push(&vars, kv[k]);
+        }
+        for (size_t i = 0; s->environment && s->environment[i]; i++)
+                v2c_strv_push(&vars, s->environment[i]);
+
+        /* Script text in the service's own definition: a cron job's command
+         * line, "sh -c '...'" or "python3 -c '...'" in ExecStart=. */
+        if (strcmp(s->kind, "cron") == 0 && s->description && s->unit_path) {
+                const char *colon = strrchr(s->name, ':');
+                unsigned line = colon ? (unsigned) strtoul(colon + 1, NULL, 10) : 0;
+                scan_text(ev, V2C_SCRIPT_SHELL, s->description, strlen(s->description), s->unit_path,
+                          line ? line - 1 : NO_LINE, vars, names, &todo);
+        }
+        enum v2c_script_lang exec_lang = s->exec_path ? v2c_script_lang(s->exec_path) : V2C_SCRIPT_OTHER;
+        for (size_t i = 1; exec_lang != V2C_SCRIPT_OTHER && s->argv && s->argv[i] && s->argv[i + 1]; i++)
+                if (strcmp(s->argv[i], exec_lang == V2C_SCRIPT_PERL ? "-e" : "-c") == 0) {
+                        _cleanup_free_ char *label = NULL;
+                        if (asprintf(&label, "%s, the %s %s command", s->unit_path ? s->unit_path : s->name,
+                                     v2c_path_basename(s->exec_path), s->argv[i]) >= 0 &&
+                            scan_text(ev, exec_lang, s->argv[i + 1], strlen(s->argv[i + 1]), label, NO_LINE, vars,
+                                      names, &todo) == 0)
+                                v2c_strv_push_unique(&ev->read, label);
+                        break;
+                }
+
+        bool init_script = s->unit_path && (strcmp(s->kind, "sysv") == 0 || strcmp(s->kind, "openrc") == 0);
+        if (init_script) {
+                v2c_strv_push(&seen, s->unit_path);
+                scan_file(c, ev, s->unit_path, "/bin/sh", vars, names, &todo, true);
+        }
+        /* The program itself: a packaged one is judged by its package (rule 2,
+         * 6), an own script or binary by what it holds. */
+        bool exec_packaged = false;
+        if (s->exec_path) {
+                _cleanup_free_ char *real = NULL;
+                if (v2c_guest_realpath(c->g, s->exec_path, &real, NULL) == 0)
+                        exec_packaged = !v2c_strv_contains(s->app_files, real);
+                else
+                        ev->unread = true;
+        }
+        if (exec_packaged && !is_interpreter(s->exec_path))
+                ev->unread = true;
+        for (size_t i = 0; s->app_files && s->app_files[i]; i++)
+                if (v2c_guest_exists(c->g, s->app_files[i], V2C_FT_REG))
+                        v2c_strv_push_unique(&todo, s->app_files[i]);
+        for (size_t i = 0; todo && todo[i] && v2c_strv_len(seen) < EVIDENCE_MAX_FILES; i++) {
+                if (v2c_strv_contains(seen, todo[i]))
+                        continue;
+                v2c_strv_push(&seen, todo[i]);
+                _cleanup_free_ char *real = NULL;
+                if (v2c_guest_realpath(c->g, todo[i], &real, NULL) < 0 || !v2c_guest_exists(c->g, real, V2C_FT_REG))
+                        continue;
+                /* Programs of the OS (/bin/mkdir) are not the service's own. */
+                bool own = v2c_strv_contains(s->app_files, todo[i]) || owner_of(c, todo[i], real) == NULL;
+                if (!own)
+                        continue;
+                bool is_exec = s->exec_path && (strcmp(todo[i], s->exec_path) == 0 || strcmp(real, s->exec_path) == 0);
+                scan_file(c, ev, real, s->interpreter ? s->interpreter : s->exec_path, vars, names, &todo,
+                          is_exec || v2c_strv_contains(s->app_files, todo[i]));
+        }
+        if (todo && v2c_strv_len(seen) >= EVIDENCE_MAX_FILES && v2c_strv_len(todo) > EVIDENCE_MAX_FILES)
+                evidence_add(ev, &ev->unknown, "runs more of its own programs than v2c reads (%d)", EVIDENCE_MAX_FILES);
+}
+
+static bool long_running(const struct v2c_service *s)
+{
+        if (strcmp(s->kind, "sysv") == 0 || strcmp(s->kind, "openrc") == 0)
+                return true;
+        return strcmp(s->kind, "systemd") == 0 && !(s->type && strcmp(s->type, "oneshot") == 0);
+}
+
+static void add_reasons(struct v2c_service *s, char *const *list)
+{
+        for (size_t i = 0; list && list[i]; i++)
+                add_reason(s, "%s", list[i]);
+}
+
+static char *joined(char *const *list, size_t max)
+{
+        struct v2c_buf b;
+        v2c_buf_init(&b, 4096);
+        for (size_t i = 0; list && list[i] && i < max; i++)
+                v2c_buf_appendf(&b, "%s%s", i ? ", " : "", list[i]);
+        if (v2c_strv_len(list) > max)
+                v2c_buf_appendf(&b, "...");
+        return v2c_buf_steal(&b);
+}
+
 static void classify(struct inspect_ctx *c, struct v2c_service *s, char *const *owners)
 {
         const char *exec = s->exec_path ? v2c_path_basename(s->exec_path) : "";
@@ -676,12 +992,59 @@ static void classify(struct inspect_ctx *c, struct v2c_service *s, char *const *
                         stateful = true;
                 }
         }
+        for (size_t i = 0; owners && owners[i]; i++)
+                for (size_t k = 0; k < V2C_ARRAY_SIZE(package_data); k++) {
+                        if (strcmp(owners[i], package_data[k].package) != 0)
+                                continue;
+                        _cleanup_free_ char *ev = data_evidence(c, package_data[k].dir);
+                        if (ev) {
+                                add_reason(s, "package %s keeps its data in %s, which %s", owners[i],
+                                           package_data[k].dir, ev);
+                                v2c_strv_push_unique(&s->data_paths, package_data[k].dir);
+                                stateful = true;
+                        }
+                }
         if (stateful) {
                 s->klass = V2C_CLASS_STATEFUL;
                 return;
         }
+
+        /* What its own programs write. */
+        _cleanup_(evidence_release) struct evidence ev = { 0 };
+        gather_evidence(c, s, owners, &ev);
+        if (ev.strong) {
+                add_reasons(s, ev.strong);
+                for (size_t i = 0; ev.data_dirs && ev.data_dirs[i]; i++)
+                        v2c_strv_push_unique(&s->data_paths, ev.data_dirs[i]);
+                s->klass = V2C_CLASS_STATEFUL;
+                return;
+        }
+        if (ev.weak || ev.unknown) {
+                add_reasons(s, ev.unknown);
+                add_reasons(s, ev.weak);
+                if (ev.dropped)
+                        add_reason(s, "and more of the same");
+                add_reason(s, "no write under /var/lib, /var/spool, /srv, /var/opt or /home decides it either way: "
+                              "check where it keeps data before converting it");
+                s->klass = V2C_CLASS_REVIEW;
+                return;
+        }
+        _cleanup_free_ char *read = joined(ev.read, 4);
+        if (long_running(s) && s->nports == 0 && !s->dynamic_user && (ev.unread || ev.read == NULL)) {
+                /* A daemon nobody connects to works on something: files,
+                 * most likely.  Without reading what it runs, say so. */
+                add_reason(s, "a long-running service with no port, whose program %s v2c cannot read for what it "
+                              "writes (a compiled or packaged program)", s->exec_path ? s->exec_path : "(unknown)");
+                add_reason(s, "nothing shows it keeps data, nothing shows it does not: check before converting it");
+                s->klass = V2C_CLASS_REVIEW;
+                return;
+        }
         s->klass = V2C_CLASS_STATELESS;
         add_reason(s, "no database package, no StateDirectory=, no data kept under /var/lib, /srv or /var/spool");
+        if (s->dynamic_user && s->nports == 0)
+                add_reason(s, "DynamicUser=yes: systemd lets it write nowhere that lasts but its declared directories");
+        else if (read && *read)
+                add_reason(s, "its own programs (%s) write nothing outside /run, /tmp, /var/log and /var/cache", read);
 }
 
 static void move_data_paths(struct v2c_service *s)

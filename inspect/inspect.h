@@ -2,7 +2,7 @@
  *
  * v2c_inspect() reads a guest (see common/guest.h) and returns a report:
  * its OS, every service with what it runs and needs, a class for each
- * (stateless, stateful, system) with the reasons as data, and the secrets
+ * (stateless, stateful, system, review) with the reasons as data, and the secrets
  * lying on the disk.  The report maps one to one onto the JSON document
  * described in docs/inspect-report.md ("schema": "v2c.inspect/1").
  */
@@ -22,6 +22,7 @@ enum v2c_service_class {
         V2C_CLASS_STATELESS,
         V2C_CLASS_STATEFUL,
         V2C_CLASS_SYSTEM,
+        V2C_CLASS_REVIEW,   /* evidence missing or mixed: a person decides; convert treats it as stateful */
 };
 
 struct v2c_port {

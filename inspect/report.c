@@ -17,6 +17,7 @@ const char *v2c_service_class_name(enum v2c_service_class c)
         case V2C_CLASS_STATELESS: return "stateless";
         case V2C_CLASS_STATEFUL: return "stateful";
         case V2C_CLASS_SYSTEM: return "system";
+        case V2C_CLASS_REVIEW: return "review";
         }
         return "unknown";
 }
@@ -269,6 +270,8 @@ static int service_from_json(const json_t *o, struct v2c_service *s)
                 s->klass = V2C_CLASS_STATEFUL;
         else if (strcmp(klass, "system") == 0)
                 s->klass = V2C_CLASS_SYSTEM;
+        else if (strcmp(klass, "review") == 0)
+                s->klass = V2C_CLASS_REVIEW;
         else
                 return -EINVAL;
         const json_t *ports = json_object_get(o, "ports");
@@ -451,7 +454,7 @@ char *v2c_report_to_text(const struct v2c_report *r)
                         r->os.package_format ? r->os.package_format : "none", r->os.init ? r->os.init : "unknown");
         v2c_buf_appendf(&b, "%-*s  %-*s  %-*s  %-*s  %-*s  %s\n", (int) wname, "NAME", (int) wkind, "KIND",
                         (int) wclass + 4, "CLASS", (int) wports, "PORTS", (int) wuser, "USER", "COMMAND");
-        size_t counts[3] = { 0 };
+        size_t counts[4] = { 0 };
         for (size_t i = 0; i < n; i++) {
                 const struct v2c_service *s = &r->services[i];
                 counts[s->klass]++;
@@ -459,8 +462,12 @@ char *v2c_report_to_text(const struct v2c_report *r)
                                 (int) wclass + 4, v2c_service_class_name(s->klass), (int) wports, ports[i], (int) wuser,
                                 user[i], cmd[i]);
         }
-        v2c_buf_appendf(&b, "\n%zu services: %zu stateless, %zu stateful, %zu system\n", r->nservices,
+        v2c_buf_appendf(&b, "\n%zu services: %zu stateless, %zu stateful, %zu system", r->nservices,
                         counts[V2C_CLASS_STATELESS], counts[V2C_CLASS_STATEFUL], counts[V2C_CLASS_SYSTEM]);
+        /* Said only when there are some, so that the line reads as before otherwise. */
+        if (counts[V2C_CLASS_REVIEW])
+                v2c_buf_appendf(&b, ", %zu review", counts[V2C_CLASS_REVIEW]);
+        v2c_buf_appendf(&b, "\n");
         size_t ncaps = 0;
         for (size_t i = 0; i < r->nservices; i++)
                 ncaps += r->services[i].capabilities && r->services[i].capabilities[0];

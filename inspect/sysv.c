@@ -489,6 +489,11 @@ static const char *logical_line_end(const char *p, const char *end, bool *open)
         return end;
 }
 
+const char *v2c_shell_line_end(const char *p, const char *end, bool *open)
+{
+        return logical_line_end(p, end, open);
+}
+
 static int run_line(struct sysv_state *st, const char *l, size_t n, bool *bad)
 {
         struct v2c_shell_words w = { 0 };

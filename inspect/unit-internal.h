@@ -282,6 +282,10 @@ struct v2c_shell_words {
 int v2c_shell_split(const char *data, size_t len, char *const *vars, struct v2c_shell_words *ret,
                     struct v2c_error **err);
 void v2c_shell_words_release(struct v2c_shell_words *w);
+/* Where the logical line starting at p ends: the first newline outside
+ * quotes and comments that no backslash escapes (end when none); *open is
+ * set when the data ends inside a quote.  (sysv.c) */
+const char *v2c_shell_line_end(const char *p, const char *end, bool *open);
 
 /* ------------------------------------------------------------------------
  * SysV init scripts (sysv.c)

@@ -60,6 +60,11 @@ expect = {
     "cron": ("system", []),
     "echo": (None, [7777]),
     "legacy-app": (None, [9090]),
+    "ledger": ("stateful", [9191]),
+    "notes": ("stateful", [8090]),
+    "uploads-sync": ("stateful", []),
+    "heartbeat": ("stateless", []),
+    "sync-agent": ("review", []),
 }
 for name, (k, p) in expect.items():
     check("service %s found" % name, name in svc)
