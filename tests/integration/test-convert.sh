@@ -365,6 +365,37 @@ check "... the links are kept as links, not followed out" \
 check "... a link to / did not pull the whole guest in" test ! -e "$TMP/hroot/etc/shadow"
 check "... nothing written outside the layout" test "$(cat "$TMP/host-secret")" = "$marker"
 
+# An ordinary guest's units (tests/fixtures/ordinary-units, and one unit
+# too big to read): --all-stateless skips each with one line and converts
+# the rest; --service refuses a service whose executable cannot run.
+cp -a "$src" "$TMP/ord"
+cp -a "$V2C_SOURCE_ROOT/tests/fixtures/ordinary-units/etc" "$V2C_SOURCE_ROOT/tests/fixtures/ordinary-units/usr" "$TMP/ord/"
+{ printf '[Service]\nExecStart=/usr/bin/cat\n'; head -c 1200000 /dev/zero | tr '\0' '#' | fold -w 100; } \
+  >"$TMP/ord/etc/systemd/system/v2c-oversized.service"
+ln -s /etc/systemd/system/v2c-oversized.service "$TMP/ord/etc/systemd/system/multi-user.target.wants/"
+set +e
+"$V2C" convert --all-stateless -o "$TMP/ord-all" "$TMP/ord" >"$TMP/ord.out" 2>"$TMP/ord.err"; st=$?
+set -e
+check "--all-stateless on a guest with oneshots and broken units: exit 0" test "$st" -eq 0 || cat "$TMP/ord.err"
+check "... converts the stateless daemons (echo, hello, legacy-app, nginx, webapp)" \
+  test "$(cut -f1 "$TMP/ord.out" | tr '\n' ' ')" = "echo hello legacy-app nginx webapp "
+for why in "v2c-oneshot: a oneshot unit" "v2c-noexec: its unit has no ExecStart=" \
+           "v2c-oversized: its unit /etc/systemd/system/v2c-oversized.service is larger than" \
+           "v2c-missing: its executable /usr/local/bin/v2c-not-there is missing" \
+           "v2c-dangling: its executable /usr/local/bin/v2c-dangling is a dangling symlink" \
+           "v2c-loop: its executable /usr/local/bin/v2c-loop-a is a symlink loop"; do
+  check "... skips ${why%%:*} with one line: ${why#*: }" test "$(grep -cF "skipped $why" "$TMP/ord.err")" -eq 1
+done
+for u in v2c-missing v2c-dangling v2c-loop; do
+  set +e
+  "$V2C" convert -s "$u" -o "$TMP/ord-$u" "$TMP/ord" >/dev/null 2>"$TMP/ord-$u.err"; st=$?
+  set -e
+  check "--service $u (its executable cannot run): refused, exit 4" test "$st" -eq 4 || cat "$TMP/ord-$u.err"
+  check "... one line naming its executable" grep -qF "service \`$u\`: its executable" "$TMP/ord-$u.err"
+  check "... and nothing else on stderr" test "$(wc -l <"$TMP/ord-$u.err")" -eq 1
+  check "... and nothing written" test ! -e "$TMP/ord-$u"
+done
+
 check "no planted secret in any layout made here (zstd, gzip, stateful, system, hostile)" \
   test "$(secrets_found "$TMP/a" "$TMP/b" "$TMP/g" "$TMP/s" "$TMP/sys" "$TMP/h")" -eq 0
 
