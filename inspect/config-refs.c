@@ -124,6 +124,19 @@ static int refs_include(struct refs *st, const char *pattern, const char *base, 
         return 0;
 }
 
+/* "DIR/GLOB" for an include directory, without a doubled '/'. */
+static int dir_glob(const char *dir, const char *glob, char **ret, struct v2c_error **err)
+{
+        size_t n = strlen(dir);
+        while (n > 1 && dir[n - 1] == '/')
+                n--;
+        if (asprintf(ret, "%.*s/%s", (int) n, dir, glob) < 0) {
+                *ret = NULL;
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        }
+        return 0;
+}
+
 /* ---- words ---- */
 
 struct words {
@@ -180,13 +193,16 @@ static int read_word(struct words *ws, const char **pp, const char *end, const c
                 if (p < end)
                         p++;
         } else {
-                while (p < end && !blank(*p) && *p != '\n' && (stops == NULL || strchr(stops, *p) == NULL) && r == 0) {
+                /* strchr() finds a NUL byte in every STOPS: test it apart. */
+                while (p < end && !blank(*p) && *p != '\n' && (stops == NULL || *p == '\0' || strchr(stops, *p) == NULL) &&
+                       r == 0) {
                         if (*p == '\\' && p + 1 < end && p[1] != '\n')
                                 p++;
                         r = putc_word(ws, *p++, err);
                 }
         }
-        *pp = p;
+        /* Always some progress, whatever byte stopped the word. */
+        *pp = p > *pp ? p : p + 1;
         return r < 0 ? r : words_push(ws, err);
 }
 
@@ -520,9 +536,8 @@ static int pg_line(struct refs *st, struct words *ws, const char *line, size_t n
                 return refs_include(st, v, base ? base : st->main_dir, err);
         if (strcasecmp(k, "include_dir") == 0) {
                 _cleanup_free_ char *pat = NULL;
-                if (asprintf(&pat, "%s/*.conf", v) < 0)
-                        return v2c_error_set(err, ENOMEM, "out of memory");
-                return refs_include(st, pat, base ? base : st->main_dir, err);
+                int r2 = dir_glob(v, "*.conf", &pat, err);
+                return r2 < 0 ? r2 : refs_include(st, pat, base ? base : st->main_dir, err);
         }
         if (strcasecmp(k, "data_directory") == 0)
                 return set_dir(&st->data_dir, v, err);
@@ -571,9 +586,8 @@ static int mysql_line(struct refs *st, struct words *ws, const char *line, size_
                         return refs_include(st, ws->w[1], base, err);
                 if (strcmp(ws->w[0], "!includedir") == 0) {
                         _cleanup_free_ char *pat = NULL;
-                        if (asprintf(&pat, "%s/*.cnf", ws->w[1]) < 0)
-                                return v2c_error_set(err, ENOMEM, "out of memory");
-                        return refs_include(st, pat, base, err);
+                        r = dir_glob(ws->w[1], "*.cnf", &pat, err);
+                        return r < 0 ? r : refs_include(st, pat, base, err);
                 }
                 return 0;
         }
