@@ -294,7 +294,9 @@ int v2c_cmd_convert(int argc, char **argv)
                                 continue;
                         }
                         struct v2c_verify_options vopt = { .layout = copt.output, .ref_name = im->ref_name,
-                                                           .ports = im->ports, .n_ports = im->n_ports };
+                                                           .ports = im->ports, .n_ports = im->n_ports,
+                                                           .guest = g, .secret_files = im->secret_files,
+                                                           .n_secret_files = im->n_secret_files };
                         if (v2c_convert_verify(&vopt, &err) < 0) {
                                 v2c_cli_report(err);
                                 err = NULL;

@@ -47,6 +47,14 @@ struct v2c_sbom_spec {
  * spec, -E2BIG past the limits above, -ENOMEM). */
 int v2c_sbom_spdx(const struct v2c_sbom_spec *spec, json_t **out, struct v2c_error **err);
 
+/* A secret file the container needs, mounted from the Secret
+ * "<name>-files".  Strings are borrowed. */
+struct v2c_k8s_secret_file {
+        const char *path;              /* absolute container path of the file */
+        const char *key;               /* its key in the Secret: [-._A-Za-z0-9]+ */
+        unsigned mode;                 /* permission bits, 0 to 0777 */
+};
+
 struct v2c_k8s_spec {
         const char *name;              /* any text: made a DNS-1035 label (see below) */
         const char *image;             /* "repo@sha256:<64 lowercase hex>": by digest only */
@@ -59,6 +67,8 @@ struct v2c_k8s_spec {
         char *const *capabilities;     /* NULL-terminated "CAP_NET_BIND_SERVICE"... the
                                         * service's executable holds as file capabilities:
                                         * added to the container's set; may be NULL */
+        const struct v2c_k8s_secret_file *secret_files;   /* n_secret_files of them, may be NULL */
+        size_t n_secret_files;
 };
 
 /* Writes Kubernetes manifests as multi-document YAML ("---\n" between
@@ -70,6 +80,10 @@ struct v2c_k8s_spec {
  * creates.  CAPABILITIES ([A-Z0-9_]+ after "CAP_") go to the container's
  * securityContext.capabilities.add, without the prefix: a binary whose file
  * capabilities the runtime's bounding set lacks fails to start (EPERM).
+ * SECRET_FILES come from the Secret "<name>-files", which the user creates
+ * too: one volume "v2c-secret-files" with one item per file (its key, its
+ * mode), each mounted read-only at its path with subPath, so the rest of
+ * the file's directory in the image stays visible.
  *
  * NAME is lowercased, runs of characters outside [a-z0-9] become one '-',
  * the ends are trimmed of '-', "v2c-" goes in front when it starts with a
@@ -80,5 +94,9 @@ struct v2c_k8s_spec {
  * *out is a new NUL-terminated string, untouched on failure (-EINVAL for a
  * bad spec, -E2BIG past the limits above, -ENOMEM). */
 int v2c_k8s_manifests(const struct v2c_k8s_spec *spec, char **out, struct v2c_error **err);
+
+/* NAME as the manifests spell it (the rules above) into APP; -EINVAL when
+ * nothing of it is left.  The Secrets are "<APP>-env" and "<APP>-files". */
+int v2c_k8s_app_name(const char *name, char app[64], struct v2c_error **err);
 
 #endif

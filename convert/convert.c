@@ -155,7 +155,24 @@ static bool foreground_switch(char ***argv, char ***notes)
         return false;
 }
 
-static int plan_start(const json_t *s, struct start *st, struct v2c_error **err)
+/* v2c-init's check of the secret files, before the options that follow:
+ * "--require PATH"... "--secret NAME". */
+static void push_require(struct start *st, const struct v2c_secret_mount *req, size_t n_req, const char *secret)
+{
+        for (size_t i = 0; i < n_req; i++) {
+                v2c_strv_push(&st->entrypoint, "--require");
+                v2c_strv_push(&st->entrypoint, req[i].path);
+        }
+        v2c_strv_push(&st->entrypoint, "--secret");
+        v2c_strv_push(&st->entrypoint, secret);
+}
+
+/* How the image starts S.  REQ (N_REQ of them) are the secret files it
+ * needs, held by the Kubernetes Secret SECRET: v2c-init checks them first,
+ * then execs a foreground service (which stays PID 1) or supervises a
+ * detaching one. */
+static int plan_start(const json_t *s, const struct v2c_secret_mount *req, size_t n_req, const char *secret,
+                      struct start *st, struct v2c_error **err)
 {
         *st = (struct start) { 0 };
         const char *name = jstr(s, "name");
@@ -172,6 +189,8 @@ static int plan_start(const json_t *s, struct start *st, struct v2c_error **err)
                  * follows its PID file, forwards signals, reaps. */
                 st->needs_init = true;
                 v2c_strv_push(&st->entrypoint, V2C_INIT_PATH);
+                if (n_req)
+                        push_require(st, req, n_req, secret);
                 if (pid_file) {
                         v2c_strv_push(&st->entrypoint, "--pidfile");
                         v2c_strv_push(&st->entrypoint, pid_file);
@@ -181,10 +200,20 @@ static int plan_start(const json_t *s, struct start *st, struct v2c_error **err)
                 v2c_strv_push(&st->entrypoint, "--");
                 st->cmd = TAKE_PTR(argv);
         } else {
+                if (n_req) {
+                        st->needs_init = true;
+                        v2c_strv_push(&st->entrypoint, V2C_INIT_PATH);
+                        push_require(st, req, n_req, secret);
+                        v2c_strv_push(&st->entrypoint, "--exec");
+                        v2c_strv_push(&st->entrypoint, "--");
+                        v2c_strv_push(&st->notes, "v2c-init checks its secret files are mounted, then execs it");
+                }
                 v2c_strv_push(&st->entrypoint, argv[0]);
                 for (size_t i = 1; argv[i]; i++)
                         v2c_strv_push(&st->cmd, argv[i]);
         }
+        if (n_req && forking && !fg)
+                v2c_strv_push(&st->notes, "v2c-init checks its secret files are mounted before it starts it");
         if (st->entrypoint == NULL)
                 return v2c_error_set(err, ENOMEM, "out of memory");
         return 0;
@@ -455,10 +484,29 @@ struct image {
         unsigned *ports;
         size_t n_ports;
         char *stop_signal;
+        /* Secret files it needs (mounted at run time), and what the
+         * report says of each (borrowed from it). */
+        struct v2c_secret_mount *secret_files;
+        size_t n_secret_files;
+        const json_t **secret_src;
+        char app[64];                  /* its name in the Kubernetes manifests */
+        char *secret_name;             /* "<app>-files" */
 };
+
+static void secret_mounts_free(struct v2c_secret_mount *m, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                free(m[i].path);
+                free(m[i].key);
+        }
+        free(m);
+}
 
 static void image_release(struct image *im)
 {
+        secret_mounts_free(im->secret_files, im->n_secret_files);
+        free(im->secret_src);
+        free(im->secret_name);
         free(im->ref);
         start_release(&im->start);
         free(im->user_spec);
@@ -480,12 +528,94 @@ static char *ref_name_of(const char *service)
         return r;
 }
 
+/* A Secret key for PATH: its name with bytes Kubernetes refuses made '-',
+ * unique among the N keys before it. */
+static char *secret_key_of(const char *path, const struct v2c_secret_mount *prev, size_t n)
+{
+        char base[201];
+        snprintf(base, sizeof base, "%s", v2c_path_basename(path));
+        for (char *p = base; *p; p++)
+                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '.' ||
+                      *p == '_' || *p == '-'))
+                        *p = '-';
+        if (base[0] == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+                snprintf(base, sizeof base, "file");
+        for (unsigned k = 1;; k++) {
+                char *key = NULL;
+                if ((k == 1 ? asprintf(&key, "%s", base) : asprintf(&key, "%s-%u", base, k)) < 0)
+                        return NULL;
+                bool taken = false;
+                for (size_t i = 0; i < n && !taken; i++)
+                        taken = strcmp(prev[i].key, key) == 0;
+                if (!taken)
+                        return key;
+                free(key);
+        }
+}
+
+/* The report's secret_files of S, but those the user keeps in the image
+ * (--include-secret). */
+static int plan_secret_files(struct conv *cv, const json_t *s, struct image *im, struct v2c_error **err)
+{
+        const json_t *list = json_object_get(s, "secret_files");
+        size_t n = json_array_size(list);
+        if (n > V2C_K8S_MAX_VOLUMES)
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, E2BIG, "service `%s` needs more than %d secret files",
+                                          im->name, V2C_K8S_MAX_VOLUMES);
+        if (n == 0)
+                return 0;
+        im->secret_files = calloc(n, sizeof *im->secret_files);
+        im->secret_src = calloc(n, sizeof *im->secret_src);
+        if (im->secret_files == NULL || im->secret_src == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        size_t i;
+        const json_t *f;
+        json_array_foreach(list, i, f) {
+                const char *path = jstr(f, "path"), *mode = jstr(f, "mode");
+                json_int_t uid = json_integer_value(json_object_get(f, "uid"));
+                json_int_t gid = json_integer_value(json_object_get(f, "gid"));
+                char *end = NULL;
+                unsigned long m = mode ? strtoul(mode, &end, 8) : 0;
+                if (path == NULL || path[0] != '/' || strlen(path) > PATH_MAX || mode == NULL || *mode == '\0' || *end ||
+                    m > 07777 || uid < 0 || uid > UINT32_MAX || gid < 0 || gid > UINT32_MAX)
+                        return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL,
+                                                  "service `%s`: a secret file without a path, mode or owner", im->name);
+                if (v2c_strv_contains(cv->opt->include_secrets, path))
+                        continue;
+                bool dup = false;
+                for (size_t k = 0; k < im->n_secret_files && !dup; k++)
+                        dup = strcmp(im->secret_files[k].path, path) == 0;
+                if (dup)
+                        continue;
+                struct v2c_secret_mount *sm = &im->secret_files[im->n_secret_files];
+                sm->key = secret_key_of(path, im->secret_files, im->n_secret_files);
+                sm->path = strdup(path);
+                sm->uid = (unsigned) uid;
+                sm->gid = (unsigned) gid;
+                sm->mode = (unsigned) m & 0777;
+                im->secret_src[im->n_secret_files++] = f;
+                if (sm->key == NULL || sm->path == NULL)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+        }
+        return 0;
+}
+
 static int plan_image(struct conv *cv, const json_t *s, struct image *im, struct v2c_error **err)
 {
         im->svc = s;
         im->name = jstr(s, "name");
         im->ref = ref_name_of(im->name);
-        int r = plan_start(s, &im->start, err);
+        int r = v2c_k8s_app_name(im->ref, im->app, err);
+        if (r < 0)
+                return r;
+        if (asprintf(&im->secret_name, "%s-files", im->app) < 0) {
+                im->secret_name = NULL;
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        }
+        r = plan_secret_files(cv, s, im, err);
+        if (r < 0)
+                return r;
+        r = plan_start(s, im->secret_files, im->n_secret_files, im->secret_name, &im->start, err);
         if (r < 0)
                 return r;
 
@@ -977,6 +1107,14 @@ static int write_artifacts(struct conv *cv, const char *side, struct image *im, 
                 .volumes = im->volumes, .env_required = im->env_required, .user_uid = uid,
                 .capabilities = caps,
         };
+        _cleanup_free_ struct v2c_k8s_secret_file *kf = calloc(im->n_secret_files + 1, sizeof *kf);
+        if (kf == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        for (size_t i = 0; i < im->n_secret_files; i++)
+                kf[i] = (struct v2c_k8s_secret_file) { .path = im->secret_files[i].path, .key = im->secret_files[i].key,
+                                                       .mode = im->secret_files[i].mode };
+        ks.secret_files = kf;
+        ks.n_secret_files = im->n_secret_files;
         r = v2c_k8s_manifests(&ks, &yaml, err);
         if (r < 0)
                 return v2c_error_prefix(err, r, "Kubernetes manifests of %s", im->name);
@@ -994,7 +1132,24 @@ static int write_artifacts(struct conv *cv, const char *side, struct image *im, 
                         im->name, im->ref);
         for (size_t i = 0; im->env_required && im->env_required[i]; i++)
                 v2c_buf_appendf(&b, "%s=\n", im->env_required[i]);
-        /* Secret files it uses were left out too: they are to be mounted. */
+        /* Secret files it needs were left out too: they are to be mounted,
+         * and the entrypoint refuses to start without them. */
+        if (im->n_secret_files)
+                v2c_buf_appendf(&b, "#\n# Secret files %s needs, left out of the image: mount each read-only at its path\n"
+                                    "# with the owner and mode it had (podman run -v FILE:PATH:ro), or create the\n"
+                                    "# Kubernetes Secret %s with one key per file (kubectl create secret generic %s\n"
+                                    "# --from-file=KEY=FILE ...).  Without them the container exits 78.\n",
+                                im->name, im->secret_name, im->secret_name);
+        for (size_t i = 0; i < im->n_secret_files; i++) {
+                const json_t *src = im->secret_src[i];
+                const struct v2c_secret_mount *m = &im->secret_files[i];
+                const char *owner = jstr(src, "owner"), *group = jstr(src, "group"), *kind = jstr(src, "kind");
+                _cleanup_free_ char *shown = v2c_utf8_escape(m->path);
+                v2c_buf_appendf(&b, "# secret file %s owner %s:%s (%u:%u) mode %04o kind %s key %s\n",
+                                shown ? shown : "?", owner ? owner : "?", group ? group : "?", m->uid, m->gid, m->mode,
+                                kind ? kind : "secret", m->key);
+        }
+        /* Other secrets it uses (its EnvironmentFile=s): their variables are above. */
         size_t si;
         const json_t *sec;
         json_array_foreach(json_object_get(cv->report, "secrets"), si, sec) {
@@ -1004,7 +1159,10 @@ static int write_artifacts(struct conv *cv, const char *side, struct image *im, 
                 /* A newline in a guest file name must not start a line of
                  * the env file: control bytes are shown escaped. */
                 _cleanup_free_ char *shown = p ? v2c_text_printable(p) : NULL;
-                if (raw && shown && v2c_strv_contains(users, im->name) &&
+                bool mounted = false;
+                for (size_t j = 0; p && j < im->n_secret_files && !mounted; j++)
+                        mounted = strcmp(im->secret_files[j].path, p) == 0;
+                if (raw && shown && !mounted && v2c_strv_contains(users, im->name) &&
                     !v2c_strv_contains(cv->opt->include_secrets, raw))
                         v2c_buf_appendf(&b, "# secret file left out (%s), mount it at run time: %s\n",
                                         jstr(sec, "kind") ? jstr(sec, "kind") : "secret", shown);
@@ -1040,6 +1198,7 @@ static void converted_release(struct v2c_converted *o)
         v2c_strv_free(o->volumes);
         free(o->ports);
         v2c_strv_free(o->notes);
+        secret_mounts_free(o->secret_files, o->n_secret_files);
 }
 
 struct v2c_convert_result *v2c_convert_result_free(struct v2c_convert_result *r)
@@ -1079,6 +1238,84 @@ static int read_accounts(struct conv *cv)
         return cv->passwd && cv->group ? 0 : -ENOMEM;
 }
 
+/* Largest unit file inspect reads (inspect's INSPECT_MAX_FILE). */
+#define UNIT_MAX_FILE (1u << 20)
+
+static const char *const exec_search_path[] = { "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin",
+                                                 "/sbin", "/bin" };
+
+/* Why the executable EXEC (absolute, or a name the PATH finds) of a
+ * service cannot run: missing, a dangling symlink, a symlink loop, not a
+ * regular file.  A new string, or NULL when it is fine. */
+static char *exec_problem(struct conv *cv, const char *exec)
+{
+        char *why = NULL;
+        if (exec[0] != '/') {
+                for (size_t i = 0; i < V2C_ARRAY_SIZE(exec_search_path); i++) {
+                        _cleanup_free_ char *p = NULL;
+                        if (asprintf(&p, "%s/%s", exec_search_path[i], exec) < 0)
+                                return NULL;
+                        struct v2c_stat st;
+                        if (v2c_guest_lstat(cv->g, p, &st, NULL) == 0)
+                                return exec_problem(cv, p);
+                }
+                return asprintf(&why, "its executable `%s` is in none of the guest's %s...%s", exec,
+                                exec_search_path[0], exec_search_path[V2C_ARRAY_SIZE(exec_search_path) - 1]) < 0
+                               ? NULL : why;
+        }
+        struct v2c_stat lst, st;
+        _cleanup_free_ char *real = NULL, *target = NULL;
+        int r = v2c_guest_realpath(cv->g, exec, &real, NULL);
+        if (r == -ELOOP)
+                return asprintf(&why, "its executable %s is a symlink loop", exec) < 0 ? NULL : why;
+        if (v2c_guest_lstat(cv->g, exec, &lst, NULL) < 0)
+                return asprintf(&why, "its executable %s is missing", exec) < 0 ? NULL : why;
+        if (r < 0 || v2c_guest_stat(cv->g, real, &st, NULL) < 0) {
+                if (lst.type == V2C_FT_LNK && v2c_guest_readlink(cv->g, exec, &target, NULL) == 0) {
+                        _cleanup_free_ char *shown = v2c_utf8_escape(target);
+                        return asprintf(&why, "its executable %s is a dangling symlink (to %s)", exec,
+                                        shown ? shown : "?") < 0 ? NULL : why;
+                }
+                return asprintf(&why, "its executable %s cannot be resolved in the guest", exec) < 0 ? NULL : why;
+        }
+        if (st.type != V2C_FT_REG)
+                return asprintf(&why, "its executable %s is not a regular file", exec) < 0 ? NULL : why;
+        return NULL;
+}
+
+/* Why S is not a long-running service convert can start, or NULL.  A new
+ * string; *broken says the service is broken (its executable), rather than
+ * not a daemon at all (a oneshot, a unit without ExecStart=). */
+static char *not_a_service(struct conv *cv, const json_t *s, bool *broken)
+{
+        char *why = NULL;
+        *broken = false;
+        const json_t *ex = json_object_get(s, "exec");
+        _cleanup_strv_ char **argv = jstrv(ex, "argv");
+        const char *type = jstr(s, "type"), *unit = jstr(s, "unit_path"), *kind = jstr(s, "kind");
+        if (argv == NULL || argv[0] == NULL) {
+                /* Inspect could not read the unit, or it has no command. */
+                struct v2c_stat st;
+                _cleanup_free_ char *data = NULL;
+                size_t len;
+                if (unit && v2c_guest_stat(cv->g, unit, &st, NULL) == 0 && st.size > UNIT_MAX_FILE)
+                        return asprintf(&why, "its unit %s is larger than %u KiB (not read)", unit,
+                                        UNIT_MAX_FILE >> 10) < 0 ? NULL : why;
+                if (unit && v2c_guest_read_file(cv->g, unit, UNIT_MAX_FILE, &data, &len, NULL) < 0)
+                        return asprintf(&why, "its unit %s cannot be read", unit) < 0 ? NULL : why;
+                return asprintf(&why, "%s", kind && strcmp(kind, "systemd") == 0
+                                                   ? "its unit has no ExecStart=: nothing to run"
+                                                   : "no command line in the report: nothing to run") < 0 ? NULL : why;
+        }
+        if (type && strcmp(type, "oneshot") == 0)
+                return asprintf(&why, "a oneshot unit runs once and exits: not a long-running service") < 0 ? NULL
+                                                                                                               : why;
+        const char *exec = jstr(ex, "path") ? jstr(ex, "path") : argv[0];
+        why = exec_problem(cv, exec);
+        *broken = why != NULL;
+        return why;
+}
+
 /* The services to convert, checked: a new array of borrowed objects. */
 static int choose(struct conv *cv, const json_t ***out, size_t *n_out, struct v2c_error **err)
 {
@@ -1106,6 +1343,12 @@ static int choose(struct conv *cv, const json_t ***out, size_t *n_out, struct v2
                 bool dup = false;
                 for (size_t k = 0; k < n; k++)
                         dup |= v[k] == s;
+                bool broken;
+                _cleanup_free_ char *why = long_running(s) ? not_a_service(cv, s, &broken) : NULL;
+                /* A service that cannot start is never converted silently. */
+                if (why && broken)
+                        return v2c_error_set_kind(err, V2C_ERR_REFUSED, ENOENT, "service `%s`: %s: not converted",
+                                                  opt->services[i], why);
                 if (!dup)
                         v[n++] = s;
         }
@@ -1117,13 +1360,27 @@ static int choose(struct conv *cv, const json_t ***out, size_t *n_out, struct v2
                         bool dup = false;
                         for (size_t j = 0; j < n; j++)
                                 dup |= v[j] == x;
-                        if (!dup && long_running(x) && klass && strcmp(klass, "stateless") == 0)
-                                v[n++] = x;
+                        if (dup || !long_running(x) || klass == NULL)
+                                continue;
                         /* Evidence was missing either way: a person decides. */
-                        else if (!dup && long_running(x) && klass && strcmp(klass, "review") == 0)
+                        if (strcmp(klass, "review") == 0) {
                                 conv_warn(cv, "%s skipped: inspect could not tell whether it keeps data (class "
                                               "review); convert it with --service %s --allow-stateful once checked",
                                           jstr(x, "name"), jstr(x, "name"));
+                                continue;
+                        }
+                        if (strcmp(klass, "stateless") != 0)
+                                continue;
+                        /* Ordinary guests have oneshots, units without a
+                         * command and broken ones: each is a note, not the
+                         * end of the run. */
+                        bool broken;
+                        _cleanup_free_ char *why = not_a_service(cv, x, &broken);
+                        if (why) {
+                                conv_warn(cv, "skipped %s: %s", jstr(x, "name"), why);
+                                continue;
+                        }
+                        v[n++] = x;
                 }
                 if (n == 0)
                         return v2c_error_set_kind(err, V2C_ERR_REFUSED, ENOENT,
@@ -1252,6 +1509,9 @@ static int convert_one(struct conv *cv, struct v2c_oci_layout *l, const char *si
         out->ports = TAKE_PTR(im.ports);
         out->n_ports = im.n_ports;
         out->notes = TAKE_PTR(im.start.notes);
+        out->secret_files = TAKE_PTR(im.secret_files);
+        out->n_secret_files = im.n_secret_files;
+        im.n_secret_files = 0;
 out:
         image_release(&im);
         return r;

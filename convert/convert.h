@@ -68,6 +68,14 @@ struct v2c_converted_layer {
         size_t files;                  /* entries written */
 };
 
+/* A secret file an image needs at run time and does not hold: what
+ * inspect saw on the guest (path, owner, mode). */
+struct v2c_secret_mount {
+        char *path;                    /* guest path, and the path in the container */
+        char *key;                     /* its key in the Kubernetes Secret "<name>-files" */
+        unsigned uid, gid, mode;
+};
+
 struct v2c_converted {
         char *service;
         char *ref_name;
@@ -79,6 +87,8 @@ struct v2c_converted {
         unsigned *ports;
         size_t n_ports;
         char **notes;                  /* what the conversion decided (foreground switch, init, ...) */
+        struct v2c_secret_mount *secret_files;   /* its entrypoint checks for them */
+        size_t n_secret_files;
 };
 
 struct v2c_convert_result {
@@ -109,6 +119,11 @@ struct v2c_verify_options {
         size_t n_ports;
         char *const *env;          /* extra KEY=VALUE for the container (may be NULL) */
         int timeout;               /* seconds to wait for an answer; 0: 90 */
+        /* Secret files to mount read-only, copied from GUEST (which must
+         * be given when n_secret_files > 0). */
+        struct v2c_guest *guest;
+        const struct v2c_secret_mount *secret_files;
+        size_t n_secret_files;
 };
 /* Starts the image with podman (the `podman` on PATH, with the caller's
  * environment, e.g. CONTAINERS_CONF), publishes each port on a free
@@ -116,6 +131,10 @@ struct v2c_verify_options {
  * that yields at least one byte, either sent by the service on its own
  * or in reply to a one-line probe ("HEAD / HTTP/1.0\r\n\r\n").  The
  * container and the image are removed afterwards whatever happened.
+ * Secret files are copied from the guest, with their owner and mode, into
+ * a private temporary directory (0700) and mounted read-only at their
+ * paths, so the image runs as the VM did; the directory is removed
+ * afterwards whatever happened, and no secret byte enters the image.
  * Returns 0 when every port answered; otherwise a negative errno with
  * ERR saying which port did not answer, plus the last lines of the
  * container's log (podman logs --tail 20), in one message. */

@@ -8,8 +8,14 @@
  * layer as an executable file (mode 0755) and names it in the image's
  * entrypoint:
  *
- *   v2c-init [--pidfile PATH] [--wait-pidfile SECONDS] [--stop-timeout SECONDS]
+ *   v2c-init [--require PATH]... [--secret NAME] [--exec]
+ *            [--pidfile PATH] [--wait-pidfile SECONDS] [--stop-timeout SECONDS]
  *            -- COMMAND [ARGS...]
+ *
+ * Every --require PATH (a secret file the image does not hold) must exist,
+ * else it exits 78 with one line per missing file naming how to mount it
+ * (and the Kubernetes Secret NAME); with --exec (and no --pidfile) it then
+ * execs COMMAND, which stays PID 1.
  *
  * Without --pidfile COMMAND is the main process; with it, COMMAND is a
  * starter and the daemon whose pid it leaves in PATH is.  v2c-init forwards

@@ -229,6 +229,29 @@ static int collect_volumes(const struct v2c_k8s_spec *spec, struct names *n, str
         return 0;
 }
 
+#define SECRET_VOLUME "v2c-secret-files"
+
+static int check_secret_files(const struct v2c_k8s_spec *spec, struct v2c_error **err)
+{
+        if (spec->n_secret_files > V2C_K8S_MAX_VOLUMES)
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, E2BIG, "more than %d secret files", V2C_K8S_MAX_VOLUMES);
+        for (size_t i = 0; i < spec->n_secret_files; i++) {
+                const struct v2c_k8s_secret_file *f = &spec->secret_files[i];
+                if (f->path == NULL || f->path[0] != '/' || strlen(f->path) > V2C_ARTIFACT_MAX_FIELD)
+                        return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL, "secret file `%.64s` is not an absolute path",
+                                                  f->path ? f->path : "(null)");
+                if (f->key == NULL || !is_secret_key(f->key) || f->mode > 0777)
+                        return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL, "secret file `%.64s`: bad key or mode",
+                                                  f->path);
+                for (size_t j = 0; j < i; j++)
+                        if (strcmp(spec->secret_files[j].key, f->key) == 0 ||
+                            strcmp(spec->secret_files[j].path, f->path) == 0)
+                                return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL,
+                                                          "secret file `%.64s` given twice", f->path);
+        }
+        return 0;
+}
+
 static int collect_env(const struct v2c_k8s_spec *spec, struct names *n, struct v2c_error **err)
 {
         size_t count = strv_count(spec->env_required, V2C_K8S_MAX_ENV);
@@ -360,12 +383,22 @@ static int container(struct v2c_buf *b, const struct v2c_k8s_spec *spec, const s
                 if (r == 0)
                         r = line_str(b, 18, "key: ", n->env[i]);
         }
-        if (r == 0 && n->n_volumes)
+        if (r == 0 && (n->n_volumes || spec->n_secret_files))
                 r = v2c_buf_appends(b, "          volumeMounts:\n");
         for (size_t i = 0; r == 0 && i < n->n_volumes; i++) {
                 r = line_str(b, 12, "- name: ", n->claims[i]);
                 if (r == 0)
                         r = line_str(b, 14, "mountPath: ", n->paths[i]);
+        }
+        /* One file each: subPath keeps the rest of its directory. */
+        for (size_t i = 0; r == 0 && i < spec->n_secret_files; i++) {
+                r = v2c_buf_appends(b, "            - name: \"" SECRET_VOLUME "\"\n");
+                if (r == 0)
+                        r = line_str(b, 14, "mountPath: ", spec->secret_files[i].path);
+                if (r == 0)
+                        r = line_str(b, 14, "subPath: ", spec->secret_files[i].key);
+                if (r == 0)
+                        r = v2c_buf_appends(b, "              readOnly: true\n");
         }
         long long uid = parse_uid(spec->user_uid);
         bool caps = spec->capabilities && spec->capabilities[0];
@@ -410,7 +443,7 @@ static int deployment(struct v2c_buf *b, const struct v2c_k8s_spec *spec, const 
                                     n->app);
         if (r == 0)
                 r = container(b, spec, n);
-        if (r == 0 && n->n_volumes)
+        if (r == 0 && (n->n_volumes || spec->n_secret_files))
                 r = v2c_buf_appends(b, "      volumes:\n");
         for (size_t i = 0; r == 0 && i < n->n_volumes; i++) {
                 r = line_str(b, 8, "- name: ", n->claims[i]);
@@ -418,6 +451,22 @@ static int deployment(struct v2c_buf *b, const struct v2c_k8s_spec *spec, const 
                         r = v2c_buf_appends(b, "          persistentVolumeClaim:\n");
                 if (r == 0)
                         r = line_str(b, 12, "claimName: ", n->claims[i]);
+        }
+        if (r == 0 && spec->n_secret_files)
+                r = v2c_buf_appendf(b,
+                                    "        - name: \"" SECRET_VOLUME "\"\n"
+                                    "          secret:\n"
+                                    "            secretName: \"%s-files\"\n"
+                                    "            items:\n",
+                                    n->app);
+        /* Modes in decimal: YAML 1.1 and 1.2 readers disagree on 0600. */
+        for (size_t i = 0; r == 0 && i < spec->n_secret_files; i++) {
+                r = line_str(b, 14, "- key: ", spec->secret_files[i].key);
+                if (r == 0)
+                        r = line_str(b, 16, "path: ", spec->secret_files[i].key);
+                if (r == 0)
+                        r = v2c_buf_appendf(b, "                mode: %u   # %04o\n", spec->secret_files[i].mode,
+                                            spec->secret_files[i].mode);
         }
         return r;
 }
@@ -477,6 +526,8 @@ int v2c_k8s_manifests(const struct v2c_k8s_spec *spec, char **out, struct v2c_er
                 r = collect_env(spec, &n, err);
         if (r == 0)
                 r = check_capabilities(spec, err);
+        if (r == 0)
+                r = check_secret_files(spec, err);
         if (r < 0)
                 return v2c_error_prefix(err, r, "Kubernetes manifests for `%s`",
                                         n.app[0] ? n.app : spec->name ? spec->name : "(null)");
@@ -496,4 +547,9 @@ int v2c_k8s_manifests(const struct v2c_k8s_spec *spec, char **out, struct v2c_er
                 return v2c_error_set(err, ENOMEM, "out of memory");
         *out = s;
         return 0;
+}
+
+int v2c_k8s_app_name(const char *name, char app[64], struct v2c_error **err)
+{
+        return make_app_name(name, app, err);
 }

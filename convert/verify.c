@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -542,6 +543,100 @@ static char *layout_config_id(const char *layout, const char *ref)
         return is_sha256_digest(config) ? strdup(config + 7) : NULL;
 }
 
+/* Largest secret file copied for a run: keys and password files are small. */
+#define SECRET_FILE_MAX (16u << 20)
+
+/* The guest's secret files, copied into a private directory for one run. */
+struct staged_secrets {
+        char *dir;                 /* mkdtemp'd, 0700; NULL when nothing staged */
+        size_t n;                  /* files written in it: 0, 1, ... n-1 */
+};
+
+/* Removes every staged file and the directory. */
+static void unstage_secrets(struct staged_secrets *st)
+{
+        if (st->dir == NULL)
+                return;
+        for (size_t i = 0; i < st->n; i++) {
+                char p[PATH_MAX];
+                snprintf(p, sizeof p, "%s/%zu", st->dir, i);
+                unlink(p);
+        }
+        rmdir(st->dir);
+        free(st->dir);
+        st->dir = NULL;
+        st->n = 0;
+}
+
+/* Copies the secret files from the guest, with their owner and mode, and
+ * adds "-v DIR/N:PATH:ro" for each to argv.  Host names are numbers: no
+ * guest name reaches the host's file system. */
+static int stage_secrets(const struct v2c_verify_options *opt, struct staged_secrets *st, char ***argv,
+                         struct v2c_error **err)
+{
+        if (opt->n_secret_files == 0)
+                return 0;
+        if (opt->guest == NULL || opt->secret_files == NULL)
+                return v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL, "%s: secret files to mount but no guest to read",
+                                          opt->ref_name);
+        const char *tmp = getenv("TMPDIR");
+        char tmpl[PATH_MAX];
+        if (tmp == NULL || tmp[0] != '/' || strlen(tmp) > PATH_MAX - 64)
+                tmp = "/tmp";
+        snprintf(tmpl, sizeof tmpl, "%s/v2c-verify-secrets-XXXXXX", tmp);
+        if (mkdtemp(tmpl) == NULL)
+                return v2c_error_set(err, errno, "%s: creating a directory for its secret files: %m", opt->ref_name);
+        if ((st->dir = strdup(tmpl)) == NULL) {
+                rmdir(tmpl);
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        }
+        for (size_t i = 0; i < opt->n_secret_files; i++) {
+                const struct v2c_secret_mount *m = &opt->secret_files[i];
+                /* podman's -v splits at ':' and its options at ','. */
+                if (m->path == NULL || m->path[0] != '/' || strpbrk(m->path, ":,\n"))
+                        return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL,
+                                                  "%s: secret file path `%s` cannot be mounted with podman -v",
+                                                  opt->ref_name, m->path ? m->path : "");
+                _cleanup_free_ char *data = NULL, *host = NULL, *vol = NULL;
+                size_t len = 0;
+                int r = v2c_guest_read_file(opt->guest, m->path, SECRET_FILE_MAX, &data, &len, err);
+                if (r < 0)
+                        return v2c_error_prefix(err, r, "%s: reading secret file %s from the guest", opt->ref_name,
+                                                m->path);
+                if (asprintf(&host, "%s/%zu", st->dir, i) < 0 || asprintf(&vol, "%s:%s:ro", host, m->path) < 0) {
+                        explicit_bzero(data, len);
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+                }
+                int fd = open(host, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+                if (fd >= 0)
+                        st->n = i + 1;
+                size_t off = 0;
+                while (fd >= 0 && off < len) {
+                        ssize_t w = write(fd, data + off, len - off);
+                        if (w < 0 && errno == EINTR)
+                                continue;
+                        if (w <= 0)
+                                break;
+                        off += (size_t) w;
+                }
+                explicit_bzero(data, len);
+                int e = fd < 0 || off < len ? (errno ? errno : EIO) : 0;
+                /* Owner as on the guest; as non-root podman maps ids anyway. */
+                if (e == 0 && fchown(fd, m->uid, m->gid) < 0 && errno != EPERM)
+                        e = errno;
+                if (e == 0 && fchmod(fd, m->mode & 0777) < 0)
+                        e = errno;
+                if (fd >= 0 && close(fd) < 0 && e == 0)
+                        e = errno;
+                if (e)
+                        return v2c_error_set(err, e, "%s: copying secret file %s: %s", opt->ref_name, m->path,
+                                             strerror(e));
+                if (v2c_strv_push(argv, "-v") < 0 || v2c_strv_consume(argv, TAKE_PTR(vol)) < 0)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+        }
+        return 0;
+}
+
 static int check_options(const struct v2c_verify_options *opt, struct v2c_error **err)
 {
         if (opt == NULL || opt->layout == NULL || opt->ref_name == NULL || *opt->ref_name == '\0')
@@ -682,6 +777,7 @@ int v2c_convert_verify(const struct v2c_verify_options *opt, struct v2c_error **
         /* What was there before the pull is not ours to remove. */
         bool keep_image = expected_id && strcmp(expected_id, image_id) == 0 && preexisting;
 
+        struct staged_secrets staged = { 0 };
         _cleanup_free_ unsigned *hostports = calloc(opt->n_ports, sizeof *hostports);
         _cleanup_strv_ char **argv = NULL;
         if (hostports == NULL) {
@@ -708,8 +804,14 @@ int v2c_convert_verify(const struct v2c_verify_options *opt, struct v2c_error **
                 if (r == 0)
                         r = v2c_strv_push(&argv, opt->env[i]);
         }
-        if (r == 0)
-                r = v2c_strv_push(&argv, image_id);
+        if (r < 0) {
+                r = v2c_error_set(err, -r, "out of memory");
+                goto remove_image;
+        }
+        r = stage_secrets(opt, &staged, &argv, err);
+        if (r < 0)
+                goto remove_image;
+        r = v2c_strv_push(&argv, image_id);
         if (r < 0) {
                 r = v2c_error_set(err, -r, "out of memory");
                 goto remove_image;
@@ -733,6 +835,7 @@ int v2c_convert_verify(const struct v2c_verify_options *opt, struct v2c_error **
                 run_podman_quietly(rm, REMOVE_TIMEOUT_S);
         }
 remove_image:
+        unstage_secrets(&staged);
         if (!keep_image) {
                 char *rmi[] = { (char *) "podman", (char *) "rmi", (char *) "-f", image_id, NULL };
                 run_podman_quietly(rmi, REMOVE_TIMEOUT_S);

@@ -7,6 +7,7 @@
 #include "inspect-internal.h"
 #include "buf.h"
 #include "caps.h"
+#include "config-refs-internal.h"
 #include "cleanup.h"
 #include "elf.h"
 #include "path.h"
@@ -463,6 +464,88 @@ static void analyze_server_config(struct inspect_ctx *c, struct v2c_service *s, 
                 if (cfg->log_paths[i][0] == '/')
                         v2c_strv_push_unique(&s->log_files, cfg->log_paths[i]);
         v2c_svc_config_free(cfg);
+}
+
+/* Most files one service's configuration may name that are looked at
+ * (a haproxy crt directory counts each file in it). */
+#define MAX_REFERENCED_FILES 4096
+
+static void add_referenced(struct inspect_ctx *c, struct v2c_service *s, const char *ref)
+{
+        _cleanup_free_ char *real = NULL;
+        struct v2c_stat st;
+        if (v2c_strv_len(s->referenced_files) >= MAX_REFERENCED_FILES ||
+            v2c_guest_realpath(c->g, ref, &real, NULL) < 0 || v2c_guest_stat(c->g, real, &st, NULL) < 0)
+                return;
+        if (st.type == V2C_FT_REG) {
+                /* Both spellings: the secret scan names files as it walked to them. */
+                v2c_strv_push_unique(&s->referenced_files, ref);
+                v2c_strv_push_unique(&s->referenced_files, real);
+                return;
+        }
+        if (st.type != V2C_FT_DIR)
+                return;
+        /* haproxy's "crt DIR" loads every certificate in DIR. */
+        struct v2c_dirent *ents = NULL;
+        size_t n = 0;
+        if (v2c_guest_list(c->g, real, &ents, &n, NULL) < 0)
+                return;
+        for (size_t i = 0; i < n && v2c_strv_len(s->referenced_files) < MAX_REFERENCED_FILES; i++) {
+                _cleanup_free_ char *p = NULL;
+                if (ents[i].st.type == V2C_FT_REG && asprintf(&p, "%s/%s", strcmp(real, "/") ? real : "",
+                                                              ents[i].name) >= 0)
+                        v2c_strv_push_unique(&s->referenced_files, p);
+        }
+        v2c_dirents_free(ents, n);
+}
+
+/* Files the service's configuration names (TLS keys and certificates,
+ * password files): the secret scan gives it those that are secrets, and
+ * the others are configuration the image needs. */
+static void analyze_config_refs(struct inspect_ctx *c, struct v2c_service *s)
+{
+        static const struct { const char *exec, *server, *config; } servers[] = {
+                { "nginx", "nginx", NULL }, { "apache2", "apache2", NULL }, { "apache2ctl", "apache2", NULL },
+                { "apachectl", "apache2", NULL }, { "httpd", "apache2", NULL }, { "haproxy", "haproxy", NULL },
+                { "redis-server", "redis", NULL }, { "postgres", "postgresql", NULL },
+                { "postmaster", "postgresql", NULL }, { "pg_ctlcluster", "postgresql", NULL },
+                { "pg_ctl", "postgresql", NULL }, { "mysqld", "mysql", NULL }, { "mariadbd", "mysql", NULL },
+                { "mysqld_safe", "mysql", NULL }, { "mariadbd-safe", "mysql", NULL },
+                { "postfix", "postfix", "/etc/postfix/main.cf" }, { "master", "postfix", "/etc/postfix/main.cf" },
+                { "dovecot", "dovecot", "/etc/dovecot/dovecot.conf" },
+        };
+        if (s->exec_path == NULL || strcmp(s->kind, "cron") == 0)
+                return;
+        const char *b = v2c_path_basename(s->exec_path);
+        for (size_t i = 0; i < V2C_ARRAY_SIZE(servers); i++) {
+                if (strcmp(b, servers[i].exec) != 0)
+                        continue;
+                const struct known_server *k = which_server(s);
+                _cleanup_free_ char *conf = NULL;
+                if (servers[i].config)
+                        conf = v2c_guest_exists(c->g, servers[i].config, V2C_FT_REG) ? strdup(servers[i].config) : NULL;
+                else if (k)
+                        conf = server_config(c, s, k);
+                _cleanup_free_ char *data = NULL;
+                size_t len;
+                if (conf == NULL || inspect_read(c, conf, INSPECT_MAX_FILE, &data, &len) < 0 || data == NULL)
+                        return;
+                v2c_strv_push_unique(&s->config_files, conf);
+                struct inc_ctx ic = { c, &s->config_files };
+                struct v2c_include_reader inc = { read_include, &ic };
+                _cleanup_strv_ char **refs = NULL;
+                struct v2c_error *e = NULL;
+                if (v2c_config_refs((enum v2c_refs_server) v2c_refs_server_from_name(servers[i].server), conf, data,
+                                    len, &inc, &refs, &e) < 0) {
+                        inspect_warn(c, "%s: files it names: %s", conf, e ? e->msg : "unreadable");
+                        v2c_error_free(e);
+                        return;
+                }
+                for (size_t k2 = 0; refs && refs[k2]; k2++)
+                        add_referenced(c, s, refs[k2]);
+                v2c_strv_sort_uniq(s->referenced_files);
+                return;
+        }
 }
 
 static void analyze_config_files(struct inspect_ctx *c, struct v2c_service *s, char *const *owners)
@@ -1111,6 +1194,7 @@ int inspect_analyze(struct inspect_ctx *c, struct v2c_service *s, struct v2c_err
                 qsort(s->ports, s->nports, sizeof *s->ports, cmp_port);
 
         analyze_config_files(c, s, owners);
+        analyze_config_refs(c, s);
         /* Application files: what the service runs that no package owns, and
          * its working directory when that is not a system place. */
         for (size_t i = 0; app_files && app_files[i]; i++)

@@ -31,6 +31,15 @@ struct v2c_port {
         char *source;       /* "socket:echo.socket", "argv", "config:/etc/...", "default:nginx" */
 };
 
+/* A secret file a service needs at run time, as the guest has it. */
+struct v2c_secret_file {
+        char *path;
+        char *kind;                /* the secret's kind ("private-key", ...) */
+        char *owner, *group;       /* names from the guest's passwd and group, else the numbers */
+        unsigned uid, gid;
+        unsigned mode;             /* permission bits (07777) */
+};
+
 struct v2c_service {
         char *name;         /* unit name without ".service", init script name, cron job name */
         char *kind;         /* "systemd", "sysv", "openrc", "timer", "cron" */
@@ -63,6 +72,13 @@ struct v2c_service {
         char **log_files;
         enum v2c_service_class klass;
         char **reasons;
+        /* Secrets it needs at run time: those attributed to it, but for
+         * its EnvironmentFile=s (their variables are asked for instead). */
+        struct v2c_secret_file *secret_files;
+        size_t nsecret_files;
+        /* Files its configuration names (TLS keys and certificates,
+         * password files): inspection only, not in the JSON. */
+        char **referenced_files;
 };
 
 struct v2c_secret {

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char *v2c_service_class_name(enum v2c_service_class c)
@@ -57,6 +58,14 @@ static void service_release(struct v2c_service *s)
         v2c_strv_free(s->data_paths);
         v2c_strv_free(s->log_files);
         v2c_strv_free(s->reasons);
+        for (size_t i = 0; i < s->nsecret_files; i++) {
+                free(s->secret_files[i].path);
+                free(s->secret_files[i].kind);
+                free(s->secret_files[i].owner);
+                free(s->secret_files[i].group);
+        }
+        free(s->secret_files);
+        v2c_strv_free(s->referenced_files);
 }
 
 struct v2c_report *v2c_report_free(struct v2c_report *r)
@@ -140,6 +149,17 @@ static json_t *service_to_json(const struct v2c_service *s)
         json_object_set_new(o, "log_files", strv_or_empty(s->log_files));
         json_object_set_new(o, "class", json_string(v2c_service_class_name(s->klass)));
         json_object_set_new(o, "reasons", strv_or_empty(s->reasons));
+        json_t *sf = json_array();
+        for (size_t i = 0; i < s->nsecret_files; i++) {
+                const struct v2c_secret_file *f = &s->secret_files[i];
+                char mode[8];
+                snprintf(mode, sizeof mode, "%04o", f->mode & 07777);
+                json_array_append_new(sf, json_pack("{s:o, s:o, s:o, s:o, s:I, s:I, s:s}", "path", v2c_json_str(f->path),
+                                                    "kind", v2c_json_str(f->kind), "owner", v2c_json_str(f->owner),
+                                                    "group", v2c_json_str(f->group), "uid", (json_int_t) f->uid,
+                                                    "gid", (json_int_t) f->gid, "mode", mode));
+        }
+        json_object_set_new(o, "secret_files", sf);
         return o;
 }
 
@@ -216,6 +236,44 @@ static int get_strv(const json_t *o, const char *key, char ***out)
         return 0;
 }
 
+/* "secret_files": [{path, kind, owner, group, uid, gid, mode "0600"}]. */
+static int get_secret_files(const json_t *o, struct v2c_service *s)
+{
+        const json_t *v = json_object_get(o, "secret_files");
+        if (v == NULL || json_is_null(v))
+                return 0;
+        if (!json_is_array(v) || json_array_size(v) > MAX_REPORT_LIST)
+                return -EINVAL;
+        s->secret_files = calloc(json_array_size(v) + 1, sizeof *s->secret_files);
+        if (s->secret_files == NULL)
+                return -ENOMEM;
+        size_t i;
+        const json_t *e;
+        json_array_foreach(v, i, e) {
+                struct v2c_secret_file *f = &s->secret_files[s->nsecret_files++];
+                const char *mode = json_string_value(json_object_get(e, "mode"));
+                json_int_t uid = json_integer_value(json_object_get(e, "uid"));
+                json_int_t gid = json_integer_value(json_object_get(e, "gid"));
+                char *end = NULL;
+                unsigned long m = mode ? strtoul(mode, &end, 8) : 0;
+                if (!json_is_object(e) || mode == NULL || *mode == '\0' || *end || m > 07777 || uid < 0 ||
+                    uid > 0xffffffffLL || gid < 0 || gid > 0xffffffffLL)
+                        return -EINVAL;
+                f->mode = (unsigned) m;
+                f->uid = (unsigned) uid;
+                f->gid = (unsigned) gid;
+                int r = get_str(e, "path", &f->path);
+                r = r ? r : get_str(e, "kind", &f->kind);
+                r = r ? r : get_str(e, "owner", &f->owner);
+                r = r ? r : get_str(e, "group", &f->group);
+                if (r)
+                        return r;
+                if (f->path == NULL || f->path[0] != '/')
+                        return -EINVAL;
+        }
+        return 0;
+}
+
 static int service_from_json(const json_t *o, struct v2c_service *s)
 {
         if (!json_is_object(o))
@@ -257,6 +315,7 @@ static int service_from_json(const json_t *o, struct v2c_service *s)
         r = r ? r : get_strv(o, "data_paths", &s->data_paths);
         r = r ? r : get_strv(o, "log_files", &s->log_files);
         r = r ? r : get_strv(o, "reasons", &s->reasons);
+        r = r ? r : get_secret_files(o, s);
         if (r)
                 return r;
         s->enabled = json_is_true(json_object_get(o, "enabled"));

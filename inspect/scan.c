@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define SCAN_MAX_ENTRIES 200000
@@ -78,6 +79,9 @@ static bool service_uses(struct inspect_ctx *c, const struct v2c_service *s, con
 {
         if (strcmp(kind, "ssh-host-key") == 0)
                 return s->exec_path && strcmp(v2c_path_basename(s->exec_path), "sshd") == 0;
+        /* Its configuration names the file (ssl_certificate_key...). */
+        if (v2c_strv_contains(s->referenced_files, path))
+                return true;
         if (v2c_strv_contains(s->environment_files, path) || v2c_strv_contains(s->config_files, path) ||
             (s->unit_path && strcmp(s->unit_path, path) == 0))
                 return true;
@@ -135,6 +139,94 @@ static int add_secret(struct inspect_ctx *c, const char *path, const char *kind,
         return 0;
 }
 
+/* The name of id ID in a passwd or group file (third field), into BUF. */
+static const char *name_of_id(const char *db, unsigned id, char *buf, size_t size)
+{
+        for (const char *line = db; line && *line;) {
+                const char *nl = strchr(line, '\n');
+                size_t n = nl ? (size_t) (nl - line) : strlen(line);
+                const char *c1 = memchr(line, ':', n);
+                const char *c2 = c1 ? memchr(c1 + 1, ':', n - (size_t) (c1 + 1 - line)) : NULL;
+                const char *c3 = c2 ? memchr(c2 + 1, ':', n - (size_t) (c2 + 1 - line)) : NULL;
+                if (c3 && (size_t) (c1 - line) < size && c1 > line) {
+                        char num[16];
+                        size_t k = (size_t) (c3 - c2 - 1);
+                        if (k > 0 && k < sizeof num) {
+                                memcpy(num, c2 + 1, k);
+                                num[k] = '\0';
+                                char *end;
+                                unsigned long v = strtoul(num, &end, 10);
+                                if (*end == '\0' && v == id) {
+                                        memcpy(buf, line, (size_t) (c1 - line));
+                                        buf[c1 - line] = '\0';
+                                        return buf;
+                                }
+                        }
+                }
+                line = nl ? nl + 1 : NULL;
+        }
+        snprintf(buf, size, "%u", id);
+        return buf;
+}
+
+/* The secrets service S needs at run time, with their guest owner and
+ * mode (convert mounts them read-only with that mode, and the image's
+ * entrypoint checks for them); and the files its configuration names that
+ * are not secrets, which its image carries as configuration. */
+static int service_secret_files(struct inspect_ctx *c, struct v2c_service *s)
+{
+        struct v2c_report *rep = c->rep;
+        _cleanup_free_ char *group = NULL;
+        size_t glen;
+        for (size_t i = 0; i < rep->nsecrets; i++) {
+                const struct v2c_secret *sec = &rep->secrets[i];
+                /* An EnvironmentFile= is read by the service manager, not
+                 * the service: its variables are asked for instead. */
+                if (!v2c_strv_contains(sec->services, s->name) || v2c_strv_contains(s->environment_files, sec->path))
+                        continue;
+                bool dup = false;
+                for (size_t k = 0; k < s->nsecret_files; k++)
+                        dup |= strcmp(s->secret_files[k].path, sec->path) == 0;
+                struct v2c_stat st;
+                if (dup || v2c_guest_stat(c->g, sec->path, &st, NULL) < 0 || st.type != V2C_FT_REG)
+                        continue;
+                if (group == NULL && inspect_read(c, "/etc/group", INSPECT_MAX_FILE, &group, &glen) < 0)
+                        group = NULL;
+                struct v2c_secret_file *n = realloc(s->secret_files, (s->nsecret_files + 1) * sizeof *n);
+                if (n == NULL)
+                        return -ENOMEM;
+                s->secret_files = n;
+                char ubuf[256], gbuf[256];
+                struct v2c_secret_file *f = &n[s->nsecret_files];
+                *f = (struct v2c_secret_file) {
+                        .path = strdup(sec->path), .kind = strdup(sec->kind),
+                        .owner = strdup(name_of_id(c->passwd, st.uid, ubuf, sizeof ubuf)),
+                        .group = strdup(name_of_id(group, st.gid, gbuf, sizeof gbuf)),
+                        .uid = st.uid, .gid = st.gid, .mode = st.mode & 07777,
+                };
+                s->nsecret_files++;
+                if (f->path == NULL || f->kind == NULL || f->owner == NULL || f->group == NULL)
+                        return -ENOMEM;
+        }
+        for (size_t i = 0; s->referenced_files && s->referenced_files[i]; i++) {
+                /* Either spelling of a secret keeps it out of config_files. */
+                _cleanup_free_ char *real = NULL;
+                if (v2c_guest_realpath(c->g, s->referenced_files[i], &real, NULL) < 0)
+                        continue;
+                bool secret = false;
+                for (size_t k = 0; k < rep->nsecrets && !secret; k++) {
+                        _cleanup_free_ char *sreal = NULL;
+                        secret = strcmp(rep->secrets[k].path, s->referenced_files[i]) == 0 ||
+                                 (v2c_guest_realpath(c->g, rep->secrets[k].path, &sreal, NULL) == 0 &&
+                                  strcmp(sreal, real) == 0);
+                }
+                if (!secret && v2c_strv_push_unique(&s->config_files, s->referenced_files[i]) < 0)
+                        return -ENOMEM;
+        }
+        v2c_strv_sort_uniq(s->config_files);
+        return 0;
+}
+
 int inspect_secrets(struct inspect_ctx *c, struct v2c_error **err)
 {
         struct scan sc = { .c = c };
@@ -151,6 +243,10 @@ int inspect_secrets(struct inspect_ctx *c, struct v2c_error **err)
                 for (size_t k = 0; s->config_files && s->config_files[k]; k++)
                         if (v2c_guest_exists(c->g, s->config_files[k], V2C_FT_REG))
                                 add_candidate(&sc, s->config_files[k]);
+                /* ... and the files their configuration names, whatever
+                 * their name (a key in server.crt is still a key). */
+                for (size_t k = 0; s->referenced_files && s->referenced_files[k]; k++)
+                        add_candidate(&sc, s->referenced_files[k]);
         }
         v2c_strv_sort_uniq(sc.candidates);
         int r = 0;
@@ -184,6 +280,8 @@ int inspect_secrets(struct inspect_ctx *c, struct v2c_error **err)
         for (size_t i = 0; c->env_secret_units && c->env_secret_units[i] && r == 0; i++)
                 r = add_secret(c, c->env_secret_units[i], "env-secret", true);
         v2c_strv_free(sc.candidates);
+        for (size_t i = 0; i < c->rep->nservices && r == 0; i++)
+                r = service_secret_files(c, &c->rep->services[i]);
         if (sc.entries >= SCAN_MAX_ENTRIES)
                 inspect_warn(c, "secret scan stopped after %d entries", SCAN_MAX_ENTRIES);
         if (r < 0)

@@ -442,6 +442,9 @@ static int add_service_unit(struct inspect_ctx *c, const char *unit, bool enable
         if (fill_from_service_unit(c, s, unit, path, &e) < 0) {
                 inspect_warn(c, "%s: %s", unit, e ? e->msg : "unreadable");
                 v2c_error_free(e);
+                /* Convert says why it skips it: the unit is named. */
+                if (s->unit_path == NULL)
+                        s->unit_path = strdup(path);
         }
         return 0;
 }

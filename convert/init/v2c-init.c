@@ -1,8 +1,17 @@
 /* v2c-init: the init that `v2c convert` puts into images whose service
  * detaches (Type=forking units, SysV scripts) or needs a supervisor.
  *
- *   v2c-init [--pidfile PATH] [--wait-pidfile SECONDS] [--stop-timeout SECONDS]
+ *   v2c-init [--require PATH]... [--secret NAME] [--exec]
+ *            [--pidfile PATH] [--wait-pidfile SECONDS] [--stop-timeout SECONDS]
  *            -- COMMAND [ARGS...]
+ *
+ * First it checks that every --require PATH (the secret files the service
+ * needs, which are never in the image) is there; when some are not, it
+ * prints one line per missing file saying how to provide it (podman run -v
+ * FILE:PATH:ro, or the Kubernetes Secret --secret NAME) and exits 78
+ * (EX_CONFIG) without starting anything.  With --exec it then execs
+ * COMMAND, which stays PID 1 as if v2c-init had not been there (services
+ * that run in the foreground need no supervisor).
  *
  * It runs COMMAND and lives as long as the service's main process: COMMAND
  * itself, or with --pidfile the daemon whose pid COMMAND (a starter that
@@ -19,7 +28,8 @@
  *
  * Exit statuses of its own: 1 when the service could not be started (the
  * starter failed, the pidfile never named a live process), 2 for usage
- * errors, 126/127 from the child when COMMAND cannot be executed.
+ * errors, 78 when a required file is missing, 126/127 from the child (or
+ * from v2c-init itself with --exec) when COMMAND cannot be executed.
  */
 #include "cleanup.h"
 
@@ -34,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,6 +56,8 @@
 #define LIVENESS_POLL_MS 500
 #define MAX_SECONDS 86400          /* a day bounds every option, and the ms arithmetic */
 #define PIDFILE_MAX 32             /* a pid, a newline, some slack */
+#define REQUIRE_MAX 1024           /* --require options taken */
+#define EXIT_CONFIG 78             /* sysexits.h's EX_CONFIG: a required file is missing */
 
 /* Never runs (the signals stay blocked); see the top of the file. */
 static void ignore_signal(int sig)
@@ -59,6 +72,10 @@ struct options {
         int64_t wait_pidfile_ms;
         int64_t stop_timeout_ms;
         char **command;            /* borrowed from argv, NULL-terminated */
+        const char *required[REQUIRE_MAX];   /* borrowed from argv */
+        size_t n_required;
+        const char *secret;        /* the Kubernetes Secret that holds them, or NULL */
+        bool exec;                 /* exec COMMAND once the checks pass */
 };
 
 enum phase {
@@ -126,7 +143,8 @@ static bool take_option(const char *name, char **argv, int argc, int *i, const c
 
 static void usage(FILE *f)
 {
-        fputs("usage: v2c-init [--pidfile PATH] [--wait-pidfile SECONDS] [--stop-timeout SECONDS] -- COMMAND [ARGS...]\n",
+        fputs("usage: v2c-init [--require PATH]... [--secret NAME] [--exec] [--pidfile PATH] [--wait-pidfile SECONDS]\n"
+              "                [--stop-timeout SECONDS] -- COMMAND [ARGS...]\n",
               f);
 }
 
@@ -149,6 +167,30 @@ static int parse_options(int argc, char **argv, struct options *opt)
                 }
                 if (a[0] != '-')
                         break;
+                if (strcmp(a, "--exec") == 0) {
+                        opt->exec = true;
+                        continue;
+                }
+                if (take_option("--require", argv, argc, &i, &value)) {
+                        if (!value || value[0] != '/') {
+                                say("--require needs an absolute PATH, got `%s`", value ? value : "");
+                                return -EINVAL;
+                        }
+                        if (opt->n_required >= REQUIRE_MAX) {
+                                say("more than %d --require options", REQUIRE_MAX);
+                                return -EINVAL;
+                        }
+                        opt->required[opt->n_required++] = value;
+                        continue;
+                }
+                if (take_option("--secret", argv, argc, &i, &value)) {
+                        if (!value || !*value) {
+                                say("--secret needs a NAME");
+                                return -EINVAL;
+                        }
+                        opt->secret = value;
+                        continue;
+                }
                 if (take_option("--pidfile", argv, argc, &i, &value)) {
                         if (!value || !*value) {
                                 say("--pidfile needs a PATH");
@@ -418,12 +460,37 @@ static int supervise(struct supervisor *s, const sigset_t *signals)
         }
 }
 
+/* Every missing required file, one line each; false when any is.  Only a
+ * file that is not there counts: one the image's user may not stat
+ * (EACCES) is there, and the service says so itself if it cannot read it. */
+static bool required_present(const struct options *opt)
+{
+        bool ok = true;
+        for (size_t i = 0; i < opt->n_required; i++) {
+                struct stat st;
+                if (stat(opt->required[i], &st) == 0 || (errno != ENOENT && errno != ENOTDIR))
+                        continue;
+                ok = false;
+                if (opt->secret)
+                        say("missing secret file %s: mount it read-only (podman run -v FILE:%s:ro, or the "
+                            "Kubernetes Secret `%s`)", opt->required[i], opt->required[i], opt->secret);
+                else
+                        say("missing secret file %s: mount it read-only (podman run -v FILE:%s:ro)",
+                            opt->required[i], opt->required[i]);
+        }
+        return ok;
+}
+
 int main(int argc, char **argv)
 {
         struct options opt;
         int r = parse_options(argc, argv, &opt);
         if (r != 0)
                 return r > 0 ? 0 : 2;
+        if (!required_present(&opt))
+                return EXIT_CONFIG;
+        if (opt.exec && opt.pidfile == NULL)
+                exec_command(opt.command);
 
         /* Not PID 1 (tests, `docker run --init` elsewhere): the daemon a
          * starter leaves behind must still be reparented to us. */

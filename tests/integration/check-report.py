@@ -50,7 +50,7 @@ def klass(name):
 
 
 expect = {
-    "nginx": ("stateless", [8080]),
+    "nginx": ("stateless", [8080, 8443]),
     "webapp": ("stateless", [8000]),
     "hello": ("stateless", [8081]),
     "postgresql@15-main": ("stateful", [5433]),
@@ -135,6 +135,21 @@ for path, kind in [("/etc/ssh/ssh_host_ed25519_key", "ssh-host-key"), ("/root/.s
 check("webapp uses its env file secret", "webapp" in sec.get(("/etc/webapp/webapp.env", "env-secret"), {}).get("services", []))
 check("ssh uses its host key", "ssh" in sec.get(("/etc/ssh/ssh_host_ed25519_key", "ssh-host-key"), {}).get("services", []))
 check("nginx uses its htpasswd", "nginx" in sec.get(("/etc/nginx/.htpasswd", "htpasswd"), {}).get("services", []))
+# A TLS key outside nginx's directories belongs to nginx because its site
+# configuration names it (ssl_certificate_key), and to nothing else.
+check("nginx's TLS key is a secret of nginx alone",
+      sec.get(("/etc/ssl/private/web01.key", "private-key"), {}).get("services") == ["nginx"])
+nginx_sf = {f["path"]: f for f in nginx.get("secret_files", [])}
+check("nginx needs its TLS key, with the guest's owner and mode",
+      {k: nginx_sf.get("/etc/ssl/private/web01.key", {}).get(k) for k in ("kind", "owner", "group", "uid", "gid", "mode")}
+      == {"kind": "private-key", "owner": "root", "group": "root", "uid": 0, "gid": 0, "mode": "0600"})
+check("nginx needs its htpasswd (auth_basic_user_file), group www-data, 0640",
+      (nginx_sf.get("/etc/nginx/.htpasswd", {}).get("group"), nginx_sf.get("/etc/nginx/.htpasswd", {}).get("mode"))
+      == ("www-data", "0640"))
+check("nginx's certificate is configuration, not a secret",
+      "/etc/ssl/certs/web01.crt" in nginx.get("config_files", []) and "/etc/ssl/certs/web01.crt" not in paths)
+check("webapp's EnvironmentFile is not among the files it needs mounted",
+      "/etc/webapp/webapp.env" not in {f["path"] for f in svc.get("webapp", {}).get("secret_files", [])})
 
 outputs = [raw] + ([open(text_path, encoding="utf-8").read()] if text_path else [])
 leaked = []

@@ -5,7 +5,10 @@
 # nginx serving the fixture's page, the Python app, the compiled
 # hello-server (with its file capability); the SysV daemon runs under v2c-init and stops on SIGTERM;
 # the system image of nginx serves the page too; `v2c convert --verify`
-# says yes for a working image and no for a broken one.
+# says yes for a working image and no for a broken one.  Secret files a
+# service needs are not in its image: nginx without its TLS key mounted
+# exits 78 saying how to mount it, with it serves HTTPS, and --verify
+# mounts the guest's own from a private directory it removes afterwards.
 . "$(dirname "$0")/lib.sh"
 command -v podman >/dev/null || { echo "podman missing (scripts/setup.sh installs it)"; exit 1; }
 fixture_root
@@ -21,7 +24,7 @@ cleanup() {
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-# run_image LAYOUT REF CONTAINER-PORT -> prints the host port
+# run_image LAYOUT REF CONTAINER-PORT [PODMAN-RUN-OPTION...] -> prints the host port
 run_image() {
   local id hp link
   # podman names what it pulls after the layout's path, which must be a
@@ -32,9 +35,16 @@ run_image() {
   rm -f "$link"
   echo "$id" >>"$TMP/images"
   hp=$(free_port)
-  podman run -d --name "$tag-$2" -p "127.0.0.1:$hp:$3" "$id" >/dev/null || return 1
+  local layout=$1 ref=$2 port=$3
+  shift 3
+  podman run -d --name "$tag-$ref" -p "127.0.0.1:$hp:$port" "$@" "$id" >/dev/null || return 1
   echo "$hp"
 }
+# The secret files the fixture's services need, mounted read-only from the
+# fixture root (as an operator would from wherever they keep them).
+nginx_secrets=(-v "$src/etc/ssl/private/web01.key:/etc/ssl/private/web01.key:ro"
+               -v "$src/etc/nginx/.htpasswd:/etc/nginx/.htpasswd:ro")
+webapp_secrets=(-v "$src/opt/webapp/service-account.json:/opt/webapp/service-account.json:ro")
 # answers PORT PATTERN: the page at / matches within 60 s
 answers() {
   local i
@@ -49,11 +59,37 @@ answers() {
   || { cat "$TMP/convert.err"; not_ok "convert"; finish; exit 1; }
 ok "converted nginx, webapp, hello, legacy-app"
 
-hp=$(run_image "$TMP/img" nginx 8080) && check "nginx answers with the fixture's page" answers "$hp" "fixture page" \
+# Without its TLS key nginx is not started: v2c-init says what to mount, exit 78.
+link="/tmp/$tag-layout-nokey"
+ln -sfn "$TMP/img" "$link"
+id=$(podman pull -q "oci:$link:nginx") && echo "$id" >>"$TMP/images"
+rm -f "$link"
+set +e
+timeout 120 podman run --rm --name "$tag-nokey" "$id" >"$TMP/nokey.out" 2>"$TMP/nokey.err"; st=$?
+set -e
+check "nginx without its secret files exits 78 (EX_CONFIG)" test "$st" -eq 78 || cat "$TMP/nokey.err"
+check "... one line for the TLS key: podman run -v FILE:PATH:ro and the Secret's name" \
+  grep -q 'missing secret file /etc/ssl/private/web01.key: .*podman run -v FILE:/etc/ssl/private/web01.key:ro.*nginx-files' "$TMP/nokey.err"
+check "... one line for the htpasswd file too" grep -q 'missing secret file /etc/nginx/.htpasswd:' "$TMP/nokey.err"
+check "... and nginx never ran" sh -c "! grep -q 'nginx: \[' '$TMP/nokey.err'"
+set +e
+timeout 120 podman run --rm --name "$tag-onekey" -v "$src/etc/nginx/.htpasswd:/etc/nginx/.htpasswd:ro" "$id" \
+  >/dev/null 2>"$TMP/onekey.err"; st=$?
+set -e
+check "with only the htpasswd mounted: 78 again, and only the key is named" \
+  sh -c "test $st -eq 78 && test \$(grep -c 'missing secret file' '$TMP/onekey.err') -eq 1 && grep -q web01.key '$TMP/onekey.err'"
+
+hp=$(run_image "$TMP/img" nginx 8080 -p "127.0.0.1:$(free_port | tee "$TMP/tlsport"):8443" "${nginx_secrets[@]}") \
+  && check "nginx answers with the fixture's page" answers "$hp" "fixture page" \
   || not_ok "nginx starts"
+tls=$(cat "$TMP/tlsport")
+check "nginx serves HTTPS with the guest's key mounted" \
+  sh -c "for i in \$(seq 1 60); do curl -sk -m 3 'https://127.0.0.1:$tls/' | grep -q 'fixture page' && exit 0; sleep 0.5; done; exit 1"
+check "... with the guest's certificate (carried in the image as configuration)" \
+  sh -c "echo | openssl s_client -connect 127.0.0.1:$tls 2>/dev/null | openssl x509 -noout -fingerprint -sha256 | grep -qF \"\$(openssl x509 -in '$src/etc/ssl/certs/web01.crt' -noout -fingerprint -sha256)\""
 check "nginx's access log goes to the container's stdout" \
   sh -c "podman logs '$tag-nginx' 2>/dev/null | grep -q 'GET / HTTP'"
-hp=$(run_image "$TMP/img" webapp 8000) && check "the Python app answers" answers "$hp" "webapp ok" || not_ok "webapp starts"
+hp=$(run_image "$TMP/img" webapp 8000 "${webapp_secrets[@]}") && check "the Python app answers" answers "$hp" "webapp ok" || not_ok "webapp starts"
 check "the Python app runs as its user" \
   sh -c "test \"\$(podman exec '$tag-webapp' /usr/bin/python3 -c 'import os; print(os.getuid())')\" = \"\$(awk -F: '\$1==\"webapp\"{print \$3}' '$src/etc/passwd')\""
 hp=$(run_image "$TMP/img" hello 8081) && check "hello-server (compiled, its libraries lifted) answers" answers "$hp" "hello" \
@@ -81,7 +117,7 @@ check "... stops on SIGTERM, forwarded to the daemon (in ${took}s, not killed)" 
 
 "$V2C" convert --system -s nginx -o "$TMP/sys" "$src" >/dev/null 2>"$TMP/sys.err" || cat "$TMP/sys.err"
 tag="$tag-sys"
-hp=$(run_image "$TMP/sys" nginx 8080) && check "the system image of nginx serves the page too" answers "$hp" "fixture page" \
+hp=$(run_image "$TMP/sys" nginx 8080 "${nginx_secrets[@]}") && check "the system image of nginx serves the page too" answers "$hp" "fixture page" \
   || not_ok "system nginx starts"
 tag=${tag%-sys}
 
@@ -91,6 +127,15 @@ set +e
 set -e
 check "--verify: hello answers (exit 0)" sh -c "test $st -eq 0 && grep -q '^verified	hello' '$TMP/v.out'" \
   || cat "$TMP/v.err"
+# nginx with its secret files: --verify mounts the guest's own, read-only,
+# from a private directory under TMPDIR that is gone afterwards.
+mkdir -p "$TMP/vtmp"
+set +e
+TMPDIR="$TMP/vtmp" "$V2C" convert -s nginx --verify -o "$TMP/vn" "$src" >"$TMP/vn.out" 2>"$TMP/vn.err"; st=$?
+set -e
+check "--verify: nginx answers on 8080 and 8443 with the guest's TLS key mounted (exit 0)" \
+  sh -c "test $st -eq 0 && grep -q '^verified	nginx' '$TMP/vn.out'" || cat "$TMP/vn.err"
+check "... and its temporary secrets directory is removed" test -z "$(ls -A "$TMP/vtmp")"
 cp -a "$src" "$TMP/broken"
 printf '#!/bin/sh\necho broken >&2\nexit 3\n' >"$TMP/broken/usr/local/bin/hello-server"
 set +e

@@ -102,6 +102,31 @@ check "nginx: logs go to the container's output" \
 check "nginx: no init scripts, units or docs" \
   sh -c "test ! -e '$TMP/nginx/etc/init.d/nginx' && test ! -e '$TMP/nginx/lib/systemd/system/nginx.service' && test ! -e '$TMP/nginx/usr/share/doc'"
 check "nginx: no htpasswd (a secret)" test ! -e "$TMP/nginx/etc/nginx/.htpasswd"
+check "nginx: no TLS key (a secret its config names)" test ! -e "$TMP/nginx/etc/ssl/private/web01.key"
+check "nginx: its TLS certificate (named by its config, not a secret) is there" \
+  cmp -s "$TMP/nginx/etc/ssl/certs/web01.crt" "$src/etc/ssl/certs/web01.crt"
+cfg=$(config_of "$TMP/a" nginx)
+check "nginx: v2c-init checks its secret files, then execs nginx" \
+  grep -q '"Entrypoint":\["/usr/libexec/v2c-init","--require","/etc/nginx/.htpasswd","--require","/etc/ssl/private/web01.key","--secret","nginx-files","--exec","--","/usr/sbin/nginx"\]' "$cfg"
+check "nginx: v2c-init is in the image" test -x "$TMP/nginx/usr/libexec/v2c-init"
+check "nginx: the env template lists the TLS key with its owner and mode" \
+  grep -qxF '# secret file /etc/ssl/private/web01.key owner root:root (0:0) mode 0600 kind private-key key web01.key' \
+  "$TMP/a/v2c/nginx.env.template"
+check "nginx: ... and the htpasswd file with its group" \
+  grep -qxF '# secret file /etc/nginx/.htpasswd owner root:www-data (0:33) mode 0640 kind htpasswd key .htpasswd' \
+  "$TMP/a/v2c/nginx.env.template"
+check "nginx: the Kubernetes manifest mounts the key from the Secret nginx-files (item, mode 0600, read-only, subPath)" \
+  python3 - "$TMP/a/v2c/nginx.k8s.yaml" <<'PY'
+import sys, yaml
+dep = next(d for d in yaml.safe_load_all(open(sys.argv[1])) if d["kind"] == "Deployment")
+pod = dep["spec"]["template"]["spec"]
+vol = next(v for v in pod["volumes"] if "secret" in v)
+assert vol["secret"]["secretName"] == "nginx-files", vol
+item = next(i for i in vol["secret"]["items"] if i["key"] == "web01.key")
+assert item["mode"] == 0o600 and item["path"] == "web01.key", item
+m = next(m for m in pod["containers"][0]["volumeMounts"] if m["mountPath"] == "/etc/ssl/private/web01.key")
+assert m["name"] == vol["name"] and m["subPath"] == "web01.key" and m["readOnly"] is True, m
+PY
 check "nginx: the worker user www-data is in passwd" grep -q '^www-data:' "$TMP/nginx/etc/passwd"
 check "nginx: people's accounts are not" sh -c "! grep -q '^deploy:' '$TMP/nginx/etc/passwd'"
 check "nginx: no shadow file" test ! -e "$TMP/nginx/etc/shadow"
@@ -141,6 +166,7 @@ secrets_found() { # secrets_found LAYOUT... -> prints the count
 check "no planted secret (keys, passwords, tokens) in any blob or side file" test "$(secrets_found "$TMP/a")" -eq 0
 check "the check above would see a secret ($(grep -c '^keyline' "$secrets") key lines known)" \
   sh -c "grep -q '^keyline' '$secrets'"
+check "... nginx's TLS key among them" grep -q '^keyline	/etc/ssl/private/web01.key	' "$secrets"
 
 # --include-secret overrides one, loudly.
 "$V2C" convert -s webapp --include-secret /opt/webapp/service-account.json -o "$TMP/inc" "$src" >/dev/null 2>"$TMP/inc.err"
@@ -264,7 +290,7 @@ check "... the redis config (holding requirepass) is a secret: left out" \
   sh -c "! grep -rqF 'V2C-PLANTED-redis' '$TMP/redis' 2>/dev/null"
 check "... no data of the VM in the image" test ! -e "$TMP/redis/var/lib/redis/dump.rdb"
 check "... the env template says to mount the config" \
-  grep -q 'mount it at run time: /etc/redis/redis.conf' "$TMP/s/v2c/redis-server.env.template"
+  grep -q '^# secret file /etc/redis/redis.conf owner redis:redis .* mode 0640 kind config-password' "$TMP/s/v2c/redis-server.env.template"
 
 "$V2C" convert --system -s nginx -o "$TMP/sys" "$src" >/dev/null 2>"$TMP/sys.err" || cat "$TMP/sys.err"
 unpack "$TMP/sys" nginx "$TMP/sysroot"
@@ -338,6 +364,37 @@ check "... the links are kept as links, not followed out" \
   sh -c "test -L '$TMP/hroot/opt/webapp/escape-abs' && test -L '$TMP/hroot/opt/webapp/loop-a'"
 check "... a link to / did not pull the whole guest in" test ! -e "$TMP/hroot/etc/shadow"
 check "... nothing written outside the layout" test "$(cat "$TMP/host-secret")" = "$marker"
+
+# An ordinary guest's units (tests/fixtures/ordinary-units, and one unit
+# too big to read): --all-stateless skips each with one line and converts
+# the rest; --service refuses a service whose executable cannot run.
+cp -a "$src" "$TMP/ord"
+cp -a "$V2C_SOURCE_ROOT/tests/fixtures/ordinary-units/etc" "$V2C_SOURCE_ROOT/tests/fixtures/ordinary-units/usr" "$TMP/ord/"
+{ printf '[Service]\nExecStart=/usr/bin/cat\n'; head -c 1200000 /dev/zero | tr '\0' '#' | fold -w 100; } \
+  >"$TMP/ord/etc/systemd/system/v2c-oversized.service"
+ln -s /etc/systemd/system/v2c-oversized.service "$TMP/ord/etc/systemd/system/multi-user.target.wants/"
+set +e
+"$V2C" convert --all-stateless -o "$TMP/ord-all" "$TMP/ord" >"$TMP/ord.out" 2>"$TMP/ord.err"; st=$?
+set -e
+check "--all-stateless on a guest with oneshots and broken units: exit 0" test "$st" -eq 0 || cat "$TMP/ord.err"
+check "... converts the stateless daemons (echo, hello, legacy-app, nginx, webapp)" \
+  test "$(cut -f1 "$TMP/ord.out" | tr '\n' ' ')" = "echo hello legacy-app nginx webapp "
+for why in "v2c-oneshot: a oneshot unit" "v2c-noexec: its unit has no ExecStart=" \
+           "v2c-oversized: its unit /etc/systemd/system/v2c-oversized.service is larger than" \
+           "v2c-missing: its executable /usr/local/bin/v2c-not-there is missing" \
+           "v2c-dangling: its executable /usr/local/bin/v2c-dangling is a dangling symlink" \
+           "v2c-loop: its executable /usr/local/bin/v2c-loop-a is a symlink loop"; do
+  check "... skips ${why%%:*} with one line: ${why#*: }" test "$(grep -cF "skipped $why" "$TMP/ord.err")" -eq 1
+done
+for u in v2c-missing v2c-dangling v2c-loop; do
+  set +e
+  "$V2C" convert -s "$u" -o "$TMP/ord-$u" "$TMP/ord" >/dev/null 2>"$TMP/ord-$u.err"; st=$?
+  set -e
+  check "--service $u (its executable cannot run): refused, exit 4" test "$st" -eq 4 || cat "$TMP/ord-$u.err"
+  check "... one line naming its executable" grep -qF "service \`$u\`: its executable" "$TMP/ord-$u.err"
+  check "... and nothing else on stderr" test "$(wc -l <"$TMP/ord-$u.err")" -eq 1
+  check "... and nothing written" test ! -e "$TMP/ord-$u"
+done
 
 check "no planted secret in any layout made here (zstd, gzip, stateful, system, hostile)" \
   test "$(secrets_found "$TMP/a" "$TMP/b" "$TMP/g" "$TMP/s" "$TMP/sys" "$TMP/h")" -eq 0

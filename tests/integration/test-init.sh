@@ -196,4 +196,19 @@ expect_exit 1 "a pidfile holding garbage" --wait-pidfile 1 --pidfile "$TMP/garba
 expect_exit 1 "a failing starter" --pidfile "$TMP/never.pid" -- /bin/sh -c 'exit 3'
 check "the starter's failure is one line" one_line_error
 check "the starter's status is given" grep -q 'exit status 3' "$TMP/err"
+
+# --require: secret files checked before anything starts; --exec: then exec.
+: >"$TMP/present.key"
+expect_exit 78 "a required file missing (EX_CONFIG)" --require "$TMP/present.key" --require "$TMP/absent.key" \
+  --require "$TMP/nodir/absent2.key" --secret web-files --exec -- /bin/sh -c "touch '$TMP/ran'"
+check "... one line per missing file, none for the present one" \
+  sh -c "test \$(grep -c 'missing secret file' '$TMP/err') -eq 2 && ! grep -q present.key '$TMP/err'"
+check "... each saying how: podman run -v FILE:PATH:ro and the Secret" \
+  grep -qF "missing secret file $TMP/absent.key: mount it read-only (podman run -v FILE:$TMP/absent.key:ro, or the Kubernetes Secret \`web-files\`)" "$TMP/err"
+check "... and the command never ran" test ! -e "$TMP/ran"
+expect_exit 7 "all required files there: --exec runs the command, its status is ours" \
+  --require "$TMP/present.key" --exec -- /bin/sh -c 'exit 7'
+expect_exit_pid1 0 "--exec as PID 1: the command replaces v2c-init (it is PID 1 itself)" \
+  --require "$TMP/present.key" --exec -- /bin/sh -c 'test $$ -eq 1'
+expect_exit 2 "--require with a relative path" --require relative.key -- /bin/true
 finish
