@@ -572,7 +572,10 @@ static int scan_generic(const char *data, size_t len, struct v2c_link_refs *out,
                         }
                 }
                 if (memmem(line, n, "host=", 5)) {
-                        int r = scan_libpq(out, line, n, assigns ? key : "host", assigns ? kn : 4, it.lineno, err);
+                        /* The assigned value is the conninfo string ("PGDSN=host=... port=..."). */
+                        size_t from = assigns ? value : 0;
+                        int r = scan_libpq(out, line + from, n - from, assigns ? key : "host", assigns ? kn : 4,
+                                           it.lineno, err);
                         if (r < 0)
                                 return r;
                 }
