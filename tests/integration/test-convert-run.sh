@@ -5,7 +5,9 @@
 # nginx serving the fixture's page, the Python app, the compiled
 # hello-server (with its file capability); the SysV daemon runs under v2c-init and stops on SIGTERM;
 # the system image of nginx serves the page too; `v2c convert --verify`
-# says yes for a working image and no for a broken one.
+# says yes for a working image and no for a broken one; nginx and the
+# webapp it proxies to over 127.0.0.1 run together in one pod (--verify and
+# by hand: /api/ through nginx reaches the webapp, where nginx alone 502s).
 . "$(dirname "$0")/lib.sh"
 command -v podman >/dev/null || { echo "podman missing (scripts/setup.sh installs it)"; exit 1; }
 fixture_root
@@ -14,6 +16,7 @@ src="$FIXTURES/root"
 podman_env
 tag="v2c-test-$$"
 cleanup() {
+  podman pod rm -f "$tag-pod" >/dev/null 2>&1 || true
   podman ps -a --format '{{.Names}}' 2>/dev/null | grep "^$tag-" | xargs -r podman rm -f >/dev/null 2>&1 || true
   for id in $(cat "$TMP/images" 2>/dev/null); do podman rmi -f "$id" >/dev/null 2>&1 || true; done
   rm -rf "$TMP"
@@ -53,6 +56,9 @@ hp=$(run_image "$TMP/img" nginx 8080) && check "nginx answers with the fixture's
   || not_ok "nginx starts"
 check "nginx's access log goes to the container's stdout" \
   sh -c "podman logs '$tag-nginx' 2>/dev/null | grep -q 'GET / HTTP'"
+# nginx alone: its /api/ and /app/ proxy to 127.0.0.1:8000, empty in its own container.
+check "nginx alone: /api/ is a 502 (the webapp it proxies to is not in its container)" \
+  sh -c "test \"\$(curl -s -o /dev/null -w '%{http_code}' -m 5 'http://127.0.0.1:$hp/api/')\" = 502"
 hp=$(run_image "$TMP/img" webapp 8000) && check "the Python app answers" answers "$hp" "webapp ok" || not_ok "webapp starts"
 check "the Python app runs as its user" \
   sh -c "test \"\$(podman exec '$tag-webapp' /usr/bin/python3 -c 'import os; print(os.getuid())')\" = \"\$(awk -F: '\$1==\"webapp\"{print \$3}' '$src/etc/passwd')\""
@@ -91,6 +97,28 @@ set +e
 set -e
 check "--verify: hello answers (exit 0)" sh -c "test $st -eq 0 && grep -q '^verified	hello' '$TMP/v.out'" \
   || cat "$TMP/v.err"
+# --verify of nginx + webapp: one podman pod, as the Kubernetes manifest runs them.
+set +e
+"$V2C" convert -s nginx -s webapp --verify -o "$TMP/pv" "$src" >"$TMP/pv.out" 2>"$TMP/pv.err"; st=$?
+set -e
+check "--verify: nginx and webapp run together in one pod and answer (exit 0)" sh -c "test $st -eq 0 &&
+  grep -q '^verified	nginx	pod nginx-webapp\$' '$TMP/pv.out' && grep -q '^verified	webapp	pod nginx-webapp\$' '$TMP/pv.out'" \
+  || cat "$TMP/pv.err"
+check "... and leaves no pod behind" sh -c "! podman pod ls --format '{{.Name}}' | grep -q '^v2c-verify-pod-'"
+# The same pod by hand, to look through nginx: GET /api/ reaches the webapp
+# at 127.0.0.1:8000 inside the pod, as on the VM.
+ln -sfn "$TMP/pv" "/tmp/$tag-pv"
+ngx=$(podman pull -q "oci:/tmp/$tag-pv:nginx") && echo "$ngx" >>"$TMP/images"
+app=$(podman pull -q "oci:/tmp/$tag-pv:webapp") && echo "$app" >>"$TMP/images"
+rm -f "/tmp/$tag-pv"
+php=$(free_port)
+podman pod create --name "$tag-pod" -p "127.0.0.1:$php:8080" >/dev/null
+podman run -d --pod "$tag-pod" --name "$tag-pod-nginx" "$ngx" >/dev/null
+podman run -d --pod "$tag-pod" --name "$tag-pod-webapp" "$app" >/dev/null
+check "in one pod, GET /api/ through nginx answers the webapp's reply, not 502" \
+  sh -c "for i in \$(seq 1 60); do curl -s -m 3 'http://127.0.0.1:$php/api/' | grep -q 'webapp ok' && exit 0; sleep 0.5; done; exit 1"
+podman pod rm -f --time 0 "$tag-pod" >/dev/null 2>&1 || true
+
 cp -a "$src" "$TMP/broken"
 printf '#!/bin/sh\necho broken >&2\nexit 3\n' >"$TMP/broken/usr/local/bin/hello-server"
 set +e
