@@ -80,6 +80,49 @@ static int source_date_epoch(int64_t *out, struct v2c_error **err)
         return 0;
 }
 
+
+/* Whether image I runs in a pod with others (verified with them). */
+static bool in_pod(const struct v2c_convert_result *res, size_t i)
+{
+        for (size_t p = 0; p < res->n_pods; p++)
+                for (size_t k = 0; k < res->pods[p].n_images; k++)
+                        if (res->pods[p].images[k] == i)
+                                return true;
+        return false;
+}
+
+/* --verify of services that reach each other over localhost: together in
+ * one podman pod, as the Kubernetes manifest runs them.  Returns how many
+ * pods failed. */
+static int verify_pods(const struct v2c_convert_result *res, const char *layout)
+{
+        int failed = 0;
+        for (size_t p = 0; p < res->n_pods; p++) {
+                const struct v2c_convert_pod *pod = &res->pods[p];
+                _cleanup_free_ struct v2c_verify_member *m = calloc(pod->n_images, sizeof *m);
+                if (m == NULL)
+                        return failed + 1;
+                for (size_t k = 0; k < pod->n_images; k++) {
+                        const struct v2c_converted *im = &res->images[pod->images[k]];
+                        m[k] = (struct v2c_verify_member) { .ref_name = im->ref_name, .ports = im->ports,
+                                                            .n_ports = im->n_ports };
+                }
+                struct v2c_verify_pod_options vopt = { .layout = layout, .pod = pod->name, .members = m,
+                                                       .n_members = pod->n_images };
+                struct v2c_error *err = NULL;
+                if (v2c_convert_verify_pod(&vopt, &err) < 0) {
+                        v2c_cli_report(err);
+                        failed++;
+                        continue;
+                }
+                v2c_info("pod %s: its %zu services run together and answer on their ports", pod->name,
+                         pod->n_images);
+                for (size_t k = 0; k < pod->n_images; k++)
+                        printf("verified\t%s\tpod %s\n", res->images[pod->images[k]].ref_name, pod->name);
+        }
+        return failed;
+}
+
 int v2c_cmd_convert(int argc, char **argv)
 {
         static const struct option opts[] = {
@@ -265,6 +308,9 @@ int v2c_cmd_convert(int argc, char **argv)
                         v2c_warn("%s: secret variables left out, to supply at run time (see %s/v2c/%s.env.template)",
                                  im->ref_name, copt.output, im->ref_name);
         }
+        for (size_t i = 0; i < res->n_pods; i++)
+                v2c_info("pod %s: its services reach each other over localhost and run in one pod (see %s/v2c/%s.pod.k8s.yaml)",
+                         res->pods[i].name, copt.output, res->pods[i].name);
         fflush(stdout);
 
         if (push) {
@@ -286,9 +332,11 @@ int v2c_cmd_convert(int argc, char **argv)
         v2c_cli_registry_cleanup();
 
         if (verify) {
-                int failed = 0;
+                int failed = verify_pods(res, copt.output);
                 for (size_t i = 0; i < res->n_images; i++) {
                         const struct v2c_converted *im = &res->images[i];
+                        if (in_pod(res, i))
+                                continue;
                         if (im->n_ports == 0) {
                                 v2c_warn("%s: no TCP port to check: --verify skips it", im->ref_name);
                                 continue;

@@ -19,6 +19,7 @@
 #define V2C_K8S_MAX_PORTS 1000
 #define V2C_K8S_MAX_VOLUMES 1000
 #define V2C_K8S_MAX_ENV 1000
+#define V2C_K8S_MAX_POD 64           /* containers of one pod */
 
 /* One guest package.  All strings are borrowed. */
 struct v2c_sbom_package {
@@ -98,5 +99,18 @@ int v2c_k8s_manifests(const struct v2c_k8s_spec *spec, char **out, struct v2c_er
 /* NAME as the manifests spell it (the rules above) into APP; -EINVAL when
  * nothing of it is left.  The Secrets are "<APP>-env" and "<APP>-files". */
 int v2c_k8s_app_name(const char *name, char app[64], struct v2c_error **err);
+
+/* The same for services that reach each other over localhost on the VM and
+ * so must share a network namespace: ONE Deployment NAME (made a DNS label
+ * as above) whose pod runs one container per spec (each named after its
+ * spec, its own image by digest, ports, env from "<spec name>-env",
+ * claims, capabilities and user as v2c_k8s_manifests writes them), one
+ * ClusterIP Service per spec with ports, named after the spec and
+ * selecting the pod (so other workloads reach each service by its own
+ * name), and the specs' PersistentVolumeClaims.  COUNT is 1 to
+ * V2C_K8S_MAX_POD; two specs (or NAME and the first spec) giving the same
+ * label are refused (-EEXIST).  *out as above. */
+int v2c_k8s_pod_manifests(const char *name, const struct v2c_k8s_spec *specs, size_t count, char **out,
+                          struct v2c_error **err);
 
 #endif

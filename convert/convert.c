@@ -21,6 +21,7 @@
 #include "log.h"
 #include "path.h"
 #include "pkgdb.h"
+#include "pods-internal.h"
 #include "strv.h"
 
 static const char *const role_names[N_LAYERS] = { "base", "packages", "config", "app" };
@@ -233,6 +234,7 @@ struct conv {
         char **ld_dirs;
         char **warnings;
         const char *arch;      /* OCI architecture name */
+        struct pod_plan pods;  /* who shares a pod with whom (pods.c) */
 };
 
 static void conv_warn(struct conv *cv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -1199,6 +1201,7 @@ static void converted_release(struct v2c_converted *o)
         free(o->ports);
         v2c_strv_free(o->notes);
         secret_mounts_free(o->secret_files, o->n_secret_files);
+        free(o->user_uid);
 }
 
 struct v2c_convert_result *v2c_convert_result_free(struct v2c_convert_result *r)
@@ -1208,6 +1211,11 @@ struct v2c_convert_result *v2c_convert_result_free(struct v2c_convert_result *r)
         for (size_t i = 0; i < r->n_images; i++)
                 converted_release(&r->images[i]);
         free(r->images);
+        for (size_t i = 0; i < r->n_pods; i++) {
+                free(r->pods[i].name);
+                free(r->pods[i].images);
+        }
+        free(r->pods);
         v2c_strv_free(r->warnings);
         free(r);
         return NULL;
@@ -1479,6 +1487,8 @@ static int convert_one(struct conv *cv, struct v2c_oci_layout *l, const char *si
                 { "io.v2c.guest.os", jstr(os, "pretty_name") },
                 { "io.v2c.class", jstr(s, "class") },
                 { "io.v2c.mode", opt->mode == V2C_CONVERT_SYSTEM ? "system" : "service" },
+                { "io.v2c.pod", convert_pod_of(&cv->pods, s) },
+                { "io.v2c.needs", convert_needs_of(&cv->pods, s) },
                 { "org.opencontainers.image.base.name", bi ? opt->base_ref : NULL },
                 { "org.opencontainers.image.base.digest", bi ? bi->digest : NULL },
         };
@@ -1512,6 +1522,8 @@ static int convert_one(struct conv *cv, struct v2c_oci_layout *l, const char *si
         out->secret_files = TAKE_PTR(im.secret_files);
         out->n_secret_files = im.n_secret_files;
         im.n_secret_files = 0;
+        if (im.user.found && asprintf(&out->user_uid, "%u", im.user.uid) < 0)
+                r = v2c_error_set(err, ENOMEM, "out of memory");
 out:
         image_release(&im);
         return r;
@@ -1539,8 +1551,12 @@ int v2c_convert(struct v2c_guest *g, const json_t *report, const struct v2c_conv
         cv.arch = oci_arch(jstr(os, "arch"));
         col_init(&cv.col, g, opt->mode);
         r = choose(&cv, &chosen, &n, err);
+        if (r >= 0)
+                r = convert_plan_pods(report, chosen, n, &cv.pods, err);
         if (r < 0)
                 goto out;
+        for (size_t k = 0; cv.pods.warnings && cv.pods.warnings[k]; k++)
+                conv_warn(&cv, "%s", cv.pods.warnings[k]);
 
         /* Secrets: left out of every layer, unless the user names one. */
         size_t i;
@@ -1621,6 +1637,10 @@ int v2c_convert(struct v2c_guest *g, const json_t *report, const struct v2c_conv
                 }
                 json_array_append_new(lock, lock_entry(&res->images[k]));
         }
+        /* After every image: a pod's manifest names its members by digest. */
+        r = convert_write_pods(&cv.pods, side, opt->image_repo, res, err);
+        if (r < 0)
+                goto out;
         {
                 json_auto_t *doc = json_pack("{s:s, s:s, s:O}", "schema", V2C_LOCK_SCHEMA, "tool", "v2c " V2C_VERSION,
                                              "images", lock);
@@ -1649,6 +1669,7 @@ out:
         v2c_oci_layout_abort(l);
         v2c_convert_result_free(res);
         col_release(&cv.col);
+        convert_pod_plan_release(&cv.pods);
         v2c_pkgdb_free(cv.db);
         v2c_strv_free(cv.base_pkgs);
         v2c_strv_free(cv.ld_dirs);

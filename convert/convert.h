@@ -89,12 +89,23 @@ struct v2c_converted {
         char **notes;                  /* what the conversion decided (foreground switch, init, ...) */
         struct v2c_secret_mount *secret_files;   /* its entrypoint checks for them */
         size_t n_secret_files;
+        char *user_uid;                /* the uid it runs as (digits), or NULL */
+};
+
+/* Services converted together that reach each other over localhost on the
+ * VM: they run in one pod (docs/convert.md). */
+struct v2c_convert_pod {
+        char *name;                    /* "nginx-webapp": its members' names joined by '-' */
+        size_t *images;                /* indexes of its members in v2c_convert_result.images */
+        size_t n_images;
 };
 
 struct v2c_convert_result {
         struct v2c_converted *images;
         size_t n_images;
         char **warnings;
+        struct v2c_convert_pod *pods;  /* n_pods of them; every image belongs to at most one */
+        size_t n_pods;
 };
 
 /* Converts the chosen services of G (described by REPORT) into
@@ -139,5 +150,29 @@ struct v2c_verify_options {
  * ERR saying which port did not answer, plus the last lines of the
  * container's log (podman logs --tail 20), in one message. */
 int v2c_convert_verify(const struct v2c_verify_options *opt, struct v2c_error **err);
+
+/* One container of a pod to verify: its image, and its TCP ports (none:
+ * it only has to keep running). */
+struct v2c_verify_member {
+        const char *ref_name;
+        const unsigned *ports;
+        size_t n_ports;
+        char *const *env;
+};
+struct v2c_verify_pod_options {
+        const char *layout;
+        const char *pod;                       /* for messages */
+        const struct v2c_verify_member *members;
+        size_t n_members;                      /* 1..64 */
+        int timeout;                           /* seconds; 0: 90 */
+};
+/* Like v2c_convert_verify for services that share a pod: `podman pod
+ * create` publishing every member's ports on free 127.0.0.1 ports, each
+ * image run in it (so 127.0.0.1:PORT inside reaches the member listening
+ * there, as on the VM), every port polled until it answers and every
+ * member still running at the end.  The pod, its containers and the images
+ * pulled are removed afterwards.  ERR names the member and port that
+ * failed, with the member's log. */
+int v2c_convert_verify_pod(const struct v2c_verify_pod_options *opt, struct v2c_error **err);
 
 #endif

@@ -552,4 +552,138 @@ int v2c_k8s_manifests(const struct v2c_k8s_spec *spec, char **out, struct v2c_er
 int v2c_k8s_app_name(const char *name, char app[64], struct v2c_error **err)
 {
         return make_app_name(name, app, err);
+
+}
+
+/* ---- services that share one pod ---- */
+
+static int pod_service(struct v2c_buf *b, const struct names *n, const char *pod)
+{
+        int r = v2c_buf_appends(b, "---\napiVersion: \"v1\"\nkind: \"Service\"\n");
+        if (r == 0)
+                r = metadata(b, n->app, pod);
+        if (r == 0)
+                r = v2c_buf_appendf(b,
+                                    "spec:\n"
+                                    "  type: \"ClusterIP\"\n"
+                                    "  selector:\n"
+                                    "    app.kubernetes.io/name: \"%s\"\n"
+                                    "  ports:\n",
+                                    pod);
+        for (size_t i = 0; r == 0 && i < n->n_ports; i++)
+                r = v2c_buf_appendf(b,
+                                    "    - name: \"tcp-%u\"\n"
+                                    "      protocol: \"TCP\"\n"
+                                    "      port: %u\n"
+                                    "      targetPort: %u\n",
+                                    n->ports[i], n->ports[i], n->ports[i]);
+        return r;
+}
+
+static int pod_deployment(struct v2c_buf *b, const char *pod, const struct v2c_k8s_spec *specs,
+                          const struct names *n, size_t count)
+{
+        bool volumes = false;
+        for (size_t i = 0; i < count; i++)
+                volumes |= n[i].n_volumes > 0;
+        int r = v2c_buf_appends(b, "apiVersion: \"apps/v1\"\nkind: \"Deployment\"\n");
+        if (r == 0)
+                r = metadata(b, pod, pod);
+        if (r == 0)
+                r = v2c_buf_appendf(b,
+                                    "spec:\n"
+                                    "  replicas: 1\n"
+                                    "  selector:\n"
+                                    "    matchLabels:\n"
+                                    "      app.kubernetes.io/name: \"%s\"\n",
+                                    pod);
+        if (r == 0 && volumes)
+                r = v2c_buf_appends(b, "  strategy:\n    type: \"Recreate\"\n");
+        if (r == 0)
+                r = v2c_buf_appendf(b,
+                                    "  template:\n"
+                                    "    metadata:\n"
+                                    "      labels:\n"
+                                    "        app.kubernetes.io/name: \"%s\"\n"
+                                    "        app.kubernetes.io/managed-by: \"" MANAGED_BY "\"\n"
+                                    "    spec:\n"
+                                    "      containers:\n",
+                                    pod);
+        for (size_t i = 0; r == 0 && i < count; i++)
+                r = container(b, &specs[i], &n[i]);
+        if (r == 0 && volumes)
+                r = v2c_buf_appends(b, "      volumes:\n");
+        for (size_t i = 0; r == 0 && i < count; i++)
+                for (size_t k = 0; r == 0 && k < n[i].n_volumes; k++) {
+                        r = line_str(b, 8, "- name: ", n[i].claims[k]);
+                        if (r == 0)
+                                r = v2c_buf_appends(b, "          persistentVolumeClaim:\n");
+                        if (r == 0)
+                                r = line_str(b, 12, "claimName: ", n[i].claims[k]);
+                }
+        return r;
+}
+
+int v2c_k8s_pod_manifests(const char *name, const struct v2c_k8s_spec *specs, size_t count, char **out,
+                          struct v2c_error **err)
+{
+        if (count == 0 || count > V2C_K8S_MAX_POD)
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL, "a pod of %zu containers", count);
+        char pod[DNS_LABEL_MAX + 1];
+        int r = make_app_name(name, pod, err);
+        if (r < 0)
+                return r;
+        _cleanup_free_ struct names *n = calloc(count, sizeof *n);
+        if (n == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        for (size_t i = 0; r == 0 && i < count; i++) {
+                const struct v2c_k8s_spec *spec = &specs[i];
+                if (spec->image == NULL || !is_digest_ref(spec->image)) {
+                        r = v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL,
+                                               "image `%.200s` is not a reference by digest (repo@sha256:<64 hex>)",
+                                               spec->image ? spec->image : "(null)");
+                        break;
+                }
+                r = make_app_name(spec->name, n[i].app, err);
+                if (r == 0)
+                        r = collect_ports(spec, &n[i], err);
+                if (r == 0)
+                        r = collect_volumes(spec, &n[i], err);
+                if (r == 0)
+                        r = collect_env(spec, &n[i], err);
+                if (r == 0)
+                        r = check_capabilities(spec, err);
+                /* Containers of a pod, and the Services named after them, need distinct names. */
+                for (size_t k = 0; r == 0 && k < i; k++)
+                        if (strcmp(n[k].app, n[i].app) == 0)
+                                r = v2c_error_set_kind(err, V2C_ERR_INPUT, EEXIST, "two containers named `%s`",
+                                                       n[i].app);
+        }
+        if (r == 0 && strcmp(pod, n[0].app) == 0)
+                r = v2c_error_set_kind(err, V2C_ERR_INPUT, EEXIST, "the pod and a container are both named `%s`", pod);
+        if (r < 0) {
+                for (size_t i = 0; i < count; i++)
+                        names_release(&n[i]);
+                return v2c_error_prefix(err, r, "Kubernetes manifests for pod `%s`", pod);
+        }
+
+        _cleanup_buf_ struct v2c_buf b;
+        v2c_buf_init(&b, MAX_OUTPUT);
+        r = pod_deployment(&b, pod, specs, n, count);
+        for (size_t i = 0; r == 0 && i < count; i++)
+                if (n[i].n_ports)
+                        r = pod_service(&b, &n[i], pod);
+        for (size_t i = 0; r == 0 && i < count; i++)
+                for (size_t k = 0; r == 0 && k < n[i].n_volumes; k++)
+                        r = claim(&b, &n[i], k);
+        for (size_t i = 0; i < count; i++)
+                names_release(&n[i]);
+        if (r < 0)
+                return v2c_error_set(err, r, "writing the Kubernetes manifests of pod `%s`: %s", pod,
+                                     r == -E2BIG ? "more than 64 MiB" : "out of memory");
+        char *s = v2c_buf_steal(&b);
+        if (s == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        *out = s;
+        return 0;
 }

@@ -637,6 +637,44 @@ static int stage_secrets(const struct v2c_verify_options *opt, struct staged_sec
         return 0;
 }
 
+/* Pulls image REF of the OCI layout at LAYOUT (a real path) into podman's
+ * storage; *image_id is new.  *keep is set when the same image was there
+ * before (the user's own, not ours to remove).  TAG names the temporary
+ * link pulled through. */
+static int pull_layout_image(const char *layout, const char *ref, const char *tag, char **image_id, bool *keep,
+                             struct v2c_error **err)
+{
+        _cleanup_free_ char *source = NULL, *alias = NULL;
+        if (asprintf(&alias, "/tmp/%s", tag) < 0 || asprintf(&source, "oci:%s:%s", alias, ref) < 0)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        /* podman names what it pulls from oci:PATH after PATH, and refuses
+         * a PATH that is not a valid lowercase repository name: it pulls
+         * through a link of our own naming instead. */
+        unlink(alias);
+        if (symlink(layout, alias) < 0)
+                return v2c_error_set(err, errno, "linking `%s` to the layout: %m", alias);
+
+        /* podman's image ID is the digest of the image's config, so the
+         * layout tells it before the pull: the same image may already be
+         * in podman's storage (an earlier run, the user's own pull). */
+        _cleanup_free_ char *expected_id = layout_config_id(layout, ref);
+        bool preexisting = expected_id && image_present(expected_id);
+
+        _cleanup_free_ char *id = NULL;
+        char *argv[] = { (char *) "podman", (char *) "pull", (char *) "-q", source, NULL };
+        struct v2c_buf out _cleanup_buf_;
+        v2c_buf_init(&out, STDOUT_MAX);
+        int r = run_podman(argv, PULL_TIMEOUT_S, false, &out, err);
+        unlink(alias);
+        if (r == 0)
+                r = pulled_image_id(&out, &id, err);
+        if (r < 0)
+                return r;
+        *keep = expected_id && strcmp(expected_id, id) == 0 && preexisting;
+        *image_id = TAKE_PTR(id);
+        return 0;
+}
+
 static int check_options(const struct v2c_verify_options *opt, struct v2c_error **err)
 {
         if (opt == NULL || opt->layout == NULL || opt->ref_name == NULL || *opt->ref_name == '\0')
@@ -744,38 +782,14 @@ int v2c_convert_verify(const struct v2c_verify_options *opt, struct v2c_error **
                                           "%s: layout path `%s` holds a ':', which podman cannot take",
                                           opt->ref_name, layout);
 
-        _cleanup_free_ char *source = NULL, *name = NULL, *alias = NULL;
+        _cleanup_free_ char *name = NULL, *image_id = NULL;
         if (asprintf(&name, "v2c-verify-%ld-%u", (long) getpid(),
-                     __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED)) < 0 ||
-            asprintf(&alias, "/tmp/%s", name) < 0 || asprintf(&source, "oci:%s:%s", alias, opt->ref_name) < 0)
+                     __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED)) < 0)
                 return v2c_error_set(err, ENOMEM, "out of memory");
-        /* podman names what it pulls from oci:PATH after PATH, and refuses
-         * a PATH that is not a valid lowercase repository name: it pulls
-         * through a link of our own naming instead. */
-        unlink(alias);
-        if (symlink(layout, alias) < 0)
-                return v2c_error_set(err, errno, "%s: linking `%s` to the layout: %m", opt->ref_name, alias);
-
-        /* podman's image ID is the digest of the image's config, so the
-         * layout tells it before the pull: the same image may already be
-         * in podman's storage (an earlier run, the user's own pull). */
-        _cleanup_free_ char *expected_id = layout_config_id(layout, opt->ref_name);
-        bool preexisting = expected_id && image_present(expected_id);
-
-        _cleanup_free_ char *image_id = NULL;
-        {
-                char *argv[] = { (char *) "podman", (char *) "pull", (char *) "-q", source, NULL };
-                struct v2c_buf out _cleanup_buf_;
-                v2c_buf_init(&out, STDOUT_MAX);
-                r = run_podman(argv, PULL_TIMEOUT_S, false, &out, err);
-                unlink(alias);
-                if (r == 0)
-                        r = pulled_image_id(&out, &image_id, err);
-                if (r < 0)
-                        return v2c_error_prefix(err, r, "%s", opt->ref_name);
-        }
-        /* What was there before the pull is not ours to remove. */
-        bool keep_image = expected_id && strcmp(expected_id, image_id) == 0 && preexisting;
+        bool keep_image = false;
+        r = pull_layout_image(layout, opt->ref_name, name, &image_id, &keep_image, err);
+        if (r < 0)
+                return v2c_error_prefix(err, r, "%s", opt->ref_name);
 
         struct staged_secrets staged = { 0 };
         _cleanup_free_ unsigned *hostports = calloc(opt->n_ports, sizeof *hostports);
@@ -842,5 +856,173 @@ remove_image:
         }
         if (r < 0)
                 return v2c_error_prefix(err, r, "%s", opt->ref_name);
+        return 0;
+}
+
+/* ---- services sharing a pod ---- */
+
+#define POD_MAX_MEMBERS 64
+
+static int check_member(const struct v2c_verify_member *m, struct v2c_error **err)
+{
+        if (m->ref_name == NULL || *m->ref_name == '\0' || strchr(m->ref_name, ':'))
+                return v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL, "verify: bad image name `%s`",
+                                          m->ref_name ? m->ref_name : "");
+        if (m->n_ports == 0)
+                return 0;
+        struct v2c_verify_options one = { .layout = ".", .ref_name = m->ref_name, .ports = m->ports,
+                                          .n_ports = m->n_ports, .env = m->env };
+        return check_options(&one, err);
+}
+
+/* podman pod create NAME, publishing HOSTPORTS[i] -> the members' ports. */
+static int create_pod(const struct v2c_verify_pod_options *opt, const char *name, const unsigned *hostports,
+                      struct v2c_error **err)
+{
+        _cleanup_strv_ char **argv = NULL;
+        const char *head[] = { "podman", "pod", "create", "--name", name };
+        int r = 0;
+        for (size_t i = 0; i < V2C_ARRAY_SIZE(head) && r == 0; i++)
+                r = v2c_strv_push(&argv, head[i]);
+        for (size_t m = 0, k = 0; m < opt->n_members && r == 0; m++)
+                for (size_t i = 0; i < opt->members[m].n_ports && r == 0; i++, k++) {
+                        char *p = NULL;
+                        r = v2c_strv_push(&argv, "-p");
+                        if (r == 0 && asprintf(&p, "127.0.0.1:%u:%u", hostports[k], opt->members[m].ports[i]) < 0)
+                                r = -ENOMEM;
+                        if (r == 0)
+                                r = v2c_strv_consume(&argv, p);
+                }
+        if (r < 0)
+                return v2c_error_set(err, -r, "out of memory");
+        struct v2c_buf out _cleanup_buf_;
+        v2c_buf_init(&out, STDOUT_MAX);
+        return run_podman(argv, RUN_TIMEOUT_S, false, &out, err);
+}
+
+static int run_in_pod(const char *pod, const char *name, const char *image_id, char *const *env,
+                      struct v2c_error **err)
+{
+        _cleanup_strv_ char **argv = NULL;
+        const char *head[] = { "podman", "run", "-d", "--pod", pod, "--name", name };
+        int r = 0;
+        for (size_t i = 0; i < V2C_ARRAY_SIZE(head) && r == 0; i++)
+                r = v2c_strv_push(&argv, head[i]);
+        for (size_t i = 0; env && env[i] && r == 0; i++) {
+                r = v2c_strv_push(&argv, "--env");
+                if (r == 0)
+                        r = v2c_strv_push(&argv, env[i]);
+        }
+        if (r == 0)
+                r = v2c_strv_push(&argv, image_id);
+        if (r < 0)
+                return v2c_error_set(err, -r, "out of memory");
+        struct v2c_buf out _cleanup_buf_;
+        v2c_buf_init(&out, STDOUT_MAX);
+        return run_podman(argv, RUN_TIMEOUT_S, false, &out, err);
+}
+
+int v2c_convert_verify_pod(const struct v2c_verify_pod_options *opt, struct v2c_error **err)
+{
+        static unsigned counter;
+        if (opt == NULL || opt->layout == NULL || opt->members == NULL || opt->n_members == 0 ||
+            opt->n_members > POD_MAX_MEMBERS || opt->timeout < 0)
+                return v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL, "verify: a pod needs 1 to %d images",
+                                          POD_MAX_MEMBERS);
+        const char *what = opt->pod ? opt->pod : "pod";
+        size_t total = 0;
+        for (size_t m = 0; m < opt->n_members; m++) {
+                int r = check_member(&opt->members[m], err);
+                if (r < 0)
+                        return v2c_error_prefix(err, r, "pod %s", what);
+                total += opt->members[m].n_ports;
+        }
+        int timeout_s = opt->timeout > 0 ? opt->timeout : DEFAULT_TIMEOUT_S;
+        _cleanup_free_ char *layout = realpath(opt->layout, NULL);
+        if (layout == NULL) {
+                int e = errno;
+                return v2c_error_set(err, e, "pod %s: `%s`: %s", what, opt->layout, strerror(e));
+        }
+        if (strchr(layout, ':'))
+                return v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL,
+                                          "pod %s: layout path `%s` holds a ':', which podman cannot take", what,
+                                          layout);
+        _cleanup_free_ char *pod = NULL;
+        if (asprintf(&pod, "v2c-verify-pod-%ld-%u", (long) getpid(),
+                     __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED)) < 0)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+
+        char **ids = calloc(opt->n_members + 1, sizeof *ids), **names = calloc(opt->n_members + 1, sizeof *names);
+        bool *keep = calloc(opt->n_members, sizeof *keep);
+        _cleanup_free_ unsigned *hostports = calloc(total ? total : 1, sizeof *hostports);
+        bool pod_made = false;
+        int r = 0;
+        if (ids == NULL || names == NULL || keep == NULL || hostports == NULL) {
+                r = v2c_error_set(err, ENOMEM, "out of memory");
+                goto out;
+        }
+        for (size_t m = 0; m < opt->n_members && r == 0; m++) {
+                if (asprintf(&names[m], "%s-%zu", pod, m) < 0) {
+                        r = v2c_error_set(err, ENOMEM, "out of memory");
+                        break;
+                }
+                r = pull_layout_image(layout, opt->members[m].ref_name, names[m], &ids[m], &keep[m], err);
+                if (r < 0)
+                        v2c_error_prefix(err, r, "%s", opt->members[m].ref_name);
+        }
+        if (r == 0)
+                r = pick_free_ports(hostports, total, err);
+        if (r == 0) {
+                r = create_pod(opt, pod, hostports, err);
+                pod_made = true;   /* podman may have made it even when it failed */
+        }
+        for (size_t m = 0; m < opt->n_members && r == 0; m++) {
+                r = run_in_pod(pod, names[m], ids[m], opt->members[m].env, err);
+                if (r < 0)
+                        v2c_error_prefix(err, r, "%s", opt->members[m].ref_name);
+        }
+        for (size_t m = 0, off = 0; m < opt->n_members && r == 0; off += opt->members[m].n_ports, m++) {
+                const struct v2c_verify_member *mb = &opt->members[m];
+                if (mb->n_ports == 0)
+                        continue;
+                struct v2c_verify_options one = { .layout = layout, .ref_name = mb->ref_name, .ports = mb->ports,
+                                                  .n_ports = mb->n_ports, .env = mb->env };
+                r = wait_for_ports(&one, names[m], hostports + off, timeout_s, err);
+                if (r < 0)
+                        v2c_error_prefix(err, r, "%s", mb->ref_name);
+        }
+        /* A member without ports, or one that died once its port answered,
+         * fails the pod as well. */
+        for (size_t m = 0; m < opt->n_members && r == 0; m++) {
+                bool running = true;
+                int code = 0;
+                r = container_running(names[m], &running, &code, err);
+                if (r == 0 && !running) {
+                        _cleanup_free_ char *log = container_log(names[m]);
+                        r = v2c_error_set(err, EIO, "%s: container exited (status %d); container log:%s%s",
+                                          opt->members[m].ref_name, code, log && *log != '\n' ? " " : "",
+                                          log ? log : "");
+                }
+        }
+out:
+        if (pod_made) {
+                /* Removes its containers too; --time 0 as in v2c_convert_verify. */
+                char *rm[] = { (char *) "podman", (char *) "pod", (char *) "rm", (char *) "-f", (char *) "--time",
+                               (char *) "0", pod, NULL };
+                run_podman_quietly(rm, REMOVE_TIMEOUT_S);
+        }
+        for (size_t m = 0; ids && m < opt->n_members; m++) {
+                if (ids[m] && !keep[m]) {
+                        char *rmi[] = { (char *) "podman", (char *) "rmi", (char *) "-f", ids[m], NULL };
+                        run_podman_quietly(rmi, REMOVE_TIMEOUT_S);
+                }
+                free(ids[m]);
+                free(names ? names[m] : NULL);
+        }
+        free(ids);
+        free(names);
+        free(keep);
+        if (r < 0)
+                return v2c_error_prefix(err, r, "pod %s", what);
         return 0;
 }

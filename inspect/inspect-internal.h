@@ -48,6 +48,9 @@ int inspect_analyze(struct inspect_ctx *c, struct v2c_service *s, struct v2c_err
 /* Architecture name from the ELF header of a guest file; new or NULL. */
 char *inspect_elf_arch(struct inspect_ctx *c, const char *path);
 
+/* deps.c: connections between the services of c->rep (every one analysed). */
+int inspect_links(struct inspect_ctx *c, struct v2c_error **err);
+
 /* scan.c */
 int inspect_secrets(struct inspect_ctx *c, struct v2c_error **err);
 

@@ -318,6 +318,9 @@ int v2c_inspect(struct v2c_guest *g, const struct v2c_inspect_options *opt, stru
         c.svc = NULL;
         c.nsvc = 0;
 
+        r = inspect_links(&c, err);
+        if (r < 0)
+                goto out;
         r = inspect_secrets(&c, err);
         if (r < 0)
                 goto out;

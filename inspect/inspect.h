@@ -40,6 +40,18 @@ struct v2c_secret_file {
         unsigned mode;             /* permission bits (07777) */
 };
 
+/* A connection the service's configuration makes to another service of
+ * the same guest, over loopback or the VM's own addresses, or over a unix
+ * socket: what splitting them into separate containers would break. */
+struct v2c_link {
+        char *service;      /* the service connected to */
+        unsigned port;      /* its TCP port; 0 for a unix socket */
+        char *socket;       /* the unix socket (or socket directory), or NULL */
+        char *address;      /* the host as the configuration wrote it ("127.0.0.1", "localhost"), or NULL */
+        char *found;        /* "FILE:LINE" of the configuration that names it */
+        char *via;          /* the directive or variable: "proxy_pass", "REDIS_URL" */
+};
+
 struct v2c_service {
         char *name;         /* unit name without ".service", init script name, cron job name */
         char *kind;         /* "systemd", "sysv", "openrc", "timer", "cron" */
@@ -79,6 +91,8 @@ struct v2c_service {
         /* Files its configuration names (TLS keys and certificates,
          * password files): inspection only, not in the JSON. */
         char **referenced_files;
+        struct v2c_link *links;    /* "connects_to": other services it reaches on the guest itself */
+        size_t nlinks;
 };
 
 struct v2c_secret {

@@ -23,6 +23,20 @@ const char *v2c_service_class_name(enum v2c_service_class c)
         return "unknown";
 }
 
+static void links_release(struct v2c_service *s)
+{
+        for (size_t i = 0; i < s->nlinks; i++) {
+                free(s->links[i].service);
+                free(s->links[i].socket);
+                free(s->links[i].address);
+                free(s->links[i].found);
+                free(s->links[i].via);
+        }
+        free(s->links);
+        s->links = NULL;
+        s->nlinks = 0;
+}
+
 static void service_release(struct v2c_service *s)
 {
         free(s->name);
@@ -66,6 +80,7 @@ static void service_release(struct v2c_service *s)
         }
         free(s->secret_files);
         v2c_strv_free(s->referenced_files);
+        links_release(s);
 }
 
 struct v2c_report *v2c_report_free(struct v2c_report *r)
@@ -98,6 +113,27 @@ struct v2c_report *v2c_report_free(struct v2c_report *r)
 static json_t *strv_or_empty(char *const *v)
 {
         return v2c_json_strv(v);
+}
+
+/* "connects_to": one object per connection; "port" for TCP, "socket"
+ * for a unix socket (the other key is absent). */
+static json_t *links_to_json(const struct v2c_service *s)
+{
+        json_t *a = json_array();
+        for (size_t i = 0; a && i < s->nlinks; i++) {
+                const struct v2c_link *l = &s->links[i];
+                json_t *o = json_object();
+                json_object_set_new(o, "service", v2c_json_str(l->service));
+                if (l->socket)
+                        json_object_set_new(o, "socket", v2c_json_str(l->socket));
+                else
+                        json_object_set_new(o, "port", json_integer(l->port));
+                json_object_set_new(o, "address", v2c_json_str(l->address));
+                json_object_set_new(o, "found", v2c_json_str(l->found));
+                json_object_set_new(o, "via", v2c_json_str(l->via));
+                json_array_append_new(a, o);
+        }
+        return a;
 }
 
 static json_t *service_to_json(const struct v2c_service *s)
@@ -160,6 +196,7 @@ static json_t *service_to_json(const struct v2c_service *s)
                                                     "gid", (json_int_t) f->gid, "mode", mode));
         }
         json_object_set_new(o, "secret_files", sf);
+        json_object_set_new(o, "connects_to", links_to_json(s));
         return o;
 }
 
@@ -274,6 +311,40 @@ static int get_secret_files(const json_t *o, struct v2c_service *s)
         return 0;
 }
 
+static int links_from_json(const json_t *o, struct v2c_service *s)
+{
+        const json_t *a = json_object_get(o, "connects_to");
+        if (a == NULL || json_is_null(a))
+                return 0;
+        if (!json_is_array(a) || json_array_size(a) > MAX_REPORT_LIST)
+                return -EINVAL;
+        if (json_array_size(a) == 0)
+                return 0;
+        s->links = calloc(json_array_size(a), sizeof *s->links);
+        if (s->links == NULL)
+                return -ENOMEM;
+        size_t i;
+        const json_t *e;
+        json_array_foreach(a, i, e) {
+                struct v2c_link *l = &s->links[s->nlinks++];
+                if (!json_is_object(e))
+                        return -EINVAL;
+                int r = get_str(e, "service", &l->service);
+                r = r ? r : get_str(e, "socket", &l->socket);
+                r = r ? r : get_str(e, "address", &l->address);
+                r = r ? r : get_str(e, "found", &l->found);
+                r = r ? r : get_str(e, "via", &l->via);
+                if (r)
+                        return r;
+                const json_t *port = json_object_get(e, "port");
+                json_int_t p = json_is_integer(port) ? json_integer_value(port) : 0;
+                if (l->service == NULL || (l->socket == NULL && (p < 1 || p > 65535)) || (port && !json_is_integer(port)))
+                        return -EINVAL;
+                l->port = (unsigned) p;
+        }
+        return 0;
+}
+
 static int service_from_json(const json_t *o, struct v2c_service *s)
 {
         if (!json_is_object(o))
@@ -316,6 +387,7 @@ static int service_from_json(const json_t *o, struct v2c_service *s)
         r = r ? r : get_strv(o, "log_files", &s->log_files);
         r = r ? r : get_strv(o, "reasons", &s->reasons);
         r = r ? r : get_secret_files(o, s);
+        r = r ? r : links_from_json(o, s);
         if (r)
                 return r;
         s->enabled = json_is_true(json_object_get(o, "enabled"));
@@ -469,6 +541,34 @@ static char *command_text(const struct v2c_service *s)
         return whole ? cell(whole, 60) : NULL;
 }
 
+/* Connections between services: what must stay together (or be pointed
+ * elsewhere) when they move into containers. */
+static void links_text(struct v2c_buf *b, const struct v2c_report *r)
+{
+        size_t n = 0;
+        for (size_t i = 0; i < r->nservices; i++)
+                n += r->services[i].nlinks;
+        if (n == 0)
+                return;
+        v2c_buf_appendf(b, "\nConnections between services (on the guest itself; keep them together):\n");
+        for (size_t i = 0; i < r->nservices; i++) {
+                const struct v2c_service *s = &r->services[i];
+                for (size_t k = 0; k < s->nlinks; k++) {
+                        const struct v2c_link *l = &s->links[k];
+                        _cleanup_free_ char *from = cell(s->name, 30), *to = cell(l->service, 30);
+                        _cleanup_free_ char *at = cell(l->socket ? l->socket : l->address, 60);
+                        _cleanup_free_ char *found = cell(l->found, 0), *via = cell(l->via, 40);
+                        if (l->socket)
+                                v2c_buf_appendf(b, "  %-20s -> %-20s %s  (%s, %s)\n", from ? from : "?", to ? to : "?",
+                                                at ? at : "?", via ? via : "?", found ? found : "?");
+                        else
+                                v2c_buf_appendf(b, "  %-20s -> %-20s %s:%u  (%s, %s)\n", from ? from : "?",
+                                                to ? to : "?", at ? at : "?", l->port, via ? via : "?",
+                                                found ? found : "?");
+                }
+        }
+}
+
 #define W_NAME 40
 #define W_KIND 8
 #define W_PORTS 24
@@ -544,6 +644,7 @@ char *v2c_report_to_text(const struct v2c_report *r)
                 }
                 v2c_buf_appendf(&b, "\n");
         }
+        links_text(&b, r);
         if (r->nsecrets) {
                 v2c_buf_appendf(&b, "\n%zu secrets (kept out of images):\n", r->nsecrets);
                 for (size_t i = 0; i < r->nsecrets; i++) {

@@ -869,3 +869,42 @@ int v2c_engine_logs_tail(const struct v2c_engine *e, const char *id, int lines, 
         *out = TAKE_PTR(text);
         return 0;
 }
+
+/* ---- image labels ---- */
+
+int v2c_engine_parse_image_label(const char *data, size_t len, const char *key, char **value, struct v2c_error **err)
+{
+        json_error_t je;
+        _cleanup_json_ json_t *j = json_loadb(data, len, JSON_REJECT_DUPLICATES, &je);
+        if (j == NULL || !json_is_object(j))
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL, "the engine's image description is not a JSON object");
+        /* Docker and podman's compat API: Config.Labels (null when none). */
+        const json_t *labels = json_object_get(json_object_get(j, "Config"), "Labels");
+        const json_t *v = json_is_object(labels) ? json_object_get(labels, key) : NULL;
+        if (v != NULL && !json_is_string(v))
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL, "label `%s` of the image is not a string", key);
+        char *s = v ? strdup(json_string_value(v)) : NULL;
+        if (v && s == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        *value = s;
+        return 0;
+}
+
+int v2c_engine_image_label(const struct v2c_engine *e, const char *image_ref, const char *key, char **value,
+                           struct v2c_error **err)
+{
+        int r = check_engine(e, err);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *path = NULL;
+        if (asprintf(&path, "/images/%s/json", image_ref) < 0)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        struct reply q;
+        int status = request(e, "GET", path, NULL, req_timeout(e), false, &q, err);
+        if (status >= 0 && status != 200)
+                status = api_error(&q, EIO, err);
+        if (status >= 0)
+                status = v2c_engine_parse_image_label(q.body.data ? q.body.data : "", q.body.len, key, value, err);
+        reply_release(&q);
+        return status < 0 ? v2c_error_prefix(err, status, "reading the labels of `%s`", image_ref) : 0;
+}

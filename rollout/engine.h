@@ -136,4 +136,11 @@ int v2c_engine_demux_logs(const char *data, size_t len, char **out, size_t *out_
 /* Parses a GET /containers/ID/json reply into *st (see v2c_engine_inspect). */
 int v2c_engine_parse_state(const char *data, size_t len, struct v2c_engine_state *st, struct v2c_error **err);
 
+/* The label KEY of a pulled image (GET /images/REF/json, Config.Labels):
+ * *value is new, or NULL when the image has no such label. */
+int v2c_engine_image_label(const struct v2c_engine *e, const char *image_ref, const char *key, char **value,
+                           struct v2c_error **err);
+/* The same from the engine's reply (untrusted JSON). */
+int v2c_engine_parse_image_label(const char *data, size_t len, const char *key, char **value, struct v2c_error **err);
+
 #endif

@@ -261,6 +261,75 @@ static int stop_vm(const struct v2c_pb_service *s, struct v2c_error **err)
         return v2c_qmp_shutdown(s->vm.qmp, (int) s->vm.shutdown_timeout_ms, err);
 }
 
+/* "a, b, c" of V (new; "" when empty). */
+static char *join_names(char *const *v)
+{
+        char *out = strdup("");
+        for (size_t i = 0; out && v && v[i]; i++) {
+                char *next = NULL;
+                if (asprintf(&next, "%s%s%s", out, i ? ", " : "", v[i]) < 0)
+                        next = NULL;
+                free(out);
+                out = next;
+        }
+        return out;
+}
+
+/* Whether the playbook moves a service of that name. */
+static bool playbook_moves(const struct v2c_playbook *pb, const char *name, size_t len)
+{
+        for (size_t w = 0; w < pb->n_waves; w++)
+                for (size_t k = 0; k < pb->waves[w].n_services; k++)
+                        if (strlen(pb->waves[w].services[k].name) == len &&
+                            strncmp(pb->waves[w].services[k].name, name, len) == 0)
+                                return true;
+        return false;
+}
+
+/* A converted image names, in its label io.v2c.needs ("SERVICE:PORT,..."),
+ * the services it reached over localhost on the VM that were not
+ * converted into its pod (docs/convert.md): in its container those
+ * addresses are empty.  Said, and journaled, before any traffic moves; not
+ * a refusal, since the container's env or config may already point
+ * elsewhere (convert's advice). */
+static int report_needs(struct run *r, const struct v2c_pb_service *s, const struct v2c_engine *e,
+                        struct v2c_error **err)
+{
+        _cleanup_free_ char *needs = NULL;
+        struct v2c_error *le = NULL;
+        if (v2c_engine_image_label(e, s->container.image, "io.v2c.needs", &needs, &le) < 0) {
+                v2c_warn("%s: %s: its localhost dependencies are unknown", s->name, le ? le->msg : "?");
+                v2c_error_free(le);
+                return 0;
+        }
+        if (needs == NULL || *needs == '\0')
+                return 0;
+        _cleanup_strv_ char **moved = NULL, **left = NULL;
+        for (const char *p = needs; *p;) {
+                size_t n = strcspn(p, ","), name = strcspn(p, ":");
+                if (name > n)
+                        name = n;
+                _cleanup_free_ char *item = strndup(p, n);
+                if (item == NULL)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+                v2c_strv_push(playbook_moves(r->pb, p, name) ? &moved : &left, item);
+                p += n + (p[n] == ',');
+        }
+        _cleanup_free_ char *m = join_names(moved), *l = join_names(left);
+        if (moved)
+                v2c_warn("warning: %s: on the VM it reached %s over localhost; this rollout moves them into containers "
+                         "of their own, where localhost does not reach them: convert them into one pod, or point %s "
+                         "at their new addresses",
+                         s->name, m ? m : "?", s->name);
+        if (left)
+                v2c_warn("warning: %s: on the VM it reached %s over localhost, which stay%s on the VM: unless its "
+                         "container's env or configuration points at the VM's address, those connections fail once "
+                         "traffic moves",
+                         s->name, l ? l : "?", left[1] ? "" : "s");
+        return record(r, s->name, "needs-unmoved", err, "{s:s, s:o, s:o}", "needs", needs, "moved_separately",
+                      v2c_json_strv(moved), "on_vm", v2c_json_strv(left));
+}
+
 static int container_up(struct run *r, const struct v2c_pb_service *s, struct v2c_error **err)
 {
         const struct v2c_pb_container *c = &s->container;
@@ -290,6 +359,8 @@ static int container_up(struct run *r, const struct v2c_pb_service *s, struct v2
                 ports[i] = (struct v2c_engine_port) { c->ports[i].container_port, c->ports[i].host_port };
         v2c_info("%s: pulling %s", s->name, c->image);
         rc = v2c_engine_pull(&e, c->image, err);
+        if (rc >= 0)
+                rc = report_needs(r, s, &e, err);
         if (rc >= 0) {
                 /* A container left by a run that died before journaling it. */
                 (void) v2c_engine_remove(&e, name, true, NULL);

@@ -3,7 +3,8 @@
  * rest is the reply:
  *   0  the pull's JSON-lines progress stream
  *   1  a multiplexed log stream
- *   2  a container's inspect reply
+ *   2  a container's inspect reply, and the same bytes as an image's
+ *      inspect reply (its io.v2c.needs label)
  * Failures must set an error and leave the outputs alone; what succeeds
  * must stay within its bounds: an error message of at most 1 KiB without
  * control characters, a demultiplexed log no longer than its input. */
@@ -80,6 +81,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 return 0;
         }
         default: {
+                /* The same reply shape (an inspect's JSON) for an image's label. */
+                char *label = sentinel;
+                struct v2c_error *lerr = NULL;
+                int lr = v2c_engine_parse_image_label(d, n, "io.v2c.needs", &label, &lerr);
+                if (lr < 0) {
+                        if (label != sentinel)
+                                abort();
+                        failed(lr, lerr);
+                } else if (label == sentinel || lerr != NULL)
+                        abort();
+                else
+                        free(label);
                 struct v2c_engine_state st = { .status = sentinel, .exit_code = 12345 };
                 int r = v2c_engine_parse_state(d, n, &st, &err);
                 if (r < 0) {

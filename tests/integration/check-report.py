@@ -134,6 +134,23 @@ for path, kind in [("/etc/ssh/ssh_host_ed25519_key", "ssh-host-key"), ("/root/.s
     check("secret %s (%s) found" % (path, kind), (path, kind) in sec)
 check("webapp uses its env file secret", "webapp" in sec.get(("/etc/webapp/webapp.env", "env-secret"), {}).get("services", []))
 check("ssh uses its host key", "ssh" in sec.get(("/etc/ssh/ssh_host_ed25519_key", "ssh-host-key"), {}).get("services", []))
+# Connections over loopback between services (issue 10, defect 6).
+def links(name):
+    return {(l["service"], l.get("port"), l["via"], l["found"].rsplit(":", 1)[0])
+            for l in svc.get(name, {}).get("connects_to", [])}
+
+
+check("nginx connects to webapp:8000 (proxy_pass and the upstream's server)",
+      {("webapp", 8000, "proxy_pass", "/etc/nginx/sites-enabled/default"),
+       ("webapp", 8000, "server", "/etc/nginx/sites-enabled/default")} <= links("nginx"))
+check("webapp connects to redis-server:6380 (REDIS_URL of its env file)",
+      ("redis-server", 6380, "REDIS_URL", "/etc/webapp/webapp.env") in links("webapp"))
+check("nothing connects to a service through a disabled site or to itself",
+      all(not l["found"].startswith("/etc/nginx/sites-available/") and l["service"] != s["name"]
+          for s in rep["services"] for l in s.get("connects_to", [])))
+if text_path:
+    text = open(text_path, encoding="utf-8").read()
+    check("the text report lists nginx -> webapp", "nginx" in text and "-> webapp" in text and "127.0.0.1:8000" in text)
 check("nginx uses its htpasswd", "nginx" in sec.get(("/etc/nginx/.htpasswd", "htpasswd"), {}).get("services", []))
 # A TLS key outside nginx's directories belongs to nginx because its site
 # configuration names it (ssl_certificate_key), and to nothing else.

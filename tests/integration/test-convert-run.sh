@@ -8,7 +8,10 @@
 # says yes for a working image and no for a broken one.  Secret files a
 # service needs are not in its image: nginx without its TLS key mounted
 # exits 78 saying how to mount it, with it serves HTTPS, and --verify
-# mounts the guest's own from a private directory it removes afterwards.
+# mounts the guest's own from a private directory it removes afterwards;
+# nginx and the webapp it proxies to over 127.0.0.1 run together in one pod
+# (--verify and by hand: /api/ through nginx reaches the webapp, where nginx
+# alone 502s).
 . "$(dirname "$0")/lib.sh"
 command -v podman >/dev/null || { echo "podman missing (scripts/setup.sh installs it)"; exit 1; }
 fixture_root
@@ -17,6 +20,7 @@ src="$FIXTURES/root"
 podman_env
 tag="v2c-test-$$"
 cleanup() {
+  podman pod rm -f "$tag-pod" >/dev/null 2>&1 || true
   podman ps -a --format '{{.Names}}' 2>/dev/null | grep "^$tag-" | xargs -r podman rm -f >/dev/null 2>&1 || true
   for id in $(cat "$TMP/images" 2>/dev/null); do podman rmi -f "$id" >/dev/null 2>&1 || true; done
   rm -rf "$TMP"
@@ -89,6 +93,9 @@ check "... with the guest's certificate (carried in the image as configuration)"
   sh -c "echo | openssl s_client -connect 127.0.0.1:$tls 2>/dev/null | openssl x509 -noout -fingerprint -sha256 | grep -qF \"\$(openssl x509 -in '$src/etc/ssl/certs/web01.crt' -noout -fingerprint -sha256)\""
 check "nginx's access log goes to the container's stdout" \
   sh -c "podman logs '$tag-nginx' 2>/dev/null | grep -q 'GET / HTTP'"
+# nginx alone: its /api/ and /app/ proxy to 127.0.0.1:8000, empty in its own container.
+check "nginx alone: /api/ is a 502 (the webapp it proxies to is not in its container)" \
+  sh -c "test \"\$(curl -s -o /dev/null -w '%{http_code}' -m 5 'http://127.0.0.1:$hp/api/')\" = 502"
 hp=$(run_image "$TMP/img" webapp 8000 "${webapp_secrets[@]}") && check "the Python app answers" answers "$hp" "webapp ok" || not_ok "webapp starts"
 check "the Python app runs as its user" \
   sh -c "test \"\$(podman exec '$tag-webapp' /usr/bin/python3 -c 'import os; print(os.getuid())')\" = \"\$(awk -F: '\$1==\"webapp\"{print \$3}' '$src/etc/passwd')\""
@@ -136,6 +143,28 @@ set -e
 check "--verify: nginx answers on 8080 and 8443 with the guest's TLS key mounted (exit 0)" \
   sh -c "test $st -eq 0 && grep -q '^verified	nginx' '$TMP/vn.out'" || cat "$TMP/vn.err"
 check "... and its temporary secrets directory is removed" test -z "$(ls -A "$TMP/vtmp")"
+# --verify of nginx + webapp: one podman pod, as the Kubernetes manifest runs them.
+set +e
+"$V2C" convert -s nginx -s webapp --verify -o "$TMP/pv" "$src" >"$TMP/pv.out" 2>"$TMP/pv.err"; st=$?
+set -e
+check "--verify: nginx and webapp run together in one pod and answer (exit 0)" sh -c "test $st -eq 0 &&
+  grep -q '^verified	nginx	pod nginx-webapp\$' '$TMP/pv.out' && grep -q '^verified	webapp	pod nginx-webapp\$' '$TMP/pv.out'" \
+  || cat "$TMP/pv.err"
+check "... and leaves no pod behind" sh -c "! podman pod ls --format '{{.Name}}' | grep -q '^v2c-verify-pod-'"
+# The same pod by hand, to look through nginx: GET /api/ reaches the webapp
+# at 127.0.0.1:8000 inside the pod, as on the VM.
+ln -sfn "$TMP/pv" "/tmp/$tag-pv"
+ngx=$(podman pull -q "oci:/tmp/$tag-pv:nginx") && echo "$ngx" >>"$TMP/images"
+app=$(podman pull -q "oci:/tmp/$tag-pv:webapp") && echo "$app" >>"$TMP/images"
+rm -f "/tmp/$tag-pv"
+php=$(free_port)
+podman pod create --name "$tag-pod" -p "127.0.0.1:$php:8080" >/dev/null
+podman run -d --pod "$tag-pod" --name "$tag-pod-nginx" "$ngx" >/dev/null
+podman run -d --pod "$tag-pod" --name "$tag-pod-webapp" "$app" >/dev/null
+check "in one pod, GET /api/ through nginx answers the webapp's reply, not 502" \
+  sh -c "for i in \$(seq 1 60); do curl -s -m 3 'http://127.0.0.1:$php/api/' | grep -q 'webapp ok' && exit 0; sleep 0.5; done; exit 1"
+podman pod rm -f --time 0 "$tag-pod" >/dev/null 2>&1 || true
+
 cp -a "$src" "$TMP/broken"
 printf '#!/bin/sh\necho broken >&2\nexit 3\n' >"$TMP/broken/usr/local/bin/hello-server"
 set +e

@@ -198,13 +198,51 @@ assert names.get("nginx") == "1.22.1-9", names
 assert "libc6" in names and "libssl3" in names
 EOF
 digest=$(manifest_of "$TMP/a" nginx)
-check "Kubernetes manifests pull nginx by digest" grep -q "localhost/v2c/nginx@$digest" "$TMP/a/v2c/nginx.k8s.yaml"
-check "... never by tag" sh -c "! grep -qE 'image: .*:[A-Za-z0-9._-]+\"?\$' '$TMP/a/v2c/nginx.k8s.yaml' || grep -q '@sha256' '$TMP/a/v2c/nginx.k8s.yaml'"
+# nginx and webapp reach each other over 127.0.0.1 (inspect's connects_to):
+# converted together they share one pod, each its own container by digest.
+pod="$TMP/a/v2c/nginx-webapp.pod.k8s.yaml"
+check "Kubernetes manifests pull nginx by digest (in the pod it shares with webapp)" \
+  grep -q "localhost/v2c/nginx@$digest" "$pod"
+check "... never by tag" sh -c "! grep -qE 'image: .*:[A-Za-z0-9._-]+\"?\$' '$pod' || grep -q '@sha256' '$pod'"
+check "nginx + webapp: ONE Deployment whose pod runs both, each by its digest; a Service for each" python3 -c '
+import sys, yaml
+docs = list(yaml.safe_load_all(open(sys.argv[1])))
+deps = [d for d in docs if d["kind"] == "Deployment"]
+assert len(deps) == 1, deps
+pod = deps[0]["spec"]["template"]
+cs = {c["name"]: c["image"] for c in pod["spec"]["containers"]}
+assert cs == {"nginx": "localhost/v2c/nginx@" + sys.argv[2], "webapp": "localhost/v2c/webapp@" + sys.argv[3]}, cs
+label = pod["metadata"]["labels"]["app.kubernetes.io/name"]
+svcs = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Service"}
+assert set(svcs) == {"nginx", "webapp"}, svcs
+for name, port in (("nginx", 8080), ("webapp", 8000)):
+    assert svcs[name]["spec"]["selector"] == {"app.kubernetes.io/name": label}
+    assert [p["port"] for p in svcs[name]["spec"]["ports"]] == [port]
+' "$pod" "$digest" "$(manifest_of "$TMP/a" webapp)"
+check "... and no manifest runs either of them alone" \
+  sh -c "test ! -e '$TMP/a/v2c/nginx.k8s.yaml' && test ! -e '$TMP/a/v2c/webapp.k8s.yaml' && test -e '$TMP/a/v2c/hello.k8s.yaml'"
+check "v2c/links.json names the pod and webapp's connection to redis-server, left on the VM" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["pods"] == [{"name": "nginx-webapp", "services": ["nginx", "webapp"], "manifest": "nginx-webapp.pod.k8s.yaml"}], d
+o = [(x["service"], x["connects_to"], x["port"], x["via"]) for x in d["outside"]]
+assert o == [("webapp", "redis-server", 6380, "REDIS_URL")], o
+' "$TMP/a/v2c/links.json"
+check "convert warns that REDIS_URL must reach the VM instead of 127.0.0.1:6380" \
+  grep -q "webapp reaches redis-server at 127.0.0.1:6380 (REDIS_URL, /etc/webapp/webapp.env:8).*set REDIS_URL" "$TMP/a.err"
+check "image labels: io.v2c.pod on both, io.v2c.needs on webapp" sh -c "
+  grep -q '\"io.v2c.pod\":\"nginx-webapp\"' '$(config_of "$TMP/a" nginx)' &&
+  grep -q '\"io.v2c.pod\":\"nginx-webapp\"' '$(config_of "$TMP/a" webapp)' &&
+  grep -q '\"io.v2c.needs\":\"redis-server:6380\"' '$(config_of "$TMP/a" webapp)' &&
+  ! grep -q 'io.v2c.needs' '$(config_of "$TMP/a" nginx)'"
 
 # --- determinism -------------------------------------------------------------------------
 "$V2C" convert -s legacy-app -s hello -s nginx -s webapp --threads 1 -o "$TMP/b" "$src" >/dev/null 2>&1
 check "another order and one zstd thread: byte-identical layouts" diff -r "$TMP/a" "$TMP/b"
-"$V2C" convert -s nginx -o "$TMP/c" "$FIXTURES/root.tar" >/dev/null 2>&1
+"$V2C" convert -s nginx -o "$TMP/c" "$FIXTURES/root.tar" >/dev/null 2>"$TMP/c.err"
+check "nginx alone: its own manifest, and a warning that 127.0.0.1:8000 (webapp) is left behind" sh -c "
+  test -e '$TMP/c/v2c/nginx.k8s.yaml' && grep -q 'nginx reaches webapp at 127.0.0.1:8000 (proxy_pass' '$TMP/c.err' &&
+  grep -q '\"io.v2c.needs\":\"webapp:8000\"' '$(config_of "$TMP/c" nginx)'"
 check "the tar of the same guest gives nginx the same layers" \
   test "$(layers_of "$TMP/c" nginx)" = "$(layers_of "$TMP/a" nginx)"
 "$V2C" convert -s hello -o "$TMP/ct" "$FIXTURES/root.tar" >/dev/null 2>&1
@@ -215,7 +253,8 @@ check "SOURCE_DATE_EPOCH changes created" grep -q '"created":"2023-11-14T22:13:2
 "$V2C" inspect --json -o "$TMP/report.json" "$src"
 check "inspect --report shows a saved report (JSON round trip byte-identical)" \
   sh -c "'$V2C' inspect --report '$TMP/report.json' --json | cmp -s - '$TMP/report.json'"
-"$V2C" convert --report "$TMP/report.json" -s nginx -o "$TMP/r" "$src" >/dev/null 2>&1
+# With webapp: the labels of a pod's member name the pod, as in $TMP/a.
+"$V2C" convert --report "$TMP/report.json" -s nginx -s webapp -o "$TMP/r" "$src" >/dev/null 2>&1
 check "--report reuses an inspection: same digest" test "$(manifest_of "$TMP/r" nginx)" = "$(manifest_of "$TMP/a" nginx)"
 
 # --- file capabilities ----------------------------------------------------------------------
@@ -248,7 +287,7 @@ import sys, yaml
 d = next(x for x in yaml.safe_load_all(open(sys.argv[1])) if x["kind"] == "Deployment")
 sc = d["spec"]["template"]["spec"]["containers"][0]["securityContext"]
 assert sc["capabilities"]["add"] == ["NET_BIND_SERVICE"], sc' "$TMP/a/v2c/hello.k8s.yaml"
-check "nginx's adds none" sh -c "! grep -q 'capabilities:' '$TMP/a/v2c/nginx.k8s.yaml'"
+check "nginx's adds none" sh -c "! grep -q 'capabilities:' '$TMP/c/v2c/nginx.k8s.yaml'"
 if [ "$(id -u)" = 0 ]; then
   "$V2C" convert --gzip -s hello -o "$TMP/gcap" "$src" >/dev/null 2>&1
   umoci unpack --image "$TMP/gcap:hello" "$TMP/bundle-cap" >/dev/null 2>"$TMP/umoci.err" || cat "$TMP/umoci.err"

@@ -15,6 +15,8 @@
 #     the second is cut over, its frontend failing no request meanwhile;
 #     a rollback onto it waits for its address; a crash between the stop
 #     and its record resumes;
+#   - a service whose localhost dependency stays on the VM is reported
+#     before traffic moves;
 #   - bad input: an invalid playbook, a tag instead of a digest, an
 #     unreachable socket reported before any weight changes.
 . "$(dirname "$0")/lib.sh"
@@ -210,6 +212,27 @@ set +e
 set -e
 check "an unreachable socket is reported before any weight changes" \
   sh -c "test $st -ne 0 && grep -q 'nothing.sock' '$TMP/st8.err' && test '$(weights)' = '$before' && ! grep -q weights '$TMP/st8/journal.jsonl' 2>/dev/null"
+
+# --- a service whose localhost dependency stays on the VM ----------------------------------
+# webapp reached redis-server on 127.0.0.1:6380 on the VM; converted alone,
+# its image says so (label io.v2c.needs) and the rollout warns, and
+# journals it, before any traffic moves.
+"$V2C" convert -s webapp -o "$TMP/wimg" "$FIXTURES/root" >/dev/null 2>&1
+wimg=$("$V2C" push "$TMP/wimg:webapp" "$R/rt/webapp" 2>/dev/null)
+sed -e "s|$good|$wimg|" -e "s|\"$PC:8081\"|\"$PC:8000\"|" -e "s|readiness: {path: /health|readiness: {path: /|" \
+  -e "s|name: hello|name: webapp|" "$TMP/canary.yaml" >"$TMP/needs.yaml"
+st=0; timeout 300 "$V2C" rollout run "$TMP/needs.yaml" --state "$TMP/st9" >/dev/null 2>"$TMP/st9.err" || st=$?
+[ "$st" -eq 0 ] || sed 's/^/# /' "$TMP/st9.err"
+check "webapp's rollout says redis-server:6380, reached over localhost, stays on the VM" \
+  sh -c "test $st -eq 0 && grep -q 'webapp: on the VM it reached redis-server:6380 over localhost, which stays on the VM' '$TMP/st9.err'"
+check "... journaled (needs-unmoved) before the first weight change" python3 -c '
+import json, sys
+ev = [r["event"] for r in map(json.loads, open(sys.argv[1]))]
+assert "needs-unmoved" in ev and "weights" in ev and ev.index("needs-unmoved") < ev.index("weights"), ev
+' "$TMP/st9/journal.jsonl"
+echo "set server be/vm state ready" | socat - "UNIX-CONNECT:$TMP/haproxy.sock" >/dev/null
+"$V2C" rollout rollback --state "$TMP/st9" >/dev/null 2>&1 || true
+check "... rolled back: traffic on the VM again" test "$(weights)" = "100 0"
 
 # --- two services of one VM, the VM stopped after the cutover --------------------------------
 # The VM must keep running until the last of its services is cut over: the

@@ -265,6 +265,33 @@ static void test_logs_tty_raw(void **state)
  * Inspect
  */
 
+static void test_image_label(void **state)
+{
+        (void) state;
+        /* Trimmed from podman 4.3's GET /images/REF/json. */
+        static const char reply[] =
+                "{\"Id\":\"sha256:59bd\",\"Config\":{\"Env\":[\"PATH=/usr/bin\"],\"Labels\":"
+                "{\"io.v2c.service\":\"webapp\",\"io.v2c.needs\":\"redis-server:6380\"}}}";
+        char *v = NULL;
+        struct v2c_error *err = NULL;
+        assert_int_equal(v2c_engine_parse_image_label(reply, strlen(reply), "io.v2c.needs", &v, &err), 0);
+        assert_string_equal(v, "redis-server:6380");
+        free(v);
+        v = (char *) "untouched";
+        assert_int_equal(v2c_engine_parse_image_label(reply, strlen(reply), "io.v2c.pod", &v, &err), 0);
+        assert_null(v);
+        static const char none[] = "{\"Config\":{\"Labels\":null}}";
+        assert_int_equal(v2c_engine_parse_image_label(none, strlen(none), "io.v2c.needs", &v, &err), 0);
+        assert_null(v);
+        static const char bad[] = "{\"Config\":{\"Labels\":{\"io.v2c.needs\":7}}}";
+        v = (char *) "untouched";
+        assert_int_equal(v2c_engine_parse_image_label(bad, strlen(bad), "io.v2c.needs", &v, &err), -EINVAL);
+        assert_string_equal(v, "untouched");
+        err = v2c_error_free(err);
+        assert_int_equal(v2c_engine_parse_image_label("[1", 2, "io.v2c.needs", &v, &err), -EINVAL);
+        v2c_error_free(err);
+}
+
 static void test_state(void **state)
 {
         (void) state;
@@ -485,6 +512,7 @@ int main(void)
                 cmocka_unit_test(test_demux_truncated),
                 cmocka_unit_test(test_logs_tty_raw),
                 cmocka_unit_test(test_state),
+                cmocka_unit_test(test_image_label),
                 cmocka_unit_test(test_ref_pinned),
                 cmocka_unit_test(test_refused_before_request),
         };
