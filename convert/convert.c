@@ -1002,7 +1002,7 @@ static int write_artifacts(struct conv *cv, const char *side, struct image *im, 
                 _cleanup_free_ char *raw = p ? v2c_utf8_unescape(p) : NULL;
                 /* A newline in a guest file name must not start a line of
                  * the env file: control bytes are shown escaped. */
-                _cleanup_free_ char *shown = p ? v2c_text_printable(p) : NULL;
+                _cleanup_free_ char *shown = p ? v2c_text_printable(p, false) : NULL;
                 if (raw && shown && v2c_strv_contains(users, im->name) &&
                     !v2c_strv_contains(cv->opt->include_secrets, raw))
                         v2c_buf_appendf(&b, "# secret file left out (%s), mount it at run time: %s\n",
