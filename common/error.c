@@ -14,10 +14,13 @@ static struct v2c_error oom_error = { (char *) "out of memory", ENOMEM, V2C_ERR_
  * a terminal escape or a Latin-1 byte must not reach the operator's
  * terminal or a UTF-8 log as is.  Our own formats are printable ASCII, so
  * escaping the whole message is the same as escaping each guest string,
- * and doing it again (when context is added) changes nothing. */
+ * and doing it again (when context is added) changes nothing.  Newlines
+ * stay: some messages list one problem a line (playbook checks), so a
+ * newline in a guest name can still start a line, but not a terminal
+ * control sequence. */
 static void make_printable(char **msg)
 {
-        char *p = v2c_text_printable(*msg);
+        char *p = v2c_text_printable(*msg, true);
         if (p) {
                 free(*msg);
                 *msg = p;

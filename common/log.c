@@ -23,7 +23,7 @@ void v2c_log(enum v2c_log_level level, const char *fmt, ...)
         va_end(ap);
         /* Messages name guest files: no terminal escape, no stray byte
          * (see v2c_text_printable). */
-        char *shown = n >= 0 ? v2c_text_printable(msg) : NULL;
+        char *shown = n >= 0 ? v2c_text_printable(msg, false) : NULL;
         flockfile(stderr);
         fprintf(stderr, "v2c: %s: %s\n", prefix[level], shown ? shown : n >= 0 ? msg : "(out of memory)");
         funlockfile(stderr);

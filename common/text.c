@@ -58,7 +58,7 @@ bool v2c_text_is_utf8(const char *s)
         return true;
 }
 
-char *v2c_text_printable(const char *s)
+char *v2c_text_printable(const char *s, bool keep_newlines)
 {
         size_t n = strlen(s);
         char *out = malloc(4 * n + 1);
@@ -68,7 +68,7 @@ char *v2c_text_printable(const char *s)
         while (*s) {
                 unsigned char c = (unsigned char) *s;
                 size_t k = v2c_utf8_seq(s);
-                if (k == 0 || c < 0x20 || c == 0x7f) {
+                if (k == 0 || (c < 0x20 && !(c == '\n' && keep_newlines)) || c == 0x7f) {
                         w += (size_t) sprintf(out + w, "\\x%02x", c);
                         s++;
                         continue;

@@ -47,7 +47,8 @@ size_t v2c_utf8_seq(const char *p);
 bool v2c_text_is_utf8(const char *s);
 /* S made safe to show on a terminal or in a log: control bytes (a
  * terminal escape in a guest file name) and bytes that are not UTF-8 are
- * written "\xNN"; the rest is kept.  New string, or NULL without memory. */
-char *v2c_text_printable(const char *s);
+ * written "\\xNN"; the rest is kept, and '\\n' too with KEEP_NEWLINES (for
+ * messages of several lines).  New string, or NULL without memory. */
+char *v2c_text_printable(const char *s, bool keep_newlines);
 
 #endif

@@ -1160,7 +1160,7 @@ static int write_artifacts(struct conv *cv, const char *side, struct image *im, 
                 _cleanup_free_ char *raw = p ? v2c_utf8_unescape(p) : NULL;
                 /* A newline in a guest file name must not start a line of
                  * the env file: control bytes are shown escaped. */
-                _cleanup_free_ char *shown = p ? v2c_text_printable(p) : NULL;
+                _cleanup_free_ char *shown = p ? v2c_text_printable(p, false) : NULL;
                 bool mounted = false;
                 for (size_t j = 0; p && j < im->n_secret_files && !mounted; j++)
                         mounted = strcmp(im->secret_files[j].path, p) == 0;

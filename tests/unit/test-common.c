@@ -387,8 +387,11 @@ static void test_tarindex_names(void **state)
 static void test_printable(void **state)
 {
         (void) state;
-        char *s = v2c_text_printable("caf\xc3\xa9 \x1b[31mred\n caf\xe9");
+        char *s = v2c_text_printable("caf\xc3\xa9 \x1b[31mred\n caf\xe9", false);
         assert_string_equal(s, "caf\xc3\xa9 \\x1b[31mred\\x0a caf\\xe9");
+        free(s);
+        s = v2c_text_printable("one\ntwo\r", true);
+        assert_string_equal(s, "one\ntwo\\x0d");
         free(s);
         struct v2c_error *e = NULL;
         v2c_error_set(&e, EINVAL, "reading `%s`", "/srv/\x1b]0;pwned\x07");
