@@ -295,7 +295,7 @@ int v2c_cmd_convert(int argc, char **argv)
         if (r < 0)
                 return v2c_cli_report(err);
         for (size_t i = 0; res->warnings && res->warnings[i]; i++)
-                v2c_warn("warning: %s", res->warnings[i]);
+                v2c_warn("%s", res->warnings[i]);
         for (size_t i = 0; i < res->n_images; i++) {
                 const struct v2c_converted *im = &res->images[i];
                 printf("%s\t%s\n", im->ref_name, im->manifest.digest);
