@@ -317,12 +317,12 @@ static int report_needs(struct run *r, const struct v2c_pb_service *s, const str
         }
         _cleanup_free_ char *m = join_names(moved), *l = join_names(left);
         if (moved)
-                v2c_warn("warning: %s: on the VM it reached %s over localhost; this rollout moves them into containers "
+                v2c_warn("%s: on the VM it reached %s over localhost; this rollout moves them into containers "
                          "of their own, where localhost does not reach them: convert them into one pod, or point %s "
                          "at their new addresses",
                          s->name, m ? m : "?", s->name);
         if (left)
-                v2c_warn("warning: %s: on the VM it reached %s over localhost, which stay%s on the VM: unless its "
+                v2c_warn("%s: on the VM it reached %s over localhost, which stay%s on the VM: unless its "
                          "container's env or configuration points at the VM's address, those connections fail once "
                          "traffic moves",
                          s->name, l ? l : "?", left[1] ? "" : "s");
