@@ -219,19 +219,28 @@ check "an unreachable socket is reported before any weight changes" \
 # journals it, before any traffic moves.
 "$V2C" convert -s webapp -o "$TMP/wimg" "$FIXTURES/root" >/dev/null 2>&1
 wimg=$("$V2C" push "$TMP/wimg:webapp" "$R/rt/webapp" 2>/dev/null)
-sed -e "s|$good|$wimg|" -e "s|\"$PC:8081\"|\"$PC:8000\"|" -e "s|readiness: {path: /health|readiness: {path: /|" \
-  -e "s|name: hello|name: webapp|" "$TMP/canary.yaml" >"$TMP/needs.yaml"
-st=0; timeout 300 "$V2C" rollout run "$TMP/needs.yaml" --state "$TMP/st9" >/dev/null 2>"$TMP/st9.err" || st=$?
-[ "$st" -eq 0 ] || sed 's/^/# /' "$TMP/st9.err"
-check "webapp's rollout says redis-server:6380, reached over localhost, stays on the VM" \
-  sh -c "test $st -eq 0 && grep -q 'webapp: on the VM it reached redis-server:6380 over localhost, which stays on the VM' '$TMP/st9.err'"
+playbook "$TMP/needs0.yaml" "$wimg" "          canary:
+            steps:
+              - setWeight: 50
+              - setWeight: 100"
+sed -e "s|\"$PC:8081\"|\"$PC:8000\"|" -e "s|readiness: {path: /health|readiness: {path: /|" \
+  -e "s|name: hello|name: webapp|" "$TMP/needs0.yaml" >"$TMP/needs.yaml"
+st=0; timeout 300 "$V2C" rollout run "$TMP/needs.yaml" --state "$TMP/st-needs" >/dev/null 2>"$TMP/st-needs.err" || st=$?
+[ "$st" -eq 0 ] || sed 's/^/# /' "$TMP/st-needs.err"
+w=$(weights)
+check "webapp's rollout says redis-server:6380, reached over localhost, stays on the VM (and goes on: $w)" \
+  sh -c "test $st -eq 0 && test '$w' = '0 100' && grep -q 'webapp: on the VM it reached redis-server:6380 over localhost, which stays on the VM' '$TMP/st-needs.err'"
 check "... journaled (needs-unmoved) before the first weight change" python3 -c '
 import json, sys
-ev = [r["event"] for r in map(json.loads, open(sys.argv[1]))]
-assert "needs-unmoved" in ev and "weights" in ev and ev.index("needs-unmoved") < ev.index("weights"), ev
-' "$TMP/st9/journal.jsonl"
+recs = list(map(json.loads, open(sys.argv[1])))
+ev = [r["event"] for r in recs]
+moved = [i for i, r in enumerate(recs) if r["event"] == "weights" and r.get("container", 0) > 0]
+assert "needs-unmoved" in ev and moved and ev.index("needs-unmoved") < moved[0], ev
+n = recs[ev.index("needs-unmoved")]
+assert n["needs"] == "redis-server:6380" and n["on_vm"] == ["redis-server:6380"] and n["moved_separately"] == [], n
+' "$TMP/st-needs/journal.jsonl"
 echo "set server be/vm state ready" | socat - "UNIX-CONNECT:$TMP/haproxy.sock" >/dev/null
-"$V2C" rollout rollback --state "$TMP/st9" >/dev/null 2>&1 || true
+"$V2C" rollout rollback --state "$TMP/st-needs" >/dev/null 2>&1 || true
 check "... rolled back: traffic on the VM again" test "$(weights)" = "100 0"
 
 # --- two services of one VM, the VM stopped after the cutover --------------------------------
