@@ -1368,16 +1368,8 @@ static int choose(struct conv *cv, const json_t ***out, size_t *n_out, struct v2
                         bool dup = false;
                         for (size_t j = 0; j < n; j++)
                                 dup |= v[j] == x;
-                        if (dup || !long_running(x) || klass == NULL)
-                                continue;
-                        /* Evidence was missing either way: a person decides. */
-                        if (strcmp(klass, "review") == 0) {
-                                conv_warn(cv, "%s skipped: inspect could not tell whether it keeps data (class "
-                                              "review); convert it with --service %s --allow-stateful once checked",
-                                          jstr(x, "name"), jstr(x, "name"));
-                                continue;
-                        }
-                        if (strcmp(klass, "stateless") != 0)
+                        if (dup || !long_running(x) || klass == NULL ||
+                            (strcmp(klass, "stateless") != 0 && strcmp(klass, "review") != 0))
                                 continue;
                         /* Ordinary guests have oneshots, units without a
                          * command and broken ones: each is a note, not the
@@ -1386,6 +1378,13 @@ static int choose(struct conv *cv, const json_t ***out, size_t *n_out, struct v2
                         _cleanup_free_ char *why = not_a_service(cv, x, &broken);
                         if (why) {
                                 conv_warn(cv, "skipped %s: %s", jstr(x, "name"), why);
+                                continue;
+                        }
+                        /* Evidence was missing either way: a person decides. */
+                        if (strcmp(klass, "review") == 0) {
+                                conv_warn(cv, "skipped %s: inspect could not tell whether it keeps data (class "
+                                              "review); convert it with --service %s --allow-stateful once checked",
+                                          jstr(x, "name"), jstr(x, "name"));
                                 continue;
                         }
                         v[n++] = x;

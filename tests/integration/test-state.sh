@@ -80,5 +80,5 @@ ok "convert --all-stateless"
 check "... converts the stateless heartbeat" grep -q '^heartbeat	sha256:' "$TMP/a.out"
 check "... but not ledger, notes, uploads-sync or sync-agent" \
   sh -c "! grep -qE '^(ledger|notes|uploads-sync|sync-agent)	' '$TMP/a.out'"
-check "... and says it skipped sync-agent (review)" grep -q 'sync-agent skipped.*class review' "$TMP/a.err"
+check "... and says it skipped sync-agent (review)" grep -q 'skipped sync-agent: .*class review' "$TMP/a.err"
 finish
