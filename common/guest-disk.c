@@ -731,14 +731,19 @@ static int disk_fetch(struct v2c_guest *g, char *const *files, size_t n, char *c
                       struct v2c_error **err)
 {
         struct disk_impl *d = g->impl;
-        d->batch = v2c_tarindex_free(d->batch);
-        /* What the prefetched trees hold is here already. */
+        if (n + nt == 0) {
+                d->batch = v2c_tarindex_free(d->batch);
+                return 0;
+        }
+        /* What the prefetched trees or an earlier batch hold is here
+         * already. */
         _cleanup_free_ char **fv = calloc(n + 1, sizeof *fv), **tv = calloc(nt + 1, sizeof *tv);
         if (fv == NULL || tv == NULL)
                 return v2c_error_set(err, ENOMEM, "out of memory");
         struct fetch_plan p = { .files = fv, .trees = tv };
         for (size_t i = 0; i < n; i++)
-                if (strcmp(files[i], "/") != 0 && !under_any(d->prefixes, files[i]))
+                if (strcmp(files[i], "/") != 0 && !under_any(d->prefixes, files[i]) &&
+                    !(d->batch && v2c_tarindex_lstat(d->batch, files[i], &(struct v2c_stat) { 0 }) == 0))
                         fv[p.n++] = files[i];
         for (size_t i = 0; i < nt; i++)
                 if (strcmp(trees[i], "/") != 0 && !under_any(d->prefixes, trees[i]))
@@ -794,8 +799,12 @@ static int disk_fetch(struct v2c_guest *g, char *const *files, size_t n, char *c
         }
         if (r == 0) {
                 v2c_debug("fetching %zu files and %zu trees (%zu excludes)", p.n, p.nt, v2c_strv_len(p.excludes));
-                d->batch = v2c_tarindex_new(err);
-                r = d->batch ? fetch_root(d, p.excludes, err) : -ENOMEM;
+                if (d->batch == NULL && (d->batch = v2c_tarindex_new(err)) == NULL)
+                        r = -ENOMEM;
+                if (r == 0)
+                        r = fetch_root(d, p.excludes, err);
+                /* Sealed again after each addition (a later member of a
+                 * path replaces the earlier one: the same file). */
                 if (r == 0)
                         r = v2c_tarindex_seal(d->batch, err);
                 if (r < 0)

@@ -85,9 +85,9 @@ int v2c_guest_prefetch(struct v2c_guest *g, const char *const *dirs, size_t n, c
 /* Brings out in one transfer the files an image will hold: FILES (canonical
  * guest paths; a directory among them comes with no more than the FILES
  * below it) and TREES (directories that come whole), with the directories
- * leading to them, replacing what an earlier call fetched (N and NT 0 just
- * drop it).  Paths the guest lacks are ignored; so are, with the disk
- * backend, files of trees v2c_guest_prefetch already holds.  Other paths
+ * leading to them, added to what earlier calls fetched (N and NT 0 drop it
+ * all).  Paths the guest lacks are ignored; so are, with the disk backend,
+ * files already fetched or in trees v2c_guest_prefetch holds.  Other paths
  * stay readable one by one. */
 int v2c_guest_fetch(struct v2c_guest *g, char *const *files, size_t n, char *const *trees, size_t nt,
                     struct v2c_error **err);
