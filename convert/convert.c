@@ -606,6 +606,14 @@ static int add_run_time_links(struct conv *cv, struct image *im, struct v2c_erro
         return r;
 }
 
+/* A shell script calls the basic userland: it comes along. */
+static bool is_shell(const char *interpreter)
+{
+        const char *b = v2c_path_basename(interpreter);
+        return strcmp(b, "sh") == 0 || strcmp(b, "dash") == 0 || strcmp(b, "bash") == 0 || strcmp(b, "ash") == 0 ||
+               strcmp(b, "busybox") == 0;
+}
+
 /* A working directory of / or /usr is not the app's own. */
 static bool shared_dir(const char *path)
 {
@@ -650,12 +658,8 @@ static int add_service_files(struct conv *cv, struct image *im, struct v2c_error
         /* A shell script calls the basic userland: it comes along. */
         const json_t *ex0 = json_object_get(s, "exec");
         const char *sh = jstr(ex0, "interpreter");
-        if (r >= 0 && sh && cv->db) {
-                const char *b = v2c_path_basename(sh);
-                if (strcmp(b, "sh") == 0 || strcmp(b, "dash") == 0 || strcmp(b, "bash") == 0 || strcmp(b, "ash") == 0 ||
-                    strcmp(b, "busybox") == 0)
-                        r = add_userland(cv, pkgs, err);
-        }
+        if (r >= 0 && sh && cv->db && is_shell(sh))
+                r = add_userland(cv, pkgs, err);
         /* The executable, its interpreter, and their libraries. */
         const json_t *ex = json_object_get(s, "exec");
         const char *exec_path = jstr(ex, "path"), *interp = jstr(ex, "interpreter");
@@ -1203,8 +1207,11 @@ static int fetch_images(struct conv *cv, const json_t *const *chosen, size_t n, 
                 return 0;
         _cleanup_strv_ char **pkgs = v2c_strv_copy(cv->base_pkgs), **files = NULL, **trees = NULL, **tops = NULL;
         int r = 0;
+        bool script = false;
         for (size_t i = 0; i < n && r >= 0; i++) {
                 const json_t *s = chosen[i];
+                const char *sh = jstr(json_object_get(s, "exec"), "interpreter");
+                script |= sh && is_shell(sh);
                 static const char *const single[] = { "libraries", "environment_files" };
                 static const char *const recursive[] = { "config_files" };
                 _cleanup_strv_ char **pk = jstrv(s, "packages"), **app = jstrv(s, "app_files");
@@ -1229,7 +1236,7 @@ static int fetch_images(struct conv *cv, const json_t *const *chosen, size_t n, 
                                 r = v2c_strv_push(&files, progs[k]);
         }
         /* The basic userland a shell script may call (add_userland). */
-        if (r >= 0 && cv->db) {
+        if (r >= 0 && cv->db && script) {
                 _cleanup_strv_ char **roots = NULL;
                 for (size_t i = 0; i < V2C_ARRAY_SIZE(userland_roots) && r >= 0; i++)
                         if (v2c_pkgdb_find(cv->db, userland_roots[i]))
