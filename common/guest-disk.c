@@ -47,7 +47,7 @@
         X(free_statns_list) X(get_backend_settings) X(is_dir) X(is_file)       \
         X(is_file_opts_argv) X(last_errno) X(last_error) X(launch) X(lgetxattr) \
         X(list_devices) X(list_partitions) X(ls) X(lstatns) X(lstatnslist)     \
-        X(lvs) X(mount_ro) X(read_file) X(readlink) X(readlinklist) X(set_autosync)            \
+        X(lvs) X(mount_ro) X(read_file) X(readlink) X(set_autosync)            \
         X(set_backend_settings) X(set_error_handler) X(tar_out_opts_argv)      \
         X(umount_all) X(vfs_type)
 
