@@ -232,7 +232,9 @@ int v2c_cmd_convert(int argc, char **argv)
                 report = v2c_report_to_json(rep);
         }
 
-        struct v2c_guest_options gopt = { .prefetch_max_kib = 64ull << 20 };
+        /* A system image holds the whole tree: it comes out in one piece.
+         * Service images fetch what they hold (v2c_convert). */
+        struct v2c_guest_options gopt = { .prefetch_max_kib = copt.mode == V2C_CONVERT_SYSTEM ? 64ull << 20 : 0 };
         __attribute__((cleanup(v2c_guest_closep))) struct v2c_guest *g = NULL;
         int r = v2c_guest_open((const char *const *) p.args, p.n_args, &gopt, &g, &err);
         if (r < 0)

@@ -27,6 +27,10 @@ struct v2c_guest_backend {
         /* Optional: DIRS are resolved directories. */
         int (*prefetch)(struct v2c_guest *g, char *const *dirs, size_t n, const char *const *excludes,
                         struct v2c_error **err);
+        /* Optional: see v2c_guest_fetch; FILES and TREES are sorted and
+         * canonical. */
+        int (*fetch)(struct v2c_guest *g, char *const *files, size_t n, char *const *trees, size_t nt,
+                     struct v2c_error **err);
         void (*close)(struct v2c_guest *g);
 };
 
@@ -66,6 +70,8 @@ int v2c_tarindex_add(struct v2c_tarindex *ti, int fd, const char *prefix, size_t
 int v2c_tarindex_seal(struct v2c_tarindex *ti, struct v2c_error **err);
 int v2c_tarindex_lstat(struct v2c_tarindex *ti, const char *path, struct v2c_stat *st);
 int v2c_tarindex_readlink(struct v2c_tarindex *ti, const char *path, char **target);
+/* PATH is a regular file whose content the index holds. */
+bool v2c_tarindex_has_content(struct v2c_tarindex *ti, const char *path);
 int v2c_tarindex_read(struct v2c_tarindex *ti, const char *path, size_t max, char **data, size_t *len,
                       struct v2c_error **err);
 /* An fd (new, a dup of the spill file) and the range of PATH's content. */

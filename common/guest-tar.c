@@ -68,7 +68,11 @@ struct v2c_tarindex *v2c_tarindex_new(struct v2c_error **err)
                 free(ti);
                 return NULL;
         }
-        ti->next_ino = 1;
+        /* Inode numbers of their own, apart from the disk's and from
+         * other indexes': hardlinks are told by them. */
+        static uint64_t next_base = 1ull << 62;
+        ti->next_ino = next_base;
+        next_base += 1ull << 40;
         return ti;
 }
 
@@ -485,6 +489,12 @@ static int content_entry(struct v2c_tarindex *ti, const char *path, struct entry
                 return v2c_error_set(err, EFBIG, "`%s` is too large: its content was not kept", path);
         *out = e;
         return 0;
+}
+
+bool v2c_tarindex_has_content(struct v2c_tarindex *ti, const char *path)
+{
+        struct entry *e = find(ti, path);
+        return e && e->st.type == V2C_FT_REG && e->off != NO_CONTENT;
 }
 
 int v2c_tarindex_read(struct v2c_tarindex *ti, const char *path, size_t max, char **data, size_t *len,

@@ -444,11 +444,11 @@ bool v2c_guest_exists(struct v2c_guest *g, const char *path, enum v2c_file_type 
         return type == 0 || st.type == type;
 }
 
-int v2c_guest_prefetch(struct v2c_guest *g, const char *const *dirs, size_t n, const char *const *excludes,
-                       struct v2c_error **err)
+/* DIRS resolved in the guest, the missing and non-directories dropped,
+ * sorted, and those inside another one left out: *out (may stay NULL). */
+static int resolve_dirs(struct v2c_guest *g, const char *const *dirs, size_t n, char ***out, size_t *count,
+                        struct v2c_error **err)
 {
-        if (g->ops->prefetch == NULL)
-                return 0;
         _cleanup_strv_ char **resolved = NULL;
         for (size_t i = 0; i < n; i++) {
                 char *p = NULL;
@@ -474,9 +474,39 @@ int v2c_guest_prefetch(struct v2c_guest *g, const char *const *dirs, size_t n, c
         }
         if (resolved)
                 resolved[w] = NULL;
-        if (w == 0)
+        *out = TAKE_PTR(resolved);
+        *count = w;
+        return 0;
+}
+
+int v2c_guest_prefetch(struct v2c_guest *g, const char *const *dirs, size_t n, const char *const *excludes,
+                       struct v2c_error **err)
+{
+        if (g->ops->prefetch == NULL)
                 return 0;
+        _cleanup_strv_ char **resolved = NULL;
+        size_t w = 0;
+        int r = resolve_dirs(g, dirs, n, &resolved, &w, err);
+        if (r < 0 || w == 0)
+                return r;
         return g->ops->prefetch(g, resolved, w, excludes, err);
+}
+
+int v2c_guest_fetch(struct v2c_guest *g, char *const *files, size_t n, char *const *trees, size_t nt,
+                    struct v2c_error **err)
+{
+        if (g->ops->fetch == NULL)
+                return 0;
+        _cleanup_strv_ char **f = NULL, **t = NULL;
+        for (size_t i = 0; i < n; i++)
+                if (files[i] && files[i][0] == '/' && v2c_strv_push(&f, files[i]) < 0)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+        for (size_t i = 0; i < nt; i++)
+                if (trees[i] && trees[i][0] == '/' && v2c_strv_push(&t, trees[i]) < 0)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+        v2c_strv_sort_uniq(f);
+        v2c_strv_sort_uniq(t);
+        return g->ops->fetch(g, f, v2c_strv_len(f), t, v2c_strv_len(t), err);
 }
 
 int v2c_guest_glob(struct v2c_guest *g, const char *pattern, char ***paths)

@@ -82,6 +82,16 @@ char *const *v2c_guest_warnings(const struct v2c_guest *g);
 int v2c_guest_prefetch(struct v2c_guest *g, const char *const *dirs, size_t n, const char *const *excludes,
                        struct v2c_error **err);
 
+/* Brings out in one transfer the files an image will hold: FILES (canonical
+ * guest paths; a directory among them comes with no more than the FILES
+ * below it) and TREES (directories that come whole), with the directories
+ * leading to them, added to what earlier calls fetched (N and NT 0 drop it
+ * all).  Paths the guest lacks are ignored; so are, with the disk backend,
+ * files already fetched or in trees v2c_guest_prefetch holds.  Other paths
+ * stay readable one by one. */
+int v2c_guest_fetch(struct v2c_guest *g, char *const *files, size_t n, char *const *trees, size_t nt,
+                    struct v2c_error **err);
+
 /* Canonical guest path of PATH with every symlink resolved (new string). */
 int v2c_guest_realpath(struct v2c_guest *g, const char *path, char **out, struct v2c_error **err);
 /* stat/lstat of a guest path.  -ENOENT when missing: then, and only then,

@@ -568,8 +568,21 @@ int col_write(struct col *c, int layer, const char *blobs_dir, const struct v2c_
         if (!any)
                 return 1;
         qsort(t->v, t->n, sizeof *t->v, cmp_node);
+        /* Files the walk reached that convert did not foresee (targets of
+         * links in configuration trees...) come out of a disk image in one
+         * more transfer, not one each. */
+        _cleanup_free_ char **want = calloc(t->n + 1, sizeof *want);
+        if (want == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        size_t nw = 0;
+        for (size_t i = 0; i < t->n; i++)
+                if (t->v[i].type == V2C_LAYER_REG && t->v[i].guest)
+                        want[nw++] = t->v[i].guest;
+        int r = v2c_guest_fetch(c->g, want, nw, NULL, 0, err);
+        if (r < 0)
+                return v2c_error_prefix(err, r, "fetching the layer's files");
         struct v2c_layer_writer *w = NULL;
-        int r = v2c_layer_open(blobs_dir, opt, &w, err);
+        r = v2c_layer_open(blobs_dir, opt, &w, err);
         if (r < 0)
                 return r;
         /* Hardlinks: the first path of an inode (in layer order) carries

@@ -316,6 +316,10 @@ static int add_package(struct conv *cv, const char *name, int layer, int config_
         for (size_t i = 0; i < p->n_files; i++) {
                 const char *f = p->files[i];
                 int l = config_layer >= 0 && v2c_path_is_under(f, "/etc") ? config_layer : layer;
+                /* Left out by col_add anyway: not worth a look in the
+                 * guest (a round trip on a disk image). */
+                if (col_filtered(f))
+                        continue;
                 /* Directories come with the files below them. */
                 if (v2c_guest_exists(cv->g, f, V2C_FT_DIR))
                         continue;
@@ -448,11 +452,13 @@ static int add_shebang(struct conv *cv, const char *path, int layer, struct v2c_
 /* The packages of a shell's basic userland (and what they depend on),
  * with the libraries of their programs: what a service's shell script
  * calls (sleep, cat, sed, grep). */
+static const char *const userland_roots[] = { "coreutils", "sed", "grep", "busybox", "mawk", "findutils" };
+
 static int add_userland(struct conv *cv, char *const *have, struct v2c_error **err)
 {
-        static const char *const roots[] = { "coreutils", "sed", "grep", "busybox", "mawk", "findutils" };
+        const char *const *roots = userland_roots;
         _cleanup_strv_ char **present = NULL;
-        for (size_t i = 0; i < V2C_ARRAY_SIZE(roots); i++)
+        for (size_t i = 0; i < V2C_ARRAY_SIZE(userland_roots); i++)
                 if (v2c_pkgdb_find(cv->db, roots[i]))
                         v2c_strv_push(&present, roots[i]);
         if (present == NULL)
@@ -734,6 +740,28 @@ static int add_run_time_links(struct conv *cv, struct image *im, struct v2c_erro
         return r;
 }
 
+/* A shell script calls the basic userland: it comes along. */
+static bool is_shell(const char *interpreter)
+{
+        const char *b = v2c_path_basename(interpreter);
+        return strcmp(b, "sh") == 0 || strcmp(b, "dash") == 0 || strcmp(b, "bash") == 0 || strcmp(b, "ash") == 0 ||
+               strcmp(b, "busybox") == 0;
+}
+
+/* A working directory of / or /usr is not the app's own. */
+static bool shared_dir(const char *path)
+{
+        static const char *const shared_dirs[] = {
+                "/", "/usr", "/usr/lib", "/usr/bin", "/usr/sbin", "/usr/share", "/usr/local", "/etc",
+                "/var", "/var/lib", "/bin", "/sbin", "/lib", "/home", "/root", "/tmp", "/srv", "/opt",
+                "/run", "/var/log", "/var/cache", "/var/tmp", "/lib64", "/usr/lib64",
+        };
+        for (size_t k = 0; k < V2C_ARRAY_SIZE(shared_dirs); k++)
+                if (strcmp(path, shared_dirs[k]) == 0)
+                        return true;
+        return false;
+}
+
 static int add_service_files(struct conv *cv, struct image *im, struct v2c_error **err)
 {
         const json_t *s = im->svc;
@@ -744,16 +772,7 @@ static int add_service_files(struct conv *cv, struct image *im, struct v2c_error
         /* The application's own files (and any ELF among them). */
         _cleanup_strv_ char **app = jstrv(s, "app_files");
         for (size_t i = 0; r >= 0 && app && app[i]; i++) {
-                /* A working directory of / or /usr is not the app's own. */
-                static const char *const shared_dirs[] = {
-                        "/", "/usr", "/usr/lib", "/usr/bin", "/usr/sbin", "/usr/share", "/usr/local", "/etc",
-                        "/var", "/var/lib", "/bin", "/sbin", "/lib", "/home", "/root", "/tmp", "/srv", "/opt",
-                        "/run", "/var/log", "/var/cache", "/var/tmp", "/lib64", "/usr/lib64",
-                };
-                bool shared = false;
-                for (size_t k = 0; k < V2C_ARRAY_SIZE(shared_dirs); k++)
-                        shared |= strcmp(app[i], shared_dirs[k]) == 0;
-                r = col_add(c, LAYER_APP, app[i], shared ? 0 : COL_RECURSIVE, err);
+                r = col_add(c, LAYER_APP, app[i], shared_dir(app[i]) ? 0 : COL_RECURSIVE, err);
                 if (r >= 0 && v2c_guest_exists(cv->g, app[i], V2C_FT_REG))
                         r = add_elf_closure(cv, app[i], LAYER_PACKAGES, err);
                 if (r >= 0 && v2c_guest_exists(cv->g, app[i], V2C_FT_REG))
@@ -773,12 +792,8 @@ static int add_service_files(struct conv *cv, struct image *im, struct v2c_error
         /* A shell script calls the basic userland: it comes along. */
         const json_t *ex0 = json_object_get(s, "exec");
         const char *sh = jstr(ex0, "interpreter");
-        if (r >= 0 && sh && cv->db) {
-                const char *b = v2c_path_basename(sh);
-                if (strcmp(b, "sh") == 0 || strcmp(b, "dash") == 0 || strcmp(b, "bash") == 0 || strcmp(b, "ash") == 0 ||
-                    strcmp(b, "busybox") == 0)
-                        r = add_userland(cv, pkgs, err);
-        }
+        if (r >= 0 && sh && cv->db && is_shell(sh))
+                r = add_userland(cv, pkgs, err);
         /* The executable, its interpreter, and their libraries. */
         const json_t *ex = json_object_get(s, "exec");
         const char *exec_path = jstr(ex, "path"), *interp = jstr(ex, "interpreter");
@@ -1223,8 +1238,9 @@ struct v2c_convert_result *v2c_convert_result_free(struct v2c_convert_result *r)
 
 const char *const *v2c_convert_prefetch_dirs(enum v2c_convert_mode mode)
 {
-        static const char *const service[] = { "/usr", "/etc", "/opt", "/srv", "/var/www", "/var/lib/dpkg",
-                                               "/lib/apk/db", "/lib", "/bin", "/sbin", "/lib64", NULL };
+        /* A service image's files are fetched by v2c_convert itself, those
+         * alone (see fetch_images). */
+        static const char *const service[] = { NULL };
         static const char *const system[] = { "/", NULL };
         return mode == V2C_CONVERT_SYSTEM ? system : service;
 }
@@ -1432,6 +1448,113 @@ static int choose(struct conv *cv, const json_t ***out, size_t *n_out, struct v2
         return 0;
 }
 
+/* PATH with its first component resolved when that is a symlink ("/lib"
+ * -> "/usr/lib" on a merged-/usr guest, whose package lists still say
+ * /lib): package paths made canonical without a round trip per directory.
+ * TOPS caches the resolutions ("NAME=REAL"). */
+static char *canonical_top(struct conv *cv, const char *path, char ***tops)
+{
+        size_t n = strcspn(path + 1, "/") + 1;
+        if (path[0] != '/' || n < 2)
+                return strdup(path);
+        const char *real = NULL;
+        for (size_t i = 0; *tops && (*tops)[i] && real == NULL; i++)
+                if (strncmp((*tops)[i], path, n) == 0 && (*tops)[i][n] == '=')
+                        real = (*tops)[i] + n + 1;
+        if (real == NULL) {
+                _cleanup_free_ char *top = strndup(path, n), *r = NULL;
+                char *kv = NULL;
+                if (top == NULL || v2c_guest_realpath(cv->g, top, &r, NULL) < 0)
+                        return strdup(path);
+                if (asprintf(&kv, "%s=%s", top, r) < 0 || v2c_strv_consume(tops, kv) < 0)
+                        return NULL;
+                real = kv + n + 1;
+        }
+        char *out = NULL;
+        if (asprintf(&out, "%s%s", strcmp(real, "/") ? real : "", path + n) < 0)
+                return NULL;
+        return out;
+}
+
+/* Disk images: every file the chosen images will hold (their packages'
+ * files, executables, libraries, configuration and application trees) comes
+ * out of the appliance in one transfer before they are gathered, instead
+ * of whole trees or a round trip per file.  A system image holds the whole
+ * tree, which the caller prefetched. */
+static int fetch_images(struct conv *cv, const json_t *const *chosen, size_t n, struct v2c_error **err)
+{
+        if (cv->opt->mode == V2C_CONVERT_SYSTEM)
+                return 0;
+        _cleanup_strv_ char **pkgs = v2c_strv_copy(cv->base_pkgs), **files = NULL, **trees = NULL, **tops = NULL;
+        int r = 0;
+        bool script = false;
+        for (size_t i = 0; i < n && r >= 0; i++) {
+                const json_t *s = chosen[i];
+                const char *sh = jstr(json_object_get(s, "exec"), "interpreter");
+                script |= sh && is_shell(sh);
+                static const char *const single[] = { "libraries", "environment_files" };
+                static const char *const recursive[] = { "config_files" };
+                _cleanup_strv_ char **pk = jstrv(s, "packages"), **app = jstrv(s, "app_files");
+                for (size_t k = 0; pk && pk[k] && r >= 0; k++)
+                        r = v2c_strv_push_unique(&pkgs, pk[k]);
+                for (size_t k = 0; app && app[k] && r >= 0; k++)
+                        r = v2c_strv_push(shared_dir(app[k]) ? &files : &trees, app[k]);
+                for (size_t k = 0; k < V2C_ARRAY_SIZE(single) && r >= 0; k++) {
+                        _cleanup_strv_ char **v = jstrv(s, single[k]);
+                        for (size_t j = 0; v && v[j] && r >= 0; j++)
+                                r = v2c_strv_push(&files, v[j]);
+                }
+                for (size_t k = 0; k < V2C_ARRAY_SIZE(recursive) && r >= 0; k++) {
+                        _cleanup_strv_ char **v = jstrv(s, recursive[k]);
+                        for (size_t j = 0; v && v[j] && r >= 0; j++)
+                                r = v2c_strv_push(&trees, v[j]);
+                }
+                const json_t *ex = json_object_get(s, "exec");
+                const char *progs[] = { jstr(ex, "path"), jstr(ex, "interpreter") };
+                for (size_t k = 0; k < V2C_ARRAY_SIZE(progs) && r >= 0; k++)
+                        if (progs[k])
+                                r = v2c_strv_push(&files, progs[k]);
+        }
+        /* The basic userland a shell script may call (add_userland). */
+        if (r >= 0 && cv->db && script) {
+                _cleanup_strv_ char **roots = NULL;
+                for (size_t i = 0; i < V2C_ARRAY_SIZE(userland_roots) && r >= 0; i++)
+                        if (v2c_pkgdb_find(cv->db, userland_roots[i]))
+                                r = v2c_strv_push(&roots, userland_roots[i]);
+                const struct v2c_pkg **cl = NULL;
+                int k = roots ? v2c_pkgdb_closure(cv->db, roots, &cl, NULL, NULL) : 0;
+                for (int i = 0; i < k && r >= 0; i++)
+                        r = v2c_strv_push_unique(&pkgs, cl[i]->name);
+                free(cl);
+        }
+        for (size_t i = 0; cv->db && pkgs && pkgs[i] && r >= 0; i++) {
+                const struct v2c_pkg *p = v2c_pkgdb_find(cv->db, pkgs[i]);
+                for (size_t k = 0; p && k < p->n_files && r >= 0; k++)
+                        if (!col_filtered(p->files[k]))
+                                r = v2c_strv_push(&files, p->files[k]);
+        }
+        if (r < 0)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        for (int pass = 0; pass < 2; pass++) {
+                char **v = pass ? trees : files;
+                for (size_t i = 0; v && v[i]; i++) {
+                        _cleanup_free_ char *norm = NULL;
+                        if (v[i][0] != '/' || v2c_path_normalize("/", v[i], &norm) < 0)
+                                continue;
+                        char *c = canonical_top(cv, norm, &tops);
+                        if (c == NULL)
+                                return v2c_error_set(err, ENOMEM, "out of memory");
+                        /* Secrets stay in the guest (an empty path is
+                         * skipped). */
+                        if (v2c_strv_contains(cv->col.secrets, c))
+                                c[0] = '\0';
+                        free(v[i]);
+                        v[i] = c;
+                }
+        }
+        return v2c_guest_fetch(cv->g, files, v2c_strv_len(files), trees, v2c_strv_len(trees), err);
+}
+
 static int convert_one(struct conv *cv, struct v2c_oci_layout *l, const char *side, const json_t *s,
                        const struct v2c_converted_layer *base, bool have_base, const struct base_image *bi,
                        struct v2c_converted *out, struct v2c_error **err)
@@ -1592,6 +1715,9 @@ int v2c_convert(struct v2c_guest *g, const json_t *report, const struct v2c_conv
                 r = v2c_error_set(err, ENOMEM, "out of memory");
                 goto out;
         }
+        r = fetch_images(&cv, chosen, n, err);
+        if (r < 0)
+                goto out;
 
         r = v2c_oci_layout_create(opt->output, opt->force, &l, err);
         if (r < 0)
