@@ -486,6 +486,39 @@ static void test_k8s_claims_unique(void **state)
         free(y);
 }
 
+/* Secret files: one Secret volume with an item per file (its mode), each
+ * mounted read-only at its own path with subPath. */
+static void test_k8s_secret_files(void **state)
+{
+        (void) state;
+        const struct v2c_k8s_secret_file files[] = {
+                { "/etc/ssl/private/web01.key", "web01.key", 0600 },
+                { "/etc/nginx/.htpasswd", ".htpasswd", 0640 },
+        };
+        const struct v2c_k8s_spec spec = { .name = "nginx", .image = IMAGE, .secret_files = files,
+                                           .n_secret_files = 2 };
+        char *y = k8s_of(&spec);
+        assert_int_equal(count(y, "- name: \"v2c-secret-files\"\n"), 3);
+        assert_non_null(strstr(y, "            - name: \"v2c-secret-files\"\n"
+                                  "              mountPath: \"/etc/ssl/private/web01.key\"\n"
+                                  "              subPath: \"web01.key\"\n"
+                                  "              readOnly: true\n"));
+        assert_non_null(strstr(y, "        - name: \"v2c-secret-files\"\n"
+                                  "          secret:\n"
+                                  "            secretName: \"nginx-files\"\n"
+                                  "            items:\n"
+                                  "              - key: \"web01.key\"\n"
+                                  "                path: \"web01.key\"\n"
+                                  "                mode: 384   # 0600\n"
+                                  "              - key: \".htpasswd\"\n"
+                                  "                path: \".htpasswd\"\n"
+                                  "                mode: 416   # 0640\n"));
+        free(y);
+        char app[64];
+        assert_int_equal(v2c_k8s_app_name("Web_01", app, NULL), 0);
+        assert_string_equal(app, "web-01");
+}
+
 static void expect_k8s_error(const struct v2c_k8s_spec *spec, int code)
 {
         char sentinel[] = "untouched", *out = sentinel;
@@ -514,6 +547,20 @@ static void test_k8s_refuses(void **state)
         };
         for (size_t i = 0; i < sizeof bad_images / sizeof bad_images[0]; i++) {
                 s.image = bad_images[i];
+                expect_k8s_error(&s, EINVAL);
+        }
+        /* Secret files: a relative path, a key Kubernetes refuses, a mode
+         * beyond 0777, the same path twice. */
+        const struct v2c_k8s_secret_file bad_files[][2] = {
+                { { "etc/k.key", "k.key", 0600 }, { "/b", "b", 0600 } },
+                { { "/etc/k.key", "k/key", 0600 }, { "/b", "b", 0600 } },
+                { { "/etc/k.key", "k.key", 04755 }, { "/b", "b", 0600 } },
+                { { "/etc/k.key", "k.key", 0600 }, { "/etc/k.key", "k2.key", 0600 } },
+        };
+        for (size_t i = 0; i < sizeof bad_files / sizeof bad_files[0]; i++) {
+                s = good;
+                s.secret_files = bad_files[i];
+                s.n_secret_files = 2;
                 expect_k8s_error(&s, EINVAL);
         }
         s = good;
@@ -569,6 +616,7 @@ int main(void)
                 cmocka_unit_test(test_sbom_deterministic),
                 cmocka_unit_test(test_sbom_refuses),
                 cmocka_unit_test(test_k8s_full),
+                cmocka_unit_test(test_k8s_secret_files),
                 cmocka_unit_test(test_k8s_no_service_without_ports),
                 cmocka_unit_test(test_k8s_names),
                 cmocka_unit_test(test_k8s_claims_unique),
