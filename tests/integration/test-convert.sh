@@ -215,9 +215,9 @@ assert cs == {"nginx": "localhost/v2c/nginx@" + sys.argv[2], "webapp": "localhos
 label = pod["metadata"]["labels"]["app.kubernetes.io/name"]
 svcs = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Service"}
 assert set(svcs) == {"nginx", "webapp"}, svcs
-for name, port in (("nginx", 8080), ("webapp", 8000)):
+for name, ports in (("nginx", [8080, 8443]), ("webapp", [8000])):
     assert svcs[name]["spec"]["selector"] == {"app.kubernetes.io/name": label}
-    assert [p["port"] for p in svcs[name]["spec"]["ports"]] == [port]
+    assert [p["port"] for p in svcs[name]["spec"]["ports"]] == ports
 ' "$pod" "$digest" "$(manifest_of "$TMP/a" webapp)"
 check "... and no manifest runs either of them alone" \
   sh -c "test ! -e '$TMP/a/v2c/nginx.k8s.yaml' && test ! -e '$TMP/a/v2c/webapp.k8s.yaml' && test -e '$TMP/a/v2c/hello.k8s.yaml'"
