@@ -315,8 +315,17 @@ static const char *const redis_execs[] = { "redis-server", "redis-check-rdb", NU
 static const char *const pg_execs[] = { "pg_ctlcluster", "postgres", "postmaster", "pg_ctl", NULL };
 static const char *const mysql_execs[] = { "mysqld", "mariadbd", "mysqld_safe", "mariadbd-safe", NULL };
 static const char *const sshd_execs[] = { "sshd", NULL };
-static const char *const memcached_execs[] = { "memcached", NULL };
+/* Debian's memcached.service runs a wrapper that turns the config file
+ * into options. */
+static const char *const memcached_execs[] = { "memcached", "systemd-memcached-wrapper", NULL };
 static const char *const haproxy_execs[] = { "haproxy", NULL };
+static const char *const squid_execs[] = { "squid", NULL };
+static const char *const named_execs[] = { "named", NULL };
+static const char *const dovecot_execs[] = { "dovecot", NULL };
+/* Tomcat runs under sh: the script names the server. */
+static const char *const tomcat_execs[] = { "tomcat-start.sh", "catalina.sh", "startup.sh", NULL };
+/* postfix@INSTANCE.service: "postmulti -i INSTANCE -p start". */
+static const char *const postfix_execs[] = { "postmulti", "postfix", NULL };
 
 static const struct known_server known_servers[] = {
         { V2C_SERVER_NGINX, nginx_execs, "/etc/nginx/nginx.conf" },
@@ -327,17 +336,76 @@ static const struct known_server known_servers[] = {
         { V2C_SERVER_SSHD, sshd_execs, "/etc/ssh/sshd_config" },
         { V2C_SERVER_MEMCACHED, memcached_execs, "/etc/memcached.conf" },
         { V2C_SERVER_HAPROXY, haproxy_execs, "/etc/haproxy/haproxy.cfg" },
+        { V2C_SERVER_SQUID, squid_execs, "/etc/squid/squid.conf" },
+        { V2C_SERVER_NAMED, named_execs, "/etc/bind/named.conf" },
+        { V2C_SERVER_DOVECOT, dovecot_execs, "/etc/dovecot/dovecot.conf" },
+        { V2C_SERVER_TOMCAT, tomcat_execs, NULL },
+        { V2C_SERVER_POSTFIX, postfix_execs, NULL },
 };
+
+static bool is_shell(const char *name)
+{
+        return strcmp(name, "sh") == 0 || strcmp(name, "bash") == 0 || strcmp(name, "dash") == 0;
+}
 
 static const struct known_server *which_server(const struct v2c_service *s)
 {
         if (s->exec_path == NULL)
                 return NULL;
         const char *b = v2c_path_basename(s->exec_path);
+        /* "sh /usr/libexec/tomcat10/tomcat-start.sh": the script is the
+         * program. */
+        if (is_shell(b) && s->argv && s->argv[0] && s->argv[1] && s->argv[1][0] != '-')
+                b = v2c_path_basename(s->argv[1]);
         for (size_t i = 0; i < V2C_ARRAY_SIZE(known_servers); i++)
                 for (size_t k = 0; known_servers[i].execs[k]; k++)
                         if (strcmp(b, known_servers[i].execs[k]) == 0)
                                 return &known_servers[i];
+        return NULL;
+}
+
+/* $CATALINA_BASE/conf/server.xml, else the packaged places.  Debian's
+ * /var/lib/tomcatN/conf is a link to /etc/tomcatN: the file is named by
+ * its /etc path, as the package and an operator know it. */
+static char *tomcat_config(struct inspect_ctx *c, const struct v2c_service *s)
+{
+        for (size_t i = 0; s->environment && s->environment[i]; i++) {
+                const char *e = s->environment[i];
+                _cleanup_free_ char *conf = NULL, *target = NULL;
+                char *p = NULL;
+                if (strncmp(e, "CATALINA_BASE=/", 15) != 0 || asprintf(&conf, "%s/conf", e + 14) < 0)
+                        continue;
+                const char *dir = conf;
+                if (v2c_guest_readlink(c->g, conf, &target, NULL) == 0 && target[0] == '/')
+                        dir = target;
+                if (asprintf(&p, "%s/server.xml", dir) < 0)
+                        continue;
+                if (v2c_guest_exists(c->g, p, V2C_FT_REG))
+                        return p;
+                free(p);
+        }
+        static const char *const places[] = { "/etc/tomcat10/server.xml", "/etc/tomcat9/server.xml" };
+        for (size_t i = 0; i < V2C_ARRAY_SIZE(places); i++)
+                if (v2c_guest_exists(c->g, places[i], V2C_FT_REG))
+                        return strdup(places[i]);
+        return NULL;
+}
+
+/* The master.cf of a postfix instance: "-" (and a unit without one) is
+ * /etc/postfix; another is the directory of multi_instance_directories
+ * whose main.cf has that multi_instance_name, as postfix's instance
+ * generator names them. */
+static char *postfix_master_cf(struct inspect_ctx *c, const struct v2c_service *s)
+{
+        const char *inst = strchr(s->name, '@');
+        inst = inst ? inst + 1 : "-";
+        _cleanup_free_ char *dir = inspect_postfix_instance_dir(c, inst);
+        char *p = NULL;
+        if (dir == NULL || asprintf(&p, "%s/master.cf", dir) < 0)
+                return NULL;
+        if (v2c_guest_exists(c->g, p, V2C_FT_REG))
+                return p;
+        free(p);
         return NULL;
 }
 
@@ -389,6 +457,10 @@ static char *server_config(struct inspect_ctx *c, const struct v2c_service *s, c
                 free(p);
                 return NULL;
         }
+        if (k->server == V2C_SERVER_TOMCAT)
+                return tomcat_config(c, s);
+        if (k->server == V2C_SERVER_POSTFIX)
+                return postfix_master_cf(c, s);
         if (k->config && v2c_guest_exists(c->g, k->config, V2C_FT_REG))
                 return strdup(k->config);
         if (k->server == V2C_SERVER_APACHE2 && v2c_guest_exists(c->g, "/etc/httpd/conf/httpd.conf", V2C_FT_REG))
