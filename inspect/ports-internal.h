@@ -188,16 +188,23 @@ enum v2c_server {
         V2C_SERVER_DOVECOT,
         V2C_SERVER_TOMCAT,
         V2C_SERVER_POSTFIX,
+        V2C_SERVER_EXIM,
+        V2C_SERVER_CHRONY,
+        V2C_SERVER_NTPD,         /* ntpsec */
+        V2C_SERVER_SNMPD,
+        V2C_SERVER_RSYSLOG,
+        V2C_SERVER_VSFTPD,
         V2C_SERVER_COUNT_,
 };
 
 /* "nginx", "apache2", "redis", "postgresql", "mysql", "sshd", "memcached",
- * "haproxy", "squid", "named", "dovecot", "tomcat", "postfix" (borrowed,
- * static); NULL for an unknown value.  Also the name in "default:NAME"
- * sources. */
+ * "haproxy", "squid", "named", "dovecot", "tomcat", "postfix", "exim",
+ * "chrony", "ntpd", "snmpd", "rsyslog", "vsftpd" (borrowed, static); NULL
+ * for an unknown value.  Also the name in "default:NAME" sources. */
 const char *v2c_server_name(enum v2c_server server);
 /* The server of that name (case-insensitive; "apache", "httpd",
- * "mariadb", "postgres", "ssh", "bind9", "bind" accepted too), or -EINVAL. */
+ * "mariadb", "postgres", "ssh", "bind9", "bind", "exim4", "chronyd",
+ * "ntpsec", "rsyslogd" accepted too), or -EINVAL. */
 int v2c_server_from_name(const char *name);
 
 /* What a server's config says beyond its ports, for the classifier and the
@@ -303,6 +310,21 @@ static inline void v2c_svc_config_freep(struct v2c_svc_config **c) { v2c_svc_con
  *   number, optionally "HOST:" before it); commented lines (Debian's
  *   submission and smtps) do not count.  No default: without master.cf
  *   postfix does not start.
+ * exim: "daemon_smtp_ports" (or "_port") in the main section (names or
+ *   numbers, ':' separated, "<X" changes the separator), ".include".
+ *   Default 25.
+ * chrony: "port N" (0 = none) and "allow": the NTP server port (udp,
+ *   default 123) only when some "allow" lets clients in; "include",
+ *   "confdir DIR" (DIR/ *.conf).
+ * ntpd (ntpsec): 123/udp ("default:ntpd"); the config is not read.
+ * snmpd: "agentaddress" lists ([udp|tcp|udp6|tcp6:]ADDR[:PORT], port 161
+ *   when absent); none at all gives 161/udp on every address.
+ * rsyslog: input(type="imudp"|"imtcp"|"imptcp" [port="N"]) (514 when no
+ *   port), "$UDPServerRun", "$InputUDPServerRun", "$InputTCPServerRun";
+ *   "$IncludeConfig" and include(file="...").  No default: Debian ships
+ *   the network inputs commented out.
+ * vsftpd: "listen_port" (default 21) and "listen_address", only when
+ *   "listen" or "listen_ipv6" is YES (otherwise inetd owns the port).
  *
  * Fails with -ELOOP when includes nest deeper than V2C_CONFIG_MAX_DEPTH,
  * -E2BIG past V2C_CONFIG_MAX_FILES / _INCLUDES / _BYTES / _TOKEN / _ADDS /

@@ -3012,6 +3012,393 @@ int v2c_postfix_main_value(const char *data, size_t len, const char *key, char *
 }
 
 /* ------------------------------------------------------------------------
+ * exim (exim4): "daemon_smtp_ports = smtp : 587" in the main section
+ */
+
+struct exim_state {
+        struct setting ports;
+        bool past_main;      /* after the first "begin": routers, transports... */
+};
+
+static void exim_release(void *state)
+{
+        struct exim_state *st = state;
+        setting_release(&st->ports);
+}
+
+static int exim_parse(struct cfg *c, const char *data, size_t len, struct v2c_error **err)
+{
+        struct exim_state *st = c->state;
+        struct v2c_lines l = { data, data + len, 0 };
+        const char *s;
+        size_t n;
+        while (v2c_lines_next(&l, &s, &n)) {
+                trim(&s, &n);
+                if (n == 0 || s[0] == '#' || st->past_main)
+                        continue;
+                int r = 0;
+                if (v2c_span_starts(s, n, "begin ") || v2c_span_eq(s, n, "begin")) {
+                        st->past_main = true;
+                } else if (v2c_span_starts(s, n, ".include")) {
+                        _cleanup_(words_release) struct words w = { 0 };
+                        r = split_words(s, n, 0, &w, err);
+                        if (r >= 0 && w.n >= 2 && w.v[1][0] == '/')
+                                r = cfg_include(c, w.v[1], NULL, err);
+                } else {
+                        const char *eq = memchr(s, '=', n);
+                        const char *k = s, *v = eq ? eq + 1 : NULL;
+                        size_t kn = eq ? (size_t) (eq - s) : 0, vn = eq ? n - kn - 1 : 0;
+                        trim(&k, &kn);
+                        trim(&v, &vn);
+                        if (eq && (v2c_span_eq(k, kn, "daemon_smtp_ports") ||
+                                   v2c_span_eq(k, kn, "daemon_smtp_port")))
+                                r = setting_set(c, &st->ports, v, vn, err);
+                }
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int exim_port(void *ud, const char *p, size_t n, struct v2c_error **err)
+{
+        struct cfg *c = ud;
+        struct exim_state *st = c->state;
+        unsigned port;
+        if (!postfix_port(p, n, &port))
+                return 0;
+        int r = cfg_budget(c, err);
+        return r < 0 ? r : add_span(&c->conf->ports, port, "tcp", NULL, 0, st->ports.source, err);
+}
+
+static int exim_finish(struct cfg *c, struct v2c_error **err)
+{
+        struct exim_state *st = c->state;
+        if (st->ports.value == NULL)
+                return cfg_add_default(c, 25, NULL, err);
+        const char *v = st->ports.value;
+        size_t n = strlen(v);
+        char sep = ':';
+        /* "<; 25 ; 587" picks another list separator. */
+        if (n >= 2 && v[0] == '<' && !is_space(v[1])) {
+                sep = v[1];
+                v += 2;
+                n -= 2;
+        }
+        return for_each_piece(v, n, sep, exim_port, c, err);
+}
+
+/* ------------------------------------------------------------------------
+ * chrony: a server port only where clients are allowed
+ */
+
+struct chrony_state {
+        struct setting port;
+        bool allow;
+};
+
+static void chrony_release(void *state)
+{
+        struct chrony_state *st = state;
+        setting_release(&st->port);
+}
+
+static int chrony_parse(struct cfg *c, const char *data, size_t len, struct v2c_error **err)
+{
+        struct chrony_state *st = c->state;
+        struct v2c_lines l = { data, data + len, 0 };
+        _cleanup_(words_release) struct words w = { 0 };
+        const char *s;
+        size_t n;
+        while (v2c_lines_next(&l, &s, &n)) {
+                int r = split_words(s, n, W_HASH_COMMENT, &w, err);
+                if (r < 0)
+                        return r;
+                if (w.n == 0 || w.v[0][0] == '!' || w.v[0][0] == ';' || w.v[0][0] == '%')
+                        continue;
+                if (strcmp(w.v[0], "allow") == 0)
+                        st->allow = true;
+                else if (strcmp(w.v[0], "port") == 0 && w.n >= 2)
+                        r = setting_set(c, &st->port, w.v[1], strlen(w.v[1]), err);
+                else if (strcmp(w.v[0], "include") == 0 && w.n >= 2)
+                        r = cfg_include(c, w.v[1], NULL, err);
+                else if (strcmp(w.v[0], "confdir") == 0)
+                        for (size_t i = 1; r >= 0 && i < w.n; i++) {
+                                _cleanup_free_ char *pattern = NULL;
+                                if (asprintf(&pattern, "%s/*.conf", w.v[i]) < 0) {
+                                        pattern = NULL;
+                                        return v2c_error_set(err, ENOMEM, "out of memory");
+                                }
+                                r = cfg_include(c, pattern, NULL, err);
+                        }
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* chronyd opens its NTP server port (123, "port 0" never) only when an
+ * "allow" lets clients in; a stock client-only chrony listens on
+ * nothing but its localhost command port. */
+static int chrony_finish(struct cfg *c, struct v2c_error **err)
+{
+        struct chrony_state *st = c->state;
+        if (!st->allow)
+                return 0;
+        unsigned port = 123;
+        const char *source = "default:chrony";
+        if (st->port.value) {
+                if (!parse_port(st->port.value, strlen(st->port.value), &port))
+                        return 0;
+                source = st->port.source;
+        }
+        int r = cfg_budget(c, err);
+        return r < 0 ? r : add_span(&c->conf->ports, port, "udp", NULL, 0, source, err);
+}
+
+/* ------------------------------------------------------------------------
+ * ntpd (ntpsec): NTP on 123/udp, whatever ntp.conf says
+ */
+
+struct ntpd_state {
+        int unused;
+};
+
+static int ntpd_parse(struct cfg *c, const char *data, size_t len, struct v2c_error **err)
+{
+        (void) c;
+        (void) data;
+        (void) len;
+        (void) err;
+        return 0;
+}
+
+static int ntpd_finish(struct cfg *c, struct v2c_error **err)
+{
+        int r = cfg_budget(c, err);
+        return r < 0 ? r : add_span(&c->conf->ports, 123, "udp", NULL, 0, "default:ntpd", err);
+}
+
+/* ------------------------------------------------------------------------
+ * snmpd: "agentaddress [udp|tcp|udp6|tcp6:]ADDRESS[:PORT],..."
+ */
+
+struct snmpd_state {
+        bool seen;
+};
+
+static int snmpd_address(void *ud, const char *s, size_t n, struct v2c_error **err)
+{
+        struct cfg *c = ud;
+        const char *proto = "udp";
+        static const struct { const char *prefix, *proto; } transports[] = {
+                { "udp6:", "udp" }, { "tcp6:", "tcp" }, { "udp:", "udp" }, { "tcp:", "tcp" },
+        };
+        for (size_t i = 0; i < V2C_ARRAY_SIZE(transports); i++)
+                if (v2c_span_starts(s, n, transports[i].prefix)) {
+                        size_t pl = strlen(transports[i].prefix);
+                        proto = transports[i].proto;
+                        s += pl;
+                        n -= pl;
+                        break;
+                }
+        struct endpoint e;
+        if (!parse_endpoint(s, n, &e))
+                return 0;
+        return cfg_add(c, e.port ? e.port : 161, proto, e.host, e.host_len, err);
+}
+
+static int snmpd_parse(struct cfg *c, const char *data, size_t len, struct v2c_error **err)
+{
+        struct snmpd_state *st = c->state;
+        struct v2c_lines l = { data, data + len, 0 };
+        _cleanup_(words_release) struct words w = { 0 };
+        const char *s;
+        size_t n;
+        while (v2c_lines_next(&l, &s, &n)) {
+                int r = split_words(s, n, W_HASH_COMMENT, &w, err);
+                if (r < 0)
+                        return r;
+                if (w.n < 2 || strcasecmp(w.v[0], "agentaddress") != 0)
+                        continue;
+                st->seen = true;
+                r = for_each_piece(w.v[1], strlen(w.v[1]), ',', snmpd_address, c, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int snmpd_finish(struct cfg *c, struct v2c_error **err)
+{
+        struct snmpd_state *st = c->state;
+        if (st->seen)
+                return 0;
+        int r = cfg_budget(c, err);
+        return r < 0 ? r : add_span(&c->conf->ports, 161, "udp", NULL, 0, "default:snmpd", err);
+}
+
+/* ------------------------------------------------------------------------
+ * rsyslog: network inputs, when a config turns them on
+ */
+
+struct rsyslog_state {
+        int unused;
+};
+
+/* The value of NAME="VALUE" inside one input(...) statement. */
+static bool rsyslog_param(const char *s, size_t n, const char *name, const char **v, size_t *vn)
+{
+        size_t nl = strlen(name);
+        for (size_t i = 0; i + nl + 2 < n; i++) {
+                if (strncasecmp(s + i, name, nl) != 0 || (i > 0 && (is_alpha(s[i - 1]) || s[i - 1] == '.')))
+                        continue;
+                size_t j = i + nl;
+                while (j < n && is_space(s[j]))
+                        j++;
+                if (j >= n || s[j] != '=')
+                        continue;
+                j++;
+                while (j < n && is_space(s[j]))
+                        j++;
+                if (j >= n || s[j] != '"')
+                        continue;
+                const char *end = memchr(s + j + 1, '"', n - j - 1);
+                if (end == NULL)
+                        return false;
+                *v = s + j + 1;
+                *vn = (size_t) (end - (s + j + 1));
+                return true;
+        }
+        return false;
+}
+
+static int rsyslog_input(struct cfg *c, const char *s, size_t n, struct v2c_error **err)
+{
+        const char *type, *port_s;
+        size_t tn, pn;
+        if (!rsyslog_param(s, n, "type", &type, &tn))
+                return 0;
+        const char *proto = v2c_span_eq(type, tn, "imudp") ? "udp" :
+                            v2c_span_eq(type, tn, "imtcp") || v2c_span_eq(type, tn, "imptcp") ? "tcp" :
+                            NULL;
+        if (proto == NULL)
+                return 0;
+        unsigned port = 514;
+        if (rsyslog_param(s, n, "port", &port_s, &pn) && !parse_port(port_s, pn, &port))
+                return 0;
+        return cfg_add(c, port, proto, NULL, 0, err);
+}
+
+static int rsyslog_parse(struct cfg *c, const char *data, size_t len, struct v2c_error **err)
+{
+        struct v2c_lines l = { data, data + len, 0 };
+        _cleanup_(words_release) struct words w = { 0 };
+        const char *s;
+        size_t n;
+        while (v2c_lines_next(&l, &s, &n)) {
+                trim(&s, &n);
+                if (n == 0 || s[0] == '#')
+                        continue;
+                int r = 0;
+                if (v2c_span_starts(s, n, "input(")) {
+                        /* One statement may run over several lines. */
+                        const char *start = s, *end = data + len;
+                        const char *close = memchr(s, ')', (size_t) (end - s));
+                        size_t sn = close ? (size_t) (close - start) : (size_t) (end - start);
+                        r = rsyslog_input(c, start, sn, err);
+                } else if (v2c_span_starts(s, n, "include(")) {
+                        const char *v;
+                        size_t vn;
+                        if (rsyslog_param(s, n, "file", &v, &vn)) {
+                                _cleanup_free_ char *pattern = strndup(v, vn);
+                                if (pattern == NULL)
+                                        return v2c_error_set(err, ENOMEM, "out of memory");
+                                r = cfg_include(c, pattern, NULL, err);
+                        }
+                } else if (s[0] == '$') {
+                        r = split_words(s, n, 0, &w, err);
+                        if (r >= 0 && w.n >= 2) {
+                                unsigned port;
+                                if (strcasecmp(w.v[0], "$IncludeConfig") == 0)
+                                        r = cfg_include(c, w.v[1], NULL, err);
+                                else if ((strcasecmp(w.v[0], "$UDPServerRun") == 0 ||
+                                          strcasecmp(w.v[0], "$InputUDPServerRun") == 0) &&
+                                         parse_port(w.v[1], strlen(w.v[1]), &port))
+                                        r = cfg_add(c, port, "udp", NULL, 0, err);
+                                else if (strcasecmp(w.v[0], "$InputTCPServerRun") == 0 &&
+                                         parse_port(w.v[1], strlen(w.v[1]), &port))
+                                        r = cfg_add(c, port, "tcp", NULL, 0, err);
+                        }
+                }
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * vsftpd: standalone ("listen" or "listen_ipv6" YES) on listen_port
+ */
+
+struct vsftpd_state {
+        bool standalone;
+        struct setting port, address;
+};
+
+static void vsftpd_release(void *state)
+{
+        struct vsftpd_state *st = state;
+        setting_release(&st->port);
+        setting_release(&st->address);
+}
+
+static int vsftpd_parse(struct cfg *c, const char *data, size_t len, struct v2c_error **err)
+{
+        struct vsftpd_state *st = c->state;
+        struct v2c_lines l = { data, data + len, 0 };
+        const char *s;
+        size_t n;
+        while (v2c_lines_next(&l, &s, &n)) {
+                const char *eq = memchr(s, '=', n);
+                if (n == 0 || s[0] == '#' || eq == NULL)
+                        continue;
+                const char *k = s, *v = eq + 1;
+                size_t kn = (size_t) (eq - s), vn = n - kn - 1;
+                trim(&v, &vn);
+                int r = 0;
+                if (v2c_span_eq(k, kn, "listen") || v2c_span_eq(k, kn, "listen_ipv6"))
+                        st->standalone |= v2c_span_eq_ci(v, vn, "YES");
+                else if (v2c_span_eq(k, kn, "listen_port"))
+                        r = setting_set(c, &st->port, v, vn, err);
+                else if (v2c_span_eq(k, kn, "listen_address") || v2c_span_eq(k, kn, "listen_address6"))
+                        r = setting_set(c, &st->address, v, vn, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* Without "listen=YES" or "listen_ipv6=YES" vsftpd runs from inetd,
+ * which owns the port. */
+static int vsftpd_finish(struct cfg *c, struct v2c_error **err)
+{
+        struct vsftpd_state *st = c->state;
+        if (!st->standalone)
+                return 0;
+        unsigned port = 21;
+        const char *source = "default:vsftpd";
+        if (st->port.value) {
+                if (!parse_port(st->port.value, strlen(st->port.value), &port))
+                        return 0;
+                source = st->port.source;
+        }
+        const char *a = st->address.value;
+        int r = cfg_budget(c, err);
+        return r < 0 ? r : add_span(&c->conf->ports, port, "tcp", a, a ? strlen(a) : 0, source, err);
+}
+
+/* ------------------------------------------------------------------------
  * Driver
  */
 
@@ -3038,6 +3425,15 @@ static const struct parser parsers[V2C_SERVER_COUNT_] = {
         [V2C_SERVER_TOMCAT] = { "tomcat", sizeof(struct tomcat_state), tomcat_parse, NULL, NULL },
         [V2C_SERVER_POSTFIX] = { "postfix", sizeof(struct postfix_state), postfix_parse, NULL,
                                  NULL },
+        [V2C_SERVER_EXIM] = { "exim", sizeof(struct exim_state), exim_parse, exim_finish,
+                              exim_release },
+        [V2C_SERVER_CHRONY] = { "chrony", sizeof(struct chrony_state), chrony_parse, chrony_finish,
+                                chrony_release },
+        [V2C_SERVER_NTPD] = { "ntpd", sizeof(struct ntpd_state), ntpd_parse, ntpd_finish, NULL },
+        [V2C_SERVER_SNMPD] = { "snmpd", sizeof(struct snmpd_state), snmpd_parse, snmpd_finish, NULL },
+        [V2C_SERVER_RSYSLOG] = { "rsyslog", sizeof(struct rsyslog_state), rsyslog_parse, NULL, NULL },
+        [V2C_SERVER_VSFTPD] = { "vsftpd", sizeof(struct vsftpd_state), vsftpd_parse, vsftpd_finish,
+                                vsftpd_release },
 };
 
 const char *v2c_server_name(enum v2c_server server)
@@ -3053,7 +3449,9 @@ int v2c_server_from_name(const char *name)
                 { "apache", V2C_SERVER_APACHE2 }, { "httpd", V2C_SERVER_APACHE2 },
                 { "mariadb", V2C_SERVER_MYSQL },  { "postgres", V2C_SERVER_POSTGRESQL },
                 { "ssh", V2C_SERVER_SSHD },       { "bind9", V2C_SERVER_NAMED },
-                { "bind", V2C_SERVER_NAMED },
+                { "bind", V2C_SERVER_NAMED },     { "exim4", V2C_SERVER_EXIM },
+                { "chronyd", V2C_SERVER_CHRONY }, { "ntpsec", V2C_SERVER_NTPD },
+                { "rsyslogd", V2C_SERVER_RSYSLOG },
         };
         if (name == NULL)
                 return -EINVAL;
