@@ -324,8 +324,9 @@ static const char *const named_execs[] = { "named", NULL };
 static const char *const dovecot_execs[] = { "dovecot", NULL };
 /* Tomcat runs under sh: the script names the server. */
 static const char *const tomcat_execs[] = { "tomcat-start.sh", "catalina.sh", "startup.sh", NULL };
-/* postfix@INSTANCE.service: "postmulti -i INSTANCE -p start". */
-static const char *const postfix_execs[] = { "postmulti", "postfix", NULL };
+/* postfix@INSTANCE.service: "postmulti -i INSTANCE -p start".  Not
+ * "postfix": postfix-resolvconf.service runs a hook of that name. */
+static const char *const postfix_execs[] = { "postmulti", NULL };
 static const char *const exim_execs[] = { "exim4", "exim", NULL };
 static const char *const chrony_execs[] = { "chronyd", NULL };
 static const char *const ntpd_execs[] = { "ntpd", "ntp-systemd-wrapper", NULL };
@@ -362,20 +363,64 @@ static bool is_shell(const char *name)
         return strcmp(name, "sh") == 0 || strcmp(name, "bash") == 0 || strcmp(name, "dash") == 0;
 }
 
+/* The program a "sh -c SCRIPT" ends in: the absolute path after the
+ * script's last "exec " (bookworm's mariadb.service runs
+ * 'sh -c "...; exec /usr/sbin/mariadbd $MYSQLD_OPTS ..."').  Borrowed
+ * from script, up to the next blank; *n its length, 0 when none. */
+static const char *shell_exec_target(const char *script, size_t *n)
+{
+        const char *found = NULL;
+        for (const char *p = strstr(script, "exec /"); p; p = strstr(p + 1, "exec /"))
+                if (p == script || p[-1] == ' ' || p[-1] == ';' || p[-1] == '\t' || p[-1] == '\n')
+                        found = p + 5;
+        *n = found ? strcspn(found, " \t\n;&|\"'") : 0;
+        return found;
+}
+
 static const struct known_server *which_server(const struct v2c_service *s)
 {
         if (s->exec_path == NULL)
                 return NULL;
         const char *b = v2c_path_basename(s->exec_path);
+        char target[256];
         /* "sh /usr/libexec/tomcat10/tomcat-start.sh": the script is the
-         * program. */
-        if (is_shell(b) && s->argv && s->argv[0] && s->argv[1] && s->argv[1][0] != '-')
+         * program; "sh -c '... exec PROG ...'": PROG is. */
+        if (is_shell(b) && s->argv && s->argv[0] && s->argv[1] && strcmp(s->argv[1], "-c") == 0 && s->argv[2]) {
+                size_t n;
+                const char *t = shell_exec_target(s->argv[2], &n);
+                if (t && n > 0 && n < sizeof target) {
+                        memcpy(target, t, n);
+                        target[n] = '\0';
+                        b = v2c_path_basename(target);
+                }
+        } else if (is_shell(b) && s->argv && s->argv[0] && s->argv[1] && s->argv[1][0] != '-')
                 b = v2c_path_basename(s->argv[1]);
         for (size_t i = 0; i < V2C_ARRAY_SIZE(known_servers); i++)
                 for (size_t k = 0; known_servers[i].execs[k]; k++)
                         if (strcmp(b, known_servers[i].execs[k]) == 0)
                                 return &known_servers[i];
         return NULL;
+}
+
+/* 'sh -c "...; exec /usr/sbin/mariadbd ..."': the program the script
+ * ends in is what the service runs, so its package is the service's too
+ * (and a database package makes it stateful). */
+static void analyze_shell_target(struct inspect_ctx *c, const struct v2c_service *s, char ***owners)
+{
+        if (s->exec_path == NULL || !is_shell(v2c_path_basename(s->exec_path)) || s->argv == NULL ||
+            s->argv[0] == NULL || s->argv[1] == NULL || strcmp(s->argv[1], "-c") != 0 || s->argv[2] == NULL)
+                return;
+        size_t n;
+        const char *t = shell_exec_target(s->argv[2], &n);
+        char target[256];
+        if (t == NULL || n == 0 || n >= sizeof target)
+                return;
+        memcpy(target, t, n);
+        target[n] = '\0';
+        _cleanup_free_ char *real = resolve_exec(c, target);
+        const struct v2c_pkg *p = real ? owner_of(c, target, real) : NULL;
+        if (p)
+                v2c_strv_push_unique(owners, p->name);
 }
 
 /* $CATALINA_BASE/conf/server.xml, else the packaged places.  Debian's
@@ -811,6 +856,7 @@ int inspect_analyze(struct inspect_ctx *c, struct v2c_service *s, struct v2c_err
         _cleanup_strv_ char **owners = NULL, **roots = NULL, **app_files = NULL;
         (void) err;
         analyze_exec(c, s, &owners, &roots, &app_files);
+        analyze_shell_target(c, s, &owners);
         add_full_packages(c, &owners);
         for (size_t i = 0; owners && owners[i]; i++)
                 v2c_strv_push_unique(&roots, owners[i]);

@@ -67,6 +67,7 @@ expect = {
     "dovecot": (None, [143, 993]),
     "tomcat10": (None, [8080]),
     "postfix@-": (None, [25]),
+    "mariadb": ("stateful", [3306]),
 }
 for name, (k, p) in expect.items():
     check("service %s found" % name, name in svc)
@@ -87,7 +88,9 @@ for name, want in [
         ("named", ["53/tcp default:named", "53/udp default:named"]),
         ("dovecot", ["143/tcp default:dovecot", "993/tcp default:dovecot"]),
         ("tomcat10", ["8080/tcp config:/etc/tomcat10/server.xml"]),
-        ("postfix@-", ["25/tcp config:/etc/postfix/master.cf"])]:
+        ("postfix@-", ["25/tcp config:/etc/postfix/master.cf"]),
+        # bookworm's unit runs 'sh -c "... exec /usr/sbin/mariadbd ..."'
+        ("mariadb", ["3306/tcp default:mysql"])]:
     check("%s ports come from %s (got %s)" % (name, want, sources(name)), sources(name) == want)
 check("postfix@- runs postmulti for instance -",
       svc.get("postfix@-", {}).get("exec", {}).get("argv", []) == ["/usr/sbin/postmulti", "-i", "-", "-p", "start"])

@@ -41,6 +41,10 @@ check "--all: no oneshot wrapper of postfix or postgresql instances is listed" p
 import json, sys
 s = {x["name"] for x in json.load(open(sys.argv[1]))["services"]}
 sys.exit("postfix" in s or "postgresql" in s or "postfix@-" not in s)' "$TMP/all.json"
+check "--all: postfix-resolvconf (a hook named postfix) is no mail server" python3 -c '
+import json, sys
+s = {x["name"]: x for x in json.load(open(sys.argv[1]))["services"]}
+sys.exit(s["postfix-resolvconf"]["ports"] != [])' "$TMP/all.json"
 
 # A PAM rule "password include su" is no password: util-linux's
 # /etc/pam.d/su-l is read (a conffile of getty's package) and not reported.
