@@ -2965,11 +2965,14 @@ int v2c_postfix_main_value(const char *data, size_t len, const char *key, char *
         v2c_buf_init(&b, V2C_CONFIG_MAX_TOKEN);
         int r = 0;
         while (r >= 0 && v2c_lines_next(&l, &s, &n)) {
-                if (n > 0 && is_space(s[0])) {
-                        const char *t = s;
-                        size_t tn = n;
-                        trim(&t, &tn);
-                        if (in_value && tn > 0 && t[0] != '#') {
+                /* Blank and comment lines end nothing (postconf(5)). */
+                const char *t = s;
+                size_t tn = n;
+                trim(&t, &tn);
+                if (tn == 0 || t[0] == '#')
+                        continue;
+                if (is_space(s[0])) {
+                        if (in_value) {
                                 r = v2c_buf_append(&b, " ", 1);
                                 if (r >= 0)
                                         r = v2c_buf_append(&b, t, tn);
@@ -2979,8 +2982,8 @@ int v2c_postfix_main_value(const char *data, size_t len, const char *key, char *
                 in_value = false;
                 if (n <= kl || memcmp(s, key, kl) != 0)
                         continue;
-                const char *t = s + kl;
-                size_t tn = n - kl;
+                t = s + kl;
+                tn = n - kl;
                 while (tn > 0 && (*t == ' ' || *t == '\t')) {
                         t++;
                         tn--;

@@ -67,6 +67,7 @@ expect = {
     "dovecot": (None, [143, 993]),
     "tomcat10": (None, [8080]),
     "postfix@-": (None, [25]),
+    "postfix@postfix-out": (None, [2525]),
     "mariadb": ("stateful", [3306]),
 }
 for name, (k, p) in expect.items():
@@ -89,6 +90,7 @@ for name, want in [
         ("dovecot", ["143/tcp default:dovecot", "993/tcp default:dovecot"]),
         ("tomcat10", ["8080/tcp config:/etc/tomcat10/server.xml"]),
         ("postfix@-", ["25/tcp config:/etc/postfix/master.cf"]),
+        ("postfix@postfix-out", ["2525/tcp config:/etc/postfix-out/master.cf"]),
         # bookworm's unit runs 'sh -c "... exec /usr/sbin/mariadbd ..."'
         ("mariadb", ["3306/tcp default:mysql"])]:
     check("%s ports come from %s (got %s)" % (name, want, sources(name)), sources(name) == want)

@@ -1331,14 +1331,16 @@ static void test_postfix(void **state)
                                       "myhostname = x\n"
                                       "multi_instance_directories = /etc/postfix-b\n"
                                       "    /etc/postfix-c, # not a comment in postfix\n"
-                                      "# a comment\n"
+                                      "# a comment, which does not end the value\n"
+                                      "\n"
+                                      "  /etc/postfix-d\n"
                                       "multi_instance_name=\n"
                                       "multi_instance_enable = yes";
         size_t len;
         _cleanup_free_ char *data = exact(main_cf, &len);
         _cleanup_free_ char *dirs = NULL, *name = NULL, *enable = NULL, *none = NULL;
         assert_int_equal(v2c_postfix_main_value(data, len, "multi_instance_directories", &dirs, NULL), 0);
-        assert_string_equal(dirs, "/etc/postfix-b /etc/postfix-c, # not a comment in postfix");
+        assert_string_equal(dirs, "/etc/postfix-b /etc/postfix-c, # not a comment in postfix /etc/postfix-d");
         assert_int_equal(v2c_postfix_main_value(data, len, "multi_instance_name", &name, NULL), 0);
         assert_string_equal(name, "");
         assert_int_equal(v2c_postfix_main_value(data, len, "multi_instance_enable", &enable, NULL), 0);
