@@ -45,6 +45,9 @@ int inspect_openrc(struct inspect_ctx *c, struct v2c_error **err);
 
 /* analyze.c */
 int inspect_analyze(struct inspect_ctx *c, struct v2c_service *s, struct v2c_error **err);
+/* The config directory of postfix instance INST ("-" is /etc/postfix),
+ * new; NULL when the guest has no such instance. */
+char *inspect_postfix_instance_dir(struct inspect_ctx *c, const char *inst);
 /* Architecture name from the ELF header of a guest file; new or NULL. */
 char *inspect_elf_arch(struct inspect_ctx *c, const char *path);
 

@@ -183,15 +183,28 @@ enum v2c_server {
         V2C_SERVER_SSHD,
         V2C_SERVER_MEMCACHED,
         V2C_SERVER_HAPROXY,
+        V2C_SERVER_SQUID,
+        V2C_SERVER_NAMED,        /* BIND 9 */
+        V2C_SERVER_DOVECOT,
+        V2C_SERVER_TOMCAT,
+        V2C_SERVER_POSTFIX,
+        V2C_SERVER_EXIM,
+        V2C_SERVER_CHRONY,
+        V2C_SERVER_NTPD,         /* ntpsec */
+        V2C_SERVER_SNMPD,
+        V2C_SERVER_RSYSLOG,
+        V2C_SERVER_VSFTPD,
         V2C_SERVER_COUNT_,
 };
 
 /* "nginx", "apache2", "redis", "postgresql", "mysql", "sshd", "memcached",
- * "haproxy" (borrowed, static); NULL for an unknown value.  Also the name
- * in "default:NAME" sources. */
+ * "haproxy", "squid", "named", "dovecot", "tomcat", "postfix", "exim",
+ * "chrony", "ntpd", "snmpd", "rsyslog", "vsftpd" (borrowed, static); NULL
+ * for an unknown value.  Also the name in "default:NAME" sources. */
 const char *v2c_server_name(enum v2c_server server);
 /* The server of that name (case-insensitive; "apache", "httpd",
- * "mariadb", "postgres", "ssh" accepted too), or -EINVAL. */
+ * "mariadb", "postgres", "ssh", "bind9", "bind", "exim4", "chronyd",
+ * "ntpsec", "rsyslogd" accepted too), or -EINVAL. */
 int v2c_server_from_name(const char *name);
 
 /* What a server's config says beyond its ports, for the classifier and the
@@ -270,6 +283,48 @@ static inline void v2c_svc_config_freep(struct v2c_svc_config **c) { v2c_svc_con
  *   "quic4@" and the like (udp), "/path" and "unix@path" (unix_paths);
  *   "abns@", "fd@", "sockpair@" skipped; "daemon" and "stats socket PATH"
  *   in global.  No default.
+ * squid: "http_port" and "https_port" ([ADDR:]PORT, tcp), "icp_port",
+ *   "htcp_port", "snmp_port" (udp; 0 = off), "include" (relative to the
+ *   main file's directory).  No default: Debian's squid.conf says 3128.
+ * named (BIND 9, named.conf): in "options", "listen-on" and
+ *   "listen-on-v6" ("port N"; "tls NAME" alone 853, "http NAME" 443 or,
+ *   with "tls none", 80: tcp only; an address list "{ none; }" turns one
+ *   off) and "port N"; "include" anywhere.  A family without listen-on
+ *   gets 53 (or options' port) over tcp and udp ("default:named" when no
+ *   port is written).  "controls" (rndc, localhost) is not a port for
+ *   clients.  Comments "#", "//" and C's.
+ * dovecot: top-level "protocols" ("$protocols" expanded; Debian's
+ *   default is empty and each protocol package adds its name), "service
+ *   NAME { inet_listener NAME { port = N } }" (0 turns one off),
+ *   "!include" and "!include_try" (relative to the including file).  The
+ *   built-in listeners of an enabled protocol apply unless overridden
+ *   ("default:dovecot"): imap 143, imaps 993, pop3 110, pop3s 995,
+ *   submission 587, sieve 4190; other listeners with a port count when
+ *   their service runs (login services need their protocol on).
+ * tomcat (server.xml): "port" (and "address") of every <Connector>
+ *   outside comments, HTTP and AJP alike.  The <Server port> shutdown
+ *   port is not reported: it is a localhost control channel, not a
+ *   service port.  No default.
+ * postfix (master.cf): the service column of every "inet" line
+ *   ("smtp", "submission", "submissions"/"smtps", "lmtp", "qmqp" or a
+ *   number, optionally "HOST:" before it); commented lines (Debian's
+ *   submission and smtps) do not count.  No default: without master.cf
+ *   postfix does not start.
+ * exim: "daemon_smtp_ports" (or "_port") in the main section (names or
+ *   numbers, ':' separated, "<X" changes the separator), ".include".
+ *   Default 25.
+ * chrony: "port N" (0 = none) and "allow": the NTP server port (udp,
+ *   default 123) only when some "allow" lets clients in; "include",
+ *   "confdir DIR" (DIR/ *.conf).
+ * ntpd (ntpsec): 123/udp ("default:ntpd"); the config is not read.
+ * snmpd: "agentaddress" lists ([udp|tcp|udp6|tcp6:]ADDR[:PORT], port 161
+ *   when absent); none at all gives 161/udp on every address.
+ * rsyslog: input(type="imudp"|"imtcp"|"imptcp" [port="N"]) (514 when no
+ *   port), "$UDPServerRun", "$InputUDPServerRun", "$InputTCPServerRun";
+ *   "$IncludeConfig" and include(file="...").  No default: Debian ships
+ *   the network inputs commented out.
+ * vsftpd: "listen_port" (default 21) and "listen_address", only when
+ *   "listen" or "listen_ipv6" is YES (otherwise inetd owns the port).
  *
  * Fails with -ELOOP when includes nest deeper than V2C_CONFIG_MAX_DEPTH,
  * -E2BIG past V2C_CONFIG_MAX_FILES / _INCLUDES / _BYTES / _TOKEN / _ADDS /
@@ -301,6 +356,29 @@ int v2c_ports_parse_sshd(const char *path, const char *data, size_t len,
 int v2c_ports_parse_memcached(const char *path, const char *data, size_t len,
                               const struct v2c_include_reader *inc, struct v2c_svc_config **ret,
                               struct v2c_error **err);
+int v2c_ports_parse_squid(const char *path, const char *data, size_t len,
+                          const struct v2c_include_reader *inc, struct v2c_svc_config **ret,
+                          struct v2c_error **err);
+int v2c_ports_parse_named(const char *path, const char *data, size_t len,
+                          const struct v2c_include_reader *inc, struct v2c_svc_config **ret,
+                          struct v2c_error **err);
+int v2c_ports_parse_dovecot(const char *path, const char *data, size_t len,
+                            const struct v2c_include_reader *inc, struct v2c_svc_config **ret,
+                            struct v2c_error **err);
+int v2c_ports_parse_tomcat(const char *path, const char *data, size_t len,
+                           const struct v2c_include_reader *inc, struct v2c_svc_config **ret,
+                           struct v2c_error **err);
+int v2c_ports_parse_postfix(const char *path, const char *data, size_t len,
+                            const struct v2c_include_reader *inc, struct v2c_svc_config **ret,
+                            struct v2c_error **err);
+
+/* The value of KEY in a postfix main.cf (the last assignment, its
+ * continuation lines joined with a space), as written: "$name"
+ * references are not expanded.  *ret is new, NULL when KEY is not set.
+ * -E2BIG for a value longer than V2C_CONFIG_MAX_TOKEN. */
+int v2c_postfix_main_value(const char *data, size_t len, const char *key, char **ret,
+                           struct v2c_error **err);
+
 int v2c_ports_parse_haproxy(const char *path, const char *data, size_t len,
                             const struct v2c_include_reader *inc, struct v2c_svc_config **ret,
                             struct v2c_error **err);

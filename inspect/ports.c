@@ -2213,6 +2213,1195 @@ static int hap_parse(struct cfg *c, const char *data, size_t len, struct v2c_err
 }
 
 /* ------------------------------------------------------------------------
+ * squid
+ */
+
+struct squid_state {
+        int unused;   /* every directive is read as it comes */
+};
+
+/* "http_port [ADDR:]PORT [options]": the first word after the directive. */
+static int squid_port(struct cfg *c, const char *v, const char *proto, struct v2c_error **err)
+{
+        struct endpoint e;
+        if (!parse_endpoint(v, strlen(v), &e) || e.port == 0)
+                return 0;
+        return cfg_add(c, e.port, proto, e.host, e.host_len, err);
+}
+
+static int squid_parse(struct cfg *c, const char *data, size_t len, struct v2c_error **err)
+{
+        struct v2c_lines l = { data, data + len, 0 };
+        _cleanup_(words_release) struct words w = { 0 };
+        const char *s;
+        size_t n;
+
+        while (v2c_lines_next(&l, &s, &n)) {
+                int r = split_words(s, n, W_HASH_COMMENT, &w, err);
+                if (r < 0)
+                        return r;
+                if (w.n < 2)
+                        continue;
+                if (strcmp(w.v[0], "http_port") == 0 || strcmp(w.v[0], "https_port") == 0)
+                        r = squid_port(c, w.v[1], "tcp", err);
+                /* ICP, HTCP and SNMP are off unless given a port ("0" is off). */
+                else if (strcmp(w.v[0], "icp_port") == 0 || strcmp(w.v[0], "htcp_port") == 0 ||
+                         strcmp(w.v[0], "snmp_port") == 0)
+                        r = squid_port(c, w.v[1], "udp", err);
+                else if (strcmp(w.v[0], "include") == 0)
+                        for (size_t i = 1; r >= 0 && i < w.n; i++)
+                                r = cfg_include(c, w.v[i], c->main_dir, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * named (BIND 9)
+ */
+
+enum named_block { NAMED_OTHER, NAMED_OPTIONS, NAMED_LISTEN };
+#define NAMED_MAX_NEST 32
+#define NAMED_MAX_HEADER 8
+#define NAMED_MAX_LISTENS 64
+
+struct named_listen {
+        bool v6;
+        bool none;            /* the address list is "none": nothing listens */
+        bool tls, http;       /* DNS over TLS / HTTPS: tcp only */
+        bool tls_none;        /* "http NAME tls none": plain HTTP */
+        unsigned port;        /* 0: not given */
+        char *source;         /* owned: where "port N" was written */
+};
+
+struct named_state {
+        unsigned char kind[NAMED_MAX_NEST];
+        size_t top, hidden;
+        /* The statement being read, as slices of the current buffer. */
+        const char *head[NAMED_MAX_HEADER];
+        size_t head_len[NAMED_MAX_HEADER];
+        size_t n_head;
+        struct named_listen listens[NAMED_MAX_LISTENS];
+        size_t n_listens;
+        bool listen_v4_seen, listen_v6_seen;
+        bool list_words, list_none;     /* inside a listen-on's address list */
+        unsigned options_port;
+        char *options_port_source;      /* owned */
+};
+
+static void named_release(void *state)
+{
+        struct named_state *st = state;
+        for (size_t i = 0; i < st->n_listens; i++)
+                free(st->listens[i].source);
+        free(st->options_port_source);
+}
+
+enum named_token { NAMED_EOF, NAMED_WORD, NAMED_SEMI, NAMED_OPEN, NAMED_CLOSE };
+
+/* The next token of named.conf: comments are "#", "//" and C's; a word
+ * is a quoted string (without its quotes) or a run of other bytes. */
+static enum named_token named_next(const char **pp, const char *end, const char **w, size_t *wn)
+{
+        const char *p = *pp;
+        for (;;) {
+                while (p < end && is_space(*p))
+                        p++;
+                if (p >= end) {
+                        *pp = p;
+                        return NAMED_EOF;
+                }
+                if (*p == '#' || (*p == '/' && p + 1 < end && p[1] == '/')) {
+                        const char *nl = memchr(p, '\n', (size_t) (end - p));
+                        p = nl ? nl + 1 : end;
+                        continue;
+                }
+                if (*p == '/' && p + 1 < end && p[1] == '*') {
+                        const char *q = p + 2;
+                        while (q + 1 < end && !(q[0] == '*' && q[1] == '/'))
+                                q++;
+                        p = q + 1 < end ? q + 2 : end;
+                        continue;
+                }
+                break;
+        }
+        char ch = *p;
+        if (ch == ';' || ch == '{' || ch == '}') {
+                *pp = p + 1;
+                return ch == ';' ? NAMED_SEMI : ch == '{' ? NAMED_OPEN : NAMED_CLOSE;
+        }
+        if (ch == '"') {
+                const char *q = p + 1;
+                while (q < end && *q != '"') {
+                        if (*q == '\\' && q + 1 < end)
+                                q++;
+                        q++;
+                }
+                *w = p + 1;
+                *wn = (size_t) (q - p - 1);
+                *pp = q < end ? q + 1 : end;
+                return NAMED_WORD;
+        }
+        const char *q = p;
+        while (q < end && !is_space(*q) && *q != ';' && *q != '{' && *q != '}' && *q != '"' &&
+               *q != '#' && !(*q == '/' && q + 1 < end && (q[1] == '/' || q[1] == '*')))
+                q++;
+        *w = p;
+        *wn = (size_t) (q - p);
+        *pp = q;
+        return NAMED_WORD;
+}
+
+static bool named_head_is(const struct named_state *st, size_t i, const char *lit)
+{
+        return i < st->n_head && v2c_span_eq(st->head[i], st->head_len[i], lit);
+}
+
+/* "listen-on[-v6] [port N] [dscp N] [tls NAME] [http NAME] {": what the
+ * header says, before its address list is read. */
+static int named_open_listen(struct cfg *c, struct named_state *st, struct v2c_error **err)
+{
+        bool v6 = named_head_is(st, 0, "listen-on-v6");
+        if (v6)
+                st->listen_v6_seen = true;
+        else
+                st->listen_v4_seen = true;
+        st->list_words = false;
+        st->list_none = false;
+        if (st->n_listens >= NAMED_MAX_LISTENS)
+                return 0;
+        struct named_listen *li = &st->listens[st->n_listens];
+        *li = (struct named_listen) { .v6 = v6 };
+        for (size_t i = 1; i + 1 < st->n_head; i += 2) {
+                const char *v = st->head[i + 1];
+                size_t vn = st->head_len[i + 1];
+                if (named_head_is(st, i, "port")) {
+                        if (!parse_port(v, vn, &li->port))
+                                continue;
+                        free(li->source);
+                        if ((li->source = cfg_source_new(c)) == NULL)
+                                return v2c_error_set(err, ENOMEM, "out of memory");
+                } else if (named_head_is(st, i, "tls")) {
+                        if (v2c_span_eq(v, vn, "none"))
+                                li->tls_none = true;
+                        else
+                                li->tls = true;
+                } else if (named_head_is(st, i, "http")) {
+                        li->http = true;
+                }
+        }
+        st->n_listens++;
+        return 0;
+}
+
+static void named_close_listen(struct named_state *st)
+{
+        if (st->n_listens > 0 && st->list_none)
+                st->listens[st->n_listens - 1].none = true;
+}
+
+static int named_statement(struct cfg *c, struct named_state *st, struct v2c_error **err)
+{
+        int r = 0;
+        bool in_options = st->hidden == 0 && st->top == 1 && st->kind[0] == NAMED_OPTIONS;
+        if (named_head_is(st, 0, "include") && st->n_head >= 2) {
+                _cleanup_free_ char *pattern = strndup(st->head[1], st->head_len[1]);
+                if (pattern == NULL)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+                /* Relative names are relative to named's working
+                 * directory, which Debian's unit leaves at /etc/bind's
+                 * parent: the main file's directory is the best guess. */
+                st->n_head = 0;
+                r = cfg_include(c, pattern, c->main_dir, err);
+        } else if (in_options && named_head_is(st, 0, "port") && st->n_head >= 2) {
+                unsigned port;
+                if (parse_port(st->head[1], st->head_len[1], &port)) {
+                        free(st->options_port_source);
+                        st->options_port = port;
+                        if ((st->options_port_source = cfg_source_new(c)) == NULL)
+                                r = v2c_error_set(err, ENOMEM, "out of memory");
+                }
+        }
+        st->n_head = 0;
+        return r;
+}
+
+static int named_parse(struct cfg *c, const char *data, size_t len, struct v2c_error **err)
+{
+        struct named_state *st = c->state;
+        const char *p = data, *end = data + len;
+        const char *w;
+        size_t wn;
+        enum named_token t;
+        int r = 0;
+
+        /* A statement never spans two files. */
+        st->n_head = 0;
+        while (r >= 0 && (t = named_next(&p, end, &w, &wn)) != NAMED_EOF) {
+                bool in_listen = st->hidden == 0 && st->top > 0 && st->kind[st->top - 1] == NAMED_LISTEN;
+                switch (t) {
+                case NAMED_WORD:
+                        if (in_listen) {
+                                if (!st->list_words)
+                                        st->list_none = v2c_span_eq(w, wn, "none");
+                                else
+                                        st->list_none = false;
+                                st->list_words = true;
+                        }
+                        if (st->n_head < NAMED_MAX_HEADER) {
+                                st->head[st->n_head] = w;
+                                st->head_len[st->n_head++] = wn;
+                        }
+                        break;
+                case NAMED_SEMI:
+                        if (!in_listen)
+                                r = named_statement(c, st, err);
+                        else
+                                st->n_head = 0;
+                        break;
+                case NAMED_OPEN: {
+                        unsigned char kind = NAMED_OTHER;
+                        if (st->hidden == 0 && st->top == 0 && named_head_is(st, 0, "options"))
+                                kind = NAMED_OPTIONS;
+                        else if (st->hidden == 0 && st->top == 1 && st->kind[0] == NAMED_OPTIONS &&
+                                 (named_head_is(st, 0, "listen-on") || named_head_is(st, 0, "listen-on-v6"))) {
+                                kind = NAMED_LISTEN;
+                                r = named_open_listen(c, st, err);
+                        }
+                        if (st->hidden > 0 || st->top >= NAMED_MAX_NEST)
+                                st->hidden++;
+                        else
+                                st->kind[st->top++] = kind;
+                        st->n_head = 0;
+                        break;
+                }
+                case NAMED_CLOSE:
+                        if (st->hidden > 0)
+                                st->hidden--;
+                        else if (st->top > 0) {
+                                if (st->kind[--st->top] == NAMED_LISTEN)
+                                        named_close_listen(st);
+                        }
+                        st->n_head = 0;
+                        break;
+                case NAMED_EOF:
+                        break;
+                }
+        }
+        st->n_head = 0;
+        return r;
+}
+
+static int named_add(struct cfg *c, unsigned port, bool udp_too, const char *source,
+                     struct v2c_error **err)
+{
+        int r = cfg_budget(c, err);
+        if (r >= 0)
+                r = add_span(&c->conf->ports, port, "tcp", NULL, 0, source, err);
+        if (r >= 0 && udp_too)
+                r = add_span(&c->conf->ports, port, "udp", NULL, 0, source, err);
+        return r;
+}
+
+static int named_finish(struct cfg *c, struct v2c_error **err)
+{
+        struct named_state *st = c->state;
+        /* DNS is 53 over udp and tcp unless "options { port N; }"; with
+         * no listen-on (or listen-on-v6) named listens on every address
+         * of that family. */
+        unsigned dns_port = st->options_port ? st->options_port : 53;
+        const char *dns_source = st->options_port ? st->options_port_source : "default:named";
+        int r = 0;
+        if (!st->listen_v4_seen || !st->listen_v6_seen)
+                r = named_add(c, dns_port, true, dns_source, err);
+        for (size_t i = 0; r >= 0 && i < st->n_listens; i++) {
+                const struct named_listen *li = &st->listens[i];
+                if (li->none)
+                        continue;
+                bool encrypted = li->tls || li->http;
+                unsigned port = li->port;
+                const char *source = li->source;
+                if (port == 0 && li->tls && !li->http) {
+                        port = 853;
+                        source = "default:named";
+                } else if (port == 0 && li->http) {
+                        port = li->tls_none ? 80 : 443;
+                        source = "default:named";
+                } else if (port == 0) {
+                        port = dns_port;
+                        source = dns_source;
+                }
+                r = named_add(c, port, !encrypted, source, err);
+        }
+        return r;
+}
+
+/* ------------------------------------------------------------------------
+ * dovecot
+ */
+
+#define DOVECOT_MAX_NEST 16
+#define DOVECOT_MAX_LISTENERS 128
+#define DOVECOT_MAX_NAME 64
+#define DOVECOT_MAX_PROTOCOLS 1024
+
+enum dovecot_block { DC_OTHER, DC_SERVICE, DC_INET_LISTENER };
+
+struct dovecot_listener {
+        char service[DOVECOT_MAX_NAME], name[DOVECOT_MAX_NAME];
+        int port;             /* -1: not set here */
+        char *source;         /* owned */
+};
+
+struct dovecot_state {
+        unsigned char kind[DOVECOT_MAX_NEST];
+        size_t top, hidden;
+        char service[DOVECOT_MAX_NAME];    /* of the open service block */
+        struct dovecot_listener listeners[DOVECOT_MAX_LISTENERS];
+        size_t n_listeners;
+        struct dovecot_listener *open;     /* the inet_listener being read; NULL when none */
+        char *protocols;                   /* owned; NULL: never set */
+};
+
+static void dovecot_release(void *state)
+{
+        struct dovecot_state *st = state;
+        for (size_t i = 0; i < st->n_listeners; i++)
+                free(st->listeners[i].source);
+        free(st->protocols);
+}
+
+/* Dovecot's listeners that exist without a word of config, with the
+ * protocol that turns their service on (Debian ships "protocols" empty:
+ * each dovecot-imapd, -pop3d... package adds its own). */
+static const struct {
+        const char *service, *listener, *protocol;
+        unsigned port;
+} dovecot_defaults[] = {
+        { "imap-login", "imap", "imap", 143 },
+        { "imap-login", "imaps", "imap", 993 },
+        { "pop3-login", "pop3", "pop3", 110 },
+        { "pop3-login", "pop3s", "pop3", 995 },
+        { "submission-login", "submission", "submission", 587 },
+        { "managesieve-login", "sieve", "sieve", 4190 },
+};
+
+/* The protocol a service serves, or NULL for services that run whatever
+ * "protocols" says (doveadm, stats...). */
+static const char *dovecot_service_protocol(const char *service)
+{
+        static const struct { const char *service, *protocol; } map[] = {
+                { "imap-login", "imap" }, { "imap-urlauth-login", "imap" },
+                { "pop3-login", "pop3" }, { "submission-login", "submission" },
+                { "managesieve-login", "sieve" }, { "lmtp", "lmtp" },
+        };
+        for (size_t i = 0; i < V2C_ARRAY_SIZE(map); i++)
+                if (strcmp(service, map[i].service) == 0)
+                        return map[i].protocol;
+        return NULL;
+}
+
+static bool dovecot_protocol_on(const char *protocols, const char *protocol)
+{
+        if (protocols == NULL)
+                return false;
+        size_t pl = strlen(protocol);
+        for (const char *p = protocols; *p;) {
+                while (*p == ' ' || *p == '\t' || *p == ',')
+                        p++;
+                size_t n = strcspn(p, " \t,");
+                if (n == pl && memcmp(p, protocol, n) == 0)
+                        return true;
+                p += n;
+        }
+        return false;
+}
+
+static void dovecot_copy_name(char *dst, const char *s, size_t n)
+{
+        if (n >= DOVECOT_MAX_NAME)
+                n = DOVECOT_MAX_NAME - 1;
+        memcpy(dst, s, n);
+        dst[n] = '\0';
+}
+
+static struct dovecot_listener *dovecot_listener(struct dovecot_state *st, const char *name, size_t n)
+{
+        char nm[DOVECOT_MAX_NAME];
+        dovecot_copy_name(nm, name, n);
+        for (size_t i = 0; i < st->n_listeners; i++)
+                if (strcmp(st->listeners[i].service, st->service) == 0 &&
+                    strcmp(st->listeners[i].name, nm) == 0)
+                        return &st->listeners[i];
+        if (st->n_listeners >= DOVECOT_MAX_LISTENERS)
+                return NULL;
+        struct dovecot_listener *li = &st->listeners[st->n_listeners++];
+        *li = (struct dovecot_listener) { .port = -1 };
+        memcpy(li->service, st->service, sizeof li->service);
+        memcpy(li->name, nm, sizeof li->name);
+        return li;
+}
+
+/* "protocols = $protocols imap": "$protocols" is the value so far. */
+static int dovecot_set_protocols(struct dovecot_state *st, const char *v, size_t n,
+                                 struct v2c_error **err)
+{
+        struct v2c_buf b;
+        v2c_buf_init(&b, DOVECOT_MAX_PROTOCOLS);
+        int r = 0;
+        for (size_t i = 0; r >= 0 && i < n;) {
+                if (v2c_span_starts(v + i, n - i, "$protocols")) {
+                        if (st->protocols)
+                                r = v2c_buf_append(&b, st->protocols, strlen(st->protocols));
+                        i += strlen("$protocols");
+                } else
+                        r = v2c_buf_append(&b, v + i++, 1);
+        }
+        if (r < 0) {
+                v2c_buf_release(&b);
+                /* Past the cap the value is nonsense: keep the old one. */
+                return r == -ENOMEM ? v2c_error_set(err, ENOMEM, "out of memory") : 0;
+        }
+        char *s = v2c_buf_steal(&b);
+        if (s == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        free(st->protocols);
+        st->protocols = s;
+        return 0;
+}
+
+static int dovecot_line(struct cfg *c, struct dovecot_state *st, const char *s, size_t n,
+                        struct v2c_error **err)
+{
+        trim(&s, &n);
+        if (n == 0 || s[0] == '#')
+                return 0;
+        if (v2c_span_starts(s, n, "!include")) {
+                _cleanup_(words_release) struct words w = { 0 };
+                int r = split_words(s, n, W_QUOTES | W_HASH_COMMENT, &w, err);
+                if (r < 0 || w.n < 2)
+                        return r;
+                _cleanup_free_ char *dir = dir_of(c->path);
+                return cfg_include(c, w.v[1], dir ? dir : c->main_dir, err);
+        }
+        if (s[0] == '}') {
+                if (st->hidden > 0)
+                        st->hidden--;
+                else if (st->top > 0) {
+                        unsigned char k = st->kind[--st->top];
+                        if (k == DC_INET_LISTENER)
+                                st->open = NULL;
+                        else if (k == DC_SERVICE)
+                                st->service[0] = '\0';
+                }
+                return 0;
+        }
+        if (s[n - 1] == '{') {
+                _cleanup_(words_release) struct words w = { 0 };
+                int r = split_words(s, n - 1, W_QUOTES | W_HASH_COMMENT, &w, err);
+                if (r < 0)
+                        return r;
+                unsigned char kind = DC_OTHER;
+                if (st->hidden == 0 && st->top == 0 && w.n == 2 && strcmp(w.v[0], "service") == 0) {
+                        kind = DC_SERVICE;
+                        dovecot_copy_name(st->service, w.v[1], strlen(w.v[1]));
+                } else if (st->hidden == 0 && st->top == 1 && st->kind[0] == DC_SERVICE && w.n <= 2 &&
+                           w.n >= 1 && strcmp(w.v[0], "inet_listener") == 0) {
+                        /* The name is optional ("inet_listener {"). */
+                        kind = DC_INET_LISTENER;
+                        st->open = dovecot_listener(st, w.n == 2 ? w.v[1] : "", w.n == 2 ? strlen(w.v[1]) : 0);
+                }
+                if (st->hidden > 0 || st->top >= DOVECOT_MAX_NEST)
+                        st->hidden++;
+                else
+                        st->kind[st->top++] = kind;
+                return 0;
+        }
+        const char *eq = memchr(s, '=', n);
+        if (eq == NULL)
+                return 0;
+        const char *k = s, *v = eq + 1;
+        size_t kn = (size_t) (eq - s), vn = n - kn - 1;
+        trim(&k, &kn);
+        trim(&v, &vn);
+        if (st->hidden == 0 && st->top == 0 && v2c_span_eq(k, kn, "protocols"))
+                return dovecot_set_protocols(st, v, vn, err);
+        if (st->hidden == 0 && st->top == 2 && st->kind[1] == DC_INET_LISTENER && st->open &&
+            v2c_span_eq(k, kn, "port")) {
+                unsigned port = 0;
+                if (!v2c_span_eq(v, vn, "0") && !parse_port(v, vn, &port))
+                        return 0;
+                char *src = cfg_source_new(c);
+                if (src == NULL)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+                free(st->open->source);
+                st->open->source = src;
+                st->open->port = (int) port;
+        }
+        return 0;
+}
+
+static int dovecot_parse(struct cfg *c, const char *data, size_t len, struct v2c_error **err)
+{
+        struct dovecot_state *st = c->state;
+        struct v2c_lines l = { data, data + len, 0 };
+        const char *s;
+        size_t n;
+        while (v2c_lines_next(&l, &s, &n)) {
+                int r = dovecot_line(c, st, s, n, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int dovecot_finish(struct cfg *c, struct v2c_error **err)
+{
+        struct dovecot_state *st = c->state;
+        int r = 0;
+        /* A protocol's listeners, with the ports the config gives them
+         * (0 turns one off) or the built-in ones. */
+        for (size_t i = 0; r >= 0 && i < V2C_ARRAY_SIZE(dovecot_defaults); i++) {
+                if (!dovecot_protocol_on(st->protocols, dovecot_defaults[i].protocol))
+                        continue;
+                unsigned port = dovecot_defaults[i].port;
+                const char *source = "default:dovecot";
+                for (size_t k = 0; k < st->n_listeners; k++) {
+                        const struct dovecot_listener *li = &st->listeners[k];
+                        if (li->port >= 0 && strcmp(li->service, dovecot_defaults[i].service) == 0 &&
+                            strcmp(li->name, dovecot_defaults[i].listener) == 0) {
+                                port = (unsigned) li->port;
+                                source = li->source;
+                        }
+                }
+                if (port > 0 && (r = cfg_budget(c, err)) >= 0)
+                        r = add_span(&c->conf->ports, port, "tcp", NULL, 0, source, err);
+        }
+        /* Listeners the config adds: those of a protocol's service count
+         * when the protocol is on, the others (doveadm...) always. */
+        for (size_t k = 0; r >= 0 && k < st->n_listeners; k++) {
+                const struct dovecot_listener *li = &st->listeners[k];
+                if (li->port <= 0)
+                        continue;
+                bool is_default = false;
+                for (size_t i = 0; i < V2C_ARRAY_SIZE(dovecot_defaults); i++)
+                        is_default |= strcmp(li->service, dovecot_defaults[i].service) == 0 &&
+                                      strcmp(li->name, dovecot_defaults[i].listener) == 0;
+                const char *proto = dovecot_service_protocol(li->service);
+                if (is_default || (proto && !dovecot_protocol_on(st->protocols, proto)))
+                        continue;
+                if ((r = cfg_budget(c, err)) >= 0)
+                        r = add_span(&c->conf->ports, (unsigned) li->port, "tcp", NULL, 0, li->source,
+                                     err);
+        }
+        return r;
+}
+
+/* ------------------------------------------------------------------------
+ * tomcat (server.xml)
+ */
+
+struct tomcat_state {
+        int unused;   /* server.xml has no includes we follow */
+};
+
+/* The value of attribute NAME in the attributes of one tag ([s, s+n)),
+ * quotes removed; false when absent. */
+static bool xml_attr(const char *s, size_t n, const char *name, const char **v, size_t *vn)
+{
+        size_t nl = strlen(name);
+        for (size_t i = 0; i < n;) {
+                while (i < n && is_space(s[i]))
+                        i++;
+                size_t k0 = i;
+                while (i < n && !is_space(s[i]) && s[i] != '=' && s[i] != '/' && s[i] != '>')
+                        i++;
+                size_t kn = i - k0;
+                while (i < n && is_space(s[i]))
+                        i++;
+                if (i >= n || s[i] != '=') {
+                        if (i == k0)
+                                i++;
+                        continue;
+                }
+                i++;
+                while (i < n && is_space(s[i]))
+                        i++;
+                if (i >= n || (s[i] != '"' && s[i] != '\''))
+                        continue;
+                char q = s[i++];
+                const char *end = memchr(s + i, q, n - i);
+                if (end == NULL)
+                        return false;
+                if (kn == nl && memcmp(s + k0, name, nl) == 0) {
+                        *v = s + i;
+                        *vn = (size_t) (end - (s + i));
+                        return true;
+                }
+                i = (size_t) (end - s) + 1;
+        }
+        return false;
+}
+
+/* Every <Connector port="N" [address="A"]> outside comments.  The
+ * <Server port="8005"> shutdown port is not one: it takes a password
+ * word from localhost only, never a client's request. */
+static int tomcat_parse(struct cfg *c, const char *data, size_t len, struct v2c_error **err)
+{
+        const char *p = data, *end = data + len;
+        while (p < end) {
+                const char *lt = memchr(p, '<', (size_t) (end - p));
+                if (lt == NULL)
+                        break;
+                size_t left = (size_t) (end - lt);
+                if (v2c_span_starts(lt, left, "<!--")) {
+                        const char *q = lt + 4;
+                        while (q + 2 < end && !(q[0] == '-' && q[1] == '-' && q[2] == '>'))
+                                q++;
+                        p = q + 2 < end ? q + 3 : end;
+                        continue;
+                }
+                const char *gt = memchr(lt, '>', left);
+                const char *tag_end = gt ? gt : end;
+                p = gt ? gt + 1 : end;
+                if (!v2c_span_starts(lt, left, "<Connector") || left < 11 || !is_space(lt[10]))
+                        continue;
+                const char *attrs = lt + 10;
+                size_t an = (size_t) (tag_end - attrs);
+                const char *v, *addr = NULL;
+                size_t vn, addr_len = 0;
+                unsigned port;
+                if (!xml_attr(attrs, an, "port", &v, &vn) || !parse_port(v, vn, &port))
+                        continue;
+                if (xml_attr(attrs, an, "address", &addr, &addr_len) && addr_len == 0)
+                        addr = NULL;
+                int r = cfg_add(c, port, "tcp", addr, addr_len, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * postfix (master.cf)
+ */
+
+struct postfix_state {
+        int unused;   /* master.cf has no includes */
+};
+
+/* Service names of master.cf's inet lines, as /etc/services has them. */
+static bool postfix_port(const char *s, size_t n, unsigned *port)
+{
+        static const struct { const char *name; unsigned port; } names[] = {
+                { "smtp", 25 }, { "submission", 587 }, { "submissions", 465 }, { "smtps", 465 },
+                { "lmtp", 24 }, { "qmqp", 628 },
+        };
+        if (parse_port(s, n, port))
+                return true;
+        for (size_t i = 0; i < V2C_ARRAY_SIZE(names); i++)
+                if (v2c_span_eq(s, n, names[i].name)) {
+                        *port = names[i].port;
+                        return true;
+                }
+        return false;
+}
+
+/* "smtp inet n - y - - smtpd", "127.0.0.1:submission inet ...",
+ * "[::1]:10025 inet ...": the first column of every "inet" service.
+ * Lines starting with white space continue the one before ("-o"). */
+static int postfix_parse(struct cfg *c, const char *data, size_t len, struct v2c_error **err)
+{
+        struct v2c_lines l = { data, data + len, 0 };
+        _cleanup_(words_release) struct words w = { 0 };
+        const char *s;
+        size_t n;
+        while (v2c_lines_next(&l, &s, &n)) {
+                if (n == 0 || is_space(s[0]) || s[0] == '#')
+                        continue;
+                int r = split_words(s, n, W_HASH_COMMENT, &w, err);
+                if (r < 0)
+                        return r;
+                if (w.n < 2 || strcmp(w.v[1], "inet") != 0)
+                        continue;
+                const char *svc = w.v[0];
+                size_t sn = strlen(svc);
+                const char *colon = NULL;
+                for (size_t i = sn; i > 0; i--)
+                        if (svc[i - 1] == ':') {
+                                colon = svc + i - 1;
+                                break;
+                        }
+                const char *host = NULL, *port_s = svc;
+                size_t host_len = 0, port_len = sn;
+                if (colon) {
+                        host = svc;
+                        host_len = (size_t) (colon - svc);
+                        port_s = colon + 1;
+                        port_len = sn - host_len - 1;
+                }
+                unsigned port;
+                if (!postfix_port(port_s, port_len, &port))
+                        continue;
+                r = cfg_add(c, port, "tcp", host_len ? host : NULL, host_len, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int v2c_postfix_main_value(const char *data, size_t len, const char *key, char **ret,
+                           struct v2c_error **err)
+{
+        struct v2c_lines l = { data, data + len, 0 };
+        size_t kl = strlen(key);
+        const char *s;
+        size_t n;
+        bool found = false, in_value = false;
+        /* The value of the last assignment wins, with its continuation
+         * lines (those starting with white space) joined by a space. */
+        struct v2c_buf b;
+        v2c_buf_init(&b, V2C_CONFIG_MAX_TOKEN);
+        int r = 0;
+        while (r >= 0 && v2c_lines_next(&l, &s, &n)) {
+                /* Blank and comment lines end nothing (postconf(5)). */
+                const char *t = s;
+                size_t tn = n;
+                trim(&t, &tn);
+                if (tn == 0 || t[0] == '#')
+                        continue;
+                if (is_space(s[0])) {
+                        if (in_value) {
+                                r = v2c_buf_append(&b, " ", 1);
+                                if (r >= 0)
+                                        r = v2c_buf_append(&b, t, tn);
+                        }
+                        continue;
+                }
+                in_value = false;
+                if (n <= kl || memcmp(s, key, kl) != 0)
+                        continue;
+                t = s + kl;
+                tn = n - kl;
+                while (tn > 0 && (*t == ' ' || *t == '\t')) {
+                        t++;
+                        tn--;
+                }
+                if (tn == 0 || *t != '=')
+                        continue;
+                t++;
+                tn--;
+                trim(&t, &tn);
+                v2c_buf_release(&b);
+                v2c_buf_init(&b, V2C_CONFIG_MAX_TOKEN);
+                r = v2c_buf_append(&b, t, tn);
+                in_value = found = true;
+        }
+        if (r < 0) {
+                v2c_buf_release(&b);
+                return v2c_error_set(err, -r, r == -ENOMEM ? "out of memory" : "`%s` is too long", key);
+        }
+        if (!found) {
+                v2c_buf_release(&b);
+                *ret = NULL;
+                return 0;
+        }
+        char *v = v2c_buf_steal(&b);
+        if (v == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        *ret = v;
+        return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * exim (exim4): "daemon_smtp_ports = smtp : 587" in the main section
+ */
+
+struct exim_state {
+        struct setting ports;
+        bool past_main;      /* after the first "begin": routers, transports... */
+};
+
+static void exim_release(void *state)
+{
+        struct exim_state *st = state;
+        setting_release(&st->ports);
+}
+
+static int exim_parse(struct cfg *c, const char *data, size_t len, struct v2c_error **err)
+{
+        struct exim_state *st = c->state;
+        struct v2c_lines l = { data, data + len, 0 };
+        const char *s;
+        size_t n;
+        while (v2c_lines_next(&l, &s, &n)) {
+                trim(&s, &n);
+                if (n == 0 || s[0] == '#' || st->past_main)
+                        continue;
+                int r = 0;
+                if (v2c_span_starts(s, n, "begin ") || v2c_span_eq(s, n, "begin")) {
+                        st->past_main = true;
+                } else if (v2c_span_starts(s, n, ".include")) {
+                        _cleanup_(words_release) struct words w = { 0 };
+                        r = split_words(s, n, 0, &w, err);
+                        if (r >= 0 && w.n >= 2 && w.v[1][0] == '/')
+                                r = cfg_include(c, w.v[1], NULL, err);
+                } else {
+                        const char *eq = memchr(s, '=', n);
+                        const char *k = s, *v = eq ? eq + 1 : NULL;
+                        size_t kn = eq ? (size_t) (eq - s) : 0, vn = eq ? n - kn - 1 : 0;
+                        trim(&k, &kn);
+                        trim(&v, &vn);
+                        if (eq && (v2c_span_eq(k, kn, "daemon_smtp_ports") ||
+                                   v2c_span_eq(k, kn, "daemon_smtp_port")))
+                                r = setting_set(c, &st->ports, v, vn, err);
+                }
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int exim_port(void *ud, const char *p, size_t n, struct v2c_error **err)
+{
+        struct cfg *c = ud;
+        struct exim_state *st = c->state;
+        unsigned port;
+        if (!postfix_port(p, n, &port))
+                return 0;
+        int r = cfg_budget(c, err);
+        return r < 0 ? r : add_span(&c->conf->ports, port, "tcp", NULL, 0, st->ports.source, err);
+}
+
+static int exim_finish(struct cfg *c, struct v2c_error **err)
+{
+        struct exim_state *st = c->state;
+        if (st->ports.value == NULL)
+                return cfg_add_default(c, 25, NULL, err);
+        const char *v = st->ports.value;
+        size_t n = strlen(v);
+        char sep = ':';
+        /* "<; 25 ; 587" picks another list separator. */
+        if (n >= 2 && v[0] == '<' && !is_space(v[1])) {
+                sep = v[1];
+                v += 2;
+                n -= 2;
+        }
+        return for_each_piece(v, n, sep, exim_port, c, err);
+}
+
+/* ------------------------------------------------------------------------
+ * chrony: a server port only where clients are allowed
+ */
+
+struct chrony_state {
+        struct setting port;
+        bool allow;
+};
+
+static void chrony_release(void *state)
+{
+        struct chrony_state *st = state;
+        setting_release(&st->port);
+}
+
+static int chrony_parse(struct cfg *c, const char *data, size_t len, struct v2c_error **err)
+{
+        struct chrony_state *st = c->state;
+        struct v2c_lines l = { data, data + len, 0 };
+        _cleanup_(words_release) struct words w = { 0 };
+        const char *s;
+        size_t n;
+        while (v2c_lines_next(&l, &s, &n)) {
+                int r = split_words(s, n, W_HASH_COMMENT, &w, err);
+                if (r < 0)
+                        return r;
+                if (w.n == 0 || w.v[0][0] == '!' || w.v[0][0] == ';' || w.v[0][0] == '%')
+                        continue;
+                if (strcmp(w.v[0], "allow") == 0)
+                        st->allow = true;
+                else if (strcmp(w.v[0], "port") == 0 && w.n >= 2)
+                        r = setting_set(c, &st->port, w.v[1], strlen(w.v[1]), err);
+                else if (strcmp(w.v[0], "include") == 0 && w.n >= 2)
+                        r = cfg_include(c, w.v[1], NULL, err);
+                else if (strcmp(w.v[0], "confdir") == 0)
+                        for (size_t i = 1; r >= 0 && i < w.n; i++) {
+                                _cleanup_free_ char *pattern = NULL;
+                                if (asprintf(&pattern, "%s/*.conf", w.v[i]) < 0) {
+                                        pattern = NULL;
+                                        return v2c_error_set(err, ENOMEM, "out of memory");
+                                }
+                                r = cfg_include(c, pattern, NULL, err);
+                        }
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* chronyd opens its NTP server port (123, "port 0" never) only when an
+ * "allow" lets clients in; a stock client-only chrony listens on
+ * nothing but its localhost command port. */
+static int chrony_finish(struct cfg *c, struct v2c_error **err)
+{
+        struct chrony_state *st = c->state;
+        if (!st->allow)
+                return 0;
+        unsigned port = 123;
+        const char *source = "default:chrony";
+        if (st->port.value) {
+                if (!parse_port(st->port.value, strlen(st->port.value), &port))
+                        return 0;
+                source = st->port.source;
+        }
+        int r = cfg_budget(c, err);
+        return r < 0 ? r : add_span(&c->conf->ports, port, "udp", NULL, 0, source, err);
+}
+
+/* ------------------------------------------------------------------------
+ * ntpd (ntpsec): NTP on 123/udp, whatever ntp.conf says
+ */
+
+struct ntpd_state {
+        int unused;
+};
+
+static int ntpd_parse(struct cfg *c, const char *data, size_t len, struct v2c_error **err)
+{
+        (void) c;
+        (void) data;
+        (void) len;
+        (void) err;
+        return 0;
+}
+
+static int ntpd_finish(struct cfg *c, struct v2c_error **err)
+{
+        int r = cfg_budget(c, err);
+        return r < 0 ? r : add_span(&c->conf->ports, 123, "udp", NULL, 0, "default:ntpd", err);
+}
+
+/* ------------------------------------------------------------------------
+ * snmpd: "agentaddress [udp|tcp|udp6|tcp6:]ADDRESS[:PORT],..."
+ */
+
+struct snmpd_state {
+        bool seen;
+};
+
+static int snmpd_address(void *ud, const char *s, size_t n, struct v2c_error **err)
+{
+        struct cfg *c = ud;
+        const char *proto = "udp";
+        static const struct { const char *prefix, *proto; } transports[] = {
+                { "udp6:", "udp" }, { "tcp6:", "tcp" }, { "udp:", "udp" }, { "tcp:", "tcp" },
+        };
+        for (size_t i = 0; i < V2C_ARRAY_SIZE(transports); i++)
+                if (v2c_span_starts(s, n, transports[i].prefix)) {
+                        size_t pl = strlen(transports[i].prefix);
+                        proto = transports[i].proto;
+                        s += pl;
+                        n -= pl;
+                        break;
+                }
+        struct endpoint e;
+        if (!parse_endpoint(s, n, &e))
+                return 0;
+        return cfg_add(c, e.port ? e.port : 161, proto, e.host, e.host_len, err);
+}
+
+static int snmpd_parse(struct cfg *c, const char *data, size_t len, struct v2c_error **err)
+{
+        struct snmpd_state *st = c->state;
+        struct v2c_lines l = { data, data + len, 0 };
+        _cleanup_(words_release) struct words w = { 0 };
+        const char *s;
+        size_t n;
+        while (v2c_lines_next(&l, &s, &n)) {
+                int r = split_words(s, n, W_HASH_COMMENT, &w, err);
+                if (r < 0)
+                        return r;
+                if (w.n < 2 || strcasecmp(w.v[0], "agentaddress") != 0)
+                        continue;
+                st->seen = true;
+                r = for_each_piece(w.v[1], strlen(w.v[1]), ',', snmpd_address, c, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int snmpd_finish(struct cfg *c, struct v2c_error **err)
+{
+        struct snmpd_state *st = c->state;
+        if (st->seen)
+                return 0;
+        int r = cfg_budget(c, err);
+        return r < 0 ? r : add_span(&c->conf->ports, 161, "udp", NULL, 0, "default:snmpd", err);
+}
+
+/* ------------------------------------------------------------------------
+ * rsyslog: network inputs, when a config turns them on
+ */
+
+struct rsyslog_state {
+        int unused;
+};
+
+/* The value of NAME="VALUE" inside one input(...) statement. */
+static bool rsyslog_param(const char *s, size_t n, const char *name, const char **v, size_t *vn)
+{
+        size_t nl = strlen(name);
+        for (size_t i = 0; i + nl + 2 < n; i++) {
+                if (strncasecmp(s + i, name, nl) != 0 || (i > 0 && (is_alpha(s[i - 1]) || s[i - 1] == '.')))
+                        continue;
+                size_t j = i + nl;
+                while (j < n && is_space(s[j]))
+                        j++;
+                if (j >= n || s[j] != '=')
+                        continue;
+                j++;
+                while (j < n && is_space(s[j]))
+                        j++;
+                if (j >= n || s[j] != '"')
+                        continue;
+                const char *end = memchr(s + j + 1, '"', n - j - 1);
+                if (end == NULL)
+                        return false;
+                *v = s + j + 1;
+                *vn = (size_t) (end - (s + j + 1));
+                return true;
+        }
+        return false;
+}
+
+static int rsyslog_input(struct cfg *c, const char *s, size_t n, struct v2c_error **err)
+{
+        const char *type, *port_s;
+        size_t tn, pn;
+        if (!rsyslog_param(s, n, "type", &type, &tn))
+                return 0;
+        const char *proto = v2c_span_eq(type, tn, "imudp") ? "udp" :
+                            v2c_span_eq(type, tn, "imtcp") || v2c_span_eq(type, tn, "imptcp") ? "tcp" :
+                            NULL;
+        if (proto == NULL)
+                return 0;
+        unsigned port = 514;
+        if (rsyslog_param(s, n, "port", &port_s, &pn) && !parse_port(port_s, pn, &port))
+                return 0;
+        return cfg_add(c, port, proto, NULL, 0, err);
+}
+
+static int rsyslog_parse(struct cfg *c, const char *data, size_t len, struct v2c_error **err)
+{
+        struct v2c_lines l = { data, data + len, 0 };
+        _cleanup_(words_release) struct words w = { 0 };
+        const char *s;
+        size_t n;
+        while (v2c_lines_next(&l, &s, &n)) {
+                trim(&s, &n);
+                if (n == 0 || s[0] == '#')
+                        continue;
+                int r = 0;
+                if (v2c_span_starts(s, n, "input(")) {
+                        /* One statement may run over several lines. */
+                        const char *start = s, *end = data + len;
+                        const char *close = memchr(s, ')', (size_t) (end - s));
+                        size_t sn = close ? (size_t) (close - start) : (size_t) (end - start);
+                        r = rsyslog_input(c, start, sn, err);
+                } else if (v2c_span_starts(s, n, "include(")) {
+                        const char *v;
+                        size_t vn;
+                        if (rsyslog_param(s, n, "file", &v, &vn)) {
+                                _cleanup_free_ char *pattern = strndup(v, vn);
+                                if (pattern == NULL)
+                                        return v2c_error_set(err, ENOMEM, "out of memory");
+                                r = cfg_include(c, pattern, NULL, err);
+                        }
+                } else if (s[0] == '$') {
+                        r = split_words(s, n, 0, &w, err);
+                        if (r >= 0 && w.n >= 2) {
+                                unsigned port;
+                                if (strcasecmp(w.v[0], "$IncludeConfig") == 0)
+                                        r = cfg_include(c, w.v[1], NULL, err);
+                                else if ((strcasecmp(w.v[0], "$UDPServerRun") == 0 ||
+                                          strcasecmp(w.v[0], "$InputUDPServerRun") == 0) &&
+                                         parse_port(w.v[1], strlen(w.v[1]), &port))
+                                        r = cfg_add(c, port, "udp", NULL, 0, err);
+                                else if (strcasecmp(w.v[0], "$InputTCPServerRun") == 0 &&
+                                         parse_port(w.v[1], strlen(w.v[1]), &port))
+                                        r = cfg_add(c, port, "tcp", NULL, 0, err);
+                        }
+                }
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * vsftpd: standalone ("listen" or "listen_ipv6" YES) on listen_port
+ */
+
+struct vsftpd_state {
+        bool standalone;
+        struct setting port, address;
+};
+
+static void vsftpd_release(void *state)
+{
+        struct vsftpd_state *st = state;
+        setting_release(&st->port);
+        setting_release(&st->address);
+}
+
+static int vsftpd_parse(struct cfg *c, const char *data, size_t len, struct v2c_error **err)
+{
+        struct vsftpd_state *st = c->state;
+        struct v2c_lines l = { data, data + len, 0 };
+        const char *s;
+        size_t n;
+        while (v2c_lines_next(&l, &s, &n)) {
+                const char *eq = memchr(s, '=', n);
+                if (n == 0 || s[0] == '#' || eq == NULL)
+                        continue;
+                const char *k = s, *v = eq + 1;
+                size_t kn = (size_t) (eq - s), vn = n - kn - 1;
+                trim(&v, &vn);
+                int r = 0;
+                if (v2c_span_eq(k, kn, "listen") || v2c_span_eq(k, kn, "listen_ipv6"))
+                        st->standalone |= v2c_span_eq_ci(v, vn, "YES");
+                else if (v2c_span_eq(k, kn, "listen_port"))
+                        r = setting_set(c, &st->port, v, vn, err);
+                else if (v2c_span_eq(k, kn, "listen_address") || v2c_span_eq(k, kn, "listen_address6"))
+                        r = setting_set(c, &st->address, v, vn, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* Without "listen=YES" or "listen_ipv6=YES" vsftpd runs from inetd,
+ * which owns the port. */
+static int vsftpd_finish(struct cfg *c, struct v2c_error **err)
+{
+        struct vsftpd_state *st = c->state;
+        if (!st->standalone)
+                return 0;
+        unsigned port = 21;
+        const char *source = "default:vsftpd";
+        if (st->port.value) {
+                if (!parse_port(st->port.value, strlen(st->port.value), &port))
+                        return 0;
+                source = st->port.source;
+        }
+        const char *a = st->address.value;
+        int r = cfg_budget(c, err);
+        return r < 0 ? r : add_span(&c->conf->ports, port, "tcp", a, a ? strlen(a) : 0, source, err);
+}
+
+/* ------------------------------------------------------------------------
  * Driver
  */
 
@@ -2231,6 +3420,23 @@ static const struct parser parsers[V2C_SERVER_COUNT_] = {
         [V2C_SERVER_MEMCACHED] = { "memcached", sizeof(struct memcached_state), memcached_parse,
                                    memcached_finish, memcached_release },
         [V2C_SERVER_HAPROXY] = { "haproxy", sizeof(struct hap_state), hap_parse, NULL, NULL },
+        [V2C_SERVER_SQUID] = { "squid", sizeof(struct squid_state), squid_parse, NULL, NULL },
+        [V2C_SERVER_NAMED] = { "named", sizeof(struct named_state), named_parse, named_finish,
+                               named_release },
+        [V2C_SERVER_DOVECOT] = { "dovecot", sizeof(struct dovecot_state), dovecot_parse,
+                                 dovecot_finish, dovecot_release },
+        [V2C_SERVER_TOMCAT] = { "tomcat", sizeof(struct tomcat_state), tomcat_parse, NULL, NULL },
+        [V2C_SERVER_POSTFIX] = { "postfix", sizeof(struct postfix_state), postfix_parse, NULL,
+                                 NULL },
+        [V2C_SERVER_EXIM] = { "exim", sizeof(struct exim_state), exim_parse, exim_finish,
+                              exim_release },
+        [V2C_SERVER_CHRONY] = { "chrony", sizeof(struct chrony_state), chrony_parse, chrony_finish,
+                                chrony_release },
+        [V2C_SERVER_NTPD] = { "ntpd", sizeof(struct ntpd_state), ntpd_parse, ntpd_finish, NULL },
+        [V2C_SERVER_SNMPD] = { "snmpd", sizeof(struct snmpd_state), snmpd_parse, snmpd_finish, NULL },
+        [V2C_SERVER_RSYSLOG] = { "rsyslog", sizeof(struct rsyslog_state), rsyslog_parse, NULL, NULL },
+        [V2C_SERVER_VSFTPD] = { "vsftpd", sizeof(struct vsftpd_state), vsftpd_parse, vsftpd_finish,
+                                vsftpd_release },
 };
 
 const char *v2c_server_name(enum v2c_server server)
@@ -2245,7 +3451,10 @@ int v2c_server_from_name(const char *name)
         static const struct { const char *alias; enum v2c_server server; } aliases[] = {
                 { "apache", V2C_SERVER_APACHE2 }, { "httpd", V2C_SERVER_APACHE2 },
                 { "mariadb", V2C_SERVER_MYSQL },  { "postgres", V2C_SERVER_POSTGRESQL },
-                { "ssh", V2C_SERVER_SSHD },
+                { "ssh", V2C_SERVER_SSHD },       { "bind9", V2C_SERVER_NAMED },
+                { "bind", V2C_SERVER_NAMED },     { "exim4", V2C_SERVER_EXIM },
+                { "chronyd", V2C_SERVER_CHRONY }, { "ntpsec", V2C_SERVER_NTPD },
+                { "rsyslogd", V2C_SERVER_RSYSLOG },
         };
         if (name == NULL)
                 return -EINVAL;
@@ -2325,3 +3534,8 @@ DEFINE_PARSE(v2c_ports_parse_mysql, V2C_SERVER_MYSQL)
 DEFINE_PARSE(v2c_ports_parse_sshd, V2C_SERVER_SSHD)
 DEFINE_PARSE(v2c_ports_parse_memcached, V2C_SERVER_MEMCACHED)
 DEFINE_PARSE(v2c_ports_parse_haproxy, V2C_SERVER_HAPROXY)
+DEFINE_PARSE(v2c_ports_parse_squid, V2C_SERVER_SQUID)
+DEFINE_PARSE(v2c_ports_parse_named, V2C_SERVER_NAMED)
+DEFINE_PARSE(v2c_ports_parse_dovecot, V2C_SERVER_DOVECOT)
+DEFINE_PARSE(v2c_ports_parse_tomcat, V2C_SERVER_TOMCAT)
+DEFINE_PARSE(v2c_ports_parse_postfix, V2C_SERVER_POSTFIX)

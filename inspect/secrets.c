@@ -73,6 +73,53 @@ static void last_word(const char *k, size_t n, const char **w, size_t *wl)
         *wl = n - start;
 }
 
+/* "passwd: files systemd" in nsswitch.conf names the passwd database and
+ * the services that answer for it: every word is a service or an action. */
+static bool is_nss_sources(const char *v, size_t n)
+{
+        static const char *const sources[] = {
+                "files", "compat", "systemd", "db", "nis", "nisplus", "ldap", "sss", "winbind",
+                "extrausers", "cache", "hesiod", "altfiles", "mymachines", "resolve", "myhostname",
+                "dns", "usrfiles", "oslogin",
+        };
+        bool any = false;
+        for (size_t i = 0; i < n;) {
+                while (i < n && is_blank(v[i]))
+                        i++;
+                if (i >= n)
+                        break;
+                size_t start = i;
+                if (v[i] == '[') {
+                        const char *close = memchr(v + i, ']', n - i);
+                        if (close == NULL)
+                                return false;
+                        i = (size_t) (close - v) + 1;
+                        continue;
+                }
+                while (i < n && !is_blank(v[i]))
+                        i++;
+                bool known = false;
+                for (size_t k = 0; k < V2C_ARRAY_SIZE(sources); k++)
+                        known |= v2c_span_eq(v + start, i - start, sources[k]);
+                if (!known)
+                        return false;
+                any = true;
+        }
+        return any;
+}
+
+/* A line "KEY VALUE" (no '=' or ':') gives a setting one value: one word,
+ * or one quoted string.  More words after the key are another grammar:
+ * a PAM rule ("password  required  pam_unix.so", "password include su"),
+ * a command ("passwd -d root") or prose in a comment block. */
+static bool one_word(const char *v, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                if (is_blank(v[i]))
+                        return false;
+        return true;
+}
+
 static bool config_password_line(const char *s, size_t n)
 {
         size_t i = 0;
@@ -87,7 +134,8 @@ static bool config_password_line(const char *s, size_t n)
         const char *key = s + k0;
         while (i < n && (s[i] == ' ' || s[i] == '\t'))
                 i++;
-        if (i < n && (s[i] == '=' || s[i] == ':'))
+        bool separator = i < n && (s[i] == '=' || s[i] == ':');
+        if (separator)
                 i++;
         else if (i == k0 + kl)
                 return false;   /* "KEY" glued to something else */
@@ -97,12 +145,17 @@ static bool config_password_line(const char *s, size_t n)
         size_t vl = n - i;
         while (vl > 0 && (v[vl - 1] == ' ' || v[vl - 1] == '\t' || v[vl - 1] == '\r' || v[vl - 1] == ';'))
                 vl--;
-        if (vl >= 2 && (v[0] == '"' || v[0] == '\'') && v[vl - 1] == v[0]) {
+        bool quoted = vl >= 2 && (v[0] == '"' || v[0] == '\'') && v[vl - 1] == v[0];
+        if (quoted) {
                 v++;
                 vl -= 2;
         }
         if (vl == 0 || v[0] == '#' || v[0] == '$' || v2c_span_eq_ci(v, vl, "yes") || v2c_span_eq_ci(v, vl, "no") ||
             v2c_span_eq_ci(v, vl, "true") || v2c_span_eq_ci(v, vl, "false") || v2c_span_eq_ci(v, vl, "on") || v2c_span_eq_ci(v, vl, "off"))
+                return false;
+        if (!separator && !quoted && !one_word(v, vl))
+                return false;
+        if (is_nss_sources(v, vl))
                 return false;
         if (v2c_span_eq_ci(key, kl, "requirepass") || v2c_span_eq_ci(key, kl, "masterauth"))
                 return true;

@@ -606,6 +606,88 @@ static int postgresql_instances(struct inspect_ctx *c, struct v2c_error **err)
         return added;
 }
 
+/* Postfix's instances as its systemd generator lists them: "-" (the
+ * default one, /etc/postfix), then for each directory of /etc/postfix's
+ * multi_instance_directories the multi_instance_name its main.cf gives.
+ * *names and *dirs are new strvs of the same length. */
+#define POSTFIX_MAX_INSTANCES 64
+static int postfix_instances_list(struct inspect_ctx *c, char ***names, char ***dirs)
+{
+        if (v2c_strv_push(names, "-") < 0 || v2c_strv_push(dirs, "/etc/postfix") < 0)
+                return -ENOMEM;
+        _cleanup_free_ char *data = NULL, *list = NULL;
+        size_t len;
+        if (inspect_read(c, "/etc/postfix/main.cf", INSPECT_MAX_FILE, &data, &len) < 0 || data == NULL ||
+            v2c_postfix_main_value(data, len, "multi_instance_directories", &list, NULL) < 0 || list == NULL)
+                return 0;
+        size_t n = 0;
+        for (char *save = NULL, *d = strtok_r(list, " \t,", &save); d && n < POSTFIX_MAX_INSTANCES;
+             d = strtok_r(NULL, " \t,", &save), n++) {
+                _cleanup_free_ char *main_cf = NULL, *mdata = NULL, *name = NULL;
+                size_t mlen;
+                if (d[0] != '/' || asprintf(&main_cf, "%s/main.cf", d) < 0)
+                        continue;
+                if (inspect_read(c, main_cf, INSPECT_MAX_FILE, &mdata, &mlen) < 0 || mdata == NULL ||
+                    v2c_postfix_main_value(mdata, mlen, "multi_instance_name", &name, NULL) < 0 ||
+                    name == NULL || name[0] == '\0' || strpbrk(name, "/ \t"))
+                        continue;
+                if (v2c_strv_push(names, name) < 0 || v2c_strv_push(dirs, d) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+char *inspect_postfix_instance_dir(struct inspect_ctx *c, const char *inst)
+{
+        _cleanup_strv_ char **names = NULL, **dirs = NULL;
+        if (postfix_instances_list(c, &names, &dirs) < 0)
+                return NULL;
+        for (size_t i = 0; names && names[i] && dirs[i]; i++)
+                if (strcmp(names[i], inst) == 0)
+                        return strdup(dirs[i]);
+        return NULL;
+}
+
+/* Debian's postfix.service is a oneshot running /bin/true; at boot a
+ * generator makes postfix.service want postfix@-.service and one
+ * postfix@NAME.service per extra instance, which run the mail system.
+ * Offline, v2c does the generator's work.  Returns the number of
+ * instances added (0 when postfix@.service is not installed). */
+static int postfix_instances(struct inspect_ctx *c, struct v2c_error **err)
+{
+        _cleanup_free_ char *tpath = NULL;
+        bool masked;
+        if (find_unit(c, "postfix@.service", &tpath, &masked) < 0)
+                return 0;
+        _cleanup_strv_ char **names = NULL, **dirs = NULL;
+        if (postfix_instances_list(c, &names, &dirs) < 0)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        int added = 0;
+        for (size_t i = 0; names && names[i]; i++) {
+                _cleanup_free_ char *unit = NULL;
+                if (asprintf(&unit, "postfix@%s.service", names[i]) < 0)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+                if (add_service_unit(c, unit, true, true, err) < 0)
+                        return -1;
+                added++;
+        }
+        return added;
+}
+
+/* postgresql.service and postfix.service only start their instances:
+ * once those are listed, the wrapper (a oneshot running /bin/true) is no
+ * service of its own. */
+static bool wrapper_of_instances(struct inspect_ctx *c, const char *unit)
+{
+        if (strcmp(unit, "postgresql.service") != 0 && strcmp(unit, "postfix.service") != 0)
+                return false;
+        size_t n = strlen(unit) - strlen(".service");
+        for (size_t i = 0; i < c->nsvc; i++)
+                if (strncmp(c->svc[i].name, unit, n) == 0 && c->svc[i].name[n] == '@')
+                        return true;
+        return false;
+}
+
 int inspect_systemd(struct inspect_ctx *c, bool include_disabled, struct v2c_error **err)
 {
         bool any_dir = false;
@@ -654,6 +736,10 @@ int inspect_systemd(struct inspect_ctx *c, bool include_disabled, struct v2c_err
                         r = postgresql_instances(c, err);
                         if (r == 0)
                                 r = add_service_unit(c, unit, true, v2c_strv_contains(linked, unit), err);
+                } else if (strcmp(unit, "postfix.service") == 0) {
+                        r = postfix_instances(c, err);
+                        if (r == 0)
+                                r = add_service_unit(c, unit, true, v2c_strv_contains(linked, unit), err);
                 } else if (has_suffix(unit, ".service"))
                         r = add_service_unit(c, unit, true, v2c_strv_contains(linked, unit), err);
                 else if (u && has_suffix(unit, ".socket"))
@@ -679,7 +765,7 @@ int inspect_systemd(struct inspect_ctx *c, bool include_disabled, struct v2c_err
                         continue;
                 for (size_t j = 0; j < n && r == 0; j++)
                         if (has_suffix(ents[j].name, ".service") && strchr(ents[j].name, '@') == NULL &&
-                            ents[j].st.type == V2C_FT_REG)
+                            ents[j].st.type == V2C_FT_REG && !wrapper_of_instances(c, ents[j].name))
                                 r = add_service_unit(c, ents[j].name, false, false, err);
                 v2c_dirents_free(ents, n);
         }

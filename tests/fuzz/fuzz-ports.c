@@ -71,6 +71,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         if (size == 0)
                 return 0;
+        /* A new server changes the modulus: seeds whose first byte is
+         * not below the old one must be re-keyed to keep their parser. */
         unsigned mode = data[0] % (2 + V2C_SERVER_COUNT_);
         const char *rest = (const char *) data + 1;
         size_t rest_size = size - 1;

@@ -65,6 +65,15 @@ expect = {
     "uploads-sync": ("stateful", []),
     "heartbeat": ("stateless", []),
     "sync-agent": ("review", []),
+    # Stock Debian daemons, ports from their own configs or their
+    # built-in defaults.
+    "squid": (None, [3128]),
+    "named": (None, [53, 53]),
+    "dovecot": (None, [143, 993]),
+    "tomcat10": (None, [8080]),
+    "postfix@-": (None, [25]),
+    "postfix@postfix-out": (None, [2525]),
+    "mariadb": ("stateful", [3306]),
 }
 for name, (k, p) in expect.items():
     check("service %s found" % name, name in svc)
@@ -73,6 +82,25 @@ for name, (k, p) in expect.items():
     check("%s listens on %s (got %s)" % (name, p, ports(name)), ports(name) == p)
 
 check("memcached (installed, not enabled) is not listed", "memcached" not in svc)
+check("postfix's /bin/true wrapper is not listed, its instance is", "postfix" not in svc and "postfix@-" in svc)
+
+
+def sources(name):
+    return sorted("%d/%s %s" % (p["port"], p["proto"], p["source"]) for p in svc.get(name, {}).get("ports", []))
+
+
+for name, want in [
+        ("squid", ["3128/tcp config:/etc/squid/squid.conf"]),
+        ("named", ["53/tcp default:named", "53/udp default:named"]),
+        ("dovecot", ["143/tcp default:dovecot", "993/tcp default:dovecot"]),
+        ("tomcat10", ["8080/tcp config:/etc/tomcat10/server.xml"]),
+        ("postfix@-", ["25/tcp config:/etc/postfix/master.cf"]),
+        ("postfix@postfix-out", ["2525/tcp config:/etc/postfix-out/master.cf"]),
+        # bookworm's unit runs 'sh -c "... exec /usr/sbin/mariadbd ..."'
+        ("mariadb", ["3306/tcp default:mysql"])]:
+    check("%s ports come from %s (got %s)" % (name, want, sources(name)), sources(name) == want)
+check("postfix@- runs postmulti for instance -",
+      svc.get("postfix@-", {}).get("exec", {}).get("argv", []) == ["/usr/sbin/postmulti", "-i", "-", "-p", "start"])
 check("getty@tty1 is system", klass("getty@tty1") == "system")
 check("legacy-app is a SysV service", svc.get("legacy-app", {}).get("kind") == "sysv")
 check("legacy-app runs /usr/local/bin/legacy-daemon",

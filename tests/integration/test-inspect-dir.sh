@@ -30,5 +30,31 @@ else diff -u "$TMP/dir.json" "$TMP/tar-as-dir.json" | head -40; not_ok "tar and 
 check "-o writes the same report to a file" cmp -s "$TMP/tar.json" "$TMP/out.json"
 check "-o leaves no temporary file behind" test "$(ls "$TMP" | grep -c v2c-tmp)" -eq 0
 
+# memcached is installed but not enabled: --all lists it, and Debian's unit
+# runs it through a wrapper that reads /etc/memcached.conf.
+"$V2C" inspect --all --json "$FIXTURES/root" >"$TMP/all.json"
+check "--all: memcached (through its wrapper) listens on 11211 from /etc/memcached.conf" python3 -c '
+import json, sys
+s = {x["name"]: x for x in json.load(open(sys.argv[1]))["services"]}
+sys.exit(s["memcached"]["ports"] != [{"port": 11211, "proto": "tcp", "source": "config:/etc/memcached.conf"}])' "$TMP/all.json"
+check "--all: no oneshot wrapper of postfix or postgresql instances is listed" python3 -c '
+import json, sys
+s = {x["name"] for x in json.load(open(sys.argv[1]))["services"]}
+sys.exit("postfix" in s or "postgresql" in s or "postfix@-" not in s)' "$TMP/all.json"
+check "--all: postfix-resolvconf (a hook named postfix) is no mail server" python3 -c '
+import json, sys
+s = {x["name"]: x for x in json.load(open(sys.argv[1]))["services"]}
+sys.exit(s["postfix-resolvconf"]["ports"] != [])' "$TMP/all.json"
+
+# A PAM rule "password include su" is no password: util-linux's
+# /etc/pam.d/su-l is read (a conffile of getty's package) and not reported.
+check "getty@tty1 reads util-linux's /etc/pam.d/su-l" python3 -c '
+import json, sys
+s = {x["name"]: x for x in json.load(open(sys.argv[1]))["services"]}
+sys.exit("/etc/pam.d/su-l" not in s["getty@tty1"]["config_files"])' "$TMP/dir.json"
+check "no file of /etc/pam.d is reported as a secret" python3 -c '
+import json, sys
+sys.exit(any(x["path"].startswith("/etc/pam.d/") for x in json.load(open(sys.argv[1]))["secrets"]))' "$TMP/dir.json"
+
 compare_expected "$TMP/dir.json" debian.json
 finish

@@ -1075,6 +1075,400 @@ static void test_haproxy(void **state)
  * Every parser on hostile bytes
  */
 
+/* ------------------------------------------------------------------------
+ * squid, named, dovecot, tomcat, postfix: the shapes Debian 12 ships
+ */
+
+static void test_squid(void **state)
+{
+        (void) state;
+        static const struct fake_file files[] = {
+                { "/etc/squid/squid.conf",
+                  "#  TAG: http_port\n"
+                  "#\thttp_port 3129 intercept\n"
+                  "acl SSL_ports port 443\n"
+                  "acl Safe_ports port 1025-65535\t# unregistered ports\n"
+                  "include /etc/squid/conf.d/*.conf\n"
+                  "http_access deny all\n"
+                  "# Squid normally listens to port 3128\n"
+                  "http_port 3128\n"
+                  "coredump_dir /var/spool/squid\n" },
+                { "/etc/squid/conf.d/debian.conf", "logfile_rotate 0\n" },
+                { "/etc/squid/conf.d/local.conf",
+                  "https_port [::1]:3130 tls-cert=/etc/squid/cert.pem\n"
+                  "icp_port 0\n"
+                  "snmp_port 3401\n" },
+        };
+        struct fake_fs fs = { files, V2C_ARRAY_SIZE(files), 0, NULL };
+        _cleanup_(v2c_svc_config_freep) struct v2c_svc_config *c =
+                parse_ok(V2C_SERVER_SQUID, "/etc/squid/squid.conf", NULL, &fs);
+        assert_ports(&c->ports, "3128/tcp * config:/etc/squid/squid.conf\n"
+                                "3130/tcp ::1 config:/etc/squid/conf.d/local.conf\n"
+                                "3401/udp * config:/etc/squid/conf.d/local.conf\n");
+        fake_fs_release(&fs);
+
+        /* The acl ports are ports squid lets clients reach, not its own. */
+        _cleanup_(v2c_svc_config_freep) struct v2c_svc_config *d =
+                parse_ok(V2C_SERVER_SQUID, "/s", "acl Safe_ports port 80\n", NULL);
+        assert_ports(&d->ports, "");
+}
+
+static void test_named(void **state)
+{
+        (void) state;
+        /* Debian's named.conf and named.conf.options, unchanged: no
+         * listen-on, so 53 on every address, udp and tcp. */
+        static const struct fake_file files[] = {
+                { "/etc/bind/named.conf",
+                  "// This is the primary configuration file for the BIND DNS server named.\n"
+                  "include \"/etc/bind/named.conf.options\";\n"
+                  "include \"/etc/bind/named.conf.local\";\n"
+                  "include \"/etc/bind/named.conf.default-zones\";\n" },
+                { "/etc/bind/named.conf.options",
+                  "options {\n"
+                  "\tdirectory \"/var/cache/bind\";\n"
+                  "\t// forwarders {\n"
+                  "\t// \t0.0.0.0;\n"
+                  "\t// };\n"
+                  "\tdnssec-validation auto;\n"
+                  "\n"
+                  "\tlisten-on-v6 { any; };\n"
+                  "};\n" },
+                { "/etc/bind/named.conf.local", "//\n// Do any local configuration here\n//\n" },
+                { "/etc/bind/named.conf.default-zones",
+                  "zone \".\" {\n\ttype hint;\n\tfile \"/usr/share/dns/root.hints\";\n};\n"
+                  "zone \"localhost\" {\n\ttype master;\n\tfile \"/etc/bind/db.local\";\n};\n" },
+        };
+        struct fake_fs fs = { files, V2C_ARRAY_SIZE(files), 0, NULL };
+        _cleanup_(v2c_svc_config_freep) struct v2c_svc_config *c =
+                parse_ok(V2C_SERVER_NAMED, "/etc/bind/named.conf", NULL, &fs);
+        assert_ports(&c->ports, "53/tcp * default:named\n53/udp * default:named\n");
+        fake_fs_release(&fs);
+
+        /* Ports given in listen-on, options' port, DoT and DoH, "none". */
+        _cleanup_(v2c_svc_config_freep) struct v2c_svc_config *d =
+                parse_ok(V2C_SERVER_NAMED, "/n",
+                         "controls { inet 127.0.0.1 port 953 allow { localhost; }; };\n"
+                         "options {\n"
+                         "  port 5353;\n"
+                         "  listen-on port 5300 { 127.0.0.1; }; /* a comment { */\n"
+                         "  listen-on { 10.0.0.1; };\n"
+                         "  listen-on tls ephemeral { any; };\n"
+                         "  listen-on port 8053 tls none http local { any; };\n"
+                         "  listen-on-v6 { none; };\n"
+                         "  # port 1;\n"
+                         "};\n"
+                         "zone \"x\" { type master; notify-source * port 54; };\n", NULL);
+        assert_ports(&d->ports, "853/tcp * default:named\n"
+                                "5300/tcp * config:/n\n"
+                                "5300/udp * config:/n\n"
+                                "5353/tcp * config:/n\n"
+                                "5353/udp * config:/n\n"
+                                "8053/tcp * config:/n\n");
+
+        /* Both families turned off: no DNS port at all. */
+        _cleanup_(v2c_svc_config_freep) struct v2c_svc_config *e =
+                parse_ok(V2C_SERVER_NAMED, "/n",
+                         "options { listen-on { none; }; listen-on-v6 { none; }; };", NULL);
+        assert_ports(&e->ports, "");
+        /* Unbalanced braces and an unterminated string end quietly with
+         * what was read. */
+        _cleanup_(v2c_svc_config_freep) struct v2c_svc_config *f =
+                parse_ok(V2C_SERVER_NAMED, "/n", "options { listen-on port 99 { \"any", NULL);
+        assert_ports(&f->ports, "53/tcp * default:named\n53/udp * default:named\n"
+                                "99/tcp * config:/n\n99/udp * config:/n\n");
+}
+
+static void test_dovecot(void **state)
+{
+        (void) state;
+        /* Debian: dovecot-imapd's protocols.d file and 10-master.conf as
+         * shipped (listener blocks with the ports commented out). */
+        static const struct fake_file files[] = {
+                { "/etc/dovecot/dovecot.conf",
+                  "## Dovecot configuration file\n"
+                  "# Enable installed protocols\n"
+                  "!include_try /usr/share/dovecot/protocols.d/*.protocol\n"
+                  "#listen = *, ::\n"
+                  "dict {\n"
+                  "  #quota = mysql:/etc/dovecot/dovecot-dict-sql.conf.ext\n"
+                  "}\n"
+                  "!include conf.d/*.conf\n"
+                  "!include_try local.conf\n" },
+                { "/usr/share/dovecot/protocols.d/imapd.protocol", "protocols = $protocols imap\n" },
+                { "/etc/dovecot/conf.d/10-master.conf",
+                  "service imap-login {\n"
+                  "  inet_listener imap {\n"
+                  "    #port = 143\n"
+                  "  }\n"
+                  "  inet_listener imaps {\n"
+                  "    #port = 993\n"
+                  "    #ssl = yes\n"
+                  "  }\n"
+                  "}\n"
+                  "service pop3-login {\n"
+                  "  inet_listener pop3 {\n"
+                  "    #port = 110\n"
+                  "  }\n"
+                  "}\n"
+                  "service lmtp {\n"
+                  "  unix_listener lmtp {\n"
+                  "    #mode = 0666\n"
+                  "  }\n"
+                  "  # Create inet listener only if you can't use the above UNIX socket\n"
+                  "  #inet_listener lmtp {\n"
+                  "    #port = \n"
+                  "  #}\n"
+                  "}\n" },
+        };
+        struct fake_fs fs = { files, V2C_ARRAY_SIZE(files), 0, NULL };
+        _cleanup_(v2c_svc_config_freep) struct v2c_svc_config *c =
+                parse_ok(V2C_SERVER_DOVECOT, "/etc/dovecot/dovecot.conf", NULL, &fs);
+        assert_ports(&c->ports, "143/tcp * default:dovecot\n993/tcp * default:dovecot\n");
+        assert_non_null(fs.patterns);
+        assert_string_equal(fs.patterns[1], "/etc/dovecot/conf.d/*.conf");
+        fake_fs_release(&fs);
+
+        /* Ports moved and turned off, pop3 and lmtp on, doveadm's own. */
+        _cleanup_(v2c_svc_config_freep) struct v2c_svc_config *d =
+                parse_ok(V2C_SERVER_DOVECOT, "/d",
+                         "protocols = imap pop3 lmtp\n"
+                         "service imap-login {\n"
+                         "  inet_listener imap {\n"
+                         "    port = 0\n"
+                         "  }\n"
+                         "  inet_listener imaps {\n"
+                         "    port=10993\n"
+                         "  }\n"
+                         "}\n"
+                         "service lmtp {\n"
+                         "  inet_listener lmtp {\n"
+                         "    port = 24\n"
+                         "  }\n"
+                         "}\n"
+                         "service submission-login {\n"
+                         "  inet_listener submission {\n"
+                         "    port = 1587\n"
+                         "  }\n"
+                         "}\n"
+                         "service doveadm {\n"
+                         "  inet_listener {\n"
+                         "    port = 12345\n"
+                         "  }\n"
+                         "}\n", NULL);
+        assert_ports(&d->ports, "24/tcp * config:/d\n"
+                                "110/tcp * default:dovecot\n"
+                                "995/tcp * default:dovecot\n"
+                                "10993/tcp * config:/d\n"
+                                "12345/tcp * config:/d\n");
+
+        /* No protocols (Debian's built-in value): no mail ports. */
+        _cleanup_(v2c_svc_config_freep) struct v2c_svc_config *e =
+                parse_ok(V2C_SERVER_DOVECOT, "/d", "protocols = none\n", NULL);
+        assert_ports(&e->ports, "");
+        _cleanup_(v2c_svc_config_freep) struct v2c_svc_config *f =
+                parse_ok(V2C_SERVER_DOVECOT, "/d", "protocols = $protocols sieve\n}\n}\n", NULL);
+        assert_ports(&f->ports, "4190/tcp * default:dovecot\n");
+}
+
+static void test_tomcat(void **state)
+{
+        (void) state;
+        _cleanup_(v2c_svc_config_freep) struct v2c_svc_config *c =
+                parse_ok(V2C_SERVER_TOMCAT, "/etc/tomcat10/server.xml",
+                         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                         "<!-- Note:  A \"Server\" is not itself a \"Container\" -->\n"
+                         "<Server port=\"8005\" shutdown=\"SHUTDOWN\">\n"
+                         "  <Service name=\"Catalina\">\n"
+                         "    <!-- A \"Connector\" represents an endpoint\n"
+                         "    <Connector port=\"8443\" protocol=\"HTTP/1.1\" />\n"
+                         "    -->\n"
+                         "    <Connector port=\"8080\" protocol=\"HTTP/1.1\"\n"
+                         "               connectionTimeout=\"20000\"\n"
+                         "               redirectPort=\"8443\" />\n"
+                         "    <Connector protocol=\"AJP/1.3\" address='127.0.0.1'\n"
+                         "               port=\"8009\" redirectPort=\"8443\" />\n"
+                         "    <Connector port=\"${http.port}\" />\n"
+                         "    <ConnectorX port=\"1\" />\n"
+                         "  </Service>\n"
+                         "</Server>\n", NULL);
+        assert_ports(&c->ports, "8009/tcp 127.0.0.1 config:/etc/tomcat10/server.xml\n"
+                                "8080/tcp * config:/etc/tomcat10/server.xml\n");
+        /* A tag or comment cut short. */
+        _cleanup_(v2c_svc_config_freep) struct v2c_svc_config *d =
+                parse_ok(V2C_SERVER_TOMCAT, "/t", "<Connector port=\"80", NULL);
+        assert_ports(&d->ports, "");
+        _cleanup_(v2c_svc_config_freep) struct v2c_svc_config *e =
+                parse_ok(V2C_SERVER_TOMCAT, "/t", "<!-- <Connector port=\"81\"/> -", NULL);
+        assert_ports(&e->ports, "");
+}
+
+static void test_postfix(void **state)
+{
+        (void) state;
+        _cleanup_(v2c_svc_config_freep) struct v2c_svc_config *c =
+                parse_ok(V2C_SERVER_POSTFIX, "/etc/postfix/master.cf",
+                         "# service type  private unpriv  chroot  wakeup  maxproc command + args\n"
+                         "smtp      inet  n       -       y       -       -       smtpd\n"
+                         "#smtp      inet  n       -       y       -       1       postscreen\n"
+                         "#submission inet n       -       y       -       -       smtpd\n"
+                         "#  -o syslog_name=postfix/submission\n"
+                         "127.0.0.1:submission inet n -   y       -       -       smtpd\n"
+                         "  -o smtpd_tls_security_level=encrypt\n"
+                         "[::1]:10025 inet n - n - - smtpd\n"
+                         "628       inet  n       -       y       -       -       qmqpd\n"
+                         "pickup    unix  n       -       y       60      1       pickup\n"
+                         "smtp      unix  -       -       y       -       -       smtp\n"
+                         "tlsproxy  unix  -       -       y       -       0       tlsproxy\n"
+                         "bogus     inet  n - y - - smtpd\n", NULL);
+        assert_ports(&c->ports, "25/tcp * config:/etc/postfix/master.cf\n"
+                                "587/tcp 127.0.0.1 config:/etc/postfix/master.cf\n"
+                                "628/tcp * config:/etc/postfix/master.cf\n"
+                                "10025/tcp ::1 config:/etc/postfix/master.cf\n");
+
+        /* main.cf values: the last one wins, continuation lines joined. */
+        static const char main_cf[] = "multi_instance_directories = /etc/postfix-a\n"
+                                      "myhostname = x\n"
+                                      "multi_instance_directories = /etc/postfix-b\n"
+                                      "    /etc/postfix-c, # not a comment in postfix\n"
+                                      "# a comment, which does not end the value\n"
+                                      "\n"
+                                      "  /etc/postfix-d\n"
+                                      "multi_instance_name=\n"
+                                      "multi_instance_enable = yes";
+        size_t len;
+        _cleanup_free_ char *data = exact(main_cf, &len);
+        _cleanup_free_ char *dirs = NULL, *name = NULL, *enable = NULL, *none = NULL;
+        assert_int_equal(v2c_postfix_main_value(data, len, "multi_instance_directories", &dirs, NULL), 0);
+        assert_string_equal(dirs, "/etc/postfix-b /etc/postfix-c, # not a comment in postfix /etc/postfix-d");
+        assert_int_equal(v2c_postfix_main_value(data, len, "multi_instance_name", &name, NULL), 0);
+        assert_string_equal(name, "");
+        assert_int_equal(v2c_postfix_main_value(data, len, "multi_instance_enable", &enable, NULL), 0);
+        assert_string_equal(enable, "yes");
+        assert_int_equal(v2c_postfix_main_value(data, len, "multi_instance", &none, NULL), 0);
+        assert_null(none);
+}
+
+static void test_exim(void **state)
+{
+        (void) state;
+        _cleanup_(v2c_svc_config_freep) struct v2c_svc_config *c =
+                parse_ok(V2C_SERVER_EXIM, "/var/lib/exim4/config.autogenerated",
+                         "exim_path = /usr/sbin/exim4\n"
+                         "local_interfaces = <; 127.0.0.1 ; ::1\n"
+                         "begin routers\n"
+                         "daemon_smtp_ports = 2525\n", NULL);
+        assert_ports(&c->ports, "25/tcp * default:exim\n");
+        _cleanup_(v2c_svc_config_freep) struct v2c_svc_config *d =
+                parse_ok(V2C_SERVER_EXIM, "/e", "daemon_smtp_ports = smtp : 465 : submission\n", NULL);
+        assert_ports(&d->ports, "25/tcp * config:/e\n465/tcp * config:/e\n587/tcp * config:/e\n");
+        _cleanup_(v2c_svc_config_freep) struct v2c_svc_config *e =
+                parse_ok(V2C_SERVER_EXIM, "/e", "daemon_smtp_port = <; 2525 ; x\n", NULL);
+        assert_ports(&e->ports, "2525/tcp * config:/e\n");
+}
+
+static void test_chrony(void **state)
+{
+        (void) state;
+        /* Debian's chrony.conf: a client, no port for others. */
+        static const struct fake_file files[] = {
+                { "/etc/chrony/chrony.conf",
+                  "# Include configuration files found in /etc/chrony/conf.d.\n"
+                  "confdir /etc/chrony/conf.d\n"
+                  "pool 2.debian.pool.ntp.org iburst\n"
+                  "sourcedir /run/chrony-dhcp\n"
+                  "driftfile /var/lib/chrony/chrony.drift\n"
+                  "makestep 1 3\n"
+                  "leapsectz right/UTC\n" },
+                { "/etc/chrony/conf.d/server.conf", "allow 10.0.0.0/8\n" },
+        };
+        _cleanup_(v2c_svc_config_freep) struct v2c_svc_config *c =
+                parse_ok(V2C_SERVER_CHRONY, "/c", files[0].data, NULL);
+        assert_ports(&c->ports, "");
+        struct fake_fs fs = { files, V2C_ARRAY_SIZE(files), 0, NULL };
+        _cleanup_(v2c_svc_config_freep) struct v2c_svc_config *d =
+                parse_ok(V2C_SERVER_CHRONY, "/etc/chrony/chrony.conf", NULL, &fs);
+        assert_ports(&d->ports, "123/udp * default:chrony\n");
+        fake_fs_release(&fs);
+        _cleanup_(v2c_svc_config_freep) struct v2c_svc_config *e =
+                parse_ok(V2C_SERVER_CHRONY, "/c", "allow\nport 1123\n", NULL);
+        assert_ports(&e->ports, "1123/udp * config:/c\n");
+        _cleanup_(v2c_svc_config_freep) struct v2c_svc_config *f =
+                parse_ok(V2C_SERVER_CHRONY, "/c", "allow\nport 0\n", NULL);
+        assert_ports(&f->ports, "");
+}
+
+static void test_ntpd_snmpd(void **state)
+{
+        (void) state;
+        _cleanup_(v2c_svc_config_freep) struct v2c_svc_config *c =
+                parse_ok(V2C_SERVER_NTPD, "/etc/ntpsec/ntp.conf", "pool 0.debian.pool.ntp.org iburst\n", NULL);
+        assert_ports(&c->ports, "123/udp * default:ntpd\n");
+
+        /* Debian's snmpd.conf listens on localhost only. */
+        _cleanup_(v2c_svc_config_freep) struct v2c_svc_config *d =
+                parse_ok(V2C_SERVER_SNMPD, "/etc/snmp/snmpd.conf",
+                         "sysLocation    Sitting on the Dock of the Bay\n"
+                         "master  agentx\n"
+                         "agentaddress  127.0.0.1,[::1]\n"
+                         "rocommunity  public default -V systemonly\n", NULL);
+        assert_ports(&d->ports, "161/udp 127.0.0.1 config:/etc/snmp/snmpd.conf\n"
+                                "161/udp ::1 config:/etc/snmp/snmpd.conf\n");
+        _cleanup_(v2c_svc_config_freep) struct v2c_svc_config *e =
+                parse_ok(V2C_SERVER_SNMPD, "/s", "agentAddress tcp:1161,udp6:[::]:1162,udp:no/such&host\n", NULL);
+        assert_ports(&e->ports, "1161/tcp * config:/s\n1162/udp * config:/s\n");
+        _cleanup_(v2c_svc_config_freep) struct v2c_svc_config *f =
+                parse_ok(V2C_SERVER_SNMPD, "/s", "# agentaddress 1\n", NULL);
+        assert_ports(&f->ports, "161/udp * default:snmpd\n");
+}
+
+static void test_rsyslog(void **state)
+{
+        (void) state;
+        static const struct fake_file files[] = {
+                { "/etc/rsyslog.conf",
+                  "module(load=\"imuxsock\") # provides support for local system logging\n"
+                  "#module(load=\"imudp\")\n"
+                  "#input(type=\"imudp\" port=\"514\")\n"
+                  "$IncludeConfig /etc/rsyslog.d/*.conf\n" },
+                { "/etc/rsyslog.d/net.conf",
+                  "module(load=\"imtcp\")\n"
+                  "input(type=\"imtcp\"\n"
+                  "      port=\"10514\")\n"
+                  "input(type=\"imudp\")\n"
+                  "$UDPServerRun 1514\n" },
+        };
+        _cleanup_(v2c_svc_config_freep) struct v2c_svc_config *c =
+                parse_ok(V2C_SERVER_RSYSLOG, "/r", files[0].data, NULL);
+        assert_ports(&c->ports, "");
+        struct fake_fs fs = { files, V2C_ARRAY_SIZE(files), 0, NULL };
+        _cleanup_(v2c_svc_config_freep) struct v2c_svc_config *d =
+                parse_ok(V2C_SERVER_RSYSLOG, "/etc/rsyslog.conf", NULL, &fs);
+        assert_ports(&d->ports, "514/udp * config:/etc/rsyslog.d/net.conf\n"
+                                "1514/udp * config:/etc/rsyslog.d/net.conf\n"
+                                "10514/tcp * config:/etc/rsyslog.d/net.conf\n");
+        fake_fs_release(&fs);
+}
+
+static void test_vsftpd(void **state)
+{
+        (void) state;
+        _cleanup_(v2c_svc_config_freep) struct v2c_svc_config *c =
+                parse_ok(V2C_SERVER_VSFTPD, "/etc/vsftpd.conf",
+                         "listen=NO\n"
+                         "listen_ipv6=YES\n"
+                         "anonymous_enable=NO\n"
+                         "#listen_port=2121\n", NULL);
+        assert_ports(&c->ports, "21/tcp * default:vsftpd\n");
+        _cleanup_(v2c_svc_config_freep) struct v2c_svc_config *d =
+                parse_ok(V2C_SERVER_VSFTPD, "/v", "listen=YES\nlisten_port=2121\nlisten_address=10.0.0.5\n", NULL);
+        assert_ports(&d->ports, "2121/tcp 10.0.0.5 config:/v\n");
+        /* Run from inetd: no port of its own. */
+        _cleanup_(v2c_svc_config_freep) struct v2c_svc_config *e =
+                parse_ok(V2C_SERVER_VSFTPD, "/v", "listen=NO\nlisten_port=2121\n", NULL);
+        assert_ports(&e->ports, "");
+}
+
 static void test_declaration_budget(void **state)
 {
         (void) state;
@@ -1165,6 +1559,8 @@ static void test_server_names(void **state)
         assert_int_equal(v2c_server_from_name("httpd"), V2C_SERVER_APACHE2);
         assert_int_equal(v2c_server_from_name("mariadb"), V2C_SERVER_MYSQL);
         assert_int_equal(v2c_server_from_name("haproxy"), V2C_SERVER_HAPROXY);
+        assert_int_equal(v2c_server_from_name("bind9"), V2C_SERVER_NAMED);
+        assert_string_equal(v2c_server_name(V2C_SERVER_POSTFIX), "postfix");
         assert_int_equal(v2c_server_from_name("lighttpd"), -EINVAL);
         assert_int_equal(v2c_server_from_name(NULL), -EINVAL);
 }
@@ -1199,6 +1595,16 @@ int main(void)
                 cmocka_unit_test(test_sshd),
                 cmocka_unit_test(test_memcached),
                 cmocka_unit_test(test_haproxy),
+                cmocka_unit_test(test_squid),
+                cmocka_unit_test(test_named),
+                cmocka_unit_test(test_dovecot),
+                cmocka_unit_test(test_tomcat),
+                cmocka_unit_test(test_postfix),
+                cmocka_unit_test(test_exim),
+                cmocka_unit_test(test_chrony),
+                cmocka_unit_test(test_ntpd_snmpd),
+                cmocka_unit_test(test_rsyslog),
+                cmocka_unit_test(test_vsftpd),
                 cmocka_unit_test(test_declaration_budget),
                 cmocka_unit_test(test_all_parsers_garbage),
                 cmocka_unit_test(test_server_names),

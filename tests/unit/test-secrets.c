@@ -174,6 +174,27 @@ static void test_config_password(void **state)
         assert_int_equal(classify(NULL, "location / {\n  proxy_pass http://127.0.0.1:8000/;\n}\n"), 0);
         assert_int_equal(classify(NULL, "password: ${DB_PASSWORD}\n# requirepass x\npassword:\n"), 0);
         assert_int_equal(classify(NULL, "passwordfile /etc/x\nrequirepassword\n"), 0);
+        /* PAM rules name a module stack, not a password: Debian's
+         * /etc/pam.d/su-l and common-password. */
+        assert_int_equal(classify("/etc/pam.d/su-l", "#%PAM-1.0\nauth\tinclude\t\tsu\n"
+                                                      "account\tinclude\t\tsu\n"
+                                                      "password\tinclude\t\tsu\n"
+                                                      "session\toptional\tpam_keyinit.so force revoke\n"),
+                         0);
+        assert_int_equal(classify("/etc/pam.d/common-password",
+                                  "password\t[success=1 default=ignore]\tpam_unix.so obscure yescrypt\n"
+                                  "password\trequisite\t\t\tpam_deny.so\n"
+                                  "-password\toptional\tpam_gnome_keyring.so\n"),
+                         0);
+        /* nsswitch.conf's passwd database and its sources. */
+        assert_int_equal(classify("/etc/nsswitch.conf", "passwd:         files systemd\n"
+                                                        "shadow:         files [NOTFOUND=return] sss\n"),
+                         0);
+        /* Prose and commands that start with the word. */
+        assert_int_equal(classify(NULL, "password for connecting to Netbeans.\npasswd -d root\n"), 0);
+        /* ... while a one-word value after the key still is one. */
+        assert_int_equal(classify(NULL, "HTTPProxyPassword mypass\n"), V2C_SECRET_CONFIG_PASSWORD);
+        assert_int_equal(classify(NULL, "passwd: files-and-more\n"), V2C_SECRET_CONFIG_PASSWORD);
 }
 
 static void test_env_secret(void **state)
