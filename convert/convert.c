@@ -588,8 +588,21 @@ static int plan_secret_files(struct conv *cv, const json_t *s, struct image *im,
                     m > 07777 || uid < 0 || uid > UINT32_MAX || gid < 0 || gid > UINT32_MAX)
                         return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL,
                                                   "service `%s`: a secret file without a path, mode or owner", im->name);
-                if (v2c_strv_contains(cv->opt->include_secrets, path))
+                /* The report holds a name that is not UTF-8 escaped; the
+                 * check at start and --verify need the guest's bytes, and
+                 * a Kubernetes manifest can only name UTF-8 paths. */
+                _cleanup_free_ char *raw = v2c_utf8_unescape(path);
+                if (raw == NULL)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+                if (v2c_strv_contains(cv->opt->include_secrets, raw) || v2c_strv_contains(cv->opt->include_secrets, path))
                         continue;
+                if (!v2c_text_is_utf8(raw))
+                        return v2c_error_set_kind(err, V2C_ERR_INPUT, EILSEQ,
+                                                  "service `%s` needs secret file %s, whose name is not UTF-8: no "
+                                                  "Secret or mount can name it (rename it on the guest, or keep it "
+                                                  "with --include-secret)",
+                                                  im->name, path);
+                path = raw;
                 bool dup = false;
                 for (size_t k = 0; k < im->n_secret_files && !dup; k++)
                         dup = strcmp(im->secret_files[k].path, path) == 0;

@@ -402,6 +402,11 @@ static const struct known_server *which_server(const struct v2c_service *s)
                 }
         } else if (is_shell(b) && s->argv && s->argv[0] && s->argv[1] && s->argv[1][0] != '-')
                 b = v2c_path_basename(s->argv[1]);
+        /* trixie's postfix@.service runs "postfix debian-systemd-start"
+         * (bookworm's "postmulti -i - -p start"); only an instance of
+         * postfix@ is the mail server, not a hook of the same name. */
+        if (strcmp(b, "postfix") == 0 && s->name && strncmp(s->name, "postfix@", 8) == 0)
+                b = "postmulti";
         for (size_t i = 0; i < V2C_ARRAY_SIZE(known_servers); i++)
                 for (size_t k = 0; known_servers[i].execs[k]; k++)
                         if (strcmp(b, known_servers[i].execs[k]) == 0)
@@ -596,8 +601,10 @@ static void analyze_server_config(struct inspect_ctx *c, struct v2c_service *s, 
                         v2c_strv_push_unique(&s->data_paths, cfg->data_dirs[i]);
         for (size_t i = 0; cfg->content_dirs && cfg->content_dirs[i]; i++) {
                 _cleanup_free_ char *p = NULL;
-                if (v2c_path_normalize("/", cfg->content_dirs[i], &p) == 0 && v2c_guest_exists(c->g, p, V2C_FT_DIR))
+                if (v2c_path_normalize("/", cfg->content_dirs[i], &p) == 0 && v2c_guest_exists(c->g, p, V2C_FT_DIR)) {
                         v2c_strv_push_unique(&s->app_files, p);
+                        v2c_strv_push_unique(&s->content_dirs, p);
+                }
         }
         for (size_t i = 0; cfg->log_paths && cfg->log_paths[i]; i++)
                 if (cfg->log_paths[i][0] == '/')

@@ -91,6 +91,10 @@ struct v2c_service {
         /* Files its configuration names (TLS keys and certificates,
          * password files): inspection only, not in the JSON. */
         char **referenced_files;
+        /* Directories it serves to clients (nginx root/alias, apache2
+         * DocumentRoot): inspection only, not in the JSON.  A secret lying
+         * there is a finding, not a file the service needs to start. */
+        char **content_dirs;
         struct v2c_link *links;    /* "connects_to": other services it reaches on the guest itself */
         size_t nlinks;
 };

@@ -80,6 +80,7 @@ static void service_release(struct v2c_service *s)
         }
         free(s->secret_files);
         v2c_strv_free(s->referenced_files);
+        v2c_strv_free(s->content_dirs);
         links_release(s);
 }
 

@@ -184,6 +184,12 @@ static int service_secret_files(struct inspect_ctx *c, struct v2c_service *s)
                  * the service: its variables are asked for instead. */
                 if (!v2c_strv_contains(sec->services, s->name) || v2c_strv_contains(s->environment_files, sec->path))
                         continue;
+                /* A key left in a web root is served, not used: it stays
+                 * out of the image (a secret of the service) but is not
+                 * asked for at start, unless the configuration names it. */
+                if (under_any(sec->path, s->content_dirs) && !v2c_strv_contains(s->referenced_files, sec->path) &&
+                    !v2c_strv_contains(s->config_files, sec->path))
+                        continue;
                 bool dup = false;
                 for (size_t k = 0; k < s->nsecret_files; k++)
                         dup |= strcmp(s->secret_files[k].path, sec->path) == 0;
