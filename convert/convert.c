@@ -851,8 +851,12 @@ static int add_service_files(struct conv *cv, struct image *im, struct v2c_error
         static const char *const kinds[] = { "runtime", "logs", "cache", "state", "read_write" };
         for (size_t k = 0; r >= 0 && k < V2C_ARRAY_SIZE(kinds); k++) {
                 _cleanup_strv_ char **d = jstrv(dirs, kinds[k]);
+                /* One the guest has keeps its owner and mode there
+                 * (/var/cache/bind is root:bind 0775 for named -u bind);
+                 * the others are made for the service's user. */
                 for (size_t i = 0; r >= 0 && d && d[i]; i++)
-                        r = col_add_dir(c, LAYER_APP, d[i], 0755, uid, gid, err);
+                        r = v2c_guest_exists(cv->g, d[i], V2C_FT_DIR) ? col_add(c, LAYER_APP, d[i], 0, err)
+                                                                     : col_add_dir(c, LAYER_APP, d[i], 0755, uid, gid, err);
         }
         for (size_t i = 0; r >= 0 && pkgs && pkgs[i]; i++) {
                 static const char *const roots[] = { "/var/lib", "/var/log", "/var/cache", "/run" };

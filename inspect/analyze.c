@@ -609,6 +609,11 @@ static void analyze_server_config(struct inspect_ctx *c, struct v2c_service *s, 
         for (size_t i = 0; cfg->log_paths && cfg->log_paths[i]; i++)
                 if (cfg->log_paths[i][0] == '/')
                         v2c_strv_push_unique(&s->log_files, cfg->log_paths[i]);
+        for (size_t i = 0; cfg->work_dirs && cfg->work_dirs[i]; i++) {
+                _cleanup_free_ char *p = NULL;
+                if (v2c_path_normalize("/", cfg->work_dirs[i], &p) == 0 && strcmp(p, "/") != 0)
+                        v2c_strv_push_unique(&s->cache_dirs, p);
+        }
         v2c_svc_config_free(cfg);
 }
 

@@ -227,6 +227,10 @@ struct v2c_svc_config {
          * apache2 "DocumentRoot"): absolute paths only; new strv like
          * above.  Convert carries them as the service's own files. */
         char **content_dirs;
+        /* Directories the server must be able to write that hold no data
+         * of its own (named's "directory", its cache and managed keys):
+         * absolute paths only; new strv like above. */
+        char **work_dirs;
         /* Whether the server forks into the background: 1 (nginx "daemon
          * on", redis "daemonize yes", haproxy "daemon", memcached -d), 0
          * (nginx "daemon off", redis "daemonize no"), -1 when the config

@@ -2414,6 +2414,11 @@ static int named_statement(struct cfg *c, struct named_state *st, struct v2c_err
                  * parent: the main file's directory is the best guess. */
                 st->n_head = 0;
                 r = cfg_include(c, pattern, c->main_dir, err);
+        } else if (in_options && named_head_is(st, 0, "directory") && st->n_head >= 2 && st->head_len[1] > 1 &&
+                   st->head[1][0] == '/') {
+                /* Its working directory: the cache and managed keys of a
+                 * resolver, zone files only when zones say so. */
+                r = strs_add(&c->conf->work_dirs, st->head[1], st->head_len[1], err);
         } else if (in_options && named_head_is(st, 0, "port") && st->n_head >= 2) {
                 unsigned port;
                 if (parse_port(st->head[1], st->head_len[1], &port)) {
@@ -3475,6 +3480,7 @@ struct v2c_svc_config *v2c_svc_config_free(struct v2c_svc_config *c)
         v2c_strv_free(c->log_paths);
         v2c_strv_free(c->data_dirs);
         v2c_strv_free(c->content_dirs);
+        v2c_strv_free(c->work_dirs);
         free(c);
         return NULL;
 }

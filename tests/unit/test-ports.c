@@ -1143,6 +1143,12 @@ static void test_named(void **state)
         _cleanup_(v2c_svc_config_freep) struct v2c_svc_config *c =
                 parse_ok(V2C_SERVER_NAMED, "/etc/bind/named.conf", NULL, &fs);
         assert_ports(&c->ports, "53/tcp * default:named\n53/udp * default:named\n");
+        /* Its working directory must be writable by named -u bind in an
+         * image too (the guest's owner and mode); the one of a zone's
+         * "directory" would not count. */
+        assert_non_null(c->work_dirs);
+        assert_string_equal(c->work_dirs[0], "/var/cache/bind");
+        assert_null(c->work_dirs[1]);
         fake_fs_release(&fs);
 
         /* Ports given in listen-on, options' port, DoT and DoH, "none". */
