@@ -590,6 +590,20 @@ static int plan_secret_files(struct conv *cv, const json_t *s, struct image *im,
                                                   "service `%s`: a secret file without a path, mode or owner", im->name);
                 if (v2c_strv_contains(cv->opt->include_secrets, path))
                         continue;
+                /* The report holds a name that is not UTF-8 escaped
+                 * ("\xe9"): the image's config (JSON) cannot name the
+                 * real bytes for v2c-init to check, nor a Kubernetes
+                 * mountPath mount them.  It stays out of the image all
+                 * the same; the user mounts it if the service needs it. */
+                _cleanup_free_ char *raw = v2c_utf8_unescape(path);
+                if (raw == NULL)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+                if (strcmp(raw, path) != 0) {
+                        conv_warn(cv, "%s: secret file %s (its name is not UTF-8) is left out of the image and "
+                                      "not required at run time: mount it yourself if the service needs it",
+                                  im->name, path);
+                        continue;
+                }
                 bool dup = false;
                 for (size_t k = 0; k < im->n_secret_files && !dup; k++)
                         dup = strcmp(im->secret_files[k].path, path) == 0;
