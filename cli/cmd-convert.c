@@ -94,7 +94,7 @@ static bool in_pod(const struct v2c_convert_result *res, size_t i)
 /* --verify of services that reach each other over localhost: together in
  * one podman pod, as the Kubernetes manifest runs them.  Returns how many
  * pods failed. */
-static int verify_pods(const struct v2c_convert_result *res, const char *layout)
+static int verify_pods(const struct v2c_convert_result *res, const char *layout, struct v2c_guest *g)
 {
         int failed = 0;
         for (size_t p = 0; p < res->n_pods; p++) {
@@ -105,16 +105,21 @@ static int verify_pods(const struct v2c_convert_result *res, const char *layout)
                 for (size_t k = 0; k < pod->n_images; k++) {
                         const struct v2c_converted *im = &res->images[pod->images[k]];
                         m[k] = (struct v2c_verify_member) { .ref_name = im->ref_name, .ports = im->ports,
-                                                            .n_ports = im->n_ports };
+                                                            .n_ports = im->n_ports, .guest = g,
+                                                            .secret_files = im->secret_files,
+                                                            .n_secret_files = im->n_secret_files };
                 }
+                _cleanup_strv_ char **notes = NULL;
                 struct v2c_verify_pod_options vopt = { .layout = layout, .pod = pod->name, .members = m,
-                                                       .n_members = pod->n_images };
+                                                       .n_members = pod->n_images, .notes = &notes };
                 struct v2c_error *err = NULL;
                 if (v2c_convert_verify_pod(&vopt, &err) < 0) {
                         v2c_cli_report(err);
                         failed++;
                         continue;
                 }
+                for (size_t k = 0; notes && notes[k]; k++)
+                        v2c_warn("%s", notes[k]);
                 v2c_info("pod %s: its %zu services run together and answer on their ports", pod->name,
                          pod->n_images);
                 for (size_t k = 0; k < pod->n_images; k++)
@@ -334,7 +339,7 @@ int v2c_cmd_convert(int argc, char **argv)
         v2c_cli_registry_cleanup();
 
         if (verify) {
-                int failed = verify_pods(res, copt.output);
+                int failed = verify_pods(res, copt.output, g);
                 for (size_t i = 0; i < res->n_images; i++) {
                         const struct v2c_converted *im = &res->images[i];
                         if (in_pod(res, i))
@@ -343,16 +348,20 @@ int v2c_cmd_convert(int argc, char **argv)
                                 v2c_warn("%s: no TCP port to check: --verify skips it", im->ref_name);
                                 continue;
                         }
+                        _cleanup_strv_ char **notes = NULL;
                         struct v2c_verify_options vopt = { .layout = copt.output, .ref_name = im->ref_name,
                                                            .ports = im->ports, .n_ports = im->n_ports,
                                                            .guest = g, .secret_files = im->secret_files,
-                                                           .n_secret_files = im->n_secret_files };
+                                                           .n_secret_files = im->n_secret_files,
+                                                           .notes = &notes };
                         if (v2c_convert_verify(&vopt, &err) < 0) {
                                 v2c_cli_report(err);
                                 err = NULL;
                                 failed++;
                                 continue;
                         }
+                        for (size_t k = 0; notes && notes[k]; k++)
+                                v2c_warn("%s", notes[k]);
                         v2c_info("%s: answers on its port%s", im->ref_name, im->n_ports > 1 ? "s" : "");
                         printf("verified\t%s\n", im->ref_name);
                 }

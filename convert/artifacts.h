@@ -104,7 +104,9 @@ int v2c_k8s_app_name(const char *name, char app[64], struct v2c_error **err);
  * so must share a network namespace: ONE Deployment NAME (made a DNS label
  * as above) whose pod runs one container per spec (each named after its
  * spec, its own image by digest, ports, env from "<spec name>-env",
- * claims, capabilities and user as v2c_k8s_manifests writes them), one
+ * claims, capabilities and user as v2c_k8s_manifests writes them; its
+ * secret files from its own Secret "<spec name>-files" through a volume of
+ * its own, "<spec name>-secret-files", made unique in the pod), one
  * ClusterIP Service per spec with ports, named after the spec and
  * selecting the pod (so other workloads reach each service by its own
  * name), and the specs' PersistentVolumeClaims.  COUNT is 1 to

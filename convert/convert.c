@@ -596,12 +596,16 @@ static int plan_secret_files(struct conv *cv, const json_t *s, struct image *im,
                         return v2c_error_set(err, ENOMEM, "out of memory");
                 if (v2c_strv_contains(cv->opt->include_secrets, raw) || v2c_strv_contains(cv->opt->include_secrets, path))
                         continue;
-                if (!v2c_text_is_utf8(raw))
-                        return v2c_error_set_kind(err, V2C_ERR_INPUT, EILSEQ,
-                                                  "service `%s` needs secret file %s, whose name is not UTF-8: no "
-                                                  "Secret or mount can name it (rename it on the guest, or keep it "
-                                                  "with --include-secret)",
-                                                  im->name, path);
+                /* A name that is not UTF-8 cannot be named by the image's
+                 * config (JSON) for v2c-init to check, nor by a Kubernetes
+                 * mountPath.  It stays out of the image all the same; the
+                 * user mounts it if the service needs it. */
+                if (!v2c_text_is_utf8(raw)) {
+                        conv_warn(cv, "%s: secret file %s (its name is not UTF-8) is left out of the image and "
+                                      "not required at run time: mount it yourself if the service needs it",
+                                  im->name, path);
+                        continue;
+                }
                 path = raw;
                 bool dup = false;
                 for (size_t k = 0; k < im->n_secret_files && !dup; k++)

@@ -135,12 +135,20 @@ struct v2c_verify_options {
         struct v2c_guest *guest;
         const struct v2c_secret_mount *secret_files;
         size_t n_secret_files;
+        /* When not NULL, a sentence (new string) is appended for each port
+         * that answered on 127.0.0.1 inside the container only. */
+        char ***notes;
 };
 /* Starts the image with podman (the `podman` on PATH, with the caller's
  * environment, e.g. CONTAINERS_CONF), publishes each port on a free
  * 127.0.0.1 port, and waits until every port answers: a TCP connection
  * that yields at least one byte, either sent by the service on its own
- * or in reply to a one-line probe ("HEAD / HTTP/1.0\r\n\r\n").  The
+ * or in reply to a one-line probe ("HEAD / HTTP/1.0\r\n\r\n").  A port
+ * whose published address does not answer is also tried on 127.0.0.1
+ * inside the container's network namespace (setns from a thread of its
+ * own; needs root, else the error says it could not be tried): a service
+ * bound to the loopback address only, as many apps behind a proxy of the
+ * same VM are, answers there alone, and passes with a note.  The
  * container and the image are removed afterwards whatever happened.
  * Secret files are copied from the guest, with their owner and mode, into
  * a private temporary directory (0700) and mounted read-only at their
@@ -152,12 +160,16 @@ struct v2c_verify_options {
 int v2c_convert_verify(const struct v2c_verify_options *opt, struct v2c_error **err);
 
 /* One container of a pod to verify: its image, and its TCP ports (none:
- * it only has to keep running). */
+ * it only has to keep running), and its secret files as in struct
+ * v2c_verify_options. */
 struct v2c_verify_member {
         const char *ref_name;
         const unsigned *ports;
         size_t n_ports;
         char *const *env;
+        struct v2c_guest *guest;
+        const struct v2c_secret_mount *secret_files;
+        size_t n_secret_files;
 };
 struct v2c_verify_pod_options {
         const char *layout;
@@ -165,11 +177,14 @@ struct v2c_verify_pod_options {
         const struct v2c_verify_member *members;
         size_t n_members;                      /* 1..64 */
         int timeout;                           /* seconds; 0: 90 */
+        char ***notes;                         /* as in struct v2c_verify_options */
 };
 /* Like v2c_convert_verify for services that share a pod: `podman pod
  * create` publishing every member's ports on free 127.0.0.1 ports, each
  * image run in it (so 127.0.0.1:PORT inside reaches the member listening
- * there, as on the VM), every port polled until it answers and every
+ * there, as on the VM) with its own secret files mounted read-only (all
+ * members' staged in one private directory, removed afterwards), every
+ * port polled until it answers and every
  * member still running at the end.  The pod, its containers and the images
  * pulled are removed afterwards.  ERR names the member and port that
  * failed, with the member's log. */

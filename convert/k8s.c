@@ -33,6 +33,7 @@ struct names {
         size_t n_volumes;
         const char **env;                /* deduplicated */
         size_t n_env;
+        char secret_volume[DNS_LABEL_MAX + 1];   /* the pod volume of its secret files */
 };
 
 static void names_release(struct names *n)
@@ -392,7 +393,7 @@ static int container(struct v2c_buf *b, const struct v2c_k8s_spec *spec, const s
         }
         /* One file each: subPath keeps the rest of its directory. */
         for (size_t i = 0; r == 0 && i < spec->n_secret_files; i++) {
-                r = v2c_buf_appends(b, "            - name: \"" SECRET_VOLUME "\"\n");
+                r = line_str(b, 12, "- name: ", n->secret_volume);
                 if (r == 0)
                         r = line_str(b, 14, "mountPath: ", spec->secret_files[i].path);
                 if (r == 0)
@@ -411,6 +412,31 @@ static int container(struct v2c_buf *b, const struct v2c_k8s_spec *spec, const s
                                        "              add:\n");
         for (size_t i = 0; r == 0 && caps && spec->capabilities[i]; i++)
                 r = line_str(b, 16, "- ", spec->capabilities[i] + 4);
+        return r;
+}
+
+/* The pod volume of a container's secret files, from its Secret
+ * "<app>-files", when it has any. */
+static int secret_volume(struct v2c_buf *b, const struct v2c_k8s_spec *spec, const struct names *n)
+{
+        if (spec->n_secret_files == 0)
+                return 0;
+        int r = line_str(b, 8, "- name: ", n->secret_volume);
+        if (r == 0)
+                r = v2c_buf_appendf(b,
+                                    "          secret:\n"
+                                    "            secretName: \"%s-files\"\n"
+                                    "            items:\n",
+                                    n->app);
+        /* Modes in decimal: YAML 1.1 and 1.2 readers disagree on 0600. */
+        for (size_t i = 0; r == 0 && i < spec->n_secret_files; i++) {
+                r = line_str(b, 14, "- key: ", spec->secret_files[i].key);
+                if (r == 0)
+                        r = line_str(b, 16, "path: ", spec->secret_files[i].key);
+                if (r == 0)
+                        r = v2c_buf_appendf(b, "                mode: %u   # %04o\n", spec->secret_files[i].mode,
+                                            spec->secret_files[i].mode);
+        }
         return r;
 }
 
@@ -452,22 +478,8 @@ static int deployment(struct v2c_buf *b, const struct v2c_k8s_spec *spec, const 
                 if (r == 0)
                         r = line_str(b, 12, "claimName: ", n->claims[i]);
         }
-        if (r == 0 && spec->n_secret_files)
-                r = v2c_buf_appendf(b,
-                                    "        - name: \"" SECRET_VOLUME "\"\n"
-                                    "          secret:\n"
-                                    "            secretName: \"%s-files\"\n"
-                                    "            items:\n",
-                                    n->app);
-        /* Modes in decimal: YAML 1.1 and 1.2 readers disagree on 0600. */
-        for (size_t i = 0; r == 0 && i < spec->n_secret_files; i++) {
-                r = line_str(b, 14, "- key: ", spec->secret_files[i].key);
-                if (r == 0)
-                        r = line_str(b, 16, "path: ", spec->secret_files[i].key);
-                if (r == 0)
-                        r = v2c_buf_appendf(b, "                mode: %u   # %04o\n", spec->secret_files[i].mode,
-                                            spec->secret_files[i].mode);
-        }
+        if (r == 0)
+                r = secret_volume(b, spec, n);
         return r;
 }
 
@@ -531,6 +543,7 @@ int v2c_k8s_manifests(const struct v2c_k8s_spec *spec, char **out, struct v2c_er
         if (r < 0)
                 return v2c_error_prefix(err, r, "Kubernetes manifests for `%s`",
                                         n.app[0] ? n.app : spec->name ? spec->name : "(null)");
+        strcpy(n.secret_volume, SECRET_VOLUME);
 
         _cleanup_buf_ struct v2c_buf b;
         v2c_buf_init(&b, MAX_OUTPUT);
@@ -585,7 +598,10 @@ static int pod_deployment(struct v2c_buf *b, const char *pod, const struct v2c_k
 {
         bool volumes = false;
         for (size_t i = 0; i < count; i++)
-                volumes |= n[i].n_volumes > 0;
+                volumes |= n[i].n_volumes > 0 || specs[i].n_secret_files > 0;
+        bool claims = false;
+        for (size_t i = 0; i < count; i++)
+                claims |= n[i].n_volumes > 0;
         int r = v2c_buf_appends(b, "apiVersion: \"apps/v1\"\nkind: \"Deployment\"\n");
         if (r == 0)
                 r = metadata(b, pod, pod);
@@ -597,7 +613,7 @@ static int pod_deployment(struct v2c_buf *b, const char *pod, const struct v2c_k
                                     "    matchLabels:\n"
                                     "      app.kubernetes.io/name: \"%s\"\n",
                                     pod);
-        if (r == 0 && volumes)
+        if (r == 0 && claims)
                 r = v2c_buf_appends(b, "  strategy:\n    type: \"Recreate\"\n");
         if (r == 0)
                 r = v2c_buf_appendf(b,
@@ -621,7 +637,44 @@ static int pod_deployment(struct v2c_buf *b, const char *pod, const struct v2c_k
                         if (r == 0)
                                 r = line_str(b, 12, "claimName: ", n[i].claims[k]);
                 }
+        for (size_t i = 0; r == 0 && i < count; i++)
+                r = secret_volume(b, &specs[i], &n[i]);
         return r;
+}
+
+/* Whether S names a claim of the pod or the secret volume of a container
+ * other than SELF. */
+static bool pod_volume_taken(const struct names *n, size_t count, const char *s, size_t self)
+{
+        for (size_t i = 0; i < count; i++)
+                if ((i != self && strcmp(n[i].secret_volume, s) == 0) || taken(n[i].claims, n[i].n_volumes, s))
+                        return true;
+        return false;
+}
+
+/* Each container mounts its own Secret "<app>-files", so each needs a
+ * volume of its own: "<app>-secret-files", cut to a label, "-2", "-3"...
+ * until no other volume of the pod (a claim included) has the name. */
+static int name_secret_volumes(struct names *n, size_t count, struct v2c_error **err)
+{
+        for (size_t i = 0; i < count; i++) {
+                char base[DNS_LABEL_MAX + sizeof "-secret-files"];
+                snprintf(base, sizeof base, "%s-secret-files", n[i].app);
+                dns_label(base, n[i].secret_volume, DNS_LABEL_MAX);
+                for (size_t k = 2; pod_volume_taken(n, count, n[i].secret_volume, i); k++) {
+                        /* Past the pod's every other volume: cannot happen. */
+                        if (k > V2C_K8S_MAX_POD * (V2C_K8S_MAX_VOLUMES + 1) + 1)
+                                return v2c_error_set_kind(err, V2C_ERR_INPUT, EEXIST,
+                                                          "no free volume name for the secret files of `%s`",
+                                                          n[i].app);
+                        char suffix[24];
+                        int len = snprintf(suffix, sizeof suffix, "-%zu", k);
+                        n[i].secret_volume[0] = '\0';
+                        dns_label(base, n[i].secret_volume, DNS_LABEL_MAX - (size_t) len);
+                        strcat(n[i].secret_volume, suffix);
+                }
+        }
+        return 0;
 }
 
 int v2c_k8s_pod_manifests(const char *name, const struct v2c_k8s_spec *specs, size_t count, char **out,
@@ -653,6 +706,8 @@ int v2c_k8s_pod_manifests(const char *name, const struct v2c_k8s_spec *specs, si
                         r = collect_env(spec, &n[i], err);
                 if (r == 0)
                         r = check_capabilities(spec, err);
+                if (r == 0)
+                        r = check_secret_files(spec, err);
                 /* Containers of a pod, and the Services named after them, need distinct names. */
                 for (size_t k = 0; r == 0 && k < i; k++)
                         if (strcmp(n[k].app, n[i].app) == 0)
@@ -661,6 +716,8 @@ int v2c_k8s_pod_manifests(const char *name, const struct v2c_k8s_spec *specs, si
         }
         if (r == 0 && strcmp(pod, n[0].app) == 0)
                 r = v2c_error_set_kind(err, V2C_ERR_INPUT, EEXIST, "the pod and a container are both named `%s`", pod);
+        if (r == 0)
+                r = name_secret_volumes(n, count, err);
         if (r < 0) {
                 for (size_t i = 0; i < count; i++)
                         names_release(&n[i]);

@@ -229,9 +229,10 @@ static int write_pod(const struct pod_plan *p, size_t first, const char *side, c
         _cleanup_free_ size_t *members = calloc(count, sizeof *members);
         char **images = calloc(count + 1, sizeof *images);
         char ***caps = calloc(count + 1, sizeof *caps);
+        struct v2c_k8s_secret_file **files = calloc(count + 1, sizeof *files);
         _cleanup_free_ char *yaml = NULL, *path = NULL;
         int r = 0;
-        if (specs == NULL || members == NULL || images == NULL || caps == NULL) {
+        if (specs == NULL || members == NULL || images == NULL || caps == NULL || files == NULL) {
                 r = v2c_error_set(err, ENOMEM, "out of memory");
                 goto out;
         }
@@ -249,10 +250,20 @@ static int write_pod(const struct pod_plan *p, size_t first, const char *side, c
                         r = v2c_error_set(err, ENOMEM, "out of memory");
                         goto out;
                 }
+                /* Each container mounts its own secret files, from its own Secret. */
+                files[k] = calloc(im->n_secret_files + 1, sizeof *files[k]);
+                if (files[k] == NULL) {
+                        r = v2c_error_set(err, ENOMEM, "out of memory");
+                        goto out;
+                }
+                for (size_t f = 0; f < im->n_secret_files; f++)
+                        files[k][f] = (struct v2c_k8s_secret_file) { .path = im->secret_files[f].path,
+                                                                     .key = im->secret_files[f].key,
+                                                                     .mode = im->secret_files[f].mode };
                 specs[k] = (struct v2c_k8s_spec) {
                         .name = im->ref_name, .image = images[k], .ports = im->ports, .n_ports = im->n_ports,
                         .volumes = im->volumes, .env_required = im->env_required, .user_uid = im->user_uid,
-                        .capabilities = caps[k],
+                        .capabilities = caps[k], .secret_files = files[k], .n_secret_files = im->n_secret_files,
                 };
                 members[k++] = i;
         }
@@ -289,6 +300,9 @@ out:
                 free(images[k]);
         for (size_t k = 0; caps && k < count; k++)
                 v2c_strv_free(caps[k]);
+        for (size_t k = 0; files && k < count; k++)
+                free(files[k]);
+        free(files);
         free(images);
         free(caps);
         return r;

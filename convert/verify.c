@@ -21,6 +21,8 @@
 #include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdbool.h>
@@ -332,19 +334,93 @@ static short wait_fd(int fd, short events, long long deadline, int cap_ms)
         }
 }
 
-/* One attempt at hostport: connect, wait for a banner, else send the probe
- * and wait for a reply.  Returns true when a byte came; otherwise *why
- * (static; NULL before the first attempt) says what happened. */
-static bool port_answers(unsigned hostport, long long deadline, const char **why)
+/* A TCP socket made inside the network namespace of process PID (a
+ * container's), by a thread of its own: setns() moves only the calling
+ * thread, a socket keeps the namespace it was made in, and the thread ends
+ * there, so no thread of ours is ever left in the container's namespace. */
+struct netns_socket {
+        pid_t pid;
+        int fd;        /* the socket, or -1 */
+        int error;     /* errno of what failed */
+        const char *step;
+};
+
+static void *netns_socket_thread(void *arg)
 {
-        _cleanup_close_ int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        struct netns_socket *ns = arg;
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%ld/ns/net", (long) ns->pid);
+        int nsfd = open(path, O_RDONLY | O_CLOEXEC);
+        if (nsfd < 0) {
+                ns->error = errno;
+                ns->step = "opening the container's network namespace";
+                return NULL;
+        }
+        if (setns(nsfd, CLONE_NEWNET) < 0) {
+                ns->error = errno;
+                ns->step = "entering the container's network namespace (setns)";
+                close(nsfd);
+                return NULL;
+        }
+        close(nsfd);
+        ns->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (ns->fd < 0) {
+                ns->error = errno;
+                ns->step = "making a socket in the container's network namespace";
+        }
+        return NULL;
+}
+
+static int socket_in_netns(pid_t pid, int *fd, int *error, const char **step)
+{
+        struct netns_socket ns = { .pid = pid, .fd = -1 };
+        pthread_t t;
+        int r = pthread_create(&t, NULL, netns_socket_thread, &ns);
+        if (r != 0) {
+                *error = r;
+                *step = "starting a thread";
+                return -r;
+        }
+        pthread_join(t, NULL);
+        if (ns.fd < 0) {
+                *error = ns.error;
+                *step = ns.step;
+                return -ns.error;
+        }
+        *fd = ns.fd;
+        return 0;
+}
+
+/* One attempt at PORT on 127.0.0.1: on the host (a published port), or,
+ * with NETNS_PID > 0, inside that process's network namespace (where a
+ * service bound to 127.0.0.1 only is reached, as its neighbours on the VM
+ * reached it).  Connect, wait for a banner, else send the probe and wait
+ * for a reply.  Returns true when a byte came; otherwise *why (static;
+ * NULL before the first attempt) says what happened.  *ns_error (may be
+ * NULL) gets the errno when the namespace could not be entered. */
+static bool port_answers(unsigned port, pid_t netns_pid, long long deadline, const char **why, int *ns_error)
+{
+        _cleanup_close_ int fd = -1;
+        if (netns_pid > 0) {
+                int e = 0;
+                const char *step = NULL;
+                if (socket_in_netns(netns_pid, &fd, &e, &step) < 0) {
+                        if (ns_error)
+                                *ns_error = e;
+                        *why = step;
+                        return false;
+                }
+        } else {
+                fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        }
+
         if (fd < 0) {
                 *why = "no socket";
                 return false;
         }
         struct sockaddr_in a = {
                 .sin_family = AF_INET,
-                .sin_port = htons((uint16_t) hostport),
+                .sin_port = htons((uint16_t) port),
                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
         };
         if (connect(fd, (struct sockaddr *) &a, sizeof a) < 0) {
@@ -568,48 +644,61 @@ static void unstage_secrets(struct staged_secrets *st)
         st->n = 0;
 }
 
-/* Copies the secret files from the guest, with their owner and mode, and
- * adds "-v DIR/N:PATH:ro" for each to argv.  Host names are numbers: no
- * guest name reaches the host's file system. */
-static int stage_secrets(const struct v2c_verify_options *opt, struct staged_secrets *st, char ***argv,
-                         struct v2c_error **err)
+/* mkdtemp under $TMPDIR (or /tmp): 0700, only root reads what it holds. */
+static int make_secrets_dir(const char *ref, struct staged_secrets *st, struct v2c_error **err)
 {
-        if (opt->n_secret_files == 0)
-                return 0;
-        if (opt->guest == NULL || opt->secret_files == NULL)
-                return v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL, "%s: secret files to mount but no guest to read",
-                                          opt->ref_name);
         const char *tmp = getenv("TMPDIR");
         char tmpl[PATH_MAX];
         if (tmp == NULL || tmp[0] != '/' || strlen(tmp) > PATH_MAX - 64)
                 tmp = "/tmp";
         snprintf(tmpl, sizeof tmpl, "%s/v2c-verify-secrets-XXXXXX", tmp);
         if (mkdtemp(tmpl) == NULL)
-                return v2c_error_set(err, errno, "%s: creating a directory for its secret files: %m", opt->ref_name);
+                return v2c_error_set(err, errno, "%s: creating a directory for its secret files: %m", ref);
         if ((st->dir = strdup(tmpl)) == NULL) {
                 rmdir(tmpl);
                 return v2c_error_set(err, ENOMEM, "out of memory");
         }
-        for (size_t i = 0; i < opt->n_secret_files; i++) {
-                const struct v2c_secret_mount *m = &opt->secret_files[i];
+        return 0;
+}
+
+/* Copies the N secret FILES of image REF from GUEST, with their owner and
+ * mode, into ST's directory (made on first use: the members of a pod share
+ * one) and adds "-v DIR/K:PATH:ro" for each to argv.  Host names are
+ * numbers: no guest name reaches the host's file system.  The caller
+ * unstages ST whatever happens. */
+static int stage_secrets(const char *ref, struct v2c_guest *guest, const struct v2c_secret_mount *files, size_t n,
+                         struct staged_secrets *st, char ***argv, struct v2c_error **err)
+{
+        if (n == 0)
+                return 0;
+        if (guest == NULL || files == NULL)
+                return v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL, "%s: secret files to mount but no guest to read",
+                                          ref);
+        if (st->dir == NULL) {
+                int r = make_secrets_dir(ref, st, err);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < n; i++) {
+                const struct v2c_secret_mount *m = &files[i];
                 /* podman's -v splits at ':' and its options at ','. */
                 if (m->path == NULL || m->path[0] != '/' || strpbrk(m->path, ":,\n"))
                         return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL,
                                                   "%s: secret file path `%s` cannot be mounted with podman -v",
-                                                  opt->ref_name, m->path ? m->path : "");
+                                                  ref, m->path ? m->path : "");
                 _cleanup_free_ char *data = NULL, *host = NULL, *vol = NULL;
                 size_t len = 0;
-                int r = v2c_guest_read_file(opt->guest, m->path, SECRET_FILE_MAX, &data, &len, err);
+                int r = v2c_guest_read_file(guest, m->path, SECRET_FILE_MAX, &data, &len, err);
                 if (r < 0)
-                        return v2c_error_prefix(err, r, "%s: reading secret file %s from the guest", opt->ref_name,
+                        return v2c_error_prefix(err, r, "%s: reading secret file %s from the guest", ref,
                                                 m->path);
-                if (asprintf(&host, "%s/%zu", st->dir, i) < 0 || asprintf(&vol, "%s:%s:ro", host, m->path) < 0) {
+                if (asprintf(&host, "%s/%zu", st->dir, st->n) < 0 || asprintf(&vol, "%s:%s:ro", host, m->path) < 0) {
                         explicit_bzero(data, len);
                         return v2c_error_set(err, ENOMEM, "out of memory");
                 }
                 int fd = open(host, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
                 if (fd >= 0)
-                        st->n = i + 1;
+                        st->n++;
                 size_t off = 0;
                 while (fd >= 0 && off < len) {
                         ssize_t w = write(fd, data + off, len - off);
@@ -629,7 +718,7 @@ static int stage_secrets(const struct v2c_verify_options *opt, struct staged_sec
                 if (fd >= 0 && close(fd) < 0 && e == 0)
                         e = errno;
                 if (e)
-                        return v2c_error_set(err, e, "%s: copying secret file %s: %s", opt->ref_name, m->path,
+                        return v2c_error_set(err, e, "%s: copying secret file %s: %s", ref, m->path,
                                              strerror(e));
                 if (v2c_strv_push(argv, "-v") < 0 || v2c_strv_consume(argv, TAKE_PTR(vol)) < 0)
                         return v2c_error_set(err, ENOMEM, "out of memory");
@@ -710,32 +799,103 @@ static int check_options(const struct v2c_verify_options *opt, struct v2c_error 
         return 0;
 }
 
+/* The host PID of the container's first process (0 when it is not
+ * running): its /proc/PID/ns/net is the container's (the pod's) network. */
+static pid_t container_pid(const char *name)
+{
+        char *argv[] = { (char *) "podman", (char *) "inspect", (char *) "-f", (char *) "{{.State.Pid}}",
+                         (char *) name, NULL };
+        struct v2c_error *e = NULL;
+        struct v2c_buf out _cleanup_buf_;
+        v2c_buf_init(&out, STDERR_MAX);
+        if (run_podman(argv, QUERY_TIMEOUT_S, false, &out, &e) < 0) {
+                v2c_error_free(e);
+                return 0;
+        }
+        char *end = NULL;
+        long v = strtol(out.data ? out.data : "", &end, 10);
+        return v > 0 && v <= INT_MAX && end && (*end == '\0' || *end == '\n') ? (pid_t) v : 0;
+}
+
+/* How one port was reached. */
+enum reach { NOT_YET, PUBLISHED, INSIDE_ONLY };
+
+/* One round on port i: its published port first; failing that, 127.0.0.1
+ * inside the container's network namespace, where a service bound to the
+ * loopback address only (an app behind a proxy of the same pod) listens.
+ * *netns is the container's PID, 0 before it is known, -1 once entering
+ * it failed (then *ns_error says why). */
+static enum reach probe_port(const char *name, unsigned port, unsigned hostport, long long deadline,
+                             pid_t *netns, int *ns_error, const char **why)
+{
+        if (port_answers(hostport, 0, deadline, why, NULL))
+                return PUBLISHED;
+        if (*netns < 0)
+                return NOT_YET;
+        if (*netns == 0 && (*netns = container_pid(name)) == 0)
+                return NOT_YET;
+        const char *inside_why = NULL;
+        int e = 0;
+        if (!port_answers(port, *netns, deadline, &inside_why, &e)) {
+                if (e != 0) {
+                        *netns = -1;
+                        *ns_error = e;
+                } else {
+                        /* The PID of a container that restarted is stale. */
+                        *netns = 0;
+                }
+                return NOT_YET;
+        }
+        /* It may have just come up on every address: ask the published
+         * port once more before calling it loopback-only. */
+        return port_answers(hostport, 0, deadline, why, NULL) ? PUBLISHED : INSIDE_ONLY;
+}
+
+/* Appends to *notes (may be NULL: nothing said) that PORT of REF answered
+ * only inside its network namespace. */
+static void note_inside_only(char ***notes, const char *ref, unsigned port)
+{
+        if (notes == NULL)
+                return;
+        char *s = NULL;
+        if (asprintf(&s, "%s: port %u answers on 127.0.0.1 inside the container only (it listens on the loopback "
+                         "address, as on the VM): only its pod's neighbours reach it",
+                     ref, port) >= 0)
+                (void) v2c_strv_consume(notes, s);
+}
+
 /* Polls every port until all answered, the container stopped, or the
  * deadline passed. */
 static int wait_for_ports(const struct v2c_verify_options *opt, const char *name,
                           const unsigned *hostports, int timeout_s, struct v2c_error **err)
 {
-        _cleanup_free_ bool *answered = calloc(opt->n_ports, sizeof *answered);
+        _cleanup_free_ enum reach *answered = calloc(opt->n_ports, sizeof *answered);
         _cleanup_free_ const char **why = calloc(opt->n_ports, sizeof *why);
         if (answered == NULL || why == NULL)
                 return v2c_error_set(err, ENOMEM, "out of memory");
         long long deadline = now_ms() + (long long) timeout_s * 1000;
         size_t left = opt->n_ports;
+        pid_t netns = 0;
+        int ns_error = 0;
 
         for (;;) {
                 for (size_t i = 0; i < opt->n_ports; i++) {
-                        if (answered[i])
+                        if (answered[i] != NOT_YET)
                                 continue;
-                        if (port_answers(hostports[i], deadline, &why[i])) {
-                                answered[i] = true;
+                        answered[i] = probe_port(name, opt->ports[i], hostports[i], deadline, &netns, &ns_error,
+                                                 &why[i]);
+                        if (answered[i] != NOT_YET)
                                 left--;
-                        }
                 }
-                if (left == 0)
+                if (left == 0) {
+                        for (size_t i = 0; i < opt->n_ports; i++)
+                                if (answered[i] == INSIDE_ONLY)
+                                        note_inside_only(opt->notes, opt->ref_name, opt->ports[i]);
                         return 0;
+                }
 
                 size_t first = 0;
-                while (answered[first])
+                while (answered[first] != NOT_YET)
                         first++;
 
                 bool running = true;
@@ -751,11 +911,20 @@ static int wait_for_ports(const struct v2c_verify_options *opt, const char *name
                                              log ? log : "");
                 }
                 if (remaining_ms(deadline, 1) == 0) {
-                        _cleanup_free_ char *log = container_log(name);
+                        _cleanup_free_ char *log = container_log(name), *inside = NULL;
+                        /* Without CAP_SYS_ADMIN (not root) the namespace is
+                         * closed to us: a loopback-only listener cannot be
+                         * told from a dead one. */
+                        if (ns_error &&
+                            asprintf(&inside, "; 127.0.0.1 inside the container was not tried: %s%s "
+                                              "(a service listening on the loopback address only is reached "
+                                              "there alone; run --verify as root to check it)",
+                                     strerror(ns_error), ns_error == EPERM ? ", needs root" : "") < 0)
+                                inside = NULL;
                         return v2c_error_set(err, ETIMEDOUT,
-                                             "port %u did not answer within %d s (last try: %s); container log:%s%s",
+                                             "port %u did not answer within %d s (last try: %s)%s; container log:%s%s",
                                              opt->ports[first], timeout_s, why[first] ? why[first] : "none",
-                                             log && *log != '\n' ? " " : "", log ? log : "");
+                                             inside ? inside : "", log && *log != '\n' ? " " : "", log ? log : "");
                 }
                 int pause = remaining_ms(deadline, POLL_INTERVAL_MS);
                 struct timespec ts = { pause / 1000, (long) (pause % 1000) * 1000000 };
@@ -822,7 +991,7 @@ int v2c_convert_verify(const struct v2c_verify_options *opt, struct v2c_error **
                 r = v2c_error_set(err, -r, "out of memory");
                 goto remove_image;
         }
-        r = stage_secrets(opt, &staged, &argv, err);
+        r = stage_secrets(opt->ref_name, opt->guest, opt->secret_files, opt->n_secret_files, &staged, &argv, err);
         if (r < 0)
                 goto remove_image;
         r = v2c_strv_push(&argv, image_id);
@@ -900,21 +1069,25 @@ static int create_pod(const struct v2c_verify_pod_options *opt, const char *name
         return run_podman(argv, RUN_TIMEOUT_S, false, &out, err);
 }
 
-static int run_in_pod(const char *pod, const char *name, const char *image_id, char *const *env,
-                      struct v2c_error **err)
+static int run_in_pod(const char *pod, const char *name, const char *image_id, const struct v2c_verify_member *m,
+                      struct staged_secrets *staged, struct v2c_error **err)
 {
         _cleanup_strv_ char **argv = NULL;
         const char *head[] = { "podman", "run", "-d", "--pod", pod, "--name", name };
         int r = 0;
         for (size_t i = 0; i < V2C_ARRAY_SIZE(head) && r == 0; i++)
                 r = v2c_strv_push(&argv, head[i]);
-        for (size_t i = 0; env && env[i] && r == 0; i++) {
+        for (size_t i = 0; m->env && m->env[i] && r == 0; i++) {
                 r = v2c_strv_push(&argv, "--env");
                 if (r == 0)
-                        r = v2c_strv_push(&argv, env[i]);
+                        r = v2c_strv_push(&argv, m->env[i]);
         }
-        if (r == 0)
-                r = v2c_strv_push(&argv, image_id);
+        if (r < 0)
+                return v2c_error_set(err, -r, "out of memory");
+        r = stage_secrets(m->ref_name, m->guest, m->secret_files, m->n_secret_files, staged, &argv, err);
+        if (r < 0)
+                return r;
+        r = v2c_strv_push(&argv, image_id);
         if (r < 0)
                 return v2c_error_set(err, -r, "out of memory");
         struct v2c_buf out _cleanup_buf_;
@@ -956,6 +1129,7 @@ int v2c_convert_verify_pod(const struct v2c_verify_pod_options *opt, struct v2c_
         bool *keep = calloc(opt->n_members, sizeof *keep);
         _cleanup_free_ unsigned *hostports = calloc(total ? total : 1, sizeof *hostports);
         bool pod_made = false;
+        struct staged_secrets staged = { 0 };
         int r = 0;
         if (ids == NULL || names == NULL || keep == NULL || hostports == NULL) {
                 r = v2c_error_set(err, ENOMEM, "out of memory");
@@ -977,7 +1151,7 @@ int v2c_convert_verify_pod(const struct v2c_verify_pod_options *opt, struct v2c_
                 pod_made = true;   /* podman may have made it even when it failed */
         }
         for (size_t m = 0; m < opt->n_members && r == 0; m++) {
-                r = run_in_pod(pod, names[m], ids[m], opt->members[m].env, err);
+                r = run_in_pod(pod, names[m], ids[m], &opt->members[m], &staged, err);
                 if (r < 0)
                         v2c_error_prefix(err, r, "%s", opt->members[m].ref_name);
         }
@@ -986,7 +1160,7 @@ int v2c_convert_verify_pod(const struct v2c_verify_pod_options *opt, struct v2c_
                 if (mb->n_ports == 0)
                         continue;
                 struct v2c_verify_options one = { .layout = layout, .ref_name = mb->ref_name, .ports = mb->ports,
-                                                  .n_ports = mb->n_ports, .env = mb->env };
+                                                  .n_ports = mb->n_ports, .env = mb->env, .notes = opt->notes };
                 r = wait_for_ports(&one, names[m], hostports + off, timeout_s, err);
                 if (r < 0)
                         v2c_error_prefix(err, r, "%s", mb->ref_name);
@@ -1011,6 +1185,7 @@ out:
                                (char *) "0", pod, NULL };
                 run_podman_quietly(rm, REMOVE_TIMEOUT_S);
         }
+        unstage_secrets(&staged);
         for (size_t m = 0; ids && m < opt->n_members; m++) {
                 if (ids[m] && !keep[m]) {
                         char *rmi[] = { (char *) "podman", (char *) "rmi", (char *) "-f", ids[m], NULL };

@@ -115,16 +115,17 @@ check "nginx: the env template lists the TLS key with its owner and mode" \
 check "nginx: ... and the htpasswd file with its group" \
   grep -qxF '# secret file /etc/nginx/.htpasswd owner root:www-data (0:33) mode 0640 kind htpasswd key .htpasswd' \
   "$TMP/a/v2c/nginx.env.template"
+# nginx shares a pod with webapp (below): its container in that manifest.
 check "nginx: the Kubernetes manifest mounts the key from the Secret nginx-files (item, mode 0600, read-only, subPath)" \
-  python3 - "$TMP/a/v2c/nginx.k8s.yaml" <<'PY'
+  python3 - "$TMP/a/v2c/nginx-webapp.pod.k8s.yaml" <<'PY'
 import sys, yaml
 dep = next(d for d in yaml.safe_load_all(open(sys.argv[1])) if d["kind"] == "Deployment")
 pod = dep["spec"]["template"]["spec"]
-vol = next(v for v in pod["volumes"] if "secret" in v)
-assert vol["secret"]["secretName"] == "nginx-files", vol
+vol = next(v for v in pod["volumes"] if v.get("secret", {}).get("secretName") == "nginx-files")
 item = next(i for i in vol["secret"]["items"] if i["key"] == "web01.key")
 assert item["mode"] == 0o600 and item["path"] == "web01.key", item
-m = next(m for m in pod["containers"][0]["volumeMounts"] if m["mountPath"] == "/etc/ssl/private/web01.key")
+nginx = next(c for c in pod["containers"] if c["name"] == "nginx")
+m = next(m for m in nginx["volumeMounts"] if m["mountPath"] == "/etc/ssl/private/web01.key")
 assert m["name"] == vol["name"] and m["subPath"] == "web01.key" and m["readOnly"] is True, m
 PY
 check "nginx: the worker user www-data is in passwd" grep -q '^www-data:' "$TMP/nginx/etc/passwd"
@@ -217,7 +218,7 @@ svcs = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Service"}
 assert set(svcs) == {"nginx", "webapp"}, svcs
 for name, ports in (("nginx", [8080, 8443]), ("webapp", [8000])):
     assert svcs[name]["spec"]["selector"] == {"app.kubernetes.io/name": label}
-    assert [p["port"] for p in svcs[name]["spec"]["ports"]] == ports
+    assert [p["port"] for p in svcs[name]["spec"]["ports"]] == ports, (name, svcs[name]["spec"]["ports"])
 ' "$pod" "$digest" "$(manifest_of "$TMP/a" webapp)"
 check "... and no manifest runs either of them alone" \
   sh -c "test ! -e '$TMP/a/v2c/nginx.k8s.yaml' && test ! -e '$TMP/a/v2c/webapp.k8s.yaml' && test -e '$TMP/a/v2c/hello.k8s.yaml'"

@@ -163,12 +163,94 @@ static void test_k8s_pod(void **state)
         assert_null(z);
 }
 
+/* What a YAML parser (PyYAML, as kubectl's reads the same) makes of a pod
+ * whose two containers both have secret files: every volume named once,
+ * every mount naming a volume of the pod, and each container's secret
+ * files coming from its own Secret, its variables from its own "-env". */
+static const char pod_check_py[] =
+        "import sys, yaml\n"
+        "docs = list(yaml.safe_load_all(open(sys.argv[1])))\n"
+        "dep = [d for d in docs if d['kind'] == 'Deployment']\n"
+        "assert len(dep) == 1, dep\n"
+        "spec = dep[0]['spec']['template']['spec']\n"
+        "vols = {v['name']: v for v in spec['volumes']}\n"
+        "assert len(vols) == len(spec['volumes']), 'volume names collide: %r' % [v['name'] for v in spec['volumes']]\n"
+        "for c in spec['containers']:\n"
+        "    secret_mounts = 0\n"
+        "    for m in c.get('volumeMounts', []):\n"
+        "        assert m['name'] in vols, m\n"
+        "        v = vols[m['name']]\n"
+        "        if 'secret' in v:\n"
+        "            secret_mounts += 1\n"
+        "            assert v['secret']['secretName'] == c['name'] + '-files', (c['name'], v)\n"
+        "            assert m['readOnly'] is True and m['subPath'] in [i['key'] for i in v['secret']['items']], m\n"
+        "    assert secret_mounts == int(sys.argv[2]), (c['name'], secret_mounts)\n"
+        "    for e in c.get('env', []):\n"
+        "        assert e['valueFrom']['secretKeyRef']['name'] == c['name'] + '-env', e\n"
+        "print('ok')\n";
+
+static void test_k8s_pod_secret_files(void **state)
+{
+        (void) state;
+        unsigned p1[] = { 443 }, p2[] = { 8000 };
+        char *env1[] = { (char *) "NGINX_TOKEN", NULL };
+        char *env2[] = { (char *) "API_TOKEN", NULL };
+        /* A data path whose claim name is what a naive secret volume name
+         * of webapp would be. */
+        char *vol2[] = { (char *) "/secret-files", NULL };
+        struct v2c_k8s_secret_file f1[] = { { "/etc/ssl/private/shop.key", "shop.key", 0600 },
+                                            { "/etc/nginx/htpasswd", "htpasswd", 0640 } };
+        struct v2c_k8s_secret_file f2[] = { { "/etc/webapp/db.pass", "db.pass", 0400 },
+                                            { "/etc/webapp/tls.key", "tls.key", 0600 } };
+        struct v2c_k8s_spec specs[] = {
+                { .name = "nginx", .image = "r/nginx@sha256:" D64, .ports = p1, .n_ports = 1, .env_required = env1,
+                  .secret_files = f1, .n_secret_files = 2 },
+                { .name = "webapp", .image = "r/webapp@sha256:" D64, .ports = p2, .n_ports = 1,
+                  .env_required = env2, .volumes = vol2, .secret_files = f2, .n_secret_files = 2 },
+        };
+        _cleanup_free_ char *y = NULL;
+        assert_int_equal(v2c_k8s_pod_manifests("nginx-webapp", specs, 2, &y, NULL), 0);
+        char path[] = "/tmp/v2c-test-pod-XXXXXX";
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        FILE *f = fdopen(fd, "w");
+        assert_non_null(f);
+        assert_int_equal(fputs(y, f) >= 0, 1);
+        assert_int_equal(fclose(f), 0);
+        char script[] = "/tmp/v2c-test-pod-py-XXXXXX";
+        fd = mkstemp(script);
+        assert_true(fd >= 0);
+        f = fdopen(fd, "w");
+        assert_non_null(f);
+        assert_int_equal(fputs(pod_check_py, f) >= 0, 1);
+        assert_int_equal(fclose(f), 0);
+        char cmd[256];
+        snprintf(cmd, sizeof cmd, "python3 %s %s 2", script, path);
+        int rc = system(cmd);
+        if (rc != 0)
+                fprintf(stderr, "manifest:\n%s\n", y);
+        unlink(path);
+        unlink(script);
+        assert_int_equal(rc, 0);
+        assert_non_null(strstr(y, "name: \"nginx-secret-files\""));
+        assert_non_null(strstr(y, "secretName: \"webapp-files\""));
+
+        /* The checks of a single image's secret files hold in a pod too. */
+        struct v2c_error *err = NULL;
+        char *z = NULL;
+        f2[1].path = "relative";
+        assert_int_equal(v2c_k8s_pod_manifests("p", specs, 2, &z, &err), -EINVAL);
+        v2c_error_free(err);
+        assert_null(z);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_group_chain),
                 cmocka_unit_test(test_alone),
                 cmocka_unit_test(test_k8s_pod),
+                cmocka_unit_test(test_k8s_pod_secret_files),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
