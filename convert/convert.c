@@ -479,6 +479,135 @@ static int add_userland(struct conv *cv, char *const *have, struct v2c_error **e
         return r;
 }
 
+/* Caps on what the scripts of one service make us look at. */
+#define SCRIPT_MAX_BYTES (1u << 20)
+#define SCRIPT_MAX_COMMANDS 128u
+#define SCRIPT_MAX_FILES 32u
+#define SCRIPT_MAX_DEPTH 3u
+
+static bool is_shell(const char *interpreter);
+
+/* Where a shell finds NAME: the usual PATH, as a service's starts with. */
+static char *find_program(struct conv *cv, const char *name)
+{
+        if (name[0] == '/')
+                return v2c_guest_exists(cv->g, name, V2C_FT_REG) ? strdup(name) : NULL;
+        static const char *const dirs[] = { "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin" };
+        for (size_t i = 0; i < V2C_ARRAY_SIZE(dirs); i++) {
+                char *cand = NULL;
+                if (asprintf(&cand, "%s/%s", dirs[i], name) < 0)
+                        return NULL;
+                if (v2c_guest_exists(cv->g, cand, V2C_FT_REG))
+                        return cand;
+                free(cand);
+        }
+        return NULL;
+}
+
+/* The programs shell script PATH runs (id, mktemp, chmod...) and the
+ * files it sources come along, with their libraries; the scripts among
+ * them are read in turn, up to SCRIPT_MAX_DEPTH deep and SCRIPT_MAX_FILES
+ * in all (*SEEN).  SOURCED: PATH is read by a shell, whatever its first
+ * line says.  Names the shell would find nowhere are left to fail as
+ * they would on the VM. */
+static int add_script_needs(struct conv *cv, const char *path, bool sourced, unsigned depth, char ***seen,
+                            struct v2c_error **err)
+{
+        if (depth > SCRIPT_MAX_DEPTH || v2c_strv_len(*seen) >= SCRIPT_MAX_FILES || v2c_strv_contains(*seen, path))
+                return 0;
+        if (v2c_strv_push(seen, path) < 0)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        _cleanup_free_ char *data = NULL;
+        size_t len;
+        if (v2c_guest_read_file(cv->g, path, SCRIPT_MAX_BYTES, &data, &len, NULL) < 0)
+                return 0;
+        if (!sourced) {
+                struct v2c_shebang *sb = NULL;
+                bool shell = v2c_shebang_parse(data, len, &sb, NULL) == 1 && is_shell(sb->interpreter);
+                v2c_shebang_free(sb);
+                if (!shell)
+                        return 0;
+        }
+        _cleanup_strv_ char **cmds = NULL, **srcs = NULL;
+        int r = convert_sh_scan(data, len, SCRIPT_MAX_COMMANDS, &cmds, &srcs, err);
+        for (size_t i = 0; r >= 0 && cmds && cmds[i]; i++) {
+                _cleanup_free_ char *prog = find_program(cv, cmds[i]);
+                if (prog == NULL)
+                        continue;
+                r = col_add(&cv->col, LAYER_PACKAGES, prog, 0, err);
+                if (r >= 0)
+                        r = add_elf_closure(cv, prog, LAYER_PACKAGES, err);
+                if (r >= 0)
+                        r = add_shebang(cv, prog, LAYER_PACKAGES, err);
+                if (r >= 0)
+                        r = add_script_needs(cv, prog, false, depth + 1, seen, err);
+        }
+        for (size_t i = 0; r >= 0 && srcs && srcs[i]; i++) {
+                if (!v2c_guest_exists(cv->g, srcs[i], V2C_FT_REG))
+                        continue;
+                r = col_add(&cv->col, LAYER_CONFIG, srcs[i], COL_FILTER, err);
+                if (r >= 0)
+                        r = add_script_needs(cv, srcs[i], true, depth + 1, seen, err);
+        }
+        return r;
+}
+
+/* Caps on the tmpfiles.d of one package. */
+#define TMPFILES_MAX_BYTES (64u << 10)
+#define TMPFILES_MAX_DIRS 64u
+
+/* The run-time directories package P declares in tmpfiles.d (what
+ * systemd-tmpfiles makes at boot on the VM: /run/haproxy, 2775
+ * haproxy:haproxy), made in the image with that mode and owner.  A file
+ * of the same name in /etc/tmpfiles.d replaces the package's, as it does
+ * for systemd-tmpfiles. */
+static int add_tmpfiles_dirs(struct conv *cv, const struct v2c_pkg *p, struct v2c_error **err)
+{
+        int r = 0;
+        _cleanup_free_ char *var_run = NULL;
+        bool run_link = v2c_guest_realpath(cv->g, "/var/run", &var_run, NULL) == 0 && strcmp(var_run, "/run") == 0;
+        for (size_t k = 0; r >= 0 && k < p->n_files; k++) {
+                const char *f = p->files[k];
+                size_t fl = strlen(f);
+                if (fl < 6 || strcmp(f + fl - 5, ".conf") != 0 ||
+                    !(v2c_path_is_under(f, "/usr/lib/tmpfiles.d") || v2c_path_is_under(f, "/lib/tmpfiles.d")))
+                        continue;
+                _cleanup_free_ char *over = NULL, *data = NULL;
+                if (asprintf(&over, "/etc/tmpfiles.d/%s", v2c_path_basename(f)) < 0)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+                const char *src = v2c_guest_exists(cv->g, over, V2C_FT_REG) ? over : f;
+                size_t len;
+                if (v2c_guest_read_file(cv->g, src, TMPFILES_MAX_BYTES, &data, &len, NULL) < 0)
+                        continue;
+                struct convert_tmpdir *dirs = NULL;
+                size_t n = 0;
+                r = convert_tmpfiles_parse(data, len, TMPFILES_MAX_DIRS, &dirs, &n, err);
+                for (size_t i = 0; r >= 0 && i < n; i++) {
+                        struct account u = { 0 }, g = { 0 };
+                        if (dirs[i].user[0] && !convert_lookup_account(cv->passwd, dirs[i].user, &u))
+                                conv_warn(cv, "%s: %s's owner %s is not in the guest's /etc/passwd: root owns it",
+                                          src, dirs[i].path, dirs[i].user);
+                        if (dirs[i].group[0] && !convert_lookup_account(cv->group, dirs[i].group, &g))
+                                g.gid = u.gid;
+                        else if (!dirs[i].group[0])
+                                g.gid = u.gid;
+                        /* /var/run/X where /var/run is the guest's link to
+                         * /run: made as /run/X, under the link the image has. */
+                        const char *path = dirs[i].path;
+                        _cleanup_free_ char *moved = NULL;
+                        if (v2c_path_is_under(path, "/var/run") && run_link) {
+                                if (asprintf(&moved, "/run%s", path + strlen("/var/run")) < 0)
+                                        r = v2c_error_set(err, ENOMEM, "out of memory");
+                                path = moved;
+                        }
+                        if (r >= 0)
+                                r = col_add_dir(&cv->col, LAYER_APP, path, dirs[i].mode, u.uid, g.gid, err);
+                }
+                convert_tmpfiles_free(dirs, n);
+        }
+        return r;
+}
+
 /* ---- one image ---- */
 
 struct image {
@@ -806,6 +935,10 @@ static int add_service_files(struct conv *cv, struct image *im, struct v2c_error
                         if (r >= 0)
                                 r = add_shebang(cv, progs[i], LAYER_PACKAGES, err);
                 }
+        /* A shell script as the executable: what it runs. */
+        _cleanup_strv_ char **seen = NULL;
+        if (r >= 0 && exec_path)
+                r = add_script_needs(cv, exec_path, false, 0, &seen, err);
         _cleanup_strv_ char **libs = jstrv(s, "libraries");
         for (size_t i = 0; r >= 0 && libs && libs[i]; i++)
                 r = col_add(c, LAYER_PACKAGES, libs[i], 0, err);
@@ -850,6 +983,11 @@ static int add_service_files(struct conv *cv, struct image *im, struct v2c_error
                         if (v2c_guest_exists(cv->g, d, V2C_FT_DIR))
                                 r = col_add(c, LAYER_APP, d, 0, err);
                 }
+        }
+        for (size_t i = 0; r >= 0 && cv->db && pkgs && pkgs[i]; i++) {
+                const struct v2c_pkg *p = v2c_pkgdb_find(cv->db, pkgs[i]);
+                if (p)
+                        r = add_tmpfiles_dirs(cv, p, err);
         }
         const char *pid_file = jstr(s, "pid_file");
         if (r >= 0 && pid_file) {
