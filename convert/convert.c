@@ -173,7 +173,7 @@ static void push_require(struct start *st, const struct v2c_secret_mount *req, s
  * then execs a foreground service (which stays PID 1) or supervises a
  * detaching one. */
 static int plan_start(const json_t *s, const struct v2c_secret_mount *req, size_t n_req, const char *secret,
-                      struct start *st, struct v2c_error **err)
+                      const char *starter_pid_file, struct start *st, struct v2c_error **err)
 {
         *st = (struct start) { 0 };
         const char *name = jstr(s, "name");
@@ -183,6 +183,8 @@ static int plan_start(const json_t *s, const struct v2c_secret_mount *req, size_
                                           "service `%s` has no command line in the report: nothing to start", name);
         const char *type = jstr(s, "type");
         const char *pid_file = jstr(s, "pid_file");
+        if (pid_file == NULL)
+                pid_file = starter_pid_file;
         bool forking = type && strcmp(type, "forking") == 0;
         bool fg = foreground_switch(&argv, &st->notes);
         if (forking && !fg) {
@@ -608,6 +610,41 @@ static int add_tmpfiles_dirs(struct conv *cv, const struct v2c_pkg *p, struct v2
         return r;
 }
 
+/* At most this many packages come in for the configuration that names them. */
+#define CONFIG_MAX_OWNERS 16u
+
+/* A configuration file that is another package's (an enabled module's
+ * /etc/apache2/mods-enabled/php8.2.load, a link into
+ * libapache2-mod-php8.2) brings that package's files along, and the
+ * libraries of its shared objects and programs: the daemon loads what
+ * its configuration enables.  HAVE: the packages the image has already;
+ * *ADDED: those added here. */
+static int add_config_owners(struct conv *cv, char *const *conf, char *const *have, char ***added,
+                             struct v2c_error **err)
+{
+        int r = 0;
+        for (size_t i = 0; r >= 0 && conf && conf[i] && v2c_strv_len(*added) < CONFIG_MAX_OWNERS; i++) {
+                _cleanup_free_ char *real = NULL;
+                if (v2c_guest_realpath(cv->g, conf[i], &real, NULL) < 0)
+                        continue;
+                const struct v2c_pkg *p = v2c_pkgdb_owner_usrmerge(cv->db, real, NULL);
+                if (p == NULL || v2c_strv_contains(have, p->name) || v2c_strv_contains(cv->base_pkgs, p->name) ||
+                    v2c_strv_contains(*added, p->name))
+                        continue;
+                if (v2c_strv_push(added, p->name) < 0)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+                r = add_package(cv, p->name, LAYER_PACKAGES, LAYER_CONFIG, err);
+                for (size_t k = 0; r >= 0 && k < p->n_files; k++) {
+                        const char *f = p->files[k];
+                        size_t fl = strlen(f);
+                        if ((fl > 3 && strcmp(f + fl - 3, ".so") == 0) || strstr(f, ".so.") ||
+                            v2c_path_is_under(f, "/usr/bin") || v2c_path_is_under(f, "/usr/sbin"))
+                                r = add_elf_closure(cv, f, LAYER_PACKAGES, err);
+                }
+        }
+        return r;
+}
+
 /* ---- one image ---- */
 
 struct image {
@@ -737,6 +774,64 @@ static int plan_secret_files(struct conv *cv, const json_t *s, struct image *im,
         return 0;
 }
 
+/* The PID file of the daemon a known starter script leaves behind when
+ * the unit names none: Debian's "apachectl start" (Type=forking, no
+ * PIDFile=) detaches apache2, which writes APACHE_PID_FILE of
+ * /etc/apache2/envvars.  The starter stays what runs (it makes the run
+ * and lock directories and sources envvars), and v2c-init follows the PID
+ * file: "apachectl -DFOREGROUND" would not exec apache2, so the shell
+ * would be PID 1 and the stop signal would never reach apache2.  New
+ * string, or NULL. */
+static char *starter_pid_file(struct conv *cv, const json_t *s)
+{
+        _cleanup_strv_ char **argv = jstrv(json_object_get(s, "exec"), "argv");
+        if (argv == NULL || argv[0] == NULL || argv[1] == NULL || strcmp(argv[1], "start") != 0 || argv[2] ||
+            jstr(s, "pid_file"))
+                return NULL;
+        const char *b = v2c_path_basename(argv[0]);
+        if (strcmp(b, "apachectl") != 0 && strcmp(b, "apache2ctl") != 0)
+                return NULL;
+        _cleanup_free_ char *data = NULL;
+        size_t len;
+        char value[256] = "/var/run/apache2/apache2.pid";
+        if (v2c_guest_read_file(cv->g, "/etc/apache2/envvars", 64u << 10, &data, &len, NULL) == 0) {
+                /* "export APACHE_PID_FILE=/var/run/apache2$SUFFIX/apache2.pid":
+                 * SUFFIX is empty for /etc/apache2, the only instance a unit
+                 * without an instance name starts. */
+                for (char *l = data; l && *l;) {
+                        char *e = strchr(l, '\n');
+                        if (e)
+                                *e = '\0';
+                        l += strspn(l, " \t");
+                        if (strncmp(l, "export ", 7) == 0)
+                                l += 7 + strspn(l + 7, " \t");
+                        if (strncmp(l, "APACHE_PID_FILE=", 16) == 0) {
+                                char v[256];
+                                size_t w = 0;
+                                bool literal = true;
+                                for (const char *p = l + 16; *p && *p != ' ' && *p != '\t' && *p != '#'; p++) {
+                                        if (strncmp(p, "$SUFFIX", 7) == 0 || strncmp(p, "${SUFFIX}", 9) == 0) {
+                                                p += p[1] == '{' ? 8 : 6;
+                                                continue;
+                                        }
+                                        if (*p == '"' || *p == '\'')
+                                                continue;
+                                        if (*p == '$' || *p == '`' || *p == '\\' || w + 1 >= sizeof v) {
+                                                literal = false;
+                                                break;
+                                        }
+                                        v[w++] = *p;
+                                }
+                                v[w] = '\0';
+                                if (literal && v[0] == '/')
+                                        snprintf(value, sizeof value, "%s", v);
+                        }
+                        l = e ? e + 1 : NULL;
+                }
+        }
+        return strdup(value);
+}
+
 static int plan_image(struct conv *cv, const json_t *s, struct image *im, struct v2c_error **err)
 {
         im->svc = s;
@@ -752,7 +847,8 @@ static int plan_image(struct conv *cv, const json_t *s, struct image *im, struct
         r = plan_secret_files(cv, s, im, err);
         if (r < 0)
                 return r;
-        r = plan_start(s, im->secret_files, im->n_secret_files, im->secret_name, &im->start, err);
+        _cleanup_free_ char *starter_pid = starter_pid_file(cv, s);
+        r = plan_start(s, im->secret_files, im->n_secret_files, im->secret_name, starter_pid, &im->start, err);
         if (r < 0)
                 return r;
 
@@ -952,6 +1048,9 @@ static int add_service_files(struct conv *cv, struct image *im, struct v2c_error
                 r = col_add(c, LAYER_CONFIG, conf[i], COL_RECURSIVE | COL_FILTER, err);
         for (size_t i = 0; r >= 0 && envf && envf[i]; i++)
                 r = col_add(c, LAYER_CONFIG, envf[i], COL_FILTER, err);
+        _cleanup_strv_ char **owners = NULL;
+        if (r >= 0 && cv->db)
+                r = add_config_owners(cv, conf, pkgs, &owners, err);
         if (r < 0)
                 return r;
         _cleanup_free_ char *pw = convert_filter_accounts(cv->passwd, im->user.found ? im->user.name : NULL,
