@@ -585,14 +585,20 @@ static int add_tmpfiles_dirs(struct conv *cv, const struct v2c_pkg *p, struct v2
                 size_t n = 0;
                 r = convert_tmpfiles_parse(data, len, TMPFILES_MAX_DIRS, &dirs, &n, err);
                 for (size_t i = 0; r >= 0 && i < n; i++) {
+                        /* No group: the user's (systemd-tmpfiles does
+                         * the same); a group line's id is its third field. */
                         struct account u = { 0 }, g = { 0 };
                         if (dirs[i].user[0] && !convert_lookup_account(cv->passwd, dirs[i].user, &u))
                                 conv_warn(cv, "%s: %s's owner %s is not in the guest's /etc/passwd: root owns it",
                                           src, dirs[i].path, dirs[i].user);
-                        if (dirs[i].group[0] && !convert_lookup_account(cv->group, dirs[i].group, &g))
-                                g.gid = u.gid;
-                        else if (!dirs[i].group[0])
-                                g.gid = u.gid;
+                        uint32_t gid = u.gid;
+                        if (dirs[i].group[0]) {
+                                if (convert_lookup_account(cv->group, dirs[i].group, &g))
+                                        gid = g.uid;
+                                else
+                                        conv_warn(cv, "%s: %s's group %s is not in the guest's /etc/group: %s's",
+                                                  src, dirs[i].path, dirs[i].group, u.found ? u.name : "root");
+                        }
                         /* /var/run/X where /var/run is the guest's link to
                          * /run: made as /run/X, under the link the image has. */
                         const char *path = dirs[i].path;
@@ -603,7 +609,7 @@ static int add_tmpfiles_dirs(struct conv *cv, const struct v2c_pkg *p, struct v2
                                 path = moved;
                         }
                         if (r >= 0)
-                                r = col_add_dir(&cv->col, LAYER_APP, path, dirs[i].mode, u.uid, g.gid, err);
+                                r = col_add_dir(&cv->col, LAYER_APP, path, dirs[i].mode, u.uid, gid, err);
                 }
                 convert_tmpfiles_free(dirs, n);
         }
