@@ -565,6 +565,24 @@ int col_write(struct col *c, int layer, const char *blobs_dir, const struct v2c_
         bool any = false;
         for (size_t i = 0; i < t->n && !any; i++)
                 any = t->v[i].type != V2C_LAYER_DIR;
+        /* Directories alone are content when one of them is a leaf: one
+         * asked for (RuntimeDirectory=, tmpfiles.d), not the way to a file. */
+        if (!any && t->n) {
+                struct strmap parents = { 0 };
+                for (size_t i = 0; i < t->n; i++) {
+                        _cleanup_free_ char *d = v2c_path_dirname(t->v[i].path);
+                        if (d == NULL || strmap_put(&parents, d, NULL) < 0) {
+                                strmap_release(&parents);
+                                return v2c_error_set(err, ENOMEM, "out of memory");
+                        }
+                }
+                for (size_t i = 0; i < t->n && !any; i++) {
+                        bool found;
+                        strmap_get(&parents, t->v[i].path, &found);
+                        any = !found;
+                }
+                strmap_release(&parents);
+        }
         if (!any)
                 return 1;
         qsort(t->v, t->n, sizeof *t->v, cmp_node);

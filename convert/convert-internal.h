@@ -111,4 +111,28 @@ char *convert_filter_accounts(const char *data, const char *keep_name, long keep
  * string, NULL on ENOMEM. */
 char *convert_sanitize_shadow(const char *data);
 
+/* scripts.c: what a service's scripts need, from untrusted guest bytes. */
+/* The programs shell script DATA (LEN bytes) runs, as literal names or
+ * absolute paths (no builtins, keywords, its own functions or words with
+ * expansions), in *COMMANDS, and the absolute files it sources ('.',
+ * "source") in *SOURCED; at most MAX of each.  Either may be NULL when
+ * empty.  Returns 0 or -ENOMEM with ERR set. */
+int convert_sh_scan(const char *data, size_t len, size_t max, char ***commands, char ***sourced,
+                    struct v2c_error **err);
+
+/* A directory that a tmpfiles.d 'd' or 'D' line declares under /run,
+ * /var/run, /var/lib, /var/log or /var/cache: normalized path, mode, and
+ * owner names as written ("" for root). */
+struct convert_tmpdir {
+        char *path;
+        unsigned mode;
+        char user[256], group[256];
+};
+/* The directories tmpfiles.d DATA (LEN bytes) declares, at most MAX, the
+ * first line for a path winning; other types, specifiers ("%"), lines
+ * longer than 4 KiB and bad modes are skipped.  Returns 0 or -ENOMEM. */
+int convert_tmpfiles_parse(const char *data, size_t len, size_t max, struct convert_tmpdir **out, size_t *n_out,
+                           struct v2c_error **err);
+void convert_tmpfiles_free(struct convert_tmpdir *d, size_t n);
+
 #endif

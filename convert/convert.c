@@ -173,7 +173,7 @@ static void push_require(struct start *st, const struct v2c_secret_mount *req, s
  * then execs a foreground service (which stays PID 1) or supervises a
  * detaching one. */
 static int plan_start(const json_t *s, const struct v2c_secret_mount *req, size_t n_req, const char *secret,
-                      struct start *st, struct v2c_error **err)
+                      const char *starter_pid_file, struct start *st, struct v2c_error **err)
 {
         *st = (struct start) { 0 };
         const char *name = jstr(s, "name");
@@ -183,6 +183,8 @@ static int plan_start(const json_t *s, const struct v2c_secret_mount *req, size_
                                           "service `%s` has no command line in the report: nothing to start", name);
         const char *type = jstr(s, "type");
         const char *pid_file = jstr(s, "pid_file");
+        if (pid_file == NULL)
+                pid_file = starter_pid_file;
         bool forking = type && strcmp(type, "forking") == 0;
         bool fg = foreground_switch(&argv, &st->notes);
         if (forking && !fg) {
@@ -479,6 +481,176 @@ static int add_userland(struct conv *cv, char *const *have, struct v2c_error **e
         return r;
 }
 
+/* Caps on what the scripts of one service make us look at. */
+#define SCRIPT_MAX_BYTES (1u << 20)
+#define SCRIPT_MAX_COMMANDS 128u
+#define SCRIPT_MAX_FILES 32u
+#define SCRIPT_MAX_DEPTH 3u
+
+static bool is_shell(const char *interpreter);
+
+/* Where a shell finds NAME: the usual PATH, as a service's starts with. */
+static char *find_program(struct conv *cv, const char *name)
+{
+        if (name[0] == '/')
+                return v2c_guest_exists(cv->g, name, V2C_FT_REG) ? strdup(name) : NULL;
+        static const char *const dirs[] = { "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin" };
+        for (size_t i = 0; i < V2C_ARRAY_SIZE(dirs); i++) {
+                char *cand = NULL;
+                if (asprintf(&cand, "%s/%s", dirs[i], name) < 0)
+                        return NULL;
+                if (v2c_guest_exists(cv->g, cand, V2C_FT_REG))
+                        return cand;
+                free(cand);
+        }
+        return NULL;
+}
+
+/* The programs shell script PATH runs (id, mktemp, chmod...) and the
+ * files it sources come along, with their libraries; the scripts among
+ * them are read in turn, up to SCRIPT_MAX_DEPTH deep and SCRIPT_MAX_FILES
+ * in all (*SEEN).  SOURCED: PATH is read by a shell, whatever its first
+ * line says.  Names the shell would find nowhere are left to fail as
+ * they would on the VM. */
+static int add_script_needs(struct conv *cv, const char *path, bool sourced, unsigned depth, char ***seen,
+                            struct v2c_error **err)
+{
+        if (depth > SCRIPT_MAX_DEPTH || v2c_strv_len(*seen) >= SCRIPT_MAX_FILES || v2c_strv_contains(*seen, path))
+                return 0;
+        if (v2c_strv_push(seen, path) < 0)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        _cleanup_free_ char *data = NULL;
+        size_t len;
+        if (v2c_guest_read_file(cv->g, path, SCRIPT_MAX_BYTES, &data, &len, NULL) < 0)
+                return 0;
+        if (!sourced) {
+                struct v2c_shebang *sb = NULL;
+                bool shell = v2c_shebang_parse(data, len, &sb, NULL) == 1 && is_shell(sb->interpreter);
+                v2c_shebang_free(sb);
+                if (!shell)
+                        return 0;
+        }
+        _cleanup_strv_ char **cmds = NULL, **srcs = NULL;
+        int r = convert_sh_scan(data, len, SCRIPT_MAX_COMMANDS, &cmds, &srcs, err);
+        for (size_t i = 0; r >= 0 && cmds && cmds[i]; i++) {
+                _cleanup_free_ char *prog = find_program(cv, cmds[i]);
+                if (prog == NULL)
+                        continue;
+                r = col_add(&cv->col, LAYER_PACKAGES, prog, 0, err);
+                if (r >= 0)
+                        r = add_elf_closure(cv, prog, LAYER_PACKAGES, err);
+                if (r >= 0)
+                        r = add_shebang(cv, prog, LAYER_PACKAGES, err);
+                if (r >= 0)
+                        r = add_script_needs(cv, prog, false, depth + 1, seen, err);
+        }
+        for (size_t i = 0; r >= 0 && srcs && srcs[i]; i++) {
+                if (!v2c_guest_exists(cv->g, srcs[i], V2C_FT_REG))
+                        continue;
+                r = col_add(&cv->col, LAYER_CONFIG, srcs[i], COL_FILTER, err);
+                if (r >= 0)
+                        r = add_script_needs(cv, srcs[i], true, depth + 1, seen, err);
+        }
+        return r;
+}
+
+/* Caps on the tmpfiles.d of one package. */
+#define TMPFILES_MAX_BYTES (64u << 10)
+#define TMPFILES_MAX_DIRS 64u
+
+/* The run-time directories package P declares in tmpfiles.d (what
+ * systemd-tmpfiles makes at boot on the VM: /run/haproxy, 2775
+ * haproxy:haproxy), made in the image with that mode and owner.  A file
+ * of the same name in /etc/tmpfiles.d replaces the package's, as it does
+ * for systemd-tmpfiles. */
+static int add_tmpfiles_dirs(struct conv *cv, const struct v2c_pkg *p, struct v2c_error **err)
+{
+        int r = 0;
+        _cleanup_free_ char *var_run = NULL;
+        bool run_link = v2c_guest_realpath(cv->g, "/var/run", &var_run, NULL) == 0 && strcmp(var_run, "/run") == 0;
+        for (size_t k = 0; r >= 0 && k < p->n_files; k++) {
+                const char *f = p->files[k];
+                size_t fl = strlen(f);
+                if (fl < 6 || strcmp(f + fl - 5, ".conf") != 0 ||
+                    !(v2c_path_is_under(f, "/usr/lib/tmpfiles.d") || v2c_path_is_under(f, "/lib/tmpfiles.d")))
+                        continue;
+                _cleanup_free_ char *over = NULL, *data = NULL;
+                if (asprintf(&over, "/etc/tmpfiles.d/%s", v2c_path_basename(f)) < 0)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+                const char *src = v2c_guest_exists(cv->g, over, V2C_FT_REG) ? over : f;
+                size_t len;
+                if (v2c_guest_read_file(cv->g, src, TMPFILES_MAX_BYTES, &data, &len, NULL) < 0)
+                        continue;
+                struct convert_tmpdir *dirs = NULL;
+                size_t n = 0;
+                r = convert_tmpfiles_parse(data, len, TMPFILES_MAX_DIRS, &dirs, &n, err);
+                for (size_t i = 0; r >= 0 && i < n; i++) {
+                        /* No group: the user's (systemd-tmpfiles does
+                         * the same); a group line's id is its third field. */
+                        struct account u = { 0 }, g = { 0 };
+                        if (dirs[i].user[0] && !convert_lookup_account(cv->passwd, dirs[i].user, &u))
+                                conv_warn(cv, "%s: %s's owner %s is not in the guest's /etc/passwd: root owns it",
+                                          src, dirs[i].path, dirs[i].user);
+                        uint32_t gid = u.gid;
+                        if (dirs[i].group[0]) {
+                                if (convert_lookup_account(cv->group, dirs[i].group, &g))
+                                        gid = g.uid;
+                                else
+                                        conv_warn(cv, "%s: %s's group %s is not in the guest's /etc/group: %s's",
+                                                  src, dirs[i].path, dirs[i].group, u.found ? u.name : "root");
+                        }
+                        /* /var/run/X where /var/run is the guest's link to
+                         * /run: made as /run/X, under the link the image has. */
+                        const char *path = dirs[i].path;
+                        _cleanup_free_ char *moved = NULL;
+                        if (v2c_path_is_under(path, "/var/run") && run_link) {
+                                if (asprintf(&moved, "/run%s", path + strlen("/var/run")) < 0)
+                                        r = v2c_error_set(err, ENOMEM, "out of memory");
+                                path = moved;
+                        }
+                        if (r >= 0)
+                                r = col_add_dir(&cv->col, LAYER_APP, path, dirs[i].mode, u.uid, gid, err);
+                }
+                convert_tmpfiles_free(dirs, n);
+        }
+        return r;
+}
+
+/* At most this many packages come in for the configuration that names them. */
+#define CONFIG_MAX_OWNERS 16u
+
+/* A configuration file that is another package's (an enabled module's
+ * /etc/apache2/mods-enabled/php8.2.load, a link into
+ * libapache2-mod-php8.2) brings that package's files along, and the
+ * libraries of its shared objects and programs: the daemon loads what
+ * its configuration enables.  HAVE: the packages the image has already;
+ * *ADDED: those added here. */
+static int add_config_owners(struct conv *cv, char *const *conf, char *const *have, char ***added,
+                             struct v2c_error **err)
+{
+        int r = 0;
+        for (size_t i = 0; r >= 0 && conf && conf[i] && v2c_strv_len(*added) < CONFIG_MAX_OWNERS; i++) {
+                _cleanup_free_ char *real = NULL;
+                if (v2c_guest_realpath(cv->g, conf[i], &real, NULL) < 0)
+                        continue;
+                const struct v2c_pkg *p = v2c_pkgdb_owner_usrmerge(cv->db, real, NULL);
+                if (p == NULL || v2c_strv_contains(have, p->name) || v2c_strv_contains(cv->base_pkgs, p->name) ||
+                    v2c_strv_contains(*added, p->name))
+                        continue;
+                if (v2c_strv_push(added, p->name) < 0)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+                r = add_package(cv, p->name, LAYER_PACKAGES, LAYER_CONFIG, err);
+                for (size_t k = 0; r >= 0 && k < p->n_files; k++) {
+                        const char *f = p->files[k];
+                        size_t fl = strlen(f);
+                        if ((fl > 3 && strcmp(f + fl - 3, ".so") == 0) || strstr(f, ".so.") ||
+                            v2c_path_is_under(f, "/usr/bin") || v2c_path_is_under(f, "/usr/sbin"))
+                                r = add_elf_closure(cv, f, LAYER_PACKAGES, err);
+                }
+        }
+        return r;
+}
+
 /* ---- one image ---- */
 
 struct image {
@@ -625,6 +797,64 @@ static int plan_secret_files(struct conv *cv, const json_t *s, struct image *im,
         return 0;
 }
 
+/* The PID file of the daemon a known starter script leaves behind when
+ * the unit names none: Debian's "apachectl start" (Type=forking, no
+ * PIDFile=) detaches apache2, which writes APACHE_PID_FILE of
+ * /etc/apache2/envvars.  The starter stays what runs (it makes the run
+ * and lock directories and sources envvars), and v2c-init follows the PID
+ * file: "apachectl -DFOREGROUND" would not exec apache2, so the shell
+ * would be PID 1 and the stop signal would never reach apache2.  New
+ * string, or NULL. */
+static char *starter_pid_file(struct conv *cv, const json_t *s)
+{
+        _cleanup_strv_ char **argv = jstrv(json_object_get(s, "exec"), "argv");
+        if (argv == NULL || argv[0] == NULL || argv[1] == NULL || strcmp(argv[1], "start") != 0 || argv[2] ||
+            jstr(s, "pid_file"))
+                return NULL;
+        const char *b = v2c_path_basename(argv[0]);
+        if (strcmp(b, "apachectl") != 0 && strcmp(b, "apache2ctl") != 0)
+                return NULL;
+        _cleanup_free_ char *data = NULL;
+        size_t len;
+        char value[256] = "/var/run/apache2/apache2.pid";
+        if (v2c_guest_read_file(cv->g, "/etc/apache2/envvars", 64u << 10, &data, &len, NULL) == 0) {
+                /* "export APACHE_PID_FILE=/var/run/apache2$SUFFIX/apache2.pid":
+                 * SUFFIX is empty for /etc/apache2, the only instance a unit
+                 * without an instance name starts. */
+                for (char *l = data; l && *l;) {
+                        char *e = strchr(l, '\n');
+                        if (e)
+                                *e = '\0';
+                        l += strspn(l, " \t");
+                        if (strncmp(l, "export ", 7) == 0)
+                                l += 7 + strspn(l + 7, " \t");
+                        if (strncmp(l, "APACHE_PID_FILE=", 16) == 0) {
+                                char v[256];
+                                size_t w = 0;
+                                bool literal = true;
+                                for (const char *p = l + 16; *p && *p != ' ' && *p != '\t' && *p != '#'; p++) {
+                                        if (strncmp(p, "$SUFFIX", 7) == 0 || strncmp(p, "${SUFFIX}", 9) == 0) {
+                                                p += p[1] == '{' ? 8 : 6;
+                                                continue;
+                                        }
+                                        if (*p == '"' || *p == '\'')
+                                                continue;
+                                        if (*p == '$' || *p == '`' || *p == '\\' || w + 1 >= sizeof v) {
+                                                literal = false;
+                                                break;
+                                        }
+                                        v[w++] = *p;
+                                }
+                                v[w] = '\0';
+                                if (literal && v[0] == '/')
+                                        snprintf(value, sizeof value, "%s", v);
+                        }
+                        l = e ? e + 1 : NULL;
+                }
+        }
+        return strdup(value);
+}
+
 static int plan_image(struct conv *cv, const json_t *s, struct image *im, struct v2c_error **err)
 {
         im->svc = s;
@@ -640,7 +870,8 @@ static int plan_image(struct conv *cv, const json_t *s, struct image *im, struct
         r = plan_secret_files(cv, s, im, err);
         if (r < 0)
                 return r;
-        r = plan_start(s, im->secret_files, im->n_secret_files, im->secret_name, &im->start, err);
+        _cleanup_free_ char *starter_pid = starter_pid_file(cv, s);
+        r = plan_start(s, im->secret_files, im->n_secret_files, im->secret_name, starter_pid, &im->start, err);
         if (r < 0)
                 return r;
 
@@ -823,6 +1054,10 @@ static int add_service_files(struct conv *cv, struct image *im, struct v2c_error
                         if (r >= 0)
                                 r = add_shebang(cv, progs[i], LAYER_PACKAGES, err);
                 }
+        /* A shell script as the executable: what it runs. */
+        _cleanup_strv_ char **seen = NULL;
+        if (r >= 0 && exec_path)
+                r = add_script_needs(cv, exec_path, false, 0, &seen, err);
         _cleanup_strv_ char **libs = jstrv(s, "libraries");
         for (size_t i = 0; r >= 0 && libs && libs[i]; i++)
                 r = col_add(c, LAYER_PACKAGES, libs[i], 0, err);
@@ -836,6 +1071,9 @@ static int add_service_files(struct conv *cv, struct image *im, struct v2c_error
                 r = col_add(c, LAYER_CONFIG, conf[i], COL_RECURSIVE | COL_FILTER, err);
         for (size_t i = 0; r >= 0 && envf && envf[i]; i++)
                 r = col_add(c, LAYER_CONFIG, envf[i], COL_FILTER, err);
+        _cleanup_strv_ char **owners = NULL;
+        if (r >= 0 && cv->db)
+                r = add_config_owners(cv, conf, pkgs, &owners, err);
         if (r < 0)
                 return r;
         _cleanup_free_ char *pw = convert_filter_accounts(cv->passwd, im->user.found ? im->user.name : NULL,
@@ -871,6 +1109,11 @@ static int add_service_files(struct conv *cv, struct image *im, struct v2c_error
                         if (v2c_guest_exists(cv->g, d, V2C_FT_DIR))
                                 r = col_add(c, LAYER_APP, d, 0, err);
                 }
+        }
+        for (size_t i = 0; r >= 0 && cv->db && pkgs && pkgs[i]; i++) {
+                const struct v2c_pkg *p = v2c_pkgdb_find(cv->db, pkgs[i]);
+                if (p)
+                        r = add_tmpfiles_dirs(cv, p, err);
         }
         const char *pid_file = jstr(s, "pid_file");
         if (r >= 0 && pid_file) {

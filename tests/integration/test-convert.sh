@@ -413,6 +413,22 @@ cp -a "$V2C_SOURCE_ROOT/tests/fixtures/ordinary-units/etc" "$V2C_SOURCE_ROOT/tes
 { printf '[Service]\nExecStart=/usr/bin/cat\n'; head -c 1200000 /dev/zero | tr '\0' '#' | fold -w 100; } \
   >"$TMP/ord/etc/systemd/system/v2c-oversized.service"
 ln -s /etc/systemd/system/v2c-oversized.service "$TMP/ord/etc/systemd/system/multi-user.target.wants/"
+# nginx's package declares run-time directories in tmpfiles.d, as
+# haproxy's does (/run/haproxy 2775 haproxy:haproxy): one under /var/run,
+# the guest's link to /run.
+# A packaged shell script as ExecStart= (as Debian's apachectl is): the
+# programs it runs come along though the report names no interpreter.
+printf '#!/bin/sh\n# v2c test: a packaged starter script\nHOST=$(cat /etc/hostname)\nexec sleep 100000\n' \
+  >"$TMP/ord/usr/sbin/v2c-ctl"
+chmod 755 "$TMP/ord/usr/sbin/v2c-ctl"
+echo /usr/sbin/v2c-ctl >>"$TMP/ord/var/lib/dpkg/info/nginx.list"
+printf '[Service]\nExecStart=/usr/sbin/v2c-ctl start\n[Install]\nWantedBy=multi-user.target\n' \
+  >"$TMP/ord/etc/systemd/system/v2c-ctl.service"
+ln -s /etc/systemd/system/v2c-ctl.service "$TMP/ord/etc/systemd/system/multi-user.target.wants/"
+mkdir -p "$TMP/ord/usr/lib/tmpfiles.d"
+printf '# v2c test\nd /run/nginx-v2c 2750 www-data www-data -\nd /var/run/nginx-legacy 0700 - - -\nf /run/nginx-v2c/x 0644 - - -\nd /etc/nginx-not-run 0755 - - -\n' \
+  >"$TMP/ord/usr/lib/tmpfiles.d/nginx.conf"
+echo /usr/lib/tmpfiles.d/nginx.conf >>"$TMP/ord/var/lib/dpkg/info/nginx.list"
 set +e
 "$V2C" convert --all-stateless -o "$TMP/ord-all" "$TMP/ord" >"$TMP/ord.out" 2>"$TMP/ord.err"; st=$?
 set -e
@@ -427,6 +443,18 @@ print(" ".join(sorted(s["name"].replace("@", "-") for s in r["services"]
                       if s["class"] == "stateless" and s["kind"] in ("systemd", "sysv", "openrc"))))' >"$TMP/ord.want"
 check "... converts exactly the fixture's stateless daemons ($(cat "$TMP/ord.want"))" \
   test "$(cut -f1 "$TMP/ord.out" | LC_ALL=C sort | tr '\n' ' ')" = "$(cat "$TMP/ord.want") "
+"$V2C" convert -s v2c-ctl --allow-stateful -o "$TMP/ord-ctl-l" "$TMP/ord" >/dev/null 2>"$TMP/ord-ctl.err" \
+  || cat "$TMP/ord-ctl.err"
+unpack "$TMP/ord-ctl-l" v2c-ctl "$TMP/ord-ctl"
+check "... v2c-ctl (a packaged sh script as ExecStart=): the programs it runs (cat, sleep) come along" \
+  sh -c "test -x '$TMP/ord-ctl/usr/bin/sleep' && test -x '$TMP/ord-ctl/usr/bin/cat' && test -x '$TMP/ord-ctl/usr/bin/dash'"
+unpack "$TMP/ord-all" nginx "$TMP/ord-nginx"
+check "... nginx: its package's tmpfiles.d directory, with the line's mode and owner" \
+  test "$(stat -c '%a %u:%g' "$TMP/ord-nginx/run/nginx-v2c" 2>&1)" = "2750 33:33"
+check "... nginx: a /var/run/X line made as /run/X (var/run stays a link)" \
+  sh -c "test -L '$TMP/ord-nginx/var/run' && test \"\$(stat -c '%a %u' '$TMP/ord-nginx/run/nginx-legacy')\" = '700 0'"
+check "... nginx: no file, nor a directory outside the run-time roots, from tmpfiles.d" \
+  sh -c "test ! -e '$TMP/ord-nginx/run/nginx-v2c/x' && test ! -e '$TMP/ord-nginx/etc/nginx-not-run'"
 for why in "v2c-oneshot: a oneshot unit" "v2c-noexec: its unit has no ExecStart=" \
            "v2c-oversized: its unit /etc/systemd/system/v2c-oversized.service is larger than" \
            "v2c-missing: its executable /usr/local/bin/v2c-not-there is missing" \
