@@ -143,7 +143,7 @@ struct v2c_verify_options {
  * environment, e.g. CONTAINERS_CONF), publishes each port on a free
  * 127.0.0.1 port, and waits until every port answers: a TCP connection
  * that yields at least one byte, either sent by the service on its own
- * or in reply to a one-line probe ("HEAD / HTTP/1.0\r\n\r\n").  A port
+ * or in reply to a probe ("HEAD / HTTP/1.0\r\n\r\n", or a DNS query on 53, memcached's "version" on 11211, "PING" on 6379).  A port
  * whose published address does not answer is also tried on 127.0.0.1
  * inside the container's network namespace (setns from a thread of its
  * own; needs root, else the error says it could not be tried): a service

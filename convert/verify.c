@@ -391,6 +391,39 @@ static int socket_in_netns(pid_t pid, int *fd, int *error, const char **step)
         return 0;
 }
 
+/* The line sent to a port that says nothing first.  HTTP's by default;
+ * servers that would not answer it get a request of their own protocol:
+ * DNS over TCP reads "HE" as the length of a message and waits for the
+ * rest (a query for the root's NS records instead: any reply, REFUSED
+ * too, is a byte), memcached closes on an HTTP line without a word
+ * ("version" instead), Redis hangs up on what looks like HTTP ("PING"). */
+static void probe_for_port(unsigned port, const char **probe, size_t *len)
+{
+        static const char dns_query[] = { 0x00, 0x11,                         /* length 17 */
+                                          0x76, 0x32, 0x01, 0x00,             /* id, RD */
+                                          0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+                                          0x00, 0x00, 0x02, 0x00, 0x01 };     /* ".", NS, IN */
+        static const char memcached[] = "version\r\n";
+        static const char redis[] = "PING\r\n";
+        switch (port) {
+        case 53:
+                *probe = dns_query;
+                *len = sizeof dns_query;
+                return;
+        case 11211:
+                *probe = memcached;
+                *len = sizeof memcached - 1;
+                return;
+        case 6379:
+                *probe = redis;
+                *len = sizeof redis - 1;
+                return;
+        default:
+                *probe = PROBE;
+                *len = sizeof PROBE - 1;
+        }
+}
+
 /* One attempt at PORT on 127.0.0.1: on the host (a published port), or,
  * with NETNS_PID > 0, inside that process's network namespace (where a
  * service bound to 127.0.0.1 only is reached, as its neighbours on the VM
@@ -457,7 +490,10 @@ static bool port_answers(unsigned port, pid_t netns_pid, long long deadline, con
                         *why = "no data";
                 return false;
         }
-        if (send(fd, PROBE, sizeof PROBE - 1, MSG_NOSIGNAL) < 0) {
+        const char *probe;
+        size_t probe_len;
+        probe_for_port(port, &probe, &probe_len);
+        if (send(fd, probe, probe_len, MSG_NOSIGNAL) < 0) {
                 *why = "connection closed without data";
                 return false;
         }
