@@ -81,9 +81,12 @@ check "a Docker schema 2 manifest pulls too" test -f "$TMP/v2s2/index.json"
 if command -v podman >/dev/null; then
   podman_env
   name="v2c-reg-test-$$"
+  # nginx's secret files are not in its image: mounted from the fixture.
+  nginx_secrets=(-v "$src/etc/ssl/private/web01.key:/etc/ssl/private/web01.key:ro"
+                 -v "$src/etc/nginx/.htpasswd:/etc/nginx/.htpasswd:ro")
   hp=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   if podman pull -q --tls-verify=false "$A/v2c/nginx@$d_nginx" >"$TMP/podman.id" 2>"$TMP/podman.err" &&
-     podman run -d --name "$name" -p "127.0.0.1:$hp:8080" "$(cat "$TMP/podman.id")" >/dev/null 2>>"$TMP/podman.err"; then
+     podman run -d --name "$name" -p "127.0.0.1:$hp:8080" "${nginx_secrets[@]}" "$(cat "$TMP/podman.id")" >/dev/null 2>>"$TMP/podman.err"; then
     okp=1
     for _ in $(seq 60); do curl -s -m 2 "http://127.0.0.1:$hp/" | grep -q 'fixture page' && { okp=0; break; }; sleep 0.5; done
     check "podman pulls the pushed nginx by digest and it serves the page" test "$okp" -eq 0
