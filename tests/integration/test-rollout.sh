@@ -223,8 +223,11 @@ playbook "$TMP/needs0.yaml" "$wimg" "          canary:
             steps:
               - setWeight: 50
               - setWeight: 100"
+# Its secret file (not in the image) is mounted as an operator would.
 sed -e "s|\"$PC:8081\"|\"$PC:8000\"|" -e "s|readiness: {path: /health|readiness: {path: /|" \
-  -e "s|name: hello|name: webapp|" "$TMP/needs0.yaml" >"$TMP/needs.yaml"
+  -e "s|name: hello|name: webapp|" \
+  -e "s|^\( *\)ports: \[\"$PC:8000\"\]|&\n\1volumes: [\"$FIXTURES/root/opt/webapp/service-account.json:/opt/webapp/service-account.json:ro\"]|" \
+  "$TMP/needs0.yaml" >"$TMP/needs.yaml"
 st=0; timeout 300 "$V2C" rollout run "$TMP/needs.yaml" --state "$TMP/st-needs" >/dev/null 2>"$TMP/st-needs.err" || st=$?
 [ "$st" -eq 0 ] || sed 's/^/# /' "$TMP/st-needs.err"
 w=$(weights)
