@@ -800,6 +800,20 @@ static int pull_layout_image(const char *layout, const char *ref, const char *ta
         return 0;
 }
 
+/* Removes the name pull_layout_image() pulled TAG under, not the image by
+ * its ID with -f: another run (or the user) may use the same image at the
+ * same moment (the same layout gives the same ID), and `rmi -f ID` would
+ * take it, and the containers running it, from under them.  podman deletes
+ * the image with its last name when no container uses it. */
+static void remove_pulled_image(const char *tag)
+{
+        _cleanup_free_ char *ref = NULL;
+        if (tag == NULL || asprintf(&ref, "localhost/tmp/%s:latest", tag) < 0)
+                return;
+        char *rmi[] = { (char *) "podman", (char *) "rmi", ref, NULL };
+        run_podman_quietly(rmi, REMOVE_TIMEOUT_S);
+}
+
 static int check_options(const struct v2c_verify_options *opt, struct v2c_error **err)
 {
         if (opt == NULL || opt->layout == NULL || opt->ref_name == NULL || *opt->ref_name == '\0')
@@ -1055,10 +1069,8 @@ int v2c_convert_verify(const struct v2c_verify_options *opt, struct v2c_error **
         }
 remove_image:
         unstage_secrets(&staged);
-        if (!keep_image) {
-                char *rmi[] = { (char *) "podman", (char *) "rmi", (char *) "-f", image_id, NULL };
-                run_podman_quietly(rmi, REMOVE_TIMEOUT_S);
-        }
+        if (!keep_image)
+                remove_pulled_image(name);
         if (r < 0)
                 return v2c_error_prefix(err, r, "%s", opt->ref_name);
         return 0;
@@ -1223,10 +1235,8 @@ out:
         }
         unstage_secrets(&staged);
         for (size_t m = 0; ids && m < opt->n_members; m++) {
-                if (ids[m] && !keep[m]) {
-                        char *rmi[] = { (char *) "podman", (char *) "rmi", (char *) "-f", ids[m], NULL };
-                        run_podman_quietly(rmi, REMOVE_TIMEOUT_S);
-                }
+                if (ids[m] && !keep[m])
+                        remove_pulled_image(names[m]);
                 free(ids[m]);
                 free(names ? names[m] : NULL);
         }
