@@ -21,26 +21,7 @@ static bool is_hex_escape(const char *p)
 
 char *v2c_utf8_escape(const char *s)
 {
-        if (v2c_text_is_utf8(s))
-                return strdup(s);
-        size_t n = strlen(s);
-        char *out = malloc(4 * n + 1);
-        if (out == NULL)
-                return NULL;
-        size_t w = 0;
-        while (*s) {
-                size_t k = v2c_utf8_seq(s);
-                if (k == 0 || *s == '\\') {
-                        w += (size_t) sprintf(out + w, "\\x%02x", (unsigned char) *s);
-                        s++;
-                        continue;
-                }
-                memcpy(out + w, s, k);
-                w += k;
-                s += k;
-        }
-        out[w] = '\0';
-        return out;
+        return v2c_text_is_utf8(s) ? strdup(s) : v2c_text_escape(s, V2C_ESCAPE_BACKSLASH);
 }
 
 char *v2c_utf8_unescape(const char *text)

@@ -58,7 +58,7 @@ bool v2c_text_is_utf8(const char *s)
         return true;
 }
 
-char *v2c_text_printable(const char *s, bool keep_newlines)
+char *v2c_text_escape(const char *s, unsigned flags)
 {
         size_t n = strlen(s);
         char *out = malloc(4 * n + 1);
@@ -68,7 +68,9 @@ char *v2c_text_printable(const char *s, bool keep_newlines)
         while (*s) {
                 unsigned char c = (unsigned char) *s;
                 size_t k = v2c_utf8_seq(s);
-                if (k == 0 || (c < 0x20 && !(c == '\n' && keep_newlines)) || c == 0x7f) {
+                bool control = (c < 0x20 && !(c == '\n' && (flags & V2C_ESCAPE_KEEP_NEWLINE))) || c == 0x7f;
+                if (k == 0 || (control && (flags & V2C_ESCAPE_CONTROL)) ||
+                    (c == '\\' && (flags & V2C_ESCAPE_BACKSLASH))) {
                         w += (size_t) sprintf(out + w, "\\x%02x", c);
                         s++;
                         continue;
@@ -79,4 +81,9 @@ char *v2c_text_printable(const char *s, bool keep_newlines)
         }
         out[w] = '\0';
         return out;
+}
+
+char *v2c_text_printable(const char *s, bool keep_newlines)
+{
+        return v2c_text_escape(s, V2C_ESCAPE_CONTROL | (keep_newlines ? V2C_ESCAPE_KEEP_NEWLINE : 0));
 }

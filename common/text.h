@@ -51,4 +51,13 @@ bool v2c_text_is_utf8(const char *s);
  * messages of several lines).  New string, or NULL without memory. */
 char *v2c_text_printable(const char *s, bool keep_newlines);
 
+enum {
+        V2C_ESCAPE_CONTROL = 1 << 0,   /* control bytes and DEL too */
+        V2C_ESCAPE_KEEP_NEWLINE = 1 << 1,
+        V2C_ESCAPE_BACKSLASH = 1 << 2, /* '\\' too, so that the result decodes back */
+};
+/* S with every byte that is not part of a UTF-8 sequence, and those FLAGS
+ * name, written "\\xNN".  New string, or NULL without memory. */
+char *v2c_text_escape(const char *s, unsigned flags);
+
 #endif
