@@ -440,11 +440,14 @@ static int secret_volume(struct v2c_buf *b, const struct v2c_k8s_spec *spec, con
         return r;
 }
 
-static int deployment(struct v2c_buf *b, const struct v2c_k8s_spec *spec, const struct names *n)
+/* A Deployment of APP up to its pod's "containers:" line; a claim
+ * (ReadWriteOnce) asks for Recreate: a rolling update starts the new pod
+ * before the old one stops, and the new pod could wait for it forever. */
+static int deployment_head(struct v2c_buf *b, const char *app, bool claims)
 {
         int r = v2c_buf_appends(b, "apiVersion: \"apps/v1\"\nkind: \"Deployment\"\n");
         if (r == 0)
-                r = metadata(b, n->app, n->app);
+                r = metadata(b, app, app);
         if (r == 0)
                 r = v2c_buf_appendf(b,
                                     "spec:\n"
@@ -452,10 +455,8 @@ static int deployment(struct v2c_buf *b, const struct v2c_k8s_spec *spec, const 
                                     "  selector:\n"
                                     "    matchLabels:\n"
                                     "      app.kubernetes.io/name: \"%s\"\n",
-                                    n->app);
-        /* A rolling update starts the new pod before the old one stops; with
-         * a ReadWriteOnce claim the new pod can wait for it forever. */
-        if (r == 0 && n->n_volumes)
+                                    app);
+        if (r == 0 && claims)
                 r = v2c_buf_appends(b, "  strategy:\n    type: \"Recreate\"\n");
         if (r == 0)
                 r = v2c_buf_appendf(b,
@@ -466,7 +467,13 @@ static int deployment(struct v2c_buf *b, const struct v2c_k8s_spec *spec, const 
                                     "        app.kubernetes.io/managed-by: \"" MANAGED_BY "\"\n"
                                     "    spec:\n"
                                     "      containers:\n",
-                                    n->app);
+                                    app);
+        return r;
+}
+
+static int deployment(struct v2c_buf *b, const struct v2c_k8s_spec *spec, const struct names *n)
+{
+        int r = deployment_head(b, n->app, n->n_volumes > 0);
         if (r == 0)
                 r = container(b, spec, n);
         if (r == 0 && (n->n_volumes || spec->n_secret_files))
@@ -602,29 +609,7 @@ static int pod_deployment(struct v2c_buf *b, const char *pod, const struct v2c_k
         bool claims = false;
         for (size_t i = 0; i < count; i++)
                 claims |= n[i].n_volumes > 0;
-        int r = v2c_buf_appends(b, "apiVersion: \"apps/v1\"\nkind: \"Deployment\"\n");
-        if (r == 0)
-                r = metadata(b, pod, pod);
-        if (r == 0)
-                r = v2c_buf_appendf(b,
-                                    "spec:\n"
-                                    "  replicas: 1\n"
-                                    "  selector:\n"
-                                    "    matchLabels:\n"
-                                    "      app.kubernetes.io/name: \"%s\"\n",
-                                    pod);
-        if (r == 0 && claims)
-                r = v2c_buf_appends(b, "  strategy:\n    type: \"Recreate\"\n");
-        if (r == 0)
-                r = v2c_buf_appendf(b,
-                                    "  template:\n"
-                                    "    metadata:\n"
-                                    "      labels:\n"
-                                    "        app.kubernetes.io/name: \"%s\"\n"
-                                    "        app.kubernetes.io/managed-by: \"" MANAGED_BY "\"\n"
-                                    "    spec:\n"
-                                    "      containers:\n",
-                                    pod);
+        int r = deployment_head(b, pod, claims);
         for (size_t i = 0; r == 0 && i < count; i++)
                 r = container(b, &specs[i], &n[i]);
         if (r == 0 && volumes)
