@@ -155,6 +155,22 @@ static int add_ref(struct v2c_link_refs *out, char *host, unsigned port, char *u
         return 0;
 }
 
+/* The endpoint "HOST[:PORT]" of [s, s+n) (DEFPORT when none) added with
+ * VIA and LINE: 1 when added, 0 when it is none, or a negative errno. */
+static int add_hostport(struct v2c_link_refs *out, const char *s, size_t n, unsigned defport, const char *via,
+                        size_t via_len, size_t line, struct v2c_error **err)
+{
+        char *host = NULL;
+        unsigned port = 0;
+        int r = parse_hostport(s, n, defport, &host, &port);
+        if (r < 0)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        if (r == 0)
+                return 0;
+        r = add_ref(out, host, port, NULL, via, via_len, line, err);
+        return r < 0 ? r : 1;
+}
+
 /* A unix socket path of [s, s+n), cut at the first of ENDS. */
 static int add_unix(struct v2c_link_refs *out, const char *s, size_t n, const char *ends, const char *via,
                     size_t via_len, size_t line, struct v2c_error **err)
@@ -200,23 +216,13 @@ static int add_endpoint(struct v2c_link_refs *out, const char *w, size_t n, bool
                                 end -= i;
                                 break;
                         }
-                char *host = NULL;
-                unsigned port = 0;
-                int r = parse_hostport(a, end, scheme_port(w, sn), &host, &port);
-                if (r < 0)
-                        return v2c_error_set(err, ENOMEM, "out of memory");
-                if (r == 0)
-                        return 0;
-                return add_ref(out, host, port, NULL, via ? via : w, via ? via_len : sn, line, err);
+                int r = add_hostport(out, a, end, scheme_port(w, sn), via ? via : w, via ? via_len : sn, line, err);
+                return r < 0 ? r : 0;
         }
         if (!bare)
                 return 0;
-        char *host = NULL;
-        unsigned port = 0;
-        int r = parse_hostport(w, n, defport, &host, &port);
-        if (r < 0)
-                return v2c_error_set(err, ENOMEM, "out of memory");
-        return r == 0 ? 0 : add_ref(out, host, port, NULL, via, via_len, line, err);
+        int r = add_hostport(out, w, n, defport, via, via_len, line, err);
+        return r < 0 ? r : 0;
 }
 
 /* ---- nginx ---- */
@@ -505,12 +511,8 @@ static int scan_libpq(struct v2c_link_refs *out, const char *line, size_t n, con
                 return 0;
         if (host[0] == '/')
                 return add_unix(out, host, hn, "", via, via_len, lineno, err);
-        char *h = NULL;
-        unsigned p = 0;
-        int r = parse_hostport(host, hn, port, &h, &p);
-        if (r < 0)
-                return v2c_error_set(err, ENOMEM, "out of memory");
-        return r == 0 ? 0 : add_ref(out, h, p, NULL, via, via_len, lineno, err);
+        int r = add_hostport(out, host, hn, port, via, via_len, lineno, err);
+        return r < 0 ? r : 0;
 }
 
 static int scan_generic(const char *data, size_t len, struct v2c_link_refs *out, struct v2c_error **err)
@@ -558,17 +560,11 @@ static int scan_generic(const char *data, size_t len, struct v2c_link_refs *out,
                                 e++;
                         const char *colon = memchr(line + value, ':', e - value);
                         if (colon && e > value && e - value <= MAX_HOST + 8) {
-                                char *h = NULL;
-                                unsigned p = 0;
-                                int r = parse_hostport(line + value, e - value, 0, &h, &p);
+                                int r = add_hostport(out, line + value, e - value, 0, key, kn, it.lineno, err);
                                 if (r < 0)
-                                        return v2c_error_set(err, ENOMEM, "out of memory");
-                                if (r > 0) {
-                                        r = add_ref(out, h, p, NULL, key, kn, it.lineno, err);
-                                        if (r < 0)
-                                                return r;
+                                        return r;
+                                if (r > 0)
                                         continue;
-                                }
                         }
                 }
                 if (memmem(line, n, "host=", 5)) {
