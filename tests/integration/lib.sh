@@ -44,6 +44,15 @@ fixture_disks() { # builds the qcow2 fixtures (cached)
   ) 9>"$FIXTURES/.lock"
 }
 
+# The layer digests of image REF of an OCI layout, in order.
+layers_of() { # layers_of LAYOUT REF
+  python3 -c 'import json,sys
+d=sys.argv[1]
+for m in json.load(open(d+"/index.json"))["manifests"]:
+    if m["annotations"]["org.opencontainers.image.ref.name"] == sys.argv[2]:
+        [print(l["digest"]) for l in json.load(open(d+"/blobs/sha256/"+m["digest"][7:]))["layers"]]' "$1" "$2"
+}
+
 # Compares a report with its expected file; V2C_REGEN=1 rewrites the file.
 compare_expected() { # compare_expected ACTUAL NAME
   local actual=$1 name=$2

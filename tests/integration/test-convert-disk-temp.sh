@@ -7,13 +7,6 @@
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" = 0 ] || { echo "skip: needs root to mount a tmpfs"; exit 77; }
 fixture_root
-layers_of() { # layers_of LAYOUT REF
-  python3 -c 'import json,sys
-d=sys.argv[1]
-for m in json.load(open(d+"/index.json"))["manifests"]:
-    if m["annotations"]["org.opencontainers.image.ref.name"] == sys.argv[2]:
-        [print(l["digest"]) for l in json.load(open(d+"/blobs/sha256/"+m["digest"][7:]))["layers"]]' "$1" "$2"
-}
 content_bytes() { # the uncompressed bytes of LAYOUT's layers, each once
   python3 -c 'import json,sys,subprocess
 d=sys.argv[1]; seen=set(); n=0

@@ -6,13 +6,6 @@
 . "$(dirname "$0")/lib.sh"
 fixture_disks
 disk="$FIXTURES/debian.qcow2"
-layers_of() { # layers_of LAYOUT REF
-  python3 -c 'import json,sys
-d=sys.argv[1]
-for m in json.load(open(d+"/index.json"))["manifests"]:
-    if m["annotations"]["org.opencontainers.image.ref.name"] == sys.argv[2]:
-        [print(l["digest"]) for l in json.load(open(d+"/blobs/sha256/"+m["digest"][7:]))["layers"]]' "$1" "$2"
-}
 before=$(sha256sum "$disk" | cut -d' ' -f1)
 "$V2C" convert -s nginx -s webapp -s hello -o "$TMP/dir" "$FIXTURES/root" >/dev/null 2>&1
 start=$(date +%s)

@@ -62,13 +62,6 @@ for m in json.load(open(d + "/index.json"))["manifests"]:
 PY
 }
 
-layers_of() { # layers_of LAYOUT REF
-  python3 -c 'import json,sys
-d=sys.argv[1]
-for m in json.load(open(d+"/index.json"))["manifests"]:
-    if m["annotations"]["org.opencontainers.image.ref.name"] == sys.argv[2]:
-        [print(l["digest"]) for l in json.load(open(d+"/blobs/sha256/"+m["digest"][7:]))["layers"]]' "$1" "$2"
-}
 
 for kind in dir tar qcow2; do
   case $kind in
@@ -92,9 +85,12 @@ for kind in dir tar qcow2; do
   check "$kind: the UTF-8 names and targets are plain pax records (no BINARY)" \
     test "$(grep -c '^UTF-8 ' "$TMP/$kind.marks")" -eq 4
 done
+# (layers_of is a function of this shell: an `sh -c` could not call it,
+# and its two empty outputs would compare equal.)
+dir_layers=$(layers_of "$TMP/dir" nginx 2>/dev/null || true)
 check "the tar and the qcow2 give the directory's layers" \
-  sh -c "test \"\$(layers_of '$TMP/tar' nginx)\" = \"\$(layers_of '$TMP/dir' nginx)\" &&
-         test \"\$(layers_of '$TMP/qcow2' nginx)\" = \"\$(layers_of '$TMP/dir' nginx)\""
+  sh -c "test -n '$dir_layers' && test '$(layers_of "$TMP/tar" nginx 2>/dev/null || true)' = '$dir_layers' &&
+         test '$(layers_of "$TMP/qcow2" nginx 2>/dev/null || true)' = '$dir_layers'"
 
 # podman stores the same bytes: its export of a container of the image.
 if command -v podman >/dev/null; then
@@ -112,7 +108,7 @@ if command -v podman >/dev/null; then
     check "podman: a container of the image holds the guest's names, byte for byte" \
       compare_tree "$TMP/podman-root"
     [ -z "$cid" ] || podman rm -f "$cid" >/dev/null 2>&1 || true
-    podman rmi -f "$id" >/dev/null 2>&1 || true
+    podman rmi "$id" >/dev/null 2>&1 || true
   else
     not_ok "podman pulls the layout: $(head -c 300 "$TMP/podman.err")"
   fi

@@ -19,7 +19,7 @@ svc_pid=""
 ref=""
 cleanup() {
   podman ps -a --format '{{.Names}}' 2>/dev/null | grep "^$tag-" | xargs -r timeout 60 podman rm -f >/dev/null 2>&1 || true
-  [ -z "$ref" ] || timeout 60 podman rmi -f "$ref" >/dev/null 2>&1 || true
+  [ -z "$ref" ] || timeout 60 podman rmi "$ref" >/dev/null 2>&1 || true
   if [ -n "$svc_pid" ]; then
     kill -TERM "$svc_pid" 2>/dev/null || true
     for _ in $(seq 50); do kill -0 "$svc_pid" 2>/dev/null || break; sleep 0.1; done

@@ -94,7 +94,9 @@ if command -v podman >/dev/null; then
     cat "$TMP/podman.err"; not_ok "podman pulls the pushed nginx by digest"
   fi
   podman rm -f "$name" >/dev/null 2>&1 || true
-  podman rmi -f "$(cat "$TMP/podman.id" 2>/dev/null)" >/dev/null 2>&1 || true
+  # Not -f: convert-run may be running the same image (same fixture, same
+  # ID) at this moment; podman keeps an image another name or container uses.
+  podman rmi "$(cat "$TMP/podman.id" 2>/dev/null)" >/dev/null 2>&1 || true
 fi
 
 # convert --push and --base.
