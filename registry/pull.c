@@ -31,22 +31,22 @@ void v2c_pull_result_release(struct v2c_pull_result *r)
 static const char accept_all[] = V2C_MEDIA_OCI_MANIFEST ", " V2C_MEDIA_OCI_INDEX ", " V2C_MEDIA_DOCKER_MANIFEST
                                  ", " V2C_MEDIA_DOCKER_LIST;
 
-/* GET /v2/REPO/manifests/REF: its bytes, checked against DIGEST and
- * SIZE when the reference is a descriptor's (SIZE 0 otherwise: at most
- * MANIFEST_MAX bytes). */
-static int get_manifest(struct reg_conn *c, const char *ref, const char *digest, uint64_t size, char **data,
+/* GET /v2/REPO/manifests/REF: its bytes, checked against DIGEST when
+ * the reference is one, and against *SIZE when an index declared it
+ * (SIZE NULL: at most MANIFEST_MAX bytes). */
+static int get_manifest(struct reg_conn *c, const char *ref, const char *digest, const uint64_t *size, char **data,
                         size_t *len, char **ctype, struct v2c_error **err)
 {
         _cleanup_free_ char *url = reg_url(c, "/v2/%s/manifests/%s", c->repo, ref);
         struct reg_req q;
         if (url == NULL || reg_req_init(&q, "GET", url) < 0)
                 return v2c_error_set(err, ENOMEM, "out of memory");
-        if (digest && size > MANIFEST_MAX) {
+        if (size && *size > MANIFEST_MAX) {
                 reg_req_release(&q);
                 return v2c_error_set_kind(err, V2C_ERR_INPUT, E2BIG, "the manifest %s declares %llu bytes, over %u",
-                                          ref, (unsigned long long) size, MANIFEST_MAX);
+                                          ref, (unsigned long long) *size, MANIFEST_MAX);
         }
-        v2c_buf_init(&q.reply, digest ? (size_t) size : MANIFEST_MAX);
+        v2c_buf_init(&q.reply, size ? (size_t) *size : MANIFEST_MAX);
         q.accept = strdup(accept_all);
         int status = reg_perform(c, &q, err);
         _cleanup_free_ char *who = reg_url_host(reg_req_where(&q));
@@ -63,7 +63,7 @@ static int get_manifest(struct reg_conn *c, const char *ref, const char *digest,
         if (r == 0) {
                 char hex[65];
                 v2c_sha256_hex(q.reply.data ? q.reply.data : "", q.reply.len, hex);
-                if (digest && (strcmp(digest + 7, hex) != 0 || q.reply.len != size))
+                if ((digest && strcmp(digest + 7, hex) != 0) || (size && q.reply.len != *size))
                         r = v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL,
                                                "the manifest %s from %s does not match its digest and size", ref,
                                                who ? who : c->host);
@@ -205,7 +205,7 @@ int v2c_pull(const char *src, const char *layout, const char *name, const char *
         if (r < 0)
                 goto out;
         const char *want = ref.digest ? ref.digest : ref.tag ? ref.tag : "latest";
-        r = get_manifest(&c, want, ref.digest, 0, &data, &len, &ctype, err);
+        r = get_manifest(&c, want, ref.digest, NULL, &data, &len, &ctype, err);
         if (r >= 0)
                 r = v2c_manifest_parse(data, len, ctype, &man, err);
         if (r < 0)
@@ -227,7 +227,7 @@ int v2c_pull(const char *src, const char *layout, const char *name, const char *
                         r = v2c_error_set(err, ENOMEM, "out of memory");
                         goto out;
                 }
-                r = get_manifest(&c, digest, digest, dsize, &data, &len, &ctype, err);
+                r = get_manifest(&c, digest, digest, &dsize, &data, &len, &ctype, err);
                 if (r >= 0)
                         r = v2c_manifest_parse(data, len, ctype, &man, err);
                 if (r >= 0 && man->kind != V2C_MANIFEST_IMAGE)
