@@ -174,7 +174,14 @@ check "pull with stdout on /dev/full: exit 1, one line that still gives the dige
 # --- a corrupt blob in the layout -----------------------------------------------------
 cp -a "$TMP/img" "$TMP/bad"
 layer=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["layers"][0]["digest"][7:])' "$man")
-printf 'X' | dd of="$TMP/bad/blobs/sha256/$layer" bs=1 seek=100 conv=notrunc status=none
+python3 - "$TMP/bad/blobs/sha256/$layer" <<'EOF'
+import sys
+with open(sys.argv[1], "r+b") as f:   # one bit flipped, the size kept
+    f.seek(100)
+    b = f.read(1)[0]
+    f.seek(100)
+    f.write(bytes([b ^ 1]))
+EOF
 fault_proxy_start pc "$REG_STORE_ADDR" none
 run corrupt "$V2C" push "$TMP/bad:img" "$FAULT_PC_ADDR/app/corrupt"
 check "a corrupt layer in the layout: exit 3 in ${secs}s, one line naming the blob" \
