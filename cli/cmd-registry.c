@@ -2,12 +2,14 @@
 #include "cli.h"
 #include "cleanup.h"
 #include "fsutil.h"
+#include "interrupt.h"
 #include "json.h"
 #include "log.h"
 #include "registry.h"
 #include "strv.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +28,11 @@ const char v2c_registry_options_help[] =
         "                         without TLS are found by themselves)\n"
         "  --chunk-size BYTES     upload blobs above this in chunks (default 32 MiB)\n"
         "  --parallel N           blobs in flight at once (default 4)\n"
-        "  --retries N            attempts per request on 408/429/5xx (default 5)\n";
+        "  --retries N            attempts per request on 408/429/5xx (default 5)\n"
+        "  --timeout SECONDS      the most one request may take (default: 60 s plus\n"
+        "                         1 s per 16 KiB it carries)\n"
+        "  --max-size BYTES       pull: the most an image's blobs may add up to\n"
+        "                         (K, M, G suffixes; default 16G)\n";
 
 const struct option v2c_registry_long_options[] = {
         { "creds", required_argument, NULL, 0x100 },
@@ -42,6 +48,8 @@ const struct option v2c_registry_long_options[] = {
         { "mount-from", required_argument, NULL, 0x10a },
         { "platform", required_argument, NULL, 0x10b },
         { "name", required_argument, NULL, 0x10c },
+        { "timeout", required_argument, NULL, 0x10d },
+        { "max-size", required_argument, NULL, 0x10e },
         {},
 };
 
@@ -98,6 +106,26 @@ int v2c_cli_registry_option(const char *cmd, int c, const char *arg, struct v2c_
         case 0x10a: v2c_strv_push(&r->mount_from, arg); return 1;
         case 0x10b: r->platform = arg; return 1;
         case 0x10c: r->name = arg; return 1;
+        case 0x10d: {
+                long v = strtol(arg, &end, 10);
+                if (end == arg || *end || v < 1 || v > 86400)
+                        return v2c_cli_usage_error(cmd, "--timeout `%s` is not a number of seconds from 1 to 86400",
+                                                   arg), -1;
+                r->opt.timeout = v;
+                return 1;
+        }
+        case 0x10e: {
+                errno = 0;
+                unsigned long long v = strtoull(arg, &end, 10);
+                unsigned shift = *end == 'K' ? 10 : *end == 'M' ? 20 : *end == 'G' ? 30 : *end == 'T' ? 40 : 0;
+                if (shift)
+                        end++;
+                if (end == arg || *arg == '-' || *end || errno || v == 0 || v > (UINT64_C(1) << 53) >> shift)
+                        return v2c_cli_usage_error(cmd, "--max-size `%s` is not a size from 1 byte to 8 PiB (K, M, "
+                                                        "G, T suffixes)", arg), -1;
+                r->opt.max_image_size = (uint64_t) v << shift;
+                return 1;
+        }
         default: return 0;
         }
 }
@@ -191,8 +219,16 @@ int v2c_cli_push_one(const char *layout, const char *name, const char *dest, str
         record_push(layout, ref.host, ref.repo);
         v2c_info("%s: %u blobs: %u uploaded (%llu bytes), %u mounted, %u already there", res.pinned, res.blobs,
                  res.uploaded, (unsigned long long) res.bytes_sent, res.mounted, res.skipped);
-        printf("%s\n", res.pinned);
-        fflush(stdout);
+        errno = 0;
+        if (printf("%s\n", res.pinned) < 0 || fflush(stdout) == EOF) {
+                /* The push happened: the digest goes to stderr rather than nowhere. */
+                int e = errno ? errno : EIO;
+                v2c_error_set(&err, e, "pushed %s, but writing it to standard output failed: %s", res.pinned,
+                              strerror(e));
+                v2c_push_result_release(&res);
+                v2c_ref_release(&ref);
+                return v2c_cli_report(err);
+        }
         if (pinned_out)
                 *pinned_out = strdup(res.pinned);
         v2c_push_result_release(&res);
@@ -281,14 +317,26 @@ int v2c_cmd_pull(int argc, char **argv)
                 return rc;
         struct v2c_error *err = NULL;
         struct v2c_pull_result res;
+        /* SIGINT and SIGTERM stop the transfers; v2c_pull removes its
+         * DIR.v2c-pull-* and the signal is raised again. */
+        v2c_interrupt_catch();
         if (v2c_pull(p.args[0], out, r.name, r.platform, &r.opt, &res, &err) < 0) {
                 v2c_cli_registry_cleanup();
-                return v2c_cli_report(err);
+                rc = v2c_cli_report(err);
+                v2c_interrupt_reraise();
+                return rc;
         }
         v2c_info("%s: %u blobs, %llu bytes", res.pinned, res.fetched, (unsigned long long) res.bytes);
-        printf("%s\n", res.pinned);
+        rc = V2C_EXIT_OK;
+        errno = 0;
+        if (printf("%s\n", res.pinned) < 0 || fflush(stdout) == EOF) {
+                int e = errno ? errno : EIO;
+                v2c_error_set(&err, e, "pulled %s into `%s`, but writing it to standard output failed: %s",
+                              res.pinned, out, strerror(e));
+                rc = v2c_cli_report(err);
+        }
         v2c_pull_result_release(&res);
         v2c_cli_registry_cleanup();
         v2c_strv_free(r.mount_from);
-        return V2C_EXIT_OK;
+        return rc;
 }

@@ -8,7 +8,10 @@
  * pull.c drive it); both share the setup and the reply handling here. */
 #include "client-internal.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -19,15 +22,73 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "interrupt.h"
 #include "log.h"
 #include "strv.h"
 
 #define REPLY_MAX (4u << 20)      /* manifests, errors, tokens */
 #define HEADER_MAX 16384
+#define MAX_REDIRECTS 5
+#define DEADLINE_RATE (16u << 10)   /* bytes per second a deadline allows for */
 
 static bool is_loopback(const char *host)
 {
         return strncmp(host, "127.", 4) == 0 || strncmp(host, "localhost", 9) == 0 || strncmp(host, "[::1]", 5) == 0;
+}
+
+/* Parts of an absolute URL, through curl's own parser (the one that
+ * decides where a request goes).  *out new. */
+static int url_part(const char *url, CURLUPart what, unsigned flags, char **out)
+{
+        CURLU *u = curl_url();
+        char *v = NULL;
+        int r = u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+                                curl_url_get(u, what, &v, flags) == CURLUE_OK
+                        ? 0
+                        : -EINVAL;
+        curl_url_cleanup(u);
+        if (r == 0) {
+                *out = strdup(v);
+                curl_free(v);
+                r = *out ? 0 : -ENOMEM;
+        }
+        return r;
+}
+
+/* "scheme://host:port", lowercased, the port made explicit; new or NULL. */
+static char *url_origin(const char *url)
+{
+        _cleanup_free_ char *scheme = NULL, *host = NULL, *port = NULL;
+        char *o = NULL;
+        if (url_part(url, CURLUPART_SCHEME, 0, &scheme) < 0 || url_part(url, CURLUPART_HOST, 0, &host) < 0 ||
+            url_part(url, CURLUPART_PORT, CURLU_DEFAULT_PORT, &port) < 0 ||
+            asprintf(&o, "%s://%s:%s", scheme, host, port) < 0)
+                return NULL;
+        for (char *p = o; *p; p++)
+                *p = (char) tolower((unsigned char) *p);
+        return o;
+}
+
+static bool reg_same_origin(const char *a, const char *b)
+{
+        _cleanup_free_ char *oa = url_origin(a), *ob = url_origin(b);
+        return oa && ob && strcmp(oa, ob) == 0;
+}
+
+char *reg_url_host(const char *url)
+{
+        _cleanup_free_ char *host = NULL, *port = NULL;
+        char *h = NULL;
+        if (url_part(url, CURLUPART_HOST, 0, &host) < 0)
+                return NULL;
+        if (url_part(url, CURLUPART_PORT, 0, &port) < 0)
+                return TAKE_PTR(host);
+        return asprintf(&h, "%s:%s", host, port) < 0 ? NULL : h;
+}
+
+static bool is_https(const char *url)
+{
+        return strncasecmp(url, "https://", 8) == 0;
 }
 
 int reg_conn_init(struct reg_conn *c, const struct v2c_ref *ref, const struct v2c_registry_options *opt,
@@ -138,10 +199,15 @@ static size_t on_body(char *buf, size_t size, size_t n, void *ctx)
                 curl_easy_getinfo(q->easy, CURLINFO_RESPONSE_CODE, &st);
                 q->status_seen = st;
         }
-        if (q->sink_fd >= 0 && q->status_seen >= 200 && q->status_seen < 300) {
-                for (size_t off = 0; off < len;) {
-                        ssize_t w = write(q->sink_fd, buf + off, len - off);
-                        if (w < 0 && errno == EINTR)
+        bool ok = q->status_seen >= 200 && q->status_seen < 300;
+        if (q->sink_fd >= 0 && ok) {
+                /* Never a byte past the declared size: a registry that
+                 * sends more (or an endless body) is cut off there. */
+                uint64_t room = q->sink_limit - q->sink_written;
+                size_t take = len > room ? (size_t) room : len;
+                for (size_t off = 0; off < take;) {
+                        ssize_t w = write(q->sink_fd, buf + off, take - off);
+                        if (w < 0 && errno == EINTR && !v2c_interrupted())
                                 continue;
                         if (w < 0) {
                                 q->sink_errno = errno;
@@ -150,15 +216,24 @@ static size_t on_body(char *buf, size_t size, size_t n, void *ctx)
                         off += (size_t) w;
                 }
                 if (q->sink_hash)
-                        v2c_sha256_update(q->sink_hash, buf, len);
-                if (q->sink_limit && q->received > q->sink_limit) {
-                        q->sink_errno = EFBIG;
+                        v2c_sha256_update(q->sink_hash, buf, take);
+                q->sink_written += take;
+                if (take < len) {
+                        q->sink_over = true;
                         return 0;
                 }
                 return len;
         }
-        if (v2c_buf_append(&q->reply, buf, len) < 0)
+        int r = v2c_buf_append(&q->reply, buf, len);
+        if (r == -E2BIG && !ok) {
+                /* An error document: its beginning says enough. */
+                size_t room = q->reply.max - q->reply.len;
+                return v2c_buf_append(&q->reply, buf, len < room ? len : room) < 0 ? 0 : len;
+        }
+        if (r < 0) {
+                q->reply_over = r == -E2BIG;
                 return 0;
+        }
         return len;
 }
 
@@ -198,7 +273,7 @@ static int on_progress(void *ctx, curl_off_t dlt, curl_off_t dln, curl_off_t ult
                 if (st >= 200)
                         q->status_seen = st;
         }
-        return q->cancel ? 1 : 0;
+        return q->cancel || v2c_interrupted() ? 1 : 0;
 }
 
 void reg_req_reset_reply(struct reg_req *q)
@@ -215,6 +290,11 @@ void reg_req_reset_reply(struct reg_req *q)
         q->status_seen = 0;
 }
 
+const char *reg_req_where(const struct reg_req *q)
+{
+        return q->hop_url ? q->hop_url : q->url;
+}
+
 void reg_req_release(struct reg_req *q)
 {
         if (q->easy)
@@ -228,9 +308,14 @@ void reg_req_release(struct reg_req *q)
         free(q->content_type_out);
         free(q->accept);
         free(q->content_range);
+        free(q->hop_url);
+        if (q->auth_once) {
+                explicit_bzero(q->auth_once, strlen(q->auth_once));
+                free(q->auth_once);
+        }
         q->easy = NULL;
         q->hdrs = NULL;
-        q->url = q->method = q->content_type_out = q->accept = q->content_range = NULL;
+        q->url = q->method = q->content_type_out = q->accept = q->content_range = q->hop_url = q->auth_once = NULL;
 }
 
 int reg_req_init(struct reg_req *q, const char *method, const char *url)
@@ -239,6 +324,7 @@ int reg_req_init(struct reg_req *q, const char *method, const char *url)
         v2c_buf_init(&q->reply, REPLY_MAX);
         q->method = strdup(method);
         q->url = strdup(url);
+        q->follow = strcmp(method, "GET") == 0;
         return q->method && q->url ? 0 : -ENOMEM;
 }
 
@@ -254,19 +340,24 @@ int reg_req_prepare(struct reg_conn *c, struct reg_req *q, struct v2c_error **er
         v2c_buf_reset(&q->reply);
         q->body_sent = 0;
         q->received = 0;
+        q->sink_written = 0;
+        q->sink_over = q->reply_over = false;
         q->errbuf[0] = '\0';
         q->easy = curl_easy_init();
         if (q->easy == NULL)
                 return v2c_error_set(err, ENOMEM, "out of memory");
         CURL *e = q->easy;
-        curl_easy_setopt(e, CURLOPT_URL, q->url);
+        curl_easy_setopt(e, CURLOPT_URL, reg_req_where(q));
         curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
         curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
         curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 30L);
-        /* A stalled transfer (no byte for a minute) is a broken one. */
+        /* A stalled transfer (no byte for a minute) is a broken one, and
+         * a trickle has a deadline. */
         curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
         curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, 60L);
+        uint64_t expected = q->sink_fd >= 0 ? q->sink_limit : q->body_len > 0 ? q->body_len : q->reply.max;
+        curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, reg_deadline_ms(c->opt, expected));
         curl_easy_setopt(e, CURLOPT_ERRORBUFFER, q->errbuf);
         curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
         curl_easy_setopt(e, CURLOPT_HEADERDATA, q);
@@ -282,12 +373,12 @@ int reg_req_prepare(struct reg_conn *c, struct reg_req *q, struct v2c_error **er
                 curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
                 curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
         }
-        /* Blob GETs may be redirected to storage; curl drops our
-         * Authorization header when the host changes. */
-        if (strcmp(q->method, "GET") == 0) {
-                curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-                curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
-        }
+        /* Redirects (blob GETs sent to storage) are followed by
+         * reg_send, which decides what each hop gets: curl on its own
+         * would carry a header we add to any host a libcurl of another
+         * version thinks is the same. */
+        curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+        curl_easy_setopt(e, CURLOPT_UNRESTRICTED_AUTH, 0L);
         if (strcmp(q->method, "HEAD") == 0)
                 curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
         else if (strcmp(q->method, "GET") != 0) {
@@ -306,9 +397,18 @@ int reg_req_prepare(struct reg_conn *c, struct reg_req *q, struct v2c_error **er
         }
         char line[HEADER_MAX];
         int ok = 1;
-        if (c->auth) {
-                snprintf(line, sizeof line, "Authorization: %s", c->auth);
+        /* Credentials go to the registry the user named and nowhere else:
+         * not to a host a redirect or an upload Location names.  A token
+         * request carries its own, to the realm the registry named. */
+        const char *auth = NULL;
+        if (q->auth_once && q->hops == 0)
+                auth = q->auth_once;
+        else if (c->auth && !q->no_conn_auth && reg_same_origin(reg_req_where(q), c->base))
+                auth = c->auth;
+        if (auth) {
+                snprintf(line, sizeof line, "Authorization: %s", auth);
                 ok &= (q->hdrs = curl_slist_append(q->hdrs, line)) != NULL;
+                explicit_bzero(line, sizeof line);
         }
         if (q->accept) {
                 snprintf(line, sizeof line, "Accept: %s", q->accept);
@@ -337,9 +437,21 @@ int reg_req_finish(struct reg_req *q, CURLcode res, struct v2c_error **err)
 {
         q->cres = res;
         curl_easy_getinfo(q->easy, CURLINFO_RESPONSE_CODE, &q->status);
+        _cleanup_free_ char *host = reg_url_host(reg_req_where(q));
+        const char *who = host ? host : "the registry";
+        if (q->sink_over)
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, EFBIG,
+                                          "%s %s: %s sent more than the %llu bytes declared", q->method, q->url, who,
+                                          (unsigned long long) q->sink_limit);
+        if (q->reply_over)
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, E2BIG, "%s %s: %s sent a reply over %zu bytes",
+                                          q->method, q->url, who, q->reply.max);
         if (q->sink_errno)
                 return v2c_error_set(err, q->sink_errno, "%s %s: writing what came: %s", q->method, q->url,
                                      strerror(q->sink_errno));
+        if (res == CURLE_ABORTED_BY_CALLBACK && v2c_interrupted())
+                return v2c_error_set(err, EINTR, "%s %s: interrupted (%s)", q->method, q->url,
+                                     v2c_interrupted() == SIGINT ? "SIGINT" : "SIGTERM");
         if (res != CURLE_OK) {
                 int e = res == CURLE_OPERATION_TIMEDOUT ? ETIMEDOUT
                         : res == CURLE_COULDNT_CONNECT      ? ECONNREFUSED
@@ -348,6 +460,9 @@ int reg_req_finish(struct reg_req *q, CURLcode res, struct v2c_error **err)
                            res == CURLE_SSL_CACERT_BADFILE)
                                 ? EPROTO
                                 : ECONNRESET;
+                if (q->hops)
+                        return v2c_error_set(err, e, "%s %s (redirected to %s): %s", q->method, q->url, who,
+                                             q->errbuf[0] ? q->errbuf : curl_easy_strerror(res));
                 return v2c_error_set(err, e, "%s %s: %s", q->method, q->url,
                                      q->errbuf[0] ? q->errbuf : curl_easy_strerror(res));
         }
@@ -378,8 +493,16 @@ long reg_backoff_ms(const struct reg_req *q, int attempt)
 void reg_sleep_ms(long ms)
 {
         struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        while (nanosleep(&ts, &ts) < 0 && errno == EINTR && !v2c_interrupted())
                 ;
+}
+
+long reg_deadline_ms(const struct v2c_registry_options *opt, uint64_t expected)
+{
+        if (opt->timeout > 0)
+                return opt->timeout * 1000;
+        uint64_t s = 60 + expected / DEADLINE_RATE;
+        return s > LONG_MAX / 1000 ? LONG_MAX : (long) s * 1000;
 }
 
 /* A registry's error document in one line: {"errors":[{"code","message"}]}. */
@@ -434,14 +557,34 @@ static char *escape_query(CURL *e, const char *s)
         return r;
 }
 
-/* Answers a 401: Basic with our credentials, or a Bearer token fetched
- * from the challenge's realm for the scopes we need. */
+/* "Basic base64(user:pass)" (new), or NULL. */
+static char *basic_auth(const struct reg_conn *c)
+{
+        _cleanup_free_ char *up = NULL, *b = NULL;
+        char *h = NULL;
+        if (asprintf(&up, "%s:%s", c->user, c->pass) < 0)
+                return NULL;
+        b = base64(up);
+        explicit_bzero(up, strlen(up));
+        if (b && asprintf(&h, "Basic %s", b) < 0)
+                h = NULL;
+        if (b)
+                explicit_bzero(b, strlen(b));
+        return h;
+}
+
+/* Answers a 401 of the registry itself (reg_from_registry): Basic with
+ * our credentials, or a Bearer token fetched from the challenge's realm
+ * for the scopes we need.  The realm may be on another host (Docker
+ * Hub's is auth.docker.io): the registry says where its tokens come
+ * from, as Docker takes it.  But an https registry's credentials never
+ * go to a plain-http realm. */
 int reg_authenticate(struct reg_conn *c, const char *www_auth, struct v2c_error **err)
 {
         if (www_auth == NULL)
                 return v2c_error_set_kind(err, V2C_ERR_REFUSED, EACCES,
                                           "%s refused access (401) and names no way to authenticate", c->host);
-        struct v2c_challenge ch = { 0 };
+        _cleanup_(v2c_challenge_release) struct v2c_challenge ch = { 0 };
         int r = v2c_challenge_parse(www_auth, strlen(www_auth), &ch, err);
         if (r < 0)
                 return v2c_error_prefix(err, r, "%s's WWW-Authenticate", c->host);
@@ -451,34 +594,36 @@ int reg_authenticate(struct reg_conn *c, const char *www_auth, struct v2c_error 
                 c->auth = NULL;
         }
         if (strcmp(ch.scheme, "basic") == 0) {
-                if (c->user == NULL) {
-                        v2c_challenge_release(&ch);
+                if (c->user == NULL)
                         return v2c_error_set_kind(err, V2C_ERR_REFUSED, EACCES,
                                                   "%s wants a user and password (--creds, --password-stdin, or "
                                                   "an auth.json entry)", c->host);
-                }
-                _cleanup_free_ char *up = NULL, *b = NULL;
-                if (asprintf(&up, "%s:%s", c->user, c->pass) < 0 || (b = base64(up)) == NULL ||
-                    asprintf(&c->auth, "Basic %s", b) < 0) {
-                        c->auth = NULL;
-                        v2c_challenge_release(&ch);
+                c->auth = basic_auth(c);
+                if (c->auth == NULL)
                         return v2c_error_set(err, ENOMEM, "out of memory");
-                }
-                explicit_bzero(up, strlen(up));
                 c->basic = true;
-                v2c_challenge_release(&ch);
                 return 0;
         }
-        if (ch.realm == NULL) {
-                v2c_challenge_release(&ch);
+        if (ch.realm == NULL)
                 return v2c_error_set(err, EPROTO, "%s's Bearer challenge names no realm", c->host);
-        }
+        _cleanup_free_ char *realm = NULL, *realm_host = NULL;
+        r = v2c_url_resolve(c->base, ch.realm, &realm, err);
+        if (r < 0)
+                return v2c_error_prefix(err, r, "%s's token realm", c->host);
+        realm_host = reg_url_host(realm);
+        if (realm_host == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        if (c->user && is_https(c->base) && !is_https(realm))
+                return v2c_error_set_kind(err, V2C_ERR_REFUSED, EACCES,
+                                          "%s names a plain-http token service (%s): credentials for an https "
+                                          "registry are not sent in clear", c->host, realm_host);
+
         /* The token request: push scope first, then what mounts read. */
         struct v2c_buf u;
         v2c_buf_init(&u, 64u << 10);
         CURL *tmp = curl_easy_init();
         _cleanup_free_ char *svc = ch.service && tmp ? escape_query(tmp, ch.service) : NULL;
-        v2c_buf_appendf(&u, "%s%s", ch.realm, strchr(ch.realm, '?') ? "&" : "?");
+        v2c_buf_appendf(&u, "%s%s", realm, strchr(realm, '?') ? "&" : "?");
         if (svc)
                 v2c_buf_appendf(&u, "service=%s&", svc);
         char scope[1024];
@@ -491,7 +636,6 @@ int reg_authenticate(struct reg_conn *c, const char *www_auth, struct v2c_error 
         }
         if (tmp)
                 curl_easy_cleanup(tmp);
-        v2c_challenge_release(&ch);
         _cleanup_free_ char *url = v2c_buf_steal(&u);
         if (url == NULL)
                 return v2c_error_set(err, ENOMEM, "out of memory");
@@ -499,35 +643,19 @@ int reg_authenticate(struct reg_conn *c, const char *www_auth, struct v2c_error 
         struct reg_req q;
         if (reg_req_init(&q, "GET", url) < 0)
                 return v2c_error_set(err, ENOMEM, "out of memory");
+        /* The realm gets our credentials (Basic), or nothing; a redirect
+         * from there gets nothing. */
+        q.follow = true;
+        q.no_conn_auth = true;
+        if (c->user && (q.auth_once = basic_auth(c)) == NULL) {
+                reg_req_release(&q);
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        }
         int status = 0;
         for (int attempt = 0;; attempt++) {
-                /* The token endpoint gets our credentials (Basic), or nothing. */
-                char *saved = c->auth;
-                _cleanup_free_ char *basic = NULL;
-                if (c->user) {
-                        _cleanup_free_ char *up = NULL;
-                        if (asprintf(&up, "%s:%s", c->user, c->pass) < 0 || (basic = base64(up)) == NULL) {
-                                reg_req_release(&q);
-                                return v2c_error_set(err, ENOMEM, "out of memory");
-                        }
-                        explicit_bzero(up, strlen(up));
-                        char *h = NULL;
-                        if (asprintf(&h, "Basic %s", basic) < 0)
-                                h = NULL;
-                        c->auth = h;
-                } else
-                        c->auth = NULL;
-                r = reg_req_prepare(c, &q, err);
-                if (c->auth) {
-                        explicit_bzero(c->auth, strlen(c->auth));
-                        free(c->auth);
-                }
-                c->auth = saved;
-                if (r < 0)
-                        break;
-                status = reg_req_finish(&q, curl_easy_perform(q.easy), err);
+                status = reg_send(c, &q, err);
                 if ((status < 0 && reg_error_retriable(status)) || (status > 0 && reg_status_retriable(status))) {
-                        if (attempt < c->opt->retries) {
+                        if (attempt < c->opt->retries && !v2c_interrupted()) {
                                 if (status < 0)
                                         *err = v2c_error_free(*err);
                                 reg_sleep_ms(reg_backoff_ms(&q, attempt));
@@ -536,26 +664,28 @@ int reg_authenticate(struct reg_conn *c, const char *www_auth, struct v2c_error 
                 }
                 break;
         }
-        if (r < 0 || status < 0) {
+        if (status < 0) {
                 reg_req_release(&q);
-                return v2c_error_prefix(err, r < 0 ? r : status, "fetching a token for %s", c->host);
+                return v2c_error_prefix(err, status, "fetching a token for %s from %s", c->host, realm_host);
         }
         if (status == 401 || status == 403) {
                 reg_req_release(&q);
                 return v2c_error_set_kind(err, V2C_ERR_REFUSED, EACCES,
-                                          "%s's token service refused %s (HTTP %d): check the credentials",
-                                          c->host, c->user ? "our credentials" : "an anonymous request", status);
+                                          "%s's token service (%s) refused %s (HTTP %d): check the credentials",
+                                          c->host, realm_host, c->user ? "our credentials" : "an anonymous request",
+                                          status);
         }
         if (status != 200) {
                 reg_req_release(&q);
-                return v2c_error_set(err, EPROTO, "%s's token service answered HTTP %d", c->host, status);
+                return v2c_error_set(err, EPROTO, "%s's token service (%s) answered HTTP %d", c->host, realm_host,
+                                     status);
         }
         _cleanup_free_ char *token = NULL;
         long expires = 0;
         r = v2c_token_parse(q.reply.data ? q.reply.data : "", q.reply.len, &token, &expires, err);
         reg_req_release(&q);
         if (r < 0)
-                return v2c_error_prefix(err, r, "%s's token reply", c->host);
+                return v2c_error_prefix(err, r, "%s's token reply (%s)", c->host, realm_host);
         if (asprintf(&c->auth, "Bearer %s", token) < 0) {
                 c->auth = NULL;
                 return v2c_error_set(err, ENOMEM, "out of memory");
@@ -566,16 +696,65 @@ int reg_authenticate(struct reg_conn *c, const char *www_auth, struct v2c_error 
         return 0;
 }
 
-int reg_perform(struct reg_conn *c, struct reg_req *q, struct v2c_error **err)
+static bool is_redirect(int status)
 {
-        bool reauthed = false;
-        for (int attempt = 0;; attempt++) {
+        return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+int reg_send(struct reg_conn *c, struct reg_req *q, struct v2c_error **err)
+{
+        free(q->hop_url);
+        q->hop_url = NULL;
+        q->hops = 0;
+        for (;;) {
                 int r = reg_req_prepare(c, q, err);
                 if (r < 0)
                         return r;
                 int status = reg_req_finish(q, curl_easy_perform(q->easy), err);
+                if (status < 0 || !q->follow || !is_redirect(status) || q->location == NULL)
+                        return status;
+                _cleanup_free_ char *host = reg_url_host(reg_req_where(q));
+                if (q->hops >= MAX_REDIRECTS)
+                        return v2c_error_set(err, EPROTO, "%s %s: more than %d redirects (the last from %s)",
+                                             q->method, q->url, MAX_REDIRECTS, host ? host : "?");
+                char *next = NULL;
+                r = v2c_url_resolve(reg_req_where(q), q->location, &next, err);
+                if (r < 0)
+                        return v2c_error_prefix(err, r, "%s %s: redirect from %s", q->method, q->url,
+                                                host ? host : "?");
+                if (is_https(reg_req_where(q)) && !is_https(next)) {
+                        free(next);
+                        return v2c_error_set_kind(err, V2C_ERR_REFUSED, EPROTO,
+                                                  "%s %s: %s redirected it from https to plain http", q->method,
+                                                  q->url, host ? host : "?");
+                }
+                free(q->hop_url);
+                q->hop_url = next;
+                q->hops++;
+        }
+}
+
+bool reg_from_registry(const struct reg_conn *c, const struct reg_req *q)
+{
+        return reg_same_origin(reg_req_where(q), c->base);
+}
+
+int reg_foreign_401(const struct reg_conn *c, const struct reg_req *q, struct v2c_error **err)
+{
+        _cleanup_free_ char *host = reg_url_host(reg_req_where(q));
+        return v2c_error_set_kind(err, V2C_ERR_REFUSED, EACCES,
+                                  "%s %s: %s%s asked for credentials (401): they go only to %s", q->method, q->url,
+                                  host ? host : "another host", q->hops ? ", where a redirect led," : "", c->host);
+}
+
+int reg_perform(struct reg_conn *c, struct reg_req *q, struct v2c_error **err)
+{
+        bool reauthed = false;
+        for (int attempt = 0;; attempt++) {
+                int status = reg_send(c, q, err);
                 if (status < 0) {
-                        if (reg_error_retriable(status) && attempt < c->opt->retries && !q->no_retry) {
+                        if (reg_error_retriable(status) && attempt < c->opt->retries && !q->no_retry &&
+                            !v2c_interrupted()) {
                                 v2c_debug("%s %s: %s; retrying", q->method, q->url, (*err)->msg);
                                 *err = v2c_error_free(*err);
                                 reg_sleep_ms(reg_backoff_ms(NULL, attempt));
@@ -584,14 +763,18 @@ int reg_perform(struct reg_conn *c, struct reg_req *q, struct v2c_error **err)
                         return status;
                 }
                 if (status == 401 && !reauthed) {
+                        /* Only the registry's own 401 says how to authenticate
+                         * to it; a host a redirect led to gets nothing. */
+                        if (!reg_from_registry(c, q))
+                                return reg_foreign_401(c, q, err);
                         reauthed = true;
-                        r = reg_authenticate(c, q->www_auth, err);
+                        int r = reg_authenticate(c, q->www_auth, err);
                         if (r < 0)
                                 return r;
                         attempt--;
                         continue;
                 }
-                if (reg_status_retriable(status) && attempt < c->opt->retries && !q->no_retry) {
+                if (reg_status_retriable(status) && attempt < c->opt->retries && !q->no_retry && !v2c_interrupted()) {
                         v2c_debug("%s %s: HTTP %d; retrying", q->method, q->url, status);
                         reg_sleep_ms(reg_backoff_ms(q, attempt));
                         continue;

@@ -15,10 +15,12 @@
 
 #include "cleanup.h"
 #include "fsutil.h"
+#include "interrupt.h"
 #include "json.h"
 #include "log.h"
 
 #define MANIFEST_MAX (4u << 20)
+#define DEFAULT_MAX_IMAGE (UINT64_C(16) << 30)
 
 void v2c_pull_result_release(struct v2c_pull_result *r)
 {
@@ -29,17 +31,25 @@ void v2c_pull_result_release(struct v2c_pull_result *r)
 static const char accept_all[] = V2C_MEDIA_OCI_MANIFEST ", " V2C_MEDIA_OCI_INDEX ", " V2C_MEDIA_DOCKER_MANIFEST
                                  ", " V2C_MEDIA_DOCKER_LIST;
 
-/* GET /v2/REPO/manifests/REF: its bytes, checked against DIGEST when the
- * reference is one. */
-static int get_manifest(struct reg_conn *c, const char *ref, const char *digest, char **data, size_t *len,
-                        char **ctype, struct v2c_error **err)
+/* GET /v2/REPO/manifests/REF: its bytes, checked against DIGEST when
+ * the reference is one, and against *SIZE when an index declared it
+ * (SIZE NULL: at most MANIFEST_MAX bytes). */
+static int get_manifest(struct reg_conn *c, const char *ref, const char *digest, const uint64_t *size, char **data,
+                        size_t *len, char **ctype, struct v2c_error **err)
 {
         _cleanup_free_ char *url = reg_url(c, "/v2/%s/manifests/%s", c->repo, ref);
         struct reg_req q;
         if (url == NULL || reg_req_init(&q, "GET", url) < 0)
                 return v2c_error_set(err, ENOMEM, "out of memory");
+        if (size && *size > MANIFEST_MAX) {
+                reg_req_release(&q);
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, E2BIG, "the manifest %s declares %llu bytes, over %u",
+                                          ref, (unsigned long long) *size, MANIFEST_MAX);
+        }
+        v2c_buf_init(&q.reply, size ? (size_t) *size : MANIFEST_MAX);
         q.accept = strdup(accept_all);
         int status = reg_perform(c, &q, err);
+        _cleanup_free_ char *who = reg_url_host(reg_req_where(&q));
         int r = 0;
         if (status < 0)
                 r = v2c_error_prefix(err, status, "fetching the manifest %s", ref);
@@ -47,17 +57,16 @@ static int get_manifest(struct reg_conn *c, const char *ref, const char *digest,
                 r = v2c_error_set_kind(err, V2C_ERR_INPUT, ENOENT, "%s/%s has no manifest %s", c->host, c->repo, ref);
         else if (status != 200) {
                 _cleanup_free_ char *why = reg_reply_error(&q);
-                r = v2c_error_set(err, EPROTO, "%s answered HTTP %d for the manifest %s (%s)", c->host, status, ref,
-                                  why ? why : "");
+                r = v2c_error_set(err, EPROTO, "%s answered HTTP %d for the manifest %s (%s)", who ? who : c->host,
+                                  status, ref, why ? why : "");
         }
-        if (r == 0 && q.reply.len > MANIFEST_MAX)
-                r = v2c_error_set_kind(err, V2C_ERR_INPUT, E2BIG, "the manifest %s is too large", ref);
         if (r == 0) {
                 char hex[65];
                 v2c_sha256_hex(q.reply.data ? q.reply.data : "", q.reply.len, hex);
-                if (digest && strcmp(digest + 7, hex) != 0)
-                        r = v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL, "the manifest %s does not match its digest",
-                                               ref);
+                if ((digest && strcmp(digest + 7, hex) != 0) || (size && q.reply.len != *size))
+                        r = v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL,
+                                               "the manifest %s from %s does not match its digest and size", ref,
+                                               who ? who : c->host);
         }
         if (r == 0) {
                 *len = q.reply.len;
@@ -70,7 +79,8 @@ static int get_manifest(struct reg_conn *c, const char *ref, const char *digest,
         return r;
 }
 
-/* Streams blob D into DIR/blobs/sha256/HEX, hashing as it goes. */
+/* Streams blob D into DIR/blobs/sha256/HEX, hashing as it goes, never
+ * more than its declared size. */
 static int get_blob(struct reg_conn *c, const char *dir, const struct v2c_mdesc *d, uint64_t *bytes,
                     struct v2c_error **err)
 {
@@ -83,8 +93,14 @@ static int get_blob(struct reg_conn *c, const char *dir, const struct v2c_mdesc 
         struct reg_req q;
         if (reg_req_init(&q, "GET", url) < 0)
                 return v2c_error_set(err, ENOMEM, "out of memory");
+        /* Retries are this loop's: each attempt starts a new file. */
+        q.no_retry = true;
         int r = 0;
         for (int attempt = 0;; attempt++) {
+                if (v2c_interrupted()) {
+                        r = v2c_error_set(err, EINTR, "interrupted");
+                        break;
+                }
                 int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
                 if (fd < 0) {
                         r = v2c_error_set(err, errno, "creating `%s`: %m", tmp);
@@ -100,29 +116,43 @@ static int get_blob(struct reg_conn *c, const char *dir, const struct v2c_mdesc 
                         v2c_sha256_final_hex(q.sink_hash, hex);
                 q.sink_hash = v2c_sha256_free(q.sink_hash);
                 int cr = close(fd);
+                bool again = attempt < c->opt->retries && !v2c_interrupted();
+                if (status < 0 && reg_error_retriable(status) && again) {
+                        *err = v2c_error_free(*err);
+                        reg_sleep_ms(reg_backoff_ms(NULL, attempt));
+                        continue;
+                }
                 if (status < 0) {
                         r = v2c_error_prefix(err, status, "fetching %s", d->digest);
                         break;
                 }
+                if (reg_status_retriable(status) && again) {
+                        reg_sleep_ms(reg_backoff_ms(&q, attempt));
+                        continue;
+                }
                 if (status != 200) {
                         _cleanup_free_ char *why = reg_reply_error(&q);
-                        r = v2c_error_set(err, EPROTO, "%s answered HTTP %d for %s (%s)", c->host, status, d->digest,
-                                          why ? why : "");
+                        _cleanup_free_ char *who = reg_url_host(reg_req_where(&q));
+                        r = v2c_error_set(err, EPROTO, "%s answered HTTP %d for %s (%s)", who ? who : c->host, status,
+                                          d->digest, why ? why : "");
                         break;
                 }
                 if (cr < 0) {
                         r = v2c_error_set(err, errno, "writing `%s`: %m", tmp);
                         break;
                 }
-                if (q.received != d->size || strcmp(hex, d->digest + 7) != 0) {
+                if (q.sink_written != d->size || strcmp(hex, d->digest + 7) != 0) {
                         /* Cut short or corrupted on the way: once more, then refuse. */
-                        if (attempt < c->opt->retries) {
+                        if (again) {
                                 reg_sleep_ms(reg_backoff_ms(NULL, attempt));
                                 continue;
                         }
+                        _cleanup_free_ char *who = reg_url_host(reg_req_where(&q));
                         r = v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL,
-                                               "%s: %llu bytes came, hashing to sha256:%s: not the blob asked for",
-                                               d->digest, (unsigned long long) q.received, hex);
+                                               "%s: %llu of %llu bytes came from %s, hashing to sha256:%s: not the "
+                                               "blob asked for",
+                                               d->digest, (unsigned long long) q.sink_written,
+                                               (unsigned long long) d->size, who ? who : c->host, hex);
                         break;
                 }
                 if (rename(tmp, path) < 0) {
@@ -175,7 +205,7 @@ int v2c_pull(const char *src, const char *layout, const char *name, const char *
         if (r < 0)
                 goto out;
         const char *want = ref.digest ? ref.digest : ref.tag ? ref.tag : "latest";
-        r = get_manifest(&c, want, ref.digest, &data, &len, &ctype, err);
+        r = get_manifest(&c, want, ref.digest, NULL, &data, &len, &ctype, err);
         if (r >= 0)
                 r = v2c_manifest_parse(data, len, ctype, &man, err);
         if (r < 0)
@@ -188,6 +218,7 @@ int v2c_pull(const char *src, const char *layout, const char *name, const char *
                         goto out;
                 }
                 digest = strdup(d->digest);
+                uint64_t dsize = d->size;
                 man = v2c_manifest_free(man);
                 free(data);
                 free(ctype);
@@ -196,13 +227,25 @@ int v2c_pull(const char *src, const char *layout, const char *name, const char *
                         r = v2c_error_set(err, ENOMEM, "out of memory");
                         goto out;
                 }
-                r = get_manifest(&c, digest, digest, &data, &len, &ctype, err);
+                r = get_manifest(&c, digest, digest, &dsize, &data, &len, &ctype, err);
                 if (r >= 0)
                         r = v2c_manifest_parse(data, len, ctype, &man, err);
                 if (r >= 0 && man->kind != V2C_MANIFEST_IMAGE)
                         r = v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL, "%s: an index inside an index", src);
                 if (r < 0)
                         goto out;
+        }
+        /* Every blob is bounded by its declared size, and all of them
+         * together by the image's limit, checked before the first byte. */
+        uint64_t total = man->config.size;
+        for (size_t i = 0; i < man->n_layers; i++)
+                total += man->layers[i].size;   /* at most 4097 sizes under 2^53 each: no overflow */
+        uint64_t max = opt.max_image_size ? opt.max_image_size : DEFAULT_MAX_IMAGE;
+        if (total > max) {
+                r = v2c_error_set_kind(err, V2C_ERR_INPUT, EFBIG,
+                                       "%s declares %llu bytes of blobs, more than the limit of %llu (--max-size)", src,
+                                       (unsigned long long) total, (unsigned long long) max);
+                goto out;
         }
         char hex[65];
         v2c_sha256_hex(data, len, hex);
@@ -250,6 +293,10 @@ int v2c_pull(const char *src, const char *layout, const char *name, const char *
                         r = v2c_write_file_atomic(lp, layout_file, strlen(layout_file), 0644, err);
                 if (r < 0)
                         goto out;
+        }
+        if (v2c_interrupted()) {
+                r = v2c_error_set(err, EINTR, "interrupted");
+                goto out;
         }
         if (rename(tmp, layout) < 0) {
                 r = v2c_error_set(err, errno, "moving the layout to `%s`: %m", layout);

@@ -47,12 +47,14 @@ struct blob_job {
         uint64_t chunk;
         int attempts;
         bool reauthed;
+        bool verified;           /* the file hashes to the digest */
         size_t mount_idx;
         int64_t not_before;
         struct v2c_error *err;
 };
 
 struct push {
+        const char *layout;
         struct reg_conn conn;
         const struct v2c_registry_options *opt;
         char *const *mount_from;
@@ -289,6 +291,7 @@ static void job_retry(struct push *p, struct blob_job *j, enum bstate next, stru
 static void job_advance(struct push *p, struct blob_job *j, int status, struct v2c_error **err)
 {
         enum bstate st = j->st;
+        struct v2c_error *e = NULL;
         if (st == B_PUT || st == B_PATCH)
                 p->res->bytes_sent += j->q.body_sent;
         if (status < 0) {
@@ -300,6 +303,12 @@ static void job_advance(struct push *p, struct blob_job *j, int status, struct v
                 return;
         }
         if (status == 401 && !j->reauthed) {
+                if (!reg_from_registry(&p->conn, &j->q)) {
+                        /* An upload Location on another host asking for credentials. */
+                        reg_foreign_401(&p->conn, &j->q, &e);
+                        job_fail(j, e);
+                        return;
+                }
                 j->reauthed = true;
                 int r = reg_authenticate(&p->conn, j->q.www_auth, err);
                 if (r < 0) {
@@ -314,7 +323,6 @@ static void job_advance(struct push *p, struct blob_job *j, int status, struct v
                 return;
         }
         j->reauthed = false;
-        struct v2c_error *e = NULL;
         switch (st) {
         case B_HEAD:
                 if (status == 200) {
@@ -426,6 +434,36 @@ unexpected:;
         job_fail(j, e);
 }
 
+/* Before a blob's bytes go up: a corrupt layout is found here, as
+ * unusable input, not by the registry's 400 after every retry. */
+static int verify_blob(struct push *p, struct blob_job *j, struct v2c_error **err)
+{
+        _cleanup_(v2c_sha256_freep) struct v2c_sha256 *h = v2c_sha256_new();
+        _cleanup_free_ char *buf = malloc(1u << 20);
+        if (h == NULL || buf == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        uint64_t off = 0;
+        while (off < j->size) {
+                size_t want = j->size - off < (1u << 20) ? (size_t) (j->size - off) : (1u << 20);
+                ssize_t n = pread(j->fd, buf, want, (off_t) off);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return v2c_error_set_kind(err, V2C_ERR_INPUT, n < 0 ? errno : EIO,
+                                                  "blob %s of `%s`: cannot read it whole", j->digest, p->layout);
+                v2c_sha256_update(h, buf, (size_t) n);
+                off += (uint64_t) n;
+        }
+        char hex[65];
+        v2c_sha256_final_hex(h, hex);
+        if (strcmp(hex, j->digest + 7) != 0)
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL,
+                                          "blob %s of `%s` is corrupt: its bytes hash to sha256:%s", j->digest,
+                                          p->layout, hex);
+        j->verified = true;
+        return 0;
+}
+
 static int run_jobs(struct push *p, struct v2c_error **err)
 {
         p->multi = curl_multi_init();
@@ -447,6 +485,14 @@ static int run_jobs(struct push *p, struct v2c_error **err)
                         pending = true;
                         if (j->active || failed || active >= parallel || j->not_before > now)
                                 continue;
+                        if (!j->verified && (j->st == B_POST || j->st == B_PUT || j->st == B_PATCH)) {
+                                struct v2c_error *e = NULL;
+                                if (verify_blob(p, j, &e) < 0) {
+                                        job_fail(j, e);
+                                        failed = j;
+                                        continue;
+                                }
+                        }
                         int r = job_request(p, j, err);
                         if (r < 0)
                                 return r;
@@ -536,7 +582,7 @@ int v2c_push(const char *layout, const char *name, const char *dest, char *const
         if (opt.retries <= 0)
                 opt.retries = DEFAULT_RETRIES;
         struct v2c_ref ref = { 0 };
-        struct push p = { .opt = &opt, .res = res, .mount_from = mount_from };
+        struct push p = { .layout = layout, .opt = &opt, .res = res, .mount_from = mount_from };
         _cleanup_free_ char *mdata = NULL, *mtype = NULL;
         size_t mlen = 0;
         char mdigest[72];

@@ -41,6 +41,8 @@ struct v2c_registry_options {
         uint64_t chunk_size;        /* blobs above it go up in PATCH chunks of it; 0: 32 MiB */
         int parallel;               /* blobs in flight; 0: 4 */
         int retries;                /* per request on 408/429/5xx/broken connections; 0: 5 */
+        uint64_t max_image_size;    /* pull: the most bytes an image's blobs may declare; 0: 16 GiB */
+        long timeout;               /* seconds one request may take; 0: by its size (reg_deadline_ms) */
 };
 
 struct v2c_push_result {

@@ -2,8 +2,11 @@
 """An HTTP/1.1 reverse proxy for tests that injects deterministic faults.
 
   fault-proxy.py --upstream HOST:PORT --mode-file F --log F --port-file F
+                 [--listen 127.x.y.z] [--redirect-to HOST:PORT] [--challenge VALUE]
+                 [--log-auth]
 
-Listens on 127.0.0.1 (a free port, written to --port-file) and forwards each
+Listens on 127.0.0.1 (or the loopback address --listen names; a free port,
+written to --port-file) and forwards each
 request, head and body streamed as they come (Content-Length or chunked,
 relayed as is), to the plain-http upstream over one upstream connection per
 client connection. Nothing is rewritten but:
@@ -23,14 +26,26 @@ restarts the counters; lines starting with # are ignored). A mode is "none" or c
            request without one is forwarded whole and the response is cut
            halfway through its body (or, if it has none, never sent: the
            upstream did the work, the client sees a closed connection)
+         401: with --challenge, the reply carries WWW-Authenticate: VALUE
+         redirect: answered 307 with Location http://REDIRECT_TO/same-target
+           (--redirect-to, another loopback address); not forwarded
+         endless: answered 200 (application/octet-stream, no length,
+           Connection: close) with zeros until the client hangs up, at most
+           ENDLESS_MAX bytes or ENDLESS_SECONDS; logged with sent=BYTES
+         drip: forwarded; the reply's head is relayed, its body one byte a
+           second (at most DRIP_SECONDS, then the connection closes)
   WHICH  N       the Nth request (1-based, counting every request)
          N+      the Nth and every later one
          everyK  every Kth PATCH or PUT (PATCH and PUT counted together)
          METHOD:N, METHOD:N+, METHOD:everyK  counting only that method
+         METHOD/WORD:...  counting only that method on targets holding /WORD/
+           (GET/blobs:2 is the second blob GET)
 The first fault that matches a request applies.
 
 Log (--log), one line per request when it ends:
   N METHOD TARGET fault=none|500|429|cut|cutbody-request|cutbody-response status=CODE|-
+(with --log-auth, " auth=SCHEME" or " auth=-" is added: the scheme of the
+request's Authorization header, never its value)
 (TARGET with the long _state value shortened to _state=...); a TLS
 handshake (clients try https first) is refused, logged as
 "- TLS-handshake ..." and not counted.
@@ -42,9 +57,13 @@ import socket
 import socketserver
 import sys
 import threading
+import time
 
 BUF = 65536
 IO_TIMEOUT = 120
+ENDLESS_MAX = 256 << 20
+ENDLESS_SECONDS = 60
+DRIP_SECONDS = 120
 
 
 class Cut(Exception):
@@ -59,14 +78,16 @@ def parse_mode(text):
     for item in (lines[0] if lines else "").replace(" ", "").split(","):
         if not item or item == "none":
             continue
-        m = re.fullmatch(r"(\d{3}|cut|cutbody)@(?:([A-Z]+):)?(?:(\d+)(\+?)|every(\d+))", item)
+        m = re.fullmatch(r"(\d{3}|cut|cutbody|redirect|endless|drip)@(?:([A-Z]+)(?:/([a-z]+))?:)?"
+                         r"(?:(\d+)(\+?)|every(\d+))", item)
         if not m:
             raise ValueError(f"bad fault {item!r}")
-        kind, method, n, plus, every = m.groups()
+        kind, method, word, n, plus, every = m.groups()
+        key = f"{method}/{word}" if word else method
         if every:
-            faults.append((kind, method, "every", int(every)))
+            faults.append((kind, key, "every", int(every)))
         else:
-            faults.append((kind, method, "from" if plus else "n", int(n)))
+            faults.append((kind, key, "from" if plus else "n", int(n)))
     return faults
 
 
@@ -78,7 +99,7 @@ class State:
         self.faults = []
         self.counts = {}
 
-    def next(self, method):
+    def next(self, method, target):
         with self.lock:
             try:
                 with open(self.mode_file) as f:
@@ -97,9 +118,17 @@ class State:
             c[method] = c.get(method, 0) + 1
             if method in ("PATCH", "PUT"):
                 c["PATCH/PUT"] = c.get("PATCH/PUT", 0) + 1
+            words = {f for _, f, _, _ in self.faults if f and "/" in f and f != "PATCH/PUT"}
+            path = target.split("?", 1)[0]
+            for f in words:
+                fm, fw = f.split("/", 1)
+                if fm == method and f"/{fw}/" in path:
+                    c[f] = c.get(f, 0) + 1
             n = c["*"]
             for kind, fmethod, sel, k in self.faults:
-                if fmethod and fmethod != method:
+                if fmethod and fmethod.split("/", 1)[0] != method:
+                    continue
+                if fmethod and "/" in fmethod and f"/{fmethod.split('/', 1)[1]}/" not in path:
                     continue
                 if sel == "every":
                     key = fmethod or "PATCH/PUT"
@@ -253,8 +282,8 @@ def upstream_alive(s):
         s.settimeout(timeout)
 
 
-def error_reply(code, close):
-    reason = {429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway",
+def error_reply(code, close, challenge=None):
+    reason = {401: "Unauthorized", 429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway",
               503: "Service Unavailable"}.get(code, "Injected Fault")
     errcode = "TOOMANYREQUESTS" if code == 429 else "UNKNOWN"
     body = ('{"errors":[{"code":"%s","message":"injected by fault-proxy","detail":null}]}\n'
@@ -263,6 +292,8 @@ def error_reply(code, close):
             f"Content-Length: {len(body)}"]
     if code == 429:
         head.append("Retry-After: 1")
+    if code == 401 and challenge:
+        head.append(f"WWW-Authenticate: {challenge}")
     if close:
         head.append("Connection: close")
     return ("\r\n".join(head) + "\r\n\r\n").encode() + body
@@ -275,7 +306,15 @@ def main():
     ap.add_argument("--log", required=True)
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--listen", default="127.0.0.1", help="a loopback address")
+    ap.add_argument("--redirect-to", help="HOST:PORT on loopback, for the redirect fault")
+    ap.add_argument("--challenge", help="WWW-Authenticate of injected 401 replies")
+    ap.add_argument("--log-auth", action="store_true")
     a = ap.parse_args()
+    if not a.listen.startswith("127."):
+        ap.error("--listen takes a loopback address (127.0.0.0/8)")
+    if a.redirect_to and not a.redirect_to.startswith("127."):
+        ap.error("--redirect-to takes a loopback HOST:PORT")
     up_host, _, up_port = a.upstream.rpartition(":")
     state = State(a.mode_file, a.log)
     proxy_addr = [None]
@@ -288,9 +327,12 @@ def main():
             up = ur = None
             n, method, target, kind, status = 0, "-", "-", None, "-"
 
+            auth = ["-"]
+
             def log(fault, st):
                 t = re.sub(r"_state=[^&]*", "_state=...", target)
-                state.log(f"{n} {method} {t} fault={fault} status={st}")
+                extra = f" auth={auth[0]}" if a.log_auth else ""
+                state.log(f"{n} {method} {t} fault={fault} status={st}{extra}")
 
             try:
                 # A client told the address is insecure tries TLS first
@@ -305,7 +347,8 @@ def main():
                         return
                     first, headers = head
                     method, target, version = (first.split(" ", 2) + ["", ""])[:3]
-                    n, kind = state.next(method)
+                    n, kind = state.next(method, target)
+                    auth[0] = (hget(headers, "authorization").split(" ", 1)[0] or "-")
                     frame, length = framing(headers)
                     has_body = frame == "chunked" or (frame == "fixed" and length > 0)
                     expect = hget(headers, "expect").lower() == "100-continue"
@@ -314,15 +357,34 @@ def main():
                     if kind and kind[0].isdigit():
                         code = int(kind)
                         if expect and has_body:  # the client waits: answer, close
-                            c.sendall(error_reply(code, True))
+                            c.sendall(error_reply(code, True, a.challenge))
                             log(kind, code)
                             return
                         relay(body_iter(cr, frame, length), None)
-                        c.sendall(error_reply(code, closing))
+                        c.sendall(error_reply(code, closing, a.challenge))
                         log(kind, code)
                         if closing:
                             return
                         continue
+                    if kind == "redirect":
+                        relay(body_iter(cr, frame, length), None)
+                        c.sendall((f"HTTP/1.1 307 Temporary Redirect\r\nLocation: http://{a.redirect_to}{target}\r\n"
+                                   "Content-Length: 0\r\n\r\n").encode())
+                        log("redirect", 307)
+                        continue
+                    if kind == "endless":
+                        relay(body_iter(cr, frame, length), None)
+                        c.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+                                  b"Connection: close\r\n\r\n")
+                        sent, zeros, t_end = 0, bytes(BUF), time.monotonic() + ENDLESS_SECONDS
+                        try:
+                            while sent < ENDLESS_MAX and time.monotonic() < t_end:
+                                c.sendall(zeros)
+                                sent += len(zeros)
+                        except OSError:
+                            pass
+                        log("endless", f"200 sent={sent}")
+                        return
                     if kind == "cut":
                         if expect and has_body:
                             c.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
@@ -389,6 +451,20 @@ def main():
                             pass
                         log("cutbody-response", status)
                         return
+                    if kind == "drip":
+                        c.sendall(build_head(rfirst, out))
+                        t_end = time.monotonic() + DRIP_SECONDS
+                        try:
+                            for piece, _ in body_iter(ur, rframe, rlen):
+                                for i in range(len(piece)):
+                                    if time.monotonic() > t_end:
+                                        raise Cut()
+                                    c.sendall(piece[i:i + 1])
+                                    time.sleep(1)
+                        except (Cut, OSError):
+                            pass
+                        log("drip", status)
+                        return
                     c.sendall(build_head(rfirst, out))
                     relay(body_iter(ur, rframe, rlen), c)
                     log("none", status)
@@ -409,8 +485,8 @@ def main():
         allow_reuse_address = True
         daemon_threads = True
 
-    srv = Server(("127.0.0.1", a.port), Handler)
-    proxy_addr[0] = f"127.0.0.1:{srv.server_address[1]}"
+    srv = Server((a.listen, a.port), Handler)
+    proxy_addr[0] = f"{a.listen}:{srv.server_address[1]}"
     tmp = a.port_file + ".tmp"
     with open(tmp, "w") as f:
         f.write(f"{srv.server_address[1]}\n")

@@ -36,6 +36,11 @@
 #       status=S"). MODE: see fault-proxy.py (none, 500@3, 429@2,
 #       cut@1, cutbody@4, 500@every3, 500@PUT:1, cut@5+, several joined by
 #       commas).
+#   fault_proxy_start NAME UPSTREAM_ADDR MODE [PROXY OPTIONS...]
+#       the options of fault-proxy.py after MODE: --listen 127.0.0.2 (another
+#       loopback host; FAULT_<NAME>_ADDR follows it), --redirect-to ADDR
+#       (the redirect fault's target), --challenge VALUE (WWW-Authenticate of
+#       injected 401s), --log-auth (the Authorization scheme in the log)
 #   fault_proxy_mode NAME MODE   new faults from the next request on (the
 #                                counters restart at 0, even for the same MODE)
 #   fault_proxy_stop NAME
@@ -342,8 +347,14 @@ registry_stop() { # registry_stop NAME: the registry (SIGTERM) and its token iss
   _reglib_var REG "$name" TOKEN_PID ""
 }
 
-fault_proxy_start() { # fault_proxy_start NAME UPSTREAM_ADDR MODE
+fault_proxy_start() { # fault_proxy_start NAME UPSTREAM_ADDR MODE [PROXY OPTIONS...]
   local name=${1:?fault_proxy_start NAME UPSTREAM_ADDR MODE} up=${2:?UPSTREAM_ADDR} mode=${3:?MODE} d pid
+  local listen=127.0.0.1 prev="" o
+  shift 3
+  for o in "$@"; do
+    [ "$prev" != --listen ] || listen=$o
+    prev=$o
+  done
   case $name in *[!a-z0-9_]*) _reglib_die "proxy name '$name': use [a-z0-9_]"; return 1 ;; esac
   _reglib_arm_trap
   [ -z "$(_reglib_get FAULT "$name" PID)" ] || fault_proxy_stop "$name"
@@ -353,7 +364,7 @@ fault_proxy_start() { # fault_proxy_start NAME UPSTREAM_ADDR MODE
   printf '%s\n' "$mode" >"$d/mode"
   : >"$d/requests.log"
   "$REGLIB_PYTHON" "$REGLIB_DIR/fault-proxy.py" --upstream "$up" --mode-file "$d/mode" \
-    --log "$d/requests.log" --port-file "$d/port" >"$d/proxy.out" 2>&1 </dev/null &
+    --log "$d/requests.log" --port-file "$d/port" "$@" >"$d/proxy.out" 2>&1 </dev/null &
   pid=$!
   disown "$pid" # no "Killed" notices; bash still reaps it
   _REGLIB_PIDS+=("$pid")
@@ -364,8 +375,8 @@ fault_proxy_start() { # fault_proxy_start NAME UPSTREAM_ADDR MODE
     return 1
   fi
   _reglib_var FAULT "$name" PID "$pid"
-  _reglib_var FAULT "$name" ADDR "127.0.0.1:$(cat "$d/port")"
-  _reglib_var FAULT "$name" URL "http://127.0.0.1:$(cat "$d/port")"
+  _reglib_var FAULT "$name" ADDR "$listen:$(cat "$d/port")"
+  _reglib_var FAULT "$name" URL "http://$listen:$(cat "$d/port")"
   _reglib_var FAULT "$name" LOG "$d/requests.log"
 }
 

@@ -21,6 +21,7 @@
 #include "buf.h"
 #include "cleanup.h"
 #include "error.h"
+#include "client-internal.h"
 #include "registry-internal.h"
 #include "registry.h"
 
@@ -996,6 +997,33 @@ static void test_manifest_refused(void **state)
         manifest_bad(huge, NULL, -E2BIG, NULL);
 }
 
+/* Every request has a deadline, even one whose reply comes a byte a
+ * second (the low-speed limit alone lets that run for ever). */
+static void test_deadline(void **state)
+{
+        (void) state;
+        struct v2c_registry_options opt = { 0 };
+        assert_int_equal(reg_deadline_ms(&opt, 0), 60000);
+        assert_int_equal(reg_deadline_ms(&opt, 4u << 20), (60 + 256) * 1000);        /* a manifest */
+        assert_int_equal(reg_deadline_ms(&opt, 1ull << 30), (60 + 65536) * 1000L);   /* a 1 GiB blob */
+        assert_true(reg_deadline_ms(&opt, UINT64_C(1) << 53) > 0);                    /* no overflow */
+        opt.timeout = 3;
+        assert_int_equal(reg_deadline_ms(&opt, 1ull << 30), 3000);
+}
+
+/* The host errors name: the one a request reached. */
+static void test_url_host(void **state)
+{
+        (void) state;
+        char *h = reg_url_host("http://127.0.0.2:5000/v2/x/blobs/sha256:ab?x=1");
+        assert_string_equal(h, "127.0.0.2:5000");
+        free(h);
+        h = reg_url_host("https://storage.example.com/b");
+        assert_string_equal(h, "storage.example.com");
+        free(h);
+        assert_null(reg_url_host("not a url"));
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -1016,6 +1044,8 @@ int main(void)
                 cmocka_unit_test(test_manifest_image),
                 cmocka_unit_test(test_manifest_index),
                 cmocka_unit_test(test_manifest_refused),
+                cmocka_unit_test(test_deadline),
+                cmocka_unit_test(test_url_host),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
