@@ -103,6 +103,8 @@ int v2c_cli_registry_option(const char *cmd, int c, const char *arg, struct v2c_
 /* Reads --password-stdin; 0 or an exit status. */
 int v2c_cli_registry_finish(const char *cmd, struct v2c_cli_registry *r);
 void v2c_cli_registry_cleanup(void);
+/* Frees what the options gathered (the --mount-from list). */
+void v2c_cli_registry_release(struct v2c_cli_registry *r);
 /* Pushes one image and prints its pinned reference; an exit status.
  * *pinned (may be NULL) gets a new copy of it. */
 int v2c_cli_push_one(const char *layout, const char *name, const char *dest, struct v2c_cli_registry *r,

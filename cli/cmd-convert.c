@@ -149,7 +149,7 @@ int v2c_cmd_convert(int argc, char **argv)
                 { "base", required_argument, NULL, 'B' },
                 {},
         };
-        struct v2c_cli_registry reg = { 0 };
+        _cleanup_(v2c_cli_registry_release) struct v2c_cli_registry reg = { 0 };
         const char *push = NULL, *tag = NULL, *base = NULL;
         _cleanup_strv_ char **services = NULL, **secrets = NULL;
         struct v2c_convert_options copt = { .layer = { .compression = V2C_COMPRESS_ZSTD } };

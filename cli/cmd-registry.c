@@ -130,6 +130,12 @@ int v2c_cli_registry_option(const char *cmd, int c, const char *arg, struct v2c_
         }
 }
 
+void v2c_cli_registry_release(struct v2c_cli_registry *r)
+{
+        v2c_strv_free(r->mount_from);
+        r->mount_from = NULL;
+}
+
 int v2c_cli_registry_finish(const char *cmd, struct v2c_cli_registry *r)
 {
         r->opt.plain_http_loopback = true;
