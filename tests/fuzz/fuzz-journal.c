@@ -1,6 +1,11 @@
-/* libFuzzer target: journal bytes through v2c_journal_parse(): the good
- * prefix it keeps must parse again to the same records. */
+/* libFuzzer target: journal bytes through v2c_journal_parse().  Accepted,
+ * the records it keeps must parse again, alone, to the same records (the
+ * torn tail is all it drops); refused, the error must name the record as
+ * "journal corrupt at record N", N a complete line of the input, and
+ * leave the outputs alone. */
+#include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,9 +17,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         json_t *recs = NULL, *again = NULL;
         size_t valid = 0, valid2 = 0;
-        if (v2c_journal_parse((const char *) data, size, &recs, &valid, NULL) < 0)
+        struct v2c_error *err = NULL;
+        int r = v2c_journal_parse((const char *) data, size, &recs, &valid, &err);
+        if (r < 0) {
+                size_t lines = 0, n = 0;
+                for (size_t i = 0; i < size; i++)
+                        lines += data[i] == '\n';
+                if (r == -ENOMEM)
+                        abort();
+                if (r != -EBADMSG || recs != NULL || valid != 0 || err == NULL ||
+                    sscanf(err->msg, "journal corrupt at record %zu: ", &n) != 1 || n == 0 || n > lines)
+                        abort();
+                v2c_error_free(err);
                 return 0;
-        if (valid > size)
+        }
+        if (valid > size || (valid > 0 && data[valid - 1] != '\n') || memchr(data + valid, '\n', size - valid))
                 abort();
         if (v2c_journal_parse((const char *) data, valid, &again, &valid2, NULL) < 0)
                 abort();
