@@ -251,6 +251,8 @@ static int check_journal(const struct v2c_journal *j, struct v2c_playbook **pb, 
                 for (size_t i = 0; i < sizeof event_rules / sizeof event_rules[0] && !rule; i++)
                         if (strcmp(ev, event_rules[i].event) == 0)
                                 rule = &event_rules[i];
+                if (rule == NULL && strcmp(ev, "start") == 0)
+                        return v2c_journal_corrupt(j, n, err, "a second start");
                 if (rule == NULL)
                         return v2c_journal_corrupt(j, n, err, "unknown event `%s`", ev);
                 char name[64];

@@ -652,6 +652,8 @@ static void test_real_legacy(void **state)
         k = record_of(data, "\"event\":\"finished\"");
         t = replaced(data, len, k, "\"seq\":", "\"seq\":1", &m);
         add(c, &n, k, t, m, "the last record's seq");
+        t = replaced(data, len, k, "\"event\":\"finished\"", "\"event\":\"start\"", &m);
+        add(c, &n, k, t, m, "a second start");
         t = replaced(data, len, 1, "\"event\":\"start\"", "\"event\":\"stars\"", &m);
         add(c, &n, 1, t, m, "the first record is no start");
         t = replaced(data, len, 1, "\"waves\":[", "\"wavez\":[", &m);
