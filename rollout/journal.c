@@ -55,11 +55,11 @@ static int corrupt(struct v2c_error **err, size_t n, const char *fmt, ...)
         return r;
 }
 
-int v2c_journal_corrupt(const struct v2c_journal *j, size_t n, struct v2c_error **err, const char *fmt, ...)
+int v2c_journal_corrupt(const char *path, size_t n, struct v2c_error **err, const char *fmt, ...)
 {
         va_list ap;
         va_start(ap, fmt);
-        int r = corruptv(err, j->path, n, fmt, ap);
+        int r = corruptv(err, path, n, fmt, ap);
         va_end(ap);
         return r;
 }
@@ -395,6 +395,16 @@ int v2c_journal_append(struct v2c_journal *j, json_t *record, struct v2c_error *
         j->size = j->valid;
         memcpy(j->chain, next, sizeof next);
         return 0;
+}
+
+const char *v2c_journal_path(const struct v2c_journal *j)
+{
+        return j->path;
+}
+
+const json_t *v2c_journal_records(const struct v2c_journal *j)
+{
+        return j->records;
 }
 
 size_t v2c_journal_count(const struct v2c_journal *j)

@@ -60,10 +60,16 @@ const json_t *v2c_journal_get(const struct v2c_journal *j, size_t i);
  * whose "service" is SERVICE; NULL when none (borrowed). */
 const json_t *v2c_journal_last(const struct v2c_journal *j, const char *service, const char *event);
 
-/* Sets *err to "`JOURNAL`: journal corrupt at record N: WHY" (N counts
- * from 1), kind INPUT, for what the rollout finds wrong in a record that
- * the journal itself accepted; returns -EBADMSG. */
-int v2c_journal_corrupt(const struct v2c_journal *j, size_t n, struct v2c_error **err, const char *fmt, ...)
+/* The journal's file name (borrowed). */
+const char *v2c_journal_path(const struct v2c_journal *j);
+/* Every record, an array (borrowed). */
+const json_t *v2c_journal_records(const struct v2c_journal *j);
+
+/* Sets *err to "`PATH`: journal corrupt at record N: WHY" (N counts from
+ * 1; without "`PATH`: " when PATH is NULL), kind INPUT, for what the
+ * rollout finds wrong in a record that the journal itself accepted;
+ * returns -EBADMSG. */
+int v2c_journal_corrupt(const char *path, size_t n, struct v2c_error **err, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
 
 /* PURE: parses journal bytes into records (a new array of objects, each

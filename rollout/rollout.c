@@ -208,16 +208,17 @@ struct svc_check {
         long step, step_done;
 };
 
-/* Checks the journal J against the rollout's invariants, from its first
- * record (the start, with the playbook, parsed into *pb: new) to its last.
+/* Checks RECORDS (a journal's, at least one; PATH names it in errors, or
+ * NULL) against the rollout's invariants, from the first (the start, with
+ * the playbook, parsed into *pb: new, when PB is not NULL) to the last.
  * A record that breaks one: "journal corrupt at record N", kind INPUT. */
-static int check_journal(const struct v2c_journal *j, struct v2c_playbook **pb, struct v2c_error **err)
+static int check_history(const json_t *records, const char *path, struct v2c_playbook **pb, struct v2c_error **err)
 {
-        const json_t *first = v2c_journal_get(j, 0);
+        const json_t *first = json_array_get(records, 0);
         const char *ev = json_string_value(json_object_get(first, "event"));
         if (ev == NULL || strcmp(ev, "start") != 0 || !json_is_object(json_object_get(first, "playbook")) ||
             json_object_get(first, "service"))
-                return v2c_journal_corrupt(j, 1, err, "it is not the start of a rollout (event \"start\", with "
+                return v2c_journal_corrupt(path, 1, err, "it is not the start of a rollout (event \"start\", with "
                                                       "the playbook)");
         _cleanup_playbook_ struct v2c_playbook *p = NULL;
         _cleanup_free_ char *text = json_dumps(json_object_get(first, "playbook"), JSON_COMPACT);
@@ -226,7 +227,7 @@ static int check_journal(const struct v2c_journal *j, struct v2c_playbook **pb, 
         struct v2c_error *pe = NULL;
         if (v2c_playbook_parse(text, strlen(text), "journal", &p, &pe) < 0) {
                 const char *msg = pe && pe->msg ? pe->msg : "?";
-                int rc = v2c_journal_corrupt(j, 1, err, "its playbook: %.*s", (int) strcspn(msg, "\n"), msg);
+                int rc = v2c_journal_corrupt(path, 1, err, "its playbook: %.*s", (int) strcspn(msg, "\n"), msg);
                 v2c_error_free(pe);
                 return rc;
         }
@@ -241,31 +242,31 @@ static int check_journal(const struct v2c_journal *j, struct v2c_playbook **pb, 
                 for (size_t i = 0; i < p->waves[w].n_services; i++, k++)
                         svc[k] = (struct svc_check) { &p->waves[w].services[i], w, .step = -1, .step_done = -1 };
         bool finished = false;
-        for (size_t k = 1; k < v2c_journal_count(j); k++) {
-                const json_t *rec = v2c_journal_get(j, k);
+        for (size_t k = 1; k < json_array_size(records); k++) {
+                const json_t *rec = json_array_get(records, k);
                 size_t n = k + 1;
                 ev = json_string_value(json_object_get(rec, "event"));
                 if (ev == NULL)
-                        return v2c_journal_corrupt(j, n, err, "no \"event\"");
+                        return v2c_journal_corrupt(path, n, err, "no \"event\"");
                 const struct event_rule *rule = NULL;
                 for (size_t i = 0; i < sizeof event_rules / sizeof event_rules[0] && !rule; i++)
                         if (strcmp(ev, event_rules[i].event) == 0)
                                 rule = &event_rules[i];
                 if (rule == NULL && strcmp(ev, "start") == 0)
-                        return v2c_journal_corrupt(j, n, err, "a second start");
+                        return v2c_journal_corrupt(path, n, err, "a second start");
                 if (rule == NULL)
-                        return v2c_journal_corrupt(j, n, err, "unknown event `%s`", ev);
+                        return v2c_journal_corrupt(path, n, err, "unknown event `%s`", ev);
                 char name[64];
                 const char *bad = bad_member(rec, rule->members, name, sizeof name);
                 if (bad)
-                        return v2c_journal_corrupt(j, n, err, "event `%s` without a valid \"%s\"", ev, bad);
+                        return v2c_journal_corrupt(path, n, err, "event `%s` without a valid \"%s\"", ev, bad);
                 if (finished && !rule->after_finished)
-                        return v2c_journal_corrupt(j, n, err, "event `%s` after the rollout finished", ev);
+                        return v2c_journal_corrupt(path, n, err, "event `%s` after the rollout finished", ev);
                 const json_t *who = json_object_get(rec, "service");
                 const char *sv = json_string_value(who);
                 if (rule->scope == SCOPE_RUN) {
                         if (who)
-                                return v2c_journal_corrupt(j, n, err, "event `%s` names a service", ev);
+                                return v2c_journal_corrupt(path, n, err, "event `%s` names a service", ev);
                         finished |= strcmp(ev, "finished") == 0;
                         continue;
                 }
@@ -278,15 +279,15 @@ static int check_journal(const struct v2c_journal *j, struct v2c_playbook **pb, 
                         if (strcmp(svc[i].svc->name, sv) == 0)
                                 c = &svc[i];
                 if (rule->scope == SCOPE_WAVE && wave == p->n_waves)
-                        return v2c_journal_corrupt(j, n, err, "event `%s` names no wave of the playbook", ev);
+                        return v2c_journal_corrupt(path, n, err, "event `%s` names no wave of the playbook", ev);
                 if (rule->scope == SCOPE_SERVICE && c == NULL)
-                        return v2c_journal_corrupt(j, n, err, "event `%s` names no service of the playbook", ev);
+                        return v2c_journal_corrupt(path, n, err, "event `%s` names no service of the playbook", ev);
                 if (rule->scope == SCOPE_ANY_NAME && c == NULL && wave == p->n_waves)
-                        return v2c_journal_corrupt(j, n, err, "event `%s` names no wave or service of the playbook",
+                        return v2c_journal_corrupt(path, n, err, "event `%s` names no wave or service of the playbook",
                                                    ev);
                 if (strcmp(ev, "wave-open") == 0) {
                         if (wave_open[wave] || (wave > 0 && !wave_open[wave - 1]))
-                                return v2c_journal_corrupt(j, n, err, "wave `%s` opened %s", sv,
+                                return v2c_journal_corrupt(path, n, err, "wave `%s` opened %s", sv,
                                                            wave_open[wave] ? "twice" : "before the one before it");
                         wave_open[wave] = true;
                         continue;
@@ -294,31 +295,46 @@ static int check_journal(const struct v2c_journal *j, struct v2c_playbook **pb, 
                 if (c == NULL || rule->scope == SCOPE_ANY_NAME)
                         continue;   /* a wave's gate, or a service's (a wave may have its name) */
                 if (!wave_open[c->wave])
-                        return v2c_journal_corrupt(j, n, err, "event `%s` of `%s` before its wave opened", ev, sv);
+                        return v2c_journal_corrupt(path, n, err, "event `%s` of `%s` before its wave opened", ev, sv);
                 long index = (long) json_integer_value(json_object_get(rec, "index"));
                 if (strcmp(ev, "preparing") == 0)
                         c->preparing = true;
                 else if (strcmp(ev, "prepared") == 0 && !c->preparing)
-                        return v2c_journal_corrupt(j, n, err, "`%s` prepared without preparing", sv);
+                        return v2c_journal_corrupt(path, n, err, "`%s` prepared without preparing", sv);
                 else if (strcmp(ev, "prepared") == 0)
                         c->prepared = true;
                 else if (strcmp(ev, "step") == 0) {
                         const struct v2c_pb_strategy *sg = &c->svc->strategy;
                         if (!c->prepared || sg->kind != V2C_PB_CANARY || index < 0 || index >= (long) sg->n_steps ||
                             index != c->step_done + 1 || index == c->step)
-                                return v2c_journal_corrupt(j, n, err, "step %ld of `%s` out of order", index, sv);
+                                return v2c_journal_corrupt(path, n, err, "step %ld of `%s` out of order", index, sv);
                         c->step = index;
                 } else if (strcmp(ev, "step-done") == 0) {
                         if (index != c->step || index != c->step_done + 1)
-                                return v2c_journal_corrupt(j, n, err, "step %ld of `%s` done out of order", index, sv);
+                                return v2c_journal_corrupt(path, n, err, "step %ld of `%s` done out of order", index, sv);
                         c->step_done = index;
                 } else if (strcmp(ev, "promoted") == 0 && c->svc->strategy.kind == V2C_PB_BLUE_GREEN &&
                            !json_is_integer(json_object_get(rec, "at_ms")))
-                        return v2c_journal_corrupt(j, n, err, "event `promoted` without a valid \"at_ms\"");
+                        return v2c_journal_corrupt(path, n, err, "event `promoted` without a valid \"at_ms\"");
         }
         if (pb)
                 *pb = TAKE_PTR(p);
         return 0;
+}
+
+static int check_journal(const struct v2c_journal *j, struct v2c_playbook **pb, struct v2c_error **err)
+{
+        return check_history(v2c_journal_records(j), v2c_journal_path(j), pb, err);
+}
+
+int v2c_rollout_check_journal(const char *data, size_t len, struct v2c_error **err)
+{
+        _cleanup_json_ json_t *records = NULL;
+        size_t valid = 0;
+        int rc = v2c_journal_parse(data, len, &records, &valid, err);
+        if (rc < 0 || json_array_size(records) == 0)
+                return rc;
+        return check_history(records, NULL, NULL, err);
 }
 
 /* ---- requests from other processes ---- */

@@ -485,6 +485,11 @@ static void assert_refused(const struct run_case *rc, const struct corruption *c
 {
         _cleanup_free_ char *path = journal_path(rc->state);
         spew(path, c->text, c->len);
+        /* The same verdict from the bytes alone. */
+        struct v2c_error *e = NULL;
+        assert_int_equal(v2c_rollout_check_journal(c->text, c->len, &e), -EBADMSG);
+        assert_corrupt_at(e, c->record);
+        v2c_error_free(e);
         for (int cmd = 0; cmd < 5; cmd++) {
                 struct v2c_error *err = NULL;
                 json_t *doc = NULL;
@@ -517,6 +522,7 @@ static void assert_reads(const struct run_case *rc, const char *data, size_t len
         spew(path, data, len);
         struct v2c_error *err = NULL;
         json_t *doc = NULL;
+        assert_int_equal(v2c_rollout_check_journal(data, len, &err), 0);
         assert_int_equal(v2c_rollout_status(rc->state, &doc, &err), 0);
         assert_true(json_is_true(json_object_get(doc, "finished")));
         assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(doc, "services"), 0), "phase")),
