@@ -281,8 +281,9 @@ static int open_common(const char *state_dir, bool write, struct v2c_journal **o
          * off only when the next record is written, so that a run that
          * stops before writing leaves the file as it found it. */
         if (valid < len)
-                v2c_warn("`%s`: its last line is torn (%zu bytes with no final newline: a write cut short): %s",
-                         j->path, len - valid, write ? "dropped" : "ignored");
+                v2c_warn("`%s`: its last line is torn (%zu bytes with no final newline: a write cut short): "
+                         "ignored%s",
+                         j->path, len - valid, write ? ", and cut off before the next record is written" : "");
         if (!write) {
                 close(j->fd);
                 j->fd = -1;
