@@ -25,7 +25,9 @@ const char v2c_rollout_help[] =
         "                                           after promotion: back to the VM\n"
         "  v2c rollout finalize --state DIR         close it (the VM is stopped)\n"
         "\n"
-        "Exit status: 1 when the rollout failed and rolled back (the reason on stderr).\n";
+        "Exit status: 1 when the rollout failed and rolled back (the reason on stderr);\n"
+        "3 when the journal is corrupt (\"journal corrupt at record N\"): nothing acts\n"
+        "on it and it is left as it is.\n";
 
 static void print_status(const json_t *doc)
 {

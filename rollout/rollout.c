@@ -138,6 +138,205 @@ static void replay(const struct v2c_journal *j, const char *service, struct svc_
         }
 }
 
+/* ---- what the journal may say ---- */
+
+/* The journal itself checks its lines (a JSON object each, "seq" in
+ * order, the chain); these are the rollout's own invariants, which also
+ * catch what a chain cannot: a change in a journal written before it. */
+enum scope { SCOPE_RUN, SCOPE_WAVE, SCOPE_SERVICE, SCOPE_ANY_NAME };
+
+struct event_rule {
+        const char *event;
+        enum scope scope;          /* what its "service" names */
+        const char *members;       /* "NAME:T ...", T: s string, i integer, b boolean, a array, n number or null */
+        bool after_finished;       /* abort, rollback or finalize of a finished rollout may record it */
+};
+
+static const struct event_rule event_rules[] = {
+        { "resumed", SCOPE_RUN, "", false },
+        { "finished", SCOPE_RUN, "", false },
+        { "wave-open", SCOPE_WAVE, "", false },
+        { "waiting", SCOPE_ANY_NAME, "gate:s", false },
+        { "approved", SCOPE_ANY_NAME, "", false },
+        { "gate", SCOPE_ANY_NAME, "gate:s status:i go:b", false },
+        { "preparing", SCOPE_SERVICE, "", false },
+        { "weights", SCOPE_SERVICE, "vm:i container:i", true },
+        { "needs-unmoved", SCOPE_SERVICE, "needs:s moved_separately:a on_vm:a", false },
+        { "prepared", SCOPE_SERVICE, "container:s", false },
+        { "step", SCOPE_SERVICE, "index:i started_ms:i", false },
+        { "step-done", SCOPE_SERVICE, "index:i", false },
+        { "measurement", SCOPE_SERVICE, "phase:s analysis:s metric:s value:n verdict:s", false },
+        { "inconclusive", SCOPE_SERVICE, "reason:s", false },
+        { "promoted", SCOPE_SERVICE, "", false },
+        { "rolling-back", SCOPE_SERVICE, "reason:s", true },
+        { "rolled-back", SCOPE_SERVICE, "reason:s", true },
+        { "aborted", SCOPE_SERVICE, "reason:s", true },
+        { "vm-drained", SCOPE_SERVICE, "", false },
+        { "vm-stopped", SCOPE_SERVICE, "", true },
+        { "vm-kept", SCOPE_SERVICE, "by:s why:s", true },
+        { "vm-started", SCOPE_SERVICE, "", true },
+        { "done", SCOPE_SERVICE, "rollback_until_ms:i", false },
+        { "finalized", SCOPE_SERVICE, "", true },
+};
+
+/* The member of REC that MEMBERS lacks or has of the wrong type, or NULL. */
+static const char *bad_member(const json_t *rec, const char *members, char *name, size_t size)
+{
+        for (const char *p = members; *p;) {
+                size_t n = strcspn(p, ":");
+                char t = p[n + 1];
+                snprintf(name, size, "%.*s", (int) n, p);
+                const json_t *v = json_object_get(rec, name);
+                bool ok = t == 's'   ? json_is_string(v)
+                          : t == 'i' ? json_is_integer(v)
+                          : t == 'b' ? json_is_boolean(v)
+                          : t == 'a' ? json_is_array(v)
+                                     : json_is_number(v) || json_is_null(v);
+                if (!ok)
+                        return name;
+                p += n + 2;
+                p += *p == ' ';
+        }
+        return NULL;
+}
+
+/* Where a service stands while the journal is checked. */
+struct svc_check {
+        const struct v2c_pb_service *svc;
+        size_t wave;
+        bool preparing, prepared;
+        long step, step_done;
+};
+
+/* Checks RECORDS (a journal's, at least one; PATH names it in errors, or
+ * NULL) against the rollout's invariants, from the first (the start, with
+ * the playbook, parsed into *pb: new, when PB is not NULL) to the last.
+ * A record that breaks one: "journal corrupt at record N", kind INPUT. */
+static int check_history(const json_t *records, const char *path, struct v2c_playbook **pb, struct v2c_error **err)
+{
+        const json_t *first = json_array_get(records, 0);
+        const char *ev = json_string_value(json_object_get(first, "event"));
+        if (ev == NULL || strcmp(ev, "start") != 0 || !json_is_object(json_object_get(first, "playbook")) ||
+            json_object_get(first, "service"))
+                return v2c_journal_corrupt(path, 1, err, "it is not the start of a rollout (event \"start\", with "
+                                                      "the playbook)");
+        _cleanup_playbook_ struct v2c_playbook *p = NULL;
+        _cleanup_free_ char *text = json_dumps(json_object_get(first, "playbook"), JSON_COMPACT);
+        if (text == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        struct v2c_error *pe = NULL;
+        if (v2c_playbook_parse(text, strlen(text), "journal", &p, &pe) < 0) {
+                const char *msg = pe && pe->msg ? pe->msg : "?";
+                int rc = v2c_journal_corrupt(path, 1, err, "its playbook: %.*s", (int) strcspn(msg, "\n"), msg);
+                v2c_error_free(pe);
+                return rc;
+        }
+        size_t n_svc = 0;
+        for (size_t w = 0; w < p->n_waves; w++)
+                n_svc += p->waves[w].n_services;
+        _cleanup_free_ struct svc_check *svc = calloc(n_svc ? n_svc : 1, sizeof *svc);
+        _cleanup_free_ bool *wave_open = calloc(p->n_waves ? p->n_waves : 1, sizeof *wave_open);
+        if (svc == NULL || wave_open == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        for (size_t w = 0, k = 0; w < p->n_waves; w++)
+                for (size_t i = 0; i < p->waves[w].n_services; i++, k++)
+                        svc[k] = (struct svc_check) { &p->waves[w].services[i], w, .step = -1, .step_done = -1 };
+        bool finished = false;
+        for (size_t k = 1; k < json_array_size(records); k++) {
+                const json_t *rec = json_array_get(records, k);
+                size_t n = k + 1;
+                ev = json_string_value(json_object_get(rec, "event"));
+                if (ev == NULL)
+                        return v2c_journal_corrupt(path, n, err, "no \"event\"");
+                const struct event_rule *rule = NULL;
+                for (size_t i = 0; i < sizeof event_rules / sizeof event_rules[0] && !rule; i++)
+                        if (strcmp(ev, event_rules[i].event) == 0)
+                                rule = &event_rules[i];
+                if (rule == NULL && strcmp(ev, "start") == 0)
+                        return v2c_journal_corrupt(path, n, err, "a second start");
+                if (rule == NULL)
+                        return v2c_journal_corrupt(path, n, err, "unknown event `%s`", ev);
+                char name[64];
+                const char *bad = bad_member(rec, rule->members, name, sizeof name);
+                if (bad)
+                        return v2c_journal_corrupt(path, n, err, "event `%s` without a valid \"%s\"", ev, bad);
+                if (finished && !rule->after_finished)
+                        return v2c_journal_corrupt(path, n, err, "event `%s` after the rollout finished", ev);
+                const json_t *who = json_object_get(rec, "service");
+                const char *sv = json_string_value(who);
+                if (rule->scope == SCOPE_RUN) {
+                        if (who)
+                                return v2c_journal_corrupt(path, n, err, "event `%s` names a service", ev);
+                        finished |= strcmp(ev, "finished") == 0;
+                        continue;
+                }
+                size_t wave = p->n_waves;
+                for (size_t w = 0; sv && w < p->n_waves && wave == p->n_waves; w++)
+                        if (strcmp(p->waves[w].name, sv) == 0)
+                                wave = w;
+                struct svc_check *c = NULL;
+                for (size_t i = 0; sv && i < n_svc && !c; i++)
+                        if (strcmp(svc[i].svc->name, sv) == 0)
+                                c = &svc[i];
+                if (rule->scope == SCOPE_WAVE && wave == p->n_waves)
+                        return v2c_journal_corrupt(path, n, err, "event `%s` names no wave of the playbook", ev);
+                if (rule->scope == SCOPE_SERVICE && c == NULL)
+                        return v2c_journal_corrupt(path, n, err, "event `%s` names no service of the playbook", ev);
+                if (rule->scope == SCOPE_ANY_NAME && c == NULL && wave == p->n_waves)
+                        return v2c_journal_corrupt(path, n, err, "event `%s` names no wave or service of the playbook",
+                                                   ev);
+                if (strcmp(ev, "wave-open") == 0) {
+                        if (wave_open[wave] || (wave > 0 && !wave_open[wave - 1]))
+                                return v2c_journal_corrupt(path, n, err, "wave `%s` opened %s", sv,
+                                                           wave_open[wave] ? "twice" : "before the one before it");
+                        wave_open[wave] = true;
+                        continue;
+                }
+                if (c == NULL || rule->scope == SCOPE_ANY_NAME)
+                        continue;   /* a wave's gate, or a service's (a wave may have its name) */
+                if (!wave_open[c->wave])
+                        return v2c_journal_corrupt(path, n, err, "event `%s` of `%s` before its wave opened", ev, sv);
+                long index = (long) json_integer_value(json_object_get(rec, "index"));
+                if (strcmp(ev, "preparing") == 0)
+                        c->preparing = true;
+                else if (strcmp(ev, "prepared") == 0 && !c->preparing)
+                        return v2c_journal_corrupt(path, n, err, "`%s` prepared without preparing", sv);
+                else if (strcmp(ev, "prepared") == 0)
+                        c->prepared = true;
+                else if (strcmp(ev, "step") == 0) {
+                        const struct v2c_pb_strategy *sg = &c->svc->strategy;
+                        if (!c->prepared || sg->kind != V2C_PB_CANARY || index < 0 || index >= (long) sg->n_steps ||
+                            index != c->step_done + 1 || index == c->step)
+                                return v2c_journal_corrupt(path, n, err, "step %ld of `%s` out of order", index, sv);
+                        c->step = index;
+                } else if (strcmp(ev, "step-done") == 0) {
+                        if (index != c->step || index != c->step_done + 1)
+                                return v2c_journal_corrupt(path, n, err, "step %ld of `%s` done out of order", index, sv);
+                        c->step_done = index;
+                } else if (strcmp(ev, "promoted") == 0 && c->svc->strategy.kind == V2C_PB_BLUE_GREEN &&
+                           !json_is_integer(json_object_get(rec, "at_ms")))
+                        return v2c_journal_corrupt(path, n, err, "event `promoted` without a valid \"at_ms\"");
+        }
+        if (pb)
+                *pb = TAKE_PTR(p);
+        return 0;
+}
+
+static int check_journal(const struct v2c_journal *j, struct v2c_playbook **pb, struct v2c_error **err)
+{
+        return check_history(v2c_journal_records(j), v2c_journal_path(j), pb, err);
+}
+
+int v2c_rollout_check_journal(const char *data, size_t len, struct v2c_error **err)
+{
+        _cleanup_json_ json_t *records = NULL;
+        size_t valid = 0;
+        int rc = v2c_journal_parse(data, len, &records, &valid, err);
+        if (rc < 0 || json_array_size(records) == 0)
+                return rc;
+        return check_history(records, NULL, NULL, err);
+}
+
 /* ---- requests from other processes ---- */
 
 static char *request_path(const char *state_dir, const char *what, const char *service)
@@ -919,12 +1118,9 @@ static int open_run(const struct v2c_rollout_options *opt, struct run *r, struct
                 return rc;
         if (v2c_journal_count(r->j) == 0)
                 return 0;
-        /* The playbook as the rollout started with it. */
-        const json_t *first = v2c_journal_get(r->j, 0);
-        _cleanup_free_ char *text = json_dumps(json_object_get(first, "playbook"), JSON_COMPACT);
-        if (text == NULL)
-                return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL, "the journal does not start with a playbook");
-        return v2c_playbook_parse(text, strlen(text), "journal", &r->pb, err);
+        /* The playbook as the rollout started with it, and a history that
+         * holds together: nothing acts on a journal that does not. */
+        return check_journal(r->j, &r->pb, err);
 }
 
 static void close_run(struct run *r)
@@ -1144,6 +1340,10 @@ int v2c_rollout_status(const char *state_dir, json_t **out, struct v2c_error **e
         int rc = v2c_journal_open_ro(state_dir, &j, err);
         if (rc < 0)
                 return rc;
+        if (v2c_journal_count(j) > 0 && (rc = check_journal(j, NULL, err)) < 0) {
+                v2c_journal_close(j);
+                return rc;
+        }
         const json_t *first = v2c_journal_get(j, 0);
         const json_t *pb = json_object_get(first, "playbook");
         json_t *svcs = json_array();

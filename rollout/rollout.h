@@ -36,6 +36,10 @@ int v2c_rollout_run(const char *playbook, const struct v2c_rollout_options *opt,
 int v2c_rollout_resume(const struct v2c_rollout_options *opt, struct v2c_error **err);
 /* Where each service stands: a new JSON document (see docs/playbook.md). */
 int v2c_rollout_status(const char *state_dir, json_t **out, struct v2c_error **err);
+/* PURE: checks journal bytes as every command reads them before acting
+ * (docs/playbook.md, "The journal"): 0, or -EBADMSG, kind INPUT, "journal
+ * corrupt at record N: WHY". */
+int v2c_rollout_check_journal(const char *data, size_t len, struct v2c_error **err);
 /* Leaves a request for the running rollout: "approve" (SERVICE: the one
  * waiting) or "abort". */
 int v2c_rollout_request(const char *state_dir, const char *what, const char *service, struct v2c_error **err);

@@ -10,6 +10,7 @@
 #     counters and by a Prometheus query (a real Prometheus scraping
 #     HAProxy's exporter);
 #   - v2c killed with SIGKILL in the middle of a step, then resume;
+#   - a corrupt journal: status and resume exit 3, nothing moves;
 #   - a webhook gate that says no;
 #   - two services of one VM with `vm: stopped`: the VM stops only after
 #     the second is cut over, its frontend failing no request meanwhile;
@@ -54,6 +55,36 @@ check "status --json --state DIR -q, options after the action (POSIXLY_CORRECT=1
 seqw=$(python3 -c 'import json,sys
 print(" ".join("%d,%d" % (r["vm"], r["container"]) for r in map(json.loads, open(sys.argv[1])) if r.get("event") == "weights"))' "$TMP/st1/journal.jsonl")
 check "the journal records every weight change in order ($seqw)" test "$seqw" = "100,0 90,10 50,50 0,100"
+
+# --- a corrupt journal: refused, nothing moves, the file kept ------------------------------
+# A copy of that finished journal, one character of record 5 changed: a
+# letter of its event (still valid JSON: the chain sees it), then the ':'
+# after "event" (not JSON).  status and resume stop with exit 3 naming
+# record 5; the weights, the container and the journal's bytes stay.
+cp -a "$TMP/st1" "$TMP/st1x"
+cid=$(podman inspect --format '{{.Id}}' "$CT" 2>/dev/null)
+for how in letter colon; do
+  python3 - "$TMP/st1x/journal.jsonl" "$how" <<'EOF'
+import sys
+p, how = sys.argv[1], sys.argv[2]
+lines = open(p, "rb").read().split(b"\n")
+l = lines[4]
+i = l.index(b'"event":"') + (9 if how == "letter" else 7)
+lines[4] = l[:i] + (b"X" if how == "letter" else b";") + l[i + 1:]
+open(p, "wb").write(b"\n".join(lines))
+EOF
+  sum=$(sha256sum <"$TMP/st1x/journal.jsonl")
+  st=0; "$V2C" rollout status --state "$TMP/st1x" >/dev/null 2>"$TMP/cs.err" || st=$?
+  check "a corrupt journal (a $how changed in record 5): status exits 3 naming record 5 (exit $st)" \
+    sh -c "test $st -eq 3 && grep -q 'journal corrupt at record 5' '$TMP/cs.err'"
+  st=0; timeout 120 "$V2C" rollout resume --state "$TMP/st1x" >/dev/null 2>"$TMP/cr.err" || st=$?
+  w=$(weights)
+  check "... resume exits 3 the same way (exit $st), the traffic where it was ($w)" \
+    sh -c "test $st -eq 3 && grep -q 'journal corrupt at record 5' '$TMP/cr.err' && test '$w' = '0 100'"
+  check "... the container untouched" test "$(podman inspect --format '{{.Id}}' "$CT" 2>/dev/null)" = "$cid"
+  check "... the journal's sha256 unchanged" test "$(sha256sum <"$TMP/st1x/journal.jsonl")" = "$sum"
+  cp "$TMP/st1/journal.jsonl" "$TMP/st1x/journal.jsonl"
+done
 
 # --- rollback by command, then blue-green with manual promotion --------------------------
 echo "set server be/vm state ready" | socat - "UNIX-CONNECT:$TMP/haproxy.sock" >/dev/null
