@@ -187,9 +187,13 @@ static void detect_os(struct inspect_ctx *c)
             inspect_read(c, "/etc/HOSTNAME", 4096, &host, &len) == 0)
                 os->hostname = host ? first_line(host) : NULL;
 
-        if (v2c_guest_exists(c->g, "/var/lib/dpkg/status", V2C_FT_REG))
+        /* Any file at the database's path, even one that cannot be read
+         * (a dangling link, a directory), says which packager the guest
+         * uses: the loader then says why it could not read it. */
+        struct v2c_stat st;
+        if (v2c_guest_lstat(c->g, "/var/lib/dpkg/status", &st, NULL) == 0)
                 os->package_format = strdup("dpkg");
-        else if (v2c_guest_exists(c->g, "/lib/apk/db/installed", V2C_FT_REG))
+        else if (v2c_guest_lstat(c->g, "/lib/apk/db/installed", &st, NULL) == 0)
                 os->package_format = strdup("apk");
         else if (v2c_guest_exists(c->g, "/var/lib/rpm", V2C_FT_DIR) ||
                  v2c_guest_exists(c->g, "/usr/lib/sysimage/rpm", V2C_FT_DIR))
