@@ -365,20 +365,30 @@ static int refuse_protocol(const char *image, const char *what, const char *name
                                   pi ? pi : "?", what, pn ? pn : "?");
 }
 
-/* A file of the chain: exists, is a regular file or block device (a FIFO
- * would hang qemu), and is not in the chain already. */
+/* PATH, which IMAGE names as its WHAT, exists and is a regular file or a
+ * block device (a FIFO would hang qemu, a character device is no disk). */
+static int check_plain(const char *image, const char *what, const char *path, struct stat *st, struct v2c_error **err)
+{
+        _cleanup_free_ char *pi = printable(image), *pp = printable(path);
+        if (stat(path, st) < 0)
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, errno, "the %s `%s` of `%s`: %m", what, pp, pi);
+        if (!S_ISREG(st->st_mode) && !S_ISBLK(st->st_mode))
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL,
+                                          "the %s `%s` of `%s` is not a regular file or a block device", what,
+                                          pp, pi);
+        return 0;
+}
+
+/* A file of the chain: a plain one (check_plain), not in the chain already. */
 static int admit(struct chain *c, const char *image, const char *role, const char *path, const char *format,
                  struct v2c_error **err)
 {
         _cleanup_free_ char *pi = printable(image), *pp = printable(path);
         const char *what = strcmp(role, "backing") == 0 ? "backing file" : strcmp(role, "data-file") == 0 ? "data file" : role;
         struct stat st;
-        if (stat(path, &st) < 0)
-                return v2c_error_set_kind(err, V2C_ERR_INPUT, errno, "the %s `%s` of `%s`: %m", what, pp, pi);
-        if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
-                return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL,
-                                          "the %s `%s` of `%s` is not a regular file or a block device", what,
-                                          pp, pi);
+        int r = check_plain(image, what, path, &st, err);
+        if (r < 0)
+                return r;
         for (size_t i = 0; i < c->nseen; i++)
                 if (c->dev[i] == st.st_dev && c->ino[i] == st.st_ino)
                         return v2c_error_set_kind(err, V2C_ERR_INPUT, ELOOP,
@@ -413,7 +423,17 @@ static int check_image(struct chain *c, const char *image, const char *format, c
                         v2c_disk_refs_release(&refs);
                         return r;
                 }
+                /* qemu-img info opens the data file: check it first. */
+                _cleanup_free_ char *df = refs.data_file ? resolve_beside(image, refs.data_file) : NULL;
+                struct stat st;
+                if (refs.data_file && df == NULL)
+                        r = v2c_error_set(err, ENOMEM, "out of memory");
+                else if (df)
+                        r = names_protocol(refs.data_file) ? refuse_protocol(image, "data file", refs.data_file, err)
+                                                           : check_plain(image, "data file", df, &st, err);
                 v2c_disk_refs_release(&refs);
+                if (r < 0)
+                        return r;
         }
         _cleanup_json_ json_t *info = NULL;
         int r = qemu_img_info(image, format, &info, err);
@@ -501,13 +521,9 @@ int v2c_disk_chain_check(struct v2c_guest *g, const char *path, const char *form
                          * ever opens it. */
                         struct stat st;
                         _cleanup_free_ char *pb = printable(backing), *pi = printable(image);
-                        if (stat(backing, &st) < 0)
-                                return v2c_error_set_kind(err, V2C_ERR_INPUT, errno, "the backing file `%s` of `%s`: %m",
-                                                          pb, pi);
-                        if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
-                                return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL,
-                                                          "the backing file `%s` of `%s` is not a regular file or a block device",
-                                                          pb, pi);
+                        r = check_plain(image, "backing file", backing, &st, err);
+                        if (r < 0)
+                                return r;
                         _cleanup_json_ json_t *probe = NULL;
                         r = qemu_img_info(backing, NULL, &probe, err);
                         if (r < 0)

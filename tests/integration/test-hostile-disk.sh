@@ -104,6 +104,14 @@ qemu-img rebase -u -b nbd:127.0.0.1:9 -F raw "$TMP/nbd.qcow2"
 run nbd "$V2C" inspect --allow-backing "$TMP/nbd.qcow2"
 refused nbd "nbd:127.0.0.1:9" "--allow-backing, a backing file nbd:127.0.0.1:9"
 
+# ... and no FIFO (qemu, or qemu-img info, would wait on it for ever).
+mkfifo "$TMP/fifo.raw"
+qemu-img create -q -f qcow2 "$TMP/fifo.qcow2" 64M
+qemu-img rebase -u -b "$TMP/fifo.raw" -F raw "$TMP/fifo.qcow2"
+run fifo "$V2C" inspect --allow-backing "$TMP/fifo.qcow2"
+check "--allow-backing, a FIFO as backing file: exit 3 (got $st), one line saying what it is" \
+  sh -c "test $st -eq 3 && test \$(wc -l <'$TMP/fifo.err') -eq 1 && grep -q 'not a regular file' '$TMP/fifo.err'"
+
 check "the host file and evil.qcow2 are unchanged" sh -c "test \"\$(sha256sum '$SECRET' | cut -d' ' -f1)\" = '$secret_sum' &&
   test \"\$(sha256sum '$TMP/evil.qcow2' | cut -d' ' -f1)\" = '$evil_sum'"
 
