@@ -257,6 +257,17 @@ json_t *v2c_report_to_json(const struct v2c_report *r)
 #define MAX_REPORT_SERVICES 100000
 #define MAX_REPORT_LIST 100000
 
+static const char *const source_roles[] = { "image", "backing", "data-file", "extent", NULL };
+static const char *const source_formats[] = { "raw", "qcow2", "vmdk", "vdi", "vhdx", "vpc", NULL };
+
+static bool one_of(const char *s, const char *const *set)
+{
+        for (; *set; set++)
+                if (strcmp(s, *set) == 0)
+                        return true;
+        return false;
+}
+
 static int get_str(const json_t *o, const char *key, char **out)
 {
         const json_t *v = json_object_get(o, key);
@@ -470,7 +481,8 @@ int v2c_report_from_json(const json_t *j, struct v2c_report **out, struct v2c_er
                         rc = json_is_object(f) ? get_str(f, "path", &x->path) : -EINVAL;
                         rc = rc ? rc : get_str(f, "format", &x->format);
                         rc = rc ? rc : get_str(f, "role", &x->role);
-                        if (rc || x->path == NULL || x->format == NULL || x->role == NULL)
+                        if (rc || x->path == NULL || x->format == NULL || x->role == NULL ||
+                            !one_of(x->role, source_roles) || !one_of(x->format, source_formats))
                                 return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL,
                                                           "malformed report: source file %zu", i);
                 }
