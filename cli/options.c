@@ -46,8 +46,11 @@ static int parser_start(struct v2c_cli_parser *p)
         p->args = calloc((size_t) p->argc + 1, sizeof *p->args);
         if (p->longopts_ == NULL || p->shortopts_ == NULL || p->args == NULL)
                 return -ENOMEM;
-        memcpy(p->longopts_, p->options, n1 * sizeof *p->longopts_);
-        memcpy(p->longopts_ + n1, p->more_options, n2 * sizeof *p->longopts_);
+        /* memcpy from NULL is undefined even for 0 bytes (UBSan says so). */
+        if (n1)
+                memcpy(p->longopts_, p->options, n1 * sizeof *p->longopts_);
+        if (n2)
+                memcpy(p->longopts_ + n1, p->more_options, n2 * sizeof *p->longopts_);
         memcpy(p->longopts_ + n1 + n2, common_options, n3 * sizeof *p->longopts_);
         /* '+': stop at the first non-option (main, before the command);
          * ':': a missing value comes back as ':', not '?'. */
