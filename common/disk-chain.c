@@ -46,6 +46,8 @@
 /* qemu reads the qcow2 header, its extensions and the backing file name
  * from the first cluster (at most 2 MiB: cluster_bits <= 21). */
 #define QCOW2_HEAD_MAX (2u << 20)
+/* The part of a VMDK descriptor file searched for its first extent. */
+#define VMDK_DESCRIPTOR_MAX 4096
 
 #define QCOW2_EXT_END 0
 #define QCOW2_EXT_BACKING_FORMAT 0xe2792acau
@@ -140,6 +142,30 @@ int v2c_qcow2_refs(const unsigned char *head, size_t len, struct v2c_disk_refs *
 nomem:
         v2c_disk_refs_release(out);
         return v2c_error_set(err, ENOMEM, "out of memory");
+}
+
+int v2c_vmdk_first_extent(const char *text, size_t len, char **out)
+{
+        *out = NULL;
+        /* Extent lines: ACCESS SECTORS TYPE "FILE" [OFFSET]. */
+        static const char *const access[] = { "RW ", "RDONLY ", "NOACCESS " };
+        for (size_t at = 0; at < len;) {
+                const char *line = text + at;
+                const char *nl = memchr(line, '\n', len - at);
+                size_t n = nl ? (size_t) (nl - line) : len - at;
+                at += n + 1;
+                bool extent = false;
+                for (size_t i = 0; i < V2C_ARRAY_SIZE(access); i++)
+                        if (n > strlen(access[i]) && strncmp(line, access[i], strlen(access[i])) == 0)
+                                extent = true;
+                const char *q1 = extent ? memchr(line, '"', n) : NULL;
+                const char *q2 = q1 ? memchr(q1 + 1, '"', n - (size_t) (q1 + 1 - line)) : NULL;
+                if (q2 == NULL)
+                        continue;
+                *out = strndup(q1 + 1, (size_t) (q2 - q1 - 1));
+                return *out ? 0 : -ENOMEM;
+        }
+        return 0;
 }
 
 /* The qcow2 header of PATH, parsed. */
@@ -339,7 +365,6 @@ static bool known_format(const char *f)
 
 struct chain {
         struct v2c_guest *g;
-        const char *top;
         bool allow;
         dev_t dev[V2C_BACKING_CHAIN_MAX * 4];
         ino_t ino[V2C_BACKING_CHAIN_MAX * 4];
@@ -460,8 +485,10 @@ static int check_image(struct chain *c, const char *image, const char *format, c
         /* VMDK: every extent other than the image itself is another file. */
         const json_t *extents = json_object_get(spec, "extents");
         struct stat self;
-        if (json_array_size(extents) && stat(image, &self) < 0)
-                return v2c_error_set_kind(err, V2C_ERR_INPUT, errno, "cannot stat `%s`: %m", image);
+        if (json_array_size(extents) && stat(image, &self) < 0) {
+                _cleanup_free_ char *pi = printable(image);
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, errno, "cannot stat `%s`: %m", pi);
+        }
         for (size_t i = 0; i < json_array_size(extents); i++) {
                 const char *e = json_str(json_array_get(extents, i), "filename");
                 struct stat st;
@@ -488,16 +515,21 @@ static int check_image(struct chain *c, const char *image, const char *format, c
 int v2c_disk_chain_check(struct v2c_guest *g, const char *path, const char *format, bool allow_backing,
                          struct v2c_error **err)
 {
-        struct chain c = { .g = g, .top = path, .allow = allow_backing };
+        struct chain c = { .g = g, .allow = allow_backing };
         if (!allow_backing && strcmp(format, "vmdk") == 0) {
                 /* A descriptor (text) vmdk holds no data: its extents, other
-                 * files, do. */
-                char head[32] = "";
+                 * files, do.  Refused without asking qemu-img, which would
+                 * open them. */
+                char head[VMDK_DESCRIPTOR_MAX + 1];
                 _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-                if (fd >= 0 && pread(fd, head, sizeof head - 1, 0) > 0 &&
-                    strncmp(head, "# Disk DescriptorFile", 21) == 0)
-                        return refuse(path, "is a VMDK descriptor, its data in the files it names,", "(its extents)",
-                                      err);
+                ssize_t n = fd < 0 ? -1 : pread(fd, head, VMDK_DESCRIPTOR_MAX, 0);
+                if (n > 0 && strncmp(head, "# Disk DescriptorFile", 21) == 0) {
+                        _cleanup_free_ char *extent = NULL;
+                        if (v2c_vmdk_first_extent(head, (size_t) n, &extent) < 0)
+                                return v2c_error_set(err, ENOMEM, "out of memory");
+                        return refuse(path, "is a VMDK descriptor whose data lies in the extent",
+                                      extent ? extent : "(unnamed)", err);
+                }
         }
         int r = admit(&c, path, "image", path, format, err);
         _cleanup_free_ char *image = strdup(path), *fmt = strdup(format);

@@ -69,6 +69,9 @@ struct v2c_disk_refs {
  * V2C_ERR_INPUT on a header qemu would refuse.  *out's strings are new. */
 int v2c_qcow2_refs(const unsigned char *head, size_t len, struct v2c_disk_refs *out, struct v2c_error **err);
 void v2c_disk_refs_release(struct v2c_disk_refs *r);
+/* The file name of the first extent line of a VMDK descriptor (TEXT, LEN
+ * bytes, not NUL-terminated): *out new, or NULL when none.  -ENOMEM. */
+int v2c_vmdk_first_extent(const char *text, size_t len, char **out);
 
 /* Checks what disk image PATH of FORMAT names outside itself (backing file,
  * external data file, extents): without ALLOW_BACKING any such file is

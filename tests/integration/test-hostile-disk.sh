@@ -98,8 +98,8 @@ check "... no output written" test ! -e "$TMP/df-out"
 printf '# Disk DescriptorFile\nversion=1\nCID=fffffffe\nparentCID=ffffffff\ncreateType="monolithicFlat"\nRW %d FLAT "%s" 0\n' \
   $((96 * 2048)) "$SECRET" >"$TMP/desc.vmdk"
 run vmdk "$V2C" inspect "$TMP/desc.vmdk"
-check "a VMDK descriptor naming a host file as extent: exit 4 (got $st), one line" \
-  sh -c "test $st -eq 4 && test \$(wc -l <'$TMP/vmdk.err') -eq 1 && grep -q -- '--allow-backing' '$TMP/vmdk.err'"
+check "a VMDK descriptor naming a host file as extent: exit 4 (got $st), one line naming it" \
+  sh -c "test $st -eq 4 && test \$(wc -l <'$TMP/vmdk.err') -eq 1 && grep -qF -- '$SECRET' '$TMP/vmdk.err'"
 
 # 6. Even with --allow-backing, only files: not a network block device.
 qemu-img create -q -f qcow2 "$TMP/nbd.qcow2" 64M

@@ -1,7 +1,7 @@
-/* Unit tests for common/disk-chain.c's qcow2 header reader: what a qcow2
- * names outside itself (backing file and its format, external data file),
- * read from headers built here byte by byte as the qcow2 spec lays them
- * out, and headers qemu would refuse. */
+/* Unit tests for common/disk-chain.c's readers: what a qcow2 names outside
+ * itself (backing file and its format, external data file), read from
+ * headers built here byte by byte as the qcow2 spec lays them out, headers
+ * qemu would refuse, and a VMDK descriptor's first extent. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -170,6 +170,24 @@ static void test_refused_headers(void **state)
         assert_int_equal(v2c_qcow2_refs(h, 100, &r, NULL), -EINVAL);
 }
 
+static void test_vmdk_extent(void **state)
+{
+        (void) state;
+        static const char desc[] = "# Disk DescriptorFile\nversion=1\ncreateType=\"monolithicFlat\"\n"
+                                   "# Extent description\nRW 196608 FLAT \"/etc/shadow\" 0\nRW 8 FLAT \"b\" 0\n";
+        char *e = NULL;
+        assert_int_equal(v2c_vmdk_first_extent(desc, sizeof desc - 1, &e), 0);
+        assert_string_equal(e, "/etc/shadow");
+        free(e);
+        /* A quote never closed within the line, or the text: no name. */
+        static const char open_quote[] = "RW 8 FLAT \"/etc/sha";
+        assert_int_equal(v2c_vmdk_first_extent(open_quote, sizeof open_quote - 1, &e), 0);
+        assert_null(e);
+        static const char split[] = "RW 8 FLAT \"a\nb\" 0\n";
+        assert_int_equal(v2c_vmdk_first_extent(split, sizeof split - 1, &e), 0);
+        assert_null(e);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -179,6 +197,7 @@ int main(void)
                 cmocka_unit_test(test_data_file),
                 cmocka_unit_test(test_bad_extension),
                 cmocka_unit_test(test_refused_headers),
+                cmocka_unit_test(test_vmdk_extent),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
