@@ -1168,11 +1168,20 @@ static void *launch_watchdog_run(void *arg)
 {
         struct launch_watchdog *wd = arg;
         pthread_mutex_lock(&wd->lock);
+        struct timespec next = wd->deadline;
         while (!wd->done) {
-                if (pthread_cond_timedwait(&wd->cond, &wd->lock, &wd->deadline) == ETIMEDOUT && !wd->done) {
-                        wd->fired = true;
-                        kill_launch_children(wd);
-                        break;
+                if (pthread_cond_timedwait(&wd->cond, &wd->lock, &next) != ETIMEDOUT || wd->done)
+                        continue;
+                /* Past the deadline the launch may be between two children
+                 * (supermin done, qemu not yet forked): keep killing what
+                 * it starts until it gives up. */
+                wd->fired = true;
+                kill_launch_children(wd);
+                clock_gettime(CLOCK_MONOTONIC, &next);
+                next.tv_nsec += 200 * 1000000L;
+                if (next.tv_nsec >= 1000000000L) {
+                        next.tv_sec++;
+                        next.tv_nsec -= 1000000000L;
                 }
         }
         pthread_mutex_unlock(&wd->lock);
