@@ -75,6 +75,8 @@ struct v2c_cli_parser {
  * < 0 when the command should return p->exit at once (--help printed, or a
  * usage error reported). */
 int v2c_cli_getopt(struct v2c_cli_parser *p);
+/* A number of seconds from 1 to 86400 (--launch-timeout); -EINVAL. */
+int v2c_cli_parse_seconds(const char *s, unsigned *out);
 void v2c_cli_parser_release(struct v2c_cli_parser *p);
 
 int v2c_cmd_inspect(int argc, char **argv);

@@ -47,6 +47,9 @@ const char v2c_convert_help[] =
         "  --base HOST/REPO@sha256:...\n"
         "                         build on this image: its layers go below the lifted\n"
         "                         ones (pulled, checked; a digest is required)\n"
+        "  --allow-backing        follow the backing files a disk image names (see\n"
+        "                         `v2c inspect`); without it such an image is refused\n"
+        "  --launch-timeout S     seconds the libguestfs appliance may take to start\n"
         "  (and the registry options of `v2c push` for --push and --base)\n"
         "\n"
         "SOURCE_DATE_EPOCH sets every timestamp (default 946684800, 2000-01-01).\n"
@@ -147,6 +150,8 @@ int v2c_cmd_convert(int argc, char **argv)
                 { "push", required_argument, NULL, 'P' },
                 { "tag", required_argument, NULL, 'T' },
                 { "base", required_argument, NULL, 'B' },
+                { "allow-backing", no_argument, NULL, 'b' },
+                { "launch-timeout", required_argument, NULL, 'L' },
                 {},
         };
         _cleanup_(v2c_cli_registry_release) struct v2c_cli_registry reg = { 0 };
@@ -155,6 +160,7 @@ int v2c_cmd_convert(int argc, char **argv)
         struct v2c_convert_options copt = { .layer = { .compression = V2C_COMPRESS_ZSTD } };
         const char *report_path = NULL;
         bool verify = false;
+        struct v2c_guest_options gopt = { 0 };
         _cleanup_(v2c_cli_parser_release) struct v2c_cli_parser p = {
                 .cmd = "convert", .argc = argc, .argv = argv, .shortopts = "s:o:",
                 .options = opts, .more_options = v2c_registry_long_options,
@@ -194,6 +200,12 @@ int v2c_cmd_convert(int argc, char **argv)
                 case 'P': push = optarg; break;
                 case 'T': tag = optarg; break;
                 case 'B': base = optarg; break;
+                case 'b': gopt.allow_backing = true; break;
+                case 'L':
+                        if (v2c_cli_parse_seconds(optarg, &gopt.launch_timeout_s) < 0)
+                                return v2c_cli_usage_error("convert", "--launch-timeout `%s` is not a number of seconds (1-86400)",
+                                                           optarg);
+                        break;
                 }
         }
         if (c < 0)
@@ -239,7 +251,7 @@ int v2c_cmd_convert(int argc, char **argv)
 
         /* A system image holds the whole tree: it comes out in one piece.
          * Service images fetch what they hold (v2c_convert). */
-        struct v2c_guest_options gopt = { .prefetch_max_kib = copt.mode == V2C_CONVERT_SYSTEM ? 64ull << 20 : 0 };
+        gopt.prefetch_max_kib = copt.mode == V2C_CONVERT_SYSTEM ? 64ull << 20 : 0;
         __attribute__((cleanup(v2c_guest_closep))) struct v2c_guest *g = NULL;
         int r = v2c_guest_open((const char *const *) p.args, p.n_args, &gopt, &g, &err);
         if (r < 0)

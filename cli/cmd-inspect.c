@@ -22,7 +22,12 @@ const char v2c_inspect_help[] =
         "  --json              write the report as JSON (schema v2c.inspect/1)\n"
         "  -o, --output FILE   write the report to FILE (atomically); - is stdout\n"
         "  --all               also list installed services that are not enabled\n"
-        "  --report FILE       show a saved JSON report instead of opening a SOURCE\n";
+        "  --report FILE       show a saved JSON report instead of opening a SOURCE\n"
+        "  --allow-backing     follow the backing files (and external data files)\n"
+        "                      a disk image names, each read-only, all named in the\n"
+        "                      report; without it such an image is refused (exit 4)\n"
+        "  --launch-timeout S  seconds the libguestfs appliance may take to start\n"
+        "                      (default 600)\n";
 
 int v2c_cmd_inspect(int argc, char **argv)
 {
@@ -31,11 +36,14 @@ int v2c_cmd_inspect(int argc, char **argv)
                 { "output", required_argument, NULL, 'o' },
                 { "all", no_argument, NULL, 'a' },
                 { "report", required_argument, NULL, 'r' },
+                { "allow-backing", no_argument, NULL, 'b' },
+                { "launch-timeout", required_argument, NULL, 'L' },
                 {},
         };
         bool json = false;
         const char *output = NULL, *saved = NULL;
         struct v2c_inspect_options iopt = { 0 };
+        struct v2c_guest_options gopt = { 0 };
         _cleanup_(v2c_cli_parser_release) struct v2c_cli_parser p = {
                 .cmd = "inspect", .argc = argc, .argv = argv, .shortopts = "o:", .options = opts,
         };
@@ -46,6 +54,12 @@ int v2c_cmd_inspect(int argc, char **argv)
                 case 'o': output = optarg; break;
                 case 'a': iopt.include_disabled = true; break;
                 case 'r': saved = optarg; break;
+                case 'b': gopt.allow_backing = true; break;
+                case 'L':
+                        if (v2c_cli_parse_seconds(optarg, &gopt.launch_timeout_s) < 0)
+                                return v2c_cli_usage_error("inspect", "--launch-timeout `%s` is not a number of seconds (1-86400)",
+                                                           optarg);
+                        break;
                 }
         }
         if (c < 0)
@@ -66,7 +80,7 @@ int v2c_cmd_inspect(int argc, char **argv)
                         return v2c_cli_report(err);
                 }
         } else {
-                r = v2c_guest_open((const char *const *) p.args, p.n_args, NULL, &g, &err);
+                r = v2c_guest_open((const char *const *) p.args, p.n_args, &gopt, &g, &err);
                 if (r < 0)
                         return v2c_cli_report(err);
                 r = v2c_inspect(g, &iopt, &rep, &err);

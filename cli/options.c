@@ -149,3 +149,14 @@ void v2c_cli_parser_release(struct v2c_cli_parser *p)
         p->shortopts_ = NULL;
         p->args = NULL;
 }
+
+int v2c_cli_parse_seconds(const char *s, unsigned *out)
+{
+        char *end;
+        errno = 0;
+        long v = strtol(s, &end, 10);
+        if (errno || end == s || *end || v < 1 || v > 86400)
+                return -EINVAL;
+        *out = (unsigned) v;
+        return 0;
+}

@@ -16,15 +16,20 @@
 #include "path.h"
 #include "strv.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <guestfs.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Largest file fetched with one guestfs_read_file (its protocol message
@@ -1109,6 +1114,129 @@ static int mount_guest(struct v2c_guest *g, guestfs_h *h, struct v2c_error **err
         return 0;
 }
 
+/* The appliance launch's time limit.  libguestfs has none a caller can
+ * set (it waits 20 minutes for the appliance), and a handle's calls are
+ * serialised by its lock, so no other thread can ask it for qemu's pid
+ * while guestfs_launch runs.  So a watchdog thread, at the deadline, kills
+ * the processes the launch started: this process's children named qemu*
+ * (the appliance, qemu-img making the overlay) or supermin* (building the
+ * appliance).  guestfs_launch then fails, and the failure is reported as
+ * the timeout it is.  (With the libvirt backend qemu is libvirtd's child:
+ * nothing is killed and the limit does not hold.) */
+struct launch_watchdog {
+        pthread_mutex_t lock;
+        pthread_cond_t cond;
+        struct timespec deadline;
+        pid_t self;
+        bool done;
+        bool fired;
+};
+
+/* SIGKILLs the children of WD->self whose name starts with qemu or supermin. */
+static void kill_launch_children(const struct launch_watchdog *wd)
+{
+        _cleanup_closedir_ DIR *proc = opendir("/proc");
+        struct dirent *e;
+        while (proc && (e = readdir(proc)) != NULL) {
+                if (!isdigit((unsigned char) e->d_name[0]))
+                        continue;
+                char path[300], line[512];
+                snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+                _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+                ssize_t n = fd < 0 ? -1 : read(fd, line, sizeof line - 1);
+                if (n <= 0)
+                        continue;
+                line[n] = '\0';
+                /* "PID (COMM) STATE PPID ...": COMM may hold spaces and ')'. */
+                char *open_paren = strchr(line, '('), *close_paren = strrchr(line, ')');
+                if (open_paren == NULL || close_paren == NULL || close_paren < open_paren)
+                        continue;
+                char state;
+                int ppid;
+                if (sscanf(close_paren + 1, " %c %d", &state, &ppid) != 2 || ppid != (int) wd->self)
+                        continue;
+                const char *comm = open_paren + 1;
+                if (strncmp(comm, "qemu", 4) == 0 || strncmp(comm, "supermin", 8) == 0) {
+                        pid_t pid = (pid_t) strtol(e->d_name, NULL, 10);
+                        v2c_debug("launch time limit: killing %d (%.*s)", (int) pid, (int) (close_paren - comm), comm);
+                        kill(pid, SIGKILL);
+                }
+        }
+}
+
+static void *launch_watchdog_run(void *arg)
+{
+        struct launch_watchdog *wd = arg;
+        pthread_mutex_lock(&wd->lock);
+        struct timespec next = wd->deadline;
+        while (!wd->done) {
+                if (pthread_cond_timedwait(&wd->cond, &wd->lock, &next) != ETIMEDOUT || wd->done)
+                        continue;
+                /* Past the deadline the launch may be between two children
+                 * (supermin done, qemu not yet forked): keep killing what
+                 * it starts until it gives up. */
+                wd->fired = true;
+                kill_launch_children(wd);
+                clock_gettime(CLOCK_MONOTONIC, &next);
+                next.tv_nsec += 200 * 1000000L;
+                if (next.tv_nsec >= 1000000000L) {
+                        next.tv_sec++;
+                        next.tv_nsec -= 1000000000L;
+                }
+        }
+        pthread_mutex_unlock(&wd->lock);
+        return NULL;
+}
+
+/* guestfs_launch, killed at DEADLINE (CLOCK_MONOTONIC): *timed_out says so
+ * (then the handle is unusable, whatever launch returned). */
+static int launch_bounded(guestfs_h *h, const struct timespec *deadline, bool *timed_out)
+{
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec > deadline->tv_sec || (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec)) {
+                *timed_out = true;
+                return -1;
+        }
+        struct launch_watchdog wd = { .deadline = *deadline, .self = getpid() };
+        pthread_condattr_t attr;
+        pthread_t thread;
+        bool watched = false;
+        if (pthread_condattr_init(&attr) == 0) {
+                if (pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) == 0 && pthread_mutex_init(&wd.lock, NULL) == 0) {
+                        if (pthread_cond_init(&wd.cond, &attr) == 0) {
+                                watched = pthread_create(&thread, NULL, launch_watchdog_run, &wd) == 0;
+                                if (!watched)
+                                        pthread_cond_destroy(&wd.cond);
+                        }
+                        if (!watched)
+                                pthread_mutex_destroy(&wd.lock);
+                }
+                pthread_condattr_destroy(&attr);
+        }
+        if (!watched)
+                v2c_warn("cannot start the appliance launch's watchdog: the launch has no time limit");
+        int r = gfs.launch(h);
+        if (watched) {
+                pthread_mutex_lock(&wd.lock);
+                wd.done = true;
+                pthread_cond_signal(&wd.cond);
+                pthread_mutex_unlock(&wd.lock);
+                pthread_join(thread, NULL);
+                pthread_cond_destroy(&wd.cond);
+                pthread_mutex_destroy(&wd.lock);
+        }
+        *timed_out = wd.fired;
+        return r;
+}
+
+static int launch_timeout_error(const char *path, unsigned seconds, struct v2c_error **err)
+{
+        return v2c_error_set(err, ETIMEDOUT,
+                             "`%s`: the libguestfs appliance did not start within %u s (--launch-timeout)", path,
+                             seconds);
+}
+
 int v2c_guest_disk_open(const char *const *paths, const char *const *formats, size_t n, struct v2c_guest *g,
                         struct v2c_error **err)
 {
@@ -1127,10 +1255,16 @@ int v2c_guest_disk_open(const char *const *paths, const char *const *formats, si
         if (v2c_tarindex_seal(d->prefetched, err) < 0)
                 return -ENOMEM;
 
+        struct timespec deadline;
+        clock_gettime(CLOCK_MONOTONIC, &deadline);
+        deadline.tv_sec += g->launch_timeout_s;
         d->h = new_handle(paths, formats, n, false, err);
         if (d->h == NULL)
                 return -EIO;
-        if (gfs.launch(d->h) < 0) {
+        bool timed_out = false;
+        if (launch_bounded(d->h, &deadline, &timed_out) < 0 || timed_out) {
+                if (timed_out)
+                        return launch_timeout_error(paths[0], g->launch_timeout_s, err);
                 if (tcg_forced(d->h))
                         return v2c_error_prefix(err, gerr(d->h, err, "launching the libguestfs appliance"),
                                                 "`%s`", paths[0]);
@@ -1143,9 +1277,12 @@ int v2c_guest_disk_open(const char *const *paths, const char *const *formats, si
                 d->h = new_handle(paths, formats, n, true, err);
                 if (d->h == NULL)
                         return -EIO;
-                if (gfs.launch(d->h) < 0)
+                if (launch_bounded(d->h, &deadline, &timed_out) < 0 || timed_out) {
+                        if (timed_out)
+                                return launch_timeout_error(paths[0], g->launch_timeout_s, err);
                         return v2c_error_prefix(err, gerr(d->h, err, "launching the libguestfs appliance under TCG"),
                                                 "`%s`", paths[0]);
+                }
         }
         /* Nothing is written: skip the sync libguestfs does on close. */
         gfs.set_autosync(d->h, 0);

@@ -44,8 +44,43 @@ struct v2c_guest {
         void *impl;
         size_t max_read;
         uint64_t prefetch_max_kib;
+        bool allow_backing;
+        unsigned launch_timeout_s;
         char **warnings;
+        struct v2c_guest_source *sources;
+        size_t n_sources;
 };
+
+/* Records a file the disk backend will read (copies of PATH and FORMAT;
+ * ROLE is a string literal). */
+int v2c_guest_add_source(struct v2c_guest *g, const char *path, const char *format, const char *role,
+                         struct v2c_error **err);
+
+/* What a qcow2 header names outside the image. */
+struct v2c_disk_refs {
+        bool has_backing;
+        char *backing;          /* as stored (any bytes), when has_backing */
+        char *backing_format;   /* the backing format extension, or NULL */
+        bool external_data;     /* its data lives in another file */
+        char *data_file;        /* that file's name as stored, or NULL */
+};
+/* Parses the first bytes of a qcow2 image (HEAD, LEN bytes; its first
+ * cluster holds everything qemu reads here).  Fails with kind
+ * V2C_ERR_INPUT on a header qemu would refuse.  *out's strings are new. */
+int v2c_qcow2_refs(const unsigned char *head, size_t len, struct v2c_disk_refs *out, struct v2c_error **err);
+void v2c_disk_refs_release(struct v2c_disk_refs *r);
+/* The file name of the first extent line of a VMDK descriptor (TEXT, LEN
+ * bytes, not NUL-terminated): *out new, or NULL when none.  -ENOMEM. */
+int v2c_vmdk_first_extent(const char *text, size_t len, char **out);
+
+/* Checks what disk image PATH of FORMAT names outside itself (backing file,
+ * external data file, extents): without ALLOW_BACKING any such file is
+ * refused (kind V2C_ERR_REFUSED, the file named); with it the chain is
+ * walked, each file checked (exists, plain file or block device, no loop,
+ * a known format).  Every file admitted, PATH first, is added to G's
+ * sources.  See disk-chain.c. */
+int v2c_disk_chain_check(struct v2c_guest *g, const char *path, const char *format, bool allow_backing,
+                         struct v2c_error **err);
 
 int v2c_guest_dir_open(const char *path, struct v2c_guest *g, struct v2c_error **err);
 int v2c_guest_tar_open(const char *path, struct v2c_guest *g, struct v2c_error **err);

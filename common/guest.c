@@ -16,6 +16,9 @@
 #define DEFAULT_PREFETCH_MAX_KIB (256 * 1024)
 
 #define DEFAULT_MAX_READ (16u << 20)
+/* A launch takes ~3 s under KVM, 15-35 s under TCG, a minute more when
+ * supermin first builds the appliance: ten minutes means a hang. */
+#define DEFAULT_LAUNCH_TIMEOUT_S 600
 
 int v2c_guest_add_warning(struct v2c_guest *g, const char *fmt, ...)
 {
@@ -27,6 +30,32 @@ int v2c_guest_add_warning(struct v2c_guest *g, const char *fmt, ...)
         if (n < 0)
                 return -ENOMEM;
         return v2c_strv_consume(&g->warnings, s);
+}
+
+int v2c_guest_add_source(struct v2c_guest *g, const char *path, const char *format, const char *role,
+                         struct v2c_error **err)
+{
+        struct v2c_guest_source *v = realloc(g->sources, (g->n_sources + 1) * sizeof *v);
+        if (v == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        g->sources = v;
+        struct v2c_guest_source *s = &v[g->n_sources];
+        s->path = strdup(path);
+        s->format = strdup(format);
+        s->role = role;
+        if (s->path == NULL || s->format == NULL) {
+                free(s->path);
+                free(s->format);
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        }
+        g->n_sources++;
+        return 0;
+}
+
+const struct v2c_guest_source *v2c_guest_sources(const struct v2c_guest *g, size_t *n)
+{
+        *n = g->n_sources;
+        return g->sources;
 }
 
 enum v2c_file_type v2c_file_type_from_mode(uint32_t mode)
@@ -163,6 +192,8 @@ int v2c_guest_open(const char *const *sources, size_t n, const struct v2c_guest_
                 return v2c_error_set(err, ENOMEM, "out of memory");
         g->max_read = opt && opt->max_read ? opt->max_read : DEFAULT_MAX_READ;
         g->prefetch_max_kib = opt && opt->prefetch_max_kib ? opt->prefetch_max_kib : DEFAULT_PREFETCH_MAX_KIB;
+        g->allow_backing = opt && opt->allow_backing;
+        g->launch_timeout_s = opt && opt->launch_timeout_s ? opt->launch_timeout_s : DEFAULT_LAUNCH_TIMEOUT_S;
 
         struct stat st;
         int r;
@@ -200,8 +231,15 @@ int v2c_guest_open(const char *const *sources, size_t n, const struct v2c_guest_
                         r = v2c_guest_tar_open(sources[0], g, err);
                         if (r == 0)
                                 r = check_root(g, sources[0], err);
-                } else
+                } else {
+                        /* Before qemu sees them: what the images name. */
+                        for (size_t i = 0; i < n; i++) {
+                                r = v2c_disk_chain_check(g, sources[i], formats[i], g->allow_backing, err);
+                                if (r < 0)
+                                        goto fail;
+                        }
                         r = v2c_guest_disk_open(sources, formats, n, g, err);
+                }
         }
         if (r < 0)
                 goto fail;
@@ -219,6 +257,11 @@ struct v2c_guest *v2c_guest_close(struct v2c_guest *g)
         if (g->ops && g->ops->close)
                 g->ops->close(g);
         v2c_strv_free(g->warnings);
+        for (size_t i = 0; i < g->n_sources; i++) {
+                free(g->sources[i].path);
+                free(g->sources[i].format);
+        }
+        free(g->sources);
         free(g);
         return NULL;
 }

@@ -54,6 +54,20 @@ struct v2c_guest_options {
          * one download; 0: 256 MiB, enough for what inspect reads.  Convert
          * raises it: it reads every file of what it packs anyway. */
         uint64_t prefetch_max_kib;
+        /* Disk images: follow the backing files, external data files and
+         * extents an image names (each checked, all opened read-only).
+         * Without it such an image is refused (V2C_ERR_REFUSED). */
+        bool allow_backing;
+        /* Seconds the libguestfs appliance may take to start; 0: 600. */
+        unsigned launch_timeout_s;
+};
+
+/* A file a disk guest is read from: a disk given, or (--allow-backing) a
+ * file one names. */
+struct v2c_guest_source {
+        char *path;
+        char *format;           /* qemu format name */
+        const char *role;       /* "image", "backing", "data-file", "extent" */
 };
 
 struct v2c_guest;
@@ -73,6 +87,11 @@ const char *v2c_guest_kind(const struct v2c_guest *g);
 /* Warnings gathered while opening (e.g. a file system that could not be
  * mounted); borrowed NULL-terminated vector, may be NULL. */
 char *const *v2c_guest_warnings(const struct v2c_guest *g);
+
+/* The files a disk guest is read from, each disk given followed by the
+ * files it names (its backing chain...), in the order qemu reaches them;
+ * borrowed, *n entries (0 for directory and tar guests). */
+const struct v2c_guest_source *v2c_guest_sources(const struct v2c_guest *g, size_t *n);
 
 /* Downloads the trees under DIRS (guest paths, resolved) in bulk where that
  * matters.  Missing directories are skipped.  EXCLUDES (NULL-terminated,

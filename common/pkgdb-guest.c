@@ -3,6 +3,7 @@
 #include "pkgdb.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,16 +26,26 @@ static void warnf(v2c_pkgdb_warn_fn warn, void *ctx, const char *fmt, ...)
         va_end(ap);
 }
 
-/* Reads a file; NULL data when missing, too big or unreadable (said). */
-static char *read_db_file(struct v2c_guest *g, const char *path, size_t *len, v2c_pkgdb_warn_fn warn, void *ctx)
+/* Reads a file; NULL data when missing, too big or unreadable (said,
+ * except a missing or odd file that is not REQUIRED: a package's optional
+ * list).  The database's main file is required: a guest whose status file
+ * is a dangling link, a directory or unreadable has a package database v2c
+ * could not read, which the report must say, with the reason. */
+static char *read_db_file(struct v2c_guest *g, const char *path, bool required, size_t *len, v2c_pkgdb_warn_fn warn,
+                          void *ctx)
 {
         struct v2c_error *e = NULL;
         char *data = NULL;
         int r = v2c_guest_read_file(g, path, PKGDB_MAX_FILE, &data, len, &e);
+        const char *what = required ? "the package database is not read: " : "";
         if (r == -EFBIG)
-                warnf(warn, ctx, "%s is larger than %u bytes: not read", path, PKGDB_MAX_FILE);
-        else if (r < 0 && r != -ENOENT && r != -EINVAL && e)
-                warnf(warn, ctx, "%s", e->msg);
+                warnf(warn, ctx, "%s%s is larger than %u bytes: not read", what, path, PKGDB_MAX_FILE);
+        else if (r == -ENOENT && required)
+                warnf(warn, ctx, "%s%s is missing (or a link to a file the guest lacks)", what, path);
+        else if (r == -EINVAL && required)
+                warnf(warn, ctx, "%s%s is not a regular file", what, path);
+        else if (r < 0 && r != -ENOENT && r != -EINVAL)
+                warnf(warn, ctx, "%s%s", what, e ? e->msg : "unreadable");
         v2c_error_free(e);
         return r < 0 ? NULL : data;
 }
@@ -42,7 +53,7 @@ static char *read_db_file(struct v2c_guest *g, const char *path, size_t *len, v2
 static struct v2c_pkgdb *load_dpkg(struct v2c_guest *g, v2c_pkgdb_warn_fn warn, void *ctx)
 {
         size_t len;
-        _cleanup_free_ char *status = read_db_file(g, "/var/lib/dpkg/status", &len, warn, ctx);
+        _cleanup_free_ char *status = read_db_file(g, "/var/lib/dpkg/status", true, &len, warn, ctx);
         if (status == NULL)
                 return NULL;
         struct v2c_pkgdb *db = v2c_pkgdb_new(V2C_PKG_FORMAT_DPKG);
@@ -65,7 +76,7 @@ static struct v2c_pkgdb *load_dpkg(struct v2c_guest *g, v2c_pkgdb_warn_fn warn, 
                         if (asprintf(&path, "/var/lib/dpkg/info/%s", ents[i].name) < 0)
                                 break;
                         size_t dlen;
-                        _cleanup_free_ char *data = read_db_file(g, path, &dlen, warn, ctx);
+                        _cleanup_free_ char *data = read_db_file(g, path, false, &dlen, warn, ctx);
                         if (data == NULL)
                                 continue;
                         if (v2c_dpkg_parse_list(db, ents[i].name, data, dlen, &e) < 0) {
@@ -86,7 +97,7 @@ static struct v2c_pkgdb *load_dpkg(struct v2c_guest *g, v2c_pkgdb_warn_fn warn, 
 static struct v2c_pkgdb *load_apk(struct v2c_guest *g, v2c_pkgdb_warn_fn warn, void *ctx)
 {
         size_t len;
-        _cleanup_free_ char *data = read_db_file(g, "/lib/apk/db/installed", &len, warn, ctx);
+        _cleanup_free_ char *data = read_db_file(g, "/lib/apk/db/installed", true, &len, warn, ctx);
         if (data == NULL)
                 return NULL;
         struct v2c_pkgdb *db = v2c_pkgdb_new(V2C_PKG_FORMAT_APK);

@@ -187,9 +187,13 @@ static void detect_os(struct inspect_ctx *c)
             inspect_read(c, "/etc/HOSTNAME", 4096, &host, &len) == 0)
                 os->hostname = host ? first_line(host) : NULL;
 
-        if (v2c_guest_exists(c->g, "/var/lib/dpkg/status", V2C_FT_REG))
+        /* Any file at the database's path, even one that cannot be read
+         * (a dangling link, a directory), says which packager the guest
+         * uses: the loader then says why it could not read it. */
+        struct v2c_stat st;
+        if (v2c_guest_lstat(c->g, "/var/lib/dpkg/status", &st, NULL) == 0)
                 os->package_format = strdup("dpkg");
-        else if (v2c_guest_exists(c->g, "/lib/apk/db/installed", V2C_FT_REG))
+        else if (v2c_guest_lstat(c->g, "/lib/apk/db/installed", &st, NULL) == 0)
                 os->package_format = strdup("apk");
         else if (v2c_guest_exists(c->g, "/var/lib/rpm", V2C_FT_DIR) ||
                  v2c_guest_exists(c->g, "/usr/lib/sysimage/rpm", V2C_FT_DIR))
@@ -250,6 +254,32 @@ static int cmp_secret(const void *a, const void *b)
         return r ? r : strcmp(x->kind, y->kind);
 }
 
+/* The files the guest was read from go into the report when a disk image
+ * named some (--allow-backing): the operator sees what was read. */
+static int copy_sources(struct v2c_guest *g, struct v2c_report *rep, struct v2c_error **err)
+{
+        size_t n;
+        const struct v2c_guest_source *src = v2c_guest_sources(g, &n);
+        bool named = false;
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(src[i].role, "image") != 0)
+                        named = true;
+        if (!named)
+                return 0;
+        rep->source_files = calloc(n, sizeof *rep->source_files);
+        if (rep->source_files == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        for (size_t i = 0; i < n; i++) {
+                struct v2c_report_source *x = &rep->source_files[rep->n_source_files++];
+                x->path = strdup(src[i].path);
+                x->format = strdup(src[i].format);
+                x->role = strdup(src[i].role);
+                if (x->path == NULL || x->format == NULL || x->role == NULL)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+        }
+        return 0;
+}
+
 int v2c_inspect(struct v2c_guest *g, const struct v2c_inspect_options *opt, struct v2c_report **out,
                 struct v2c_error **err)
 {
@@ -260,6 +290,9 @@ int v2c_inspect(struct v2c_guest *g, const struct v2c_inspect_options *opt, stru
                 return v2c_error_set(err, ENOMEM, "out of memory");
         int r = 0;
         c.rep->source_kind = strdup(v2c_guest_kind(g));
+        r = copy_sources(g, c.rep, err);
+        if (r < 0)
+                goto out;
         for (char *const *w = v2c_guest_warnings(g); w && *w; w++)
                 inspect_warn(&c, "%s", *w);
 

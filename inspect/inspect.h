@@ -111,8 +111,17 @@ struct v2c_os {
         size_t packages;           /* installed packages, when read */
 };
 
+/* A file a disk guest was read from (see v2c_guest_sources). */
+struct v2c_report_source {
+        char *path, *format, *role;
+};
+
 struct v2c_report {
         char *source_kind;         /* "disk", "directory", "tar" */
+        /* Every file read, when a disk image named others (--allow-backing);
+         * else none. */
+        struct v2c_report_source *source_files;
+        size_t n_source_files;
         struct v2c_os os;
         struct v2c_service *services;
         size_t nservices;

@@ -89,6 +89,12 @@ struct v2c_report *v2c_report_free(struct v2c_report *r)
         if (r == NULL)
                 return NULL;
         free(r->source_kind);
+        for (size_t i = 0; i < r->n_source_files; i++) {
+                free(r->source_files[i].path);
+                free(r->source_files[i].format);
+                free(r->source_files[i].role);
+        }
+        free(r->source_files);
         free(r->os.distro);
         free(r->os.version);
         free(r->os.codename);
@@ -208,6 +214,15 @@ json_t *v2c_report_to_json(const struct v2c_report *r)
                 return NULL;
         json_object_set_new(o, "schema", json_string(V2C_INSPECT_SCHEMA));
         json_object_set_new(o, "source", v2c_json_str(r->source_kind));
+        if (r->n_source_files) {
+                json_t *files = json_array();
+                for (size_t i = 0; i < r->n_source_files; i++)
+                        json_array_append_new(files, json_pack("{s:o, s:o, s:o}", "path",
+                                                               v2c_json_str(r->source_files[i].path), "format",
+                                                               v2c_json_str(r->source_files[i].format), "role",
+                                                               v2c_json_str(r->source_files[i].role)));
+                json_object_set_new(o, "source_files", files);
+        }
         json_t *os = json_object();
         json_object_set_new(os, "distro", v2c_json_str(r->os.distro));
         json_object_set_new(os, "version", v2c_json_str(r->os.version));
@@ -241,6 +256,17 @@ json_t *v2c_report_to_json(const struct v2c_report *r)
 
 #define MAX_REPORT_SERVICES 100000
 #define MAX_REPORT_LIST 100000
+
+static const char *const source_roles[] = { "image", "backing", "data-file", "extent", NULL };
+static const char *const source_formats[] = { "raw", "qcow2", "vmdk", "vdi", "vhdx", "vpc", NULL };
+
+static bool one_of(const char *s, const char *const *set)
+{
+        for (; *set; set++)
+                if (strcmp(s, *set) == 0)
+                        return true;
+        return false;
+}
 
 static int get_str(const json_t *o, const char *key, char **out)
 {
@@ -442,6 +468,25 @@ int v2c_report_from_json(const json_t *j, struct v2c_report **out, struct v2c_er
         if (r == NULL)
                 return v2c_error_set(err, ENOMEM, "out of memory");
         int rc = get_str(j, "source", &r->source_kind);
+        const json_t *files = json_object_get(j, "source_files");
+        if (!rc && files) {
+                if (!json_is_array(files) || json_array_size(files) > MAX_REPORT_LIST)
+                        return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL, "malformed report: bad `source_files`");
+                r->source_files = calloc(json_array_size(files) + 1, sizeof *r->source_files);
+                if (r->source_files == NULL)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+                for (size_t i = 0; i < json_array_size(files); i++) {
+                        const json_t *f = json_array_get(files, i);
+                        struct v2c_report_source *x = &r->source_files[r->n_source_files++];
+                        rc = json_is_object(f) ? get_str(f, "path", &x->path) : -EINVAL;
+                        rc = rc ? rc : get_str(f, "format", &x->format);
+                        rc = rc ? rc : get_str(f, "role", &x->role);
+                        if (rc || x->path == NULL || x->format == NULL || x->role == NULL ||
+                            !one_of(x->role, source_roles) || !one_of(x->format, source_formats))
+                                return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL,
+                                                          "malformed report: source file %zu", i);
+                }
+        }
         const json_t *os = json_object_get(j, "os");
         if (!rc && json_is_object(os)) {
                 rc = rc ? rc : get_str(os, "distro", &r->os.distro);
@@ -609,6 +654,12 @@ char *v2c_report_to_text(const struct v2c_report *r)
                 _cleanup_free_ char *host = cell(r->os.hostname ? r->os.hostname : "-", 80);
                 v2c_buf_appendf(&b, "OS:       %s (%s %s, %s)\n", pretty, distro, version, arch);
                 v2c_buf_appendf(&b, "Hostname: %s\n", host);
+        }
+        for (size_t i = 0; i < r->n_source_files; i++) {
+                _cleanup_free_ char *path = cell(r->source_files[i].path, 0);
+                _cleanup_free_ char *fmt = cell(r->source_files[i].format, 20);
+                _cleanup_free_ char *role = cell(r->source_files[i].role, 20);
+                v2c_buf_appendf(&b, "%s %s (%s, %s)\n", i ? "         " : "Files:   ", path, fmt, role);
         }
         v2c_buf_appendf(&b, "Packages: %zu (%s)    Init: %s\n\n", r->os.packages,
                         r->os.package_format ? r->os.package_format : "none", r->os.init ? r->os.init : "unknown");

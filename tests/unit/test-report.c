@@ -97,6 +97,37 @@ static void test_rejects(void **state)
         expect_rejected("{\"schema\":\"v2c.inspect/1\",\"services\":[{\"name\":7,\"kind\":\"systemd\",\"class\":\"system\"}]}");
 }
 
+/* The files a disk guest was read from (--allow-backing) go out and come
+ * back as they were; a role or format the schema does not know is refused. */
+static void test_source_files(void **state)
+{
+        (void) state;
+        struct v2c_report *r = sample();
+        free(r->source_kind);
+        r->source_kind = strdup("disk");
+        r->source_files = calloc(2, sizeof *r->source_files);
+        r->n_source_files = 2;
+        r->source_files[0] = (struct v2c_report_source) { strdup("top.qcow2"), strdup("qcow2"), strdup("image") };
+        r->source_files[1] = (struct v2c_report_source) { strdup("/srv/base.raw"), strdup("raw"), strdup("backing") };
+        json_t *j = v2c_report_to_json(r);
+        struct v2c_report *back = NULL;
+        assert_int_equal(v2c_report_from_json(j, &back, NULL), 0);
+        assert_int_equal(back->n_source_files, 2);
+        assert_string_equal(back->source_files[1].path, "/srv/base.raw");
+        assert_string_equal(back->source_files[1].role, "backing");
+        char *text = v2c_report_to_text(back);
+        assert_non_null(strstr(text, "/srv/base.raw (raw, backing)"));
+        free(text);
+        json_decref(j);
+        v2c_report_free(back);
+        v2c_report_free(r);
+        expect_rejected("{\"schema\":\"v2c.inspect/1\",\"source\":\"disk\",\"source_files\":"
+                        "[{\"path\":\"a\",\"format\":\"qcow2\",\"role\":\"sneaky\"}],\"services\":[]}");
+        expect_rejected("{\"schema\":\"v2c.inspect/1\",\"source\":\"disk\",\"source_files\":"
+                        "[{\"path\":\"a\",\"format\":\"nbd\",\"role\":\"image\"}],\"services\":[]}");
+        expect_rejected("{\"schema\":\"v2c.inspect/1\",\"source\":\"disk\",\"source_files\":{},\"services\":[]}");
+}
+
 static void test_bad_json(void **state)
 {
         (void) state;
@@ -113,6 +144,7 @@ int main(void)
                 cmocka_unit_test(test_round_trip),
                 cmocka_unit_test(test_rejects),
                 cmocka_unit_test(test_bad_json),
+                cmocka_unit_test(test_source_files),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
