@@ -18,6 +18,7 @@ done
 
 H="$TMP/h"
 cp -a "$FIXTURES/root" "$H"
+unitpw=V2C-PLANTED-unit-password-5d1e7c
 hash='$6$v2chostile$PLANTEDSHADOWHASHroot0123456789abcdefghijklmnopqrstuvwxyzABCDEF'
 ghash='$6$v2chostile$PLANTEDGSHADOWHASHadm0123456789abcdefghijklmnopqrstuvwxyzABCDE'
 sed -i "s|^root:[^:]*:|root:$hash:|" "$H/etc/shadow"
@@ -26,6 +27,10 @@ grep -qF "$hash" "$H/etc/shadow" && grep -qF "$ghash" "$H/etc/gshadow" || { echo
 # The values no layer may hold.
 awk -F'\t' '$1 == "keyline" || $1 == "value" { print $3 }' "$FIXTURES/secret-values.txt" >"$TMP/secrets"
 printf '%s\n' "$hash" "$ghash" >>"$TMP/secrets"
+# Convert's own rules cannot see the unit's password: only a report that
+# names the unit keeps its other names out (see the "full" runs).
+cp "$TMP/secrets" "$TMP/secrets-empty"
+echo "$unitpw" >>"$TMP/secrets"
 
 # 1. A symlink to /etc/shadow in an app directory.
 ln -s /etc/shadow "$H/opt/webapp/shadow-link"
@@ -41,6 +46,13 @@ for s in keytool awstool; do
     >"$H/etc/systemd/system/$s.service"
   ln -s "/etc/systemd/system/$s.service" "$H/etc/systemd/system/multi-user.target.wants/$s.service"
 done
+# A secret only the report knows: a unit holding a password in its
+# Environment= (inspect reports the unit file; no content rule would see a
+# secret in it), hardlinked into the app directory.
+printf '[Service]\nEnvironment="DB_PASSWORD=%s"\nExecStart=/usr/bin/python3 /opt/webapp/worker.py\n[Install]\nWantedBy=multi-user.target\n' \
+  "$unitpw" >"$H/etc/systemd/system/dbjob.service"
+ln -s /etc/systemd/system/dbjob.service "$H/etc/systemd/system/multi-user.target.wants/dbjob.service"
+ln "$H/etc/systemd/system/dbjob.service" "$H/opt/webapp/dbjob.ini"
 # 5. --system: hardlinks in /usr/share to private keys, cloud credentials
 #    and the shadow file.
 mkdir -p "$H/usr/share/hostile"
@@ -68,7 +80,7 @@ assert links.get("opt/webapp/static-data.bin") == "root/.ssh/id_rsa", links
 assert links.get("usr/share/hostile/sh") == "etc/shadow", links
 EOF
 
-# leaks LAYOUT: the planted values found in a layer (decompressed) or in a
+# leaks LAYOUT [LIST]: the planted values (of LIST, default $TMP/secrets) found in a layer (decompressed) or in a
 # file beside the blobs (env templates, manifests); prints where.
 leaks() {
   local f found=1
@@ -76,14 +88,14 @@ leaks() {
     case $(od -An -tx1 -N4 "$f" | tr -d ' ') in
     28b52ffd) zstd -dcq "$f" ;;
     *) cat "$f" ;;
-    esac | grep -aoF -f "$TMP/secrets" | sort -u | sed "s|^|${f##*/}: |" | grep . && found=0
+    esac | grep -aoF -f "${2:-$TMP/secrets}" | sort -u | sed "s|^|${f##*/}: |" | grep . && found=0
   done
-  find "$1" -path "$1/blobs" -prune -o -type f -print0 | xargs -0r grep -laF -f "$TMP/secrets" && found=0
+  find "$1" -path "$1/blobs" -prune -o -type f -print0 | xargs -0r grep -laF -f "${2:-$TMP/secrets}" && found=0
   return $found
 }
-no_leak() { # no_leak LAYOUT
+no_leak() { # no_leak LAYOUT [LIST]
   [ -f "$1/index.json" ] || { echo "no layout in $1"; return 1; }
-  if leaks "$1" >"$TMP/leaks"; then head -20 "$TMP/leaks"; return 1; fi
+  if leaks "$1" "${2:-}" >"$TMP/leaks"; then head -20 "$TMP/leaks"; return 1; fi
 }
 # The files of image REF of LAYOUT, unpacked into DIR (layers in order).
 unpack() { # unpack LAYOUT REF DIR
@@ -123,12 +135,15 @@ EOF
     file="$TMP/$kind.json"; [ $rep = full ] || file="$TMP/$kind-empty.json"
     check "$kind, report $rep: webapp, nginx, keytool and awstool convert" \
       convert "$name" "$src" --report "$file" --allow-stateful -s webapp -s nginx -s keytool -s awstool
-    check "$kind, report $rep: no secret value and no shadow hash in any layer" no_leak "$TMP/$name"
+    list="$TMP/secrets"; [ $rep = full ] || list="$TMP/secrets-empty"
+    check "$kind, report $rep: no secret value and no shadow hash in any layer" no_leak "$TMP/$name" "$list"
     unpack "$TMP/$name" webapp "$TMP/u"
     check "$kind, report $rep: the symlink in the app directory is kept, as a symlink" \
       test "$(readlink "$TMP/u/opt/webapp/shadow-link")" = /etc/shadow
     check "$kind, report $rep: the hardlink of /root/.ssh/id_rsa under /opt is left out" \
       absent opt/webapp/static-data.bin
+    [ $rep = empty ] || check "$kind, report $rep: the hardlink of a unit holding a password is left out" \
+      absent opt/webapp/dbjob.ini
     check "$kind, report $rep: the GCP service-account key is left out" absent opt/webapp/service-account.json
     check "$kind, report $rep: the app itself is there" test -s "$TMP/u/opt/webapp/app.py"
     check "$kind, report $rep: the convert log names the hardlink left out" \
