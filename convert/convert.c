@@ -1448,7 +1448,7 @@ static int write_artifacts(struct conv *cv, const char *side, struct image *im, 
                         v2c_buf_appendf(&b, "# secret file left out (%s), mount it at run time: %s\n",
                                         jstr(sec, "kind") ? jstr(sec, "kind") : "secret", shown);
         }
-        /* What convert's own check of the files left out or cleaned. */
+        /* What convert's own check (col_screen) left out or cleaned. */
         for (int side_of = 0; side_of < 2; side_of++) {
                 char *const *v = side_of ? cv->col.excluded : cv->col.excluded_base;
                 for (size_t i = 0; v && v[i]; i++)
