@@ -177,6 +177,23 @@ static int dir_list(struct v2c_guest *g, const char *path, struct v2c_dirent **o
         return 0;
 }
 
+static int dir_identify(struct v2c_guest *g, char *const *paths, size_t n, struct v2c_file_id *ids,
+                        struct v2c_error **err)
+{
+        struct dir_impl *d = g->impl;
+        for (size_t i = 0; i < n; i++) {
+                struct stat s;
+                if (fstatat(d->root_fd, rel(paths[i]), &s, AT_SYMLINK_NOFOLLOW) < 0) {
+                        if (errno != ENOENT && errno != ENOTDIR)
+                                return v2c_error_set(err, errno, "stat of `%s`: %m", paths[i]);
+                        ids[i] = (struct v2c_file_id) { 0 };
+                        continue;
+                }
+                ids[i] = (struct v2c_file_id) { .dev = s.st_dev, .ino = s.st_ino, .nlink = (uint32_t) s.st_nlink };
+        }
+        return 0;
+}
+
 static void dir_close(struct v2c_guest *g)
 {
         struct dir_impl *d = g->impl;
@@ -195,6 +212,7 @@ static const struct v2c_guest_backend dir_backend = {
         .open = dir_open,
         .list = dir_list,
         .capability = dir_capability,
+        .identify = dir_identify,
         .close = dir_close,
 };
 

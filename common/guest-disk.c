@@ -839,6 +839,76 @@ static void disk_close(struct v2c_guest *g)
         free(d);
 }
 
+struct id_query {
+        char *dir;
+        const char *base;
+        size_t idx;
+};
+
+static int cmp_id_query(const void *a, const void *b)
+{
+        return strcmp(((const struct id_query *) a)->dir, ((const struct id_query *) b)->dir);
+}
+
+/* From the appliance, never from a tar index: a tar-out links two names of
+ * a file only when it carries both. */
+static int disk_identify(struct v2c_guest *g, char *const *paths, size_t n, struct v2c_file_id *ids,
+                         struct v2c_error **err)
+{
+        struct disk_impl *d = g->impl;
+        struct id_query *q = calloc(n + 1, sizeof *q);
+        if (q == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        int r = 0;
+        size_t nq = 0;
+        for (size_t i = 0; i < n; i++) {
+                ids[i] = (struct v2c_file_id) { 0 };
+                if (strcmp(paths[i], "/") == 0)
+                        continue;
+                q[nq] = (struct id_query) { v2c_path_dirname(paths[i]), v2c_path_basename(paths[i]), i };
+                if (q[nq].dir == NULL) {
+                        r = v2c_error_set(err, ENOMEM, "out of memory");
+                        break;
+                }
+                nq++;
+        }
+        if (r == 0)
+                qsort(q, nq, sizeof *q, cmp_id_query);
+        /* One lstatnslist per directory. */
+        for (size_t i = 0; i < nq && r == 0;) {
+                size_t end = i;
+                while (end < nq && strcmp(q[end].dir, q[i].dir) == 0)
+                        end++;
+                char **names = calloc(end - i + 1, sizeof *names);
+                if (names == NULL) {
+                        r = v2c_error_set(err, ENOMEM, "out of memory");
+                        break;
+                }
+                for (size_t k = i; k < end; k++)
+                        names[k - i] = (char *) q[k].base;
+                struct guestfs_statns_list *sl = gfs.lstatnslist(d->h, q[i].dir, names);
+                free(names);
+                if (sl == NULL) {
+                        r = gerr(d->h, err, "stat of the entries of `%s`", q[i].dir);
+                        break;
+                }
+                for (size_t k = i; k < end && k - i < sl->len; k++) {
+                        const struct guestfs_statns *s = &sl->val[k - i];
+                        if (s->st_ino != -1)
+                                ids[q[k].idx] = (struct v2c_file_id) {
+                                        .dev = (uint64_t) s->st_dev, .ino = (uint64_t) s->st_ino,
+                                        .nlink = (uint32_t) s->st_nlink,
+                                };
+                }
+                gfs.free_statns_list(sl);
+                i = end;
+        }
+        for (size_t i = 0; i < nq; i++)
+                free(q[i].dir);
+        free(q);
+        return r;
+}
+
 static const struct v2c_guest_backend disk_backend = {
         .kind = "disk",
         .lstat = disk_lstat,
@@ -849,6 +919,7 @@ static const struct v2c_guest_backend disk_backend = {
         .capability = disk_capability,
         .prefetch = disk_prefetch,
         .fetch = disk_fetch,
+        .identify = disk_identify,
         .close = disk_close,
 };
 

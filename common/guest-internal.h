@@ -31,6 +31,10 @@ struct v2c_guest_backend {
          * canonical. */
         int (*fetch)(struct v2c_guest *g, char *const *files, size_t n, char *const *trees, size_t nt,
                      struct v2c_error **err);
+        /* Optional (else lstat's ino, device 0): see v2c_guest_identify;
+         * PATHS canonical, their parents not symlinks. */
+        int (*identify)(struct v2c_guest *g, char *const *paths, size_t n, struct v2c_file_id *ids,
+                        struct v2c_error **err);
         void (*close)(struct v2c_guest *g);
 };
 

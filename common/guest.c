@@ -333,6 +333,49 @@ static int resolve_stat(struct v2c_guest *g, const char *path, bool follow, char
         return 0;
 }
 
+int v2c_guest_identify(struct v2c_guest *g, char *const *paths, size_t n, struct v2c_file_id *ids,
+                       struct v2c_error **err)
+{
+        /* Backends see canonical paths whose parents are not symlinks:
+         * resolve the parents here (the last component stays as it is). */
+        char **canon = calloc(n + 1, sizeof *canon);
+        if (canon == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        int r = 0;
+        for (size_t i = 0; i < n && r == 0; i++) {
+                ids[i] = (struct v2c_file_id) { 0 };
+                r = resolve(g, paths[i], false, &canon[i], err);
+                if (r == -ENOENT) {
+                        canon[i] = NULL;
+                        r = 0;
+                }
+        }
+        /* Missing paths are asked for as "/" and zeroed after. */
+        char **ask = calloc(n + 1, sizeof *ask);
+        if (r == 0 && ask == NULL)
+                r = v2c_error_set(err, ENOMEM, "out of memory");
+        for (size_t i = 0; r == 0 && i < n; i++)
+                ask[i] = canon[i] ? canon[i] : (char *) "/";
+        if (r == 0 && g->ops->identify)
+                r = g->ops->identify(g, ask, n, ids, err);
+        for (size_t i = 0; r == 0 && !g->ops->identify && i < n; i++) {
+                struct v2c_stat st;
+                int k = g->ops->lstat(g, ask[i], &st, err);
+                if (k == 0)
+                        ids[i] = (struct v2c_file_id) { .ino = st.ino, .nlink = st.nlink };
+                else if (k != -ENOENT)
+                        r = k;
+        }
+        for (size_t i = 0; i < n; i++) {
+                if (canon[i] == NULL)
+                        ids[i] = (struct v2c_file_id) { 0 };
+                free(canon[i]);
+        }
+        free(canon);
+        free(ask);
+        return r;
+}
+
 int v2c_guest_realpath(struct v2c_guest *g, const char *path, char **out, struct v2c_error **err)
 {
         return resolve(g, path, true, out, err);

@@ -111,6 +111,24 @@ int v2c_guest_prefetch(struct v2c_guest *g, const char *const *dirs, size_t n, c
 int v2c_guest_fetch(struct v2c_guest *g, char *const *files, size_t n, char *const *trees, size_t nt,
                     struct v2c_error **err);
 
+/* What makes a file one file, whatever names reach it: equal for the
+ * hardlinks of one file, different for different files of one guest (all
+ * zero: missing). */
+struct v2c_file_id {
+        uint64_t dev, ino;
+        uint32_t nlink;
+};
+
+/* The identity of each of PATHS (N guest paths, not followed: a symlink is
+ * itself) into IDS[N]; a missing path gets all zeros.  The directory
+ * backend gives the host's st_dev and st_ino, the tar backend its hardlink
+ * groups (a hardlink member is its target), the disk backend the inode
+ * libguestfs reports (lstatnslist, one round trip per directory), never the
+ * numbers of a tar-out, which knows a hardlink only when both names are in
+ * one transfer.  Returns 0 or a negative errno with ERR set. */
+int v2c_guest_identify(struct v2c_guest *g, char *const *paths, size_t n, struct v2c_file_id *ids,
+                       struct v2c_error **err);
+
 /* Canonical guest path of PATH with every symlink resolved (new string). */
 int v2c_guest_realpath(struct v2c_guest *g, const char *path, char **out, struct v2c_error **err);
 /* stat/lstat of a guest path.  -ENOENT when missing: then, and only then,

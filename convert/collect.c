@@ -3,13 +3,16 @@
 #include "convert-internal.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cleanup.h"
 #include "path.h"
+#include "secrets.h"
 #include "strv.h"
+#include "text.h"
 
 /* ---- strmap: open addressing, FNV-1a ---- */
 
@@ -116,7 +119,12 @@ void col_release(struct col *c)
                 tree_release(&c->trees[i]);
         strmap_release(&c->claimed);
         strmap_release(&c->visited);
+        strmap_release(&c->secret_ids);
+        strmap_release(&c->shadow_ids);
         v2c_strv_free(c->secrets);
+        v2c_strv_free(c->check_paths);
+        v2c_strv_free(c->excluded);
+        v2c_strv_free(c->excluded_base);
         v2c_strv_free(c->warnings);
         *c = (struct col) { 0 };
 }
@@ -128,6 +136,8 @@ void col_reset_service(struct col *c)
         /* Only base's claims carry over to the next image. */
         strmap_release(&c->claimed);
         strmap_release(&c->visited);
+        v2c_strv_free(c->excluded);
+        c->excluded = NULL;
         struct ctree *b = &c->trees[LAYER_BASE];
         for (size_t i = 0; i < b->n; i++)
                 if (b->v[i].type != V2C_LAYER_DIR)
@@ -530,6 +540,187 @@ int col_add_symlink(struct col *c, int layer, const char *path, const char *targ
         return 0;
 }
 
+/* ---- secrets: files, not paths ---- */
+
+/* The copies of the account databases that hold password hashes. */
+static const char *const shadow_files[] = { "/etc/shadow", "/etc/gshadow", "/etc/shadow-", "/etc/gshadow-" };
+
+static void id_key(const struct v2c_file_id *id, char key[48])
+{
+        snprintf(key, 48, "%llx:%llx", (unsigned long long) id->dev, (unsigned long long) id->ino);
+}
+
+/* Adds the identities of the files PATHS resolve to into MAP. */
+static int remember_files(struct col *c, struct strmap *map, char *const *paths, size_t n, struct v2c_error **err)
+{
+        _cleanup_strv_ char **real = NULL;
+        for (size_t i = 0; i < n; i++) {
+                char *p = NULL;
+                if (paths[i] == NULL || paths[i][0] != '/' || v2c_guest_realpath(c->g, paths[i], &p, NULL) < 0)
+                        continue;
+                if (v2c_strv_consume(&real, p) < 0)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+        }
+        size_t nr = v2c_strv_len(real);
+        if (nr == 0)
+                return 0;
+        _cleanup_free_ struct v2c_file_id *ids = calloc(nr, sizeof *ids);
+        if (ids == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        int r = v2c_guest_identify(c->g, real, nr, ids, err);
+        if (r < 0)
+                return v2c_error_prefix(err, r, "identifying secret files");
+        for (size_t i = 0; i < nr; i++) {
+                char key[48];
+                if (ids[i].ino == 0)
+                        continue;
+                id_key(&ids[i], key);
+                if (strmap_put(map, key, real[i]) < 0)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+        }
+        return 0;
+}
+
+int col_guard_init(struct col *c, char *const *paths, struct v2c_error **err)
+{
+        int r = remember_files(c, &c->secret_ids, paths, v2c_strv_len(paths), err);
+        if (r < 0)
+                return r;
+        return remember_files(c, &c->shadow_ids, (char *const *) shadow_files, V2C_ARRAY_SIZE(shadow_files), err);
+}
+
+static int note_excluded(struct col *c, const char *path, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int note_excluded(struct col *c, const char *path, const char *fmt, ...)
+{
+        _cleanup_free_ char *why = NULL, *shown = v2c_text_printable(path, false), *line = NULL, *warning = NULL;
+        va_list ap;
+        va_start(ap, fmt);
+        int k = vasprintf(&why, fmt, ap);
+        va_end(ap);
+        if (k < 0 || shown == NULL || asprintf(&line, "%s: %s", shown, why) < 0 ||
+            asprintf(&warning, "%s: %s", shown, why) < 0 || v2c_strv_consume(&c->excluded, TAKE_PTR(line)) < 0 ||
+            v2c_strv_consume(&c->warnings, TAKE_PTR(warning)) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+/* A name of the shadow file: it goes in as the cleaned shadow. */
+static int clean_shadow(struct col *c, struct cnode *n, const char *of, struct v2c_error **err)
+{
+        _cleanup_free_ char *data = NULL;
+        size_t len;
+        int r = v2c_guest_read_file(c->g, n->guest, 16u << 20, &data, &len, err);
+        if (r < 0)
+                return v2c_error_prefix(err, r, "reading `%s`", n->guest);
+        char *clean = convert_sanitize_shadow(data);
+        if (clean == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        _cleanup_free_ char *path = TAKE_PTR(n->guest);
+        n->data = clean;
+        n->size = strlen(clean);
+        n->ino = 0;
+        int k = strcmp(path, of) == 0 ? note_excluded(c, path, "password fields blanked")
+                                      : note_excluded(c, path, "another name of %s: password fields blanked", of);
+        return k < 0 ? v2c_error_set(err, ENOMEM, "out of memory") : 0;
+}
+
+/* Whether the secret rules look at N's content: as inspect does, a file
+ * whose name the rules pick, or one a service reads its configuration
+ * from; and a file with other names, which might be a secret's. */
+static bool worth_reading(struct col *c, const struct cnode *n, const struct v2c_file_id *id)
+{
+        if (n->size > V2C_SECRET_MAX_INPUT)
+                return false;
+        return v2c_secret_name_is_candidate(n->guest) || id->nlink > 1 || v2c_strv_contains(c->check_paths, n->guest);
+}
+
+static int secret_kinds(struct col *c, const struct cnode *n, unsigned *kinds, struct v2c_error **err)
+{
+        _cleanup_free_ char *data = NULL;
+        size_t len;
+        int r = v2c_guest_read_file(c->g, n->guest, V2C_SECRET_MAX_INPUT, &data, &len, err);
+        if (r < 0)
+                return v2c_error_prefix(err, r, "checking `%s` for secrets", n->guest);
+        unsigned mask = 0;
+        r = v2c_secret_classify(n->guest, data, len, &mask, err);
+        if (r < 0)
+                return v2c_error_prefix(err, r, "checking `%s` for secrets", n->guest);
+        *kinds = v2c_secret_kinds_reported(mask);
+        return 0;
+}
+
+int col_screen(struct col *c, int first, int last, struct v2c_error **err)
+{
+        size_t total = 0;
+        for (int l = first; l <= last; l++)
+                for (size_t i = 0; i < c->trees[l].n; i++)
+                        total += c->trees[l].v[i].type == V2C_LAYER_REG && c->trees[l].v[i].guest != NULL;
+        if (total == 0)
+                return 0;
+        _cleanup_free_ struct cnode **nodes = calloc(total, sizeof *nodes);
+        _cleanup_free_ char **paths = calloc(total + 1, sizeof *paths);
+        _cleanup_free_ struct v2c_file_id *ids = calloc(total, sizeof *ids);
+        if (nodes == NULL || paths == NULL || ids == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        size_t k = 0;
+        for (int l = first; l <= last; l++)
+                for (size_t i = 0; i < c->trees[l].n; i++)
+                        if (c->trees[l].v[i].type == V2C_LAYER_REG && c->trees[l].v[i].guest != NULL) {
+                                nodes[k] = &c->trees[l].v[i];
+                                paths[k] = nodes[k]->guest;
+                                k++;
+                        }
+        int r = v2c_guest_identify(c->g, paths, total, ids, err);
+        if (r < 0)
+                return v2c_error_prefix(err, r, "identifying the image's files");
+        /* First what each file is; then the other names of the files found
+         * to be secrets, wherever they sort. */
+        for (int pass = 0; pass < 2; pass++)
+                for (size_t i = 0; i < total; i++) {
+                        struct cnode *n = nodes[i];
+                        if (n->excluded || n->guest == NULL || v2c_strv_contains(c->keep, n->guest))
+                                continue;
+                        char key[48];
+                        id_key(&ids[i], key);
+                        bool found = false;
+                        const char *of = ids[i].ino ? strmap_get(&c->shadow_ids, key, &found) : NULL;
+                        for (size_t s = 0; s < V2C_ARRAY_SIZE(shadow_files) && !found; s++)
+                                if (strcmp(n->guest, shadow_files[s]) == 0) {
+                                        found = true;
+                                        of = shadow_files[s];
+                                }
+                        if (found) {
+                                r = clean_shadow(c, n, of, err);
+                                if (r < 0)
+                                        return r;
+                                continue;
+                        }
+                        of = ids[i].ino ? strmap_get(&c->secret_ids, key, &found) : NULL;
+                        if (found) {
+                                n->excluded = true;
+                                r = strcmp(of, n->guest) == 0 ? note_excluded(c, n->guest, "secret")
+                                                              : note_excluded(c, n->guest, "another name of secret %s", of);
+                                if (r < 0)
+                                        return v2c_error_set(err, ENOMEM, "out of memory");
+                                continue;
+                        }
+                        if (pass == 1 || !worth_reading(c, n, &ids[i]))
+                                continue;
+                        unsigned kinds = 0;
+                        r = secret_kinds(c, n, &kinds, err);
+                        if (r < 0)
+                                return r;
+                        if (kinds == 0)
+                                continue;
+                        n->excluded = true;
+                        if ((ids[i].ino && strmap_put(&c->secret_ids, key, n->guest) < 0) ||
+                            note_excluded(c, n->guest, "secret (%s), found by convert's own check",
+                                          v2c_secret_kind_name(kinds & -kinds)) < 0)
+                                return v2c_error_set(err, ENOMEM, "out of memory");
+                }
+        return 0;
+}
+
 /* ---- writing ---- */
 
 static int cmp_node(const void *a, const void *b)
@@ -564,7 +755,7 @@ int col_write(struct col *c, int layer, const char *blobs_dir, const struct v2c_
         struct ctree *t = &c->trees[layer];
         bool any = false;
         for (size_t i = 0; i < t->n && !any; i++)
-                any = t->v[i].type != V2C_LAYER_DIR;
+                any = t->v[i].type != V2C_LAYER_DIR && !t->v[i].excluded;
         /* Directories alone are content when one of them is a leaf: one
          * asked for (RuntimeDirectory=, tmpfiles.d), not the way to a file. */
         if (!any && t->n) {
@@ -594,7 +785,7 @@ int col_write(struct col *c, int layer, const char *blobs_dir, const struct v2c_
                 return v2c_error_set(err, ENOMEM, "out of memory");
         size_t nw = 0;
         for (size_t i = 0; i < t->n; i++)
-                if (t->v[i].type == V2C_LAYER_REG && t->v[i].guest)
+                if (t->v[i].type == V2C_LAYER_REG && t->v[i].guest && !t->v[i].excluded)
                         want[nw++] = t->v[i].guest;
         int r = v2c_guest_fetch(c->g, want, nw, NULL, 0, err);
         if (r < 0)
@@ -608,6 +799,8 @@ int col_write(struct col *c, int layer, const char *blobs_dir, const struct v2c_
         struct strmap links = { 0 };
         for (size_t i = 0; i < t->n && r >= 0; i++) {
                 struct cnode *n = &t->v[i];
+                if (n->excluded)
+                        continue;
                 struct v2c_layer_entry e = { .path = n->path, .type = n->type, .mode = n->mode, .uid = n->uid,
                                              .gid = n->gid, .mtime = n->mtime, .link = n->link };
                 if (n->type != V2C_LAYER_REG) {

@@ -43,6 +43,7 @@ struct cnode {
         char *link;             /* symlink target as stored */
         char *guest;            /* regular file read from the guest */
         char *data;             /* or generated content */
+        bool excluded;          /* a secret: left out when the layer is written */
 };
 
 struct ctree {
@@ -64,6 +65,13 @@ struct col {
         struct strmap claimed;     /* image paths of files and links already placed */
         struct strmap visited;     /* "LAYER:FLAGS:path" already walked */
         char **secrets;            /* canonical guest paths left out */
+        /* A secret is a file, not a path (col_guard_init, col_screen). */
+        struct strmap secret_ids;  /* "dev:ino" of secret files -> the path that made them secret */
+        struct strmap shadow_ids;  /* "dev:ino" of /etc/shadow, /etc/gshadow and backups -> that path */
+        char **check_paths;        /* looked at whatever their name: the services' config and env files */
+        char *const *keep;         /* --include-secret paths (borrowed) */
+        char **excluded;           /* "PATH: why" for what this image's screening left out or cleaned */
+        char **excluded_base;      /* the same for the shared base layer */
         char **warnings;
         size_t nodes;
         /* System mode: which layer an unclaimed path belongs to. */
@@ -88,6 +96,17 @@ int col_add_data(struct col *c, int layer, const char *path, const void *data, s
                  int64_t mtime, struct v2c_error **err);
 /* Adds a symlink PATH -> TARGET (canonical PATH). */
 int col_add_symlink(struct col *c, int layer, const char *path, const char *target, struct v2c_error **err);
+/* Records the files of the secrets PATHS (guest paths, any spelling) by
+ * identity, and those of /etc/shadow and /etc/gshadow.  Returns 0 or a
+ * negative errno with ERR set. */
+int col_guard_init(struct col *c, char *const *paths, struct v2c_error **err);
+/* Checks every regular file of layers FIRST..LAST read from the guest,
+ * before they are written: a name of a known secret's file, or a file the
+ * secret rules (common/secrets.h) find a secret in, is left out; a name of
+ * /etc/shadow or /etc/gshadow goes in with its password fields blanked.
+ * Each case gets a line in c->excluded and a warning.  Returns 0 or a
+ * negative errno with ERR set. */
+int col_screen(struct col *c, int first, int last, struct v2c_error **err);
 /* True when guest PATH is left out of service images by the filters. */
 bool col_filtered(const char *path);
 /* Writes tree LAYER as a layer blob into BLOBS_DIR; *files gets the

@@ -1448,6 +1448,12 @@ static int write_artifacts(struct conv *cv, const char *side, struct image *im, 
                         v2c_buf_appendf(&b, "# secret file left out (%s), mount it at run time: %s\n",
                                         jstr(sec, "kind") ? jstr(sec, "kind") : "secret", shown);
         }
+        /* What convert's own check (col_screen) left out or cleaned. */
+        for (int side_of = 0; side_of < 2; side_of++) {
+                char *const *v = side_of ? cv->col.excluded : cv->col.excluded_base;
+                for (size_t i = 0; v && v[i]; i++)
+                        v2c_buf_appendf(&b, "# left out of the image as a secret, or cleaned: %s\n", v[i]);
+        }
         _cleanup_free_ char *tmpl = v2c_buf_steal(&b);
         free(fname);
         fname = NULL;
@@ -1829,6 +1835,8 @@ static int convert_one(struct conv *cv, struct v2c_oci_layout *l, const char *si
         int r = plan_image(cv, s, &im, err);
         if (r >= 0)
                 r = opt->mode == V2C_CONVERT_SYSTEM ? add_system_files(cv, &im, err) : add_service_files(cv, &im, err);
+        if (r >= 0)
+                r = col_screen(&cv->col, LAYER_PACKAGES, N_LAYERS - 1, err);
         if (r < 0)
                 goto out;
         out->service = strdup(im.name);
@@ -1967,6 +1975,30 @@ int v2c_convert(struct v2c_guest *g, const json_t *report, const struct v2c_conv
         }
         for (size_t k = 0; opt->include_secrets && opt->include_secrets[k]; k++)
                 v2c_log(V2C_LOG_WARNING, "warning: including secret %s in the image, as asked", opt->include_secrets[k]);
+        /* The report's list is a start, not the rule: every file packed is
+         * checked again (col_screen), the services' configuration and
+         * environment files whatever their name, as inspect does. */
+        cv.col.keep = opt->include_secrets;
+        const json_t *svc;
+        json_array_foreach(json_object_get(report, "services"), i, svc) {
+                static const char *const lists[] = { "config_files", "environment_files" };
+                for (size_t li = 0; li < V2C_ARRAY_SIZE(lists); li++) {
+                        size_t k;
+                        const json_t *f;
+                        json_array_foreach(json_object_get(svc, lists[li]), k, f) {
+                                char *real = NULL;
+                                _cleanup_free_ char *raw = json_is_string(f) ? v2c_utf8_unescape(json_string_value(f)) : NULL;
+                                if (raw && raw[0] == '/' && v2c_guest_realpath(g, raw, &real, NULL) == 0 &&
+                                    v2c_strv_consume(&cv.col.check_paths, real) < 0) {
+                                        r = v2c_error_set(err, ENOMEM, "out of memory");
+                                        goto out;
+                                }
+                        }
+                }
+        }
+        r = col_guard_init(&cv.col, cv.col.secrets, err);
+        if (r < 0)
+                goto out;
 
         const char *format = jstr(os, "package_format");
         if (format && (strcmp(format, "dpkg") == 0 || strcmp(format, "apk") == 0)) {
@@ -2000,6 +2032,8 @@ int v2c_convert(struct v2c_guest *g, const json_t *report, const struct v2c_conv
         struct v2c_converted_layer base = { .role = "base" };
         r = add_base(&cv, err);
         if (r >= 0)
+                r = col_screen(&cv.col, LAYER_BASE, LAYER_BASE, err);
+        if (r >= 0)
                 r = col_write(&cv.col, LAYER_BASE, v2c_oci_layout_blobs(l), &opt->layer, &base.result, &base.files,
                               err);
         if (r < 0) {
@@ -2007,6 +2041,7 @@ int v2c_convert(struct v2c_guest *g, const json_t *report, const struct v2c_conv
                 goto out;
         }
         bool have_base = r == 0;
+        cv.col.excluded_base = TAKE_PTR(cv.col.excluded);
 
         res->images = calloc(n, sizeof *res->images);
         lock = json_array();

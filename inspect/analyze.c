@@ -12,7 +12,7 @@
 #include "elf.h"
 #include "path.h"
 #include "ports-internal.h"
-#include "secrets-internal.h"
+#include "secrets.h"
 #include "strv.h"
 #include "unit-internal.h"
 #include "writes-internal.h"

@@ -5,7 +5,7 @@
 #include "inspect-internal.h"
 #include "cleanup.h"
 #include "path.h"
-#include "secrets-internal.h"
+#include "secrets.h"
 #include "strv.h"
 
 #include <errno.h>
@@ -266,16 +266,8 @@ int inspect_secrets(struct inspect_ctx *c, struct v2c_error **err)
                 if (v2c_secret_classify(sc.candidates[i], data, len, &mask, NULL) < 0 || mask == 0 ||
                     v2c_secret_kind_names(mask, &kinds, NULL) < 0)
                         continue;
-                /* One finding per file: the most specific kind says it all
-                 * (an SSH host key is also a private key; an AWS credentials
-                 * file also holds a key id and KEY=value lines). */
-                static const unsigned specific = V2C_SECRET_SSH_HOST_KEY | V2C_SECRET_AWS_CREDENTIALS |
-                                                 V2C_SECRET_GCP_SERVICE_ACCOUNT | V2C_SECRET_PGPASS |
-                                                 V2C_SECRET_NETRC | V2C_SECRET_HTPASSWD;
-                if (mask & specific)
-                        mask &= specific;
-                if (mask & V2C_SECRET_ENV)
-                        mask &= ~(unsigned) V2C_SECRET_CONFIG_PASSWORD;
+                /* One finding per file (the rules convert applies too). */
+                mask = v2c_secret_kinds_reported(mask);
                 v2c_strv_free(kinds);
                 kinds = NULL;
                 if (v2c_secret_kind_names(mask, &kinds, NULL) < 0)

@@ -9,7 +9,7 @@
 
 #include "cleanup.h"
 #include "error.h"
-#include "secrets-internal.h"
+#include "secrets.h"
 #include "strv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

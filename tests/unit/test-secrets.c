@@ -16,7 +16,7 @@
 #include "buf.h"
 #include "cleanup.h"
 #include "error.h"
-#include "secrets-internal.h"
+#include "secrets.h"
 #include "strv.h"
 
 static unsigned classify_n(const char *path, const char *data, size_t len)

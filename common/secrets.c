@@ -5,7 +5,7 @@
  * the results, the error messages or a later use-after-free.  The only
  * strings that leave this file are variable names.
  */
-#include "secrets-internal.h"
+#include "secrets.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -193,6 +193,18 @@ const char *v2c_secret_kind_name(unsigned kind)
                 if (kind == 1u << i)
                         return kind_names[i];
         return NULL;
+}
+
+unsigned v2c_secret_kinds_reported(unsigned mask)
+{
+        static const unsigned specific = V2C_SECRET_SSH_HOST_KEY | V2C_SECRET_AWS_CREDENTIALS |
+                                         V2C_SECRET_GCP_SERVICE_ACCOUNT | V2C_SECRET_PGPASS | V2C_SECRET_NETRC |
+                                         V2C_SECRET_HTPASSWD;
+        if (mask & specific)
+                mask &= specific;
+        if (mask & V2C_SECRET_ENV)
+                mask &= ~(unsigned) V2C_SECRET_CONFIG_PASSWORD;
+        return mask;
 }
 
 int v2c_secret_kind_names(unsigned kinds, char ***ret, struct v2c_error **err)

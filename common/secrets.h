@@ -1,9 +1,12 @@
 /* Secrets lying on a guest's disk: which files hold them, and of what kind.
  *
- * The inspector lists candidate paths, reads only those that
- * v2c_secret_name_is_candidate() accepts (at most V2C_SECRET_MAX_INPUT
- * bytes each) and asks v2c_secret_classify() what they hold; the converter
- * uses v2c_secret_env_names() to keep secret variables out of image ENV.
+ * The rules of both sides: the inspector lists candidate paths, reads only
+ * those that v2c_secret_name_is_candidate() accepts (at most
+ * V2C_SECRET_MAX_INPUT bytes each) and asks v2c_secret_classify() what they
+ * hold; the converter applies the same rules to every file it packs (never
+ * trusting a report's list alone) and uses v2c_secret_env_names() to keep
+ * secret variables out of image ENV.  In common/ so that both reach them
+ * without including each other (docs/ARCHITECTURE.md).
  *
  * A secret's value is never stored, returned or put in a message: only
  * its kind and, for environment files, the NAME of the variable.  Nothing
@@ -14,8 +17,8 @@
  * "borrowed" means static or owned by the caller's input.  Output
  * parameters are left untouched when a function fails.
  */
-#ifndef V2C_INSPECT_SECRETS_INTERNAL_H
-#define V2C_INSPECT_SECRETS_INTERNAL_H
+#ifndef V2C_SECRETS_H
+#define V2C_SECRETS_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -94,6 +97,12 @@ int v2c_secret_kind_names(unsigned kinds, char ***ret, struct v2c_error **err);
  * > 0.  Messages never quote the content. */
 int v2c_secret_classify(const char *path, const void *data, size_t len, unsigned *kinds,
                         struct v2c_error **err);
+
+/* The kinds one finding reports, out of a v2c_secret_classify MASK: the
+ * most specific say it all (an SSH host key is also a private key; an AWS
+ * credentials file also holds a key id and KEY=value lines), and an env
+ * file is not also config-password.  0 stays 0. */
+unsigned v2c_secret_kinds_reported(unsigned mask);
 
 /* The names of the variables of an env-style buffer that look secret and
  * have a non-empty value, for a step that keeps them out of images.
