@@ -182,6 +182,19 @@ with open(sys.argv[1], "r+b") as f:   # one bit flipped, the size kept
     f.seek(100)
     f.write(bytes([b ^ 1]))
 EOF
+# ... and one in the registry's own storage (a disk fault, or an attacker
+# there): distribution serves the bytes it has without checking them, the
+# digest check of pull is what stands between them and the layout.
+registry_start rot
+"$V2C" push "$TMP/img:img" "$REG_ROT_ADDR/app/img" >/dev/null 2>"$TMP/push-rot.err" || cat "$TMP/push-rot.err"
+stored=$(find "$REG_ROT_DIR/storage" -path "*/blobs/sha256/*/$layer/data")
+cp "$TMP/bad/blobs/sha256/$layer" "$stored"
+run rotpull "$V2C" pull "$REG_ROT_ADDR/app/img@$want" -o "$O/rot"
+check "a registry serving a layer with one bit flipped (${stored:+found in its storage}): pull exits 3, one line naming the blob" \
+  eval 'test -n "$stored" && test "$st" = 3 && one_line "$TMP/rotpull.err" && grep -q "$layer" "$TMP/rotpull.err"'
+check "... and leaves neither the layout nor a temporary" no_pull_left rot
+registry_stop rot
+
 fault_proxy_start pc "$REG_STORE_ADDR" none
 run corrupt "$V2C" push "$TMP/bad:img" "$FAULT_PC_ADDR/app/corrupt"
 check "a corrupt layer in the layout: exit 3 in ${secs}s, one line naming the blob" \

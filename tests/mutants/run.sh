@@ -21,9 +21,16 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 scratch=${1:-$root/build-mutants}
 shift $(( $# > 0 ? 1 : 0 ))
 src=$scratch/src
-build=$scratch/build
+# The build directory sits in the copy as build/ does in the checkout:
+# compilers then see the same relative paths, and with CCACHE_BASEDIR at
+# the checkout ccache serves the copy's first build from the checkout's.
+build=$src/build
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$root} CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-true}
 log=$scratch/log
 mkdir -p "$scratch" "$log"
+# One run per scratch directory: two would patch the same copy.
+exec 9>"$scratch/lock"
+flock -n 9 || { echo "mutants: $scratch is in use by another run" >&2; exit 1; }
 
 # A fresh copy of the tracked sources: a mutant must never touch the
 # checkout, and an earlier mutant must never leak into the next one.
@@ -55,6 +62,8 @@ for d, dirs, files in os.walk(new):
             if not os.path.islink(b):
                 os.utime(b)
 for d, dirs, files in os.walk(cur):
+    if d == cur and "build" in dirs:
+        dirs.remove("build")
     for f in files:
         b = os.path.normpath(os.path.join(d, f))
         if b not in seen:
@@ -67,7 +76,7 @@ if ! copy_sources; then
   exit 1
 fi
 if [ ! -f "$build/build.ninja" ]; then
-  meson setup "$build" "$src" >"$log/setup.log" 2>&1 || { cat "$log/setup.log" >&2; exit 1; }
+  meson setup --werror "$build" "$src" >"$log/setup.log" 2>&1 || { cat "$log/setup.log" >&2; exit 1; }
 fi
 if ! ninja -C "$build" >"$log/build.log" 2>&1; then
   echo "mutants: the unmodified copy does not build:" >&2
