@@ -34,6 +34,8 @@ const char v2c_convert_help[] =
         "  --report FILE          reuse this inspection report (v2c.inspect/1 JSON)\n"
         "  --allow-stateful       convert stateful services, their data paths as volumes\n"
         "  --include-secret PATH  keep this secret file in the image (loudly)\n"
+        "  --keep-setuid          keep setuid/setgid bits in service images (dropped by\n"
+        "                         default, a warning names the files; --system keeps them)\n"
         "  --gzip                 gzip layers (for old runtimes) instead of zstd\n"
         "  --level N              compression level (zstd 1-19, gzip 1-9)\n"
         "  --threads N            zstd worker threads (the output does not depend on it)\n"
@@ -80,6 +82,19 @@ static int source_date_epoch(int64_t *out, struct v2c_error **err)
         return 0;
 }
 
+
+/* Flushes stdout; true (with the one error line said) when what was
+ * printed did not all reach it. */
+static bool stdout_failed(const char *layout)
+{
+        errno = 0;
+        if (fflush(stdout) == 0 && !ferror(stdout))
+                return false;
+        int e = errno ? errno : EIO;
+        v2c_log(V2C_LOG_ERROR, "writing the result to stdout: %s (the layout `%s` is written; its digests are in "
+                "%s/v2c/lock.json)", strerror(e), layout, layout);
+        return true;
+}
 
 /* Whether image I runs in a pod with others (verified with them). */
 static bool in_pod(const struct v2c_convert_result *res, size_t i)
@@ -139,6 +154,7 @@ int v2c_cmd_convert(int argc, char **argv)
                 { "report", required_argument, NULL, 'r' },
                 { "allow-stateful", no_argument, NULL, 'a' },
                 { "include-secret", required_argument, NULL, 'i' },
+                { "keep-setuid", no_argument, NULL, 'K' },
                 { "gzip", no_argument, NULL, 'z' },
                 { "level", required_argument, NULL, 'l' },
                 { "threads", required_argument, NULL, 't' },
@@ -174,6 +190,7 @@ int v2c_cmd_convert(int argc, char **argv)
                 case 'f': copt.force = true; break;
                 case 'r': report_path = optarg; break;
                 case 'a': copt.allow_stateful = true; break;
+                case 'K': copt.keep_setid = true; break;
                 case 'i':
                         if (optarg[0] != '/')
                                 return v2c_cli_usage_error("convert", "--include-secret needs a guest path, not `%s`",
@@ -202,6 +219,8 @@ int v2c_cmd_convert(int argc, char **argv)
                 return v2c_cli_usage_error("convert", "no SOURCE given");
         if (copt.output == NULL)
                 return v2c_cli_usage_error("convert", "no output directory given (-o DIR)");
+        if (copt.output[0] == '\0')
+                return v2c_cli_usage_error("convert", "-o needs a directory name, not an empty one");
         if (services == NULL && !copt.all_stateless)
                 return v2c_cli_usage_error("convert", "name the services to convert (--service NAME) or --all-stateless");
         if (copt.layer.compression == V2C_COMPRESS_GZIP && copt.layer.level > 9)
@@ -222,6 +241,9 @@ int v2c_cmd_convert(int argc, char **argv)
 
         struct v2c_error *err = NULL;
         if (source_date_epoch(&copt.layer.epoch, &err) < 0)
+                return v2c_cli_report(err);
+        /* Before any work: the same check comes again when it is written. */
+        if (v2c_oci_layout_check_target(copt.output, copt.force, &err) < 0)
                 return v2c_cli_report(err);
 
         /* The report: read back and checked, or made now. */
@@ -318,7 +340,10 @@ int v2c_cmd_convert(int argc, char **argv)
         for (size_t i = 0; i < res->n_pods; i++)
                 v2c_info("pod %s: its services reach each other over localhost and run in one pod (see %s/v2c/%s.pod.k8s.yaml)",
                          res->pods[i].name, copt.output, res->pods[i].name);
-        fflush(stdout);
+        /* The digests are the result: lost on stdout, the run failed (the
+         * layout stays, they are in its lock.json too). */
+        if (stdout_failed(copt.output))
+                return V2C_EXIT_FAILURE;
 
         if (push) {
                 for (size_t i = 0; i < res->n_images; i++) {
@@ -368,5 +393,5 @@ int v2c_cmd_convert(int argc, char **argv)
                 if (failed)
                         return V2C_EXIT_FAILURE;
         }
-        return V2C_EXIT_OK;
+        return stdout_failed(copt.output) ? V2C_EXIT_FAILURE : V2C_EXIT_OK;
 }
