@@ -8,12 +8,14 @@
 #include "inspect.h"
 #include "json.h"
 #include "log.h"
+#include "signal-cleanup.h"
 #include "strv.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 const char v2c_convert_help[] =
@@ -82,6 +84,46 @@ static int source_date_epoch(int64_t *out, struct v2c_error **err)
         return 0;
 }
 
+
+/* A temporary directory of this run's own, $TMPDIR/v2c-convert-*: made
+ * TMPDIR for the rest of the run, so that what libguestfs (its overlay of
+ * the disk), the guest readers (downloads) and --verify (staged secret
+ * files) put in $TMPDIR goes there, and one removal, at the end or on a
+ * signal, takes it all.  libguestfs keeps its appliance cache where it was
+ * (it follows TMPDIR unless LIBGUESTFS_CACHEDIR says otherwise). */
+static int private_tmpdir(char **out, struct v2c_error **err)
+{
+        const char *tmp = getenv("TMPDIR");
+        if (tmp == NULL || *tmp == '\0')
+                tmp = "/var/tmp";
+        _cleanup_free_ char *dir = NULL;
+        if (asprintf(&dir, "%s/v2c-convert-XXXXXX", tmp) < 0)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        if (v2c_signal_cleanup_mkdtemp(dir) == NULL)
+                return v2c_error_set(err, errno, "creating a temporary directory in `%s`: %m", tmp);
+        /* 0755, as libguestfs makes its own there: qemu may run as
+         * another user (libvirt backend); what is private in it is 0600
+         * or in a 0700 directory of its own. */
+        if (chmod(dir, 0755) < 0 ||
+            (getenv("LIBGUESTFS_CACHEDIR") == NULL && setenv("LIBGUESTFS_CACHEDIR", tmp, 1) < 0) ||
+            setenv("TMPDIR", dir, 1) < 0) {
+                int e = errno;
+                rmdir(dir);
+                v2c_signal_cleanup_forget(dir);
+                return v2c_error_set(err, e, "setting TMPDIR: %m");
+        }
+        *out = TAKE_PTR(dir);
+        return 0;
+}
+
+static void private_tmpdir_removep(char **dir)
+{
+        if (*dir == NULL)
+                return;
+        v2c_remove_tree(*dir);
+        v2c_signal_cleanup_forget(*dir);
+        free(*dir);
+}
 
 /* Flushes stdout; true (with the one error line said) when what was
  * printed did not all reach it. */
@@ -259,6 +301,11 @@ int v2c_cmd_convert(int argc, char **argv)
                 report = v2c_report_to_json(rep);
         }
 
+        /* Before the guest, which is closed first (its overlay is there). */
+        __attribute__((cleanup(private_tmpdir_removep))) char *tmpdir = NULL;
+        if (private_tmpdir(&tmpdir, &err) < 0)
+                return v2c_cli_report(err);
+
         /* A system image holds the whole tree: it comes out in one piece.
          * Service images fetch what they hold (v2c_convert). */
         struct v2c_guest_options gopt = { .prefetch_max_kib = copt.mode == V2C_CONVERT_SYSTEM ? 64ull << 20 : 0 };
@@ -294,7 +341,8 @@ int v2c_cmd_convert(int argc, char **argv)
                         return v2c_cli_usage_error("convert", "--base needs a digest (HOST/REPO@sha256:...), not a "
                                                               "tag: a base must not change under the image");
                 struct v2c_pull_result pr;
-                if (asprintf(&base_dir, "%s.v2c-base-%ld", copt.output, (long) getpid()) < 0)
+                if (asprintf(&base_dir, "%s.v2c-base-%ld", copt.output, (long) getpid()) < 0 ||
+                    v2c_signal_cleanup_add(base_dir) < 0)
                         return V2C_EXIT_FAILURE;
                 if (v2c_pull(base, base_dir, "base", NULL, &reg.opt, &pr, &err) < 0) {
                         v2c_error_prefix(&err, -EIO, "base image %s", base);
@@ -319,8 +367,10 @@ int v2c_cmd_convert(int argc, char **argv)
         }
         __attribute__((cleanup(v2c_convert_result_freep))) struct v2c_convert_result *res = NULL;
         r = v2c_convert(g, report, &copt, &res, &err);
-        if (base_dir)
+        if (base_dir) {
                 v2c_remove_tree(base_dir);
+                v2c_signal_cleanup_forget(base_dir);
+        }
         if (r < 0)
                 return v2c_cli_report(err);
         for (size_t i = 0; res->warnings && res->warnings[i]; i++)

@@ -4,6 +4,7 @@
 #include "fsutil.h"
 #include "json.h"
 #include "sha256.h"
+#include "signal-cleanup.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -167,7 +168,7 @@ int v2c_oci_layout_create(const char *dir, bool force, struct v2c_oci_layout **o
                 v2c_oci_layout_abort(l);
                 return v2c_error_set(err, ENOMEM, "out of memory");
         }
-        if (mkdtemp(l->tmp) == NULL) {
+        if (v2c_signal_cleanup_mkdtemp(l->tmp) == NULL) {
                 r = v2c_error_set(err, errno, "cannot create `%s`: %m", l->tmp);
                 free(l->tmp);
                 l->tmp = NULL;
@@ -199,8 +200,10 @@ void v2c_oci_layout_abort(struct v2c_oci_layout *l)
 {
         if (l == NULL)
                 return;
-        if (l->tmp)
+        if (l->tmp) {
                 v2c_remove_tree(l->tmp);
+                v2c_signal_cleanup_forget(l->tmp);
+        }
         free(l->dir);
         free(l->tmp);
         free(l->blobs);
@@ -394,18 +397,27 @@ int v2c_oci_layout_commit(struct v2c_oci_layout *l, struct v2c_error **err)
                 goto fail;
         }
         /* Replace: move the old layout aside, the new one in, then drop the
-         * old one; a crash in between leaves one of the two complete. */
+         * old one; a crash in between leaves one of the two complete.  A
+         * signal waits for the swap (it would otherwise remove the new
+         * layout with the old one aside), then removes the old one. */
+        v2c_signal_cleanup_hold();
         /* Checked again: DIR may have changed since the conversion began. */
         r = v2c_oci_layout_check_target(l->dir, l->force, err);
-        if (r < 0)
+        if (r < 0) {
+                v2c_signal_cleanup_release();
                 goto fail;
+        }
         struct stat st;
         if (lstat(l->dir, &st) == 0) {
-                if (asprintf(&old, "%s.v2c-old-XXXXXX", l->dir) < 0 || mkdtemp(old) == NULL ||
-                    rename(l->dir, old) < 0) {
-                        r = v2c_error_set(err, errno ? errno : ENOMEM, "moving the old `%s` aside: %m", l->dir);
+                if (asprintf(&old, "%s.v2c-old-XXXXXX", l->dir) < 0) {
+                        old = NULL;
+                        errno = ENOMEM;
+                }
+                if (old == NULL || mkdtemp(old) == NULL || rename(l->dir, old) < 0) {
+                        r = v2c_error_set(err, errno, "moving the old `%s` aside: %m", l->dir);
                         if (old)
                                 rmdir(old);
+                        v2c_signal_cleanup_release();
                         goto fail;
                 }
         }
@@ -413,10 +425,17 @@ int v2c_oci_layout_commit(struct v2c_oci_layout *l, struct v2c_error **err)
                 r = v2c_error_set(err, errno, "moving the layout into `%s`: %m", l->dir);
                 if (old)
                         rename(old, l->dir);
+                v2c_signal_cleanup_release();
                 goto fail;
         }
+        v2c_signal_cleanup_forget(l->tmp);
         if (old)
+                v2c_signal_cleanup_add(old);
+        v2c_signal_cleanup_release();
+        if (old) {
                 v2c_remove_tree(old);
+                v2c_signal_cleanup_forget(old);
+        }
         free(l->tmp);
         l->tmp = NULL;
         v2c_oci_layout_abort(l);
