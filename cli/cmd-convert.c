@@ -116,13 +116,14 @@ static int private_tmpdir(char **out, struct v2c_error **err)
         return 0;
 }
 
-static void private_tmpdir_removep(char **dir)
+/* Removes temporary directory *DIR (may be NULL) and forgets it. */
+static void temporary_dir_removep(char **dir)
 {
         if (*dir == NULL)
                 return;
         v2c_remove_tree(*dir);
         v2c_signal_cleanup_forget(*dir);
-        free(*dir);
+        free(TAKE_PTR(*dir));
 }
 
 /* Flushes stdout; true (with the one error line said) when what was
@@ -302,7 +303,7 @@ int v2c_cmd_convert(int argc, char **argv)
         }
 
         /* Before the guest, which is closed first (its overlay is there). */
-        __attribute__((cleanup(private_tmpdir_removep))) char *tmpdir = NULL;
+        __attribute__((cleanup(temporary_dir_removep))) char *tmpdir = NULL;
         if (private_tmpdir(&tmpdir, &err) < 0)
                 return v2c_cli_report(err);
 
@@ -330,6 +331,7 @@ int v2c_cmd_convert(int argc, char **argv)
         if (r < 0)
                 return v2c_cli_report(err);
 
+        __attribute__((cleanup(temporary_dir_removep))) char *base_top = NULL;
         _cleanup_free_ char *base_dir = NULL, *base_pinned = NULL;
         if (base) {
                 struct v2c_ref bref;
@@ -341,8 +343,22 @@ int v2c_cmd_convert(int argc, char **argv)
                         return v2c_cli_usage_error("convert", "--base needs a digest (HOST/REPO@sha256:...), not a "
                                                               "tag: a base must not change under the image");
                 struct v2c_pull_result pr;
-                if (asprintf(&base_dir, "%s.v2c-base-%ld", copt.output, (long) getpid()) < 0 ||
-                    v2c_signal_cleanup_add(base_dir) < 0)
+                /* Pulled into DIR.v2c-base-*\/layout: the pull's own
+                 * temporary lands in that directory too, so a signal takes
+                 * both; beside DIR, its blobs link into the new layout. */
+                size_t ol = strlen(copt.output);
+                while (ol > 1 && copt.output[ol - 1] == '/')
+                        ol--;
+                if (asprintf(&base_top, "%.*s.v2c-base-XXXXXX", (int) ol, copt.output) < 0) {
+                        base_top = NULL;
+                        return V2C_EXIT_FAILURE;
+                }
+                if (v2c_signal_cleanup_mkdtemp(base_top) == NULL) {
+                        v2c_error_set(&err, errno, "creating `%s`: %m", base_top);
+                        free(TAKE_PTR(base_top));
+                        return v2c_cli_report(err);
+                }
+                if (asprintf(&base_dir, "%s/layout", base_top) < 0)
                         return V2C_EXIT_FAILURE;
                 if (v2c_pull(base, base_dir, "base", NULL, &reg.opt, &pr, &err) < 0) {
                         v2c_error_prefix(&err, -EIO, "base image %s", base);
@@ -367,10 +383,7 @@ int v2c_cmd_convert(int argc, char **argv)
         }
         __attribute__((cleanup(v2c_convert_result_freep))) struct v2c_convert_result *res = NULL;
         r = v2c_convert(g, report, &copt, &res, &err);
-        if (base_dir) {
-                v2c_remove_tree(base_dir);
-                v2c_signal_cleanup_forget(base_dir);
-        }
+        temporary_dir_removep(&base_top);
         if (r < 0)
                 return v2c_cli_report(err);
         for (size_t i = 0; res->warnings && res->warnings[i]; i++)
