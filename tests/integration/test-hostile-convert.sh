@@ -25,6 +25,9 @@ set +e; (cd "$TMP/cwd" && "$V2C" convert -s hello -o "" "$src" >/dev/null 2>"$TM
 check "-o \"\": exit 2 (got $st)" test "$st" -eq 2
 check "... the message names -o" grep -q -- '-o needs a directory name' "$TMP/empty.err"
 check "... no work done: nothing made in the working directory" test -z "$(ls -A "$TMP/cwd")"
+set +e; "$V2C" inspect -o "" "$TMP/no-such-guest" >/dev/null 2>"$TMP/empty.err"; st=$?; set -e
+check "inspect -o \"\": exit 2 before the guest is opened (got $st)" \
+  sh -c "test $st -eq 2 && grep -q -- '-o needs a file name' '$TMP/empty.err'"
 
 # --- --force replaces only a layout v2c wrote -------------------------------------------
 run base convert -s hello -o "$TMP/base" "$src"
