@@ -99,6 +99,9 @@ chmod 4755 "$g/usr/local/bin/hello-server"
 cp "$g/usr/local/bin/hello-server" "$g/opt/webapp/tool"; chmod 2755 "$g/opt/webapp/tool"
 echo data >"$g/opt/webapp/shared.txt"; chmod 0666 "$g/opt/webapp/shared.txt"
 mkdir -p "$g/opt/webapp/group"; chmod 2775 "$g/opt/webapp/group"
+# And an app layer that takes long to compress at level 19 on one thread,
+# for the signals below.
+head -c 3M /dev/urandom | base64 >"$g/opt/webapp/big.dat"
 tar --numeric-owner -C "$g" -cf "$TMP/suid.tar" .
 suid_checks() { # suid_checks KIND SOURCE
   local k=$1 s=$2
@@ -132,17 +135,13 @@ check "--system: the bit stays (the whole OS)" grep -qx '4755 f usr/local/bin/he
 check "... and the log says so" grep -q 'kept on .*/usr/local/bin/hello-server (4755).*a system image keeps them' "$TMP/sys.err"
 
 # --- signals ----------------------------------------------------------------------------------
-# A guest whose app layer takes long to compress (level 19, one thread).
-big="$TMP/big"
-cp -a "$src" "$big"
-head -c 3M /dev/urandom | base64 >"$big/opt/webapp/big.dat"
 interrupt() { # interrupt SIGNAL STATUS SOURCE: signal once the layout is being built
   local sig=$1 want=$2 s=$3 out="$TMP/sig-$1" i
   rm -rf "$out"
   # A shell's background job ignores SIGINT: give v2c the default action.
   env --default-signal=INT "$V2C" convert -s webapp --level 19 --threads 1 -o "$out" "$s" >/dev/null 2>"$TMP/sig.err" &
   local pid=$!
-  for i in $(seq 600); do
+  for i in $(seq 1500); do   # up to 5 min: a loaded machine boots the appliance slowly
     compgen -G "$out.v2c-tmp-*" >/dev/null && break
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.2
@@ -157,22 +156,16 @@ interrupt() { # interrupt SIGNAL STATUS SOURCE: signal once the layout is being 
   check "SIG$sig mid-convert ($4): no DIR made" test ! -e "$out"
   check "SIG$sig mid-convert ($4): nothing left in \$TMPDIR" test "$(ntmp)" -eq 0
 }
-interrupt TERM 143 "$big" "directory guest"
-interrupt INT 130 "$big" "directory guest"
-tar --numeric-owner -C "$big" -cf "$TMP/big.tar" .
-interrupt TERM 143 "$TMP/big.tar" "tar guest"
+interrupt TERM 143 "$g" "directory guest"
+interrupt INT 130 "$g" "directory guest"
+interrupt TERM 143 "$TMP/suid.tar" "tar guest"
 
 # --- the same on a disk guest ---------------------------------------------------------------
 if "$V2C_SOURCE_ROOT/tests/fixtures/tar2disk.sh" "$TMP/suid.tar" "$TMP/suid.qcow2" >"$TMP/t2d.log" 2>&1; then
   rm -rf "$TMPDIR"/*   # tar2disk's own libguestfs leftovers are not v2c's
   suid_checks disk "$TMP/suid.qcow2"
   check "disk guest: nothing left in \$TMPDIR" test "$(ntmp)" -eq 0
-  if "$V2C_SOURCE_ROOT/tests/fixtures/tar2disk.sh" "$TMP/big.tar" "$TMP/big.qcow2" >"$TMP/t2d.log" 2>&1; then
-    rm -rf "$TMPDIR"/*
-    interrupt TERM 143 "$TMP/big.qcow2" "disk guest"
-  else
-    cat "$TMP/t2d.log"; not_ok "tar2disk.sh of the big guest"
-  fi
+  interrupt TERM 143 "$TMP/suid.qcow2" "disk guest"
 else
   cat "$TMP/t2d.log"; not_ok "tar2disk.sh of the setuid guest"
 fi
