@@ -8,12 +8,14 @@
 #include "inspect.h"
 #include "json.h"
 #include "log.h"
+#include "signal-cleanup.h"
 #include "strv.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 const char v2c_convert_help[] =
@@ -34,6 +36,8 @@ const char v2c_convert_help[] =
         "  --report FILE          reuse this inspection report (v2c.inspect/1 JSON)\n"
         "  --allow-stateful       convert stateful services, their data paths as volumes\n"
         "  --include-secret PATH  keep this secret file in the image (loudly)\n"
+        "  --keep-setuid          keep setuid/setgid bits in service images (dropped by\n"
+        "                         default, a warning names the files; --system keeps them)\n"
         "  --gzip                 gzip layers (for old runtimes) instead of zstd\n"
         "  --level N              compression level (zstd 1-19, gzip 1-9)\n"
         "  --threads N            zstd worker threads (the output does not depend on it)\n"
@@ -83,6 +87,60 @@ static int source_date_epoch(int64_t *out, struct v2c_error **err)
         return 0;
 }
 
+
+/* A temporary directory of this run's own, $TMPDIR/v2c-convert-*: made
+ * TMPDIR for the rest of the run, so that what libguestfs (its overlay of
+ * the disk), the guest readers (downloads) and --verify (staged secret
+ * files) put in $TMPDIR goes there, and one removal, at the end or on a
+ * signal, takes it all.  libguestfs keeps its appliance cache where it was
+ * (it follows TMPDIR unless LIBGUESTFS_CACHEDIR says otherwise). */
+static int private_tmpdir(char **out, struct v2c_error **err)
+{
+        const char *tmp = getenv("TMPDIR");
+        if (tmp == NULL || *tmp == '\0')
+                tmp = "/var/tmp";
+        _cleanup_free_ char *dir = NULL;
+        if (asprintf(&dir, "%s/v2c-convert-XXXXXX", tmp) < 0)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        if (v2c_signal_cleanup_mkdtemp(dir) == NULL)
+                return v2c_error_set(err, errno, "creating a temporary directory in `%s`: %m", tmp);
+        /* 0755, as libguestfs makes its own there: qemu may run as
+         * another user (libvirt backend); what is private in it is 0600
+         * or in a 0700 directory of its own. */
+        if (chmod(dir, 0755) < 0 ||
+            (getenv("LIBGUESTFS_CACHEDIR") == NULL && setenv("LIBGUESTFS_CACHEDIR", tmp, 1) < 0) ||
+            setenv("TMPDIR", dir, 1) < 0) {
+                int e = errno;
+                rmdir(dir);
+                v2c_signal_cleanup_forget(dir);
+                return v2c_error_set(err, e, "setting TMPDIR: %m");
+        }
+        *out = TAKE_PTR(dir);
+        return 0;
+}
+
+/* Removes temporary directory *DIR (may be NULL) and forgets it. */
+static void temporary_dir_removep(char **dir)
+{
+        if (*dir == NULL)
+                return;
+        v2c_remove_tree(*dir);
+        v2c_signal_cleanup_forget(*dir);
+        free(TAKE_PTR(*dir));
+}
+
+/* Flushes stdout; true (with the one error line said) when what was
+ * printed did not all reach it. */
+static bool stdout_failed(const char *layout)
+{
+        errno = 0;
+        if (fflush(stdout) == 0 && !ferror(stdout))
+                return false;
+        int e = errno ? errno : EIO;
+        v2c_log(V2C_LOG_ERROR, "writing the result to stdout: %s (the layout `%s` is written; its digests are in "
+                "%s/v2c/lock.json)", strerror(e), layout, layout);
+        return true;
+}
 
 /* Whether image I runs in a pod with others (verified with them). */
 static bool in_pod(const struct v2c_convert_result *res, size_t i)
@@ -142,6 +200,7 @@ int v2c_cmd_convert(int argc, char **argv)
                 { "report", required_argument, NULL, 'r' },
                 { "allow-stateful", no_argument, NULL, 'a' },
                 { "include-secret", required_argument, NULL, 'i' },
+                { "keep-setuid", no_argument, NULL, 'K' },
                 { "gzip", no_argument, NULL, 'z' },
                 { "level", required_argument, NULL, 'l' },
                 { "threads", required_argument, NULL, 't' },
@@ -180,6 +239,7 @@ int v2c_cmd_convert(int argc, char **argv)
                 case 'f': copt.force = true; break;
                 case 'r': report_path = optarg; break;
                 case 'a': copt.allow_stateful = true; break;
+                case 'K': copt.keep_setid = true; break;
                 case 'i':
                         if (optarg[0] != '/')
                                 return v2c_cli_usage_error("convert", "--include-secret needs a guest path, not `%s`",
@@ -214,6 +274,8 @@ int v2c_cmd_convert(int argc, char **argv)
                 return v2c_cli_usage_error("convert", "no SOURCE given");
         if (copt.output == NULL)
                 return v2c_cli_usage_error("convert", "no output directory given (-o DIR)");
+        if (copt.output[0] == '\0')
+                return v2c_cli_usage_error("convert", "-o needs a directory name, not an empty one");
         if (services == NULL && !copt.all_stateless)
                 return v2c_cli_usage_error("convert", "name the services to convert (--service NAME) or --all-stateless");
         if (copt.layer.compression == V2C_COMPRESS_GZIP && copt.layer.level > 9)
@@ -235,6 +297,9 @@ int v2c_cmd_convert(int argc, char **argv)
         struct v2c_error *err = NULL;
         if (source_date_epoch(&copt.layer.epoch, &err) < 0)
                 return v2c_cli_report(err);
+        /* Before any work: the same check comes again when it is written. */
+        if (v2c_oci_layout_check_target(copt.output, copt.force, &err) < 0)
+                return v2c_cli_report(err);
 
         /* The report: read back and checked, or made now. */
         _cleanup_json_ json_t *report = NULL;
@@ -248,6 +313,11 @@ int v2c_cmd_convert(int argc, char **argv)
                 }
                 report = v2c_report_to_json(rep);
         }
+
+        /* Before the guest, which is closed first (its overlay is there). */
+        __attribute__((cleanup(temporary_dir_removep))) char *tmpdir = NULL;
+        if (private_tmpdir(&tmpdir, &err) < 0)
+                return v2c_cli_report(err);
 
         /* A system image holds the whole tree: it comes out in one piece.
          * Service images fetch what they hold (v2c_convert). */
@@ -273,6 +343,7 @@ int v2c_cmd_convert(int argc, char **argv)
         if (r < 0)
                 return v2c_cli_report(err);
 
+        __attribute__((cleanup(temporary_dir_removep))) char *base_top = NULL;
         _cleanup_free_ char *base_dir = NULL, *base_pinned = NULL;
         if (base) {
                 struct v2c_ref bref;
@@ -284,7 +355,22 @@ int v2c_cmd_convert(int argc, char **argv)
                         return v2c_cli_usage_error("convert", "--base needs a digest (HOST/REPO@sha256:...), not a "
                                                               "tag: a base must not change under the image");
                 struct v2c_pull_result pr;
-                if (asprintf(&base_dir, "%s.v2c-base-%ld", copt.output, (long) getpid()) < 0)
+                /* Pulled into DIR.v2c-base-*\/layout: the pull's own
+                 * temporary lands in that directory too, so a signal takes
+                 * both; beside DIR, its blobs link into the new layout. */
+                size_t ol = strlen(copt.output);
+                while (ol > 1 && copt.output[ol - 1] == '/')
+                        ol--;
+                if (asprintf(&base_top, "%.*s.v2c-base-XXXXXX", (int) ol, copt.output) < 0) {
+                        base_top = NULL;
+                        return V2C_EXIT_FAILURE;
+                }
+                if (v2c_signal_cleanup_mkdtemp(base_top) == NULL) {
+                        v2c_error_set(&err, errno, "creating `%s`: %m", base_top);
+                        free(TAKE_PTR(base_top));
+                        return v2c_cli_report(err);
+                }
+                if (asprintf(&base_dir, "%s/layout", base_top) < 0)
                         return V2C_EXIT_FAILURE;
                 if (v2c_pull(base, base_dir, "base", NULL, &reg.opt, &pr, &err) < 0) {
                         v2c_error_prefix(&err, -EIO, "base image %s", base);
@@ -309,8 +395,7 @@ int v2c_cmd_convert(int argc, char **argv)
         }
         __attribute__((cleanup(v2c_convert_result_freep))) struct v2c_convert_result *res = NULL;
         r = v2c_convert(g, report, &copt, &res, &err);
-        if (base_dir)
-                v2c_remove_tree(base_dir);
+        temporary_dir_removep(&base_top);
         if (r < 0)
                 return v2c_cli_report(err);
         for (size_t i = 0; res->warnings && res->warnings[i]; i++)
@@ -330,7 +415,10 @@ int v2c_cmd_convert(int argc, char **argv)
         for (size_t i = 0; i < res->n_pods; i++)
                 v2c_info("pod %s: its services reach each other over localhost and run in one pod (see %s/v2c/%s.pod.k8s.yaml)",
                          res->pods[i].name, copt.output, res->pods[i].name);
-        fflush(stdout);
+        /* The digests are the result: lost on stdout, the run failed (the
+         * layout stays, they are in its lock.json too). */
+        if (stdout_failed(copt.output))
+                return V2C_EXIT_FAILURE;
 
         if (push) {
                 for (size_t i = 0; i < res->n_images; i++) {
@@ -380,5 +468,5 @@ int v2c_cmd_convert(int argc, char **argv)
                 if (failed)
                         return V2C_EXIT_FAILURE;
         }
-        return V2C_EXIT_OK;
+        return stdout_failed(copt.output) ? V2C_EXIT_FAILURE : V2C_EXIT_OK;
 }

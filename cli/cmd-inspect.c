@@ -68,6 +68,8 @@ int v2c_cmd_inspect(int argc, char **argv)
                 return v2c_cli_usage_error("inspect", "no SOURCE given");
         if (p.n_args > 0 && saved)
                 return v2c_cli_usage_error("inspect", "give a SOURCE or --report, not both");
+        if (output && output[0] == '\0')
+                return v2c_cli_usage_error("inspect", "-o needs a file name (or -), not an empty one");
 
         struct v2c_error *err = NULL;
         __attribute__((cleanup(v2c_guest_closep))) struct v2c_guest *g = NULL;

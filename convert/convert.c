@@ -1825,6 +1825,88 @@ static int fetch_images(struct conv *cv, const json_t *const *chosen, size_t n, 
         return v2c_guest_fetch(cv->g, files, v2c_strv_len(files), trees, v2c_strv_len(trees), err);
 }
 
+/* ---- modes ---- */
+
+/* How many files one log line names. */
+#define MODES_LISTED 10
+
+/* Files of an image whose mode the log reports, as "/path (MODE)". */
+struct mode_report {
+        char **setid, **writable;
+        size_t n_setid, n_writable;
+};
+
+static void mode_report_release(struct mode_report *m)
+{
+        v2c_strv_free(m->setid);
+        v2c_strv_free(m->writable);
+        *m = (struct mode_report) { 0 };
+}
+
+static void mode_note(char ***v, size_t *n, const struct cnode *node, uint32_t mode)
+{
+        char *e = NULL;
+        if ((*n)++ < MODES_LISTED && asprintf(&e, "/%s (%04o)", node->path, mode) >= 0)
+                v2c_strv_consume(v, e);
+}
+
+/* Setuid and setgid bits leave service images unless the user keeps them:
+ * a container runs one service as one user, and such a file would let
+ * whatever runs in it become another (root); dropped in tree LAYER, and
+ * noted in M for the log.  System images keep them (the whole OS, whose
+ * su, passwd and mount need them): noted too.  Only regular files: a
+ * setgid directory (haproxy's /run/haproxy 2775) just hands its group
+ * down.  World-writable files, and directories without the sticky bit,
+ * are noted and kept. */
+static void review_modes(struct conv *cv, int layer, struct mode_report *m)
+{
+        bool drop = cv->opt->mode != V2C_CONVERT_SYSTEM && !cv->opt->keep_setid;
+        struct ctree *t = &cv->col.trees[layer];
+        for (size_t i = 0; i < t->n; i++) {
+                struct cnode *n = &t->v[i];
+                if (n->type == V2C_LAYER_REG && (n->mode & 06000)) {
+                        mode_note(&m->setid, &m->n_setid, n, n->mode);
+                        if (drop)
+                                n->mode &= ~06000u;
+                }
+                if ((n->type == V2C_LAYER_REG || n->type == V2C_LAYER_DIR) && (n->mode & 0002) &&
+                    !(n->type == V2C_LAYER_DIR && (n->mode & 01000)))
+                        mode_note(&m->writable, &m->n_writable, n, n->mode);
+        }
+}
+
+static void mode_list(struct v2c_buf *b, char *const *v, size_t n)
+{
+        for (size_t i = 0; v && v[i]; i++)
+                v2c_buf_appendf(b, "%s%s", i ? ", " : "", v[i]);
+        if (n > MODES_LISTED)
+                v2c_buf_appendf(b, " and %zu more", n - MODES_LISTED);
+}
+
+/* The log's lines on M, for WHAT ("nginx", "the base layer"). */
+static void log_modes(struct conv *cv, const char *what, const struct mode_report *m)
+{
+        _cleanup_buf_ struct v2c_buf b;
+        v2c_buf_init(&b, (MODES_LISTED + 1) * (PATH_MAX + 16));
+        if (m->n_setid) {
+                bool dropped = cv->opt->mode != V2C_CONVERT_SYSTEM && !cv->opt->keep_setid;
+                v2c_buf_appendf(&b, "%s: setuid/setgid bits %s ", what, dropped ? "dropped from" : "kept on");
+                mode_list(&b, m->setid, m->n_setid);
+                v2c_buf_appendf(&b, "%s", dropped ? " (--keep-setuid keeps them)"
+                                                  : cv->opt->mode == V2C_CONVERT_SYSTEM ? " (a system image keeps them)"
+                                                                                        : " (--keep-setuid)");
+                if (b.data)
+                        conv_warn(cv, "%s", b.data);
+                v2c_buf_reset(&b);
+        }
+        if (m->n_writable) {
+                v2c_buf_appendf(&b, "%s: world-writable in the image: ", what);
+                mode_list(&b, m->writable, m->n_writable);
+                if (b.data)
+                        conv_warn(cv, "%s", b.data);
+        }
+}
+
 static int convert_one(struct conv *cv, struct v2c_oci_layout *l, const char *side, const json_t *s,
                        const struct v2c_converted_layer *base, bool have_base, const struct base_image *bi,
                        struct v2c_converted *out, struct v2c_error **err)
@@ -1854,6 +1936,11 @@ static int convert_one(struct conv *cv, struct v2c_oci_layout *l, const char *si
         }
         if (have_base)
                 out->layers[out->n_layers++] = *base;
+        struct mode_report modes = { 0 };
+        for (int k = LAYER_PACKAGES; k < N_LAYERS; k++)
+                review_modes(cv, k, &modes);
+        log_modes(cv, im.name, &modes);
+        mode_report_release(&modes);
         for (int k = LAYER_PACKAGES; k < N_LAYERS; k++) {
                 struct v2c_converted_layer *cl = &out->layers[out->n_layers];
                 r = col_write(&cv->col, k, v2c_oci_layout_blobs(l), &opt->layer, &cl->result, &cl->files, err);
@@ -2031,6 +2118,12 @@ int v2c_convert(struct v2c_guest *g, const json_t *report, const struct v2c_conv
         /* The base layer, written once and shared. */
         struct v2c_converted_layer base = { .role = "base" };
         r = add_base(&cv, err);
+        if (r >= 0) {
+                struct mode_report modes = { 0 };
+                review_modes(&cv, LAYER_BASE, &modes);
+                log_modes(&cv, "the base layer (every image)", &modes);
+                mode_report_release(&modes);
+        }
         if (r >= 0)
                 r = col_screen(&cv.col, LAYER_BASE, LAYER_BASE, err);
         if (r >= 0)

@@ -47,6 +47,7 @@ struct v2c_convert_options {
         char *const *services;         /* names from the report; may be NULL with all_stateless */
         bool all_stateless;            /* every stateless long-running service */
         bool allow_stateful;           /* data paths become volumes instead of a refusal */
+        bool keep_setid;               /* service images keep setuid/setgid bits (system images always do) */
         char *const *include_secrets;  /* guest paths of secrets to keep anyway */
         struct v2c_layer_options layer;
         const char *output;            /* the layout directory */

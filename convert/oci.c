@@ -4,6 +4,7 @@
 #include "fsutil.h"
 #include "json.h"
 #include "sha256.h"
+#include "signal-cleanup.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -33,42 +34,124 @@ void v2c_rfc3339(int64_t t, char buf[21])
         strftime(buf, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* What may be replaced: nothing, an empty directory, or (with --force) an
- * existing OCI layout.  Anything else is somebody's data. */
-static int check_target(const char *dir, bool force, struct v2c_error **err)
+/* The parts of a layout v2c writes, as its directories nest: AREA_TOP
+ * holds index.json, oci-layout, blobs/ and v2c/; blobs/ one directory per
+ * digest algorithm; those the blobs, named by their hex digest; v2c/ the
+ * side files of convert.c and pods.c. */
+enum area { AREA_FILE, AREA_TOP, AREA_BLOBS, AREA_ALGORITHM, AREA_SIDE };
+
+static bool all_of(const char *s, const char *set)
 {
+        return *s && strspn(s, set) == strlen(s);
+}
+
+static bool side_file_name(const char *name)
+{
+        static const char *const suffixes[] = { ".spdx.json", ".k8s.yaml", ".env.template" };
+        if (strcmp(name, "lock.json") == 0 || strcmp(name, "links.json") == 0)
+                return true;
+        size_t n = strlen(name);
+        for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+                size_t k = strlen(suffixes[i]);
+                if (n > k && strcmp(name + n - k, suffixes[i]) == 0)
+                        return true;
+        }
+        return false;
+}
+
+/* Where entry NAME (ST, not followed) of a directory of area IN belongs:
+ * the area its contents are (a directory), AREA_FILE, or -1 when a layout
+ * v2c wrote would not hold it. */
+static int layout_area(enum area in, const char *name, const struct stat *st)
+{
+        bool dir = S_ISDIR(st->st_mode), reg = S_ISREG(st->st_mode);
+        switch (in) {
+        case AREA_TOP:
+                if (dir)
+                        return strcmp(name, "blobs") == 0 ? AREA_BLOBS : strcmp(name, "v2c") == 0 ? AREA_SIDE : -1;
+                return reg && (strcmp(name, "index.json") == 0 || strcmp(name, "oci-layout") == 0) ? AREA_FILE : -1;
+        case AREA_BLOBS:
+                return dir && all_of(name, "abcdefghijklmnopqrstuvwxyz0123456789") ? AREA_ALGORITHM : -1;
+        case AREA_ALGORITHM:
+                return reg && all_of(name, "0123456789abcdef") ? AREA_FILE : -1;
+        case AREA_SIDE:
+                return reg && side_file_name(name) ? AREA_FILE : -1;
+        case AREA_FILE:
+                break;
+        }
+        return -1;
+}
+
+/* Walks directory FD (REL below the target; takes FD) of area IN: counts
+ * its entries into *n and sets *foreign (new) to the first one a layout
+ * v2c wrote would not hold.  A symlink is foreign: nothing is followed. */
+static int scan_layout(int fd, const char *rel, enum area in, size_t *n, char **foreign, struct v2c_error **err)
+{
+        _cleanup_closedir_ DIR *d = fdopendir(fd);
+        if (d == NULL) {
+                int e = errno;
+                close(fd);
+                return v2c_error_set(err, e, "cannot read `%s`: %m", rel);
+        }
+        struct dirent *de;
+        for (errno = 0; (de = readdir(d)) != NULL; errno = 0) {
+                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                        continue;
+                (*n)++;
+                _cleanup_free_ char *path = NULL;
+                if (asprintf(&path, "%s/%s", rel, de->d_name) < 0)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+                struct stat st;
+                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        return v2c_error_set(err, errno, "cannot stat `%s`: %m", path);
+                int sub = layout_area(in, de->d_name, &st);
+                if (sub < 0) {
+                        *foreign = TAKE_PTR(path);
+                        return 0;
+                }
+                if (sub == AREA_FILE)
+                        continue;
+                int dfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (dfd < 0)
+                        return v2c_error_set(err, errno, "cannot open `%s`: %m", path);
+                int r = scan_layout(dfd, path, (enum area) sub, n, foreign, err);
+                if (r < 0 || *foreign)
+                        return r;
+        }
+        return errno ? v2c_error_set(err, errno, "cannot read `%s`: %m", rel) : 0;
+}
+
+int v2c_oci_layout_check_target(const char *dir, bool force, struct v2c_error **err)
+{
+        if (dir == NULL || *dir == '\0')
+                return v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL, "the output directory is an empty name");
         struct stat st;
         if (lstat(dir, &st) < 0)
                 return errno == ENOENT ? 0 : v2c_error_set(err, errno, "cannot stat `%s`: %m", dir);
         if (!S_ISDIR(st.st_mode))
                 return v2c_error_set_kind(err, V2C_ERR_REFUSED, EEXIST, "`%s` exists and is not a directory", dir);
-        _cleanup_closedir_ DIR *d = opendir(dir);
-        if (d == NULL)
+        int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
                 return v2c_error_set(err, errno, "cannot open `%s`: %m", dir);
-        bool empty = true;
-        struct dirent *de;
-        while ((de = readdir(d)) != NULL)
-                if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
-                        empty = false;
-                        break;
-                }
-        if (empty)
+        size_t n = 0;
+        _cleanup_free_ char *foreign = NULL;
+        int r = scan_layout(fd, dir, AREA_TOP, &n, &foreign, err);
+        if (r < 0)
+                return r;
+        if (foreign)
+                return v2c_error_set_kind(err, V2C_ERR_REFUSED, EEXIST,
+                                          "`%s` holds `%s`, which is not part of an OCI layout v2c wrote: refusing "
+                                          "to replace it%s",
+                                          dir, foreign, force ? " (--force replaces only such a layout)" : "");
+        if (n == 0 || force)
                 return 0;
-        _cleanup_free_ char *marker = NULL;
-        if (asprintf(&marker, "%s/oci-layout", dir) < 0)
-                return v2c_error_set(err, ENOMEM, "out of memory");
-        bool layout = access(marker, F_OK) == 0;
-        if (layout && force)
-                return 0;
-        return v2c_error_set_kind(err, V2C_ERR_REFUSED, EEXIST,
-                                  layout ? "`%s` already holds an OCI layout (--force replaces it)"
-                                         : "`%s` is not empty and not an OCI layout: refusing to write there",
+        return v2c_error_set_kind(err, V2C_ERR_REFUSED, EEXIST, "`%s` already holds an OCI layout (--force replaces it)",
                                   dir);
 }
 
 int v2c_oci_layout_create(const char *dir, bool force, struct v2c_oci_layout **out, struct v2c_error **err)
 {
-        int r = check_target(dir, force, err);
+        int r = v2c_oci_layout_check_target(dir, force, err);
         if (r < 0)
                 return r;
         struct v2c_oci_layout *l = calloc(1, sizeof *l);
@@ -85,7 +168,7 @@ int v2c_oci_layout_create(const char *dir, bool force, struct v2c_oci_layout **o
                 v2c_oci_layout_abort(l);
                 return v2c_error_set(err, ENOMEM, "out of memory");
         }
-        if (mkdtemp(l->tmp) == NULL) {
+        if (v2c_signal_cleanup_mkdtemp(l->tmp) == NULL) {
                 r = v2c_error_set(err, errno, "cannot create `%s`: %m", l->tmp);
                 free(l->tmp);
                 l->tmp = NULL;
@@ -117,8 +200,10 @@ void v2c_oci_layout_abort(struct v2c_oci_layout *l)
 {
         if (l == NULL)
                 return;
-        if (l->tmp)
+        if (l->tmp) {
                 v2c_remove_tree(l->tmp);
+                v2c_signal_cleanup_forget(l->tmp);
+        }
         free(l->dir);
         free(l->tmp);
         free(l->blobs);
@@ -312,14 +397,27 @@ int v2c_oci_layout_commit(struct v2c_oci_layout *l, struct v2c_error **err)
                 goto fail;
         }
         /* Replace: move the old layout aside, the new one in, then drop the
-         * old one; a crash in between leaves one of the two complete. */
+         * old one; a crash in between leaves one of the two complete.  A
+         * signal waits for the swap (it would otherwise remove the new
+         * layout with the old one aside), then removes the old one. */
+        v2c_signal_cleanup_hold();
+        /* Checked again: DIR may have changed since the conversion began. */
+        r = v2c_oci_layout_check_target(l->dir, l->force, err);
+        if (r < 0) {
+                v2c_signal_cleanup_release();
+                goto fail;
+        }
         struct stat st;
         if (lstat(l->dir, &st) == 0) {
-                if (asprintf(&old, "%s.v2c-old-XXXXXX", l->dir) < 0 || mkdtemp(old) == NULL ||
-                    rename(l->dir, old) < 0) {
-                        r = v2c_error_set(err, errno ? errno : ENOMEM, "moving the old `%s` aside: %m", l->dir);
+                if (asprintf(&old, "%s.v2c-old-XXXXXX", l->dir) < 0) {
+                        old = NULL;
+                        errno = ENOMEM;
+                }
+                if (old == NULL || mkdtemp(old) == NULL || rename(l->dir, old) < 0) {
+                        r = v2c_error_set(err, errno, "moving the old `%s` aside: %m", l->dir);
                         if (old)
                                 rmdir(old);
+                        v2c_signal_cleanup_release();
                         goto fail;
                 }
         }
@@ -327,10 +425,17 @@ int v2c_oci_layout_commit(struct v2c_oci_layout *l, struct v2c_error **err)
                 r = v2c_error_set(err, errno, "moving the layout into `%s`: %m", l->dir);
                 if (old)
                         rename(old, l->dir);
+                v2c_signal_cleanup_release();
                 goto fail;
         }
+        v2c_signal_cleanup_forget(l->tmp);
         if (old)
+                v2c_signal_cleanup_add(old);
+        v2c_signal_cleanup_release();
+        if (old) {
                 v2c_remove_tree(old);
+                v2c_signal_cleanup_forget(old);
+        }
         free(l->tmp);
         l->tmp = NULL;
         v2c_oci_layout_abort(l);

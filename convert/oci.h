@@ -27,9 +27,14 @@ struct v2c_descriptor {
 
 struct v2c_oci_layout;
 
-/* Starts a layout that will become DIR.  DIR must not exist, or be empty,
- * or hold an OCI layout and FORCE be set; anything else is refused (kind
- * V2C_ERR_REFUSED).  *out is new: end with commit or abort. */
+/* Whether DIR may become a layout: it does not exist, or is empty, or
+ * holds an OCI layout as v2c writes it (index.json, oci-layout, blobs/ of
+ * digest-named files, v2c/ of v2c's side files; nothing else, no symlink)
+ * and FORCE is set.  Anything else is refused (kind V2C_ERR_REFUSED, the
+ * message names the first foreign entry); an empty DIR is V2C_ERR_USAGE. */
+int v2c_oci_layout_check_target(const char *dir, bool force, struct v2c_error **err);
+/* Starts a layout that will become DIR, which v2c_oci_layout_check_target
+ * must accept.  *out is new: end with commit or abort. */
 int v2c_oci_layout_create(const char *dir, bool force, struct v2c_oci_layout **out, struct v2c_error **err);
 /* Where layer blobs go (borrowed; for v2c_layer_open). */
 const char *v2c_oci_layout_blobs(const struct v2c_oci_layout *l);

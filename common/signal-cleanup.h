@@ -1,0 +1,35 @@
+/* Temporary trees removed when SIGINT, SIGTERM or SIGHUP ends the process.
+ *
+ * Outputs are built aside (DIR.v2c-tmp-*, private temporary directories)
+ * and renamed into place; a run stopped by a signal must not leave them
+ * behind.  Paths registered here are removed by the signal handler, with
+ * async-signal-safe calls only (openat, getdents64, unlinkat: no malloc,
+ * no stdio), and the signal is then raised again with its default action,
+ * so the process ends as the signal meant (exit status 128+N to a shell).
+ * A signal that reaches another thread (zstd's workers) is passed on to
+ * the thread that registered first, which does the removal; the trees are
+ * only written by that thread.  A signal the process ignores at the first
+ * registration (nohup's SIGHUP) stays ignored.
+ *
+ * Registered paths are kept as given: relative ones are relative to the
+ * working directory, which v2c never changes. */
+#ifndef V2C_SIGNAL_CLEANUP_H
+#define V2C_SIGNAL_CLEANUP_H
+
+/* mkdtemp(TEMPLATE), registered for removal in the same step (no signal
+ * can come in between).  Returns TEMPLATE, or NULL with errno set. */
+char *v2c_signal_cleanup_mkdtemp(char *template);
+/* Registers PATH (copied) for removal on a signal.  0, or -ENOMEM, or
+ * -ENOSPC when too many paths are registered. */
+int v2c_signal_cleanup_add(const char *path);
+/* Unregisters PATH (no longer ours to remove: renamed into place, or
+ * removed); a path never registered is fine. */
+void v2c_signal_cleanup_forget(const char *path);
+
+/* Holds back SIGINT, SIGTERM and SIGHUP in the calling thread, for steps
+ * that must not be cut in two (moving an old layout aside and the new one
+ * in); _release lets a held one arrive.  Not nested. */
+void v2c_signal_cleanup_hold(void);
+void v2c_signal_cleanup_release(void);
+
+#endif
