@@ -5,7 +5,9 @@
 #      Debian guests among them (built first, both at once, when not cached
 #      under /var/cache/v2c/guests: about 6 minutes on a new machine);
 #   3. unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer;
-#   4. a short libFuzzer run of every fuzz target (clang).
+#   4. a short libFuzzer run of every fuzz target (clang);
+#   5. the curated mutants of tests/mutants/ (run.sh), beside 3 and 4: each
+#      planted bug must be caught by the tests its patch names.
 # V2C_FUZZ_SECONDS sets the time per fuzz target (default 15).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,14 +17,16 @@ scripts/setup.sh
 export LIBGUESTFS_BACKEND_SETTINGS="${LIBGUESTFS_BACKEND_SETTINGS:-force_tcg}"
 
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+mutlog=$(mktemp)
+trap 'rm -f "$log" "$mutlog"' EXIT
 status=0
-passed=0 failed=0
-count() { # adds meson's "Ok:/Fail:" (or the fuzz runner's) totals of $log
-  local ok fail
+passed=0 failed=0 skipped=0
+count() { # adds meson's "Ok:/Fail:/Skipped:" totals of $log
+  local ok fail skip
   ok=$(awk '/^Ok: /{s+=$2} /^Expected Fail: /{s+=$3} END{print s+0}' "$log")
   fail=$(awk '/^Fail: /{s+=$2} /^Unexpected Pass: /{s+=$3} /^Timeout: /{s+=$2} END{print s+0}' "$log")
-  passed=$((passed + ok)) failed=$((failed + fail))
+  skip=$(awk '/^Skipped: /{s+=$2} END{print s+0}' "$log")
+  passed=$((passed + ok)) failed=$((failed + fail)) skipped=$((skipped + skip))
 }
 
 # The realistic guests (tests/integration/test-real-guests.sh) before the
@@ -38,6 +42,10 @@ echo "test: realistic guests ready in $(( $(date +%s) - guests_t0 )) s"
 meson test -C build --print-errorlogs --num-processes 2 2>&1 | tee "$log" || status=1
 count
 
+# The mutants mostly wait on integration tests, the sanitizer and fuzz runs
+# mostly on one core: both at once.
+tests/mutants/run.sh build-mutants >"$mutlog" 2>&1 & mutants=$!
+
 [ -f build-asan/build.ninja ] || quiet meson setup build-asan --werror -Db_sanitize=address,undefined -Db_lundef=false
 quiet ninja -C build-asan
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
@@ -52,6 +60,13 @@ fuzz_ok=$(grep -c '^fuzz .*: ok' "$log" || true)
 fuzz_failed=$(grep -c '^fuzz .*: FAILED' "$log" || true)
 passed=$((passed + fuzz_ok)) failed=$((failed + fuzz_failed))
 
+wait "$mutants" || status=1
+cat "$mutlog"
+mut_killed=$(sed -n 's/^mutants: \([0-9]*\) killed.*/\1/p' "$mutlog")
+mut_bad=$(grep -c '^mutant .*: \(SURVIVED\|BROKEN\)' "$mutlog" || true)
+[ -n "$mut_killed" ] || mut_bad=$((mut_bad + 1))   # the runner itself failed
+passed=$((passed + ${mut_killed:-0})) failed=$((failed + mut_bad))
+
 [ $failed -eq 0 ] || status=1
-echo "tests: $passed passed, $failed failed"
+echo "tests: $passed passed, $failed failed, $skipped skipped"
 exit $status
