@@ -1071,6 +1071,19 @@ static int add_service_files(struct conv *cv, struct image *im, struct v2c_error
                 r = col_add(c, LAYER_CONFIG, conf[i], COL_RECURSIVE | COL_FILTER, err);
         for (size_t i = 0; r >= 0 && envf && envf[i]; i++)
                 r = col_add(c, LAYER_CONFIG, envf[i], COL_FILTER, err);
+        /* A secret file its configuration names is mounted at run time
+         * (plan_secret_files), unless the user keeps it (--include-secret):
+         * then it goes in with the configuration, or the service would
+         * start without it. */
+        const json_t *sf;
+        size_t si;
+        json_array_foreach(json_object_get(s, "secret_files"), si, sf) {
+                const char *p = jstr(sf, "path");
+                _cleanup_free_ char *raw = p ? v2c_utf8_unescape(p) : NULL;
+                if (r >= 0 && raw && (v2c_strv_contains(cv->opt->include_secrets, raw) ||
+                                      v2c_strv_contains(cv->opt->include_secrets, p)))
+                        r = col_add(c, LAYER_CONFIG, raw, 0, err);
+        }
         _cleanup_strv_ char **owners = NULL;
         if (r >= 0 && cv->db)
                 r = add_config_owners(cv, conf, pkgs, &owners, err);
@@ -2061,7 +2074,7 @@ int v2c_convert(struct v2c_guest *g, const json_t *report, const struct v2c_conv
                         v2c_strv_push(&cv.col.secrets, real);
         }
         for (size_t k = 0; opt->include_secrets && opt->include_secrets[k]; k++)
-                v2c_log(V2C_LOG_WARNING, "warning: including secret %s in the image, as asked", opt->include_secrets[k]);
+                v2c_log(V2C_LOG_WARNING, "including secret %s in the image, as asked", opt->include_secrets[k]);
         /* The report's list is a start, not the rule: every file packed is
          * checked again (col_screen), the services' configuration and
          * environment files whatever their name, as inspect does. */
