@@ -145,7 +145,13 @@ check "legacy-app: v2c-init is in the image, static" \
 # Every blob decompressed (layers) or as is (configs, manifests), and the
 # side files: none holds a planted value or a line of a planted key.
 # Checked here and again at the end over every layout this test made.
-secrets_found() { # secrets_found LAYOUT... -> prints the count
+# secrets_found [--except GUEST-PATH] LAYOUT...: prints how many planted
+# texts (key lines and values of secret-values.txt, but those of
+# GUEST-PATH) the layouts hold; each one's kind and guest path in
+# $TMP/found (and on stderr).
+secrets_found() {
+  local except=""
+  if [ "$1" = --except ]; then except=$2; shift 2; fi
   : >"$TMP/all"
   local d f
   for d in "$@"; do
@@ -156,25 +162,39 @@ secrets_found() { # secrets_found LAYOUT... -> prints the count
     done
     cat "$d"/v2c/* "$d/index.json" >>"$TMP/all"
   done
-  local found=0 kind path text
-  while IFS=$'\t' read -r kind path text; do
-    case $kind in
-    keyline|value) if grep -qF -- "$text" "$TMP/all"; then echo "# found: $kind $path" >&2; found=$((found + 1)); fi ;;
-    esac
-  done < <(grep -v '^#' "$secrets")
-  echo "$found"
+  awk -F'\t' -v x="$except" '($1 == "keyline" || $1 == "value") && $2 != x && $3 != "" { print $3 }' \
+    "$secrets" >"$TMP/texts"
+  # One pass over the bytes for every text; then which lines they were.
+  { grep -aoF -f "$TMP/texts" "$TMP/all" || true; } | sort -u >"$TMP/hits"
+  awk -F'\t' 'NR == FNR { hit[$0] = 1; next }
+      ($1 == "keyline" || $1 == "value") && ($3 in hit) { print $1 "\t" $2 }' "$TMP/hits" "$secrets" >"$TMP/found"
+  sed 's/^/# found: /' "$TMP/found" >&2
+  wc -l <"$TMP/found"
 }
 check "no planted secret (keys, passwords, tokens) in any blob or side file" test "$(secrets_found "$TMP/a")" -eq 0
-check "the check above would see a secret ($(grep -c '^keyline' "$secrets") key lines known)" \
-  sh -c "grep -q '^keyline' '$secrets'"
-check "... nginx's TLS key among them" grep -q '^keyline	/etc/ssl/private/web01.key	' "$secrets"
 
-# --include-secret overrides one, loudly.
+# The check sees secrets in images: one made with two secret files kept
+# (nginx's htpasswd, webapp's env file) holds their values and nothing else;
+# one made with the service-account key kept holds every line of that key.
+"$V2C" convert -s nginx -s webapp --include-secret /etc/nginx/.htpasswd \
+  --include-secret /etc/webapp/webapp.env -o "$TMP/self" "$src" >/dev/null 2>"$TMP/self.err" || cat "$TMP/self.err"
+n=$(secrets_found "$TMP/self" 2>/dev/null)
+check_or_show "$TMP/found" "the check above sees planted values in an image: the kept htpasswd's and webapp.env's 2" \
+  sh -c "grep -qx 'value	/etc/nginx/.htpasswd' '$TMP/found' && test \$(grep -cx 'value	/etc/webapp/webapp.env' '$TMP/found') -eq 2"
+check_or_show "$TMP/found" "... and nothing but them" test "$n" -eq 3
+
+# --include-secret overrides one, loudly; every other secret stays out.
 "$V2C" convert -s webapp --include-secret /opt/webapp/service-account.json -o "$TMP/inc" "$src" >/dev/null 2>"$TMP/inc.err"
 unpack "$TMP/inc" webapp "$TMP/inc-root"
 check "--include-secret keeps that file" test -f "$TMP/inc-root/opt/webapp/service-account.json"
-check "... and the secret check sees it there" test "$(secrets_found "$TMP/inc" 2>/dev/null)" -gt 0
+n=$(secrets_found "$TMP/inc" 2>/dev/null)
+keylines=$(grep -c '^keyline	/opt/webapp/service-account.json	' "$secrets")
+check_or_show "$TMP/found" "... and the secret check sees every one of its $keylines key lines there" \
+  sh -c "test $keylines -gt 0 && test \$(grep -cx 'keyline	/opt/webapp/service-account.json' '$TMP/found') -eq $keylines"
 check "... and says so on stderr" grep -q 'including secret /opt/webapp/service-account.json' "$TMP/inc.err"
+check "... webapp's env file (DB_PASSWORD, API_TOKEN) still stays out" test ! -e "$TMP/inc-root/etc/webapp/webapp.env"
+check_or_show "$TMP/found" "... and no other planted secret is in that layout" \
+  test "$(secrets_found --except /opt/webapp/service-account.json "$TMP/inc")" -eq 0
 
 # --- side files ------------------------------------------------------------------------
 python3 - "$TMP/a" <<'EOF' && ok "lock file records every manifest, config and layer digest" || not_ok "lock file"
@@ -472,7 +492,17 @@ for u in v2c-missing v2c-dangling v2c-loop; do
   check "... and nothing written" test ! -e "$TMP/ord-$u"
 done
 
-check "no planted secret in any layout made here (zstd, gzip, stateful, system, hostile)" \
-  test "$(secrets_found "$TMP/a" "$TMP/b" "$TMP/g" "$TMP/s" "$TMP/sys" "$TMP/h")" -eq 0
+# Every layout made here, found by its index.json: those made with
+# --include-secret hold no secret but the ones they were told to keep.
+layouts=()
+for d in "$TMP"/*/; do
+  d=${d%/}
+  case ${d##*/} in inc|self) continue ;; esac
+  [ -f "$d/index.json" ] && [ -d "$d/blobs/sha256" ] && layouts+=("$d")
+done
+check_or_show "$TMP/found" "no planted secret in any of the ${#layouts[@]} other layouts made here (${layouts[*]##*/})" \
+  test "$(secrets_found "${layouts[@]}")" -eq 0
+check_or_show "$TMP/found" "... nor, but the service-account key, in the --include-secret layout" \
+  test "$(secrets_found --except /opt/webapp/service-account.json "$TMP/inc")" -eq 0
 
 finish
