@@ -224,7 +224,35 @@ digest=$(manifest_of "$TMP/a" nginx)
 pod="$TMP/a/v2c/nginx-webapp.pod.k8s.yaml"
 check "Kubernetes manifests pull nginx by digest (in the pod it shares with webapp)" \
   grep -q "localhost/v2c/nginx@$digest" "$pod"
-check "... never by tag" sh -c "! grep -qE 'image: .*:[A-Za-z0-9._-]+\"?\$' '$pod' || grep -q '@sha256' '$pod'"
+# Every image reference of every manifest, wherever it sits: NAME@sha256:HEX,
+# no tag.
+images_by_digest() { # images_by_digest YAML... -> exit 0 when all are
+  python3 - "$@" <<'PY'
+import re, sys, yaml
+def refs(node):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k == "image":
+                yield v
+            else:
+                yield from refs(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from refs(v)
+bad, n = [], 0
+for f in sys.argv[1:]:
+    for doc in yaml.safe_load_all(open(f)):
+        for r in refs(doc):
+            n += 1
+            name, _, digest = str(r).partition("@")
+            if not re.fullmatch(r"sha256:[0-9a-f]{64}", digest) or ":" in name.rsplit("/", 1)[-1]:
+                bad.append("%s: %s" % (f.rsplit("/", 1)[-1], r))
+for b in bad:
+    print("# not by digest: " + b)
+sys.exit(1 if bad or n == 0 else 0)
+PY
+}
+check "... never by tag: every image of every manifest is NAME@sha256:DIGEST" images_by_digest "$TMP"/a/v2c/*.yaml
 check "nginx + webapp: ONE Deployment whose pod runs both, each by its digest; a Service for each" python3 -c '
 import sys, yaml
 docs = list(yaml.safe_load_all(open(sys.argv[1])))
