@@ -197,15 +197,21 @@ check("webapp's EnvironmentFile is not among the files it needs mounted",
       "/etc/webapp/webapp.env" not in {f["path"] for f in svc.get("webapp", {}).get("secret_files", [])})
 
 outputs = [raw] + ([open(text_path, encoding="utf-8").read()] if text_path else [])
+# secret-values.txt: `kind<TAB>guest-path<TAB>text` lines (see its header);
+# the secret is the text of the keyline and value lines, never the line.
 leaked = []
+known = 0
 for line in open(secrets_path, encoding="utf-8"):
-    line = line.strip()
-    if not line or line.startswith("#") or line.startswith("/"):
+    fields = line.rstrip("\n").split("\t")
+    if len(fields) != 3 or fields[0] not in ("keyline", "value"):
         continue
-    value = line.split("=", 1)[1] if line.startswith("value=") else line
-    if len(value) >= 6 and any(value in o for o in outputs):
-        leaked.append(value[:12] + "...")
-check("no planted secret value appears in the output (%d leaked)" % len(leaked), not leaked)
+    known += 1
+    if any(fields[2] in o for o in outputs):
+        leaked.append("%s %s: %s..." % (fields[0], fields[1], fields[2][:12]))
+for l in leaked:
+    print("# leaked: " + l)
+check("secret-values.txt lists the planted values (%d)" % known, known >= 10)
+check("no planted secret value appears in the output (%d of %d leaked)" % (len(leaked), known), not leaked)
 
 print("%d checks failed" % fails)
 sys.exit(1 if fails else 0)

@@ -12,15 +12,48 @@ trap 'rm -rf "$TMP"' EXIT
 
 failures=0
 checks=0
+skipped=0
 ok() { checks=$((checks + 1)); echo "ok - $*"; }
 not_ok() { checks=$((checks + 1)); failures=$((failures + 1)); echo "not ok - $*"; }
+# check always returns 0 (the scripts run under set -e and go on after a
+# failed check): a diagnostic after it belongs in check_or_show.
 check() { # check DESCRIPTION COMMAND...
   local d=$1; shift
   if "$@"; then ok "$d"; else not_ok "$d"; fi
 }
+check_or_show() { # check_or_show LOG DESCRIPTION COMMAND...: LOG printed when it fails
+  local log=$1 d=$2; shift 2
+  if "$@"; then ok "$d"; else not_ok "$d"; sed 's/^/#   /' "$log" 2>/dev/null || echo "#   ($log is missing)"; fi
+}
 finish() {
-  echo "$checks checks, $failures failed"
+  echo "$checks checks, $failures failed, $skipped skipped"
   [ "$failures" -eq 0 ]
+}
+
+# Skips say why, on one line.  scripts/setup.sh installs every tool the
+# tests use, so in CI (CI=true) the lack of one is a failure, not a skip:
+# a broken setup must not read as a green run.
+in_ci() { [ "${CI:-}" = true ]; }
+skip_test() { # skip_test REASON: the whole test cannot run here (exit 77)
+  echo "skip: $*"
+  exit 77
+}
+skip_or_fail() { # skip_or_fail REASON: as skip_test, but a failure (exit 1) in CI
+  if in_ci; then echo "FAIL (CI=true, scripts/setup.sh provides this): $*"; exit 1; fi
+  skip_test "$*"
+}
+need() { # need COMMAND...: each must be installed (scripts/setup.sh does)
+  local c
+  for c; do
+    command -v "$c" >/dev/null || skip_or_fail "$c is missing (scripts/setup.sh installs it)"
+  done
+}
+skip_check() { # skip_check DESCRIPTION REASON: one check that cannot run here
+  skipped=$((skipped + 1))
+  echo "ok - $1 # SKIP $2"
+}
+skip_check_or_fail() { # skip_check_or_fail DESCRIPTION REASON: a failed check in CI
+  if in_ci; then not_ok "$1 (CI=true: $2)"; else skip_check "$1" "$2"; fi
 }
 
 fixture_root() { # builds $FIXTURES/root, root.tar and secret-values.txt

@@ -112,5 +112,7 @@ if command -v podman >/dev/null; then
   else
     not_ok "podman pulls the layout: $(head -c 300 "$TMP/podman.err")"
   fi
+else
+  skip_check_or_fail "podman: a container of the image holds the guest's names" "podman is missing (scripts/setup.sh installs it)"
 fi
 finish

@@ -11,9 +11,7 @@
 # the appliance launch's time limit, and an unreadable package database
 # (directory, tar and disk guests) reported with its reason.
 . "$(dirname "$0")/lib.sh"
-for tool in qemu-img mkfs.ext4 zstd; do
-  command -v "$tool" >/dev/null || { echo "skip: $tool is not installed"; exit 77; }
-done
+need qemu-img mkfs.ext4 zstd
 fixture_root
 
 MARK="HOSTSECRET-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"

@@ -12,9 +12,7 @@
 fixture_root
 kinds=("$@")
 [ ${#kinds[@]} -gt 0 ] || kinds=(dir tar disk)
-for tool in zstd python3; do
-  command -v "$tool" >/dev/null || { echo "skip: $tool is missing"; exit 77; }
-done
+need zstd python3
 
 H="$TMP/h"
 cp -a "$FIXTURES/root" "$H"
@@ -127,7 +125,10 @@ for kind in "${kinds[@]}"; do
   dir) src="$H" ;;
   tar) src="$TMP/h.tar" ;;
   disk)
-    if ! command -v guestfish >/dev/null; then echo "skip disk: guestfish is missing"; continue; fi
+    if ! command -v guestfish >/dev/null; then
+      skip_check_or_fail "disk: secrets through links" "guestfish is missing (scripts/setup.sh installs libguestfs-tools)"
+      continue
+    fi
     "$V2C_SOURCE_ROOT/tests/fixtures/tar2disk.sh" "$TMP/h.tar" "$TMP/h.qcow2" >"$TMP/tar2disk.log" 2>&1 ||
       { cat "$TMP/tar2disk.log"; not_ok "disk: the hostile qcow2 is built"; continue; }
     src="$TMP/h.qcow2" ;;

@@ -85,6 +85,8 @@ ns_init_of() { # ns_init_of UNSHARE_PID: the v2c-init that unshare forked
 # --- the binary and its usage -------------------------------------------
 if command -v readelf >/dev/null; then
   check "v2c-init is static (no program interpreter)" eval '! readelf -lW "$INIT" | grep -q INTERP'
+else
+  skip_check_or_fail "v2c-init is static" "readelf is missing (binutils: scripts/setup.sh installs build-essential)"
 fi
 expect_exit 2 "no arguments"
 check "the usage error is one line" one_line_error
