@@ -196,6 +196,17 @@ check "... webapp's env file (DB_PASSWORD, API_TOKEN) still stays out" test ! -e
 check_or_show "$TMP/found" "... and no other planted secret is in that layout" \
   test "$(secrets_found --except /opt/webapp/service-account.json "$TMP/inc")" -eq 0
 
+# A secret file the configuration names (nginx's TLS key), kept with
+# --include-secret: it goes into the image, and the entrypoint no longer
+# requires it to be mounted (it did, while leaving it out: nginx died).
+"$V2C" convert -s nginx --include-secret /etc/ssl/private/web01.key -o "$TMP/inckey" "$src" >/dev/null 2>"$TMP/inckey.err"
+unpack "$TMP/inckey" nginx "$TMP/inckey-root"
+check_or_show "$TMP/inckey.err" "--include-secret of nginx's TLS key: the key is in the image, as on the guest" \
+  cmp "$TMP/inckey-root/etc/ssl/private/web01.key" "$src/etc/ssl/private/web01.key"
+check "... and the entrypoint requires only the htpasswd, still mounted" \
+  grep -q '"Entrypoint":\["/usr/libexec/v2c-init","--require","/etc/nginx/.htpasswd","--secret","nginx-files","--exec"' \
+  "$(config_of "$TMP/inckey" nginx)"
+
 # --- side files ------------------------------------------------------------------------
 python3 - "$TMP/a" <<'EOF' && ok "lock file records every manifest, config and layer digest" || not_ok "lock file"
 import json, sys
@@ -527,12 +538,14 @@ done
 layouts=()
 for d in "$TMP"/*/; do
   d=${d%/}
-  case ${d##*/} in inc|self) continue ;; esac
+  case ${d##*/} in inc|inckey|self) continue ;; esac
   [ -f "$d/index.json" ] && [ -d "$d/blobs/sha256" ] && layouts+=("$d")
 done
 check_or_show "$TMP/found" "no planted secret in any of the ${#layouts[@]} other layouts made here (${layouts[*]##*/})" \
   test "$(secrets_found "${layouts[@]}")" -eq 0
 check_or_show "$TMP/found" "... nor, but the service-account key, in the --include-secret layout" \
   test "$(secrets_found --except /opt/webapp/service-account.json "$TMP/inc")" -eq 0
+check_or_show "$TMP/found" "... nor, but the TLS key, in the layout that kept it" \
+  test "$(secrets_found --except /etc/ssl/private/web01.key "$TMP/inckey")" -eq 0
 
 finish
