@@ -19,6 +19,8 @@
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 scratch=${1:-$root/build-mutants}
+# Absolute: the patches are applied from inside the copy.
+case $scratch in /*) ;; *) scratch=$PWD/$scratch ;; esac
 shift $(( $# > 0 ? 1 : 0 ))
 src=$scratch/src
 # The build directory sits in the copy as build/ does in the checkout:
