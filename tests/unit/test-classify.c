@@ -70,7 +70,8 @@ static const struct {
         { "srv", "ReadWritePaths=/srv/app", V2C_CLASS_STATEFUL, "writes to /srv/app" },
         { "spool", "ReadWritePaths=/var/spool/app", V2C_CLASS_STATEFUL, "writes to /var/spool/app" },
         { "home", "ReadWritePaths=/home/app", V2C_CLASS_STATEFUL, "writes to /home/app" },
-        /* ... and not to volatile ones, nor to other places left empty. */
+        /* ... and not to volatile ones, even holding files (logs, a
+         * cache), nor to other places left empty. */
         { "volatile", "ReadWritePaths=/run/app /var/cache/app /var/log/app /tmp/app", V2C_CLASS_STATELESS, NULL },
         { "etc", "ReadWritePaths=/etc/app", V2C_CLASS_STATELESS, NULL },
         /* Names of the operating system's own services. */
@@ -87,7 +88,7 @@ static int setup(void **state)
                 "opt", "opt/app", "opt/data", "opt/empty", "opt/kept", "opt/pg", "var", "var/lib",
                 "var/lib/app", "var/spool", "var/spool/app", "home", "home/app", "srv", "srv/app",
                 "run", "run/app", "etc/app", "usr", "usr/bin", "etc/redis", "var/lib/redis", "srv/redis",
-                "opt/redis",
+                "opt/redis", "var/log", "var/log/app", "var/cache", "var/cache/app",
         };
         for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
                 char p[512];
@@ -111,6 +112,8 @@ static int setup(void **state)
         put("opt/data/orders.db", "x");
         put("opt/kept/.keep", "");
         put("opt/pg/PG_VERSION", "15\n");
+        put("var/log/app/app.log", "started\n");
+        put("var/cache/app/page", "<html>\n");
         for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
                 unit(cases[i].name, cases[i].extra);
 
