@@ -5,7 +5,8 @@
 #   - convert --image-repo: every Kubernetes manifest pulls from that
 #     repository, by the digest of its image;
 #   - convert --include-secret of one file: that file goes in, and every
-#     other planted secret stays out of every blob and side file;
+#     other planted secret stays out of every blob and side file, and so
+#     does a file only the report calls a secret;
 #   - push's mount memory (DIR/v2c/pushes.json): what it records, and that
 #     it is what makes a push to a second repository mount; push
 #     --mount-from does the same without it;
@@ -94,6 +95,25 @@ check "... the env file with DB_PASSWORD among those kept out" \
 kept_line=$(awk -F'\t' -v k="$kept" '$1 == "keyline" && $2 == k { print $3; exit }' "$secrets")
 check "... while the file named is in (a line of its key found), and said so" \
   sh -c "test -n '$kept_line' && grep -qF -- '$kept_line' '$TMP/all-bytes' && grep -q 'including secret $kept' '$TMP/inc.err'"
+
+# The report's list holds too: a file no rule calls a secret, marked as one
+# in the report (as an operator may), stays out beside the file kept.
+python3 - "$TMP/report.json" "$TMP/marked.json" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["secrets"].append({"path": "/opt/webapp/requirements.txt", "kind": "gcp-service-account", "services": ["webapp"]})
+json.dump(d, open(sys.argv[2], "w"))
+EOF
+"$V2C" convert --report "$TMP/marked.json" -s webapp --include-secret "$kept" -o "$TMP/inc2" "$src" >/dev/null 2>&1
+for l in $(python3 -c 'import json, sys
+d = sys.argv[1]
+m = json.load(open(d + "/blobs/sha256/" + json.load(open(d + "/index.json"))["manifests"][0]["digest"][7:]))
+print(" ".join(l["digest"][7:] for l in m["layers"]))' "$TMP/inc2"); do
+  zstd -dc "$TMP/inc2/blobs/sha256/$l" | tar -t
+done >"$TMP/inc2.list"
+check "... and a file only the report calls a secret stays out all the same (the kept one in)" \
+  sh -c "grep -qx 'opt/webapp/service-account.json' '$TMP/inc2.list' && grep -qx 'opt/webapp/app.py' '$TMP/inc2.list' &&
+    ! grep -q 'opt/webapp/requirements.txt' '$TMP/inc2.list'"
 
 # --- push: the mount memory, --mount-from ------------------------------------------------------
 registry_start opt
