@@ -13,10 +13,34 @@
 #include "buf.h"
 #include "cleanup.h"
 #include "json.h"
+#include "playbook.h"
 
 const char *v2c_verdict_name(enum v2c_verdict v)
 {
         return v == V2C_VERDICT_SUCCESS ? "successful" : v == V2C_VERDICT_FAILURE ? "failed" : "inconclusive";
+}
+
+enum v2c_verdict v2c_verdict_of_value(const struct v2c_pb_condition *success, const struct v2c_pb_condition *failure,
+                                      double value)
+{
+        if (isnan(value))
+                return V2C_VERDICT_INCONCLUSIVE;
+        if (v2c_pb_condition_holds(failure, value))
+                return V2C_VERDICT_FAILURE;
+        if (success->set)
+                return v2c_pb_condition_holds(success, value) ? V2C_VERDICT_SUCCESS
+                       : failure->set                           ? V2C_VERDICT_INCONCLUSIVE
+                                                                : V2C_VERDICT_FAILURE;
+        return V2C_VERDICT_SUCCESS;
+}
+
+enum v2c_verdict v2c_verdict_of_metric(unsigned count, unsigned failures, unsigned inconclusive, unsigned limit)
+{
+        if (failures > limit)
+                return V2C_VERDICT_FAILURE;
+        if (inconclusive > 0 && inconclusive + failures >= count)
+                return V2C_VERDICT_INCONCLUSIVE;
+        return V2C_VERDICT_SUCCESS;
 }
 
 static uint64_t delta(uint64_t a, uint64_t b)

@@ -14,6 +14,20 @@
 enum v2c_verdict { V2C_VERDICT_SUCCESS, V2C_VERDICT_FAILURE, V2C_VERDICT_INCONCLUSIVE };
 const char *v2c_verdict_name(enum v2c_verdict v);
 
+struct v2c_pb_condition;
+/* PURE: the verdict on one measurement VALUE of a metric whose conditions
+ * are SUCCESS and FAILURE (either may be unset).  NaN (no data) is
+ * inconclusive whatever the conditions; FAILURE holding fails; SUCCESS
+ * holding succeeds, and not holding fails when FAILURE is unset, else is
+ * inconclusive (neither condition holds); with neither set, success. */
+enum v2c_verdict v2c_verdict_of_value(const struct v2c_pb_condition *success, const struct v2c_pb_condition *failure,
+                                      double value);
+/* PURE: the verdict on a metric measured COUNT times, FAILURES of them
+ * failed and INCONCLUSIVE inconclusive, LIMIT failures allowed: failed
+ * past the limit; inconclusive when no measurement succeeded (no data is
+ * not a success: the rollout pauses); else successful. */
+enum v2c_verdict v2c_verdict_of_metric(unsigned count, unsigned failures, unsigned inconclusive, unsigned limit);
+
 /* The HAProxy metrics of one server between snapshots A (earlier) and B:
  *   "http_5xx_rate"    5xx answers / answers
  *   "errors_rate"      (econ + eresp) / (sessions + econ)

@@ -687,19 +687,6 @@ static int measure(const struct v2c_pb_service *s, const struct v2c_pb_metric *m
         return 0;
 }
 
-static enum v2c_verdict judge(const struct v2c_pb_metric *m, double v)
-{
-        if (isnan(v))
-                return V2C_VERDICT_INCONCLUSIVE;
-        if (m->failure.set && v2c_pb_condition_holds(&m->failure, v))
-                return V2C_VERDICT_FAILURE;
-        if (m->success.set)
-                return v2c_pb_condition_holds(&m->success, v) ? V2C_VERDICT_SUCCESS
-                       : m->failure.set                          ? V2C_VERDICT_INCONCLUSIVE
-                                                                 : V2C_VERDICT_FAILURE;
-        return V2C_VERDICT_SUCCESS;
-}
-
 /* Runs templates; a metric fails as soon as its failures pass the limit
  * (no need to wait for the rest: the rollback is due now). */
 static int analyse(struct run *r, const struct v2c_pb_service *s, const struct v2c_pb_analysis *const *an, size_t n,
@@ -724,7 +711,7 @@ static int analyse(struct run *r, const struct v2c_pb_service *s, const struct v
                                         v = NAN;
                                 }
                                 v2c_error_free(e);
-                                enum v2c_verdict vd = judge(m, v);
+                                enum v2c_verdict vd = v2c_verdict_of_value(&m->success, &m->failure, v);
                                 failures += vd == V2C_VERDICT_FAILURE;
                                 inconclusive += vd == V2C_VERDICT_INCONCLUSIVE;
                                 int rc = record(r, s->name, "measurement", err, "{s:s, s:s, s:s, s:o, s:s}", "phase",
@@ -733,7 +720,8 @@ static int analyse(struct run *r, const struct v2c_pb_service *s, const struct v
                                 if (rc < 0)
                                         return rc;
                                 v2c_info("%s: %s/%s = %g: %s", s->name, an[t]->name, m->name, v, v2c_verdict_name(vd));
-                                if (failures > m->failure_limit) {
+                                if (v2c_verdict_of_metric(m->count, failures, inconclusive, m->failure_limit) ==
+                                    V2C_VERDICT_FAILURE) {
                                         out->failed = true;
                                         snprintf(out->reason, sizeof out->reason,
                                                  "analysis %s: metric %s failed %u time%s (limit %u), last value %g",
@@ -742,7 +730,8 @@ static int analyse(struct run *r, const struct v2c_pb_service *s, const struct v
                                         break;
                                 }
                         }
-                        if (!out->failed && inconclusive && inconclusive + failures == m->count) {
+                        if (!out->failed && v2c_verdict_of_metric(m->count, failures, inconclusive, m->failure_limit) ==
+                                                    V2C_VERDICT_INCONCLUSIVE) {
                                 out->inconclusive = true;
                                 snprintf(out->reason, sizeof out->reason,
                                          "analysis %s: metric %s had no conclusive result", an[t]->name, m->name);

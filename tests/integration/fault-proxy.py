@@ -34,6 +34,10 @@ restarts the counters; lines starting with # are ignored). A mode is "none" or c
            ENDLESS_MAX bytes or ENDLESS_SECONDS; logged with sent=BYTES
          drip: forwarded; the reply's head is relayed, its body one byte a
            second (at most DRIP_SECONDS, then the connection closes)
+         digest: forwarded; the reply's Docker-Content-Digest (when it has
+           one) is replaced by another digest (the sha256 of the real one):
+           a registry that says it stored the blob or manifest as something
+           else; logged with fault=digest
   WHICH  N       the Nth request (1-based, counting every request)
          N+      the Nth and every later one
          everyK  every Kth PATCH or PUT (PATCH and PUT counted together)
@@ -51,6 +55,7 @@ handshake (clients try https first) is refused, logged as
 "- TLS-handshake ..." and not counted.
 """
 import argparse
+import hashlib
 import os
 import re
 import socket
@@ -78,7 +83,7 @@ def parse_mode(text):
     for item in (lines[0] if lines else "").replace(" ", "").split(","):
         if not item or item == "none":
             continue
-        m = re.fullmatch(r"(\d{3}|cut|cutbody|redirect|endless|drip)@(?:([A-Z]+)(?:/([a-z]+))?:)?"
+        m = re.fullmatch(r"(\d{3}|cut|cutbody|redirect|endless|drip|digest)@(?:([A-Z]+)(?:/([a-z]+))?:)?"
                          r"(?:(\d+)(\+?)|every(\d+))", item)
         if not m:
             raise ValueError(f"bad fault {item!r}")
@@ -426,6 +431,8 @@ def main():
                     rfirst, rheaders = rh
                     out = []
                     for k, v in rheaders:
+                        if kind == "digest" and k.lower() == "docker-content-digest":
+                            v = "sha256:" + hashlib.sha256(v.encode()).hexdigest()
                         if k.lower() == "location":
                             for scheme in ("http://", "https://"):
                                 if v.startswith(scheme + a.upstream):
@@ -467,7 +474,7 @@ def main():
                         return
                     c.sendall(build_head(rfirst, out))
                     relay(body_iter(ur, rframe, rlen), c)
-                    log("none", status)
+                    log(kind or "none", status)
                     if closing or up_closing:
                         return
             except (OSError, EOFError, ValueError) as e:

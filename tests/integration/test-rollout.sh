@@ -39,9 +39,22 @@ playbook "$TMP/canary.yaml" "$good" "          canary:
               - setWeight: 100
               - analysis: health"
 load 3000
+# HAProxy's own weights, sampled every 50 ms while the rollout runs (each
+# step holds its split for 2 s or more): what the router did, not what v2c
+# says it did.  Raw `show stat` rows of the backend, parsed afterwards.
+sample_weights() {
+  while :; do
+    echo "show stat" | socat - "UNIX-CONNECT:$TMP/haproxy.sock" 2>/dev/null | grep -E '^(# |be,)'
+    echo "--"
+    sleep 0.05
+  done >"$1"
+}
+sample_weights "$TMP/st1.live" &
+sampler_pid=$!
 start=$(date +%s%N)
 st=0; timeout 300 "$V2C" rollout run "$TMP/canary.yaml" --state "$TMP/st1" >"$TMP/st1.out" 2>"$TMP/st1.err" || st=$?
 took=$(( ($(date +%s%N) - start) / 1000000 ))
+kill "$sampler_pid" 2>/dev/null || true; wait "$sampler_pid" 2>/dev/null || true
 wait "$hey_pid" || true
 [ "$st" -eq 0 ] || sed 's/^/# /' "$TMP/st1.err"
 check "canary 10 -> 50 -> 100 completes (${took} ms)" test "$st" -eq 0
@@ -55,6 +68,37 @@ check "status --json --state DIR -q, options after the action (POSIXLY_CORRECT=1
 seqw=$(python3 -c 'import json,sys
 print(" ".join("%d,%d" % (r["vm"], r["container"]) for r in map(json.loads, open(sys.argv[1])) if r.get("event") == "weights"))' "$TMP/st1/journal.jsonl")
 check "the journal records every weight change in order ($seqw)" test "$seqw" = "100,0 90,10 50,50 0,100"
+# Every split v2c journaled is one HAProxy had, in order; and HAProxy had
+# no other for more than one sample (a change sets two servers: a sample
+# may fall between the two).
+live=$(python3 - "$TMP/st1.live" <<'EOF'
+import csv, sys
+runs, head, cur = [], None, {}
+for l in open(sys.argv[1]):
+    if l.startswith("# "):
+        head = l[2:].rstrip("\n").split(",")
+    elif l.startswith("be,") and head:
+        r = next(csv.reader([l]))
+        cur[r[head.index("svname")]] = r[head.index("weight")]
+    elif l.startswith("--"):
+        if "vm" in cur and "ct" in cur:
+            w = cur["vm"] + "," + cur["ct"]
+            if runs and runs[-1][0] == w:
+                runs[-1][1] += 1
+            else:
+                runs.append([w, 1])
+        cur = {}
+print(" ".join("%s*%d" % (w, n) for w, n in runs))
+EOF
+)
+check "HAProxy itself had each of those splits, in order, and no other (sampled: $live)" python3 - "$live" "100,0 90,10 50,50 0,100" <<'EOF'
+import sys
+runs = [(r.rsplit("*", 1)[0], int(r.rsplit("*", 1)[1])) for r in sys.argv[1].split()]
+want = sys.argv[2].split()
+it = iter(w for w, n in runs)
+assert all(w in it for w in want), "missing or out of order"
+assert all(w in want for w, n in runs if n > 1), "a split v2c never journaled"
+EOF
 
 # --- a corrupt journal: refused, nothing moves, the file kept ------------------------------
 # A copy of that finished journal, one character of record 5 changed: a
@@ -199,7 +243,53 @@ w=$(weights)
 check "abort: the running rollout stops, exit 1, traffic back on the VM ($w)" \
   sh -c "test $st -eq 1 && test '$w' = '100 0' && grep -q aborted '$TMP/st9.err'"
 check "... the container is stopped and removed" sh -c "! podman ps -a --format '{{.Names}}' | grep -qx $CT"
-check "... status says aborted" sh -c "'$V2C' rollout status --state '$TMP/st9' | grep -q 'rolled-back'"
+check "... status says it was aborted by request" python3 -c '
+import json, subprocess, sys
+doc = json.loads(subprocess.run([sys.argv[1], "rollout", "status", "--json", "--state", sys.argv[2]],
+                                check=True, capture_output=True).stdout)
+s = doc["services"][0]
+assert s["phase"] == "rolled-back" and s["rollback_reason"] == "aborted by request", s
+' "$V2C" "$TMP/st9"
+check "... and the journal ends the service with aborted, not rolled-back" python3 -c '
+import json, sys
+ev = [r["event"] for r in map(json.loads, open(sys.argv[1])) if r.get("service") == "hello"]
+assert "aborted" in ev and "rolled-back" not in ev, ev
+' "$TMP/st9/journal.jsonl"
+
+# --- an analysis with no data pauses ----------------------------------------------------------
+# No load: the container serves nothing through HAProxy, so its 5xx rate
+# has no value (NaN).  That is no success: the rollout journals
+# `inconclusive`, stays at its split and waits for a person.
+playbook "$TMP/nodata.yaml" "$good" "          canary:
+            steps:
+              - setWeight: 10
+              - analysis: health
+              - setWeight: 100"
+"$V2C" rollout run "$TMP/nodata.yaml" --state "$TMP/st12" >/dev/null 2>"$TMP/st12.err" &
+run_pid=$!
+for _ in $(seq 300); do
+  grep -qE '"event":"(inconclusive|step-done)","service":"hello","(reason|index)":("[^"]*"|1)' "$TMP/st12/journal.jsonl" 2>/dev/null && break
+  kill -0 "$run_pid" 2>/dev/null || break
+  sleep 0.2
+done
+sleep 1
+w=$(weights)
+check "an analysis with no data: journaled inconclusive, paused at 90/10 ($w), still running" \
+  sh -c "grep -q '\"event\":\"inconclusive\",\"service\":\"hello\"' '$TMP/st12/journal.jsonl' &&
+    ! grep -q '\"event\":\"step-done\",\"service\":\"hello\",\"index\":1' '$TMP/st12/journal.jsonl' &&
+    test '$w' = '90 10' && kill -0 $run_pid"
+check "... its measurements recorded with no value" python3 -c '
+import json, sys
+m = [r for r in map(json.loads, open(sys.argv[1])) if r.get("event") == "measurement"]
+assert m and all(r["value"] is None and r["verdict"] == "inconclusive" for r in m), m
+' "$TMP/st12/journal.jsonl"
+"$V2C" rollout approve --state "$TMP/st12" hello
+st=0; timeout 120 tail --pid="$run_pid" -f /dev/null || true; wait "$run_pid" || st=$?
+[ "$st" -eq 0 ] || sed 's/^/# /' "$TMP/st12.err"
+w=$(weights)
+check "... approved: it goes on to 100 ($w)" sh -c "test $st -eq 0 && test '$w' = '0 100'"
+echo "set server be/vm state ready" | socat - "UNIX-CONNECT:$TMP/haproxy.sock" >/dev/null
+"$V2C" rollout rollback --state "$TMP/st12" >/dev/null 2>&1 || true
 
 # --- a webhook gate that says no --------------------------------------------------------------
 HOOK_PORT=$(free_port)
@@ -350,5 +440,26 @@ st=0; timeout 120 "$V2C" -v rollout resume --state "$TMP/st10c" >/dev/null 2>"$T
 [ "$st" -eq 0 ] || sed 's/^/# /' "$TMP/st10c.err"
 check "resume after a crash between the VM's stop and its record: done, the stop recorded" \
   sh -c "test $st -eq 0 && grep -q 'stopped already' '$TMP/st10c.err' && grep -q '\"event\":\"vm-stopped\",\"service\":\"hello-2\"' '$TMP/st10c/journal.jsonl'"
+
+# --- finalize: the rollout closed, no rollback after it ------------------------------------------
+st=0; timeout 120 "$V2C" rollout finalize --state "$TMP/st10c" >/dev/null 2>"$TMP/fin.err" || st=$?
+[ "$st" -eq 0 ] || sed 's/^/# /' "$TMP/fin.err"
+check "rollout finalize: exit 0, both services journaled and shown finalized" python3 -c '
+import json, subprocess, sys
+st, cli, state = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+assert st == 0, st
+fin = [r["service"] for r in map(json.loads, open(state + "/journal.jsonl")) if r.get("event") == "finalized"]
+assert sorted(fin) == ["hello", "hello-2"], fin
+doc = json.loads(subprocess.run([cli, "rollout", "status", "--json", "--state", state], check=True,
+                                capture_output=True).stdout)
+assert [s["phase"] for s in doc["services"]] == ["finalized", "finalized"], doc["services"]
+' "$st" "$V2C" "$TMP/st10c"
+n=$(wc -l <"$TMP/st10c/journal.jsonl")
+st=0; "$V2C" rollout rollback --state "$TMP/st10c" >/dev/null 2>"$TMP/fin-rb.err" || st=$?
+check "... after it, rollback refuses (exit 4: nothing to roll back) and journals nothing" \
+  sh -c "test $st -eq 4 && grep -q 'nothing to roll back' '$TMP/fin-rb.err' && test \"\$(wc -l <'$TMP/st10c/journal.jsonl')\" -eq $n"
+st=0; timeout 60 "$V2C" rollout finalize --state "$TMP/st10c" >/dev/null 2>&1 || st=$?
+check "... and a second finalize changes nothing" \
+  sh -c "test $st -eq 0 && test \"\$(wc -l <'$TMP/st10c/journal.jsonl')\" -eq $n"
 
 finish

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "playbook.h"
 #include "probe.h"
 
 /* A listening socket on ADDR (AF_INET or AF_INET6 loopback), port chosen
@@ -138,6 +139,50 @@ static void test_prometheus_replies(void **state)
         v2c_error_free(err);
 }
 
+/* Each rule of a measurement's verdict, and no data (NaN) is never a
+ * success nor a failure, whatever the conditions. */
+static void test_verdict_of_value(void **state)
+{
+        (void) state;
+        static const struct v2c_pb_condition unset = { 0 }, lt = { true, V2C_PB_LT, 0.01 }, ge = { true, V2C_PB_GE, 0.5 };
+        static const struct {
+                const struct v2c_pb_condition *success, *failure;
+                double value;
+                enum v2c_verdict want;
+        } cases[] = {
+                { &lt, &unset, 0.001, V2C_VERDICT_SUCCESS },
+                { &lt, &unset, 0.2, V2C_VERDICT_FAILURE },
+                { &lt, &ge, 0.001, V2C_VERDICT_SUCCESS },
+                { &lt, &ge, 0.7, V2C_VERDICT_FAILURE },
+                { &lt, &ge, 0.2, V2C_VERDICT_INCONCLUSIVE },   /* neither holds */
+                { &unset, &ge, 0.2, V2C_VERDICT_SUCCESS },
+                { &unset, &ge, 0.7, V2C_VERDICT_FAILURE },
+                { &lt, &unset, NAN, V2C_VERDICT_INCONCLUSIVE },
+                { &unset, &ge, NAN, V2C_VERDICT_INCONCLUSIVE },
+                { &lt, &ge, NAN, V2C_VERDICT_INCONCLUSIVE },
+        };
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+                if (v2c_verdict_of_value(cases[i].success, cases[i].failure, cases[i].value) != cases[i].want)
+                        fail_msg("case %zu (%g): %s, expected %s", i, cases[i].value,
+                                 v2c_verdict_name(v2c_verdict_of_value(cases[i].success, cases[i].failure,
+                                                                       cases[i].value)),
+                                 v2c_verdict_name(cases[i].want));
+}
+
+/* A metric measured 3 times: no data at all, or no data but failures within
+ * the limit, pauses (inconclusive); one success is enough to go on. */
+static void test_verdict_of_metric(void **state)
+{
+        (void) state;
+        assert_int_equal(v2c_verdict_of_metric(3, 0, 3, 0), V2C_VERDICT_INCONCLUSIVE);
+        assert_int_equal(v2c_verdict_of_metric(3, 1, 2, 1), V2C_VERDICT_INCONCLUSIVE);
+        assert_int_equal(v2c_verdict_of_metric(3, 0, 2, 0), V2C_VERDICT_SUCCESS);
+        assert_int_equal(v2c_verdict_of_metric(3, 0, 0, 0), V2C_VERDICT_SUCCESS);
+        assert_int_equal(v2c_verdict_of_metric(3, 1, 0, 1), V2C_VERDICT_SUCCESS);
+        assert_int_equal(v2c_verdict_of_metric(3, 2, 1, 1), V2C_VERDICT_FAILURE);
+        assert_int_equal(v2c_verdict_of_metric(3, 1, 0, 0), V2C_VERDICT_FAILURE);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -145,6 +190,8 @@ int main(void)
                 cmocka_unit_test(test_ready_http_v6),
                 cmocka_unit_test(test_ready_timeout),
                 cmocka_unit_test(test_prometheus_replies),
+                cmocka_unit_test(test_verdict_of_value),
+                cmocka_unit_test(test_verdict_of_metric),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
