@@ -99,7 +99,8 @@ struct v2c_cli_registry {
         const char *platform, *name;
 };
 extern const struct option v2c_registry_long_options[];   /* values 0x100.. */
-extern const char v2c_registry_options_help[];
+extern const char v2c_push_registry_help[];
+extern const char v2c_pull_registry_help[];
 /* 1 when C was a registry option (taken), 0 when not, -1 after a usage error. */
 int v2c_cli_registry_option(const char *cmd, int c, const char *arg, struct v2c_cli_registry *r);
 /* Reads --password-stdin; 0 or an exit status. */

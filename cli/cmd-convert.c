@@ -54,7 +54,7 @@ const char v2c_convert_help[] =
         "  --allow-backing        follow the backing files a disk image names (see\n"
         "                         `v2c inspect`); without it such an image is refused\n"
         "  --launch-timeout S     seconds the libguestfs appliance may take to start\n"
-        "  (and the registry options of `v2c push` for --push and --base)\n"
+        "  (and the registry options of `v2c push` for --push, of `v2c pull` for --base)\n"
         "\n"
         "SOURCE_DATE_EPOCH sets every timestamp (default 946684800, 2000-01-01).\n"
         "Exit status: 2 bad usage or unknown service, 3 unusable input,\n"

@@ -16,24 +16,31 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-const char v2c_registry_options_help[] =
-        "registry options:\n"
-        "  --creds USER:PASSWORD  credentials (default: auth.json, ~/.docker/config.json)\n"
-        "  --username USER --password-stdin\n"
-        "                         the password read from standard input\n"
-        "  --auth-file FILE       an auth.json or config.json to use instead\n"
-        "  --ca-file FILE         CA certificates to verify the registry with\n"
-        "  --tls-verify=false     do not verify the registry's certificate\n"
-        "  --plain-http           talk http, not https (loopback registries\n"
-        "                         without TLS are found by themselves)\n"
-        "  --chunk-size BYTES     upload blobs above this in chunks (default 32 MiB)\n"
-        "  --parallel N           blobs in flight at once (default 4)\n"
-        "  --retries N            attempts per request on 408/429/5xx (default 5)\n"
-        "  --timeout SECONDS      the most one request may take (default: 60 s plus\n"
+/* The options every registry command takes, then each command's own. */
+#define REGISTRY_OPTIONS_HELP \
+        "registry options:\n" \
+        "  --creds USER:PASSWORD  credentials (default: auth.json, ~/.docker/config.json)\n" \
+        "  --username USER --password-stdin\n" \
+        "                         the password read from standard input\n" \
+        "  --auth-file FILE       an auth.json or config.json to use instead\n" \
+        "  --ca-file FILE         CA certificates to verify the registry with\n" \
+        "  --tls-verify=false     do not verify the registry's certificate\n" \
+        "  --plain-http           talk http, not https (loopback registries\n" \
+        "                         without TLS are found by themselves)\n" \
+        "  --retries N            attempts per request on 408/429/5xx (default 5)\n" \
+        "  --timeout SECONDS      the most one request may take (default: 60 s plus\n" \
         "                         1 s per 16 KiB it carries)\n"
-        "  --max-size BYTES       pull: the most an image's blobs may add up to\n"
-        "                         (K, M, G suffixes; default 16G)\n";
+#define PUSH_OPTIONS_HELP \
+        "  --chunk-size BYTES     upload blobs above this in chunks (default 32 MiB)\n" \
+        "  --parallel N           blobs in flight at once (default 4)\n" \
+        "  --mount-from REPO      mount blobs this repository of the registry has\n" \
+        "                         (repeatable)\n"
+#define PULL_OPTIONS_HELP \
+        "  --max-size BYTES       the most an image's blobs may add up to\n" \
+        "                         (K, M, G suffixes; default 16G)\n"
 
+const char v2c_push_registry_help[] = REGISTRY_OPTIONS_HELP PUSH_OPTIONS_HELP;
+const char v2c_pull_registry_help[] = REGISTRY_OPTIONS_HELP PULL_OPTIONS_HELP;
 const struct option v2c_registry_long_options[] = {
         { "creds", required_argument, NULL, 0x100 },
         { "username", required_argument, NULL, 0x101 },
@@ -66,9 +73,39 @@ void v2c_cli_registry_cleanup(void)
         creds_buf = username = NULL;
 }
 
+/* The registry options that only some commands have: an option a command
+ * would ignore is a usage error, not silently nothing. */
+static const char *option_only_for(int c)
+{
+        switch (c) {
+        case 0x107: return "push convert";   /* --chunk-size */
+        case 0x108: return "push convert";   /* --parallel */
+        case 0x10a: return "push convert";   /* --mount-from */
+        case 0x10b: return "pull";           /* --platform */
+        case 0x10c: return "pull push";      /* --name */
+        case 0x10e: return "pull convert";   /* --max-size */
+        default: return NULL;
+        }
+}
+
 int v2c_cli_registry_option(const char *cmd, int c, const char *arg, struct v2c_cli_registry *r)
 {
         char *end;
+        const char *only = option_only_for(c);
+        if (only) {
+                bool ok = false;
+                size_t n = strlen(cmd);
+                for (const char *w = only; *w; w += strcspn(w, " "), w += *w == ' ')
+                        ok |= strncmp(w, cmd, n) == 0 && (w[n] == ' ' || w[n] == '\0');
+                if (!ok) {
+                        const char *name = "?";
+                        for (const struct option *o = v2c_registry_long_options; o->name; o++)
+                                if (o->val == c)
+                                        name = o->name;
+                        return v2c_cli_usage_error(cmd, "--%s is not an option of `v2c %s` (only of: %s)", name,
+                                                   cmd, only), -1;
+                }
+        }
         switch (c) {
         case 0x100: r->opt.creds = arg; return 1;
         case 0x101:
@@ -248,6 +285,8 @@ const char v2c_push_help[] =
         "has are skipped, blobs it has in another repository (--mount-from, and\n"
         "wherever this layout was pushed before) are mounted, the rest uploaded;\n"
         "the manifest goes last, by digest, then the tag.  Prints HOST/REPO@sha256:...\n"
+        "\n"
+        "  --name NAME            the image of DIR to push (as DIR:NAME)\n"
         "\n";
 
 int v2c_cmd_push(int argc, char **argv)

@@ -53,6 +53,9 @@ static void print_status(const json_t *doc)
                 if (json_object_get(s, "rollback_reason"))
                         snprintf(note, sizeof note, "rolled back: %s",
                                  json_string_value(json_object_get(s, "rollback_reason")));
+                else if (json_object_get(s, "inconclusive_reason"))
+                        snprintf(note, sizeof note, "waiting: approval (inconclusive: %s)",
+                                 json_string_value(json_object_get(s, "inconclusive_reason")));
                 else if (json_object_get(s, "waiting"))
                         snprintf(note, sizeof note, "waiting: %s", json_string_value(json_object_get(s, "waiting")));
                 else if (json_object_get(s, "vm")) {

@@ -420,12 +420,21 @@ const json_t *v2c_journal_get(const struct v2c_journal *j, size_t i)
 
 const json_t *v2c_journal_last(const struct v2c_journal *j, const char *service, const char *event)
 {
+        return v2c_journal_last_of(j, service, &event, 1);
+}
+
+const json_t *v2c_journal_last_of(const struct v2c_journal *j, const char *service, const char *const *events,
+                                  size_t n_events)
+{
         for (size_t i = json_array_size(j->records); i-- > 0;) {
                 const json_t *r = json_array_get(j->records, i);
                 const char *e = json_string_value(json_object_get(r, "event"));
                 const char *s = json_string_value(json_object_get(r, "service"));
-                if (e && strcmp(e, event) == 0 && (service == NULL || (s && strcmp(s, service) == 0)))
-                        return r;
+                if (!e || (service && !(s && strcmp(s, service) == 0)))
+                        continue;
+                for (size_t k = 0; k < n_events; k++)
+                        if (strcmp(e, events[k]) == 0)
+                                return r;
         }
         return NULL;
 }

@@ -59,6 +59,10 @@ const json_t *v2c_journal_get(const struct v2c_journal *j, size_t i);
 /* The last record whose "event" is EVENT and, when SERVICE is not NULL,
  * whose "service" is SERVICE; NULL when none (borrowed). */
 const json_t *v2c_journal_last(const struct v2c_journal *j, const char *service, const char *event);
+/* The last record of SERVICE (any when NULL) whose event is one of the
+ * N_EVENTS EVENTS, or NULL. */
+const json_t *v2c_journal_last_of(const struct v2c_journal *j, const char *service, const char *const *events,
+                                  size_t n_events);
 
 /* The journal's file name (borrowed). */
 const char *v2c_journal_path(const struct v2c_journal *j);

@@ -1354,7 +1354,11 @@ int v2c_rollout_status(const char *state_dir, json_t **out, struct v2c_error **e
                                             : st.prepared    ? "in-progress"
                                                              : "pending";
                         const json_t *last_m = v2c_journal_last(j, name, "measurement");
-                        const json_t *waiting = v2c_journal_last(j, name, "waiting");
+                        /* Waiting: for a gate ("waiting" until "approved"), or
+                         * paused by an inconclusive analysis until approved. */
+                        static const char *const pause_events[] = { "waiting", "inconclusive", "approved" };
+                        const json_t *pause = v2c_journal_last_of(j, name, pause_events, 3);
+                        const char *pause_ev = pause ? json_string_value(json_object_get(pause, "event")) : NULL;
                         const json_t *rb = v2c_journal_last(j, name, "rolling-back");
                         json_t *o = json_pack("{s:s, s:s, s:i, s:i}", "name", name, "phase", phase, "step",
                                               (int) st.step, "step_done", (int) st.step_done);
@@ -1385,8 +1389,14 @@ int v2c_rollout_status(const char *state_dir, json_t **out, struct v2c_error **e
                         }
                         if (last_m)
                                 json_object_set(o, "last_measurement", (json_t *) last_m);
-                        if (waiting && !st.done && !st.rolled_back)
-                                json_object_set(o, "waiting", json_object_get(waiting, "gate"));
+                        if (pause_ev && strcmp(pause_ev, "approved") != 0 && !st.done && !st.rolled_back) {
+                                if (strcmp(pause_ev, "inconclusive") == 0) {
+                                        json_object_set_new(o, "waiting", json_string("inconclusive"));
+                                        json_object_set(o, "inconclusive_reason", json_object_get(pause, "reason"));
+                                } else {
+                                        json_object_set(o, "waiting", json_object_get(pause, "gate"));
+                                }
+                        }
                         if (rb)
                                 json_object_set(o, "rollback_reason", json_object_get(rb, "reason"));
                         const json_t *vmrec = last_vm_record(j, pb, svc);

@@ -4,9 +4,11 @@
 #   2. unit, fuzz-corpus and integration tests (meson test), the realistic
 #      Debian guests among them (built first, both at once, when not cached
 #      under /var/cache/v2c/guests: about 6 minutes on a new machine);
-#   3. unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer;
-#   4. a short libFuzzer run of every fuzz target (clang);
-#   5. the curated mutants of tests/mutants/ (run.sh), beside 3 and 4: each
+#   3. every command and option the docs name was run by one of those
+#      tests (tests/coverage/options.py);
+#   4. unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer;
+#   5. a short libFuzzer run of every fuzz target (clang);
+#   6. the curated mutants of tests/mutants/ (run.sh), beside 4 and 5: each
 #      planted bug must be caught by the tests its patch names.
 # V2C_FUZZ_SECONDS sets the time per fuzz target (default 15).
 set -euo pipefail
@@ -39,8 +41,18 @@ tests/fixtures/build-guest.sh trixie >/dev/null &
 wait
 echo "test: realistic guests ready in $(( $(date +%s) - guests_t0 )) s"
 
+# Every run of v2c by the tests is recorded (tests/coverage/v2c-traced):
+# afterwards every command and option the docs name must have been run.
+export V2C_ARGV_LOG=$PWD/build/argv-log
+rm -rf "$V2C_ARGV_LOG" && mkdir -p "$V2C_ARGV_LOG"
 meson test -C build --print-errorlogs --num-processes 2 2>&1 | tee "$log" || status=1
 count
+if python3 tests/coverage/options.py build/v2c "$V2C_ARGV_LOG" README.md docs/*.md; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1)) status=1
+fi
+unset V2C_ARGV_LOG
 # Single checks a passing test skipped (tests/integration/lib.sh skip_check,
 # "ok - WHAT # SKIP WHY"): meson counts the test as passed.
 checks_skipped=$(grep -c '^ok - .* # SKIP ' build/meson-logs/testlog.txt || true)

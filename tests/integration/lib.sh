@@ -14,7 +14,12 @@ failures=0
 checks=0
 skipped=0
 ok() { checks=$((checks + 1)); echo "ok - $*"; }
-not_ok() { checks=$((checks + 1)); failures=$((failures + 1)); echo "not ok - $*"; }
+# V2C_FAIL_FAST=1 (tests/mutants/run.sh sets it) ends the test at its first
+# failed check: a planted bug is caught as soon as one check sees it.
+not_ok() {
+  checks=$((checks + 1)); failures=$((failures + 1)); echo "not ok - $*"
+  if [ "${V2C_FAIL_FAST:-}" = 1 ]; then echo "# V2C_FAIL_FAST: stopped at the first failed check"; exit 1; fi
+}
 # check always returns 0 (the scripts run under set -e and go on after a
 # failed check): a diagnostic after it belongs in check_or_show.
 check() { # check DESCRIPTION COMMAND...

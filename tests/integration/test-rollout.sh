@@ -283,11 +283,19 @@ import json, sys
 m = [r for r in map(json.loads, open(sys.argv[1])) if r.get("event") == "measurement"]
 assert m and all(r["value"] is None and r["verdict"] == "inconclusive" for r in m), m
 ' "$TMP/st12/journal.jsonl"
+check "... status says it waits for approval, and why" \
+  sh -c "'$V2C' rollout status --state '$TMP/st12' | grep -q 'waiting: approval (inconclusive: ' &&
+    '$V2C' rollout status --state '$TMP/st12' --json | python3 -c '
+import json, sys
+s = [x for x in json.load(sys.stdin)[\"services\"] if x[\"name\"] == \"hello\"][0]
+assert s[\"waiting\"] == \"inconclusive\" and s[\"inconclusive_reason\"], s'"
 "$V2C" rollout approve --state "$TMP/st12" hello
 st=0; timeout 120 tail --pid="$run_pid" -f /dev/null || true; wait "$run_pid" || st=$?
 [ "$st" -eq 0 ] || sed 's/^/# /' "$TMP/st12.err"
 w=$(weights)
 check "... approved: it goes on to 100 ($w)" sh -c "test $st -eq 0 && test '$w' = '0 100'"
+check "... and status no longer says it waits" \
+  sh -c "! '$V2C' rollout status --state '$TMP/st12' | grep -q 'waiting'"
 echo "set server be/vm state ready" | socat - "UNIX-CONNECT:$TMP/haproxy.sock" >/dev/null
 "$V2C" rollout rollback --state "$TMP/st12" >/dev/null 2>&1 || true
 

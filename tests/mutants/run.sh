@@ -27,6 +27,8 @@ src=$scratch/src
 # compilers then see the same relative paths, and with CCACHE_BASEDIR at
 # the checkout ccache serves the copy's first build from the checkout's.
 build=$src/build
+# A test stops at its first failed check (tests/integration/lib.sh).
+export V2C_FAIL_FAST=1
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$root} CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-true}
 log=$scratch/log
 mkdir -p "$scratch" "$log"
