@@ -51,6 +51,18 @@ set +e
 "$V2C" pull "$A/v2c/webapp@$d_webapp" -o "$TMP/pulled" >/dev/null 2>&1; st=$?
 set -e
 check "pull refuses to overwrite (exit 4)" test "$st" -eq 4
+"$V2C" pull "$A/v2c/webapp@$d_webapp" --plain-http --timeout 30 --name app -o "$TMP/pulled-named" \
+  >/dev/null 2>"$TMP/pn.err"
+check_or_show "$TMP/pn.err" "pull --plain-http --timeout 30 --name app: index.json names the image app" \
+  sh -c "skopeo inspect 'oci:$TMP/pulled-named:app' | grep -q '$d_webapp'"
+"$V2C" push "$TMP/img" "$A/v2c/named" --name hello --plain-http --timeout 30 >"$TMP/pn2.out" 2>"$TMP/pn2.err"
+check_or_show "$TMP/pn2.err" "push DIR --name hello --plain-http --timeout 30: that image, by digest" \
+  grep -qx "$A/v2c/named@$d_hello" "$TMP/pn2.out"
+set +e
+"$V2C" push "$TMP/img" "$A/v2c/named" --name nosuch >/dev/null 2>"$TMP/pn3.err"; st=$?
+set -e
+check "push --name of an image the layout does not hold: exit 2 or 3 naming it" \
+  sh -c "test $st -eq 2 -o $st -eq 3 && grep -q nosuch '$TMP/pn3.err' && $(one_line "$TMP/pn3.err")"
 
 # An index with two platforms, and a Docker schema 2 manifest.
 "$V2C" push "$TMP/img:hello" "$A/multi/img" >/dev/null 2>&1
@@ -147,6 +159,18 @@ check "TLS without that CA: refused, exit 1, one line naming the certificate pro
 check "--tls-verify=false pushes anyway" \
   sh -c "skopeo inspect --raw --cert-dir '$REG_TLS_CERTDIR' 'docker://$T/v2c/hello3@$d_hello' >/dev/null"
 
+# pull takes the same TLS options
+"$V2C" pull --ca-file "$REG_TLS_CA" "$T/v2c/hello@$d_hello" -o "$TMP/tpull1" >"$TMP/tp1.out" 2>"$TMP/tp1.err"
+check_or_show "$TMP/tp1.err" "pull --ca-file: the image, checked against the test's CA" \
+  sh -c "grep -qx '$T/v2c/hello@$d_hello' '$TMP/tp1.out' && skopeo inspect 'oci:$TMP/tpull1:hello' | grep -q '$d_hello'"
+set +e
+"$V2C" pull "$T/v2c/hello@$d_hello" -o "$TMP/tpull2" >/dev/null 2>"$TMP/tp2.err"; st=$?
+set -e
+check "pull from TLS without that CA: exit 1 naming the certificate, no layout left" \
+  sh -c "test $st -eq 1 && grep -qi certificate '$TMP/tp2.err' && test ! -e '$TMP/tpull2'"
+"$V2C" pull "$T/v2c/hello@$d_hello" --tls-verify=false -o "$TMP/tpull3" >/dev/null 2>"$TMP/tp3.err"
+check_or_show "$TMP/tp3.err" "pull --tls-verify=false reads it anyway" test -f "$TMP/tpull3/index.json"
+
 # --- htpasswd Basic auth ------------------------------------------------------------------
 registry_start basic --htpasswd alice:s3cret-pw
 B=$REG_BASIC_ADDR
@@ -166,6 +190,18 @@ check "credentials from \$REGISTRY_AUTH_FILE (auth.json)" grep -q "@$d_webapp" "
 echo s3cret-pw | "$V2C" push --username alice --password-stdin "$TMP/img:nginx" "$B/v2c/nginx" >"$TMP/b5.out" 2>&1 \
   || cat "$TMP/b5.out"
 check "--username with --password-stdin" grep -q "@$d_nginx" "$TMP/b5.out"
+echo s3cret-pw | "$V2C" pull "$B/v2c/nginx@$d_nginx" --username alice --password-stdin -o "$TMP/bpull1" \
+  >/dev/null 2>"$TMP/bp1.err"
+check_or_show "$TMP/bp1.err" "pull --username with --password-stdin" test -f "$TMP/bpull1/index.json"
+"$V2C" pull --auth-file "$TMP/auth.json" "$B/v2c/webapp@$d_webapp" -o "$TMP/bpull2" >/dev/null 2>"$TMP/bp2.err"
+check_or_show "$TMP/bp2.err" "pull --auth-file FILE (auth.json)" test -f "$TMP/bpull2/index.json"
+"$V2C" push "$TMP/img:hello" "$B/v2c/hello-af" --auth-file "$TMP/auth.json" >"$TMP/b6.out" 2>"$TMP/b6.err"
+check_or_show "$TMP/b6.err" "push --auth-file FILE (auth.json)" grep -q "@$d_hello" "$TMP/b6.out"
+set +e
+"$V2C" pull --auth-file /dev/null/none "$B/v2c/webapp@$d_webapp" -o "$TMP/bpull3" >/dev/null 2>"$TMP/bp3.err"; st=$?
+set -e
+check "pull --auth-file that cannot be read: an error naming it, no layout" \
+  sh -c "test $st -ne 0 && grep -q '/dev/null/none' '$TMP/bp3.err' && test ! -e '$TMP/bpull3'"
 
 # --- Bearer tokens -------------------------------------------------------------------------
 registry_start tok --htpasswd bob:t0ken-pw --token
