@@ -86,13 +86,24 @@ static void print_status(const json_t *doc)
         }
 }
 
+static const char *const actions[] = { "run", "resume", "status", "approve", "abort", "rollback", "finalize" };
+#define N_ACTIONS (sizeof actions / sizeof actions[0])
+
 static bool is_action(const char *word)
 {
-        static const char *const known[] = { "run", "resume", "status", "approve", "abort", "rollback", "finalize" };
-        for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-                if (strcmp(word, known[i]) == 0)
+        for (size_t i = 0; i < N_ACTIONS; i++)
+                if (strcmp(word, actions[i]) == 0)
                         return true;
         return false;
+}
+
+/* "run, resume, ...": the actions, for usage errors. */
+static void list_actions(char *buf, size_t size)
+{
+        size_t len = 0;
+        buf[0] = '\0';
+        for (size_t i = 0; i < N_ACTIONS && len < size; i++)
+                len += (size_t) snprintf(buf + len, size - len, "%s%s", i ? ", " : "", actions[i]);
 }
 
 static int run(int argc, char **argv)
@@ -105,7 +116,6 @@ static int run(int argc, char **argv)
                 {},
         };
         const struct v2c_command *self = &v2c_command_rollout;
-        static const char actions[] = "run, resume, status, approve, abort, rollback, finalize";
         struct v2c_rollout_options ro = { 0 };
         bool json = false;
         _cleanup_(v2c_cli_parser_release) struct v2c_cli_parser p = {
@@ -121,13 +131,15 @@ static int run(int argc, char **argv)
         }
         if (c < 0)
                 return p.exit;
+        char known[128];
+        list_actions(known, sizeof known);
         /* The action is the first argument: options may come before or after it. */
         if (p.n_args == 0)
-                return v2c_cli_usage_error(self, "name an action: %s", actions);
+                return v2c_cli_usage_error(self, "name an action: %s", known);
         const char *action = p.args[0];
         char **args = p.args + 1;
         if (!is_action(action))
-                return v2c_cli_usage_error(self, "unknown action `%s` (%s)", action, actions);
+                return v2c_cli_usage_error(self, "unknown action `%s` (%s)", action, known);
         if (ro.state_dir == NULL)
                 return v2c_cli_usage_error(self, "no state directory given (--state DIR)");
         int nargs = (int) p.n_args - 1;
