@@ -18,9 +18,12 @@ enum v2c_exit {
         V2C_EXIT_REFUSED = 4,   /* refused by policy (e.g. a stateful service without --allow-stateful) */
 };
 
-/* One entry of main.c's table of commands, the one place a command's usage
- * is written: `v2c help CMD`, `v2c CMD --help` and its usage errors all
- * print from it. */
+/* A command: everything `v2c help`, `v2c help CMD`, `v2c CMD --help` and
+ * its usage errors print comes from here.  Each cmd-*.c defines its own
+ * beside its handler (the synopsis next to the text that explains it) and
+ * main.c's table lists them; the parser and the usage errors take the
+ * entry itself, not a name to look up, so no message can name a command
+ * the table does not have. */
 struct v2c_command {
         const char *name;
         int (*run)(int argc, char **argv);
@@ -30,23 +33,59 @@ struct v2c_command {
         const char *more_help;  /* appended to it (options several commands share), or NULL */
 };
 
-/* The entry of command NAME, or NULL. */
+extern const struct v2c_command v2c_command_inspect;
+extern const struct v2c_command v2c_command_convert;
+extern const struct v2c_command v2c_command_push;
+extern const struct v2c_command v2c_command_pull;
+extern const struct v2c_command v2c_command_rollout;
+
+/* The entry of command NAME in main.c's table, or NULL. */
 const struct v2c_command *v2c_cli_command(const char *name);
 /* Prints the help of command CMD (NULL: of v2c itself) to F. */
-void v2c_cli_print_help(const char *cmd, FILE *f);
+void v2c_cli_print_help(const struct v2c_command *cmd, FILE *f);
 
 /* Prints ERR as the one line "v2c: error: ..." and returns the exit status
  * its kind maps to; frees ERR. */
 int v2c_cli_report(struct v2c_error *err);
 /* Prints "v2c CMD: MSG" and then the command's usage line with a pointer to
  * its --help (CMD NULL: v2c's own); returns V2C_EXIT_USAGE. */
-int v2c_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int v2c_cli_usage_error(const struct v2c_command *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints "v2c: error: out of memory" and returns V2C_EXIT_FAILURE: for the
+ * CLI's own allocations, which have no error to carry the message. */
+int v2c_cli_out_of_memory(void);
+
+/* Option codes of the long options that have no letter: above every
+ * character, so that none can be mistaken for a short option's letter (or
+ * for the 1, ':' and '?' getopt returns itself).  The registry options are
+ * the parser's own (see v2c_cli_parser.registry); a command numbers its
+ * other long-only options from V2C_OPT_COMMAND_FIRST. */
+enum v2c_cli_option_code {
+        V2C_OPT_REGISTRY_FIRST = 0x100,
+        V2C_OPT_CREDS = V2C_OPT_REGISTRY_FIRST,
+        V2C_OPT_USERNAME,
+        V2C_OPT_PASSWORD_STDIN,
+        V2C_OPT_AUTH_FILE,
+        V2C_OPT_CA_FILE,
+        V2C_OPT_TLS_VERIFY,
+        V2C_OPT_PLAIN_HTTP,
+        V2C_OPT_CHUNK_SIZE,
+        V2C_OPT_PARALLEL,
+        V2C_OPT_RETRIES,
+        V2C_OPT_MOUNT_FROM,
+        V2C_OPT_PLATFORM,
+        V2C_OPT_NAME,
+        V2C_OPT_TIMEOUT,
+        V2C_OPT_MAX_SIZE,
+        V2C_OPT_REGISTRY_END,
+        V2C_OPT_COMMAND_FIRST = 0x200,
+};
 
 /* Parses the options of a command (options.c): GNU style, options anywhere
  * among the arguments whatever POSIXLY_CORRECT says, `--` ends them; -h/--help,
  * -v/--verbose and -q/--quiet are taken care of for every command (so no
- * command may use h, v, q, 1, ':' or '?' as an option code).  Fill in the
- * public fields, then:
+ * command may use h, v, q, 1, ':' or '?' as an option code).  A command with
+ * registry options points .registry at where they go: the parser takes them
+ * (and refuses another command's) itself.  Fill in the public fields, then:
  *
  *     while ((c = v2c_cli_getopt(&p)) > 0)
  *             switch (c) { ... optarg is the value ... }
@@ -54,13 +93,14 @@ int v2c_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((fo
  *             return p.exit;
  *     ... p.args[0 .. p.n_args) are the other arguments, in order ...
  */
+struct v2c_cli_registry;
 struct v2c_cli_parser {
-        const char *cmd;                        /* for help and errors; NULL: v2c itself */
+        const struct v2c_command *cmd;          /* for help and errors; NULL: v2c itself */
         int argc;
         char **argv;                            /* argv[0] is the command's name */
         const char *shortopts;                  /* getopt's letters ("o:s:"), without '+'/'-' */
         const struct option *options;           /* the command's long options */
-        const struct option *more_options;      /* and another table (may be NULL) */
+        struct v2c_cli_registry *registry;      /* takes the registry options (may be NULL) */
         bool in_order;                          /* stop at the first argument (main only) */
 
         char **args;                            /* borrowed from argv, NULL-terminated */
@@ -79,16 +119,6 @@ int v2c_cli_getopt(struct v2c_cli_parser *p);
 int v2c_cli_parse_seconds(const char *s, unsigned *out);
 void v2c_cli_parser_release(struct v2c_cli_parser *p);
 
-int v2c_cmd_inspect(int argc, char **argv);
-extern const char v2c_inspect_help[];
-int v2c_cmd_convert(int argc, char **argv);
-extern const char v2c_convert_help[];
-int v2c_cmd_rollout(int argc, char **argv);
-extern const char v2c_rollout_help[];
-int v2c_cmd_push(int argc, char **argv);
-extern const char v2c_push_help[];
-int v2c_cmd_pull(int argc, char **argv);
-extern const char v2c_pull_help[];
 
 /* Registry options shared by push, pull and convert --push (cmd-registry.c). */
 #include "registry.h"
@@ -98,13 +128,13 @@ struct v2c_cli_registry {
         char **mount_from;
         const char *platform, *name;
 };
-extern const struct option v2c_registry_long_options[];   /* values 0x100.. */
-extern const char v2c_push_registry_help[];
-extern const char v2c_pull_registry_help[];
-/* 1 when C was a registry option (taken), 0 when not, -1 after a usage error. */
-int v2c_cli_registry_option(const char *cmd, int c, const char *arg, struct v2c_cli_registry *r);
+extern const struct option v2c_registry_long_options[];   /* codes V2C_OPT_REGISTRY_FIRST.. */
+/* Takes registry option C (a code of v2c_registry_long_options) for command
+ * CMD: 0, or the exit status of the error it reported (a usage error for a
+ * bad value, or for an option CMD does not have). */
+int v2c_cli_registry_option(const struct v2c_command *cmd, int c, const char *arg, struct v2c_cli_registry *r);
 /* Reads --password-stdin; 0 or an exit status. */
-int v2c_cli_registry_finish(const char *cmd, struct v2c_cli_registry *r);
+int v2c_cli_registry_finish(const struct v2c_command *cmd, struct v2c_cli_registry *r);
 void v2c_cli_registry_cleanup(void);
 /* Frees what the options gathered (the --mount-from list). */
 void v2c_cli_registry_release(struct v2c_cli_registry *r);

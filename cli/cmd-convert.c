@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-const char v2c_convert_help[] =
+static const char help[] =
         "Convert services of SOURCE into an OCI image layout in DIR: one image per\n"
         "service, named after it in index.json, with deterministic layers (base,\n"
         "packages, config, app), secrets left out, and beside them in DIR/v2c/ a lock\n"
@@ -161,8 +161,10 @@ static int verify_pods(const struct v2c_convert_result *res, const char *layout,
         for (size_t p = 0; p < res->n_pods; p++) {
                 const struct v2c_convert_pod *pod = &res->pods[p];
                 _cleanup_free_ struct v2c_verify_member *m = calloc(pod->n_images, sizeof *m);
-                if (m == NULL)
+                if (m == NULL) {
+                        v2c_cli_out_of_memory();
                         return failed + 1;
+                }
                 for (size_t k = 0; k < pod->n_images; k++) {
                         const struct v2c_converted *im = &res->images[pod->images[k]];
                         m[k] = (struct v2c_verify_member) { .ref_name = im->ref_name, .ports = im->ports,
@@ -189,215 +191,281 @@ static int verify_pods(const struct v2c_convert_result *res, const char *layout,
         return failed;
 }
 
-int v2c_cmd_convert(int argc, char **argv)
+/* ---- the command: parse the options, plan, run, output ---- */
+
+static int run(int argc, char **argv);
+
+const struct v2c_command v2c_command_convert = {
+        .name = "convert", .run = run,
+        .synopsis = "convert (--service NAME... | --all-stateless) -o DIR [options] SOURCE...",
+        .summary = "lift services into deterministic, layered OCI images", .help = help,
+};
+
+/* What the command line asks for. */
+struct convert_args {
+        struct v2c_convert_options copt;
+        struct v2c_guest_options gopt;
+        struct v2c_cli_registry reg;
+        char **services, **secrets;     /* owned; copt points at them */
+        const char *report_path, *push, *tag, *base;
+        bool verify;
+        char **sources;                 /* borrowed from the parser */
+        size_t n_sources;
+};
+
+static void convert_args_release(struct convert_args *a)
 {
+        v2c_cli_registry_release(&a->reg);
+        v2c_cli_registry_cleanup();
+        v2c_strv_free(a->services);
+        v2c_strv_free(a->secrets);
+        a->services = a->secrets = NULL;
+}
+
+/* Reads the command line into A, with every check that needs no work
+ * done; false when the command ends here, with *status its exit status
+ * (--help, a usage error). */
+static bool parse_args(struct v2c_cli_parser *p, struct convert_args *a, int *status)
+{
+        enum {
+                OPT_ALL_STATELESS = V2C_OPT_COMMAND_FIRST, OPT_SYSTEM, OPT_FORCE, OPT_REPORT, OPT_ALLOW_STATEFUL,
+                OPT_INCLUDE_SECRET, OPT_KEEP_SETUID, OPT_GZIP, OPT_LEVEL, OPT_THREADS, OPT_IMAGE_REPO, OPT_VERIFY,
+                OPT_PUSH, OPT_TAG, OPT_BASE, OPT_ALLOW_BACKING, OPT_LAUNCH_TIMEOUT,
+        };
         static const struct option opts[] = {
                 { "service", required_argument, NULL, 's' },
-                { "all-stateless", no_argument, NULL, 'A' },
-                { "system", no_argument, NULL, 'S' },
+                { "all-stateless", no_argument, NULL, OPT_ALL_STATELESS },
+                { "system", no_argument, NULL, OPT_SYSTEM },
                 { "output", required_argument, NULL, 'o' },
-                { "force", no_argument, NULL, 'f' },
-                { "report", required_argument, NULL, 'r' },
-                { "allow-stateful", no_argument, NULL, 'a' },
-                { "include-secret", required_argument, NULL, 'i' },
-                { "keep-setuid", no_argument, NULL, 'K' },
-                { "gzip", no_argument, NULL, 'z' },
-                { "level", required_argument, NULL, 'l' },
-                { "threads", required_argument, NULL, 't' },
-                { "image-repo", required_argument, NULL, 'R' },
-                { "verify", no_argument, NULL, 'V' },
-                { "push", required_argument, NULL, 'P' },
-                { "tag", required_argument, NULL, 'T' },
-                { "base", required_argument, NULL, 'B' },
-                { "allow-backing", no_argument, NULL, 'b' },
-                { "launch-timeout", required_argument, NULL, 'L' },
+                { "force", no_argument, NULL, OPT_FORCE },
+                { "report", required_argument, NULL, OPT_REPORT },
+                { "allow-stateful", no_argument, NULL, OPT_ALLOW_STATEFUL },
+                { "include-secret", required_argument, NULL, OPT_INCLUDE_SECRET },
+                { "keep-setuid", no_argument, NULL, OPT_KEEP_SETUID },
+                { "gzip", no_argument, NULL, OPT_GZIP },
+                { "level", required_argument, NULL, OPT_LEVEL },
+                { "threads", required_argument, NULL, OPT_THREADS },
+                { "image-repo", required_argument, NULL, OPT_IMAGE_REPO },
+                { "verify", no_argument, NULL, OPT_VERIFY },
+                { "push", required_argument, NULL, OPT_PUSH },
+                { "tag", required_argument, NULL, OPT_TAG },
+                { "base", required_argument, NULL, OPT_BASE },
+                { "allow-backing", no_argument, NULL, OPT_ALLOW_BACKING },
+                { "launch-timeout", required_argument, NULL, OPT_LAUNCH_TIMEOUT },
                 {},
         };
-        _cleanup_(v2c_cli_registry_release) struct v2c_cli_registry reg = { 0 };
-        const char *push = NULL, *tag = NULL, *base = NULL;
-        _cleanup_strv_ char **services = NULL, **secrets = NULL;
-        struct v2c_convert_options copt = { .layer = { .compression = V2C_COMPRESS_ZSTD } };
-        const char *report_path = NULL;
-        bool verify = false;
-        struct v2c_guest_options gopt = { 0 };
-        _cleanup_(v2c_cli_parser_release) struct v2c_cli_parser p = {
-                .cmd = "convert", .argc = argc, .argv = argv, .shortopts = "s:o:",
-                .options = opts, .more_options = v2c_registry_long_options,
-        };
+        const struct v2c_command *self = &v2c_command_convert;
+        struct v2c_convert_options *copt = &a->copt;
+        p->shortopts = "s:o:";
+        p->options = opts;
+        p->registry = &a->reg;
         int c;
-        while ((c = v2c_cli_getopt(&p)) > 0) {
-                int k = v2c_cli_registry_option("convert", c, optarg, &reg);
-                if (k < 0)
-                        return V2C_EXIT_USAGE;
-                if (k > 0)
-                        continue;
+        while ((c = v2c_cli_getopt(p)) > 0) {
                 switch (c) {
-                case 's': v2c_strv_push(&services, optarg); break;
-                case 'A': copt.all_stateless = true; break;
-                case 'S': copt.mode = V2C_CONVERT_SYSTEM; break;
-                case 'o': copt.output = optarg; break;
-                case 'f': copt.force = true; break;
-                case 'r': report_path = optarg; break;
-                case 'a': copt.allow_stateful = true; break;
-                case 'K': copt.keep_setid = true; break;
-                case 'i':
+                case 's':
+                        if (v2c_strv_push(&a->services, optarg) < 0)
+                                return *status = v2c_cli_out_of_memory(), false;
+                        break;
+                case OPT_ALL_STATELESS: copt->all_stateless = true; break;
+                case OPT_SYSTEM: copt->mode = V2C_CONVERT_SYSTEM; break;
+                case 'o': copt->output = optarg; break;
+                case OPT_FORCE: copt->force = true; break;
+                case OPT_REPORT: a->report_path = optarg; break;
+                case OPT_ALLOW_STATEFUL: copt->allow_stateful = true; break;
+                case OPT_KEEP_SETUID: copt->keep_setid = true; break;
+                case OPT_INCLUDE_SECRET:
                         if (optarg[0] != '/')
-                                return v2c_cli_usage_error("convert", "--include-secret needs a guest path, not `%s`",
-                                                           optarg);
-                        v2c_strv_push(&secrets, optarg);
+                                return *status = v2c_cli_usage_error(self, "--include-secret needs a guest path, not `%s`",
+                                                           optarg), false;
+                        if (v2c_strv_push(&a->secrets, optarg) < 0)
+                                return *status = v2c_cli_out_of_memory(), false;
                         break;
-                case 'z': copt.layer.compression = V2C_COMPRESS_GZIP; break;
-                case 'l':
-                        if (parse_int(optarg, 1, 19, &copt.layer.level) < 0)
-                                return v2c_cli_usage_error("convert", "--level `%s` is not between 1 and 19", optarg);
+                case OPT_GZIP: copt->layer.compression = V2C_COMPRESS_GZIP; break;
+                case OPT_LEVEL:
+                        if (parse_int(optarg, 1, 19, &copt->layer.level) < 0)
+                                return *status = v2c_cli_usage_error(self, "--level `%s` is not between 1 and 19", optarg), false;
                         break;
-                case 't':
-                        if (parse_int(optarg, 1, 256, &copt.layer.threads) < 0)
-                                return v2c_cli_usage_error("convert", "--threads `%s` is not between 1 and 256", optarg);
+                case OPT_THREADS:
+                        if (parse_int(optarg, 1, 256, &copt->layer.threads) < 0)
+                                return *status = v2c_cli_usage_error(self, "--threads `%s` is not between 1 and 256", optarg),
+                                       false;
                         break;
-                case 'R': copt.image_repo = optarg; break;
-                case 'V': verify = true; break;
-                case 'P': push = optarg; break;
-                case 'T': tag = optarg; break;
-                case 'B': base = optarg; break;
-                case 'b': gopt.allow_backing = true; break;
-                case 'L':
-                        if (v2c_cli_parse_seconds(optarg, &gopt.launch_timeout_s) < 0)
-                                return v2c_cli_usage_error("convert", "--launch-timeout `%s` is not a number of seconds (1-86400)",
-                                                           optarg);
+                case OPT_IMAGE_REPO: copt->image_repo = optarg; break;
+                case OPT_VERIFY: a->verify = true; break;
+                case OPT_PUSH: a->push = optarg; break;
+                case OPT_TAG: a->tag = optarg; break;
+                case OPT_BASE: a->base = optarg; break;
+                case OPT_ALLOW_BACKING: a->gopt.allow_backing = true; break;
+                case OPT_LAUNCH_TIMEOUT:
+                        if (v2c_cli_parse_seconds(optarg, &a->gopt.launch_timeout_s) < 0)
+                                return *status = v2c_cli_usage_error(self, "--launch-timeout `%s` is not a number of seconds "
+                                                                 "(1-86400)", optarg), false;
                         break;
                 }
         }
         if (c < 0)
-                return p.exit;
-        if (p.n_args == 0)
-                return v2c_cli_usage_error("convert", "no SOURCE given");
-        if (copt.output == NULL)
-                return v2c_cli_usage_error("convert", "no output directory given (-o DIR)");
-        if (copt.output[0] == '\0')
-                return v2c_cli_usage_error("convert", "-o needs a directory name, not an empty one");
-        if (services == NULL && !copt.all_stateless)
-                return v2c_cli_usage_error("convert", "name the services to convert (--service NAME) or --all-stateless");
-        if (copt.layer.compression == V2C_COMPRESS_GZIP && copt.layer.level > 9)
-                return v2c_cli_usage_error("convert", "gzip levels go from 1 to 9");
-        if (tag && push == NULL)
-                return v2c_cli_usage_error("convert", "--tag goes with --push");
+                return *status = p->exit, false;
+        if (p->n_args == 0)
+                return *status = v2c_cli_usage_error(self, "no SOURCE given"), false;
+        if (copt->output == NULL)
+                return *status = v2c_cli_usage_error(self, "no output directory given (-o DIR)"), false;
+        if (copt->output[0] == '\0')
+                return *status = v2c_cli_usage_error(self, "-o needs a directory name, not an empty one"), false;
+        if (a->services == NULL && !copt->all_stateless)
+                return *status = v2c_cli_usage_error(self, "name the services to convert (--service NAME) or --all-stateless"),
+                       false;
+        if (copt->layer.compression == V2C_COMPRESS_GZIP && copt->layer.level > 9)
+                return *status = v2c_cli_usage_error(self, "gzip levels go from 1 to 9"), false;
+        if (a->tag && a->push == NULL)
+                return *status = v2c_cli_usage_error(self, "--tag goes with --push"), false;
+        const char *push = a->push;
         if (push && (strchr(push, '@') || strchr(strchr(push, '/') ? strchr(push, '/') : push, ':')))
-                return v2c_cli_usage_error("convert", "--push takes HOST/PREFIX (no tag or digest): images go to "
-                                                      "HOST/PREFIX/NAME; use --tag for a tag");
-        int frc = v2c_cli_registry_finish("convert", &reg);
-        if (frc)
-                return frc;
-        if (push && copt.image_repo == NULL)
-                copt.image_repo = push;
-        copt.services = services;
-        copt.include_secrets = secrets;
-        copt.source = strrchr(p.args[0], '/') ? strrchr(p.args[0], '/') + 1 : p.args[0];
+                return *status = v2c_cli_usage_error(self, "--push takes HOST/PREFIX (no tag or digest): images go to "
+                                                 "HOST/PREFIX/NAME; use --tag for a tag"), false;
+        *status = v2c_cli_registry_finish(self, &a->reg);
+        if (*status != V2C_EXIT_OK)
+                return false;
+        if (push && copt->image_repo == NULL)
+                copt->image_repo = push;
+        copt->services = a->services;
+        copt->include_secrets = a->secrets;
+        a->sources = p->args;
+        a->n_sources = p->n_args;
+        copt->source = strrchr(p->args[0], '/') ? strrchr(p->args[0], '/') + 1 : p->args[0];
+        return true;
+}
 
+/* What a run works on, made before the conversion. */
+struct convert_plan {
+        json_t *report;
+        char *tmpdir;                   /* this run's TMPDIR */
+        struct v2c_guest *guest;
+        char *base_top;                 /* holds the --base image pulled; removed once converted */
+        char *base_dir, *base_pinned;
+};
+
+static void convert_plan_release(struct convert_plan *pl)
+{
+        temporary_dir_removep(&pl->base_top);
+        free(pl->base_dir);
+        free(pl->base_pinned);
+        pl->base_dir = pl->base_pinned = NULL;
+        /* The guest first: its overlay is in the temporary directory. */
+        v2c_guest_closep(&pl->guest);
+        temporary_dir_removep(&pl->tmpdir);
+        json_decref(pl->report);
+        pl->report = NULL;
+}
+
+/* --base: the image pulled beside DIR, checked and pinned; an exit status. */
+static int pull_base(struct convert_args *a, struct convert_plan *pl)
+{
+        const struct v2c_command *self = &v2c_command_convert;
         struct v2c_error *err = NULL;
-        if (source_date_epoch(&copt.layer.epoch, &err) < 0)
+        struct v2c_ref bref;
+        if (v2c_ref_parse(a->base, &bref, &err) < 0)
+                return v2c_cli_report(err);
+        bool pinned = bref.digest != NULL;
+        v2c_ref_release(&bref);
+        if (!pinned)
+                return v2c_cli_usage_error(self, "--base needs a digest (HOST/REPO@sha256:...), not a "
+                                                 "tag: a base must not change under the image");
+        /* Pulled into DIR.v2c-base-*\/layout: the pull's own temporary
+         * lands in that directory too, so a signal takes both; beside DIR,
+         * its blobs link into the new layout. */
+        const char *output = a->copt.output;
+        size_t ol = strlen(output);
+        while (ol > 1 && output[ol - 1] == '/')
+                ol--;
+        if (asprintf(&pl->base_top, "%.*s.v2c-base-XXXXXX", (int) ol, output) < 0) {
+                pl->base_top = NULL;
+                return v2c_cli_out_of_memory();
+        }
+        if (v2c_signal_cleanup_mkdtemp(pl->base_top) == NULL) {
+                v2c_error_set(&err, errno, "creating `%s`: %m", pl->base_top);
+                free(TAKE_PTR(pl->base_top));
+                return v2c_cli_report(err);
+        }
+        if (asprintf(&pl->base_dir, "%s/layout", pl->base_top) < 0) {
+                pl->base_dir = NULL;
+                return v2c_cli_out_of_memory();
+        }
+        struct v2c_pull_result pr;
+        if (v2c_pull(a->base, pl->base_dir, "base", NULL, &a->reg.opt, &pr, &err) < 0) {
+                v2c_error_prefix(&err, -EIO, "base image %s", a->base);
+                return v2c_cli_report(err);
+        }
+        pl->base_pinned = TAKE_PTR(pr.pinned);
+        v2c_pull_result_release(&pr);
+        /* Pushed to the same registry, its layers mount from where they came. */
+        struct v2c_ref pref, bref2;
+        if (a->push && v2c_ref_parse(a->base, &bref2, NULL) == 0) {
+                _cleanup_free_ char *probe = NULL;
+                if (asprintf(&probe, "%s/x", a->push) >= 0 && v2c_ref_parse(probe, &pref, NULL) == 0) {
+                        if (strcmp(pref.host, bref2.host) == 0)
+                                v2c_strv_push_unique(&a->reg.mount_from, bref2.repo);
+                        v2c_ref_release(&pref);
+                }
+                v2c_ref_release(&bref2);
+        }
+        a->copt.base_layout = pl->base_dir;
+        a->copt.base_name = "base";
+        a->copt.base_ref = pl->base_pinned;
+        return V2C_EXIT_OK;
+}
+
+/* Everything the conversion needs, in the order that fails early and
+ * cheaply: the target checked, the report read or made, the guest opened
+ * and prefetched, the base image pulled; an exit status. */
+static int plan(struct convert_args *a, struct convert_plan *pl)
+{
+        struct v2c_convert_options *copt = &a->copt;
+        struct v2c_error *err = NULL;
+        if (source_date_epoch(&copt->layer.epoch, &err) < 0)
                 return v2c_cli_report(err);
         /* Before any work: the same check comes again when it is written. */
-        if (v2c_oci_layout_check_target(copt.output, copt.force, &err) < 0)
+        if (v2c_oci_layout_check_target(copt->output, copt->force, &err) < 0)
                 return v2c_cli_report(err);
 
         /* The report: read back and checked, or made now. */
-        _cleanup_json_ json_t *report = NULL;
-        if (report_path) {
+        if (a->report_path) {
                 _cleanup_json_ json_t *raw = NULL;
                 __attribute__((cleanup(v2c_report_freep))) struct v2c_report *rep = NULL;
-                if (v2c_json_load_file(report_path, 256u << 20, &raw, &err) < 0 ||
+                if (v2c_json_load_file(a->report_path, 256u << 20, &raw, &err) < 0 ||
                     v2c_report_from_json(raw, &rep, &err) < 0) {
-                        v2c_error_prefix(&err, -EINVAL, "report `%s`", report_path);
+                        v2c_error_prefix(&err, -EINVAL, "report `%s`", a->report_path);
                         return v2c_cli_report(err);
                 }
-                report = v2c_report_to_json(rep);
+                pl->report = v2c_report_to_json(rep);
         }
 
         /* Before the guest, which is closed first (its overlay is there). */
-        __attribute__((cleanup(temporary_dir_removep))) char *tmpdir = NULL;
-        if (private_tmpdir(&tmpdir, &err) < 0)
+        if (private_tmpdir(&pl->tmpdir, &err) < 0)
                 return v2c_cli_report(err);
 
         /* A system image holds the whole tree: it comes out in one piece.
          * Service images fetch what they hold (v2c_convert). */
-        gopt.prefetch_max_kib = copt.mode == V2C_CONVERT_SYSTEM ? 64ull << 20 : 0;
-        __attribute__((cleanup(v2c_guest_closep))) struct v2c_guest *g = NULL;
-        int r = v2c_guest_open((const char *const *) p.args, p.n_args, &gopt, &g, &err);
-        if (r < 0)
+        a->gopt.prefetch_max_kib = copt->mode == V2C_CONVERT_SYSTEM ? 64ull << 20 : 0;
+        if (v2c_guest_open((const char *const *) a->sources, a->n_sources, &a->gopt, &pl->guest, &err) < 0)
                 return v2c_cli_report(err);
-        if (report == NULL) {
+        if (pl->report == NULL) {
                 __attribute__((cleanup(v2c_report_freep))) struct v2c_report *rep = NULL;
                 struct v2c_inspect_options iopt = { 0 };
-                r = v2c_inspect(g, &iopt, &rep, &err);
-                if (r < 0)
+                if (v2c_inspect(pl->guest, &iopt, &rep, &err) < 0)
                         return v2c_cli_report(err);
-                report = v2c_report_to_json(rep);
+                pl->report = v2c_report_to_json(rep);
         }
-        if (report == NULL) {
-                v2c_error_set(&err, ENOMEM, "out of memory");
+        if (pl->report == NULL)
+                return v2c_cli_out_of_memory();
+        const char *const *pre = v2c_convert_prefetch_dirs(copt->mode);
+        if (v2c_guest_prefetch(pl->guest, pre, v2c_strv_len((char *const *) pre), NULL, &err) < 0)
                 return v2c_cli_report(err);
-        }
-        const char *const *pre = v2c_convert_prefetch_dirs(copt.mode);
-        r = v2c_guest_prefetch(g, pre, v2c_strv_len((char *const *) pre), NULL, &err);
-        if (r < 0)
-                return v2c_cli_report(err);
+        return a->base ? pull_base(a, pl) : V2C_EXIT_OK;
+}
 
-        __attribute__((cleanup(temporary_dir_removep))) char *base_top = NULL;
-        _cleanup_free_ char *base_dir = NULL, *base_pinned = NULL;
-        if (base) {
-                struct v2c_ref bref;
-                if (v2c_ref_parse(base, &bref, &err) < 0)
-                        return v2c_cli_report(err);
-                bool pinned = bref.digest != NULL;
-                v2c_ref_release(&bref);
-                if (!pinned)
-                        return v2c_cli_usage_error("convert", "--base needs a digest (HOST/REPO@sha256:...), not a "
-                                                              "tag: a base must not change under the image");
-                struct v2c_pull_result pr;
-                /* Pulled into DIR.v2c-base-*\/layout: the pull's own
-                 * temporary lands in that directory too, so a signal takes
-                 * both; beside DIR, its blobs link into the new layout. */
-                size_t ol = strlen(copt.output);
-                while (ol > 1 && copt.output[ol - 1] == '/')
-                        ol--;
-                if (asprintf(&base_top, "%.*s.v2c-base-XXXXXX", (int) ol, copt.output) < 0) {
-                        base_top = NULL;
-                        return V2C_EXIT_FAILURE;
-                }
-                if (v2c_signal_cleanup_mkdtemp(base_top) == NULL) {
-                        v2c_error_set(&err, errno, "creating `%s`: %m", base_top);
-                        free(TAKE_PTR(base_top));
-                        return v2c_cli_report(err);
-                }
-                if (asprintf(&base_dir, "%s/layout", base_top) < 0)
-                        return V2C_EXIT_FAILURE;
-                if (v2c_pull(base, base_dir, "base", NULL, &reg.opt, &pr, &err) < 0) {
-                        v2c_error_prefix(&err, -EIO, "base image %s", base);
-                        return v2c_cli_report(err);
-                }
-                base_pinned = TAKE_PTR(pr.pinned);
-                /* Pushed to the same registry, its layers mount from where they came. */
-                struct v2c_ref pref, bref2;
-                if (push && v2c_ref_parse(base, &bref2, NULL) == 0) {
-                        _cleanup_free_ char *probe = NULL;
-                        if (asprintf(&probe, "%s/x", push) >= 0 && v2c_ref_parse(probe, &pref, NULL) == 0) {
-                                if (strcmp(pref.host, bref2.host) == 0)
-                                        v2c_strv_push_unique(&reg.mount_from, bref2.repo);
-                                v2c_ref_release(&pref);
-                        }
-                        v2c_ref_release(&bref2);
-                }
-                v2c_pull_result_release(&pr);
-                copt.base_layout = base_dir;
-                copt.base_name = "base";
-                copt.base_ref = base_pinned;
-        }
-        __attribute__((cleanup(v2c_convert_result_freep))) struct v2c_convert_result *res = NULL;
-        r = v2c_convert(g, report, &copt, &res, &err);
-        temporary_dir_removep(&base_top);
-        if (r < 0)
-                return v2c_cli_report(err);
+/* The images and what the log says of them; an exit status. */
+static int print_result(const struct v2c_convert_result *res, const char *output)
+{
         for (size_t i = 0; res->warnings && res->warnings[i]; i++)
                 v2c_warn("%s", res->warnings[i]);
         for (size_t i = 0; i < res->n_images; i++) {
@@ -410,63 +478,99 @@ int v2c_cmd_convert(int argc, char **argv)
                         v2c_info("  %s", im->notes[k]);
                 if (im->env_required)
                         v2c_warn("%s: secret variables left out, to supply at run time (see %s/v2c/%s.env.template)",
-                                 im->ref_name, copt.output, im->ref_name);
+                                 im->ref_name, output, im->ref_name);
         }
         for (size_t i = 0; i < res->n_pods; i++)
                 v2c_info("pod %s: its services reach each other over localhost and run in one pod (see %s/v2c/%s.pod.k8s.yaml)",
-                         res->pods[i].name, copt.output, res->pods[i].name);
+                         res->pods[i].name, output, res->pods[i].name);
         /* The digests are the result: lost on stdout, the run failed (the
          * layout stays, they are in its lock.json too). */
-        if (stdout_failed(copt.output))
-                return V2C_EXIT_FAILURE;
+        return stdout_failed(output) ? V2C_EXIT_FAILURE : V2C_EXIT_OK;
+}
 
-        if (push) {
-                for (size_t i = 0; i < res->n_images; i++) {
-                        _cleanup_free_ char *dest = NULL;
-                        if (asprintf(&dest, "%s/%s%s%s", push, res->images[i].ref_name, tag ? ":" : "",
-                                     tag ? tag : "") < 0)
-                                return V2C_EXIT_FAILURE;
-                        for (char *q = dest + strlen(push); *q && *q != ':'; q++)
-                                if (*q >= 'A' && *q <= 'Z')
-                                        *q = (char) (*q - 'A' + 'a');   /* repositories are lowercase */
-                        int prc = v2c_cli_push_one(copt.output, res->images[i].ref_name, dest, &reg, NULL);
-                        if (prc != V2C_EXIT_OK) {
-                                v2c_cli_registry_cleanup();
-                                return prc;
-                        }
+/* --push: each image to PUSH/NAME[:TAG]; an exit status. */
+static int push_images(struct convert_args *a, const struct v2c_convert_result *res)
+{
+        int rc = V2C_EXIT_OK;
+        for (size_t i = 0; i < res->n_images && rc == V2C_EXIT_OK; i++) {
+                _cleanup_free_ char *dest = NULL;
+                if (asprintf(&dest, "%s/%s%s%s", a->push, res->images[i].ref_name, a->tag ? ":" : "",
+                             a->tag ? a->tag : "") < 0) {
+                        dest = NULL;
+                        rc = v2c_cli_out_of_memory();
+                        break;
                 }
+                for (char *q = dest + strlen(a->push); *q && *q != ':'; q++)
+                        if (*q >= 'A' && *q <= 'Z')
+                                *q = (char) (*q - 'A' + 'a');   /* repositories are lowercase */
+                rc = v2c_cli_push_one(a->copt.output, res->images[i].ref_name, dest, &a->reg, NULL);
         }
         v2c_cli_registry_cleanup();
+        return rc;
+}
 
-        if (verify) {
-                int failed = verify_pods(res, copt.output, g);
-                for (size_t i = 0; i < res->n_images; i++) {
-                        const struct v2c_converted *im = &res->images[i];
-                        if (in_pod(res, i))
-                                continue;
-                        if (im->n_ports == 0) {
-                                v2c_warn("%s: no TCP port to check: --verify skips it", im->ref_name);
-                                continue;
-                        }
-                        _cleanup_strv_ char **notes = NULL;
-                        struct v2c_verify_options vopt = { .layout = copt.output, .ref_name = im->ref_name,
-                                                           .ports = im->ports, .n_ports = im->n_ports,
-                                                           .guest = g, .secret_files = im->secret_files,
-                                                           .n_secret_files = im->n_secret_files,
-                                                           .notes = &notes };
-                        if (v2c_convert_verify(&vopt, &err) < 0) {
-                                v2c_cli_report(err);
-                                err = NULL;
-                                failed++;
-                                continue;
-                        }
-                        for (size_t k = 0; notes && notes[k]; k++)
-                                v2c_warn("%s", notes[k]);
-                        v2c_info("%s: answers on its port%s", im->ref_name, im->n_ports > 1 ? "s" : "");
-                        printf("verified\t%s\n", im->ref_name);
+/* --verify: pods together, then every other image with a port; an exit
+ * status (each failure reported). */
+static int verify_images(const struct convert_args *a, const struct v2c_convert_result *res, struct v2c_guest *g)
+{
+        int failed = verify_pods(res, a->copt.output, g);
+        for (size_t i = 0; i < res->n_images; i++) {
+                const struct v2c_converted *im = &res->images[i];
+                if (in_pod(res, i))
+                        continue;
+                if (im->n_ports == 0) {
+                        v2c_warn("%s: no TCP port to check: --verify skips it", im->ref_name);
+                        continue;
                 }
-                if (failed)
-                        return V2C_EXIT_FAILURE;
+                _cleanup_strv_ char **notes = NULL;
+                struct v2c_verify_options vopt = { .layout = a->copt.output, .ref_name = im->ref_name,
+                                                   .ports = im->ports, .n_ports = im->n_ports,
+                                                   .guest = g, .secret_files = im->secret_files,
+                                                   .n_secret_files = im->n_secret_files,
+                                                   .notes = &notes };
+                struct v2c_error *err = NULL;
+                if (v2c_convert_verify(&vopt, &err) < 0) {
+                        v2c_cli_report(err);
+                        failed++;
+                        continue;
+                }
+                for (size_t k = 0; notes && notes[k]; k++)
+                        v2c_warn("%s", notes[k]);
+                v2c_info("%s: answers on its port%s", im->ref_name, im->n_ports > 1 ? "s" : "");
+                printf("verified\t%s\n", im->ref_name);
         }
-        return stdout_failed(copt.output) ? V2C_EXIT_FAILURE : V2C_EXIT_OK;
+        return failed ? V2C_EXIT_FAILURE : V2C_EXIT_OK;
+}
+
+static int run(int argc, char **argv)
+{
+        _cleanup_(v2c_cli_parser_release) struct v2c_cli_parser p = {
+                .cmd = &v2c_command_convert, .argc = argc, .argv = argv,
+        };
+        _cleanup_(convert_args_release) struct convert_args a = {
+                .copt = { .layer = { .compression = V2C_COMPRESS_ZSTD } },
+        };
+        int rc;
+        if (!parse_args(&p, &a, &rc))
+                return rc;
+        _cleanup_(convert_plan_release) struct convert_plan pl = { 0 };
+        rc = plan(&a, &pl);
+        if (rc != V2C_EXIT_OK)
+                return rc;
+
+        __attribute__((cleanup(v2c_convert_result_freep))) struct v2c_convert_result *res = NULL;
+        struct v2c_error *err = NULL;
+        int r = v2c_convert(pl.guest, pl.report, &a.copt, &res, &err);
+        temporary_dir_removep(&pl.base_top);
+        if (r < 0)
+                return v2c_cli_report(err);
+
+        rc = print_result(res, a.copt.output);
+        if (rc == V2C_EXIT_OK && a.push)
+                rc = push_images(&a, res);
+        if (rc == V2C_EXIT_OK && a.verify)
+                rc = verify_images(&a, res, pl.guest);
+        if (rc != V2C_EXIT_OK)
+                return rc;
+        return stdout_failed(a.copt.output) ? V2C_EXIT_FAILURE : V2C_EXIT_OK;
 }

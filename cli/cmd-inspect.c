@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-const char v2c_inspect_help[] =
+static const char help[] =
         "Open SOURCE read-only and report its OS, every service (systemd units,\n"
         "SysV scripts, timers, cron jobs) with what it runs and needs, a class for\n"
         "each (stateless, stateful, system) with its reasons, and the secrets on it.\n"
@@ -29,35 +29,44 @@ const char v2c_inspect_help[] =
         "  --launch-timeout S  seconds the libguestfs appliance may take to start\n"
         "                      (default 600)\n";
 
-int v2c_cmd_inspect(int argc, char **argv)
+static int run(int argc, char **argv);
+
+const struct v2c_command v2c_command_inspect = {
+        .name = "inspect", .run = run, .synopsis = "inspect [options] (SOURCE... | --report FILE)",
+        .summary = "report the OS, services, classes and secrets of a VM disk", .help = help,
+};
+
+static int run(int argc, char **argv)
 {
+        enum { OPT_JSON = V2C_OPT_COMMAND_FIRST, OPT_ALL, OPT_REPORT, OPT_ALLOW_BACKING, OPT_LAUNCH_TIMEOUT };
         static const struct option opts[] = {
-                { "json", no_argument, NULL, 'j' },
+                { "json", no_argument, NULL, OPT_JSON },
                 { "output", required_argument, NULL, 'o' },
-                { "all", no_argument, NULL, 'a' },
-                { "report", required_argument, NULL, 'r' },
-                { "allow-backing", no_argument, NULL, 'b' },
-                { "launch-timeout", required_argument, NULL, 'L' },
+                { "all", no_argument, NULL, OPT_ALL },
+                { "report", required_argument, NULL, OPT_REPORT },
+                { "allow-backing", no_argument, NULL, OPT_ALLOW_BACKING },
+                { "launch-timeout", required_argument, NULL, OPT_LAUNCH_TIMEOUT },
                 {},
         };
+        const struct v2c_command *self = &v2c_command_inspect;
         bool json = false;
         const char *output = NULL, *saved = NULL;
         struct v2c_inspect_options iopt = { 0 };
         struct v2c_guest_options gopt = { 0 };
         _cleanup_(v2c_cli_parser_release) struct v2c_cli_parser p = {
-                .cmd = "inspect", .argc = argc, .argv = argv, .shortopts = "o:", .options = opts,
+                .cmd = self, .argc = argc, .argv = argv, .shortopts = "o:", .options = opts,
         };
         int c;
         while ((c = v2c_cli_getopt(&p)) > 0) {
                 switch (c) {
-                case 'j': json = true; break;
+                case OPT_JSON: json = true; break;
                 case 'o': output = optarg; break;
-                case 'a': iopt.include_disabled = true; break;
-                case 'r': saved = optarg; break;
-                case 'b': gopt.allow_backing = true; break;
-                case 'L':
+                case OPT_ALL: iopt.include_disabled = true; break;
+                case OPT_REPORT: saved = optarg; break;
+                case OPT_ALLOW_BACKING: gopt.allow_backing = true; break;
+                case OPT_LAUNCH_TIMEOUT:
                         if (v2c_cli_parse_seconds(optarg, &gopt.launch_timeout_s) < 0)
-                                return v2c_cli_usage_error("inspect", "--launch-timeout `%s` is not a number of seconds (1-86400)",
+                                return v2c_cli_usage_error(self, "--launch-timeout `%s` is not a number of seconds (1-86400)",
                                                            optarg);
                         break;
                 }
@@ -65,11 +74,11 @@ int v2c_cmd_inspect(int argc, char **argv)
         if (c < 0)
                 return p.exit;
         if (p.n_args == 0 && saved == NULL)
-                return v2c_cli_usage_error("inspect", "no SOURCE given");
+                return v2c_cli_usage_error(self, "no SOURCE given");
         if (p.n_args > 0 && saved)
-                return v2c_cli_usage_error("inspect", "give a SOURCE or --report, not both");
+                return v2c_cli_usage_error(self, "give a SOURCE or --report, not both");
         if (output && output[0] == '\0')
-                return v2c_cli_usage_error("inspect", "-o needs a file name (or -), not an empty one");
+                return v2c_cli_usage_error(self, "-o needs a file name (or -), not an empty one");
 
         struct v2c_error *err = NULL;
         __attribute__((cleanup(v2c_guest_closep))) struct v2c_guest *g = NULL;

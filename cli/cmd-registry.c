@@ -39,24 +39,22 @@
         "  --max-size BYTES       the most an image's blobs may add up to\n" \
         "                         (K, M, G suffixes; default 16G)\n"
 
-const char v2c_push_registry_help[] = REGISTRY_OPTIONS_HELP PUSH_OPTIONS_HELP;
-const char v2c_pull_registry_help[] = REGISTRY_OPTIONS_HELP PULL_OPTIONS_HELP;
 const struct option v2c_registry_long_options[] = {
-        { "creds", required_argument, NULL, 0x100 },
-        { "username", required_argument, NULL, 0x101 },
-        { "password-stdin", no_argument, NULL, 0x102 },
-        { "auth-file", required_argument, NULL, 0x103 },
-        { "ca-file", required_argument, NULL, 0x104 },
-        { "tls-verify", required_argument, NULL, 0x105 },
-        { "plain-http", no_argument, NULL, 0x106 },
-        { "chunk-size", required_argument, NULL, 0x107 },
-        { "parallel", required_argument, NULL, 0x108 },
-        { "retries", required_argument, NULL, 0x109 },
-        { "mount-from", required_argument, NULL, 0x10a },
-        { "platform", required_argument, NULL, 0x10b },
-        { "name", required_argument, NULL, 0x10c },
-        { "timeout", required_argument, NULL, 0x10d },
-        { "max-size", required_argument, NULL, 0x10e },
+        { "creds", required_argument, NULL, V2C_OPT_CREDS },
+        { "username", required_argument, NULL, V2C_OPT_USERNAME },
+        { "password-stdin", no_argument, NULL, V2C_OPT_PASSWORD_STDIN },
+        { "auth-file", required_argument, NULL, V2C_OPT_AUTH_FILE },
+        { "ca-file", required_argument, NULL, V2C_OPT_CA_FILE },
+        { "tls-verify", required_argument, NULL, V2C_OPT_TLS_VERIFY },
+        { "plain-http", no_argument, NULL, V2C_OPT_PLAIN_HTTP },
+        { "chunk-size", required_argument, NULL, V2C_OPT_CHUNK_SIZE },
+        { "parallel", required_argument, NULL, V2C_OPT_PARALLEL },
+        { "retries", required_argument, NULL, V2C_OPT_RETRIES },
+        { "mount-from", required_argument, NULL, V2C_OPT_MOUNT_FROM },
+        { "platform", required_argument, NULL, V2C_OPT_PLATFORM },
+        { "name", required_argument, NULL, V2C_OPT_NAME },
+        { "timeout", required_argument, NULL, V2C_OPT_TIMEOUT },
+        { "max-size", required_argument, NULL, V2C_OPT_MAX_SIZE },
         {},
 };
 
@@ -78,80 +76,80 @@ void v2c_cli_registry_cleanup(void)
 static const char *option_only_for(int c)
 {
         switch (c) {
-        case 0x107: return "push convert";   /* --chunk-size */
-        case 0x108: return "push convert";   /* --parallel */
-        case 0x10a: return "push convert";   /* --mount-from */
-        case 0x10b: return "pull";           /* --platform */
-        case 0x10c: return "pull push";      /* --name */
-        case 0x10e: return "pull convert";   /* --max-size */
+        case V2C_OPT_CHUNK_SIZE: return "push convert";
+        case V2C_OPT_PARALLEL: return "push convert";
+        case V2C_OPT_MOUNT_FROM: return "push convert";
+        case V2C_OPT_PLATFORM: return "pull";
+        case V2C_OPT_NAME: return "pull push";
+        case V2C_OPT_MAX_SIZE: return "pull convert";
         default: return NULL;
         }
 }
 
-int v2c_cli_registry_option(const char *cmd, int c, const char *arg, struct v2c_cli_registry *r)
+int v2c_cli_registry_option(const struct v2c_command *cmd, int c, const char *arg, struct v2c_cli_registry *r)
 {
         char *end;
         const char *only = option_only_for(c);
         if (only) {
                 bool ok = false;
-                size_t n = strlen(cmd);
+                size_t n = strlen(cmd->name);
                 for (const char *w = only; *w; w += strcspn(w, " "), w += *w == ' ')
-                        ok |= strncmp(w, cmd, n) == 0 && (w[n] == ' ' || w[n] == '\0');
+                        ok |= strncmp(w, cmd->name, n) == 0 && (w[n] == ' ' || w[n] == '\0');
                 if (!ok) {
                         const char *name = "?";
                         for (const struct option *o = v2c_registry_long_options; o->name; o++)
                                 if (o->val == c)
                                         name = o->name;
                         return v2c_cli_usage_error(cmd, "--%s is not an option of `v2c %s` (only of: %s)", name,
-                                                   cmd, only), -1;
+                                                   cmd->name, only);
                 }
         }
         switch (c) {
-        case 0x100: r->opt.creds = arg; return 1;
-        case 0x101:
+        case V2C_OPT_CREDS: r->opt.creds = arg; return 0;
+        case V2C_OPT_USERNAME:
                 free(username);
                 username = strdup(arg);
-                return 1;
-        case 0x102: r->password_stdin = true; return 1;
-        case 0x103: r->opt.auth_file = arg; return 1;
-        case 0x104: r->opt.ca_file = arg; return 1;
-        case 0x105:
+                return username ? 0 : v2c_cli_out_of_memory();
+        case V2C_OPT_PASSWORD_STDIN: r->password_stdin = true; return 0;
+        case V2C_OPT_AUTH_FILE: r->opt.auth_file = arg; return 0;
+        case V2C_OPT_CA_FILE: r->opt.ca_file = arg; return 0;
+        case V2C_OPT_TLS_VERIFY:
                 if (strcmp(arg, "false") == 0)
                         r->opt.tls_no_verify = true;
                 else if (strcmp(arg, "true") != 0)
-                        return v2c_cli_usage_error(cmd, "--tls-verify takes true or false, not `%s`", arg), -1;
-                return 1;
-        case 0x106: r->opt.plain_http = true; return 1;
-        case 0x107: {
+                        return v2c_cli_usage_error(cmd, "--tls-verify takes true or false, not `%s`", arg);
+                return 0;
+        case V2C_OPT_PLAIN_HTTP: r->opt.plain_http = true; return 0;
+        case V2C_OPT_CHUNK_SIZE: {
                 unsigned long long v = strtoull(arg, &end, 10);
                 if (end == arg || *end || v < 1024 || v > (1ull << 32))
-                        return v2c_cli_usage_error(cmd, "--chunk-size `%s` is not between 1024 and 4 GiB", arg), -1;
+                        return v2c_cli_usage_error(cmd, "--chunk-size `%s` is not between 1024 and 4 GiB", arg);
                 r->opt.chunk_size = v;
-                return 1;
+                return 0;
         }
-        case 0x108:
-        case 0x109: {
+        case V2C_OPT_PARALLEL:
+        case V2C_OPT_RETRIES: {
                 long v = strtol(arg, &end, 10);
                 if (end == arg || *end || v < 1 || v > 64)
-                        return v2c_cli_usage_error(cmd, "`%s` is not between 1 and 64", arg), -1;
-                if (c == 0x108)
+                        return v2c_cli_usage_error(cmd, "`%s` is not between 1 and 64", arg);
+                if (c == V2C_OPT_PARALLEL)
                         r->opt.parallel = (int) v;
                 else
                         r->opt.retries = (int) v;
-                return 1;
+                return 0;
         }
-        case 0x10a: v2c_strv_push(&r->mount_from, arg); return 1;
-        case 0x10b: r->platform = arg; return 1;
-        case 0x10c: r->name = arg; return 1;
-        case 0x10d: {
+        case V2C_OPT_MOUNT_FROM: return v2c_strv_push(&r->mount_from, arg) < 0 ? v2c_cli_out_of_memory() : 0;
+        case V2C_OPT_PLATFORM: r->platform = arg; return 0;
+        case V2C_OPT_NAME: r->name = arg; return 0;
+        case V2C_OPT_TIMEOUT: {
                 long v = strtol(arg, &end, 10);
                 if (end == arg || *end || v < 1 || v > 86400)
                         return v2c_cli_usage_error(cmd, "--timeout `%s` is not a number of seconds from 1 to 86400",
-                                                   arg), -1;
+                                                   arg);
                 r->opt.timeout = v;
-                return 1;
+                return 0;
         }
-        case 0x10e: {
+        case V2C_OPT_MAX_SIZE: {
                 errno = 0;
                 unsigned long long v = strtoull(arg, &end, 10);
                 unsigned shift = *end == 'K' ? 10 : *end == 'M' ? 20 : *end == 'G' ? 30 : *end == 'T' ? 40 : 0;
@@ -159,11 +157,11 @@ int v2c_cli_registry_option(const char *cmd, int c, const char *arg, struct v2c_
                         end++;
                 if (end == arg || *arg == '-' || *end || errno || v == 0 || v > (UINT64_C(1) << 53) >> shift)
                         return v2c_cli_usage_error(cmd, "--max-size `%s` is not a size from 1 byte to 8 PiB (K, M, "
-                                                        "G, T suffixes)", arg), -1;
+                                                        "G, T suffixes)", arg);
                 r->opt.max_image_size = (uint64_t) v << shift;
-                return 1;
+                return 0;
         }
-        default: return 0;
+        default: return 0;   /* not reached: the parser passes registry codes only */
         }
 }
 
@@ -173,7 +171,7 @@ void v2c_cli_registry_release(struct v2c_cli_registry *r)
         r->mount_from = NULL;
 }
 
-int v2c_cli_registry_finish(const char *cmd, struct v2c_cli_registry *r)
+int v2c_cli_registry_finish(const struct v2c_command *cmd, struct v2c_cli_registry *r)
 {
         r->opt.plain_http_loopback = true;
         if (r->password_stdin) {
@@ -183,8 +181,11 @@ int v2c_cli_registry_finish(const char *cmd, struct v2c_cli_registry *r)
                 if (fgets(line, sizeof line, stdin) == NULL)
                         return v2c_cli_usage_error(cmd, "no password on standard input");
                 line[strcspn(line, "\r\n")] = '\0';
-                if (asprintf(&creds_buf, "%s:%s", username, line) < 0)
-                        return V2C_EXIT_FAILURE;
+                if (asprintf(&creds_buf, "%s:%s", username, line) < 0) {
+                        creds_buf = NULL;
+                        explicit_bzero(line, sizeof line);
+                        return v2c_cli_out_of_memory();
+                }
                 explicit_bzero(line, sizeof line);
                 r->opt.creds = creds_buf;
         } else if (username)
@@ -279,7 +280,7 @@ int v2c_cli_push_one(const char *layout, const char *name, const char *dest, str
         return V2C_EXIT_OK;
 }
 
-const char v2c_push_help[] =
+static const char push_help[] =
         "Push the image NAME of the OCI layout DIR (NAME may be left out when DIR\n"
         "holds one image) to REF, HOST/REPO or HOST/REPO:TAG.  Blobs the registry\n"
         "has are skipped, blobs it has in another repository (--mount-from, and\n"
@@ -289,21 +290,31 @@ const char v2c_push_help[] =
         "  --name NAME            the image of DIR to push (as DIR:NAME)\n"
         "\n";
 
-int v2c_cmd_push(int argc, char **argv)
+static const char push_registry_help[] = REGISTRY_OPTIONS_HELP PUSH_OPTIONS_HELP;
+
+static int push_run(int argc, char **argv);
+
+const struct v2c_command v2c_command_push = {
+        .name = "push", .run = push_run, .synopsis = "push [options] DIR[:NAME] HOST/REPO[:TAG]",
+        .summary = "push an image of an OCI layout to a registry, by digest", .help = push_help,
+        .more_help = push_registry_help,
+};
+
+static int push_run(int argc, char **argv)
 {
-        struct v2c_cli_registry r = { 0 };
+        const struct v2c_command *self = &v2c_command_push;
+        _cleanup_(v2c_cli_registry_release) struct v2c_cli_registry r = { 0 };
         _cleanup_(v2c_cli_parser_release) struct v2c_cli_parser p = {
-                .cmd = "push", .argc = argc, .argv = argv, .options = v2c_registry_long_options,
+                .cmd = self, .argc = argc, .argv = argv, .registry = &r,
         };
         int c;
         while ((c = v2c_cli_getopt(&p)) > 0)
-                if (v2c_cli_registry_option("push", c, optarg, &r) < 0)
-                        return V2C_EXIT_USAGE;
+                ;
         if (c < 0)
                 return p.exit;
         if (p.n_args != 2)
-                return v2c_cli_usage_error("push", "give DIR[:NAME] and REF");
-        int rc = v2c_cli_registry_finish("push", &r);
+                return v2c_cli_usage_error(self, "give DIR[:NAME] and REF");
+        int rc = v2c_cli_registry_finish(self, &r);
         if (rc)
                 return rc;
         _cleanup_free_ char *layout = strdup(p.args[0]);
@@ -315,13 +326,12 @@ int v2c_cmd_push(int argc, char **argv)
         }
         if (r.name)
                 name = (char *) r.name;
-        rc = v2c_cli_push_one(layout, name, p.args[1], &r, NULL);
-        v2c_strv_free(r.mount_from);
+        rc = layout ? v2c_cli_push_one(layout, name, p.args[1], &r, NULL) : v2c_cli_out_of_memory();
         v2c_cli_registry_cleanup();
         return rc;
 }
 
-const char v2c_pull_help[] =
+static const char pull_help[] =
         "Pull REF (HOST/REPO:TAG or HOST/REPO@sha256:...) into a new OCI layout\n"
         "DIR, every blob checked against its digest as it streams.  An index or\n"
         "manifest list is resolved for --platform (default linux/amd64).  Prints\n"
@@ -332,32 +342,39 @@ const char v2c_pull_help[] =
         "  --name NAME            its name in index.json (default: the repository's last part)\n"
         "\n";
 
-int v2c_cmd_pull(int argc, char **argv)
+static const char pull_registry_help[] = REGISTRY_OPTIONS_HELP PULL_OPTIONS_HELP;
+
+static int pull_run(int argc, char **argv);
+
+const struct v2c_command v2c_command_pull = {
+        .name = "pull", .run = pull_run, .synopsis = "pull [options] REF -o DIR",
+        .summary = "pull an image from a registry into an OCI layout", .help = pull_help,
+        .more_help = pull_registry_help,
+};
+
+static int pull_run(int argc, char **argv)
 {
         static const struct option opts[] = {
                 { "output", required_argument, NULL, 'o' },
                 {},
         };
-        struct v2c_cli_registry r = { 0 };
+        const struct v2c_command *self = &v2c_command_pull;
+        _cleanup_(v2c_cli_registry_release) struct v2c_cli_registry r = { 0 };
         const char *out = NULL;
         _cleanup_(v2c_cli_parser_release) struct v2c_cli_parser p = {
-                .cmd = "pull", .argc = argc, .argv = argv, .shortopts = "o:",
-                .options = opts, .more_options = v2c_registry_long_options,
+                .cmd = self, .argc = argc, .argv = argv, .shortopts = "o:", .options = opts, .registry = &r,
         };
         int c;
-        while ((c = v2c_cli_getopt(&p)) > 0) {
+        while ((c = v2c_cli_getopt(&p)) > 0)
                 if (c == 'o')
                         out = optarg;
-                else if (v2c_cli_registry_option("pull", c, optarg, &r) < 0)
-                        return V2C_EXIT_USAGE;
-        }
         if (c < 0)
                 return p.exit;
         if (p.n_args != 1)
-                return v2c_cli_usage_error("pull", "give one REF");
+                return v2c_cli_usage_error(self, "give one REF");
         if (out == NULL)
-                return v2c_cli_usage_error("pull", "no output directory given (-o DIR)");
-        int rc = v2c_cli_registry_finish("pull", &r);
+                return v2c_cli_usage_error(self, "no output directory given (-o DIR)");
+        int rc = v2c_cli_registry_finish(self, &r);
         if (rc)
                 return rc;
         struct v2c_error *err = NULL;
@@ -382,6 +399,5 @@ int v2c_cmd_pull(int argc, char **argv)
         }
         v2c_pull_result_release(&res);
         v2c_cli_registry_cleanup();
-        v2c_strv_free(r.mount_from);
         return rc;
 }

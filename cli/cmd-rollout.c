@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char v2c_rollout_help[] =
+static const char help[] =
         "Move live traffic from VMs to containers as PLAYBOOK says (docs/playbook.md):\n"
         "canary steps or a blue-green switch behind HAProxy, with analysis, gates and\n"
         "automatic rollback.  The state directory keeps an fsync'd journal: after a\n"
@@ -28,6 +28,13 @@ const char v2c_rollout_help[] =
         "Exit status: 1 when the rollout failed and rolled back (the reason on stderr);\n"
         "3 when the journal is corrupt (\"journal corrupt at record N\"): nothing acts\n"
         "on it and it is left as it is.\n";
+
+static int run(int argc, char **argv);
+
+const struct v2c_command v2c_command_rollout = {
+        .name = "rollout", .run = run, .synopsis = "rollout ACTION [ARGS] --state DIR [options]",
+        .summary = "cut traffic over from VMs to containers (canary, blue-green, rollback)", .help = help,
+};
 
 static void print_status(const json_t *doc)
 {
@@ -79,54 +86,68 @@ static void print_status(const json_t *doc)
         }
 }
 
+static const char *const actions[] = { "run", "resume", "status", "approve", "abort", "rollback", "finalize" };
+#define N_ACTIONS (sizeof actions / sizeof actions[0])
+
 static bool is_action(const char *word)
 {
-        static const char *const known[] = { "run", "resume", "status", "approve", "abort", "rollback", "finalize" };
-        for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-                if (strcmp(word, known[i]) == 0)
+        for (size_t i = 0; i < N_ACTIONS; i++)
+                if (strcmp(word, actions[i]) == 0)
                         return true;
         return false;
 }
 
-int v2c_cmd_rollout(int argc, char **argv)
+/* "run, resume, ...": the actions, for usage errors. */
+static void list_actions(char *buf, size_t size)
 {
+        size_t len = 0;
+        buf[0] = '\0';
+        for (size_t i = 0; i < N_ACTIONS && len < size; i++)
+                len += (size_t) snprintf(buf + len, size - len, "%s%s", i ? ", " : "", actions[i]);
+}
+
+static int run(int argc, char **argv)
+{
+        enum { OPT_JSON = V2C_OPT_COMMAND_FIRST, OPT_POLL_MS };
         static const struct option opts[] = {
                 { "state", required_argument, NULL, 's' },
-                { "json", no_argument, NULL, 'j' },
-                { "poll-ms", required_argument, NULL, 'p' },
+                { "json", no_argument, NULL, OPT_JSON },
+                { "poll-ms", required_argument, NULL, OPT_POLL_MS },
                 {},
         };
-        static const char actions[] = "run, resume, status, approve, abort, rollback, finalize";
+        const struct v2c_command *self = &v2c_command_rollout;
         struct v2c_rollout_options ro = { 0 };
         bool json = false;
         _cleanup_(v2c_cli_parser_release) struct v2c_cli_parser p = {
-                .cmd = "rollout", .argc = argc, .argv = argv, .shortopts = "s:", .options = opts,
+                .cmd = self, .argc = argc, .argv = argv, .shortopts = "s:", .options = opts,
         };
         int c;
         while ((c = v2c_cli_getopt(&p)) > 0) {
                 switch (c) {
                 case 's': ro.state_dir = optarg; break;
-                case 'j': json = true; break;
-                case 'p': ro.poll_ms = atoi(optarg); break;
+                case OPT_JSON: json = true; break;
+                case OPT_POLL_MS: ro.poll_ms = atoi(optarg); break;
                 }
         }
         if (c < 0)
                 return p.exit;
+        char known[128];
+        list_actions(known, sizeof known);
         /* The action is the first argument: options may come before or after it. */
         if (p.n_args == 0)
-                return v2c_cli_usage_error("rollout", "name an action: %s", actions);
+                return v2c_cli_usage_error(self, "name an action: %s", known);
         const char *action = p.args[0];
         char **args = p.args + 1;
         if (!is_action(action))
-                return v2c_cli_usage_error("rollout", "unknown action `%s` (%s)", action, actions);
+                return v2c_cli_usage_error(self, "unknown action `%s` (%s)", action, known);
         if (ro.state_dir == NULL)
-                return v2c_cli_usage_error("rollout", "no state directory given (--state DIR)");
+                return v2c_cli_usage_error(self, "no state directory given (--state DIR)");
         int nargs = (int) p.n_args - 1;
         struct v2c_error *err = NULL;
         int r;
         if (strcmp(action, "run") == 0) {
                 if (nargs != 1)
-                        return v2c_cli_usage_error("rollout", "run takes one PLAYBOOK");
+                        return v2c_cli_usage_error(self, "run takes one PLAYBOOK");
                 r = v2c_rollout_run(args[0], &ro, &err);
         } else if (strcmp(action, "resume") == 0 && nargs == 0)
                 r = v2c_rollout_resume(&ro, &err);
@@ -149,7 +170,7 @@ int v2c_cmd_rollout(int argc, char **argv)
         else if (strcmp(action, "finalize") == 0 && nargs == 0)
                 r = v2c_rollout_finalize(&ro, &err);
         else
-                return v2c_cli_usage_error("rollout", "`%s` with %d argument%s", action, nargs, nargs == 1 ? "" : "s");
+                return v2c_cli_usage_error(self, "`%s` with %d argument%s", action, nargs, nargs == 1 ? "" : "s");
         if (r < 0)
                 return v2c_cli_report(err);
         return V2C_EXIT_OK;

@@ -11,23 +11,17 @@
 static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
 
-static const struct v2c_command commands[] = {
-        { .name = "inspect", .run = v2c_cmd_inspect, .synopsis = "inspect [options] (SOURCE... | --report FILE)",
-          .summary = "report the OS, services, classes and secrets of a VM disk", .help = v2c_inspect_help },
-        { .name = "convert", .run = v2c_cmd_convert,
-          .synopsis = "convert (--service NAME... | --all-stateless) -o DIR [options] SOURCE...",
-          .summary = "lift services into deterministic, layered OCI images", .help = v2c_convert_help },
-        { .name = "push", .run = v2c_cmd_push, .synopsis = "push [options] DIR[:NAME] HOST/REPO[:TAG]",
-          .summary = "push an image of an OCI layout to a registry, by digest", .help = v2c_push_help,
-          .more_help = v2c_push_registry_help },
-        { .name = "pull", .run = v2c_cmd_pull, .synopsis = "pull [options] REF -o DIR",
-          .summary = "pull an image from a registry into an OCI layout", .help = v2c_pull_help,
-          .more_help = v2c_pull_registry_help },
-        { .name = "rollout", .run = v2c_cmd_rollout, .synopsis = "rollout ACTION [ARGS] --state DIR [options]",
-          .summary = "cut traffic over from VMs to containers (canary, blue-green, rollback)",
-          .help = v2c_rollout_help },
-        { .name = "help", .run = cmd_help, .synopsis = "help [COMMAND]", .summary = "show help for v2c or one command" },
-        { .name = "version", .run = cmd_version, .synopsis = "version", .summary = "print the version" },
+static const struct v2c_command help_command = {
+        .name = "help", .run = cmd_help, .synopsis = "help [COMMAND]", .summary = "show help for v2c or one command",
+};
+static const struct v2c_command version_command = {
+        .name = "version", .run = cmd_version, .synopsis = "version", .summary = "print the version",
+};
+
+/* The commands, in the order `v2c help` lists them. */
+static const struct v2c_command *const commands[] = {
+        &v2c_command_inspect, &v2c_command_convert, &v2c_command_push, &v2c_command_pull, &v2c_command_rollout,
+        &help_command, &version_command,
 };
 
 static const char main_synopsis[] = "[-v|-q] [--version] [--help] COMMAND [ARGS]";
@@ -35,8 +29,8 @@ static const char main_synopsis[] = "[-v|-q] [--version] [--help] COMMAND [ARGS]
 const struct v2c_command *v2c_cli_command(const char *name)
 {
         for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-                if (strcmp(commands[i].name, name) == 0)
-                        return &commands[i];
+                if (strcmp(commands[i]->name, name) == 0)
+                        return commands[i];
         return NULL;
 }
 
@@ -45,7 +39,7 @@ static void print_main_help(FILE *f)
         fprintf(f, "usage: v2c %s\n\n"
                    "Migrate workloads from virtual machines into containers.\n\ncommands:\n", main_synopsis);
         for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-                fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+                fprintf(f, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
         fprintf(f, "\noptions (before or after the command):\n"
                    "  -v, --verbose  more messages on stderr (repeat for debug)\n"
                    "  -q, --quiet    only errors on stderr\n"
@@ -63,9 +57,8 @@ static void print_main_help(FILE *f)
                    "\n`v2c help COMMAND` tells more about a command.\n");
 }
 
-void v2c_cli_print_help(const char *cmd, FILE *f)
+void v2c_cli_print_help(const struct v2c_command *c, FILE *f)
 {
-        const struct v2c_command *c = cmd ? v2c_cli_command(cmd) : NULL;
         if (c == NULL) {
                 print_main_help(f);
                 return;
@@ -81,17 +74,18 @@ void v2c_cli_print_help(const char *cmd, FILE *f)
 
 static int cmd_help(int argc, char **argv)
 {
-        _cleanup_(v2c_cli_parser_release) struct v2c_cli_parser p = { .cmd = "help", .argc = argc, .argv = argv };
+        _cleanup_(v2c_cli_parser_release) struct v2c_cli_parser p = { .cmd = &help_command, .argc = argc, .argv = argv };
         int c;
         while ((c = v2c_cli_getopt(&p)) > 0)
                 ;
         if (c < 0)
                 return p.exit;
         if (p.n_args > 1)
-                return v2c_cli_usage_error("help", "too many arguments");
-        if (p.n_args == 1 && v2c_cli_command(p.args[0]) == NULL)
-                return v2c_cli_usage_error("help", "unknown command `%s`", p.args[0]);
-        v2c_cli_print_help(p.n_args ? p.args[0] : NULL, stdout);
+                return v2c_cli_usage_error(&help_command, "too many arguments");
+        const struct v2c_command *about = p.n_args ? v2c_cli_command(p.args[0]) : NULL;
+        if (p.n_args == 1 && about == NULL)
+                return v2c_cli_usage_error(&help_command, "unknown command `%s`", p.args[0]);
+        v2c_cli_print_help(about, stdout);
         return fflush(stdout) == 0 ? V2C_EXIT_OK : V2C_EXIT_FAILURE;
 }
 
@@ -103,14 +97,14 @@ static int print_version(void)
 
 static int cmd_version(int argc, char **argv)
 {
-        _cleanup_(v2c_cli_parser_release) struct v2c_cli_parser p = { .cmd = "version", .argc = argc, .argv = argv };
+        _cleanup_(v2c_cli_parser_release) struct v2c_cli_parser p = { .cmd = &version_command, .argc = argc, .argv = argv };
         int c;
         while ((c = v2c_cli_getopt(&p)) > 0)
                 ;
         if (c < 0)
                 return p.exit;
         if (p.n_args > 0)
-                return v2c_cli_usage_error("version", "takes no argument");
+                return v2c_cli_usage_error(&version_command, "takes no argument");
         return print_version();
 }
 
@@ -132,9 +126,14 @@ int v2c_cli_report(struct v2c_error *err)
         return status;
 }
 
-int v2c_cli_usage_error(const char *cmd, const char *fmt, ...)
+int v2c_cli_out_of_memory(void)
 {
-        const struct v2c_command *c = cmd ? v2c_cli_command(cmd) : NULL;
+        fprintf(stderr, "v2c: error: out of memory\n");
+        return V2C_EXIT_FAILURE;
+}
+
+int v2c_cli_usage_error(const struct v2c_command *c, const char *fmt, ...)
+{
         va_list ap;
         va_start(ap, fmt);
         fprintf(stderr, "v2c%s%s: ", c ? " " : "", c ? c->name : "");
@@ -150,8 +149,9 @@ int v2c_cli_usage_error(const char *cmd, const char *fmt, ...)
 int main(int argc, char **argv)
 {
         /* v2c's own options stop at the command: its options are its own. */
+        enum { OPT_VERSION = V2C_OPT_COMMAND_FIRST };
         static const struct option main_options[] = {
-                { "version", no_argument, NULL, 'V' },
+                { "version", no_argument, NULL, OPT_VERSION },
                 {},
         };
         _cleanup_(v2c_cli_parser_release) struct v2c_cli_parser p = {
@@ -159,7 +159,7 @@ int main(int argc, char **argv)
         };
         int c;
         while ((c = v2c_cli_getopt(&p)) > 0)
-                if (c == 'V')
+                if (c == OPT_VERSION)
                         return print_version();
         if (c < 0)
                 return p.exit;

@@ -38,7 +38,8 @@ static size_t count_options(const struct option *o)
 
 static int parser_start(struct v2c_cli_parser *p)
 {
-        size_t n1 = count_options(p->options), n2 = count_options(p->more_options);
+        const struct option *more = p->registry ? v2c_registry_long_options : NULL;
+        size_t n1 = count_options(p->options), n2 = count_options(more);
         size_t n3 = count_options(common_options);
         const char *shortopts = p->shortopts ? p->shortopts : "";
         p->longopts_ = calloc(n1 + n2 + n3 + 1, sizeof *p->longopts_);
@@ -51,7 +52,7 @@ static int parser_start(struct v2c_cli_parser *p)
         if (n1 > 0)
                 memcpy(p->longopts_, p->options, n1 * sizeof *p->longopts_);
         if (n2 > 0)
-                memcpy(p->longopts_ + n1, p->more_options, n2 * sizeof *p->longopts_);
+                memcpy(p->longopts_ + n1, more, n2 * sizeof *p->longopts_);
         memcpy(p->longopts_ + n1 + n2, common_options, n3 * sizeof *p->longopts_);
         /* '+': stop at the first non-option (main, before the command);
          * ':': a missing value comes back as ':', not '?'. */
@@ -105,8 +106,7 @@ static void change_verbosity(int c)
 int v2c_cli_getopt(struct v2c_cli_parser *p)
 {
         if (!p->started_ && parser_start(p) < 0) {
-                fprintf(stderr, "v2c: error: out of memory\n");
-                p->exit = V2C_EXIT_FAILURE;
+                p->exit = v2c_cli_out_of_memory();
                 return -1;
         }
         for (;;) {
@@ -135,7 +135,12 @@ int v2c_cli_getopt(struct v2c_cli_parser *p)
                         p->exit = bad_option(p, c, elem);
                         return -1;
                 default:
-                        return c;
+                        if (p->registry == NULL || c < V2C_OPT_REGISTRY_FIRST || c >= V2C_OPT_REGISTRY_END)
+                                return c;
+                        p->exit = v2c_cli_registry_option(p->cmd, c, optarg, p->registry);
+                        if (p->exit != V2C_EXIT_OK)
+                                return -1;
+                        break;
                 }
         }
 }

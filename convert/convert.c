@@ -1373,9 +1373,10 @@ static int write_artifacts(struct conv *cv, const char *side, struct image *im, 
                 .tool_version = V2C_VERSION, .packages = pk, .n_packages = k,
         };
         json_auto_t *sbom = NULL;
+        /* Its errors name the SBOM and the image; the caller, the service. */
         int r = v2c_sbom_spdx(&spec, &sbom, err);
         if (r < 0)
-                return v2c_error_prefix(err, r, "SBOM of %s", im->name);
+                return r;
         _cleanup_free_ char *path = NULL;
         if (asprintf(&path, "%s/%s.spdx.json", side, im->ref) < 0)
                 return v2c_error_set(err, ENOMEM, "out of memory");
@@ -1411,7 +1412,7 @@ static int write_artifacts(struct conv *cv, const char *side, struct image *im, 
         ks.n_secret_files = im->n_secret_files;
         r = v2c_k8s_manifests(&ks, &yaml, err);
         if (r < 0)
-                return v2c_error_prefix(err, r, "Kubernetes manifests of %s", im->name);
+                return r;
         if (asprintf(&fname, "%s.k8s.yaml", im->ref) < 0)
                 return v2c_error_set(err, ENOMEM, "out of memory");
         r = write_side_file(side, fname, yaml, err);
@@ -1958,7 +1959,7 @@ static int convert_one(struct conv *cv, struct v2c_oci_layout *l, const char *si
                 struct v2c_converted_layer *cl = &out->layers[out->n_layers];
                 r = col_write(&cv->col, k, v2c_oci_layout_blobs(l), &opt->layer, &cl->result, &cl->files, err);
                 if (r < 0) {
-                        v2c_error_prefix(err, r, "%s layer of %s", role_names[k], im.name);
+                        v2c_error_prefix(err, r, "%s layer", role_names[k]);
                         goto out;
                 }
                 if (r == 0) {

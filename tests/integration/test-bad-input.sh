@@ -34,4 +34,51 @@ expect_input_error "directory that is not a root" "root file system" "$bad/notro
 set +e; timeout 120 "$V2C" inspect --json "$bad/cut.tar" >"$TMP/out" 2>"$TMP/err"; st=$?; set -e
 check "tar cut in a member: exit 3 (got $st)" test "$st" -eq 3
 check "tar cut in a member: one line on stderr" test "$(wc -l <"$TMP/err")" -eq 1
+# --- convert: every failure says what it is, once ----------------------------
+src="$FIXTURES/root"
+expect_one_error() { # expect_one_error DESCRIPTION STATUS WORDS: after a run into $TMP/err
+  local d=$1 want=$2 words=$3
+  if [ "$st" -eq "$want" ]; then ok "$d: exit $want"; else not_ok "$d: exit $st, wanted $want"; cat "$TMP/err"; fi
+  check "$d: one line on stderr" test "$(wc -l <"$TMP/err")" -eq 1
+  check "$d: the message says what is wrong" grep -qE "$words" "$TMP/err"
+}
+# Two failure paths of the command itself that only an allocation failure
+# takes, reached with tests/tools/fail-format.c: asprintf fails for the one
+# format string named (each used once, there).  They used to exit 1 saying
+# nothing.
+if [ -n "${FAIL_FORMAT:-}" ] && [ -f "$FAIL_FORMAT" ]; then
+  set +e
+  V2C_FAIL_FORMAT='%s/%s%s%s' LD_PRELOAD="$FAIL_FORMAT" timeout 300 \
+    "$V2C" convert -s hello -o "$TMP/oom-push" --push 127.0.0.1:9/v2c "$src" >"$TMP/out" 2>"$TMP/err"; st=$?
+  set -e
+  expect_one_error "convert --push, naming the destination fails" 1 '^v2c: error: out of memory$'
+  set +e
+  V2C_FAIL_FORMAT='%.*s.v2c-base-XXXXXX' LD_PRELOAD="$FAIL_FORMAT" timeout 300 \
+    "$V2C" convert -s hello -o "$TMP/oom-base" --base "127.0.0.1:9/base@sha256:$(printf '0%.0s' $(seq 64))" "$src" \
+    >"$TMP/out" 2>"$TMP/err"; st=$?
+  set -e
+  expect_one_error "convert --base, naming the base's directory fails" 1 '^v2c: error: out of memory$'
+  check "convert --base, naming the base's directory fails: no layout left" test ! -e "$TMP/oom-base"
+else
+  echo "# skipped: FAIL_FORMAT (tests/tools/fail-format.c, built by meson) not given"
+fi
+
+# Context added once: a report whose service names an empty package gets
+# its SBOM refused; the message names the service and the SBOM once each
+# (it said "converting nginx: SBOM of nginx: SBOM of `nginx`: ...").
+"$V2C" inspect --json -o "$TMP/rep.json" "$src"
+python3 - "$TMP/rep.json" "$TMP/rep-bad.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+svc = next(s for s in r["services"] if s["name"] == "nginx")
+svc["packages"] = [""] + svc.get("packages", [])
+json.dump(r, open(sys.argv[2], "w"))
+PY
+set +e
+timeout 300 "$V2C" convert --report "$TMP/rep-bad.json" -s nginx -o "$TMP/sbom-bad" "$src" >"$TMP/out" 2>"$TMP/err"; st=$?
+set -e
+expect_one_error "convert, an empty package name" 3 'the name is empty'
+check "convert, an empty package name: the message, context once" \
+  grep -qxF 'v2c: error: converting nginx: SBOM of `nginx`: package 0: the name is empty' "$TMP/err"
+check "convert, an empty package name: no layout left" test ! -e "$TMP/sbom-bad"
 finish
