@@ -25,6 +25,9 @@ static const char help[] =
         "                                           after promotion: back to the VM\n"
         "  v2c rollout finalize --state DIR         close it (the VM is stopped)\n"
         "\n"
+        "  --poll-ms MS   how often a wait (pause, approval, drain) looks for\n"
+        "                 approve/abort requests (10-60000, default 200)\n"
+        "\n"
         "Exit status: 1 when the rollout failed and rolled back (the reason on stderr);\n"
         "3 when the journal is corrupt (\"journal corrupt at record N\"): nothing acts\n"
         "on it and it is left as it is.\n";
@@ -126,7 +129,15 @@ static int run(int argc, char **argv)
                 switch (c) {
                 case 's': ro.state_dir = optarg; break;
                 case OPT_JSON: json = true; break;
-                case OPT_POLL_MS: ro.poll_ms = atoi(optarg); break;
+                case OPT_POLL_MS: {
+                        char *end;
+                        errno = 0;
+                        long v = strtol(optarg, &end, 10);
+                        if (end == optarg || *end || errno || v < 10 || v > 60000)
+                                return v2c_cli_usage_error(self, "--poll-ms `%s` is not between 10 and 60000", optarg);
+                        ro.poll_ms = (int) v;
+                        break;
+                }
                 }
         }
         if (c < 0)

@@ -105,6 +105,9 @@ for posix in "" 1; do
     check "rollout ${order//$TMP\/any\//}$with: the playbook is read (exit 3, got $st)" \
       sh -c "test $st -eq 3 && grep -q 'unknown key \`bogus\`' '$TMP/err'"
   done
+  st=0; run rollout status --state "$TMP/any/st" --poll-ms 5x >/dev/null 2>"$TMP/err" || st=$?
+  check "rollout status --poll-ms 5x$with: a usage error naming it (exit 2, got $st)" \
+    sh -c "test $st -eq 2 && grep -q 'poll-ms \`5x\` is not between 10 and 60000' '$TMP/err'"
   # push and pull: an option after the positional arguments is read
   st=0; run push "$TMP/any/img:hello" 127.0.0.1:1/v2c/hello --tls-verify=maybe >/dev/null 2>"$TMP/err" || st=$?
   check "push DIR REF --tls-verify=maybe$with: the option is read (exit 2, got $st)" \
