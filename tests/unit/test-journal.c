@@ -13,6 +13,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "unit-main.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -684,7 +686,7 @@ static int teardown(void **state)
         return system(cmd) == 0 ? 0 : -1;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_reopen),
@@ -695,5 +697,5 @@ int main(void)
                 cmocka_unit_test(test_real_chained),
                 cmocka_unit_test(test_real_legacy),
         };
-        return cmocka_run_group_tests(tests, setup, teardown);
+        return v2c_run_group_tests(argc, argv, tests, setup, teardown);
 }
