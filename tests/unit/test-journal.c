@@ -4,7 +4,7 @@
  * change that leaves valid JSON; journals written before the chain still
  * read.  Then real journals (tests/fixtures/journal: canary.jsonl written
  * by this v2c, canary-legacy.jsonl by v2c before the chain, both by the
- * canary of tests/integration/test-rollout.sh's test bed, finished),
+ * canary of tests/integration/test-rollout-canary.sh's test bed, finished),
  * corrupted in ~20 ways each: `status`, `resume`, `abort`, `rollback` and
  * `finalize` all stop with "journal corrupt at record N" (kind INPUT:
  * exit 3) and leave the file as it was, byte for byte. */
