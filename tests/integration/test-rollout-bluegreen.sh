@@ -14,7 +14,6 @@ ROLLOUT_ENV_PARTS=""
 . "$(dirname "$0")/rollout-env.sh"
 bed_checks
 
-  sh -c "test $st -eq 0 && test '$w' = '100 0' && ! podman ps --format '{{.Names}}' | grep -qx $CT"
 # --- blue-green with manual promotion -----------------------------------------------------
 playbook "$TMP/bg.yaml" "$good" "          blueGreen:
             pre_promotion_analysis: [smoke]

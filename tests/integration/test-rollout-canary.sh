@@ -125,4 +125,5 @@ st=0; "$V2C" rollout rollback --state "$TMP/st1" >/dev/null 2>"$TMP/rb.err" || s
 [ "$st" -eq 0 ] || sed 's/^/# /' "$TMP/rb.err"
 w=$(weights)
 check "rollback after promotion: traffic back on the VM ($w), container stopped" \
+  sh -c "test $st -eq 0 && test '$w' = '100 0' && ! podman ps --format '{{.Names}}' | grep -qx $CT"
 finish
