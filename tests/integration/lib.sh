@@ -91,6 +91,15 @@ for m in json.load(open(d+"/index.json"))["manifests"]:
         [print(l["digest"]) for l in json.load(open(d+"/blobs/sha256/"+m["digest"][7:]))["layers"]]' "$1" "$2"
 }
 
+# The one validator of inspect reports (validate-report.py): the JSON
+# Schema, v2c's own rules (sort orders, guest paths, references), and with
+# --expect NAME what that fixture guest holds.  Its lines are indented under
+# the check that runs it.
+validate_report() { # validate_report REPORT.json [--expect NAME] [--secret-values FILE] [--text FILE]
+  local r=$1; shift
+  python3 "$V2C_SOURCE_ROOT/tests/integration/validate-report.py" "$@" "$r" | sed 's/^/#   /'
+}
+
 # Compares a report with its expected file; V2C_REGEN=1 rewrites the file.
 compare_expected() { # compare_expected ACTUAL NAME
   local actual=$1 name=$2

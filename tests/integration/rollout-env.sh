@@ -1,16 +1,26 @@
 # The rollout test bed, sourced after lib.sh, registry-lib.sh and vm-lib.sh
-# (by tests/integration/test-rollout.sh and bench/rollout): a loopback
-# registry holding the fixture's hello service converted by v2c ($good) and
-# a build of it whose / answers 500 ($bad); podman's Docker-compatible API
-# on $SOCK; the test VM serving "vm ok" ($VM_WEB_ADDR, QMP $VM_WEB_QMP);
-# HAProxy on 127.0.0.1:$PF with backend `be`, servers `vm` (weight 100)
-# and `ct` (127.0.0.1:$PC, weight 0), and the same on $PF2 with `be2`
-# (a second service of the same VM; its container on $PC2), runtime API
-# on $TMP/haproxy.sock, Prometheus exporter on $PM, scraped every second
-# by Prometheus on $PP (analysis `prom`: the container's 5xx rate).
+# (by each tests/integration/test-rollout-*.sh and by bench/rollout): a
+# loopback registry holding the fixture's hello service converted by v2c
+# ($good) and, with part `bad`, a build of it whose / answers 500 ($bad);
+# podman's Docker-compatible API on $SOCK; the test VM serving "vm ok"
+# ($VM_WEB_ADDR, QMP $VM_WEB_QMP); HAProxy on 127.0.0.1:$PF with backend
+# `be`, servers `vm` (weight 100) and `ct` (127.0.0.1:$PC, weight 0), and
+# the same on $PF2 with `be2` (a second service of the same VM; its
+# container on $PC2), runtime API on $TMP/haproxy.sock, Prometheus exporter
+# on $PM; with part `prometheus`, scraped every second by Prometheus on $PP
+# (analysis `prom`: the container's 5xx rate).
+# ROLLOUT_ENV_PARTS (set before sourcing) lists the optional parts, among
+# "bad prometheus"; unset, all of them (bench/rollout).  Each test starts
+# its own bed in its own $TMP: scenarios share no state.
 # Helpers: weights (-> "VM CT"), playbook FILE IMAGE STRATEGY, load N
-# (hey in the background), hey_clean, free_port.  Everything stops at exit.
-for t in podman haproxy hey qemu-system-x86_64 prometheus; do
+# (hey in the background), hey_clean, free_port, vm_ready (HAProxy's vm
+# server back to ready before a rollback), bed_checks (the bed's own
+# checks, printed by each test).  Everything stops at exit.
+ROLLOUT_ENV_PARTS=${ROLLOUT_ENV_PARTS-bad prometheus}
+rollout_part() { case " $ROLLOUT_ENV_PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
+need_tools="podman haproxy hey qemu-system-x86_64"
+! rollout_part prometheus || need_tools+=" prometheus"
+for t in $need_tools; do
   command -v "$t" >/dev/null || { echo "$t missing (scripts/setup.sh installs it)"; exit 1; }
 done
 fixture_root
@@ -35,9 +45,12 @@ registry_start reg || { echo "rollout-env: the registry does not start" >&2; exi
 R=$REG_REG_ADDR
 "$V2C" convert -s hello -o "$TMP/img" "$FIXTURES/root" >/dev/null 2>&1
 good=$("$V2C" push "$TMP/img:hello" "$R/rt/hello" 2>/dev/null)
-# A broken build of the same service: healthy, but / answers 500.
-cp -a "$FIXTURES/root" "$TMP/broken-root"
-cat >"$TMP/broken-root/usr/local/bin/hello-server" <<'EOF'
+[ -n "$good" ] || { echo "rollout-env: pushing the test image failed" >&2; exit 1; }
+bad=""
+if rollout_part bad; then
+  # A broken build of the same service: healthy, but / answers 500.
+  cp -a "$FIXTURES/root" "$TMP/broken-root"
+  cat >"$TMP/broken-root/usr/local/bin/hello-server" <<'EOF'
 #!/usr/bin/python3
 import http.server, sys
 port = int(sys.argv[sys.argv.index("--port") + 1])
@@ -48,10 +61,11 @@ class H(http.server.BaseHTTPRequestHandler):
     def log_message(self, *a): pass
 http.server.ThreadingHTTPServer(("0.0.0.0", port), H).serve_forever()
 EOF
-chmod 755 "$TMP/broken-root/usr/local/bin/hello-server"
-"$V2C" convert -s hello -o "$TMP/bad-img" "$TMP/broken-root" >/dev/null 2>&1
-bad=$("$V2C" push "$TMP/bad-img:hello" "$R/rt/broken" 2>/dev/null)
-[ -n "$good" ] && [ -n "$bad" ] || { echo "rollout-env: pushing the test images failed" >&2; exit 1; }
+  chmod 755 "$TMP/broken-root/usr/local/bin/hello-server"
+  "$V2C" convert -s hello -o "$TMP/bad-img" "$TMP/broken-root" >/dev/null 2>&1
+  bad=$("$V2C" push "$TMP/bad-img:hello" "$R/rt/broken" 2>/dev/null)
+  [ -n "$bad" ] || { echo "rollout-env: pushing the broken test image failed" >&2; exit 1; }
+fi
 
 podman_env "$R"
 podman_service "$SOCK" || { echo "rollout-env: podman's API service does not start" >&2; tail -5 "$TMP/service.log" >&2; exit 1; }
@@ -93,22 +107,24 @@ haproxy -f "$TMP/haproxy.cfg" -D -p "$TMP/haproxy.pid" || { echo "rollout-env: h
 hap_pid=$(cat "$TMP/haproxy.pid")
 for _ in $(seq 50); do curl -s -m 2 "http://127.0.0.1:$PF/" | grep -q "vm ok" && break; sleep 0.2; done
 
-# Prometheus scraping HAProxy's exporter every second.
-cat >"$TMP/prometheus.yml" <<EOF
+if rollout_part prometheus; then
+  # Prometheus scraping HAProxy's exporter every second.
+  cat >"$TMP/prometheus.yml" <<EOF
 global: {scrape_interval: 1s, evaluation_interval: 1s}
 scrape_configs:
   - job_name: haproxy
     static_configs: [{targets: ["127.0.0.1:$PM"]}]
 EOF
-prometheus --config.file="$TMP/prometheus.yml" --storage.tsdb.path="$TMP/prometheus" \
-  --web.listen-address="127.0.0.1:$PP" --log.level=warn >"$TMP/prometheus.log" 2>&1 </dev/null &
-prom_pid=$!
-for _ in $(seq 100); do
-  curl -s -m 2 "http://127.0.0.1:$PP/api/v1/query?query=up" 2>/dev/null | grep -q '"value":\[[0-9.]*,"1"\]' && break
-  sleep 0.2
-done
-curl -s -m 2 "http://127.0.0.1:$PP/api/v1/query?query=up" | grep -q '"value":\[[0-9.]*,"1"\]' ||
-  { echo "rollout-env: Prometheus does not scrape HAProxy" >&2; tail -5 "$TMP/prometheus.log" >&2; exit 1; }
+  prometheus --config.file="$TMP/prometheus.yml" --storage.tsdb.path="$TMP/prometheus" \
+    --web.listen-address="127.0.0.1:$PP" --log.level=warn >"$TMP/prometheus.log" 2>&1 </dev/null &
+  prom_pid=$!
+  for _ in $(seq 100); do
+    curl -s -m 2 "http://127.0.0.1:$PP/api/v1/query?query=up" 2>/dev/null | grep -q '"value":\[[0-9.]*,"1"\]' && break
+    sleep 0.2
+  done
+  curl -s -m 2 "http://127.0.0.1:$PP/api/v1/query?query=up" | grep -q '"value":\[[0-9.]*,"1"\]' ||
+    { echo "rollout-env: Prometheus does not scrape HAProxy" >&2; tail -5 "$TMP/prometheus.log" >&2; exit 1; }
+fi
 weights() { # -> "VM CT"
   echo "show stat" | socat - "UNIX-CONNECT:$TMP/haproxy.sock" 2>/dev/null |
     python3 -c 'import csv,sys
@@ -176,4 +192,11 @@ hey_clean() { # no error lines, every answer a 200
   ! grep -q "Error distribution" "$TMP/hey.out" && grep -q "\[200\]" "$TMP/hey.out" &&
     ! grep -qE "\[(5|4)[0-9][0-9]\]" "$TMP/hey.out"
 }
-
+vm_ready() { # HAProxy's vm server back to ready (v2c drained it) before a rollback
+  echo "set server be/vm state ready" | socat - "UNIX-CONNECT:$TMP/haproxy.sock" >/dev/null
+}
+bed_checks() { # the bed's own checks, the first lines of each test's output
+  ok "images pushed by digest: $good"
+  ok "the VM serves HTTP on $VM_WEB_ADDR (booted in ${VM_WEB_BOOT_MS} ms)"
+  check "haproxy sends traffic to the VM" sh -c "curl -s -m 2 http://127.0.0.1:$PF/ | grep -q 'vm ok'"
+}

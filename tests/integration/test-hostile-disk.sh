@@ -131,11 +131,11 @@ check "--launch-timeout 0: usage error, exit 2 (got $st)" test "$st" -eq 2
 run allow "$V2C" inspect --json --allow-backing "$TMP/evil.qcow2"
 check "--allow-backing: inspect of evil.qcow2 exits 0 (got $st)" test "$st" -eq 0
 [ "$st" -eq 0 ] || head -5 "$TMP/allow.err"
+check "... the report is valid (validate-report.py)" validate_report "$TMP/allow.out"
 check "... source_files names the image and its backing file, with format and role" \
-  python3 - "$TMP/allow.out" "$TMP/evil.qcow2" "$SECRET" "$V2C_SOURCE_ROOT/docs/inspect-report.schema.json" <<'PY'
-import json, sys, jsonschema
+  python3 - "$TMP/allow.out" "$TMP/evil.qcow2" "$SECRET" <<'PY'
+import json, sys
 r = json.load(open(sys.argv[1]))
-jsonschema.validate(r, json.load(open(sys.argv[4])))
 want = [{"path": sys.argv[2], "format": "qcow2", "role": "image"},
         {"path": sys.argv[3], "format": "raw", "role": "backing"}]
 print("# source_files:", json.dumps(r.get("source_files")))

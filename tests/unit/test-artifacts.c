@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit-main.h"
+
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -608,7 +610,7 @@ static void test_k8s_refuses(void **state)
         free(many);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_sbom_document),
@@ -622,5 +624,5 @@ int main(void)
                 cmocka_unit_test(test_k8s_claims_unique),
                 cmocka_unit_test(test_k8s_refuses),
         };
-        return cmocka_run_group_tests(tests, NULL, NULL);
+        return v2c_run_group_tests(argc, argv, tests, NULL, NULL);
 }

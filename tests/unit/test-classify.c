@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit-main.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,10 +171,10 @@ static void test_rules(void **state)
         }
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_rules),
         };
-        return cmocka_run_group_tests(tests, setup, teardown);
+        return v2c_run_group_tests(argc, argv, tests, setup, teardown);
 }

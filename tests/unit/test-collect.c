@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit-main.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -215,7 +217,7 @@ static void test_screen_keep(void **state)
         v2c_guest_close(g);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_identify),
@@ -223,5 +225,5 @@ int main(void)
                 cmocka_unit_test(test_screen_tar),
                 cmocka_unit_test(test_screen_keep),
         };
-        return cmocka_run_group_tests(tests, setup, teardown);
+        return v2c_run_group_tests(argc, argv, tests, setup, teardown);
 }

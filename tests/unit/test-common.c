@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit-main.h"
+
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
@@ -570,7 +572,7 @@ static void test_strv(void **state)
         v2c_strv_free(v);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_error_prefix),
@@ -588,5 +590,5 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_dir_guest, setup_tree, teardown_tree),
                 cmocka_unit_test_setup_teardown(test_tar_guest, setup_tree, teardown_tree),
         };
-        return cmocka_run_group_tests(tests, NULL, NULL);
+        return v2c_run_group_tests(argc, argv, tests, NULL, NULL);
 }

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit-main.h"
+
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdio.h>
@@ -286,7 +288,7 @@ static void test_garbage(void **state)
         }
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_nginx),
@@ -298,5 +300,5 @@ int main(void)
                 cmocka_unit_test(test_include_loop_and_limits),
                 cmocka_unit_test(test_garbage),
         };
-        return cmocka_run_group_tests(tests, NULL, NULL);
+        return v2c_run_group_tests(argc, argv, tests, NULL, NULL);
 }

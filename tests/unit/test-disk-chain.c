@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit-main.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,7 +190,7 @@ static void test_vmdk_extent(void **state)
         assert_null(e);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_plain),
@@ -199,5 +201,5 @@ int main(void)
                 cmocka_unit_test(test_refused_headers),
                 cmocka_unit_test(test_vmdk_extent),
         };
-        return cmocka_run_group_tests(tests, NULL, NULL);
+        return v2c_run_group_tests(argc, argv, tests, NULL, NULL);
 }

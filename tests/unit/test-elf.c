@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit-main.h"
+
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdio.h>
@@ -914,7 +916,7 @@ static void test_closure_host(void **state)
         v2c_elf_info_free(info);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_elf_host_ls),
@@ -931,5 +933,5 @@ int main(void)
                 cmocka_unit_test(test_closure),
                 cmocka_unit_test(test_closure_host),
         };
-        return cmocka_run_group_tests(tests, NULL, NULL);
+        return v2c_run_group_tests(argc, argv, tests, NULL, NULL);
 }

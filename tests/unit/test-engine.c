@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit-main.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -502,7 +504,7 @@ static void test_refused_before_request(void **state)
         v2c_engine_release(&e);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_pull_progress),
@@ -516,5 +518,5 @@ int main(void)
                 cmocka_unit_test(test_ref_pinned),
                 cmocka_unit_test(test_refused_before_request),
         };
-        return cmocka_run_group_tests(tests, NULL, NULL);
+        return v2c_run_group_tests(argc, argv, tests, NULL, NULL);
 }

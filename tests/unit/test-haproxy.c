@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit-main.h"
+
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -408,7 +410,7 @@ static void test_arguments(void **state)
         assert_null(reply);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_real_capture),
@@ -420,5 +422,5 @@ int main(void)
                 cmocka_unit_test(test_limits),
                 cmocka_unit_test(test_arguments),
         };
-        return cmocka_run_group_tests(tests, NULL, NULL);
+        return v2c_run_group_tests(argc, argv, tests, NULL, NULL);
 }

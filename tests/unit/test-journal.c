@@ -4,7 +4,7 @@
  * change that leaves valid JSON; journals written before the chain still
  * read.  Then real journals (tests/fixtures/journal: canary.jsonl written
  * by this v2c, canary-legacy.jsonl by v2c before the chain, both by the
- * canary of tests/integration/test-rollout.sh's test bed, finished),
+ * canary of tests/integration/test-rollout-canary.sh's test bed, finished),
  * corrupted in ~20 ways each: `status`, `resume`, `abort`, `rollback` and
  * `finalize` all stop with "journal corrupt at record N" (kind INPUT:
  * exit 3) and leave the file as it was, byte for byte. */
@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
+
+#include "unit-main.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -684,7 +686,7 @@ static int teardown(void **state)
         return system(cmd) == 0 ? 0 : -1;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_reopen),
@@ -695,5 +697,5 @@ int main(void)
                 cmocka_unit_test(test_real_chained),
                 cmocka_unit_test(test_real_legacy),
         };
-        return cmocka_run_group_tests(tests, setup, teardown);
+        return v2c_run_group_tests(argc, argv, tests, setup, teardown);
 }

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit-main.h"
+
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
@@ -394,7 +396,7 @@ static void test_path_order(void **state)
         assert_true(v2c_layer_path_cmp("b", "a/z") > 0);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_zstd_digests_and_threads, setup, teardown),
@@ -403,5 +405,5 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_non_ascii_names, setup, teardown),
                 cmocka_unit_test(test_path_order),
         };
-        return cmocka_run_group_tests(tests, NULL, NULL);
+        return v2c_run_group_tests(argc, argv, tests, NULL, NULL);
 }

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit-main.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -270,7 +272,7 @@ static void test_socket_is(void **state)
         assert_false(v2c_links_socket_is("/run/x.sock", ""));
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_nginx),
@@ -284,5 +286,5 @@ int main(void)
                 cmocka_unit_test(test_local),
                 cmocka_unit_test(test_socket_is),
         };
-        return cmocka_run_group_tests(tests, NULL, NULL);
+        return v2c_run_group_tests(argc, argv, tests, NULL, NULL);
 }

@@ -18,6 +18,8 @@
 
 #include <cmocka.h>
 
+#include "unit-main.h"
+
 #include "error.h"
 #include "fsutil.h"
 #include "oci.h"
@@ -264,11 +266,11 @@ static void test_signals(void **state)
         assert_int_equal(rmdir(d), 0);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_target),
                 cmocka_unit_test(test_signals),
         };
-        return cmocka_run_group_tests(tests, NULL, NULL);
+        return v2c_run_group_tests(argc, argv, tests, NULL, NULL);
 }

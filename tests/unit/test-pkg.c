@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit-main.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -573,7 +575,7 @@ static void test_apk_hostile(void **state)
         v2c_pkgdb_free(db);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_dpkg_fields),
@@ -586,5 +588,5 @@ int main(void)
                 cmocka_unit_test(test_apk),
                 cmocka_unit_test(test_apk_hostile),
         };
-        return cmocka_run_group_tests(tests, NULL, NULL);
+        return v2c_run_group_tests(argc, argv, tests, NULL, NULL);
 }

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit-main.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -801,7 +803,7 @@ static void test_load_errors(void **state)
         assert_null(v2c_playbook_free(NULL));
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_sample_canary),
@@ -820,5 +822,5 @@ int main(void)
                 cmocka_unit_test(test_limits),
                 cmocka_unit_test(test_load_errors),
         };
-        return cmocka_run_group_tests(tests, NULL, NULL);
+        return v2c_run_group_tests(argc, argv, tests, NULL, NULL);
 }

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit-main.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,7 +246,7 @@ static void test_k8s_pod_secret_files(void **state)
         assert_null(z);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_group_chain),
@@ -252,5 +254,5 @@ int main(void)
                 cmocka_unit_test(test_k8s_pod),
                 cmocka_unit_test(test_k8s_pod_secret_files),
         };
-        return cmocka_run_group_tests(tests, NULL, NULL);
+        return v2c_run_group_tests(argc, argv, tests, NULL, NULL);
 }

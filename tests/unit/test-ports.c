@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit-main.h"
+
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdio.h>
@@ -1571,7 +1573,7 @@ static void test_server_names(void **state)
         assert_int_equal(v2c_server_from_name(NULL), -EINVAL);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_set_add_validates),
@@ -1615,5 +1617,5 @@ int main(void)
                 cmocka_unit_test(test_all_parsers_garbage),
                 cmocka_unit_test(test_server_names),
         };
-        return cmocka_run_group_tests(tests, NULL, NULL);
+        return v2c_run_group_tests(argc, argv, tests, NULL, NULL);
 }

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit-main.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
@@ -183,7 +185,7 @@ static void test_verdict_of_metric(void **state)
         assert_int_equal(v2c_verdict_of_metric(3, 1, 0, 0), V2C_VERDICT_FAILURE);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_ready_tcp),
@@ -193,5 +195,5 @@ int main(void)
                 cmocka_unit_test(test_verdict_of_value),
                 cmocka_unit_test(test_verdict_of_metric),
         };
-        return cmocka_run_group_tests(tests, NULL, NULL);
+        return v2c_run_group_tests(argc, argv, tests, NULL, NULL);
 }

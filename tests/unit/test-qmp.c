@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit-main.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,7 +215,7 @@ static void test_release_cleared(void **state)
         assert_null(m.root);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_greeting),
@@ -224,5 +226,5 @@ int main(void)
                 cmocka_unit_test(test_limit),
                 cmocka_unit_test(test_release_cleared),
         };
-        return cmocka_run_group_tests(tests, NULL, NULL);
+        return v2c_run_group_tests(argc, argv, tests, NULL, NULL);
 }

@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit-main.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1024,7 +1026,7 @@ static void test_url_host(void **state)
         assert_null(reg_url_host("not a url"));
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_ref_hosts),
@@ -1047,5 +1049,5 @@ int main(void)
                 cmocka_unit_test(test_deadline),
                 cmocka_unit_test(test_url_host),
         };
-        return cmocka_run_group_tests(tests, NULL, NULL);
+        return v2c_run_group_tests(argc, argv, tests, NULL, NULL);
 }

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit-main.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -138,7 +140,7 @@ static void test_bad_json(void **state)
         v2c_error_free(e);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_round_trip),
@@ -146,5 +148,5 @@ int main(void)
                 cmocka_unit_test(test_bad_json),
                 cmocka_unit_test(test_source_files),
         };
-        return cmocka_run_group_tests(tests, NULL, NULL);
+        return v2c_run_group_tests(argc, argv, tests, NULL, NULL);
 }

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit-main.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,12 +129,12 @@ static void test_tmpfiles(void **state)
         convert_tmpfiles_free(d, n);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_sh_scan_apachectl),
                 cmocka_unit_test(test_sh_scan_bounds),
                 cmocka_unit_test(test_tmpfiles),
         };
-        return cmocka_run_group_tests(tests, NULL, NULL);
+        return v2c_run_group_tests(argc, argv, tests, NULL, NULL);
 }

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit-main.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -472,7 +474,7 @@ static void test_candidates(void **state)
         assert_false(v2c_secret_name_is_candidate(NULL));
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_private_keys),
@@ -491,5 +493,5 @@ int main(void)
                 cmocka_unit_test(test_env_names_limit),
                 cmocka_unit_test(test_candidates),
         };
-        return cmocka_run_group_tests(tests, NULL, NULL);
+        return v2c_run_group_tests(argc, argv, tests, NULL, NULL);
 }

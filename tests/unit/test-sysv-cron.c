@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include "unit-main.h"
+
 #include "cleanup.h"
 #include "error.h"
 #include "strv.h"
@@ -611,7 +613,7 @@ static void test_cron_limits(void **state)
         free(b);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_shell_split),
@@ -626,5 +628,5 @@ int main(void)
                 cmocka_unit_test(test_cron_invalid),
                 cmocka_unit_test(test_cron_limits),
         };
-        return cmocka_run_group_tests(tests, NULL, NULL);
+        return v2c_run_group_tests(argc, argv, tests, NULL, NULL);
 }

@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include "unit-main.h"
+
 #include "cleanup.h"
 #include "error.h"
 #include "strv.h"
@@ -749,7 +751,7 @@ static void test_envfile_limits(void **state)
         free(b);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_unit_basic),
@@ -768,5 +770,5 @@ int main(void)
                 cmocka_unit_test(test_envfile),
                 cmocka_unit_test(test_envfile_limits),
         };
-        return cmocka_run_group_tests(tests, NULL, NULL);
+        return v2c_run_group_tests(argc, argv, tests, NULL, NULL);
 }

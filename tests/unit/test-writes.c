@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include "unit-main.h"
+
 #include "cleanup.h"
 #include "error.h"
 #include "strv.h"
@@ -339,7 +341,7 @@ static void test_bad_input(void **state)
         v2c_accesses_release(&a);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_places),
@@ -354,5 +356,5 @@ int main(void)
                 cmocka_unit_test(test_binary),
                 cmocka_unit_test(test_bad_input),
         };
-        return cmocka_run_group_tests(tests, NULL, NULL);
+        return v2c_run_group_tests(argc, argv, tests, NULL, NULL);
 }

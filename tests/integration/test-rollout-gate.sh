@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# v2c rollout end to end, a webhook gate that answers 403 stops
+# the rollout and rolls back.
+# Its own test bed (tests/integration/rollout-env.sh: a real qemu VM under
+# TCG serving HTTP, the fixture's hello service converted by v2c, pushed to
+# a loopback registry and run by podman's Docker-compatible service, both
+# behind a real HAProxy), its own state directory: it runs alone
+# (`meson test -C build rollout-gate`).
+ROLLOUT_ENV_PARTS=""
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/registry-lib.sh"
+. "$(dirname "$0")/vm-lib.sh"
+. "$(dirname "$0")/rollout-env.sh"
+bed_checks
+
+# --- a webhook gate that says no --------------------------------------------------------------
+HOOK_PORT=$(free_port)
+python3 -c '
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0))); self.send_response(403); self.end_headers()
+    def log_message(self, *a): pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()' "$HOOK_PORT" &
+hook_pid=$!
+sleep 0.5
+playbook "$TMP/hook.yaml" "$good" "          canary:
+            steps:
+              - setWeight: 10
+              - gate: nope
+              - setWeight: 100"
+st=0; timeout 120 "$V2C" rollout run "$TMP/hook.yaml" --state "$TMP/st5" >/dev/null 2>"$TMP/st5.err" || st=$?
+kill "$hook_pid" 2>/dev/null || true
+w=$(weights)
+check "a webhook answering 403 stops the rollout and rolls back ($w)" \
+  sh -c "test $st -eq 1 && grep -q 'answered 403' '$TMP/st5.err' && test '$w' = '100 0'"
+finish
