@@ -302,16 +302,14 @@ int v2c_cmd_convert(int argc, char **argv)
                 return v2c_cli_report(err);
 
         /* The report: read back and checked, or made now. */
-        _cleanup_json_ json_t *report = NULL;
+        __attribute__((cleanup(v2c_report_freep))) struct v2c_report *report = NULL;
         if (report_path) {
                 _cleanup_json_ json_t *raw = NULL;
-                __attribute__((cleanup(v2c_report_freep))) struct v2c_report *rep = NULL;
                 if (v2c_json_load_file(report_path, 256u << 20, &raw, &err) < 0 ||
-                    v2c_report_from_json(raw, &rep, &err) < 0) {
+                    v2c_report_from_json(raw, &report, &err) < 0) {
                         v2c_error_prefix(&err, -EINVAL, "report `%s`", report_path);
                         return v2c_cli_report(err);
                 }
-                report = v2c_report_to_json(rep);
         }
 
         /* Before the guest, which is closed first (its overlay is there). */
@@ -327,16 +325,10 @@ int v2c_cmd_convert(int argc, char **argv)
         if (r < 0)
                 return v2c_cli_report(err);
         if (report == NULL) {
-                __attribute__((cleanup(v2c_report_freep))) struct v2c_report *rep = NULL;
                 struct v2c_inspect_options iopt = { 0 };
-                r = v2c_inspect(g, &iopt, &rep, &err);
+                r = v2c_inspect(g, &iopt, &report, &err);
                 if (r < 0)
                         return v2c_cli_report(err);
-                report = v2c_report_to_json(rep);
-        }
-        if (report == NULL) {
-                v2c_error_set(&err, ENOMEM, "out of memory");
-                return v2c_cli_report(err);
         }
         const char *const *pre = v2c_convert_prefetch_dirs(copt.mode);
         r = v2c_guest_prefetch(g, pre, v2c_strv_len((char *const *) pre), NULL, &err);

@@ -144,8 +144,16 @@ struct reader {
          * did, the message would only be cut. */
         char path[256];
         size_t len;
+        bool keep_escapes;      /* strings as the document has them (v2c_report_escaped) */
         struct v2c_error **err;
 };
+
+/* Guest bytes that are not UTF-8 come back from their escape, unless the
+ * caller wants the text form.  New string, or NULL without memory. */
+static char *string_of(const struct reader *rd, const char *s)
+{
+        return rd->keep_escapes ? strdup(s) : v2c_utf8_unescape(s);
+}
 
 static size_t enter_key(struct reader *rd, const char *key)
 {
@@ -324,7 +332,7 @@ static int read_link_socket(struct reader *rd, const json_t *v, void *base)
                 return 0;
         if (!json_is_string(v))
                 return bad(rd, "not a string");
-        l->socket = v2c_utf8_unescape(json_string_value(v));
+        l->socket = string_of(rd, json_string_value(v));
         return l->socket ? 0 : oom(rd);
 }
 
@@ -627,8 +635,7 @@ static int read_str(struct reader *rd, const json_t *v, char **out)
 {
         if (!json_is_string(v))
                 return bad(rd, "not a string");
-        /* Guest bytes that are not UTF-8 come back from their escape. */
-        *out = v2c_utf8_unescape(json_string_value(v));
+        *out = string_of(rd, json_string_value(v));
         return *out ? 0 : oom(rd);
 }
 
@@ -645,7 +652,7 @@ static int read_strv(struct reader *rd, const json_t *v, char ***out)
                 if (!json_is_string(e))
                         return bad(rd, "not a string");
                 leave(rd, was);
-                _cleanup_free_ char *raw = v2c_utf8_unescape(json_string_value(e));
+                _cleanup_free_ char *raw = string_of(rd, json_string_value(e));
                 if (raw == NULL || v2c_strv_push(out, raw) < 0)
                         return oom(rd);
         }
@@ -741,7 +748,7 @@ static int read_source_files(struct reader *rd, const json_t *v, void *base)
         return read_list(rd, &source_files_list, v, base, offsetof(struct v2c_report, source_files));
 }
 
-int v2c_report_from_json(const json_t *j, struct v2c_report **out, struct v2c_error **err)
+static int report_read(const json_t *j, bool keep_escapes, struct v2c_report **out, struct v2c_error **err)
 {
         const char *schema = json_string_value(json_object_get(j, "schema"));
         if (schema == NULL || strcmp(schema, V2C_INSPECT_SCHEMA) != 0)
@@ -750,10 +757,23 @@ int v2c_report_from_json(const json_t *j, struct v2c_report **out, struct v2c_er
         __attribute__((cleanup(v2c_report_freep))) struct v2c_report *r = calloc(1, sizeof *r);
         if (r == NULL)
                 return v2c_error_set(err, ENOMEM, "out of memory");
-        struct reader rd = { .err = err };
+        struct reader rd = { .keep_escapes = keep_escapes, .err = err };
         int rc = read_object(&rd, report_fields, j, r);
         if (rc < 0)
                 return rc;
         *out = TAKE_PTR(r);
         return 0;
+}
+
+int v2c_report_from_json(const json_t *j, struct v2c_report **out, struct v2c_error **err)
+{
+        return report_read(j, false, out, err);
+}
+
+int v2c_report_escaped(const struct v2c_report *r, struct v2c_report **out, struct v2c_error **err)
+{
+        _cleanup_json_ json_t *j = v2c_report_to_json(r);
+        if (j == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        return report_read(j, true, out, err);
 }

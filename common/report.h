@@ -146,6 +146,12 @@ json_t *v2c_report_to_json(const struct v2c_report *r);
  * JSON path; *out is untouched on failure. */
 int v2c_report_from_json(const json_t *j, struct v2c_report **out, struct v2c_error **err);
 
+/* A new copy of R whose guest strings are as the JSON document writes
+ * them: a name that is not UTF-8 reads "caf\xe9" (v2c_utf8_escape), the
+ * form that can go into other JSON, YAML and messages as it is.  For
+ * convert, which unescapes where it needs the guest's bytes. */
+int v2c_report_escaped(const struct v2c_report *r, struct v2c_report **out, struct v2c_error **err);
+
 /* The service called NAME (borrowed), or NULL. */
 const struct v2c_service *v2c_report_service(const struct v2c_report *r, const char *name);
 
