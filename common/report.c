@@ -155,22 +155,27 @@ static char *string_of(const struct reader *rd, const char *s)
         return rd->keep_escapes ? strdup(s) : v2c_utf8_unescape(s);
 }
 
-static size_t enter_key(struct reader *rd, const char *key)
+/* Appends to the path; returns its length before, for leave(). */
+__attribute__((format(printf, 2, 3))) static size_t enter(struct reader *rd, const char *fmt, ...)
 {
         size_t was = rd->len;
-        int n = snprintf(rd->path + rd->len, sizeof rd->path - rd->len, "%s%s", rd->len ? "." : "", key);
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(rd->path + rd->len, sizeof rd->path - rd->len, fmt, ap);
+        va_end(ap);
         if (n > 0)
                 rd->len = rd->len + (size_t) n < sizeof rd->path ? rd->len + (size_t) n : sizeof rd->path - 1;
         return was;
 }
 
+static size_t enter_key(struct reader *rd, const char *key)
+{
+        return enter(rd, "%s%s", rd->len ? "." : "", key);
+}
+
 static size_t enter_index(struct reader *rd, size_t i)
 {
-        size_t was = rd->len;
-        int n = snprintf(rd->path + rd->len, sizeof rd->path - rd->len, "[%zu]", i);
-        if (n > 0)
-                rd->len = rd->len + (size_t) n < sizeof rd->path ? rd->len + (size_t) n : sizeof rd->path - 1;
-        return was;
+        return enter(rd, "[%zu]", i);
 }
 
 static void leave(struct reader *rd, size_t was)

@@ -3,8 +3,9 @@
  * v2c_inspect() reads a guest (see common/guest.h) and returns a report:
  * its OS, every service with what it runs and needs, a class for each
  * (stateless, stateful, system, review) with the reasons as data, and the secrets
- * lying on the disk.  The report maps one to one onto the JSON document
- * described in docs/inspect-report.md ("schema": "v2c.inspect/1").
+ * lying on the disk.  The report (struct v2c_report, common/report.h)
+ * maps one to one onto the JSON document described in
+ * docs/inspect-report.md ("schema": "v2c.inspect/1").
  */
 #ifndef V2C_INSPECT_H
 #define V2C_INSPECT_H
