@@ -337,7 +337,7 @@ static bool parse_args(struct v2c_cli_parser *p, struct convert_args *a, int *st
 
 /* What a run works on, made before the conversion. */
 struct convert_plan {
-        json_t *report;
+        struct v2c_report *report;
         char *tmpdir;                   /* this run's TMPDIR */
         struct v2c_guest *guest;
         char *base_top;                 /* holds the --base image pulled; removed once converted */
@@ -353,7 +353,7 @@ static void convert_plan_release(struct convert_plan *pl)
         /* The guest first: its overlay is in the temporary directory. */
         v2c_guest_closep(&pl->guest);
         temporary_dir_removep(&pl->tmpdir);
-        json_decref(pl->report);
+        v2c_report_freep(&pl->report);
         pl->report = NULL;
 }
 
@@ -430,13 +430,11 @@ static int plan(struct convert_args *a, struct convert_plan *pl)
         /* The report: read back and checked, or made now. */
         if (a->report_path) {
                 _cleanup_json_ json_t *raw = NULL;
-                __attribute__((cleanup(v2c_report_freep))) struct v2c_report *rep = NULL;
                 if (v2c_json_load_file(a->report_path, 256u << 20, &raw, &err) < 0 ||
-                    v2c_report_from_json(raw, &rep, &err) < 0) {
+                    v2c_report_from_json(raw, &pl->report, &err) < 0) {
                         v2c_error_prefix(&err, -EINVAL, "report `%s`", a->report_path);
                         return v2c_cli_report(err);
                 }
-                pl->report = v2c_report_to_json(rep);
         }
 
         /* Before the guest, which is closed first (its overlay is there). */
@@ -449,14 +447,10 @@ static int plan(struct convert_args *a, struct convert_plan *pl)
         if (v2c_guest_open((const char *const *) a->sources, a->n_sources, &a->gopt, &pl->guest, &err) < 0)
                 return v2c_cli_report(err);
         if (pl->report == NULL) {
-                __attribute__((cleanup(v2c_report_freep))) struct v2c_report *rep = NULL;
                 struct v2c_inspect_options iopt = { 0 };
-                if (v2c_inspect(pl->guest, &iopt, &rep, &err) < 0)
+                if (v2c_inspect(pl->guest, &iopt, &pl->report, &err) < 0)
                         return v2c_cli_report(err);
-                pl->report = v2c_report_to_json(rep);
         }
-        if (pl->report == NULL)
-                return v2c_cli_out_of_memory();
         const char *const *pre = v2c_convert_prefetch_dirs(copt->mode);
         if (v2c_guest_prefetch(pl->guest, pre, v2c_strv_len((char *const *) pre), NULL, &err) < 0)
                 return v2c_cli_report(err);

@@ -29,7 +29,7 @@ static const char *const role_names[N_LAYERS] = { "base", "packages", "config", 
 #define CONVERT_MAX_BINARY (256u << 20)
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-/* ---- the report (a JSON document: convert never includes inspect.h) ---- */
+/* ---- JSON of OCI layouts ---- */
 
 static const char *jstr(const json_t *o, const char *key)
 {
@@ -50,20 +50,18 @@ static char **jstrv(const json_t *o, const char *key)
         return v;
 }
 
-static bool long_running(const json_t *s)
+/* ---- the report (common/report.h; convert never includes inspect.h) ---- */
+
+/* A new copy of V, or NULL when it holds nothing. */
+static char **strv_dup(char *const *v)
 {
-        const char *kind = jstr(s, "kind");
-        return kind && (strcmp(kind, "systemd") == 0 || strcmp(kind, "sysv") == 0 || strcmp(kind, "openrc") == 0);
+        return v && v[0] ? v2c_strv_copy(v) : NULL;
 }
 
-static const json_t *find_service(const json_t *report, const char *name)
+static bool long_running(const struct v2c_service *s)
 {
-        size_t i;
-        const json_t *s;
-        json_array_foreach(json_object_get(report, "services"), i, s)
-                if (jstr(s, "name") && strcmp(jstr(s, "name"), name) == 0)
-                        return s;
-        return NULL;
+        const char *kind = s->kind;
+        return kind && (strcmp(kind, "systemd") == 0 || strcmp(kind, "sysv") == 0 || strcmp(kind, "openrc") == 0);
 }
 
 /* ---- starting in the foreground ---- */
@@ -172,17 +170,17 @@ static void push_require(struct start *st, const struct v2c_secret_mount *req, s
  * needs, held by the Kubernetes Secret SECRET: v2c-init checks them first,
  * then execs a foreground service (which stays PID 1) or supervises a
  * detaching one. */
-static int plan_start(const json_t *s, const struct v2c_secret_mount *req, size_t n_req, const char *secret,
+static int plan_start(const struct v2c_service *s, const struct v2c_secret_mount *req, size_t n_req, const char *secret,
                       const char *starter_pid_file, struct start *st, struct v2c_error **err)
 {
         *st = (struct start) { 0 };
-        const char *name = jstr(s, "name");
-        _cleanup_strv_ char **argv = jstrv(json_object_get(s, "exec"), "argv");
+        const char *name = s->name;
+        _cleanup_strv_ char **argv = strv_dup(s->argv);
         if (argv == NULL || argv[0] == NULL)
                 return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL,
                                           "service `%s` has no command line in the report: nothing to start", name);
-        const char *type = jstr(s, "type");
-        const char *pid_file = jstr(s, "pid_file");
+        const char *type = s->type;
+        const char *pid_file = s->pid_file;
         if (pid_file == NULL)
                 pid_file = starter_pid_file;
         bool forking = type && strcmp(type, "forking") == 0;
@@ -226,7 +224,7 @@ static int plan_start(const json_t *s, const struct v2c_secret_mount *req, size_
 
 struct conv {
         struct v2c_guest *g;
-        const json_t *report;
+        const struct v2c_report *report;  /* guest strings escaped (v2c_report_escaped) */
         const struct v2c_convert_options *opt;
         struct v2c_pkgdb *db;
         struct col col;
@@ -276,13 +274,11 @@ static int compute_base(struct conv *cv)
 {
         char **common = NULL;
         bool first = true;
-        size_t i;
-        const json_t *s;
-        json_array_foreach(json_object_get(cv->report, "services"), i, s) {
-                const char *klass = jstr(s, "class");
-                if (!long_running(s) || klass == NULL || strcmp(klass, "system") == 0)
+        for (size_t i = 0; i < cv->report->nservices; i++) {
+                const struct v2c_service *s = &cv->report->services[i];
+                if (!long_running(s) || s->klass == V2C_CLASS_SYSTEM)
                         continue;
-                _cleanup_strv_ char **pk = jstrv(s, "packages");
+                _cleanup_strv_ char **pk = strv_dup(s->packages);
                 if (first) {
                         common = TAKE_PTR(pk);
                         first = false;
@@ -654,7 +650,7 @@ static int add_config_owners(struct conv *cv, char *const *conf, char *const *ha
 /* ---- one image ---- */
 
 struct image {
-        const json_t *svc;
+        const struct v2c_service *svc;
         const char *name;
         char *ref;
         struct start start;
@@ -668,7 +664,7 @@ struct image {
          * report says of each (borrowed from it). */
         struct v2c_secret_mount *secret_files;
         size_t n_secret_files;
-        const json_t **secret_src;
+        const struct v2c_secret_file **secret_src;
         char app[64];                  /* its name in the Kubernetes manifests */
         char *secret_name;             /* "<app>-files" */
 };
@@ -735,10 +731,9 @@ static char *secret_key_of(const char *path, const struct v2c_secret_mount *prev
 
 /* The report's secret_files of S, but those the user keeps in the image
  * (--include-secret). */
-static int plan_secret_files(struct conv *cv, const json_t *s, struct image *im, struct v2c_error **err)
+static int plan_secret_files(struct conv *cv, const struct v2c_service *s, struct image *im, struct v2c_error **err)
 {
-        const json_t *list = json_object_get(s, "secret_files");
-        size_t n = json_array_size(list);
+        size_t n = s->nsecret_files;
         if (n > V2C_K8S_MAX_VOLUMES)
                 return v2c_error_set_kind(err, V2C_ERR_INPUT, E2BIG, "service `%s` needs more than %d secret files",
                                           im->name, V2C_K8S_MAX_VOLUMES);
@@ -748,18 +743,14 @@ static int plan_secret_files(struct conv *cv, const json_t *s, struct image *im,
         im->secret_src = calloc(n, sizeof *im->secret_src);
         if (im->secret_files == NULL || im->secret_src == NULL)
                 return v2c_error_set(err, ENOMEM, "out of memory");
-        size_t i;
-        const json_t *f;
-        json_array_foreach(list, i, f) {
-                const char *path = jstr(f, "path"), *mode = jstr(f, "mode");
-                json_int_t uid = json_integer_value(json_object_get(f, "uid"));
-                json_int_t gid = json_integer_value(json_object_get(f, "gid"));
-                char *end = NULL;
-                unsigned long m = mode ? strtoul(mode, &end, 8) : 0;
-                if (path == NULL || path[0] != '/' || strlen(path) > PATH_MAX || mode == NULL || *mode == '\0' || *end ||
-                    m > 07777 || uid < 0 || uid > UINT32_MAX || gid < 0 || gid > UINT32_MAX)
-                        return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL,
-                                                  "service `%s`: a secret file without a path, mode or owner", im->name);
+        for (size_t i = 0; i < n; i++) {
+                const struct v2c_secret_file *f = &s->secret_files[i];
+                /* The reader checked the path is absolute, the mode and owner. */
+                const char *path = f->path;
+                if (strlen(path) > PATH_MAX)
+                        return v2c_error_set_kind(err, V2C_ERR_INPUT, ENAMETOOLONG,
+                                                  "service `%s`: a secret file's path is longer than %d bytes",
+                                                  im->name, PATH_MAX);
                 /* The report holds a name that is not UTF-8 escaped; the
                  * check at start and --verify need the guest's bytes, and
                  * a Kubernetes manifest can only name UTF-8 paths. */
@@ -787,9 +778,9 @@ static int plan_secret_files(struct conv *cv, const json_t *s, struct image *im,
                 struct v2c_secret_mount *sm = &im->secret_files[im->n_secret_files];
                 sm->key = secret_key_of(path, im->secret_files, im->n_secret_files);
                 sm->path = strdup(path);
-                sm->uid = (unsigned) uid;
-                sm->gid = (unsigned) gid;
-                sm->mode = (unsigned) m & 0777;
+                sm->uid = f->uid;
+                sm->gid = f->gid;
+                sm->mode = f->mode & 0777;
                 im->secret_src[im->n_secret_files++] = f;
                 if (sm->key == NULL || sm->path == NULL)
                         return v2c_error_set(err, ENOMEM, "out of memory");
@@ -805,11 +796,11 @@ static int plan_secret_files(struct conv *cv, const json_t *s, struct image *im,
  * file: "apachectl -DFOREGROUND" would not exec apache2, so the shell
  * would be PID 1 and the stop signal would never reach apache2.  New
  * string, or NULL. */
-static char *starter_pid_file(struct conv *cv, const json_t *s)
+static char *starter_pid_file(struct conv *cv, const struct v2c_service *s)
 {
-        _cleanup_strv_ char **argv = jstrv(json_object_get(s, "exec"), "argv");
+        char *const *argv = s->argv;
         if (argv == NULL || argv[0] == NULL || argv[1] == NULL || strcmp(argv[1], "start") != 0 || argv[2] ||
-            jstr(s, "pid_file"))
+            s->pid_file)
                 return NULL;
         const char *b = v2c_path_basename(argv[0]);
         if (strcmp(b, "apachectl") != 0 && strcmp(b, "apache2ctl") != 0)
@@ -855,10 +846,10 @@ static char *starter_pid_file(struct conv *cv, const json_t *s)
         return strdup(value);
 }
 
-static int plan_image(struct conv *cv, const json_t *s, struct image *im, struct v2c_error **err)
+static int plan_image(struct conv *cv, const struct v2c_service *s, struct image *im, struct v2c_error **err)
 {
         im->svc = s;
-        im->name = jstr(s, "name");
+        im->name = s->name;
         im->ref = ref_name_of(im->name);
         int r = v2c_k8s_app_name(im->ref, im->app, err);
         if (r < 0)
@@ -877,9 +868,8 @@ static int plan_image(struct conv *cv, const json_t *s, struct image *im, struct
 
         /* The user: as the unit says; DynamicUser= without User= is an
          * anonymous id, which nobody stands for in an image. */
-        const char *user = jstr(s, "user"), *group = jstr(s, "group");
-        const json_t *dyn = json_object_get(s, "dynamic_user");
-        if (user == NULL && json_is_true(dyn))
+        const char *user = s->user, *group = s->group;
+        if (user == NULL && s->dynamic_user)
                 user = "nobody";
         if (user && !convert_lookup_account(cv->passwd, user, &im->user)) {
                 conv_warn(cv, "%s: user %s is not in the guest's /etc/passwd: the image runs it as root", im->name, user);
@@ -896,7 +886,7 @@ static int plan_image(struct conv *cv, const json_t *s, struct image *im, struct
         }
 
         /* Environment: secrets stay out and become required at run time. */
-        _cleanup_strv_ char **env = jstrv(s, "environment");
+        char *const *env = s->environment;
         bool has_path = false;
         for (size_t i = 0; env && env[i]; i++) {
                 const char *eq = strchr(env[i], '=');
@@ -914,12 +904,9 @@ static int plan_image(struct conv *cv, const json_t *s, struct image *im, struct
                 v2c_strv_push(&im->env, DEFAULT_PATH);
         v2c_strv_sort_uniq(im->env_required);
 
-        size_t i;
-        const json_t *p;
-        json_array_foreach(json_object_get(s, "ports"), i, p) {
-                const char *proto = jstr(p, "proto");
-                json_int_t port = json_integer_value(json_object_get(p, "port"));
-                if (proto == NULL || strcmp(proto, "tcp") != 0 || port < 1 || port > 65535)
+        for (size_t i = 0; i < s->nports; i++) {
+                unsigned port = s->ports[i].port;
+                if (strcmp(s->ports[i].proto, "tcp") != 0)
                         continue;
                 bool dup = false;
                 for (size_t k = 0; k < im->n_ports; k++)
@@ -932,7 +919,7 @@ static int plan_image(struct conv *cv, const json_t *s, struct image *im, struct
                 im->ports = np;
                 im->ports[im->n_ports++] = (unsigned) port;
         }
-        const char *ks = jstr(s, "kill_signal");
+        const char *ks = s->kill_signal;
         if (ks) {
                 if (strncmp(ks, "SIG", 3) == 0)
                         im->stop_signal = strdup(ks);
@@ -942,10 +929,9 @@ static int plan_image(struct conv *cv, const json_t *s, struct image *im, struct
 
         /* Stateful services (and those to review, converted on purpose)
          * keep their data outside the image. */
-        const char *klass = jstr(s, "class");
-        if (klass && (strcmp(klass, "stateful") == 0 || strcmp(klass, "review") == 0)) {
-                _cleanup_strv_ char **data = jstrv(s, "data_paths");
-                _cleanup_strv_ char **state = jstrv(json_object_get(s, "directories"), "state");
+        if (s->klass == V2C_CLASS_STATEFUL || s->klass == V2C_CLASS_REVIEW) {
+                char *const *data = s->data_paths;
+                char *const *state = s->state_dirs;
                 for (size_t k = 0; data && data[k]; k++)
                         v2c_strv_push_unique(&im->volumes, data[k]);
                 for (size_t k = 0; state && state[k]; k++)
@@ -961,7 +947,7 @@ static int plan_image(struct conv *cv, const json_t *s, struct image *im, struct
 static int add_run_time_links(struct conv *cv, struct image *im, struct v2c_error **err)
 {
         struct col *c = &cv->col;
-        _cleanup_strv_ char **logs = jstrv(im->svc, "log_files");
+        char *const *logs = im->svc->log_files;
         bool logs_linked = false;
         int r = 0;
         for (size_t i = 0; r >= 0 && logs && logs[i]; i++) {
@@ -1012,13 +998,13 @@ static bool shared_dir(const char *path)
 
 static int add_service_files(struct conv *cv, struct image *im, struct v2c_error **err)
 {
-        const json_t *s = im->svc;
+        const struct v2c_service *s = im->svc;
         struct col *c = &cv->col;
         int r = 0;
         uint32_t uid = im->user.found ? im->user.uid : 0, gid = im->user.found ? im->user.gid : 0;
 
         /* The application's own files (and any ELF among them). */
-        _cleanup_strv_ char **app = jstrv(s, "app_files");
+        char *const *app = s->app_files;
         for (size_t i = 0; r >= 0 && app && app[i]; i++) {
                 r = col_add(c, LAYER_APP, app[i], shared_dir(app[i]) ? 0 : COL_RECURSIVE, err);
                 if (r >= 0 && v2c_guest_exists(cv->g, app[i], V2C_FT_REG))
@@ -1026,25 +1012,23 @@ static int add_service_files(struct conv *cv, struct image *im, struct v2c_error
                 if (r >= 0 && v2c_guest_exists(cv->g, app[i], V2C_FT_REG))
                         r = add_shebang(cv, app[i], LAYER_PACKAGES, err);
         }
-        const char *wd = jstr(s, "working_dir");
+        const char *wd = s->working_dir;
         if (r >= 0 && wd)
                 r = col_add_dir(c, LAYER_APP, wd, 0755, uid, gid, err);
         if (r < 0)
                 return r;
 
         /* Packages (their /etc files are configuration). */
-        _cleanup_strv_ char **pkgs = jstrv(s, "packages");
+        char **pkgs = s->packages;
         for (size_t i = 0; r >= 0 && pkgs && pkgs[i]; i++)
                 if (!v2c_strv_contains(cv->base_pkgs, pkgs[i]))
                         r = add_package(cv, pkgs[i], LAYER_PACKAGES, LAYER_CONFIG, err);
         /* A shell script calls the basic userland: it comes along. */
-        const json_t *ex0 = json_object_get(s, "exec");
-        const char *sh = jstr(ex0, "interpreter");
+        const char *sh = s->interpreter;
         if (r >= 0 && sh && cv->db && is_shell(sh))
                 r = add_userland(cv, pkgs, err);
         /* The executable, its interpreter, and their libraries. */
-        const json_t *ex = json_object_get(s, "exec");
-        const char *exec_path = jstr(ex, "path"), *interp = jstr(ex, "interpreter");
+        const char *exec_path = s->exec_path, *interp = s->interpreter;
         const char *progs[] = { exec_path, interp };
         for (size_t i = 0; r >= 0 && i < V2C_ARRAY_SIZE(progs); i++)
                 if (progs[i]) {
@@ -1058,15 +1042,15 @@ static int add_service_files(struct conv *cv, struct image *im, struct v2c_error
         _cleanup_strv_ char **seen = NULL;
         if (r >= 0 && exec_path)
                 r = add_script_needs(cv, exec_path, false, 0, &seen, err);
-        _cleanup_strv_ char **libs = jstrv(s, "libraries");
+        char *const *libs = s->libraries;
         for (size_t i = 0; r >= 0 && libs && libs[i]; i++)
                 r = col_add(c, LAYER_PACKAGES, libs[i], 0, err);
         if (r < 0)
                 return r;
 
         /* Configuration. */
-        _cleanup_strv_ char **conf = jstrv(s, "config_files");
-        _cleanup_strv_ char **envf = jstrv(s, "environment_files");
+        char **conf = s->config_files;
+        char *const *envf = s->environment_files;
         for (size_t i = 0; r >= 0 && conf && conf[i]; i++)
                 r = col_add(c, LAYER_CONFIG, conf[i], COL_RECURSIVE | COL_FILTER, err);
         for (size_t i = 0; r >= 0 && envf && envf[i]; i++)
@@ -1075,10 +1059,8 @@ static int add_service_files(struct conv *cv, struct image *im, struct v2c_error
          * (plan_secret_files), unless the user keeps it (--include-secret):
          * then it goes in with the configuration, or the service would
          * start without it. */
-        const json_t *sf;
-        size_t si;
-        json_array_foreach(json_object_get(s, "secret_files"), si, sf) {
-                const char *p = jstr(sf, "path");
+        for (size_t si = 0; si < s->nsecret_files; si++) {
+                const char *p = s->secret_files[si].path;
                 _cleanup_free_ char *raw = p ? v2c_utf8_unescape(p) : NULL;
                 if (r >= 0 && raw && (v2c_strv_contains(cv->opt->include_secrets, raw) ||
                                       v2c_strv_contains(cv->opt->include_secrets, p)))
@@ -1102,10 +1084,9 @@ static int add_service_files(struct conv *cv, struct image *im, struct v2c_error
 
         /* Directories it needs at run time: systemd's, its packages',
          * and its PID file's. */
-        const json_t *dirs = json_object_get(s, "directories");
-        static const char *const kinds[] = { "runtime", "logs", "cache", "state", "read_write" };
+        char *const *const kinds[] = { s->runtime_dirs, s->logs_dirs, s->cache_dirs, s->state_dirs, s->rw_paths };
         for (size_t k = 0; r >= 0 && k < V2C_ARRAY_SIZE(kinds); k++) {
-                _cleanup_strv_ char **d = jstrv(dirs, kinds[k]);
+                char *const *d = kinds[k];
                 /* One the guest has keeps its owner and mode there
                  * (/var/cache/bind is root:bind 0775 for named -u bind);
                  * the others are made for the service's user. */
@@ -1128,7 +1109,7 @@ static int add_service_files(struct conv *cv, struct image *im, struct v2c_error
                 if (p)
                         r = add_tmpfiles_dirs(cv, p, err);
         }
-        const char *pid_file = jstr(s, "pid_file");
+        const char *pid_file = s->pid_file;
         if (r >= 0 && pid_file) {
                 _cleanup_free_ char *d = v2c_path_dirname(pid_file);
                 if (d && strcmp(d, "/") != 0)
@@ -1347,7 +1328,7 @@ static int write_artifacts(struct conv *cv, const char *side, struct image *im, 
                         if (v2c_pkgdb_get(cv->db, i)->installed)
                                 v2c_strv_push_unique(&names, v2c_pkgdb_get(cv->db, i)->name);
         } else {
-                names = jstrv(im->svc, "packages");
+                names = strv_dup(im->svc->packages);
                 for (size_t i = 0; cv->base_pkgs && cv->base_pkgs[i]; i++)
                         v2c_strv_push_unique(&names, cv->base_pkgs[i]);
         }
@@ -1356,14 +1337,14 @@ static int write_artifacts(struct conv *cv, const char *side, struct image *im, 
         _cleanup_free_ struct v2c_sbom_package *pk = calloc(n ? n : 1, sizeof *pk);
         if (pk == NULL)
                 return v2c_error_set(err, ENOMEM, "out of memory");
-        const json_t *os = json_object_get(cv->report, "os");
-        const char *format = jstr(os, "package_format");
+        const struct v2c_os *os = &cv->report->os;
+        const char *format = os->package_format;
         for (size_t i = 0; i < n; i++) {
                 const struct v2c_pkg *p = cv->db ? v2c_pkgdb_find(cv->db, names[i]) : NULL;
                 pk[k++] = (struct v2c_sbom_package) {
                         .name = names[i], .version = p ? p->version : NULL, .arch = p ? p->arch : NULL,
                         .purl_type = format && strcmp(format, "apk") == 0 ? "apk" : "deb",
-                        .distro = jstr(os, "distro"),
+                        .distro = os->distro,
                 };
         }
         char created[21];
@@ -1392,10 +1373,8 @@ static int write_artifacts(struct conv *cv, const char *side, struct image *im, 
                 return v2c_error_set(err, ENOMEM, "out of memory");
         /* The executable's file capabilities, as inspect decoded them. */
         _cleanup_strv_ char **caps = NULL;
-        size_t ci;
-        const json_t *cap;
-        json_array_foreach(json_object_get(json_object_get(im->svc, "exec"), "capabilities"), ci, cap)
-                if (json_is_string(cap) && v2c_strv_push_unique(&caps, json_string_value(cap)) < 0)
+        for (size_t ci = 0; im->svc->capabilities && im->svc->capabilities[ci]; ci++)
+                if (v2c_strv_push_unique(&caps, im->svc->capabilities[ci]) < 0)
                         return v2c_error_set(err, ENOMEM, "out of memory");
         struct v2c_k8s_spec ks = {
                 .name = im->ref, .image = image, .ports = im->ports, .n_ports = im->n_ports,
@@ -1436,20 +1415,19 @@ static int write_artifacts(struct conv *cv, const char *side, struct image *im, 
                                     "# --from-file=KEY=FILE ...).  Without them the container exits 78.\n",
                                 im->name, im->secret_name, im->secret_name);
         for (size_t i = 0; i < im->n_secret_files; i++) {
-                const json_t *src = im->secret_src[i];
+                const struct v2c_secret_file *src = im->secret_src[i];
                 const struct v2c_secret_mount *m = &im->secret_files[i];
-                const char *owner = jstr(src, "owner"), *group = jstr(src, "group"), *kind = jstr(src, "kind");
+                const char *owner = src->owner, *group = src->group, *kind = src->kind;
                 _cleanup_free_ char *shown = v2c_utf8_escape(m->path);
                 v2c_buf_appendf(&b, "# secret file %s owner %s:%s (%u:%u) mode %04o kind %s key %s\n",
                                 shown ? shown : "?", owner ? owner : "?", group ? group : "?", m->uid, m->gid, m->mode,
                                 kind ? kind : "secret", m->key);
         }
         /* Other secrets it uses (its EnvironmentFile=s): their variables are above. */
-        size_t si;
-        const json_t *sec;
-        json_array_foreach(json_object_get(cv->report, "secrets"), si, sec) {
-                _cleanup_strv_ char **users = jstrv(sec, "services");
-                const char *p = jstr(sec, "path");
+        for (size_t si = 0; si < cv->report->nsecrets; si++) {
+                const struct v2c_secret *sec = &cv->report->secrets[si];
+                char *const *users = sec->services;
+                const char *p = sec->path;
                 _cleanup_free_ char *raw = p ? v2c_utf8_unescape(p) : NULL;
                 /* A newline in a guest file name must not start a line of
                  * the env file: control bytes are shown escaped. */
@@ -1460,7 +1438,7 @@ static int write_artifacts(struct conv *cv, const char *side, struct image *im, 
                 if (raw && shown && !mounted && v2c_strv_contains(users, im->name) &&
                     !v2c_strv_contains(cv->opt->include_secrets, raw))
                         v2c_buf_appendf(&b, "# secret file left out (%s), mount it at run time: %s\n",
-                                        jstr(sec, "kind") ? jstr(sec, "kind") : "secret", shown);
+                                        sec->kind ? sec->kind : "secret", shown);
         }
         /* What convert's own check (col_screen) left out or cleaned. */
         for (int side_of = 0; side_of < 2; side_of++) {
@@ -1594,13 +1572,12 @@ static char *exec_problem(struct conv *cv, const char *exec)
 /* Why S is not a long-running service convert can start, or NULL.  A new
  * string; *broken says the service is broken (its executable), rather than
  * not a daemon at all (a oneshot, a unit without ExecStart=). */
-static char *not_a_service(struct conv *cv, const json_t *s, bool *broken)
+static char *not_a_service(struct conv *cv, const struct v2c_service *s, bool *broken)
 {
         char *why = NULL;
         *broken = false;
-        const json_t *ex = json_object_get(s, "exec");
-        _cleanup_strv_ char **argv = jstrv(ex, "argv");
-        const char *type = jstr(s, "type"), *unit = jstr(s, "unit_path"), *kind = jstr(s, "kind");
+        char *const *argv = s->argv;
+        const char *type = s->type, *unit = s->unit_path, *kind = s->kind;
         if (argv == NULL || argv[0] == NULL) {
                 /* Inspect could not read the unit, or it has no command. */
                 struct v2c_stat st;
@@ -1618,31 +1595,29 @@ static char *not_a_service(struct conv *cv, const json_t *s, bool *broken)
         if (type && strcmp(type, "oneshot") == 0)
                 return asprintf(&why, "a oneshot unit runs once and exits: not a long-running service") < 0 ? NULL
                                                                                                                : why;
-        const char *exec = jstr(ex, "path") ? jstr(ex, "path") : argv[0];
+        const char *exec = s->exec_path ? s->exec_path : argv[0];
         why = exec_problem(cv, exec);
         *broken = why != NULL;
         return why;
 }
 
 /* The services to convert, checked: a new array of borrowed objects. */
-static int choose(struct conv *cv, const json_t ***out, size_t *n_out, struct v2c_error **err)
+static int choose(struct conv *cv, const struct v2c_service ***out, size_t *n_out, struct v2c_error **err)
 {
         const struct v2c_convert_options *opt = cv->opt;
-        const json_t *services = json_object_get(cv->report, "services");
-        size_t n = 0, cap = json_array_size(services) + v2c_strv_len(opt->services) + 1;
-        _cleanup_free_ const json_t **v = calloc(cap, sizeof *v);
+        const struct v2c_report *rep = cv->report;
+        size_t n = 0, cap = rep->nservices + v2c_strv_len(opt->services) + 1;
+        _cleanup_free_ const struct v2c_service **v = calloc(cap, sizeof *v);
         if (v == NULL)
                 return v2c_error_set(err, ENOMEM, "out of memory");
         for (size_t i = 0; opt->services && opt->services[i]; i++) {
-                const json_t *s = find_service(cv->report, opt->services[i]);
+                const struct v2c_service *s = v2c_report_service(rep, opt->services[i]);
                 if (s == NULL) {
                         struct v2c_buf b;
                         v2c_buf_init(&b, 64u << 10);
-                        size_t k;
-                        const json_t *x;
-                        json_array_foreach(services, k, x)
-                                if (long_running(x))
-                                        v2c_buf_appendf(&b, "%s%s", b.len ? ", " : "", jstr(x, "name"));
+                        for (size_t k = 0; k < rep->nservices; k++)
+                                if (long_running(&rep->services[k]))
+                                        v2c_buf_appendf(&b, "%s%s", b.len ? ", " : "", rep->services[k].name);
                         _cleanup_free_ char *known = v2c_buf_steal(&b);
                         return v2c_error_set_kind(err, V2C_ERR_USAGE, ENOENT,
                                                   "no service `%s` in this guest; its services: %s", opt->services[i],
@@ -1661,15 +1636,12 @@ static int choose(struct conv *cv, const json_t ***out, size_t *n_out, struct v2
                         v[n++] = s;
         }
         if (opt->all_stateless) {
-                size_t k;
-                const json_t *x;
-                json_array_foreach(services, k, x) {
-                        const char *klass = jstr(x, "class");
+                for (size_t k = 0; k < rep->nservices; k++) {
+                        const struct v2c_service *x = &rep->services[k];
                         bool dup = false;
                         for (size_t j = 0; j < n; j++)
                                 dup |= v[j] == x;
-                        if (dup || !long_running(x) || klass == NULL ||
-                            (strcmp(klass, "stateless") != 0 && strcmp(klass, "review") != 0))
+                        if (dup || !long_running(x) || (x->klass != V2C_CLASS_STATELESS && x->klass != V2C_CLASS_REVIEW))
                                 continue;
                         /* Ordinary guests have oneshots, units without a
                          * command and broken ones: each is a note, not the
@@ -1677,14 +1649,14 @@ static int choose(struct conv *cv, const json_t ***out, size_t *n_out, struct v2
                         bool broken;
                         _cleanup_free_ char *why = not_a_service(cv, x, &broken);
                         if (why) {
-                                conv_warn(cv, "skipped %s: %s", jstr(x, "name"), why);
+                                conv_warn(cv, "skipped %s: %s", x->name, why);
                                 continue;
                         }
                         /* Evidence was missing either way: a person decides. */
-                        if (strcmp(klass, "review") == 0) {
+                        if (x->klass == V2C_CLASS_REVIEW) {
                                 conv_warn(cv, "skipped %s: inspect could not tell whether it keeps data (class "
                                               "review); convert it with --service %s --allow-stateful once checked",
-                                          jstr(x, "name"), jstr(x, "name"));
+                                          x->name, x->name);
                                 continue;
                         }
                         v[n++] = x;
@@ -1696,10 +1668,9 @@ static int choose(struct conv *cv, const json_t ***out, size_t *n_out, struct v2
         if (n == 0)
                 return v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL, "no service chosen");
         for (size_t i = 0; i < n; i++) {
-                const char *klass = jstr(v[i], "class");
-                bool review = klass && strcmp(klass, "review") == 0;
-                if (klass && (strcmp(klass, "stateful") == 0 || review) && !opt->allow_stateful) {
-                        _cleanup_strv_ char **why = jstrv(v[i], "reasons");
+                bool review = v[i]->klass == V2C_CLASS_REVIEW;
+                if ((v[i]->klass == V2C_CLASS_STATEFUL || review) && !opt->allow_stateful) {
+                        char *const *why = v[i]->reasons;
                         struct v2c_buf b;
                         v2c_buf_init(&b, 64u << 10);
                         for (size_t k = 0; why && why[k]; k++)
@@ -1708,22 +1679,21 @@ static int choose(struct conv *cv, const json_t ***out, size_t *n_out, struct v2
                         return v2c_error_set_kind(err, V2C_ERR_REFUSED, EPERM,
                                                   "service `%s` %s (%s): convert it with --allow-stateful to "
                                                   "make its data paths volumes, or keep it on the VM",
-                                                  jstr(v[i], "name"),
+                                                  v[i]->name,
                                                   review ? "may keep data (inspect could not tell: class review)"
                                                          : "is stateful",
                                                   reasons && *reasons ? reasons : "see inspect");
                 }
         }
         for (size_t i = 0; i < n; i++) {
-                const char *klass = jstr(v[i], "class");
-                if (klass && strcmp(klass, "system") == 0)
+                if (v[i]->klass == V2C_CLASS_SYSTEM)
                         conv_warn(cv, "%s is part of the operating system: its image runs it alone, without the "
-                                      "rest of the system", jstr(v[i], "name"));
+                                      "rest of the system", v[i]->name);
         }
         /* One order whatever the command line said: by name. */
         for (size_t i = 1; i < n; i++)
-                for (size_t j = i; j > 0 && strcmp(jstr(v[j - 1], "name"), jstr(v[j], "name")) > 0; j--) {
-                        const json_t *t = v[j];
+                for (size_t j = i; j > 0 && strcmp(v[j - 1]->name, v[j]->name) > 0; j--) {
+                        const struct v2c_service *t = v[j];
                         v[j] = v[j - 1];
                         v[j - 1] = t;
                 }
@@ -1765,7 +1735,7 @@ static char *canonical_top(struct conv *cv, const char *path, char ***tops)
  * out of the appliance in one transfer before they are gathered, instead
  * of whole trees or a round trip per file.  A system image holds the whole
  * tree, which the caller prefetched. */
-static int fetch_images(struct conv *cv, const json_t *const *chosen, size_t n, struct v2c_error **err)
+static int fetch_images(struct conv *cv, const struct v2c_service *const *chosen, size_t n, struct v2c_error **err)
 {
         if (cv->opt->mode == V2C_CONVERT_SYSTEM)
                 return 0;
@@ -1773,28 +1743,27 @@ static int fetch_images(struct conv *cv, const json_t *const *chosen, size_t n, 
         int r = 0;
         bool script = false;
         for (size_t i = 0; i < n && r >= 0; i++) {
-                const json_t *s = chosen[i];
-                const char *sh = jstr(json_object_get(s, "exec"), "interpreter");
+                const struct v2c_service *s = chosen[i];
+                const char *sh = s->interpreter;
                 script |= sh && is_shell(sh);
-                static const char *const single[] = { "libraries", "environment_files" };
-                static const char *const recursive[] = { "config_files" };
-                _cleanup_strv_ char **pk = jstrv(s, "packages"), **app = jstrv(s, "app_files");
+                char *const *const single[] = { s->libraries, s->environment_files };
+                char *const *const recursive[] = { s->config_files };
+                char *const *pk = s->packages, *const *app = s->app_files;
                 for (size_t k = 0; pk && pk[k] && r >= 0; k++)
                         r = v2c_strv_push_unique(&pkgs, pk[k]);
                 for (size_t k = 0; app && app[k] && r >= 0; k++)
                         r = v2c_strv_push(shared_dir(app[k]) ? &files : &trees, app[k]);
                 for (size_t k = 0; k < V2C_ARRAY_SIZE(single) && r >= 0; k++) {
-                        _cleanup_strv_ char **v = jstrv(s, single[k]);
+                        char *const *v = single[k];
                         for (size_t j = 0; v && v[j] && r >= 0; j++)
                                 r = v2c_strv_push(&files, v[j]);
                 }
                 for (size_t k = 0; k < V2C_ARRAY_SIZE(recursive) && r >= 0; k++) {
-                        _cleanup_strv_ char **v = jstrv(s, recursive[k]);
+                        char *const *v = recursive[k];
                         for (size_t j = 0; v && v[j] && r >= 0; j++)
                                 r = v2c_strv_push(&trees, v[j]);
                 }
-                const json_t *ex = json_object_get(s, "exec");
-                const char *progs[] = { jstr(ex, "path"), jstr(ex, "interpreter") };
+                const char *progs[] = { s->exec_path, s->interpreter };
                 for (size_t k = 0; k < V2C_ARRAY_SIZE(progs) && r >= 0; k++)
                         if (progs[k])
                                 r = v2c_strv_push(&files, progs[k]);
@@ -1921,7 +1890,7 @@ static void log_modes(struct conv *cv, const char *what, const struct mode_repor
         }
 }
 
-static int convert_one(struct conv *cv, struct v2c_oci_layout *l, const char *side, const json_t *s,
+static int convert_one(struct conv *cv, struct v2c_oci_layout *l, const char *side, const struct v2c_service *s,
                        const struct v2c_converted_layer *base, bool have_base, const struct base_image *bi,
                        struct v2c_converted *out, struct v2c_error **err)
 {
@@ -1972,15 +1941,15 @@ static int convert_one(struct conv *cv, struct v2c_oci_layout *l, const char *si
                 results[k] = out->layers[k].result;
         char created[21];
         v2c_rfc3339(opt->layer.epoch, created);
-        const json_t *os = json_object_get(cv->report, "os");
+        const struct v2c_os *os = &cv->report->os;
         struct { const char *k, *v; } lab[] = {
                 { "org.opencontainers.image.created", created },
                 { "org.opencontainers.image.title", im.name },
                 { "org.opencontainers.image.source", opt->source },
                 { "io.v2c.service", im.name },
-                { "io.v2c.guest.hostname", jstr(os, "hostname") },
-                { "io.v2c.guest.os", jstr(os, "pretty_name") },
-                { "io.v2c.class", jstr(s, "class") },
+                { "io.v2c.guest.hostname", os->hostname },
+                { "io.v2c.guest.os", os->pretty_name },
+                { "io.v2c.class", v2c_service_class_name(s->klass) },
                 { "io.v2c.mode", opt->mode == V2C_CONVERT_SYSTEM ? "system" : "service" },
                 { "io.v2c.pod", convert_pod_of(&cv->pods, s) },
                 { "io.v2c.needs", convert_needs_of(&cv->pods, s) },
@@ -1999,7 +1968,7 @@ static int convert_one(struct conv *cv, struct v2c_oci_layout *l, const char *si
         struct v2c_image_spec spec = {
                 .ref_name = im.ref, .architecture = cv->arch, .os = "linux", .created = opt->layer.epoch,
                 .entrypoint = im.start.entrypoint, .cmd = im.start.cmd, .env = im.env,
-                .working_dir = jstr(s, "working_dir"), .user = im.user_spec, .stop_signal = im.stop_signal,
+                .working_dir = s->working_dir, .user = im.user_spec, .stop_signal = im.stop_signal,
                 .ports = im.ports, .n_ports = im.n_ports, .volumes = im.volumes, .labels = labels,
                 .layers = results, .n_layers = out->n_layers,
         };
@@ -2024,12 +1993,13 @@ out:
         return r;
 }
 
-int v2c_convert(struct v2c_guest *g, const json_t *report, const struct v2c_convert_options *opt,
+int v2c_convert(struct v2c_guest *g, const struct v2c_report *report, const struct v2c_convert_options *opt,
                 struct v2c_convert_result **out, struct v2c_error **err)
 {
-        struct conv cv = { .g = g, .report = report, .opt = opt };
+        struct conv cv = { .g = g, .opt = opt };
         struct v2c_oci_layout *l = NULL;
-        _cleanup_free_ const json_t **chosen = NULL;
+        __attribute__((cleanup(v2c_report_freep))) struct v2c_report *text = NULL;
+        _cleanup_free_ const struct v2c_service **chosen = NULL;
         _cleanup_free_ char *side = NULL;
         size_t n = 0;
         struct v2c_convert_result *res = calloc(1, sizeof *res);
@@ -2038,29 +2008,29 @@ int v2c_convert(struct v2c_guest *g, const json_t *report, const struct v2c_conv
         int r;
         if (res == NULL)
                 return v2c_error_set(err, ENOMEM, "out of memory");
-        const json_t *os = json_object_get(report, "os");
-        if (!json_is_object(report) || !json_is_object(os) || !json_is_array(json_object_get(report, "services"))) {
-                r = v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL, "the report does not describe a guest");
+        /* Convert names guest files as the report's JSON does (v2c_utf8_escape)
+         * and goes back to their bytes where it reads the guest. */
+        r = v2c_report_escaped(report, &text, err);
+        if (r < 0)
                 goto out;
-        }
-        cv.arch = oci_arch(jstr(os, "arch"));
+        cv.report = text;
+        const struct v2c_os *os = &text->os;
+        cv.arch = oci_arch(os->arch);
         col_init(&cv.col, g, opt->mode);
         r = choose(&cv, &chosen, &n, err);
         if (r >= 0)
-                r = convert_plan_pods(report, chosen, n, &cv.pods, err);
+                r = convert_plan_pods(text, chosen, n, &cv.pods, err);
         if (r < 0)
                 goto out;
         for (size_t k = 0; cv.pods.warnings && cv.pods.warnings[k]; k++)
                 conv_warn(&cv, "%s", cv.pods.warnings[k]);
 
         /* Secrets: left out of every layer, unless the user names one. */
-        size_t i;
-        const json_t *sec;
-        json_array_foreach(json_object_get(report, "secrets"), i, sec) {
+        for (size_t i = 0; i < text->nsecrets; i++) {
                 /* The report holds a name that is not UTF-8 escaped (see
                  * json.h); the layers see the guest's bytes.  Where the
                  * text could also be a UTF-8 name, both stay out. */
-                const char *escaped = jstr(sec, "path");
+                const char *escaped = text->secrets[i].path;
                 _cleanup_free_ char *p = escaped ? v2c_utf8_unescape(escaped) : NULL, *real = NULL;
                 if (escaped && p == NULL) {
                         r = v2c_error_set(err, ENOMEM, "out of memory");
@@ -2080,15 +2050,13 @@ int v2c_convert(struct v2c_guest *g, const json_t *report, const struct v2c_conv
          * checked again (col_screen), the services' configuration and
          * environment files whatever their name, as inspect does. */
         cv.col.keep = opt->include_secrets;
-        const json_t *svc;
-        json_array_foreach(json_object_get(report, "services"), i, svc) {
-                static const char *const lists[] = { "config_files", "environment_files" };
+        for (size_t i = 0; i < text->nservices; i++) {
+                const struct v2c_service *svc = &text->services[i];
+                char *const *const lists[] = { svc->config_files, svc->environment_files };
                 for (size_t li = 0; li < V2C_ARRAY_SIZE(lists); li++) {
-                        size_t k;
-                        const json_t *f;
-                        json_array_foreach(json_object_get(svc, lists[li]), k, f) {
+                        for (size_t k = 0; lists[li] && lists[li][k]; k++) {
                                 char *real = NULL;
-                                _cleanup_free_ char *raw = json_is_string(f) ? v2c_utf8_unescape(json_string_value(f)) : NULL;
+                                _cleanup_free_ char *raw = v2c_utf8_unescape(lists[li][k]);
                                 if (raw && raw[0] == '/' && v2c_guest_realpath(g, raw, &real, NULL) == 0 &&
                                     v2c_strv_consume(&cv.col.check_paths, real) < 0) {
                                         r = v2c_error_set(err, ENOMEM, "out of memory");
@@ -2101,7 +2069,7 @@ int v2c_convert(struct v2c_guest *g, const json_t *report, const struct v2c_conv
         if (r < 0)
                 goto out;
 
-        const char *format = jstr(os, "package_format");
+        const char *format = os->package_format;
         if (format && (strcmp(format, "dpkg") == 0 || strcmp(format, "apk") == 0)) {
                 r = v2c_guest_pkgdb_load(g, strcmp(format, "dpkg") == 0 ? V2C_PKG_FORMAT_DPKG : V2C_PKG_FORMAT_APK,
                                          pkgdb_warn, &cv, &cv.db, err);
@@ -2158,12 +2126,12 @@ int v2c_convert(struct v2c_guest *g, const json_t *report, const struct v2c_conv
         }
         for (size_t k = 0; k < n; k++) {
                 col_reset_service(&cv.col);
-                v2c_log(V2C_LOG_INFO, "converting %s", jstr(chosen[k], "name"));
+                v2c_log(V2C_LOG_INFO, "converting %s", chosen[k]->name);
                 r = convert_one(&cv, l, side, chosen[k], &base, have_base, opt->base_layout ? &bimg : NULL,
                                 &res->images[k], err);
                 res->n_images++;
                 if (r < 0) {
-                        v2c_error_prefix(err, r, "converting %s", jstr(chosen[k], "name"));
+                        v2c_error_prefix(err, r, "converting %s", chosen[k]->name);
                         goto out;
                 }
                 json_array_append_new(lock, lock_entry(&res->images[k]));

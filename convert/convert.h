@@ -1,9 +1,9 @@
 /* v2c convert: services of a guest lifted into layered OCI images.
  *
  * v2c_convert() takes an open guest and the inspection report of that
- * guest (the "v2c.inspect/1" JSON document of docs/inspect-report.md,
- * which is how convert learns what inspect found without depending on
- * inspect's code), picks the files each chosen service needs from the
+ * guest (struct v2c_report of common/report.h, the "v2c.inspect/1"
+ * document of docs/inspect-report.md: how convert learns what inspect
+ * found without depending on inspect's code), picks the files each chosen service needs from the
  * guest, and writes one image per service into an OCI image layout, with a
  * lock file, an SPDX SBOM, Kubernetes manifests and an env template beside
  * them (see docs/convert.md).  Everything is built aside and renamed into
@@ -31,6 +31,7 @@
 #include "guest.h"
 #include "layer.h"
 #include "oci.h"
+#include "report.h"
 
 #define V2C_LOCK_SCHEMA "v2c.lock/1"
 
@@ -114,8 +115,8 @@ struct v2c_convert_result {
  * v2c_convert_result_free().  Errors: V2C_ERR_USAGE for an unknown service
  * (the message lists the known ones), V2C_ERR_REFUSED for a stateful
  * service without allow_stateful or an output directory holding something
- * else, V2C_ERR_INPUT for a report that does not describe a guest. */
-int v2c_convert(struct v2c_guest *g, const json_t *report, const struct v2c_convert_options *opt,
+ * else.  REPORT is borrowed. */
+int v2c_convert(struct v2c_guest *g, const struct v2c_report *report, const struct v2c_convert_options *opt,
                 struct v2c_convert_result **out, struct v2c_error **err);
 struct v2c_convert_result *v2c_convert_result_free(struct v2c_convert_result *r);
 static inline void v2c_convert_result_freep(struct v2c_convert_result **r) { v2c_convert_result_free(*r); }

@@ -11,10 +11,11 @@
 
 #include "convert.h"
 #include "error.h"
+#include "report.h"
 
 struct pod_plan {
         size_t n;                      /* chosen services */
-        const json_t *const *chosen;   /* borrowed: the report's service objects */
+        const struct v2c_service *const *chosen;  /* borrowed: the report's services */
         char **pod;                    /* per chosen service: its pod's name, NULL when it runs alone */
         char **needs;                  /* per chosen service: "SERVICE:PORT,..." it reaches on the VM
                                         * that are not converted with it, NULL when none */
@@ -22,16 +23,16 @@ struct pod_plan {
         json_t *outside;               /* the same as objects, for DIR/v2c/links.json */
 };
 
-/* Groups the N chosen services (objects of REPORT's services, borrowed
- * and kept in P) by their connects_to among themselves; a connection to a
+/* Groups the N chosen services (REPORT's services, borrowed and kept in
+ * P) by their connects_to among themselves; a connection to a
  * service outside the choice goes to needs, warnings and outside, with the
  * VM's hostname from REPORT in the advice.  Only -ENOMEM fails. */
-int convert_plan_pods(const json_t *report, const json_t *const *chosen, size_t n, struct pod_plan *p,
-                      struct v2c_error **err);
+int convert_plan_pods(const struct v2c_report *report, const struct v2c_service *const *chosen, size_t n,
+                      struct pod_plan *p, struct v2c_error **err);
 void convert_pod_plan_release(struct pod_plan *p);
-/* The pod (or NULL) and the needs (or NULL) of service object S; borrowed. */
-const char *convert_pod_of(const struct pod_plan *p, const json_t *s);
-const char *convert_needs_of(const struct pod_plan *p, const json_t *s);
+/* The pod (or NULL) and the needs (or NULL) of chosen service S; borrowed. */
+const char *convert_pod_of(const struct pod_plan *p, const struct v2c_service *s);
+const char *convert_needs_of(const struct pod_plan *p, const struct v2c_service *s);
 
 /* Once every image is written (RES->images[i] is chosen[i]): one
  * "POD.pod.k8s.yaml" per pod in SIDE replacing its members' NAME.k8s.yaml,

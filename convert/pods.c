@@ -21,11 +21,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *jstr(const json_t *o, const char *key)
-{
-        return json_string_value(json_object_get(o, key));
-}
-
 static size_t find_root(size_t *parent, size_t i)
 {
         while (parent[i] != i)
@@ -36,7 +31,7 @@ static size_t find_root(size_t *parent, size_t i)
 static size_t index_of(const struct pod_plan *p, const char *name)
 {
         for (size_t i = 0; name && i < p->n; i++)
-                if (jstr(p->chosen[i], "name") && strcmp(jstr(p->chosen[i], "name"), name) == 0)
+                if (strcmp(p->chosen[i]->name, name) == 0)
                         return i;
         return p->n;
 }
@@ -65,22 +60,14 @@ static bool list_has(const char *list, const char *item)
         return false;
 }
 
-static const json_t *service_named(const json_t *report, const char *name)
+static int outside_link(struct pod_plan *p, size_t i, const struct v2c_link *l, const struct v2c_service *target,
+                        const char *hostname)
 {
-        size_t i;
-        const json_t *s;
-        json_array_foreach(json_object_get(report, "services"), i, s)
-                if (name && jstr(s, "name") && strcmp(jstr(s, "name"), name) == 0)
-                        return s;
-        return NULL;
-}
-
-static int outside_link(struct pod_plan *p, size_t i, const json_t *l, const json_t *target, const char *hostname)
-{
-        const char *from = jstr(p->chosen[i], "name"), *to = jstr(l, "service");
-        const char *found = jstr(l, "found"), *via = jstr(l, "via"), *socket = jstr(l, "socket");
-        const char *addr = jstr(l, "address");
-        json_int_t port = json_integer_value(json_object_get(l, "port"));
+        const char *from = p->chosen[i]->name, *to = l->service;
+        const char *found = l->found, *via = l->via, *socket = l->socket;
+        const char *addr = l->address;
+        /* 0 for a unix socket, as the report writes no port for one. */
+        json_int_t port = l->socket ? 0 : l->port;
         char at[320];
         if (socket)
                 snprintf(at, sizeof at, "unix socket %s", socket);
@@ -101,7 +88,7 @@ static int outside_link(struct pod_plan *p, size_t i, const json_t *l, const jso
                 p->needs[i] = joined;
         }
 
-        const char *klass = target ? jstr(target, "class") : NULL;
+        const char *klass = target ? v2c_service_class_name(target->klass) : NULL;
         const char *vm = hostname ? hostname : "the VM";
         _cleanup_free_ char *how = NULL, *msg = NULL;
         int r;
@@ -135,11 +122,11 @@ static int outside_link(struct pod_plan *p, size_t i, const json_t *l, const jso
         return v2c_strv_push_unique(&p->warnings, msg);
 }
 
-int convert_plan_pods(const json_t *report, const json_t *const *chosen, size_t n, struct pod_plan *p,
-                      struct v2c_error **err)
+int convert_plan_pods(const struct v2c_report *report, const struct v2c_service *const *chosen, size_t n,
+                      struct pod_plan *p, struct v2c_error **err)
 {
         *p = (struct pod_plan) { .n = n, .chosen = chosen };
-        const char *hostname = jstr(json_object_get(report, "os"), "hostname");
+        const char *hostname = report->os.hostname;
         _cleanup_free_ size_t *parent = calloc(n ? n : 1, sizeof *parent);
         p->pod = calloc(n + 1, sizeof *p->pod);
         p->needs = calloc(n + 1, sizeof *p->needs);
@@ -149,10 +136,9 @@ int convert_plan_pods(const json_t *report, const json_t *const *chosen, size_t 
         for (size_t i = 0; i < n; i++)
                 parent[i] = i;
         for (size_t i = 0; i < n; i++) {
-                size_t k;
-                const json_t *l;
-                json_array_foreach(json_object_get(chosen[i], "connects_to"), k, l) {
-                        size_t j = index_of(p, jstr(l, "service"));
+                for (size_t k = 0; k < chosen[i]->nlinks; k++) {
+                        const struct v2c_link *l = &chosen[i]->links[k];
+                        size_t j = index_of(p, l->service);
                         if (j == i)
                                 continue;
                         if (j < n) {
@@ -162,7 +148,7 @@ int convert_plan_pods(const json_t *report, const json_t *const *chosen, size_t 
                                         parent[a > b ? a : b] = a < b ? a : b;
                                 continue;
                         }
-                        if (outside_link(p, i, l, service_named(report, jstr(l, "service")), hostname) < 0)
+                        if (outside_link(p, i, l, v2c_report_service(report, l->service), hostname) < 0)
                                 goto oom;
                 }
         }
@@ -176,7 +162,7 @@ int convert_plan_pods(const json_t *report, const json_t *const *chosen, size_t 
                 v2c_buf_init(&b, 64u << 10);
                 for (size_t j = 0; j < n; j++)
                         if (find_root(parent, j) == root)
-                                v2c_buf_appendf(&b, "%s%s", b.len ? "-" : "", jstr(chosen[j], "name"));
+                                v2c_buf_appendf(&b, "%s%s", b.len ? "-" : "", chosen[j]->name);
                 p->pod[i] = v2c_buf_steal(&b);
                 if (p->pod[i] == NULL)
                         goto oom;
@@ -202,7 +188,7 @@ void convert_pod_plan_release(struct pod_plan *p)
         *p = (struct pod_plan) { 0 };
 }
 
-const char *convert_pod_of(const struct pod_plan *p, const json_t *s)
+const char *convert_pod_of(const struct pod_plan *p, const struct v2c_service *s)
 {
         for (size_t i = 0; p->pod && i < p->n; i++)
                 if (p->chosen[i] == s)
@@ -210,7 +196,7 @@ const char *convert_pod_of(const struct pod_plan *p, const json_t *s)
         return NULL;
 }
 
-const char *convert_needs_of(const struct pod_plan *p, const json_t *s)
+const char *convert_needs_of(const struct pod_plan *p, const struct v2c_service *s)
 {
         for (size_t i = 0; p->needs && i < p->n; i++)
                 if (p->chosen[i] == s)
@@ -240,10 +226,9 @@ static int write_pod(const struct pod_plan *p, size_t first, const char *side, c
                 if (p->pod[i] == NULL || strcmp(p->pod[i], pod) != 0)
                         continue;
                 const struct v2c_converted *im = &res->images[i];
-                size_t ci;
-                const json_t *cap;
-                json_array_foreach(json_object_get(json_object_get(p->chosen[i], "exec"), "capabilities"), ci, cap)
-                        if (json_is_string(cap) && v2c_strv_push_unique(&caps[k], json_string_value(cap)) < 0)
+                char *const *pcaps = p->chosen[i]->capabilities;
+                for (size_t ci = 0; pcaps && pcaps[ci]; ci++)
+                        if (v2c_strv_push_unique(&caps[k], pcaps[ci]) < 0)
                                 r = -ENOMEM;
                 if (r < 0 || asprintf(&images[k], "%s/%s@%s", image_repo ? image_repo : "localhost/v2c",
                                       im->ref_name, im->manifest.digest) < 0) {

@@ -3,8 +3,9 @@
  * v2c_inspect() reads a guest (see common/guest.h) and returns a report:
  * its OS, every service with what it runs and needs, a class for each
  * (stateless, stateful, system, review) with the reasons as data, and the secrets
- * lying on the disk.  The report maps one to one onto the JSON document
- * described in docs/inspect-report.md ("schema": "v2c.inspect/1").
+ * lying on the disk.  The report (struct v2c_report, common/report.h)
+ * maps one to one onto the JSON document described in
+ * docs/inspect-report.md ("schema": "v2c.inspect/1").
  */
 #ifndef V2C_INSPECT_H
 #define V2C_INSPECT_H
@@ -15,120 +16,7 @@
 
 #include "error.h"
 #include "guest.h"
-
-#define V2C_INSPECT_SCHEMA "v2c.inspect/1"
-
-enum v2c_service_class {
-        V2C_CLASS_STATELESS,
-        V2C_CLASS_STATEFUL,
-        V2C_CLASS_SYSTEM,
-        V2C_CLASS_REVIEW,   /* evidence missing or mixed: a person decides; convert treats it as stateful */
-};
-
-struct v2c_port {
-        unsigned port;
-        char proto[4];      /* "tcp" or "udp" */
-        char *source;       /* "socket:echo.socket", "argv", "config:/etc/...", "default:nginx" */
-};
-
-/* A secret file a service needs at run time, as the guest has it. */
-struct v2c_secret_file {
-        char *path;
-        char *kind;                /* the secret's kind ("private-key", ...) */
-        char *owner, *group;       /* names from the guest's passwd and group, else the numbers */
-        unsigned uid, gid;
-        unsigned mode;             /* permission bits (07777) */
-};
-
-/* A connection the service's configuration makes to another service of
- * the same guest, over loopback or the VM's own addresses, or over a unix
- * socket: what splitting them into separate containers would break. */
-struct v2c_link {
-        char *service;      /* the service connected to */
-        unsigned port;      /* its TCP port; 0 for a unix socket */
-        char *socket;       /* the unix socket (or socket directory), or NULL */
-        char *address;      /* the host as the configuration wrote it ("127.0.0.1", "localhost"), or NULL */
-        char *found;        /* "FILE:LINE" of the configuration that names it */
-        char *via;          /* the directive or variable: "proxy_pass", "REDIS_URL" */
-};
-
-struct v2c_service {
-        char *name;         /* unit name without ".service", init script name, cron job name */
-        char *kind;         /* "systemd", "sysv", "openrc", "timer", "cron" */
-        bool enabled;
-        char *unit_path;    /* guest path of the unit file / script / crontab */
-        char *description;
-        char *type;         /* systemd Type=, "forking" for SysV scripts, NULL for cron */
-        char *exec_path;    /* resolved executable, guest path */
-        char **argv;        /* as the service starts it */
-        char *interpreter;  /* "#!" interpreter of a script executable */
-        char **capabilities; /* file capabilities of the executable (permitted set, "CAP_..."), or NULL */
-        char *user, *group;
-        bool dynamic_user;
-        char *working_dir;
-        char **environment;        /* KEY=VALUE, secret values redacted */
-        char **environment_files;
-        char *pid_file;
-        char *kill_signal;
-        char *schedule;            /* timers and cron jobs */
-        char *triggers;            /* timer: the service it starts */
-        char **state_dirs;         /* StateDirectory= etc. as guest paths */
-        char **runtime_dirs, **logs_dirs, **cache_dirs, **rw_paths;
-        struct v2c_port *ports;
-        size_t nports;
-        char **packages;           /* owners of the executable and their dependency closure */
-        char **libraries;          /* ELF closure of executables no package owns */
-        char **config_files;
-        char **app_files;          /* the application's own files: unowned executables, scripts, its directory */
-        char **data_paths;
-        char **log_files;
-        enum v2c_service_class klass;
-        char **reasons;
-        /* Secrets it needs at run time: those attributed to it, but for
-         * its EnvironmentFile=s (their variables are asked for instead). */
-        struct v2c_secret_file *secret_files;
-        size_t nsecret_files;
-        /* Files its configuration names (TLS keys and certificates,
-         * password files): inspection only, not in the JSON. */
-        char **referenced_files;
-        /* Directories it serves to clients (nginx root/alias, apache2
-         * DocumentRoot): inspection only, not in the JSON.  A secret lying
-         * there is a finding, not a file the service needs to start. */
-        char **content_dirs;
-        struct v2c_link *links;    /* "connects_to": other services it reaches on the guest itself */
-        size_t nlinks;
-};
-
-struct v2c_secret {
-        char *path;
-        char *kind;
-        char **services;
-};
-
-struct v2c_os {
-        char *distro, *version, *codename, *pretty_name;
-        char *arch, *hostname, *package_format, *init;
-        size_t packages;           /* installed packages, when read */
-};
-
-/* A file a disk guest was read from (see v2c_guest_sources). */
-struct v2c_report_source {
-        char *path, *format, *role;
-};
-
-struct v2c_report {
-        char *source_kind;         /* "disk", "directory", "tar" */
-        /* Every file read, when a disk image named others (--allow-backing);
-         * else none. */
-        struct v2c_report_source *source_files;
-        size_t n_source_files;
-        struct v2c_os os;
-        struct v2c_service *services;
-        size_t nservices;
-        struct v2c_secret *secrets;
-        size_t nsecrets;
-        char **warnings;
-};
+#include "report.h"
 
 struct v2c_inspect_options {
         bool include_disabled;     /* also list installed services that are not enabled */
@@ -137,15 +25,6 @@ struct v2c_inspect_options {
 /* Inspects an open guest.  *out is new: free with v2c_report_free(). */
 int v2c_inspect(struct v2c_guest *g, const struct v2c_inspect_options *opt, struct v2c_report **out,
                 struct v2c_error **err);
-struct v2c_report *v2c_report_free(struct v2c_report *r);
-static inline void v2c_report_freep(struct v2c_report **r) { v2c_report_free(*r); }
-
-const char *v2c_service_class_name(enum v2c_service_class c);
-
-/* The report as the JSON document of docs/inspect-report.md (new ref). */
-json_t *v2c_report_to_json(const struct v2c_report *r);
-/* Reads a report back from its JSON (for convert --report).  *out is new. */
-int v2c_report_from_json(const json_t *j, struct v2c_report **out, struct v2c_error **err);
 /* The report for people: an aligned table and a summary; new string. */
 char *v2c_report_to_text(const struct v2c_report *r);
 

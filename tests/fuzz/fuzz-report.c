@@ -1,12 +1,24 @@
 /* Fuzz target: reading an inspection report back (convert --report takes
- * a file from anywhere), and writing it out again. */
+ * a file from anywhere, common/report.c), writing it out again, and its
+ * text for people.  What the reader accepts, the writer writes in a form
+ * the reader reads back to the same bytes: a difference aborts. */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "inspect.h"
 #include "json.h"
+#include "report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static char *written(const struct v2c_report *r)
+{
+        json_t *j = v2c_report_to_json(r);
+        char *s = j ? v2c_json_dump(j) : NULL;
+        json_decref(j);
+        return s;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -15,10 +27,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (v2c_json_load((const char *) data, size, "fuzz", &j, &err) == 0) {
                 struct v2c_report *r = NULL;
                 if (v2c_report_from_json(j, &r, &err) == 0) {
-                        json_t *back = v2c_report_to_json(r);
-                        char *s = back ? v2c_json_dump(back) : NULL;
-                        free(s);
-                        json_decref(back);
+                        char *once = written(r);
+                        json_t *j2 = NULL;
+                        struct v2c_report *r2 = NULL;
+                        if (once && (v2c_json_load(once, strlen(once), "fuzz", &j2, NULL) < 0 ||
+                                     v2c_report_from_json(j2, &r2, NULL) < 0))
+                                abort();
+                        char *twice = r2 ? written(r2) : NULL;
+                        if (once && twice && strcmp(once, twice) != 0)
+                                abort();
+                        free(once);
+                        free(twice);
+                        json_decref(j2);
+                        v2c_report_free(r2);
                         char *t = v2c_report_to_text(r);
                         free(t);
                         v2c_report_free(r);

@@ -81,4 +81,24 @@ expect_one_error "convert, an empty package name" 3 'the name is empty'
 check "convert, an empty package name: the message, context once" \
   grep -qxF 'v2c: error: converting nginx: SBOM of `nginx`: package 0: the name is empty' "$TMP/err"
 check "convert, an empty package name: no layout left" test ! -e "$TMP/sbom-bad"
+
+# A malformed report (--report): exit 3, one line naming the value by its
+# JSON path, for inspect and convert alike; convert writes nothing.
+"$V2C" inspect --json -o "$TMP/good.json" "$FIXTURES/root" 2>/dev/null
+python3 - "$TMP/good.json" "$bad/report-port.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["services"][1]["ports"] = [{"port": 80, "proto": "tcp", "source": "argv"}, {"port": 70000, "proto": "tcp", "source": "argv"}]
+json.dump(d, open(sys.argv[2], "w"))
+PY
+for cmd in inspect convert; do
+  if [ $cmd = inspect ]; then args=(inspect --report "$bad/report-port.json")
+  else args=(convert --report "$bad/report-port.json" -s nginx -o "$TMP/oci-bad" "$FIXTURES/root"); fi
+  set +e; timeout 120 "$V2C" "${args[@]}" >"$TMP/out" 2>"$TMP/err"; st=$?; set -e
+  check "$cmd --report, port out of range: exit 3 (got $st)" test "$st" -eq 3
+  check "$cmd --report: one line on stderr" test "$(wc -l <"$TMP/err")" -eq 1
+  check "$cmd --report: the line names the field's path" \
+    grep -qF 'services[1].ports[1].port: not an integer from 1 to 65535' "$TMP/err"
+done
+check "convert --report: no layout written" test ! -e "$TMP/oci-bad"
 finish

@@ -18,42 +18,43 @@
 #include "cleanup.h"
 #include "error.h"
 #include "pods-internal.h"
+#include "report.h"
 #include "strv.h"
 
 static const char *report_text =
-        "{\"os\": {\"hostname\": \"web01\"}, \"services\": ["
-        " {\"name\": \"hello\", \"class\": \"stateless\", \"connects_to\": []},"
-        " {\"name\": \"nginx\", \"class\": \"stateless\", \"connects_to\": ["
+        "{\"schema\": \"v2c.inspect/1\", \"os\": {\"hostname\": \"web01\"}, \"services\": ["
+        " {\"name\": \"hello\", \"kind\": \"systemd\", \"class\": \"stateless\", \"connects_to\": []},"
+        " {\"name\": \"nginx\", \"kind\": \"systemd\", \"class\": \"stateless\", \"connects_to\": ["
         "   {\"service\": \"webapp\", \"port\": 8000, \"address\": \"127.0.0.1\", \"found\": \"/etc/nginx/x:3\", \"via\": \"proxy_pass\"},"
         "   {\"service\": \"php8.2-fpm\", \"socket\": \"/run/php/php8.2-fpm.sock\", \"address\": null, \"found\": \"/etc/nginx/x:9\", \"via\": \"fastcgi_pass\"}]},"
-        " {\"name\": \"php8.2-fpm\", \"class\": \"stateless\", \"connects_to\": []},"
-        " {\"name\": \"redis-server\", \"class\": \"stateful\", \"connects_to\": []},"
-        " {\"name\": \"webapp\", \"class\": \"stateless\", \"connects_to\": ["
+        " {\"name\": \"php8.2-fpm\", \"kind\": \"systemd\", \"class\": \"stateless\", \"connects_to\": []},"
+        " {\"name\": \"redis-server\", \"kind\": \"systemd\", \"class\": \"stateful\", \"connects_to\": []},"
+        " {\"name\": \"webapp\", \"kind\": \"systemd\", \"class\": \"stateless\", \"connects_to\": ["
         "   {\"service\": \"redis-server\", \"port\": 6380, \"address\": \"127.0.0.1\", \"found\": \"/etc/webapp/webapp.env:8\", \"via\": \"REDIS_URL\"},"
         "   {\"service\": \"redis-server\", \"port\": 6380, \"address\": \"localhost\", \"found\": \"/etc/webapp/app.ini:2\", \"via\": \"cache\"}]},"
-        " {\"name\": \"worker\", \"class\": \"stateless\", \"connects_to\": ["
+        " {\"name\": \"worker\", \"kind\": \"systemd\", \"class\": \"stateless\", \"connects_to\": ["
         "   {\"service\": \"webapp\", \"port\": 8000, \"address\": \"web01\", \"found\": \"/etc/worker.env:1\", \"via\": \"API\"}]}"
         "]}";
 
-static json_t *load_report(void)
+/* Read as convert gets it: through the report reader. */
+static struct v2c_report *load_report(void)
 {
         json_error_t je;
         json_t *j = json_loads(report_text, 0, &je);
         assert_non_null(j);
-        return j;
+        struct v2c_report *r = NULL;
+        assert_int_equal(v2c_report_from_json(j, &r, NULL), 0);
+        json_decref(j);
+        return r;
 }
 
-/* The report's service objects of the names given, in that order. */
-static const json_t **pick(const json_t *report, const char *const *names, size_t n)
+/* The report's services of the names given, in that order. */
+static const struct v2c_service **pick(const struct v2c_report *report, const char *const *names, size_t n)
 {
-        const json_t **v = calloc(n, sizeof *v);
+        const struct v2c_service **v = calloc(n, sizeof *v);
         assert_non_null(v);
         for (size_t k = 0; k < n; k++) {
-                size_t i;
-                const json_t *s;
-                json_array_foreach(json_object_get(report, "services"), i, s)
-                        if (strcmp(json_string_value(json_object_get(s, "name")), names[k]) == 0)
-                                v[k] = s;
+                v[k] = v2c_report_service(report, names[k]);
                 assert_non_null(v[k]);
         }
         return v;
@@ -62,10 +63,10 @@ static const json_t **pick(const json_t *report, const char *const *names, size_
 static void test_group_chain(void **state)
 {
         (void) state;
-        json_t *report = load_report();
+        struct v2c_report *report = load_report();
         /* worker -> webapp <- nginx: one pod of three; hello alone. */
         const char *names[] = { "hello", "nginx", "webapp", "worker" };
-        _cleanup_free_ const json_t **chosen = pick(report, names, 4);
+        _cleanup_free_ const struct v2c_service **chosen = pick(report, names, 4);
         struct pod_plan p;
         assert_int_equal(convert_plan_pods(report, chosen, 4, &p, NULL), 0);
         assert_null(convert_pod_of(&p, chosen[0]));
@@ -91,16 +92,16 @@ static void test_group_chain(void **state)
         assert_true(file);
         assert_true(sock);
         convert_pod_plan_release(&p);
-        json_decref(report);
+        v2c_report_free(report);
 }
 
 static void test_alone(void **state)
 {
         (void) state;
-        json_t *report = load_report();
+        struct v2c_report *report = load_report();
         /* nginx without webapp: no pod, webapp named as left behind. */
         const char *names[] = { "hello", "nginx" };
-        _cleanup_free_ const json_t **chosen = pick(report, names, 2);
+        _cleanup_free_ const struct v2c_service **chosen = pick(report, names, 2);
         struct pod_plan p;
         assert_int_equal(convert_plan_pods(report, chosen, 2, &p, NULL), 0);
         assert_null(convert_pod_of(&p, chosen[0]));
@@ -110,13 +111,13 @@ static void test_alone(void **state)
 
         /* nginx+php (socket) and webapp+redis, joined by nginx -> webapp: one pod. */
         const char *four[] = { "nginx", "php8.2-fpm", "redis-server", "webapp" };
-        _cleanup_free_ const json_t **c4 = pick(report, four, 4);
+        _cleanup_free_ const struct v2c_service **c4 = pick(report, four, 4);
         assert_int_equal(convert_plan_pods(report, c4, 4, &p, NULL), 0);
         assert_string_equal(convert_pod_of(&p, c4[0]), "nginx-php8.2-fpm-redis-server-webapp");
         assert_int_equal(json_array_size(p.outside), 0);
         assert_null(p.warnings);
         convert_pod_plan_release(&p);
-        json_decref(report);
+        v2c_report_free(report);
 }
 
 #define D64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"

@@ -8,6 +8,9 @@
 
 #include "unit-main.h"
 
+#include <errno.h>
+#include <glob.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -140,6 +143,154 @@ static void test_bad_json(void **state)
         v2c_error_free(e);
 }
 
+/* Each malformed report is refused with an error naming the JSON path of
+ * the value at fault, not just "malformed report". */
+static void expect_error(const char *doc, const char *msg)
+{
+        json_t *j = NULL;
+        struct v2c_error *e = NULL;
+        if (v2c_json_load(doc, strlen(doc), "t", &j, NULL) < 0)
+                fail_msg("not JSON: %s", doc);
+        struct v2c_report *r = NULL;
+        assert_int_equal(v2c_report_from_json(j, &r, &e), -EINVAL);
+        assert_null(r);
+        assert_non_null(e);
+        assert_int_equal(e->kind, V2C_ERR_INPUT);
+        assert_string_equal(e->msg, msg);
+        v2c_error_free(e);
+        json_decref(j);
+}
+
+#define DOC(rest) "{\"schema\":\"v2c.inspect/1\"," rest "}"
+#define SVC(rest) DOC("\"services\":[{\"name\":\"a\",\"kind\":\"systemd\",\"class\":\"system\"}," \
+                      "{\"name\":\"b\",\"kind\":\"systemd\",\"class\":\"system\"," rest "}]")
+
+static void test_error_paths(void **state)
+{
+        (void) state;
+        expect_error("{\"services\":[]}", "not a v2c.inspect/1 report (schema is missing)");
+        /* wrong types */
+        expect_error(DOC("\"services\":{}"), "services: not a list");
+        expect_error(DOC("\"services\":[7]"), "services[0]: not an object");
+        expect_error(DOC("\"os\":[],\"services\":[]"), "os: not an object");
+        expect_error(DOC("\"os\":{\"hostname\":1},\"services\":[]"), "os.hostname: not a string");
+        expect_error(DOC("\"os\":{\"packages\":-1},\"services\":[]"), "os.packages: not a non-negative integer");
+        expect_error(DOC("\"services\":[{\"name\":7,\"kind\":\"systemd\",\"class\":\"system\"}]"),
+                     "services[0].name: not a string");
+        expect_error(SVC("\"enabled\":\"yes\""), "services[1].enabled: not true or false");
+        expect_error(SVC("\"exec\":{\"argv\":[\"/bin/x\",3]}"), "services[1].exec.argv[1]: not a string");
+        expect_error(SVC("\"directories\":{\"state\":\"/var/lib/x\"}"),
+                     "services[1].directories.state: not a list of strings");
+        expect_error(DOC("\"services\":[{\"name\":\"b\",\"kind\":\"systemd\",\"class\":\"odd\"}]"),
+                     "services[0].class: not \"stateless\", \"stateful\", \"system\" or \"review\"");
+        expect_error(DOC("\"services\":[],\"secrets\":[{\"path\":\"/k\",\"services\":[false]}]"),
+                     "secrets[0].services[0]: not a string");
+        expect_error(DOC("\"services\":[],\"warnings\":\"w\""), "warnings: not a list of strings");
+        /* missing required fields */
+        expect_error(DOC("\"os\":{}"), "services: missing");
+        expect_error(DOC("\"services\":[{\"kind\":\"systemd\",\"class\":\"system\"}]"), "services[0].name: missing");
+        expect_error(DOC("\"services\":[{\"name\":\"a\",\"kind\":\"systemd\"}]"), "services[0].class: missing");
+        expect_error(SVC("\"ports\":[{\"port\":80}]"), "services[1].ports[0].proto: missing");
+        expect_error(SVC("\"connects_to\":[{\"service\":\"a\"}]"),
+                     "services[1].connects_to[0].port: missing (a connection has a port or a socket)");
+        expect_error(SVC("\"secret_files\":[{\"path\":\"/k\",\"uid\":0,\"gid\":0}]"),
+                     "services[1].secret_files[0].mode: missing");
+        expect_error(DOC("\"services\":[],\"secrets\":[{\"kind\":\"x\"}]"), "secrets[0].path: missing");
+        /* out of range */
+        expect_error(SVC("\"ports\":[{\"port\":80,\"proto\":\"tcp\"},{\"port\":70000,\"proto\":\"tcp\"}]"),
+                     "services[1].ports[1].port: not an integer from 1 to 65535");
+        expect_error(SVC("\"ports\":[{\"port\":0,\"proto\":\"tcp\"}]"),
+                     "services[1].ports[0].port: not an integer from 1 to 65535");
+        expect_error(SVC("\"ports\":[{\"port\":\"80\",\"proto\":\"tcp\"}]"),
+                     "services[1].ports[0].port: not an integer from 1 to 65535");
+        expect_error(SVC("\"ports\":[{\"port\":80,\"proto\":\"sctp\"}]"),
+                     "services[1].ports[0].proto: not \"tcp\" or \"udp\"");
+        expect_error(SVC("\"connects_to\":[{\"service\":\"a\",\"port\":65536}]"),
+                     "services[1].connects_to[0].port: not an integer from 1 to 65535");
+        expect_error(SVC("\"secret_files\":[{\"path\":\"/k\",\"uid\":4294967296,\"gid\":0,\"mode\":\"0600\"}]"),
+                     "services[1].secret_files[0].uid: not an integer from 0 to 4294967295");
+        expect_error(SVC("\"secret_files\":[{\"path\":\"/k\",\"uid\":0,\"gid\":0,\"mode\":\"10000\"}]"),
+                     "services[1].secret_files[0].mode: not an octal mode from 0000 to 7777");
+        expect_error(SVC("\"secret_files\":[{\"path\":\"/k\",\"uid\":0,\"gid\":0,\"mode\":\"-1\"}]"),
+                     "services[1].secret_files[0].mode: not an octal mode from 0000 to 7777");
+        expect_error(SVC("\"secret_files\":[{\"path\":\"k\",\"uid\":0,\"gid\":0,\"mode\":\"0600\"}]"),
+                     "services[1].secret_files[0].path: not an absolute path");
+        expect_error(DOC("\"source\":\"disk\",\"source_files\":[{\"path\":\"a\",\"format\":\"nbd\",\"role\":\"image\"}],"
+                         "\"services\":[]"),
+                     "source_files[0].format: not a known value");
+}
+
+/* A list longer than the reader's bound is refused before it is walked. */
+static void test_huge_arrays(void **state)
+{
+        (void) state;
+        json_t *big = json_array();
+        for (int i = 0; i < 100001; i++)
+                json_array_append_new(big, json_string("x"));
+        json_t *svc = json_pack("{s:s, s:s, s:s, s:O}", "name", "a", "kind", "systemd", "class", "system", "packages", big);
+        json_t *doc = json_pack("{s:s, s:[o]}", "schema", "v2c.inspect/1", "services", svc);
+        struct v2c_report *r = NULL;
+        struct v2c_error *e = NULL;
+        assert_int_equal(v2c_report_from_json(doc, &r, &e), -EINVAL);
+        assert_string_equal(e->msg, "services[0].packages: more than 100000 entries");
+        e = v2c_error_free(e);
+        json_decref(doc);
+
+        json_t *ports = json_array();
+        for (int i = 0; i < 65537; i++)
+                json_array_append_new(ports, json_pack("{s:i, s:s}", "port", 80, "proto", "tcp"));
+        svc = json_pack("{s:s, s:s, s:s, s:o}", "name", "a", "kind", "systemd", "class", "system", "ports", ports);
+        doc = json_pack("{s:s, s:[o]}", "schema", "v2c.inspect/1", "services", svc);
+        assert_int_equal(v2c_report_from_json(doc, &r, &e), -EINVAL);
+        assert_string_equal(e->msg, "services[0].ports: more than 65536 entries");
+        v2c_error_free(e);
+        json_decref(doc);
+        json_decref(big);
+}
+
+/* Every expected report of the tests reads back and writes out as the
+ * same bytes: the writer and the reader agree on every field.  (The
+ * hostile guests' expected files hold differences, not reports: no
+ * "schema".) */
+static void test_expected_round_trip(void **state)
+{
+        (void) state;
+        glob_t g;
+        assert_int_equal(glob("tests/expected/*.json", 0, NULL, &g), 0);
+        assert_true(g.gl_pathc > 0);
+        size_t reports = 0;
+        for (size_t i = 0; i < g.gl_pathc; i++) {
+                json_t *j = NULL;
+                struct v2c_error *e = NULL;
+                assert_int_equal(v2c_json_load_file(g.gl_pathv[i], 64u << 20, &j, &e), 0);
+                if (!json_is_string(json_object_get(j, "schema"))) {
+                        json_decref(j);
+                        continue;
+                }
+                reports++;
+                struct v2c_report *r = NULL;
+                assert_int_equal(v2c_report_from_json(j, &r, &e), 0);
+                assert_true(r->nservices > 0);
+                json_t *back = v2c_report_to_json(r);
+                char *a = v2c_json_dump(back);
+                FILE *f = fopen(g.gl_pathv[i], "r");
+                assert_non_null(f);
+                char *want = calloc(1, 64u << 20);
+                size_t n = fread(want, 1, (64u << 20) - 1, f);
+                fclose(f);
+                assert_true(n > 0);
+                if (strcmp(a, want) != 0)
+                        fail_msg("%s: written back differently", g.gl_pathv[i]);
+                free(want);
+                free(a);
+                json_decref(back);
+                json_decref(j);
+                v2c_report_free(r);
+        }
+        globfree(&g);
+        assert_true(reports >= 2);   /* debian.json, alpine.json */
+}
+
 int main(int argc, char **argv)
 {
         const struct CMUnitTest tests[] = {
@@ -147,6 +298,9 @@ int main(int argc, char **argv)
                 cmocka_unit_test(test_rejects),
                 cmocka_unit_test(test_bad_json),
                 cmocka_unit_test(test_source_files),
+                cmocka_unit_test(test_error_paths),
+                cmocka_unit_test(test_huge_arrays),
+                cmocka_unit_test(test_expected_round_trip),
         };
         return v2c_run_group_tests(argc, argv, tests, NULL, NULL);
 }
