@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "cleanup.h"
 #include "json.h"
+#include "ref.h"
 #include "strv.h"
 
 #include <arpa/inet.h>
@@ -574,11 +575,6 @@ static bool is_image_id(const char *s)
         return n >= 12 && s[n] == '\0';
 }
 
-static bool is_sha256_digest(const char *s)
-{
-        return s && strncmp(s, "sha256:", 7) == 0 && strlen(s + 7) == 64 && is_image_id(s + 7);
-}
-
 /* The last line of the output of `podman pull -q`, as a new string. */
 static int pulled_image_id(const struct v2c_buf *out, char **id, struct v2c_error **err)
 {
@@ -640,7 +636,7 @@ static char *layout_config_id(const char *layout, const char *ref)
                         break;
                 }
         }
-        if (!is_sha256_digest(manifest_digest))
+        if (!v2c_digest_valid(manifest_digest))
                 return NULL;
         free(path);
         path = NULL;
@@ -652,7 +648,7 @@ static char *layout_config_id(const char *layout, const char *ref)
                 return NULL;
         }
         const char *config = json_string_value(json_object_get(json_object_get(manifest, "config"), "digest"));
-        return is_sha256_digest(config) ? strdup(config + 7) : NULL;
+        return v2c_digest_valid(config) ? strdup(config + 7) : NULL;
 }
 
 /* Largest secret file copied for a run: keys and password files are small. */

@@ -24,6 +24,7 @@
 #include "fsutil.h"
 #include "json.h"
 #include "log.h"
+#include "ref.h"
 #include "strv.h"
 
 #define DEFAULT_CHUNK (32ull << 20)
@@ -125,7 +126,7 @@ static int find_manifest(const char *layout, const char *name, char **data, size
                                           name ? name : "", layout, n);
         const char *d = json_string_value(json_object_get(pick, "digest"));
         const char *mt = json_string_value(json_object_get(pick, "mediaType"));
-        if (d == NULL || strlen(d) != 71 || strncmp(d, "sha256:", 7) != 0)
+        if (!v2c_digest_valid(d))
                 return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL, "`%s`: a manifest without a sha256 digest", ipath);
         _cleanup_free_ char *mpath = blob_path(layout, d);
         if (mpath == NULL)
@@ -668,7 +669,7 @@ int v2c_push(const char *layout, const char *name, const char *dest, char *const
         if (r < 0)
                 goto out;
         memcpy(res->manifest_digest, mdigest, sizeof res->manifest_digest);
-        res->pinned = v2c_ref_pinned(&ref, mdigest);
+        res->pinned = v2c_ref_format_pinned(&ref, mdigest);
         res->token_fetches = p.conn.token_fetches;
         if (res->pinned == NULL)
                 r = v2c_error_set(err, ENOMEM, "out of memory");
