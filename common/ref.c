@@ -173,7 +173,7 @@ static enum v2c_ref_problem check(const char *s, unsigned flags, struct v2c_ref_
 
         if ((flags & V2C_REF_PINNED) && at == NULL)
                 return V2C_REF_NOT_PINNED;
-        for (size_t i = 0; i < len; i++)
+        for (size_t i = 0; i < len && !(flags & V2C_REF_BYTE_IN_PART); i++)
                 if ((unsigned char) s[i] <= ' ' || (unsigned char) s[i] >= 0x7f) {
                         sp->bad_byte = i;
                         return V2C_REF_BAD_BYTE;

@@ -39,7 +39,8 @@ enum v2c_ref_problem {
         V2C_REF_OK = 0,
         V2C_REF_EMPTY,                  /* NULL or "" */
         V2C_REF_TOO_LONG,               /* over V2C_REF_MAX bytes */
-        V2C_REF_BAD_BYTE,               /* a space, a control character or not ASCII (at ->bad_byte) */
+        V2C_REF_BAD_BYTE,               /* a space, a control character or not ASCII (at ->bad_byte);
+                                         * not with V2C_REF_BYTE_IN_PART */
         V2C_REF_NOT_PINNED,             /* V2C_REF_PINNED and no digest (->tag_len says if a tag stands instead) */
         V2C_REF_DIGEST_NOT_SHA256,      /* the digest does not start with "sha256:" */
         V2C_REF_DIGEST_HEX,             /* "sha256:" but not 64 lowercase hex after it */
@@ -60,6 +61,11 @@ enum {
          * change under it, and an engine given a tag would pull every tag
          * of the repository or resolve short names its own way. */
         V2C_REF_PINNED = 1 << 0,
+        /* No V2C_REF_BAD_BYTE: a space, a control character or a byte
+         * that is not ASCII is reported as a problem of the part it stands
+         * in (every part's own grammar refuses them), for callers whose
+         * messages name the part. */
+        V2C_REF_BYTE_IN_PART = 1 << 1,
 };
 
 /* Where the parts of a checked reference lie in it: offsets and lengths
@@ -75,7 +81,7 @@ struct v2c_ref_spans {
         size_t bad_byte;                /* with V2C_REF_BAD_BYTE */
 };
 
-/* Checks S against the grammar (FLAGS: V2C_REF_PINNED).  Pure; SP may be
+/* Checks S against the grammar (FLAGS: V2C_REF_PINNED, V2C_REF_BYTE_IN_PART).  Pure; SP may be
  * NULL. */
 enum v2c_ref_problem v2c_ref_check(const char *s, unsigned flags, struct v2c_ref_spans *sp);
 

@@ -111,10 +111,6 @@ static int ref_error(enum v2c_ref_problem p, const char *ref, struct v2c_error *
         case V2C_REF_NOT_PINNED:
                 return v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL,
                                           "`%s` is not pinned: give REPO@sha256:<64 hex digits>", ref);
-        case V2C_REF_BAD_BYTE:
-                return v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL,
-                                          "`%s` holds a space, a control character or a byte that is not ASCII",
-                                          ref);
         case V2C_REF_DIGEST_NOT_SHA256:
         case V2C_REF_DIGEST_HEX:
                 return v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL,
@@ -129,6 +125,9 @@ static int ref_error(enum v2c_ref_problem p, const char *ref, struct v2c_error *
                 return v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL,
                                           "`%s` has a tag: pin it by digest alone (REPO@sha256:...)", ref);
         case V2C_REF_NAME_TOO_LONG:
+                return v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL, "`%s`: the name is longer than %d bytes", ref,
+                                          V2C_REF_NAME_MAX);
+        case V2C_REF_BAD_BYTE:  /* not with V2C_REF_BYTE_IN_PART */
         case V2C_REF_NO_REPO:
         case V2C_REF_REPO_UPPER:
         case V2C_REF_BAD_REPO:
@@ -141,7 +140,7 @@ static int ref_error(enum v2c_ref_problem p, const char *ref, struct v2c_error *
 int v2c_engine_ref_pinned(const char *ref, char **repo, char **digest, struct v2c_error **err)
 {
         struct v2c_ref_spans sp;
-        enum v2c_ref_problem p = v2c_ref_check(ref, V2C_REF_PINNED, &sp);
+        enum v2c_ref_problem p = v2c_ref_check(ref, V2C_REF_PINNED | V2C_REF_BYTE_IN_PART, &sp);
         if (p != V2C_REF_OK)
                 return ref_error(p, ref, err);
         _cleanup_free_ char *r = repo ? strndup(ref, sp.name_len) : NULL;

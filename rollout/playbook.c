@@ -1157,7 +1157,7 @@ static const char *image_problem(const char *image)
         static const char want[] = "give HOST[:PORT]/PATH@sha256:<64 lowercase hex digits>";
         static char msg[160];
         struct v2c_ref_spans sp;
-        switch (v2c_ref_check(image, V2C_REF_PINNED, &sp)) {
+        switch (v2c_ref_check(image, V2C_REF_PINNED | V2C_REF_BYTE_IN_PART, &sp)) {
         case V2C_REF_OK:
                 return NULL;
         case V2C_REF_EMPTY:
@@ -1168,8 +1168,6 @@ static const char *image_problem(const char *image)
         case V2C_REF_TOO_LONG:
         case V2C_REF_NAME_TOO_LONG:
                 return "is too long";
-        case V2C_REF_BAD_BYTE:
-                return "holds a space, a control character or a byte that is not ASCII";
         case V2C_REF_DIGEST_NOT_SHA256:
                 return "has a digest that is not sha256:";
         case V2C_REF_DIGEST_HEX:
@@ -1182,6 +1180,7 @@ static const char *image_problem(const char *image)
         case V2C_REF_HAS_TAG:
                 snprintf(msg, sizeof msg, "has a tag, and a tag is refused: pin it by digest alone (%s)", want + 5);
                 return msg;
+        case V2C_REF_BAD_BYTE:  /* not with V2C_REF_BYTE_IN_PART */
         case V2C_REF_NO_REPO:
         case V2C_REF_REPO_UPPER:
         case V2C_REF_BAD_REPO:
