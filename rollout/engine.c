@@ -25,6 +25,7 @@
 
 #include "buf.h"
 #include "cleanup.h"
+#include "curl-errno.h"
 #include "json.h"
 #include "ref.h"
 
@@ -39,17 +40,6 @@
 #define MSG_MAX 1024            /* bytes of an engine's message we keep */
 #define NAME_MAX_LEN 128
 #define REF_MAX_LEN 512         /* an image given to create: a pinned reference (at most 456 bytes) or an id */
-
-static inline void curl_easy_cleanupp(CURL **c)
-{
-        if (*c)
-                curl_easy_cleanup(*c);
-}
-static inline void curl_slist_free_allp(struct curl_slist **l)
-{
-        if (*l)
-                curl_slist_free_all(*l);
-}
 
 /* ---- small pure helpers ---- */
 
@@ -386,8 +376,8 @@ static int socket_error(const struct v2c_engine *e, struct v2c_error **err)
 static int request(const struct v2c_engine *e, const char *method, const char *path, const char *body,
                    long timeout_ms, bool lines, struct reply *q, struct v2c_error **err)
 {
-        _cleanup_(curl_easy_cleanupp) CURL *c = NULL;
-        _cleanup_(curl_slist_free_allp) struct curl_slist *hdrs = NULL;
+        _cleanup_(v2c_curl_easy_cleanupp) CURL *c = NULL;
+        _cleanup_(v2c_curl_slist_free_allp) struct curl_slist *hdrs = NULL;
         _cleanup_free_ char *url = NULL;
         *q = (struct reply) { .lines = lines };
         v2c_buf_init(&q->body, V2C_ENGINE_REPLY_MAX);
@@ -433,16 +423,16 @@ static int request(const struct v2c_engine *e, const char *method, const char *p
                                           path, V2C_ENGINE_REPLY_MAX >> 20);
         if (q->stream_err)
                 return stream_failure(q, method, path, err);
-        switch (res) {
-        case CURLE_OK:
+        switch (v2c_curl_errno(res)) {
+        case 0:
                 break;
-        case CURLE_COULDNT_CONNECT:
+        case -ECONNREFUSED:
                 return socket_error(e, err);
-        case CURLE_OPERATION_TIMEDOUT:
+        case -ETIMEDOUT:
                 return v2c_error_set(err, ETIMEDOUT, "%s %s: no complete answer within %ld ms", method, path,
                                      timeout_ms);
         default:
-                return v2c_error_set(err, ECONNRESET, "%s %s: %s", method, path,
+                return v2c_error_set(err, -v2c_curl_errno(res), "%s %s: %s", method, path,
                                      errbuf[0] ? errbuf : curl_easy_strerror(res));
         }
         /* The stream's last line may come without its newline. */
