@@ -15,6 +15,7 @@
 #include "json.h"
 #include "ref.h"
 #include "strv.h"
+#include "clock.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -59,17 +60,10 @@ extern char **environ;
 #define LOG_MSG_MAX 4096       /* bytes of container log put in a message */
 #define STDERR_MSG_MAX 2048    /* bytes of podman's stderr put in a message */
 
-static long long now_ms(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Milliseconds left until deadline, at most cap, never negative. */
 static int remaining_ms(long long deadline, int cap)
 {
-        long long left = deadline - now_ms();
+        long long left = deadline - v2c_monotonic_ms();
         if (left <= 0)
                 return 0;
         return left < cap ? (int) left : cap;
@@ -210,7 +204,7 @@ static int run_podman(char *const *argv, int timeout_s, bool merge_stderr,
 
         struct v2c_buf errbuf _cleanup_buf_;
         v2c_buf_init(&errbuf, STDERR_MAX);
-        long long deadline = now_ms() + (long long) timeout_s * 1000;
+        long long deadline = v2c_monotonic_ms() + (long long) timeout_s * 1000;
         int status = 0;
         bool exited = false, timed_out = false;
         for (;;) {
@@ -919,7 +913,7 @@ static int wait_for_ports(const struct v2c_verify_options *opt, const char *name
         _cleanup_free_ const char **why = calloc(opt->n_ports, sizeof *why);
         if (answered == NULL || why == NULL)
                 return v2c_error_set(err, ENOMEM, "out of memory");
-        long long deadline = now_ms() + (long long) timeout_s * 1000;
+        long long deadline = v2c_monotonic_ms() + (long long) timeout_s * 1000;
         size_t left = opt->n_ports;
         pid_t netns = 0;
         int ns_error = 0;

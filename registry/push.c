@@ -26,6 +26,7 @@
 #include "log.h"
 #include "ref.h"
 #include "strv.h"
+#include "clock.h"
 
 #define DEFAULT_CHUNK (32ull << 20)
 #define DEFAULT_PARALLEL 4
@@ -65,13 +66,6 @@ struct push {
         struct v2c_push_result *res;
         uint64_t chunk;
 };
-
-static int64_t now_ms(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void v2c_push_result_release(struct v2c_push_result *r)
 {
@@ -283,7 +277,7 @@ static void job_retry(struct push *p, struct blob_job *j, enum bstate next, stru
                 *err = v2c_error_free(*err);
         } else
                 v2c_debug("%s: %s: HTTP %ld; retrying", j->digest, bstate_names[j->st], j->q.status);
-        j->not_before = now_ms() + reg_backoff_ms(&j->q, j->attempts);
+        j->not_before = v2c_monotonic_ms() + reg_backoff_ms(&j->q, j->attempts);
         j->attempts++;
         j->st = next;
 }
@@ -475,7 +469,7 @@ static int run_jobs(struct push *p, struct v2c_error **err)
         struct blob_job *failed = NULL;
         for (;;) {
                 bool pending = false;
-                int64_t now = now_ms();
+                int64_t now = v2c_monotonic_ms();
                 for (size_t i = 0; i < p->n_jobs; i++) {
                         struct blob_job *j = &p->jobs[i];
                         if (j->st == B_DONE || j->st == B_FAILED) {

@@ -18,6 +18,7 @@
 
 #include "cleanup.h"
 #include "log.h"
+#include "clock.h"
 
 #define POLL_MS 100
 
@@ -203,13 +204,6 @@ int v2c_libvirt_start(const char *uri, const char *domain, struct v2c_error **er
         return 0;
 }
 
-static int64_t now_ms(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static bool is_off(int state)
 {
         return state == VIR_DOMAIN_SHUTOFF || state == VIR_DOMAIN_CRASHED;
@@ -235,14 +229,14 @@ int v2c_libvirt_shutdown(const char *uri, const char *domain, int grace_ms, stru
                 v2c_debug("libvirt domain `%s`: ACPI shutdown refused, stopping it hard", domain);
                 lv.virResetLastError();
         } else {
-                int64_t deadline = now_ms() + (grace_ms > 0 ? grace_ms : 0);
+                int64_t deadline = v2c_monotonic_ms() + (grace_ms > 0 ? grace_ms : 0);
                 for (;;) {
                         rc = get_state(d, uri, domain, &st, &gone, err);
                         if (rc < 0)
                                 return rc;
                         if (gone || is_off(st))
                                 return 0;
-                        int64_t left = deadline - now_ms();
+                        int64_t left = deadline - v2c_monotonic_ms();
                         if (left <= 0)
                                 break;
                         struct timespec ts = { 0, (long) (left < POLL_MS ? left : POLL_MS) * 1000000L };
