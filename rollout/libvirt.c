@@ -1,12 +1,11 @@
 /* The libvirt VM backend: see libvirt.h.
  *
- * libvirt is loaded with dlopen on first use (as common/guest-disk.c loads
- * libguestfs) and called through `lv`, a table typed from <libvirt/libvirt.h>'s
- * own prototypes, so a prototype that changes breaks the build, not a
+ * libvirt is loaded on first use by common/dynlib.h (as common/guest-disk.c
+ * loads libguestfs) and called through `lv`, a table typed from
+ * <libvirt/libvirt.h>'s own prototypes, so a prototype that changes breaks the build, not a
  * rollout.  <libvirt/libvirt.h> is needed at build time only. */
 #include "libvirt.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
@@ -17,6 +16,7 @@
 #include <time.h>
 
 #include "cleanup.h"
+#include "dynlib.h"
 #include "log.h"
 #include "clock.h"
 
@@ -44,25 +44,23 @@ static int load_libvirt(struct v2c_error **err)
         static bool loaded;
         if (loaded)
                 return 0;
-        void *lib = dlopen("libvirt.so.0", RTLD_NOW | RTLD_LOCAL);
-        if (lib == NULL) {
-                v2c_debug("dlopen: %s", dlerror());
-                return v2c_error_set_kind(err, V2C_ERR_FAILURE, ENOENT,
-                                          "libvirt is not installed (libvirt0): cannot manage libvirt VMs");
-        }
-        const char *missing = NULL;
-#define LV_RESOLVE(name)                                                       \
-        if (missing == NULL && (lv.name = (__typeof__(lv.name)) dlsym(lib, #name)) == NULL) \
-                missing = #name;
-        LIBVIRT_FUNCTIONS(LV_RESOLVE)
-#undef LV_RESOLVE
-        if (missing) {
-                int r = v2c_error_set_kind(err, V2C_ERR_FAILURE, ENOSYS,
-                                           "the installed libvirt (libvirt0) lacks %s: cannot manage libvirt VMs",
-                                           missing);
-                dlclose(lib);
+        static const struct v2c_dynlib lib = {
+                .soname = "libvirt.so.0",
+                .name = "libvirt",
+                .package = "libvirt0",
+                .purpose = "cannot manage libvirt VMs",
+        };
+#define LV_NAME(name) #name,
+        static const char *const names[] = { LIBVIRT_FUNCTIONS(LV_NAME) };
+#undef LV_NAME
+        void *addrs[V2C_ARRAY_SIZE(names)];
+        int r = v2c_dynlib_open(&lib, names, addrs, V2C_ARRAY_SIZE(names), err);
+        if (r < 0)
                 return r;
-        }
+        size_t i = 0;
+#define LV_SET(name) lv.name = (__typeof__(lv.name)) addrs[i++];
+        LIBVIRT_FUNCTIONS(LV_SET)
+#undef LV_SET
         lv.virSetErrorFunc(NULL, ignore_error);
         loaded = true;
         return 0;
