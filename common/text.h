@@ -26,6 +26,10 @@ static inline bool v2c_is_blank(char c)
 {
         return c == ' ' || c == '\t';
 }
+static inline bool v2c_is_space(char c)
+{
+        return v2c_is_blank(c) || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
 /* C is one of the bytes of SET (never the NUL: guest text may hold one). */
 static inline bool v2c_char_in(char c, const char *set)
 {
@@ -34,6 +38,11 @@ static inline bool v2c_char_in(char c, const char *set)
 static inline bool v2c_is_hex_digit(char c)
 {
         return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+/* The value of the hex digit C (either case), or -1. */
+static inline int v2c_hex_value(char c)
+{
+        return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 }
 /* [s, s+n) is n bytes of [0-9a-f] (digests and ids are written lowercase). */
 bool v2c_is_lower_hex(const char *s, size_t n);

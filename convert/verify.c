@@ -16,6 +16,7 @@
 #include "ref.h"
 #include "strv.h"
 #include "clock.h"
+#include "text.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -565,8 +566,8 @@ static int container_running(const char *name, bool *running, int *exit_code, st
  * up as an argument of `podman run`/`podman rmi`. */
 static bool is_image_id(const char *s)
 {
-        size_t n = strspn(s, "0123456789abcdef");
-        return n >= 12 && s[n] == '\0';
+        size_t n = strlen(s);
+        return n >= 12 && v2c_is_lower_hex(s, n);
 }
 
 /* The last line of the output of `podman pull -q`, as a new string. */

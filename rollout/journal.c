@@ -18,6 +18,7 @@
 #include "log.h"
 #include "sha256.h"
 #include "clock.h"
+#include "text.h"
 
 #define JOURNAL_MAX_BYTES (1024ull << 20)
 
@@ -94,10 +95,7 @@ static bool chain_suffix(const char *line, size_t n, bool any_key)
         if (memcmp(line + n - 2, "\"}", 2) != 0)
                 return false;
         p += sizeof CHAIN_KEY - 1;
-        for (size_t i = 0; i < V2C_SHA256_HEX_LEN; i++)
-                if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
-                        return false;
-        return true;
+        return v2c_is_lower_hex(p, V2C_SHA256_HEX_LEN);
 }
 
 /* One record, number N, from LINE[0..LEN) (no '\n'), checked against
