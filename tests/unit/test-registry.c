@@ -1,4 +1,4 @@
-/* Unit tests for the pure parsers of registry/: references (ref.c),
+/* Unit tests for the pure parsers of registry/: references (common/ref.c, as registry words them),
  * WWW-Authenticate challenges, Location resolution, credential files and
  * token replies (auth.c), manifests and indexes (manifest.c).  Buffers
  * handed to (data, len) parsers are exact-size heap copies without a NUL,
