@@ -22,6 +22,7 @@
  */
 #include "guest-internal.h"
 #include "cleanup.h"
+#include "clock.h"
 #include "json.h"
 #include "path.h"
 
@@ -198,13 +199,6 @@ static char *printable(const char *s)
         return v2c_utf8_escape(s ? s : "");
 }
 
-static long elapsed_ms(const struct timespec *t0)
-{
-        struct timespec t;
-        clock_gettime(CLOCK_MONOTONIC, &t);
-        return (long) ((t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000);
-}
-
 /* Runs `qemu-img info --output=json` on PATH (FORMAT NULL: probed as qemu
  * probes), bounded in time, memory and output.  *out is new. */
 static int qemu_img_info(const char *path, const char *format, json_t **out, struct v2c_error **err)
@@ -256,10 +250,9 @@ static int qemu_img_info(const char *path, const char *format, json_t **out, str
         char ebuf[1024];
         size_t olen = 0, elen = 0;
         bool timed_out = false, too_long = false;
-        struct timespec t0;
-        clock_gettime(CLOCK_MONOTONIC, &t0);
+        int64_t t0 = v2c_monotonic_ms();
         while (obuf && (ofd >= 0 || efd >= 0)) {
-                long left = QEMU_IMG_TIMEOUT_MS - elapsed_ms(&t0);
+                long left = QEMU_IMG_TIMEOUT_MS - (long) (v2c_monotonic_ms() - t0);
                 if (left <= 0) {
                         timed_out = true;
                         break;

@@ -19,21 +19,6 @@
 #include "cleanup.h"
 #include "text.h"
 
-static bool is_blank(char c)
-{
-        return c == ' ' || c == '\t';
-}
-
-static void trim(const char **s, size_t *len)
-{
-        while (*len > 0 && isspace((unsigned char) **s)) {
-                (*s)++;
-                (*len)--;
-        }
-        while (*len > 0 && isspace((unsigned char) (*s)[*len - 1]))
-                (*len)--;
-}
-
 /* strndup that refuses embedded NULs: a name with one would compare
  * differently from what the disk shows. */
 static int dup_value(const char *s, size_t len, char **out)
@@ -88,7 +73,7 @@ static void dep_clear(struct v2c_dep *dep)
 /* One alternative: "name[:arch] [(constraint)] [[arch list]] [<profiles>]". */
 static int parse_alt(struct v2c_dep *dep, const char *s, size_t len)
 {
-        trim(&s, &len);
+        v2c_span_trim(&s, &len, V2C_SPACES);
         size_t i = 0;
         while (i < len && !isspace((unsigned char) s[i]) && s[i] != '(' && s[i] != ':' &&
                s[i] != '[' && s[i] != '<')
@@ -104,7 +89,7 @@ static int parse_alt(struct v2c_dep *dep, const char *s, size_t len)
                 const char *close = memchr(s + i, ')', len - i);
                 cons = s + i + 1;
                 cons_len = close ? (size_t) (close - cons) : len - i - 1;
-                trim(&cons, &cons_len);
+                v2c_span_trim(&cons, &cons_len, V2C_SPACES);
                 if (cons_len == 0)
                         cons = NULL;
         }
@@ -263,14 +248,14 @@ static uint64_t parse_u64(const char *s, size_t len)
  * the flags and the hash from the end, since the path may hold spaces. */
 static int parse_conffile_line(struct v2c_pkg *p, const char *s, size_t len)
 {
-        trim(&s, &len);
+        v2c_span_trim(&s, &len, V2C_SPACES);
         if (len == 0)
                 return 0;
         bool obsolete = false;
         for (;;) {
                 const char *sp = NULL;
                 for (size_t i = len; i > 0; i--)
-                        if (is_blank(s[i - 1])) {
+                        if (v2c_is_blank(s[i - 1])) {
                                 sp = s + i - 1;
                                 break;
                         }
@@ -283,11 +268,11 @@ static int parse_conffile_line(struct v2c_pkg *p, const char *s, size_t len)
                         if (wl == 8)
                                 obsolete = true;
                         len = (size_t) (sp - s);
-                        trim(&s, &len);
+                        v2c_span_trim(&s, &len, V2C_SPACES);
                         continue;
                 }
                 size_t path_len = (size_t) (sp - s);
-                trim(&s, &path_len);
+                v2c_span_trim(&s, &path_len, V2C_SPACES);
                 if (path_len == 0)
                         return 0;
                 if (p->n_conffiles >= V2C_PKG_MAX_CONFFILES)
@@ -364,7 +349,7 @@ static int store_field(struct v2c_pkg *p, enum field f, const char *v, size_t le
         const char *first = v;
         const char *nl = memchr(v, '\n', len);
         size_t first_len = nl ? (size_t) (nl - v) : len;
-        trim(&first, &first_len);
+        v2c_span_trim(&first, &first_len, V2C_SPACES);
         struct v2c_dep *deps = NULL;
         size_t n = 0;
         int r = 0;
@@ -486,7 +471,7 @@ static int start_field(struct stanza *st, const char *line, size_t len, struct v
                 return 0;   /* not a field: skip, as dpkg would complain and go on */
         const char *name = line;
         size_t name_len = (size_t) (colon - line);
-        trim(&name, &name_len);
+        v2c_span_trim(&name, &name_len, V2C_SPACES);
         for (size_t i = 0; i < V2C_ARRAY_SIZE(fields); i++) {
                 if (strlen(fields[i].name) == name_len &&
                     strncasecmp(fields[i].name, name, name_len) == 0) {
@@ -516,7 +501,7 @@ int v2c_dpkg_parse_status(struct v2c_pkgdb *db, const char *data, size_t len,
 
         while (v2c_lines_next(&it, &line, &ll)) {
                 size_t k = 0;
-                while (k < ll && is_blank(line[k]))
+                while (k < ll && v2c_is_blank(line[k]))
                         k++;
                 if (k == ll) {
                         r = flush_stanza(db, &st, err);

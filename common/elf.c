@@ -18,6 +18,7 @@
 
 #include "cleanup.h"
 #include "strv.h"
+#include "text.h"
 
 /* The few ELF constants used, so that the parser does not depend on the
  * host's <elf.h>. */
@@ -395,11 +396,6 @@ static void shebang_freep(struct v2c_shebang **s)
         v2c_shebang_free(*s);
 }
 
-static bool is_blank(char c)
-{
-        return c == ' ' || c == '\t';
-}
-
 static const char *base_name(const char *p)
 {
         const char *s = strrchr(p, '/');
@@ -442,7 +438,7 @@ int v2c_shebang_parse(const void *buf, size_t len, struct v2c_shebang **out,
         size_t end = nl ? (size_t) (nl - b) : window;
         if (memchr(b, '\0', end))
                 return v2c_error_set_kind(err, V2C_ERR_INPUT, ENOEXEC, "NUL in \"#!\" line");
-        while (end > 2 && (is_blank(b[end - 1]) || b[end - 1] == '\r'))
+        while (end > 2 && (v2c_is_blank(b[end - 1]) || b[end - 1] == '\r'))
                 end--;
 
         _cleanup_(shebang_freep) struct v2c_shebang *s = calloc(1, sizeof *s);
@@ -451,10 +447,10 @@ int v2c_shebang_parse(const void *buf, size_t len, struct v2c_shebang **out,
         size_t i = 2;
         bool first = true;
         while (i < end) {
-                while (i < end && is_blank(b[i]))
+                while (i < end && v2c_is_blank(b[i]))
                         i++;
                 size_t start = i;
-                while (i < end && !is_blank(b[i]))
+                while (i < end && !v2c_is_blank(b[i]))
                         i++;
                 if (i == start)
                         break;

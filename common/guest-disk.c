@@ -12,13 +12,13 @@
  */
 #include "guest-internal.h"
 #include "cleanup.h"
+#include "dynlib.h"
 #include "log.h"
 #include "path.h"
 #include "strv.h"
 
 #include <ctype.h>
 #include <dirent.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <guestfs.h>
@@ -69,26 +69,23 @@ static int load_guestfs(struct v2c_error **err)
         static bool loaded;
         if (loaded)
                 return 0;
-        void *lib = dlopen("libguestfs.so.0", RTLD_NOW | RTLD_LOCAL);
-        if (lib == NULL) {
-                v2c_debug("dlopen: %s", dlerror());
-                return v2c_error_set_kind(err, V2C_ERR_FAILURE, ENOENT,
-                                          "libguestfs is not installed (libguestfs0): cannot open disk images");
-        }
-        const char *missing = NULL;
-#define GFS_RESOLVE(name)                                                      \
-        if (missing == NULL &&                                                 \
-            (gfs.name = (__typeof__(gfs.name)) dlsym(lib, "guestfs_" #name)) == NULL) \
-                missing = "guestfs_" #name;
-        GUESTFS_FUNCTIONS(GFS_RESOLVE)
-#undef GFS_RESOLVE
-        if (missing) {
-                int r = v2c_error_set_kind(err, V2C_ERR_FAILURE, ENOSYS,
-                                           "the installed libguestfs (libguestfs0) lacks %s: cannot open disk images",
-                                           missing);
-                dlclose(lib);
+        static const struct v2c_dynlib lib = {
+                .soname = "libguestfs.so.0",
+                .name = "libguestfs",
+                .package = "libguestfs0",
+                .purpose = "cannot open disk images",
+        };
+#define GFS_NAME(name) "guestfs_" #name,
+        static const char *const names[] = { GUESTFS_FUNCTIONS(GFS_NAME) };
+#undef GFS_NAME
+        void *addrs[V2C_ARRAY_SIZE(names)];
+        int r = v2c_dynlib_open(&lib, names, addrs, V2C_ARRAY_SIZE(names), err);
+        if (r < 0)
                 return r;
-        }
+        size_t i = 0;
+#define GFS_SET(name) gfs.name = (__typeof__(gfs.name)) addrs[i++];
+        GUESTFS_FUNCTIONS(GFS_SET)
+#undef GFS_SET
         loaded = true;
         return 0;
 }

@@ -9,14 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static int hex_digit(char c)
-{
-        return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
 static bool is_hex_escape(const char *p)
 {
-        return p[0] == '\\' && p[1] == 'x' && hex_digit(p[2]) >= 0 && hex_digit(p[3]) >= 0;
+        return p[0] == '\\' && p[1] == 'x' && v2c_hex_value(p[2]) >= 0 && v2c_hex_value(p[3]) >= 0;
 }
 
 char *v2c_utf8_escape(const char *s)
@@ -33,7 +28,7 @@ char *v2c_utf8_unescape(const char *text)
         bool any = false;
         while (*s) {
                 if (is_hex_escape(s)) {
-                        *w++ = (char) (hex_digit(s[2]) << 4 | hex_digit(s[3]));
+                        *w++ = (char) (v2c_hex_value(s[2]) << 4 | v2c_hex_value(s[3]));
                         s += 4;
                         any = true;
                 } else

@@ -24,8 +24,6 @@ static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 static bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
 static bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
 static bool is_alnum(char c) { return is_digit(c) || is_upper(c) || is_lower(c); }
-static bool is_blank(char c) { return c == ' ' || c == '\t'; }
-static bool is_space(char c) { return is_blank(c) || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
 static char to_upper(char c) { return is_lower(c) ? (char) (c - 'a' + 'A') : c; }
 
 static bool ends_with(const char *s, size_t n, const char *lit)
@@ -48,16 +46,6 @@ static const char *find_ci(const char *s, size_t n, const char *lit)
                 if (strncasecmp(s + i, lit, l) == 0)
                         return s + i;
         return NULL;
-}
-
-static void trim(const char **s, size_t *n)
-{
-        while (*n > 0 && is_space(**s)) {
-                (*s)++;
-                (*n)--;
-        }
-        while (*n > 0 && is_space((*s)[*n - 1]))
-                (*n)--;
 }
 
 /* The last word of a config key: after the last '_', '.', '-' or
@@ -84,7 +72,7 @@ static bool is_nss_sources(const char *v, size_t n)
         };
         bool any = false;
         for (size_t i = 0; i < n;) {
-                while (i < n && is_blank(v[i]))
+                while (i < n && v2c_is_blank(v[i]))
                         i++;
                 if (i >= n)
                         break;
@@ -96,7 +84,7 @@ static bool is_nss_sources(const char *v, size_t n)
                         i = (size_t) (close - v) + 1;
                         continue;
                 }
-                while (i < n && !is_blank(v[i]))
+                while (i < n && !v2c_is_blank(v[i]))
                         i++;
                 bool known = false;
                 for (size_t k = 0; k < V2C_ARRAY_SIZE(sources); k++)
@@ -115,7 +103,7 @@ static bool is_nss_sources(const char *v, size_t n)
 static bool one_word(const char *v, size_t n)
 {
         for (size_t i = 0; i < n; i++)
-                if (is_blank(v[i]))
+                if (v2c_is_blank(v[i]))
                         return false;
         return true;
 }
@@ -441,7 +429,7 @@ struct assignment {
 /* Only blanks, or blanks and a '#' comment, up to the end of the line. */
 static bool quote_ends_line(const char *p, const char *end)
 {
-        while (p < end && (is_blank(*p) || *p == '\r'))
+        while (p < end && (v2c_is_blank(*p) || *p == '\r'))
                 p++;
         return p == end || *p == '\n' || *p == '#';
 }
@@ -455,11 +443,11 @@ static bool next_assignment(const char **pp, const char *end, struct assignment 
         const char *line_end = eol ? eol : end;
         *pp = eol ? eol + 1 : end;
 
-        while (p < line_end && is_blank(*p))
+        while (p < line_end && v2c_is_blank(*p))
                 p++;
-        if (line_end - p > 7 && memcmp(p, "export", 6) == 0 && is_blank(p[6])) {
+        if (line_end - p > 7 && memcmp(p, "export", 6) == 0 && v2c_is_blank(p[6])) {
                 p += 7;
-                while (p < line_end && is_blank(*p))
+                while (p < line_end && v2c_is_blank(*p))
                         p++;
         }
         const char *name = p;
@@ -470,12 +458,12 @@ static bool next_assignment(const char **pp, const char *end, struct assignment 
         size_t name_len = (size_t) (p - name);
         if (name_len > V2C_SECRET_MAX_NAME)
                 return false;
-        while (p < line_end && is_blank(*p))
+        while (p < line_end && v2c_is_blank(*p))
                 p++;
         if (p >= line_end || *p != '=')
                 return false;
         p++;
-        while (p < line_end && is_blank(*p))
+        while (p < line_end && v2c_is_blank(*p))
                 p++;
 
         a->name = name;
@@ -507,11 +495,11 @@ static bool next_assignment(const char **pp, const char *end, struct assignment 
         const char *v = p;
         const char *ve = line_end;
         for (const char *q = v; q < line_end; q++)
-                if (*q == '#' && (q == v || is_blank(q[-1]))) {
+                if (*q == '#' && (q == v || v2c_is_blank(q[-1]))) {
                         ve = q;
                         break;
                 }
-        while (ve > v && is_space(ve[-1]))
+        while (ve > v && v2c_is_space(ve[-1]))
                 ve--;
         a->value = v;
         a->value_len = (size_t) (ve - v);
@@ -632,15 +620,15 @@ static bool has_aws_secret_key(const char *s, size_t n)
         const char *line;
         size_t ln;
         while (v2c_lines_next(&l, &line, &ln)) {
-                trim(&line, &ln);
+                v2c_span_trim(&line, &ln, V2C_SPACES);
                 if (!v2c_span_starts_ci(line, ln, "aws_secret_access_key"))
                         continue;
                 const char *p = line + 21, *end = line + ln;
-                while (p < end && is_blank(*p))
+                while (p < end && v2c_is_blank(*p))
                         p++;
                 if (p < end && (*p == '=' || *p == ':')) {
                         p++;
-                        while (p < end && is_blank(*p))
+                        while (p < end && v2c_is_blank(*p))
                                 p++;
                         if (p < end)
                                 return true;
@@ -660,7 +648,7 @@ static const char *json_member(const char *s, size_t n, const char *key, const c
                 if (m == NULL)
                         return NULL;
                 const char *q = m + kl;
-                while (q < end && is_space(*q))
+                while (q < end && v2c_is_space(*q))
                         q++;
                 if (q < end && *q == ':')
                         return q + 1;
@@ -675,7 +663,7 @@ static bool has_gcp_service_account(const char *s, size_t n)
         if (json_member(s, n, "\"private_key\"", s) == NULL)
                 return false;
         while ((p = json_member(s, n, "\"type\"", p)) != NULL) {
-                while (p < end && is_space(*p))
+                while (p < end && v2c_is_space(*p))
                         p++;
                 if ((size_t) (end - p) >= 17 && memcmp(p, "\"service_account\"", 17) == 0)
                         return true;
@@ -685,7 +673,7 @@ static bool has_gcp_service_account(const char *s, size_t n)
 
 static bool is_comment_or_blank(const char *s, size_t n)
 {
-        trim(&s, &n);
+        v2c_span_trim(&s, &n, V2C_SPACES);
         return n == 0 || s[0] == '#';
 }
 
@@ -755,12 +743,12 @@ static bool is_htpasswd_hash(const char *h, size_t n)
 
 static bool htpasswd_line(const char *s, size_t n)
 {
-        trim(&s, &n);
+        v2c_span_trim(&s, &n, V2C_SPACES);
         const char *colon = memchr(s, ':', n);
         if (colon == NULL || colon == s)
                 return false;
         for (const char *p = s; p < colon; p++)
-                if (is_space(*p))
+                if (v2c_is_space(*p))
                         return false;
         const char *h = colon + 1;
         size_t hl = n - (size_t) (h - s);
@@ -809,17 +797,17 @@ static bool is_netrc(const char *s, size_t n, bool named)
         size_t ll;
         while (v2c_lines_next(&lines, &line, &ll)) {
                 const char *p = line, *end = line + ll;
-                while (p < end && is_space(*p))
+                while (p < end && v2c_is_space(*p))
                         p++;
                 /* Comment lines (as most netrc readers allow) are prose:
                  * "# the default login shell ... password expires". */
                 if (p < end && *p == '#')
                         continue;
                 while (p < end) {
-                        while (p < end && is_space(*p))
+                        while (p < end && v2c_is_space(*p))
                                 p++;
                         const char *t = p;
-                        while (p < end && !is_space(*p))
+                        while (p < end && !v2c_is_space(*p))
                                 p++;
                         size_t tl = (size_t) (p - t);
                         if (tl == 0)

@@ -21,6 +21,24 @@ bool v2c_lines_next(struct v2c_lines *l, const char **line, size_t *len)
         return true;
 }
 
+bool v2c_is_lower_hex(const char *s, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+                        return false;
+        return true;
+}
+
+void v2c_span_trim(const char **s, size_t *n, const char *set)
+{
+        while (*n > 0 && v2c_char_in(**s, set)) {
+                (*s)++;
+                (*n)--;
+        }
+        while (*n > 0 && v2c_char_in((*s)[*n - 1], set))
+                (*n)--;
+}
+
 size_t v2c_utf8_seq(const char *s)
 {
         const unsigned char *p = (const unsigned char *) s;

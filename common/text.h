@@ -18,6 +18,38 @@ struct v2c_lines {
  * into the text (borrowed).  False at the end. */
 bool v2c_lines_next(struct v2c_lines *l, const char **line, size_t *len);
 
+/* Character classes of the parsers, by hand rather than <ctype.h>: guest
+ * bytes are often above 0x7f, and the answer must not depend on a locale. */
+#define V2C_BLANKS " \t"
+#define V2C_SPACES " \t\n\v\f\r"  /* isspace() in the C locale */
+static inline bool v2c_is_blank(char c)
+{
+        return c == ' ' || c == '\t';
+}
+static inline bool v2c_is_space(char c)
+{
+        return v2c_is_blank(c) || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+/* C is one of the bytes of SET (never the NUL: guest text may hold one). */
+static inline bool v2c_char_in(char c, const char *set)
+{
+        return c != '\0' && strchr(set, c) != NULL;
+}
+static inline bool v2c_is_hex_digit(char c)
+{
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+/* The value of the hex digit C (either case), or -1. */
+static inline int v2c_hex_value(char c)
+{
+        return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+/* [s, s+n) is n bytes of [0-9a-f] (digests and ids are written lowercase). */
+bool v2c_is_lower_hex(const char *s, size_t n);
+/* Narrows the span [*s, *s + *n) past the bytes of SET at both ends
+ * (V2C_BLANKS, V2C_SPACES, or a parser's own set). */
+void v2c_span_trim(const char **s, size_t *n, const char *set);
+
 /* Spans [s, s+n) against NUL-terminated literals: equal, or starting with
  * them; _ci ignores ASCII case. */
 static inline bool v2c_span_eq(const char *s, size_t n, const char *lit)

@@ -17,6 +17,7 @@
 #include "fsutil.h"
 #include "init.h"
 #include "json.h"
+#include "ref.h"
 #include "text.h"
 #include "log.h"
 #include "path.h"
@@ -1183,7 +1184,7 @@ static json_t *load_json_blob(const char *layout, const char *digest, struct v2c
 {
         _cleanup_free_ char *path = NULL, *data = NULL;
         size_t len;
-        if (digest == NULL || strncmp(digest, "sha256:", 7) != 0 || strlen(digest) != 71 ||
+        if (!v2c_digest_valid(digest) ||
             asprintf(&path, "%s/blobs/sha256/%s", layout, digest + 7) < 0) {
                 v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL, "base image: a descriptor without a sha256 digest");
                 return NULL;
@@ -1290,7 +1291,7 @@ static int load_base(const struct v2c_convert_options *opt, const char *blobs, s
                 const char *d = jstr(m, "digest"), *id = json_string_value(json_array_get(ids, i));
                 const char *mt = layer_media_type(jstr(m, "mediaType"));
                 json_int_t size = json_integer_value(json_object_get(m, "size"));
-                if (d == NULL || strlen(d) != 71 || id == NULL || strlen(id) != 71 || mt == NULL || size < 0)
+                if (!v2c_digest_valid(d) || !v2c_digest_valid(id) || mt == NULL || size < 0)
                         return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL, "base image: layer %zu is not one v2c "
                                                   "can build on", i);
                 struct v2c_converted_layer *l = &b->layers[b->n++];

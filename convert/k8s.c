@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "cleanup.h"
 #include "json.h"
+#include "ref.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -80,11 +81,8 @@ static size_t dns_label(const char *s, char *out, size_t max)
 static bool is_digest_ref(const char *image)
 {
         const char *at = strstr(image, "@sha256:");
-        if (at == NULL || at == image || strlen(at + 8) != 64)
+        if (at == NULL || at == image || !v2c_digest_valid(at + 1))
                 return false;
-        for (const char *p = at + 8; *p; p++)
-                if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
-                        return false;
         for (const char *p = image; p < at; p++)
                 if ((unsigned char) *p <= ' ' || *p == 0x7f)
                         return false;

@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "cleanup.h"
 #include "json.h"
+#include "ref.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -19,19 +20,6 @@
 /* A URI that can never resolve: SPDX only needs the namespace to be unique. */
 #define NAMESPACE_BASE "https://v2c.invalid/spdx/"
 #define MAX_TEXT (64u << 20)   /* any one string built here */
-
-static bool is_lower_hex(const char *s, size_t n)
-{
-        for (size_t i = 0; i < n; i++)
-                if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-                        return false;
-        return s[n] == '\0';
-}
-
-static bool is_digest(const char *s)
-{
-        return s && strncmp(s, "sha256:", 7) == 0 && strlen(s + 7) == 64 && is_lower_hex(s + 7, 64);
-}
 
 /* SPDX 2.3 clause 6.9: "YYYY-MM-DDThh:mm:ssZ", nothing else. */
 static bool is_spdx_time(const char *s)
@@ -199,7 +187,7 @@ static int check_spec(const struct v2c_sbom_spec *spec, struct v2c_error **err)
         if ((r = check_field("the image name", spec->image_name, true, err)) < 0 ||
             (r = check_field("the tool version", spec->tool_version, true, err)) < 0)
                 return r;
-        if (!is_digest(spec->manifest_digest))
+        if (!v2c_digest_valid(spec->manifest_digest))
                 return v2c_error_set(err, EINVAL, "manifest digest `%s` is not sha256:<64 lowercase hex>",
                                      spec->manifest_digest ? spec->manifest_digest : "(null)");
         if (!is_spdx_time(spec->created))

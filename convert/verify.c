@@ -13,7 +13,10 @@
 #include "buf.h"
 #include "cleanup.h"
 #include "json.h"
+#include "ref.h"
 #include "strv.h"
+#include "clock.h"
+#include "text.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -58,17 +61,10 @@ extern char **environ;
 #define LOG_MSG_MAX 4096       /* bytes of container log put in a message */
 #define STDERR_MSG_MAX 2048    /* bytes of podman's stderr put in a message */
 
-static long long now_ms(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Milliseconds left until deadline, at most cap, never negative. */
 static int remaining_ms(long long deadline, int cap)
 {
-        long long left = deadline - now_ms();
+        long long left = deadline - v2c_monotonic_ms();
         if (left <= 0)
                 return 0;
         return left < cap ? (int) left : cap;
@@ -209,7 +205,7 @@ static int run_podman(char *const *argv, int timeout_s, bool merge_stderr,
 
         struct v2c_buf errbuf _cleanup_buf_;
         v2c_buf_init(&errbuf, STDERR_MAX);
-        long long deadline = now_ms() + (long long) timeout_s * 1000;
+        long long deadline = v2c_monotonic_ms() + (long long) timeout_s * 1000;
         int status = 0;
         bool exited = false, timed_out = false;
         for (;;) {
@@ -570,13 +566,8 @@ static int container_running(const char *name, bool *running, int *exit_code, st
  * up as an argument of `podman run`/`podman rmi`. */
 static bool is_image_id(const char *s)
 {
-        size_t n = strspn(s, "0123456789abcdef");
-        return n >= 12 && s[n] == '\0';
-}
-
-static bool is_sha256_digest(const char *s)
-{
-        return s && strncmp(s, "sha256:", 7) == 0 && strlen(s + 7) == 64 && is_image_id(s + 7);
+        size_t n = strlen(s);
+        return n >= 12 && v2c_is_lower_hex(s, n);
 }
 
 /* The last line of the output of `podman pull -q`, as a new string. */
@@ -640,7 +631,7 @@ static char *layout_config_id(const char *layout, const char *ref)
                         break;
                 }
         }
-        if (!is_sha256_digest(manifest_digest))
+        if (!v2c_digest_valid(manifest_digest))
                 return NULL;
         free(path);
         path = NULL;
@@ -652,7 +643,7 @@ static char *layout_config_id(const char *layout, const char *ref)
                 return NULL;
         }
         const char *config = json_string_value(json_object_get(json_object_get(manifest, "config"), "digest"));
-        return is_sha256_digest(config) ? strdup(config + 7) : NULL;
+        return v2c_digest_valid(config) ? strdup(config + 7) : NULL;
 }
 
 /* Largest secret file copied for a run: keys and password files are small. */
@@ -923,7 +914,7 @@ static int wait_for_ports(const struct v2c_verify_options *opt, const char *name
         _cleanup_free_ const char **why = calloc(opt->n_ports, sizeof *why);
         if (answered == NULL || why == NULL)
                 return v2c_error_set(err, ENOMEM, "out of memory");
-        long long deadline = now_ms() + (long long) timeout_s * 1000;
+        long long deadline = v2c_monotonic_ms() + (long long) timeout_s * 1000;
         size_t left = opt->n_ports;
         pid_t netns = 0;
         int ns_error = 0;

@@ -40,19 +40,14 @@ struct v2c_crontab *v2c_crontab_free(struct v2c_crontab *c)
 
 V2C_DEFINE_CLEANUP(struct v2c_crontab, v2c_crontab_free)
 
-static bool is_blank(char c)
-{
-        return c == ' ' || c == '\t';
-}
-
 /* The next blank-separated field of [*p, end). */
 static bool next_field(const char **p, const char *end, const char **f, size_t *n)
 {
         const char *s = *p;
-        while (s < end && is_blank(*s))
+        while (s < end && v2c_is_blank(*s))
                 s++;
         const char *e = s;
-        while (e < end && !is_blank(*e))
+        while (e < end && !v2c_is_blank(*e))
                 e++;
         *p = e;
         *f = s;
@@ -273,7 +268,7 @@ static char *cut_command(const char *s, size_t n)
                 } else
                         out[k++] = s[i];
         }
-        while (k > 0 && is_blank(out[k - 1]))
+        while (k > 0 && v2c_is_blank(out[k - 1]))
                 k--;
         out[k] = '\0';
         return TAKE_PTR(out);
@@ -292,12 +287,12 @@ static bool parse_assignment(const char *l, size_t n, char **ret, int *r)
         if (nn == 0)
                 return false;
         const char *p = l + nn, *end = l + n;
-        while (p < end && is_blank(*p))
+        while (p < end && v2c_is_blank(*p))
                 p++;
         if (p == end || *p != '=')
                 return false;
         p++;
-        while (p < end && is_blank(*p))
+        while (p < end && v2c_is_blank(*p))
                 p++;
         size_t vn = (size_t) (end - p);
         /* Quotes come off only in matching pairs around the whole value. */
@@ -355,7 +350,7 @@ static int parse_job(const char *l, size_t n, enum v2c_crontab_format format, co
         if (format == V2C_CRONTAB_SYSTEM && !next_field(&p, end, &user, &un))
                 return -EINVAL;
 
-        while (p < end && is_blank(*p))
+        while (p < end && v2c_is_blank(*p))
                 p++;
         _cleanup_free_ char *command = cut_command(p, (size_t) (end - p));
         if (command == NULL)
@@ -402,9 +397,9 @@ int v2c_crontab_parse(const char *data, size_t len, enum v2c_crontab_format form
                         c->n_invalid++;
                         continue;
                 }
-                while (n > 0 && is_blank(*l))
+                while (n > 0 && v2c_is_blank(*l))
                         l++, n--;
-                while (n > 0 && (is_blank(l[n - 1]) || l[n - 1] == '\r'))
+                while (n > 0 && (v2c_is_blank(l[n - 1]) || l[n - 1] == '\r'))
                         n--;
                 if (n == 0 || l[0] == '#')
                         continue;

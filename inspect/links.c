@@ -105,7 +105,7 @@ static int parse_hostport(const char *s, size_t n, unsigned defport, char **host
                 h = s + 1;
                 hn = (size_t) (close - h);
                 for (size_t i = 0; i < hn; i++)
-                        if (!isxdigit((unsigned char) h[i]) && h[i] != ':' && h[i] != '.')
+                        if (!v2c_is_hex_digit(h[i]) && h[i] != ':' && h[i] != '.')
                                 return 0;
                 rest = close + 1;
         } else {

@@ -28,10 +28,6 @@
  * undefined for negative chars, and guest files are full of both. */
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 static bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-static bool is_space(char c)
-{
-        return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
 static char to_lower(char c) { return c >= 'A' && c <= 'Z' ? (char) (c - 'A' + 'a') : c; }
 
 static bool all_digits(const char *s, size_t n)
@@ -42,16 +38,6 @@ static bool all_digits(const char *s, size_t n)
                 if (!is_digit(s[i]))
                         return false;
         return true;
-}
-
-static void trim(const char **s, size_t *n)
-{
-        while (*n > 0 && is_space(**s)) {
-                (*s)++;
-                (*n)--;
-        }
-        while (*n > 0 && is_space((*s)[*n - 1]))
-                (*n)--;
 }
 
 /* ------------------------------------------------------------------------
@@ -641,7 +627,7 @@ int v2c_ports_from_socket_value(const char *key, const char *value, const char *
 
         const char *s = value;
         size_t n = strlen(value);
-        trim(&s, &n);
+        v2c_span_trim(&s, &n, V2C_SPACES);
         if (n == 0 || s[0] == '@' || v2c_span_starts(s, n, "vsock:"))
                 return 0;
 
@@ -878,7 +864,7 @@ static int split_words(const char *s, size_t n, unsigned flags, struct words *w,
         char *o = w->store;
         size_t i = 0, count = 0;
         while (i < n) {
-                while (i < n && is_space(s[i]))
+                while (i < n && v2c_is_space(s[i]))
                         i++;
                 if (i >= n)
                         break;
@@ -889,7 +875,7 @@ static int split_words(const char *s, size_t n, unsigned flags, struct words *w,
                         continue;
                 }
                 char *start = o;
-                while (i < n && !is_space(s[i])) {
+                while (i < n && !v2c_is_space(s[i])) {
                         char ch = s[i];
                         if ((flags & W_EQUALS) && count == 0 && ch == '=')
                                 break;
@@ -932,7 +918,7 @@ static int for_each_piece(const char *s, size_t n, char sep,
                 size_t pn = c ? (size_t) (c - s) : n;
                 const char *p = s;
                 size_t tn = pn;
-                trim(&p, &tn);
+                v2c_span_trim(&p, &tn, V2C_SPACES);
                 if (tn > 0) {
                         int r = fn(ud, p, tn, err);
                         if (r < 0)
@@ -1064,7 +1050,7 @@ static int ngx_next(const char **pp, const char *end, struct v2c_buf *word, enum
         int r = 0;
         *t = NGX_EOF;
         while (p < end) {
-                if (is_space(*p)) {
+                if (v2c_is_space(*p)) {
                         p++;
                         continue;
                 }
@@ -1098,7 +1084,7 @@ static int ngx_next(const char **pp, const char *end, struct v2c_buf *word, enum
                                 p++;
                         break;
                 }
-                while (r >= 0 && p < end && !is_space(*p) && *p != ';' && *p != '{' && *p != '}') {
+                while (r >= 0 && p < end && !v2c_is_space(*p) && *p != ';' && *p != '{' && *p != '}') {
                         if (*p == '\\' && p + 1 < end)
                                 p++;
                         else if (*p == '$' && p + 1 < end && p[1] == '{') {
@@ -1343,7 +1329,7 @@ static int apache_parse(struct cfg *c, const char *data, size_t len, struct v2c_
                 }
                 const char *line = joined.data;
                 size_t ln = joined.len;
-                trim(&line, &ln);
+                v2c_span_trim(&line, &ln, V2C_SPACES);
                 if (ln == 0 || line[0] == '#' || line[0] == '<')
                         continue;
                 int r = apache_line(c, st, line, ln, err);
@@ -1389,7 +1375,7 @@ static int redis_parse(struct cfg *c, const char *data, size_t len, struct v2c_e
         size_t n;
 
         while (v2c_lines_next(&l, &s, &n)) {
-                trim(&s, &n);
+                v2c_span_trim(&s, &n, V2C_SPACES);
                 if (n == 0 || s[0] == '#')
                         continue;
                 int r = split_words(s, n, W_QUOTES | W_BACKSLASH, &w, err);
@@ -1495,7 +1481,7 @@ static int pg_split(const char *s, size_t n, const char **name, size_t *name_len
 {
         size_t i = 0;
         *value = NULL;
-        while (i < n && is_space(s[i]))
+        while (i < n && v2c_is_space(s[i]))
                 i++;
         size_t start = i;
         while (i < n && (is_alpha(s[i]) || is_digit(s[i]) || s[i] == '_' || s[i] == '.'))
@@ -1504,11 +1490,11 @@ static int pg_split(const char *s, size_t n, const char **name, size_t *name_len
                 return 0;
         *name = s + start;
         *name_len = i - start;
-        while (i < n && is_space(s[i]))
+        while (i < n && v2c_is_space(s[i]))
                 i++;
         if (i < n && s[i] == '=')
                 i++;
-        while (i < n && is_space(s[i]))
+        while (i < n && v2c_is_space(s[i]))
                 i++;
 
         _cleanup_buf_ struct v2c_buf v;
@@ -1527,7 +1513,7 @@ static int pg_split(const char *s, size_t n, const char **name, size_t *name_len
                 }
         } else {
                 size_t vs = i;
-                while (i < n && !is_space(s[i]) && s[i] != '#')
+                while (i < n && !v2c_is_space(s[i]) && s[i] != '#')
                         i++;
                 if (v2c_buf_append(&v, s + vs, i - vs) < 0)
                         return v2c_error_set(err, ENOMEM, "out of memory");
@@ -1731,26 +1717,26 @@ static int mysql_parse(struct cfg *c, const char *data, size_t len, struct v2c_e
 
         while (v2c_lines_next(&l, &s, &n)) {
                 int r = 0;
-                trim(&s, &n);
+                v2c_span_trim(&s, &n, V2C_SPACES);
                 if (n == 0 || s[0] == '#' || s[0] == ';')
                         continue;
                 if (s[0] == '[') {
                         const char *close = memchr(s, ']', n);
                         const char *g = s + 1;
                         size_t gn = close ? (size_t) (close - g) : 0;
-                        trim(&g, &gn);
+                        v2c_span_trim(&g, &gn, V2C_SPACES);
                         in_server = close && mysql_server_group(g, gn);
                         continue;
                 }
                 if (s[0] == '!') {
                         bool dir = v2c_span_starts(s, n, "!includedir") &&
-                                   (n == 11 || is_space(s[11]));
-                        bool file = v2c_span_starts(s, n, "!include") && (n == 8 || is_space(s[8]));
+                                   (n == 11 || v2c_is_space(s[11]));
+                        bool file = v2c_span_starts(s, n, "!include") && (n == 8 || v2c_is_space(s[8]));
                         if (!dir && !file)
                                 continue;
                         const char *p = s + (dir ? 11 : 8);
                         size_t pn = n - (dir ? 11 : 8);
-                        trim(&p, &pn);
+                        v2c_span_trim(&p, &pn, V2C_SPACES);
                         if (pn == 0 || memchr(p, '\0', pn))
                                 continue;
                         _cleanup_free_ char *pattern = NULL;
@@ -1774,21 +1760,21 @@ static int mysql_parse(struct cfg *c, const char *data, size_t len, struct v2c_e
                         v = eq + 1;
                         vn = n - kn - 1;
                         /* " #" starts a comment after a value; inside quotes it does not. */
-                        trim(&v, &vn);
+                        v2c_span_trim(&v, &vn, V2C_SPACES);
                         if (vn > 0 && v[0] != '"' && v[0] != '\'')
                                 for (size_t i = 1; i < vn; i++)
-                                        if (v[i] == '#' && is_space(v[i - 1])) {
+                                        if (v[i] == '#' && v2c_is_space(v[i - 1])) {
                                                 vn = i;
                                                 break;
                                         }
-                        trim(&v, &vn);
+                        v2c_span_trim(&v, &vn, V2C_SPACES);
                         mysql_unquote(&v, &vn);
                 } else {
                         const char *hash = memchr(s, '#', n);
                         if (hash)
                                 kn = (size_t) (hash - s);
                 }
-                trim(&k, &kn);
+                v2c_span_trim(&k, &kn, V2C_SPACES);
                 if (kn == 0)
                         continue;
                 r = mysql_option(c, st, k, kn, v ? v : "", vn, eq != NULL, err);
@@ -2306,7 +2292,7 @@ static enum named_token named_next(const char **pp, const char *end, const char 
 {
         const char *p = *pp;
         for (;;) {
-                while (p < end && is_space(*p))
+                while (p < end && v2c_is_space(*p))
                         p++;
                 if (p >= end) {
                         *pp = p;
@@ -2344,7 +2330,7 @@ static enum named_token named_next(const char **pp, const char *end, const char 
                 return NAMED_WORD;
         }
         const char *q = p;
-        while (q < end && !is_space(*q) && *q != ';' && *q != '{' && *q != '}' && *q != '"' &&
+        while (q < end && !v2c_is_space(*q) && *q != ';' && *q != '{' && *q != '}' && *q != '"' &&
                *q != '#' && !(*q == '/' && q + 1 < end && (q[1] == '/' || q[1] == '*')))
                 q++;
         *w = p;
@@ -2679,7 +2665,7 @@ static int dovecot_set_protocols(struct dovecot_state *st, const char *v, size_t
 static int dovecot_line(struct cfg *c, struct dovecot_state *st, const char *s, size_t n,
                         struct v2c_error **err)
 {
-        trim(&s, &n);
+        v2c_span_trim(&s, &n, V2C_SPACES);
         if (n == 0 || s[0] == '#')
                 return 0;
         if (v2c_span_starts(s, n, "!include")) {
@@ -2728,8 +2714,8 @@ static int dovecot_line(struct cfg *c, struct dovecot_state *st, const char *s, 
                 return 0;
         const char *k = s, *v = eq + 1;
         size_t kn = (size_t) (eq - s), vn = n - kn - 1;
-        trim(&k, &kn);
-        trim(&v, &vn);
+        v2c_span_trim(&k, &kn, V2C_SPACES);
+        v2c_span_trim(&v, &vn, V2C_SPACES);
         if (st->hidden == 0 && st->top == 0 && v2c_span_eq(k, kn, "protocols"))
                 return dovecot_set_protocols(st, v, vn, err);
         if (st->hidden == 0 && st->top == 2 && st->kind[1] == DC_INET_LISTENER && st->open &&
@@ -2817,13 +2803,13 @@ static bool xml_attr(const char *s, size_t n, const char *name, const char **v, 
 {
         size_t nl = strlen(name);
         for (size_t i = 0; i < n;) {
-                while (i < n && is_space(s[i]))
+                while (i < n && v2c_is_space(s[i]))
                         i++;
                 size_t k0 = i;
-                while (i < n && !is_space(s[i]) && s[i] != '=' && s[i] != '/' && s[i] != '>')
+                while (i < n && !v2c_is_space(s[i]) && s[i] != '=' && s[i] != '/' && s[i] != '>')
                         i++;
                 size_t kn = i - k0;
-                while (i < n && is_space(s[i]))
+                while (i < n && v2c_is_space(s[i]))
                         i++;
                 if (i >= n || s[i] != '=') {
                         if (i == k0)
@@ -2831,7 +2817,7 @@ static bool xml_attr(const char *s, size_t n, const char *name, const char **v, 
                         continue;
                 }
                 i++;
-                while (i < n && is_space(s[i]))
+                while (i < n && v2c_is_space(s[i]))
                         i++;
                 if (i >= n || (s[i] != '"' && s[i] != '\''))
                         continue;
@@ -2870,7 +2856,7 @@ static int tomcat_parse(struct cfg *c, const char *data, size_t len, struct v2c_
                 const char *gt = memchr(lt, '>', left);
                 const char *tag_end = gt ? gt : end;
                 p = gt ? gt + 1 : end;
-                if (!v2c_span_starts(lt, left, "<Connector") || left < 11 || !is_space(lt[10]))
+                if (!v2c_span_starts(lt, left, "<Connector") || left < 11 || !v2c_is_space(lt[10]))
                         continue;
                 const char *attrs = lt + 10;
                 size_t an = (size_t) (tag_end - attrs);
@@ -2923,7 +2909,7 @@ static int postfix_parse(struct cfg *c, const char *data, size_t len, struct v2c
         const char *s;
         size_t n;
         while (v2c_lines_next(&l, &s, &n)) {
-                if (n == 0 || is_space(s[0]) || s[0] == '#')
+                if (n == 0 || v2c_is_space(s[0]) || s[0] == '#')
                         continue;
                 int r = split_words(s, n, W_HASH_COMMENT, &w, err);
                 if (r < 0)
@@ -2973,10 +2959,10 @@ int v2c_postfix_main_value(const char *data, size_t len, const char *key, char *
                 /* Blank and comment lines end nothing (postconf(5)). */
                 const char *t = s;
                 size_t tn = n;
-                trim(&t, &tn);
+                v2c_span_trim(&t, &tn, V2C_SPACES);
                 if (tn == 0 || t[0] == '#')
                         continue;
-                if (is_space(s[0])) {
+                if (v2c_is_space(s[0])) {
                         if (in_value) {
                                 r = v2c_buf_append(&b, " ", 1);
                                 if (r >= 0)
@@ -2997,7 +2983,7 @@ int v2c_postfix_main_value(const char *data, size_t len, const char *key, char *
                         continue;
                 t++;
                 tn--;
-                trim(&t, &tn);
+                v2c_span_trim(&t, &tn, V2C_SPACES);
                 v2c_buf_release(&b);
                 v2c_buf_init(&b, V2C_CONFIG_MAX_TOKEN);
                 r = v2c_buf_append(&b, t, tn);
@@ -3041,7 +3027,7 @@ static int exim_parse(struct cfg *c, const char *data, size_t len, struct v2c_er
         const char *s;
         size_t n;
         while (v2c_lines_next(&l, &s, &n)) {
-                trim(&s, &n);
+                v2c_span_trim(&s, &n, V2C_SPACES);
                 if (n == 0 || s[0] == '#' || st->past_main)
                         continue;
                 int r = 0;
@@ -3056,8 +3042,8 @@ static int exim_parse(struct cfg *c, const char *data, size_t len, struct v2c_er
                         const char *eq = memchr(s, '=', n);
                         const char *k = s, *v = eq ? eq + 1 : NULL;
                         size_t kn = eq ? (size_t) (eq - s) : 0, vn = eq ? n - kn - 1 : 0;
-                        trim(&k, &kn);
-                        trim(&v, &vn);
+                        v2c_span_trim(&k, &kn, V2C_SPACES);
+                        v2c_span_trim(&v, &vn, V2C_SPACES);
                         if (eq && (v2c_span_eq(k, kn, "daemon_smtp_ports") ||
                                    v2c_span_eq(k, kn, "daemon_smtp_port")))
                                 r = setting_set(c, &st->ports, v, vn, err);
@@ -3088,7 +3074,7 @@ static int exim_finish(struct cfg *c, struct v2c_error **err)
         size_t n = strlen(v);
         char sep = ':';
         /* "<; 25 ; 587" picks another list separator. */
-        if (n >= 2 && v[0] == '<' && !is_space(v[1])) {
+        if (n >= 2 && v[0] == '<' && !v2c_is_space(v[1])) {
                 sep = v[1];
                 v += 2;
                 n -= 2;
@@ -3262,12 +3248,12 @@ static bool rsyslog_param(const char *s, size_t n, const char *name, const char 
                 if (strncasecmp(s + i, name, nl) != 0 || (i > 0 && (is_alpha(s[i - 1]) || s[i - 1] == '.')))
                         continue;
                 size_t j = i + nl;
-                while (j < n && is_space(s[j]))
+                while (j < n && v2c_is_space(s[j]))
                         j++;
                 if (j >= n || s[j] != '=')
                         continue;
                 j++;
-                while (j < n && is_space(s[j]))
+                while (j < n && v2c_is_space(s[j]))
                         j++;
                 if (j >= n || s[j] != '"')
                         continue;
@@ -3305,7 +3291,7 @@ static int rsyslog_parse(struct cfg *c, const char *data, size_t len, struct v2c
         const char *s;
         size_t n;
         while (v2c_lines_next(&l, &s, &n)) {
-                trim(&s, &n);
+                v2c_span_trim(&s, &n, V2C_SPACES);
                 if (n == 0 || s[0] == '#')
                         continue;
                 int r = 0;
@@ -3373,7 +3359,7 @@ static int vsftpd_parse(struct cfg *c, const char *data, size_t len, struct v2c_
                         continue;
                 const char *k = s, *v = eq + 1;
                 size_t kn = (size_t) (eq - s), vn = n - kn - 1;
-                trim(&v, &vn);
+                v2c_span_trim(&v, &vn, V2C_SPACES);
                 int r = 0;
                 if (v2c_span_eq(k, kn, "listen") || v2c_span_eq(k, kn, "listen_ipv6"))
                         st->standalone |= v2c_span_eq_ci(v, vn, "YES");

@@ -42,24 +42,9 @@ struct v2c_sysv_script *v2c_sysv_script_free(struct v2c_sysv_script *s)
 
 V2C_DEFINE_CLEANUP(struct v2c_sysv_script, v2c_sysv_script_free)
 
-static bool is_blank(char c)
-{
-        return c == ' ' || c == '\t';
-}
-
-static void strip(const char **s, size_t *n)
-{
-        while (*n > 0 && is_blank(**s)) {
-                (*s)++;
-                (*n)--;
-        }
-        while (*n > 0 && is_blank((*s)[*n - 1]))
-                (*n)--;
-}
-
 static bool line_is(const char *l, size_t n, const char *what)
 {
-        strip(&l, &n);
+        v2c_span_trim(&l, &n, V2C_BLANKS);
         return n == strlen(what) && memcmp(l, what, n) == 0;
 }
 
@@ -103,10 +88,10 @@ static int add_words(char ***list, const char *s, size_t n)
 {
         size_t i = 0, have = v2c_strv_len(*list);
         while (i < n && have < LSB_MAX_WORDS) {
-                while (i < n && is_blank(s[i]))
+                while (i < n && v2c_is_blank(s[i]))
                         i++;
                 size_t start = i;
-                while (i < n && !is_blank(s[i]))
+                while (i < n && !v2c_is_blank(s[i]))
                         i++;
                 if (i > start) {
                         int r = v2c_strv_consume(list, strndup(s + start, i - start));
@@ -174,7 +159,7 @@ static int parse_lsb_header(struct v2c_sysv_script *s, const char *data, size_t 
                 const char *b = l + 1;
                 size_t bn = n - 1;
                 if (cur && bn > 0 && (b[0] == '\t' || (bn >= 2 && b[0] == ' ' && b[1] == ' '))) {
-                        strip(&b, &bn);
+                        v2c_span_trim(&b, &bn, V2C_BLANKS);
                         int r = lsb_set(s, cur, b, bn, true);
                         if (r < 0)
                                 return r;
@@ -182,14 +167,14 @@ static int parse_lsb_header(struct v2c_sysv_script *s, const char *data, size_t 
                 }
 
                 cur = NULL;
-                strip(&b, &bn);
+                v2c_span_trim(&b, &bn, V2C_BLANKS);
                 const char *colon = memchr(b, ':', bn);
                 if (colon == NULL)
                         continue;
                 const char *k = b, *v = colon + 1;
                 size_t kn = (size_t) (colon - b), vn = bn - kn - 1;
-                strip(&k, &kn);
-                strip(&v, &vn);
+                v2c_span_trim(&k, &kn, V2C_BLANKS);
+                v2c_span_trim(&v, &vn, V2C_BLANKS);
                 for (size_t i = 0; i < V2C_ARRAY_SIZE(lsb_fields); i++)
                         if (kn == strlen(lsb_fields[i].name) &&
                             strncasecmp(k, lsb_fields[i].name, kn) == 0) {

@@ -24,31 +24,17 @@
  * Small helpers
  */
 
-static bool is_blank(char c)
-{
-        return c == ' ' || c == '\t';
-}
-
 /* systemd's WHITESPACE: what strstrip() and word splitting skip. */
+#define WHITESPACE " \t\n\r"
 static bool is_ws(char c)
 {
-        return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+        return v2c_char_in(c, WHITESPACE);
 }
 
 /* strchr() also finds the terminating NUL: input bytes may be NUL. */
 static bool in_set(char c, const char *set)
 {
         return c != '\0' && strchr(set, c) != NULL;
-}
-
-static void strip(const char **s, size_t *n)
-{
-        while (*n > 0 && is_ws(**s)) {
-                (*s)++;
-                (*n)--;
-        }
-        while (*n > 0 && is_ws((*s)[*n - 1]))
-                (*n)--;
 }
 
 static int oom(struct v2c_error **err)
@@ -258,17 +244,6 @@ enum {
         EXTRACT_RELAX     = 1 << 1,  /* tolerate bad escapes, open quotes, a final '\' */
 };
 
-static int hexval(char c)
-{
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
 static size_t utf8_encode(uint32_t cp, char out[4])
 {
         if (cp < 0x80) {
@@ -317,7 +292,7 @@ static int cunescape_one(const char *s, const char *end, char out[4], size_t *ou
         case 'x': {
                 if (avail < 3)
                         return -EINVAL;
-                int a = hexval(s[1]), b = hexval(s[2]);
+                int a = v2c_hex_value(s[1]), b = v2c_hex_value(s[2]);
                 if (a < 0 || b < 0 || (a == 0 && b == 0))
                         return -EINVAL;
                 out[0] = (char) (a << 4 | b);
@@ -329,7 +304,7 @@ static int cunescape_one(const char *s, const char *end, char out[4], size_t *ou
                 if (avail < digits + 1)
                         return -EINVAL;
                 for (size_t i = 1; i <= digits; i++) {
-                        int h = hexval(s[i]);
+                        int h = v2c_hex_value(s[i]);
                         if (h < 0)
                                 return -EINVAL;
                         cp = cp << 4 | (uint32_t) h;
@@ -555,7 +530,7 @@ static int lex_line(struct lexer *lx, const char *l, size_t n)
                 lx->pend.n_invalid++;
                 return 0;
         }
-        strip(&l, &n);
+        v2c_span_trim(&l, &n, WHITESPACE);
         if (n == 0 || l[0] == '#' || l[0] == ';')
                 return 0;
         if (!v2c_utf8_valid(l, n)) {
@@ -584,8 +559,8 @@ static int lex_line(struct lexer *lx, const char *l, size_t n)
         }
         const char *k = l, *v = eq + 1;
         size_t kn = (size_t) (eq - l), vn = n - kn - 1;
-        strip(&k, &kn);
-        strip(&v, &vn);
+        v2c_span_trim(&k, &kn, WHITESPACE);
+        v2c_span_trim(&v, &vn, WHITESPACE);
         if (kn == 0) {
                 lx->pend.n_invalid++;
                 return 0;
@@ -650,7 +625,7 @@ static int lex_file(struct lexer *lx, const char *data, size_t len, const char *
                         /* systemd.syntax(7): a comment block after a
                          * backslash is skipped, the line goes on after it. */
                         const char *q = line;
-                        while (q < line + n && is_blank(*q))
+                        while (q < line + n && v2c_is_blank(*q))
                                 q++;
                         if (q < line + n && (*q == '#' || *q == ';'))
                                 continue;
@@ -1024,7 +999,7 @@ static int unit_unescape(const char *s, size_t n, char **ret)
                 else if (s[i] == '\\') {
                         if (n - i < 4 || s[i + 1] != 'x')
                                 return -EINVAL;
-                        int a = hexval(s[i + 2]), b = hexval(s[i + 3]);
+                        int a = v2c_hex_value(s[i + 2]), b = v2c_hex_value(s[i + 3]);
                         if (a < 0 || b < 0 || (a == 0 && b == 0))
                                 return -EINVAL;
                         r[k++] = (char) (a << 4 | b);
@@ -1623,7 +1598,7 @@ int v2c_envfile_parse(const char *data, size_t len, char ***ret, size_t *n_inval
                                 state = PRE_VALUE;
                                 v2c_buf_reset(&val);
                                 keep = 0;
-                        } else if (is_blank(c) && key.len == 6 && memcmp(key.data, "export", 6) == 0) {
+                        } else if (v2c_is_blank(c) && key.len == 6 && memcmp(key.data, "export", 6) == 0) {
                                 /* "export KEY=VALUE", as shells accept */
                                 v2c_buf_reset(&key);
                                 state = PRE_KEY;
@@ -2068,7 +2043,7 @@ static int shlex_run(struct shlex *l)
                 char c = *l->p;
                 if (c == '\\' && l->p + 1 < l->end && l->p[1] == '\n') {
                         l->p += 2;
-                } else if (is_blank(c) || c == '\r') {
+                } else if (v2c_is_blank(c) || c == '\r') {
                         r = shlex_finish_word(l);
                         l->p++;
                 } else if (c == '\n') {

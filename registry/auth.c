@@ -35,7 +35,6 @@
 static bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 static bool is_alnum(char c) { return is_alpha(c) || is_digit(c); }
-static bool is_ws(char c) { return c == ' ' || c == '\t'; }
 static char to_lower(char c) { return c >= 'A' && c <= 'Z' ? (char) (c - 'A' + 'a') : c; }
 
 /* ------------------------------------------------------------------------
@@ -60,7 +59,7 @@ struct cursor {
 
 static void skip_ws(struct cursor *c)
 {
-        while (c->p < c->end && is_ws(*c->p))
+        while (c->p < c->end && v2c_is_blank(*c->p))
                 c->p++;
 }
 
@@ -103,7 +102,7 @@ static int take_value(struct cursor *c, char **out)
         if (c->p < c->end && *c->p == '"')
                 return take_quoted(c, out);
         const char *v = c->p;
-        while (c->p < c->end && !is_ws(*c->p) && *c->p != ',' && *c->p != '"')
+        while (c->p < c->end && !v2c_is_blank(*c->p) && *c->p != ',' && *c->p != '"')
                 c->p++;
         size_t n = (size_t) (c->p - v);
         if (n == 0)
@@ -125,7 +124,7 @@ static bool skip_token68(struct cursor *c)
                 return false;
         while (p < c->end && *p == '=')
                 p++;
-        while (p < c->end && is_ws(*p))
+        while (p < c->end && v2c_is_blank(*p))
                 p++;
         if (p < c->end && *p != ',')
                 return false;   /* "realm=..." and the like: an auth-param */
@@ -203,7 +202,7 @@ int v2c_challenge_parse(const char *value, size_t len, struct v2c_challenge *out
         struct cursor c = { value, value, value + len };
         for (;;) {
                 /* Empty list elements are allowed (RFC 7230 section 7). */
-                while (c.p < c.end && (is_ws(*c.p) || *c.p == ','))
+                while (c.p < c.end && (v2c_is_blank(*c.p) || *c.p == ','))
                         c.p++;
                 if (c.p == c.end)
                         break;

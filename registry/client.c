@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "curl-errno.h"
 #include "interrupt.h"
 #include "log.h"
 #include "strv.h"
@@ -453,13 +454,7 @@ int reg_req_finish(struct reg_req *q, CURLcode res, struct v2c_error **err)
                 return v2c_error_set(err, EINTR, "%s %s: interrupted (%s)", q->method, q->url,
                                      v2c_interrupted() == SIGINT ? "SIGINT" : "SIGTERM");
         if (res != CURLE_OK) {
-                int e = res == CURLE_OPERATION_TIMEDOUT ? ETIMEDOUT
-                        : res == CURLE_COULDNT_CONNECT      ? ECONNREFUSED
-                        : res == CURLE_COULDNT_RESOLVE_HOST ? EHOSTUNREACH
-                        : (res == CURLE_PEER_FAILED_VERIFICATION || res == CURLE_SSL_CONNECT_ERROR ||
-                           res == CURLE_SSL_CACERT_BADFILE)
-                                ? EPROTO
-                                : ECONNRESET;
+                int e = -v2c_curl_errno(res);
                 if (q->hops)
                         return v2c_error_set(err, e, "%s %s (redirected to %s): %s", q->method, q->url, who,
                                              q->errbuf[0] ? q->errbuf : curl_easy_strerror(res));

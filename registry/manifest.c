@@ -30,18 +30,6 @@ static bool is_alnum(char c)
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-static bool is_lower_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
-
-static bool digest_ok(const char *s, size_t n)
-{
-        if (n != 7 + 64 || memcmp(s, "sha256:", 7) != 0)
-                return false;
-        for (size_t i = 7; i < n; i++)
-                if (!is_lower_hex(s[i]))
-                        return false;
-        return true;
-}
-
 /* type "/" subtype, each of RFC 6838's restricted-name characters. */
 static bool media_type_ok(const char *s, size_t n)
 {
@@ -178,7 +166,7 @@ static int desc_parse(const json_t *j, bool index_entry, const char *ctx, struct
                 return v2c_error_set(err, ENOMEM, "out of memory");
         if (r < 0 || d.media_type == NULL)
                 return manifest_error(err, EINVAL, ctx, "\"mediaType\" missing or not a type/subtype");
-        r = get_string(j, "digest", digest_ok, &d.digest);
+        r = get_string(j, "digest", v2c_digest_valid_n, &d.digest);
         if (r == -ENOMEM)
                 return v2c_error_set(err, ENOMEM, "out of memory");
         if (r < 0 || d.digest == NULL)

@@ -303,7 +303,7 @@ int v2c_pull(const char *src, const char *layout, const char *name, const char *
                 goto out;
         }
         made_tmp = false;
-        res->pinned = v2c_ref_pinned(&ref, res->manifest_digest);
+        res->pinned = v2c_ref_format_pinned(&ref, res->manifest_digest);
         if (res->pinned == NULL)
                 r = v2c_error_set(err, ENOMEM, "out of memory");
 out:

@@ -24,7 +24,9 @@
 #include "fsutil.h"
 #include "json.h"
 #include "log.h"
+#include "ref.h"
 #include "strv.h"
+#include "clock.h"
 
 #define DEFAULT_CHUNK (32ull << 20)
 #define DEFAULT_PARALLEL 4
@@ -64,13 +66,6 @@ struct push {
         struct v2c_push_result *res;
         uint64_t chunk;
 };
-
-static int64_t now_ms(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void v2c_push_result_release(struct v2c_push_result *r)
 {
@@ -125,7 +120,7 @@ static int find_manifest(const char *layout, const char *name, char **data, size
                                           name ? name : "", layout, n);
         const char *d = json_string_value(json_object_get(pick, "digest"));
         const char *mt = json_string_value(json_object_get(pick, "mediaType"));
-        if (d == NULL || strlen(d) != 71 || strncmp(d, "sha256:", 7) != 0)
+        if (!v2c_digest_valid(d))
                 return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL, "`%s`: a manifest without a sha256 digest", ipath);
         _cleanup_free_ char *mpath = blob_path(layout, d);
         if (mpath == NULL)
@@ -282,7 +277,7 @@ static void job_retry(struct push *p, struct blob_job *j, enum bstate next, stru
                 *err = v2c_error_free(*err);
         } else
                 v2c_debug("%s: %s: HTTP %ld; retrying", j->digest, bstate_names[j->st], j->q.status);
-        j->not_before = now_ms() + reg_backoff_ms(&j->q, j->attempts);
+        j->not_before = v2c_monotonic_ms() + reg_backoff_ms(&j->q, j->attempts);
         j->attempts++;
         j->st = next;
 }
@@ -474,7 +469,7 @@ static int run_jobs(struct push *p, struct v2c_error **err)
         struct blob_job *failed = NULL;
         for (;;) {
                 bool pending = false;
-                int64_t now = now_ms();
+                int64_t now = v2c_monotonic_ms();
                 for (size_t i = 0; i < p->n_jobs; i++) {
                         struct blob_job *j = &p->jobs[i];
                         if (j->st == B_DONE || j->st == B_FAILED) {
@@ -668,7 +663,7 @@ int v2c_push(const char *layout, const char *name, const char *dest, char *const
         if (r < 0)
                 goto out;
         memcpy(res->manifest_digest, mdigest, sizeof res->manifest_digest);
-        res->pinned = v2c_ref_pinned(&ref, mdigest);
+        res->pinned = v2c_ref_format_pinned(&ref, mdigest);
         res->token_fetches = p.conn.token_fetches;
         if (res->pinned == NULL)
                 r = v2c_error_set(err, ENOMEM, "out of memory");

@@ -12,24 +12,7 @@
 #include <stdint.h>
 
 #include "error.h"
-
-/* A reference: HOST[:PORT]/REPO[:TAG][@sha256:HEX]. */
-struct v2c_ref {
-        char *host;     /* "127.0.0.1:5000", "registry.example.com"; required (no implicit docker.io) */
-        char *repo;     /* "team/app": lowercase [a-z0-9] components joined by . _ __ - and / */
-        char *tag;      /* NULL when absent; [A-Za-z0-9_][A-Za-z0-9._-]{0,127} */
-        char *digest;   /* NULL when absent; "sha256:" + 64 lowercase hex */
-};
-
-/* Parses S (distribution's reference grammar, with a host required: the
- * first component must hold a '.' or a ':' or be "localhost").  Kind
- * V2C_ERR_USAGE on a malformed reference, with a message saying what is
- * wrong.  *out is filled only on success (release with v2c_ref_release). */
-int v2c_ref_parse(const char *s, struct v2c_ref *out, struct v2c_error **err);
-void v2c_ref_release(struct v2c_ref *r);
-/* "HOST/REPO@DIGEST" (new), the tag dropped; DIGEST NULL means R's own.
- * NULL on ENOMEM, or with errno EINVAL when there is no digest at all. */
-char *v2c_ref_pinned(const struct v2c_ref *r, const char *digest);
+#include "ref.h"   /* struct v2c_ref, v2c_ref_parse: references live in common/ */
 
 struct v2c_registry_options {
         const char *creds;          /* "USER:PASSWORD" (--creds); NULL: look in auth files */

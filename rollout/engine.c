@@ -25,7 +25,9 @@
 
 #include "buf.h"
 #include "cleanup.h"
+#include "curl-errno.h"
 #include "json.h"
+#include "ref.h"
 
 #define API_BASE "http://d/v1.40"
 #define DEFAULT_TIMEOUT_MS 30000
@@ -37,18 +39,7 @@
 #define PULL_STREAM_MAX (256ull << 20)
 #define MSG_MAX 1024            /* bytes of an engine's message we keep */
 #define NAME_MAX_LEN 128
-#define REF_MAX_LEN 512
-
-static inline void curl_easy_cleanupp(CURL **c)
-{
-        if (*c)
-                curl_easy_cleanup(*c);
-}
-static inline void curl_slist_free_allp(struct curl_slist **l)
-{
-        if (*l)
-                curl_slist_free_all(*l);
-}
+#define REF_MAX_LEN 512         /* an image given to create: a pinned reference (at most 456 bytes) or an id */
 
 /* ---- small pure helpers ---- */
 
@@ -93,74 +84,57 @@ static bool valid_name(const char *s)
         return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
 }
 
-static bool is_lower_hex(const char *s, size_t n)
-{
-        return strspn(s, "0123456789abcdef") >= n;
-}
-
 /* ---- references ---- */
 
-static bool valid_host(const char *h, size_t n)
+/* The engine's wording of common/ref.h's problems with a pinned
+ * reference. */
+static int ref_error(enum v2c_ref_problem p, const char *ref, struct v2c_error **err)
 {
-        if (n == 0 || n > 255)
-                return false;
-        for (size_t i = 0; i < n; i++)
-                if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]", h[i]) ||
-                    h[i] == '\0')
-                        return false;
-        /* Docker's rule for "the first component names a registry". */
-        return memchr(h, '.', n) || memchr(h, ':', n) || (n == 9 && memcmp(h, "localhost", 9) == 0);
-}
-
-/* PATH components: [a-z0-9] at both ends, [a-z0-9._-] inside. */
-static bool valid_path(const char *p, size_t n)
-{
-        size_t start = 0;
-        for (size_t i = 0; i <= n; i++) {
-                if (i < n && p[i] != '/') {
-                        if (!strchr("abcdefghijklmnopqrstuvwxyz0123456789._-", p[i]) || p[i] == '\0')
-                                return false;
-                        continue;
-                }
-                if (i == start)
-                        return false;
-                if (strchr("._-", p[start]) || strchr("._-", p[i - 1]))
-                        return false;
-                start = i + 1;
+        switch (p) {
+        case V2C_REF_OK:
+                break;
+        case V2C_REF_EMPTY:
+                return v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL, "no image reference");
+        case V2C_REF_TOO_LONG:
+                return v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL, "image reference longer than %d bytes",
+                                          V2C_REF_MAX);
+        case V2C_REF_NOT_PINNED:
+                return v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL,
+                                          "`%s` is not pinned: give REPO@sha256:<64 hex digits>", ref);
+        case V2C_REF_DIGEST_NOT_SHA256:
+        case V2C_REF_DIGEST_HEX:
+                return v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL,
+                                          "`%s`: the digest must be sha256: and 64 lowercase hex digits", ref);
+        case V2C_REF_NO_HOST:
+        case V2C_REF_NOT_A_HOST:
+        case V2C_REF_BAD_HOST:
+                return v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL,
+                                          "`%s` names no registry: give HOST[:PORT]/PATH@sha256:...", ref);
+        case V2C_REF_BAD_TAG:
+        case V2C_REF_HAS_TAG:
+                return v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL,
+                                          "`%s` has a tag: pin it by digest alone (REPO@sha256:...)", ref);
+        case V2C_REF_NAME_TOO_LONG:
+                return v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL, "`%s`: the name is longer than %d bytes", ref,
+                                          V2C_REF_NAME_MAX);
+        case V2C_REF_BAD_BYTE:  /* not with V2C_REF_BYTE_IN_PART */
+        case V2C_REF_NO_REPO:
+        case V2C_REF_REPO_UPPER:
+        case V2C_REF_BAD_REPO:
+        case V2C_REF_REPO_SLASH:
+                break;
         }
-        return true;
+        return v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL, "`%s`: not a valid repository name", ref);
 }
 
 int v2c_engine_ref_pinned(const char *ref, char **repo, char **digest, struct v2c_error **err)
 {
-        if (ref == NULL || *ref == '\0')
-                return v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL, "no image reference");
-        size_t n = strlen(ref);
-        if (n > REF_MAX_LEN)
-                return v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL, "image reference longer than %d bytes",
-                                          REF_MAX_LEN);
-        const char *at = strchr(ref, '@');
-        if (at == NULL)
-                return v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL,
-                                          "`%s` is not pinned: give REPO@sha256:<64 hex digits>", ref);
-        const char *d = at + 1;
-        if (strncmp(d, "sha256:", 7) != 0 || strlen(d + 7) != 64 || !is_lower_hex(d + 7, 64))
-                return v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL,
-                                          "`%s`: the digest must be sha256: and 64 lowercase hex digits", ref);
-        size_t rlen = (size_t) (at - ref);
-        const char *slash = memchr(ref, '/', rlen);
-        if (slash == NULL || !valid_host(ref, (size_t) (slash - ref)))
-                return v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL,
-                                          "`%s` names no registry: give HOST[:PORT]/PATH@sha256:...", ref);
-        const char *path = slash + 1;
-        size_t plen = rlen - (size_t) (path - ref);
-        if (memchr(path, ':', plen))
-                return v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL,
-                                          "`%s` has a tag: pin it by digest alone (REPO@sha256:...)", ref);
-        if (!valid_path(path, plen))
-                return v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL, "`%s`: not a valid repository name", ref);
-        _cleanup_free_ char *r = repo ? strndup(ref, rlen) : NULL;
-        _cleanup_free_ char *g = digest ? strdup(d) : NULL;
+        struct v2c_ref_spans sp;
+        enum v2c_ref_problem p = v2c_ref_check(ref, V2C_REF_PINNED | V2C_REF_BYTE_IN_PART, &sp);
+        if (p != V2C_REF_OK)
+                return ref_error(p, ref, err);
+        _cleanup_free_ char *r = repo ? strndup(ref, sp.name_len) : NULL;
+        _cleanup_free_ char *g = digest ? strdup(ref + sp.digest_off) : NULL;
         if ((repo && r == NULL) || (digest && g == NULL))
                 return v2c_error_set(err, ENOMEM, "out of memory");
         if (repo)
@@ -402,8 +376,8 @@ static int socket_error(const struct v2c_engine *e, struct v2c_error **err)
 static int request(const struct v2c_engine *e, const char *method, const char *path, const char *body,
                    long timeout_ms, bool lines, struct reply *q, struct v2c_error **err)
 {
-        _cleanup_(curl_easy_cleanupp) CURL *c = NULL;
-        _cleanup_(curl_slist_free_allp) struct curl_slist *hdrs = NULL;
+        _cleanup_(v2c_curl_easy_cleanupp) CURL *c = NULL;
+        _cleanup_(v2c_curl_slist_free_allp) struct curl_slist *hdrs = NULL;
         _cleanup_free_ char *url = NULL;
         *q = (struct reply) { .lines = lines };
         v2c_buf_init(&q->body, V2C_ENGINE_REPLY_MAX);
@@ -449,16 +423,16 @@ static int request(const struct v2c_engine *e, const char *method, const char *p
                                           path, V2C_ENGINE_REPLY_MAX >> 20);
         if (q->stream_err)
                 return stream_failure(q, method, path, err);
-        switch (res) {
-        case CURLE_OK:
+        switch (v2c_curl_errno(res)) {
+        case 0:
                 break;
-        case CURLE_COULDNT_CONNECT:
+        case -ECONNREFUSED:
                 return socket_error(e, err);
-        case CURLE_OPERATION_TIMEDOUT:
+        case -ETIMEDOUT:
                 return v2c_error_set(err, ETIMEDOUT, "%s %s: no complete answer within %ld ms", method, path,
                                      timeout_ms);
         default:
-                return v2c_error_set(err, ECONNRESET, "%s %s: %s", method, path,
+                return v2c_error_set(err, -v2c_curl_errno(res), "%s %s: %s", method, path,
                                      errbuf[0] ? errbuf : curl_easy_strerror(res));
         }
         /* The stream's last line may come without its newline. */

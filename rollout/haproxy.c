@@ -26,15 +26,9 @@
 
 #include "buf.h"
 #include "cleanup.h"
+#include "clock.h"
 
 /* ---- the socket ---------------------------------------------------- */
-
-static int64_t now_ms(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void sleep_ms(int64_t ms)
 {
@@ -47,7 +41,7 @@ static void sleep_ms(int64_t ms)
 static int wait_fd(int fd, short events, int64_t deadline)
 {
         for (;;) {
-                int64_t left = deadline - now_ms();
+                int64_t left = deadline - v2c_monotonic_ms();
                 if (left <= 0)
                         return -ETIMEDOUT;
                 struct pollfd p = { .fd = fd, .events = events };
@@ -96,7 +90,7 @@ static int connect_socket(const char *path, int64_t deadline, struct v2c_error *
                 if (e == EAGAIN) {
                         /* A unix socket's backlog is full: HAProxy is busy.
                          * Linux offers nothing to poll for; try again. */
-                        if (now_ms() >= deadline)
+                        if (v2c_monotonic_ms() >= deadline)
                                 return connect_error(path, ETIMEDOUT, err);
                         sleep_ms(10);
                         continue;
@@ -179,7 +173,7 @@ static int command(const struct v2c_haproxy *h, const char *cmd, char **reply, s
         _cleanup_buf_ struct v2c_buf answer = { 0 };
         char line[V2C_HAPROXY_MAX_COMMAND + 1];
         _cleanup_close_ int fd = -1;
-        int64_t deadline = now_ms() + timeout_of(h);
+        int64_t deadline = v2c_monotonic_ms() + timeout_of(h);
         int r;
 
         if (h->socket_path == NULL)
@@ -706,7 +700,7 @@ int v2c_haproxy_wait_drained(const struct v2c_haproxy *h, const char *backend, c
                              int timeout_ms, struct v2c_error **err)
 {
         char filter[V2C_HAPROXY_MAX_COMMAND];
-        int64_t start = now_ms(), deadline = start + (timeout_ms > 0 ? timeout_ms : 0);
+        int64_t start = v2c_monotonic_ms(), deadline = start + (timeout_ms > 0 ? timeout_ms : 0);
         int r = check_names(backend, server, err);
         if (r < 0)
                 return r;
@@ -726,7 +720,7 @@ int v2c_haproxy_wait_drained(const struct v2c_haproxy *h, const char *backend, c
                                              backend, server);
                 if (sv->scur == 0 && sv->qcur == 0)
                         return 0;
-                int64_t now = now_ms();
+                int64_t now = v2c_monotonic_ms();
                 if (now >= deadline)
                         return v2c_error_set(err, ETIMEDOUT,
                                              "`%s/%s` still has %" PRIu64 " sessions and %" PRIu64

@@ -17,6 +17,8 @@
 #include "json.h"
 #include "log.h"
 #include "sha256.h"
+#include "clock.h"
+#include "text.h"
 
 #define JOURNAL_MAX_BYTES (1024ull << 20)
 
@@ -93,10 +95,7 @@ static bool chain_suffix(const char *line, size_t n, bool any_key)
         if (memcmp(line + n - 2, "\"}", 2) != 0)
                 return false;
         p += sizeof CHAIN_KEY - 1;
-        for (size_t i = 0; i < V2C_SHA256_HEX_LEN; i++)
-                if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
-                        return false;
-        return true;
+        return v2c_is_lower_hex(p, V2C_SHA256_HEX_LEN);
 }
 
 /* One record, number N, from LINE[0..LEN) (no '\n'), checked against
@@ -329,12 +328,12 @@ int v2c_journal_append(struct v2c_journal *j, json_t *record, struct v2c_error *
         if (rec == NULL)
                 return v2c_error_set(err, ENOMEM, "out of memory");
         char stamp[64];
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
+        int64_t now = v2c_wall_ms();
+        time_t sec = (time_t) (now / 1000);
         struct tm tm;
-        gmtime_r(&ts.tv_sec, &tm);
-        snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+        gmtime_r(&sec, &tm);
+        snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int) (now % 1000));
         /* seq and time first, so the file reads in order. */
         json_t *line = json_pack("{s:I, s:s}", "seq", (json_int_t) (j->seq + 1), "time", stamp);
         if (line == NULL || json_object_update(line, rec) < 0) {

@@ -1,12 +1,11 @@
 /* The libvirt VM backend: see libvirt.h.
  *
- * libvirt is loaded with dlopen on first use (as common/guest-disk.c loads
- * libguestfs) and called through `lv`, a table typed from <libvirt/libvirt.h>'s
- * own prototypes, so a prototype that changes breaks the build, not a
+ * libvirt is loaded on first use by common/dynlib.h (as common/guest-disk.c
+ * loads libguestfs) and called through `lv`, a table typed from
+ * <libvirt/libvirt.h>'s own prototypes, so a prototype that changes breaks the build, not a
  * rollout.  <libvirt/libvirt.h> is needed at build time only. */
 #include "libvirt.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
@@ -17,7 +16,9 @@
 #include <time.h>
 
 #include "cleanup.h"
+#include "dynlib.h"
 #include "log.h"
+#include "clock.h"
 
 #define POLL_MS 100
 
@@ -43,25 +44,23 @@ static int load_libvirt(struct v2c_error **err)
         static bool loaded;
         if (loaded)
                 return 0;
-        void *lib = dlopen("libvirt.so.0", RTLD_NOW | RTLD_LOCAL);
-        if (lib == NULL) {
-                v2c_debug("dlopen: %s", dlerror());
-                return v2c_error_set_kind(err, V2C_ERR_FAILURE, ENOENT,
-                                          "libvirt is not installed (libvirt0): cannot manage libvirt VMs");
-        }
-        const char *missing = NULL;
-#define LV_RESOLVE(name)                                                       \
-        if (missing == NULL && (lv.name = (__typeof__(lv.name)) dlsym(lib, #name)) == NULL) \
-                missing = #name;
-        LIBVIRT_FUNCTIONS(LV_RESOLVE)
-#undef LV_RESOLVE
-        if (missing) {
-                int r = v2c_error_set_kind(err, V2C_ERR_FAILURE, ENOSYS,
-                                           "the installed libvirt (libvirt0) lacks %s: cannot manage libvirt VMs",
-                                           missing);
-                dlclose(lib);
+        static const struct v2c_dynlib lib = {
+                .soname = "libvirt.so.0",
+                .name = "libvirt",
+                .package = "libvirt0",
+                .purpose = "cannot manage libvirt VMs",
+        };
+#define LV_NAME(name) #name,
+        static const char *const names[] = { LIBVIRT_FUNCTIONS(LV_NAME) };
+#undef LV_NAME
+        void *addrs[V2C_ARRAY_SIZE(names)];
+        int r = v2c_dynlib_open(&lib, names, addrs, V2C_ARRAY_SIZE(names), err);
+        if (r < 0)
                 return r;
-        }
+        size_t i = 0;
+#define LV_SET(name) lv.name = (__typeof__(lv.name)) addrs[i++];
+        LIBVIRT_FUNCTIONS(LV_SET)
+#undef LV_SET
         lv.virSetErrorFunc(NULL, ignore_error);
         loaded = true;
         return 0;
@@ -203,13 +202,6 @@ int v2c_libvirt_start(const char *uri, const char *domain, struct v2c_error **er
         return 0;
 }
 
-static int64_t now_ms(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static bool is_off(int state)
 {
         return state == VIR_DOMAIN_SHUTOFF || state == VIR_DOMAIN_CRASHED;
@@ -235,14 +227,14 @@ int v2c_libvirt_shutdown(const char *uri, const char *domain, int grace_ms, stru
                 v2c_debug("libvirt domain `%s`: ACPI shutdown refused, stopping it hard", domain);
                 lv.virResetLastError();
         } else {
-                int64_t deadline = now_ms() + (grace_ms > 0 ? grace_ms : 0);
+                int64_t deadline = v2c_monotonic_ms() + (grace_ms > 0 ? grace_ms : 0);
                 for (;;) {
                         rc = get_state(d, uri, domain, &st, &gone, err);
                         if (rc < 0)
                                 return rc;
                         if (gone || is_off(st))
                                 return 0;
-                        int64_t left = deadline - now_ms();
+                        int64_t left = deadline - v2c_monotonic_ms();
                         if (left <= 0)
                                 break;
                         struct timespec ts = { 0, (long) (left < POLL_MS ? left : POLL_MS) * 1000000L };

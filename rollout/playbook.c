@@ -29,6 +29,7 @@
 #include "cleanup.h"
 #include "fsutil.h"
 #include "json.h"
+#include "ref.h"
 #include "strv.h"
 
 /* Aliases let a small file describe a huge tree; checking stops after this
@@ -37,7 +38,6 @@
 #define MAX_ANCHORS 1000
 #define MAX_ALIASES 10000
 #define MAX_URL 2048
-#define MAX_IMAGE 512           /* rollout/engine.c's REF_MAX_LEN */
 #define MAX_CONTAINER_NAME 128  /* Docker's */
 #define MAX_HAPROXY_NAME 127
 #define MAX_SUN_PATH 107        /* sizeof(sockaddr_un.sun_path) - 1 */
@@ -1150,62 +1150,44 @@ static bool parse_endpoint(const char *s, char **host, unsigned *port)
         return true;
 }
 
-static bool lower_hex(const char *s, size_t n)
-{
-        return strspn(s, "0123456789abcdef") >= n;
-}
-
-/* The rule of rollout/engine.c's v2c_engine_ref_pinned, with messages that
- * say which part is wrong.  NULL when IMAGE is fine. */
+/* common/ref.h's problems with a pinned reference, worded to say which
+ * part is wrong.  NULL when IMAGE is fine. */
 static const char *image_problem(const char *image)
 {
         static const char want[] = "give HOST[:PORT]/PATH@sha256:<64 lowercase hex digits>";
         static char msg[160];
-        const char *at = strchr(image, '@');
-        const char *slash = strchr(image, '/');
-        if (strlen(image) > MAX_IMAGE)
-                return "is too long";
-        if (at == NULL) {
-                const char *last = strrchr(image, '/');
-                if (strchr(last ? last : image, ':')) {
-                        snprintf(msg, sizeof msg, "is a tag, and a tag is refused: %s", want);
-                        return msg;
-                }
-                snprintf(msg, sizeof msg, "has no digest (a tag is refused): %s", want);
+        struct v2c_ref_spans sp;
+        switch (v2c_ref_check(image, V2C_REF_PINNED | V2C_REF_BYTE_IN_PART, &sp)) {
+        case V2C_REF_OK:
+                return NULL;
+        case V2C_REF_EMPTY:
+        case V2C_REF_NOT_PINNED:
+                snprintf(msg, sizeof msg, sp.tag_off ? "is a tag, and a tag is refused: %s"
+                                                     : "has no digest (a tag is refused): %s", want);
                 return msg;
-        }
-        const char *d = at + 1;
-        if (strncmp(d, "sha256:", 7) != 0)
+        case V2C_REF_TOO_LONG:
+        case V2C_REF_NAME_TOO_LONG:
+                return "is too long";
+        case V2C_REF_DIGEST_NOT_SHA256:
                 return "has a digest that is not sha256:";
-        if (strlen(d + 7) != 64 || !lower_hex(d + 7, 64))
+        case V2C_REF_DIGEST_HEX:
                 return "has a digest that is not sha256: and 64 lowercase hex digits";
-        if (slash == NULL || slash > at)
+        case V2C_REF_NO_HOST:
+        case V2C_REF_NOT_A_HOST:
+        case V2C_REF_BAD_HOST:
                 return "names no registry: give HOST[:PORT]/PATH@sha256:...";
-        size_t hl = (size_t) (slash - image);
-        bool registry = memchr(image, '.', hl) || memchr(image, ':', hl) || (hl == 9 && !strncmp(image, "localhost", 9));
-        for (size_t i = 0; i < hl; i++)
-                if (!isalnum((unsigned char) image[i]) && !strchr(".-:[]", image[i]))
-                        registry = false;
-        if (!registry)
-                return "names no registry: give HOST[:PORT]/PATH@sha256:...";
-        if (memchr(slash, ':', (size_t) (at - slash))) {
+        case V2C_REF_BAD_TAG:
+        case V2C_REF_HAS_TAG:
                 snprintf(msg, sizeof msg, "has a tag, and a tag is refused: pin it by digest alone (%s)", want + 5);
                 return msg;
+        case V2C_REF_BAD_BYTE:  /* not with V2C_REF_BYTE_IN_PART */
+        case V2C_REF_NO_REPO:
+        case V2C_REF_REPO_UPPER:
+        case V2C_REF_BAD_REPO:
+        case V2C_REF_REPO_SLASH:
+                break;
         }
-        /* PATH components: [a-z0-9] at both ends, [a-z0-9._-] inside. */
-        const char *p = slash + 1;
-        size_t start = 0, pl = (size_t) (at - p);
-        for (size_t i = 0; i <= pl; i++) {
-                if (i < pl && p[i] != '/') {
-                        if (!islower((unsigned char) p[i]) && !isdigit((unsigned char) p[i]) && !strchr("._-", p[i]))
-                                return "is not a valid repository name (lowercase letters, digits, `.`, `_`, `-`)";
-                        continue;
-                }
-                if (i == start || strchr("._-", p[start]) || strchr("._-", p[i - 1]))
-                        return "is not a valid repository name (lowercase letters, digits, `.`, `_`, `-`)";
-                start = i + 1;
-        }
-        return NULL;
+        return "is not a valid repository name (lowercase letters, digits, `.`, `_`, `-`)";
 }
 
 /* "result OP NUMBER". */

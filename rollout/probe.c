@@ -14,6 +14,7 @@
 #include "cleanup.h"
 #include "json.h"
 #include "playbook.h"
+#include "clock.h"
 
 const char *v2c_verdict_name(enum v2c_verdict v)
 {
@@ -176,13 +177,6 @@ int v2c_probe_prometheus(const char *address, const char *query, int timeout_ms,
         return r;
 }
 
-static int64_t now_ms(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int v2c_probe_ready(const char *host, unsigned port, const char *path, int timeout_ms, struct v2c_error **err)
 {
         _cleanup_free_ char *url = NULL;
@@ -190,7 +184,7 @@ int v2c_probe_ready(const char *host, unsigned port, const char *path, int timeo
         bool v6 = strchr(host, ':') != NULL && host[0] != '[';
         if (asprintf(&url, "http://%s%s%s:%u%s", v6 ? "[" : "", host, v6 ? "]" : "", port, path ? path : "/") < 0)
                 return v2c_error_set(err, ENOMEM, "out of memory");
-        int64_t end = now_ms() + timeout_ms;
+        int64_t end = v2c_monotonic_ms() + timeout_ms;
         for (;;) {
                 long status = 0;
                 CURL *e = curl_easy_init();
@@ -212,7 +206,7 @@ int v2c_probe_ready(const char *host, unsigned port, const char *path, int timeo
                 v2c_buf_release(&b);
                 if (r == CURLE_OK && (path == NULL || (status >= 200 && status < 400)))
                         return 0;
-                if (now_ms() >= end)
+                if (v2c_monotonic_ms() >= end)
                         return v2c_error_set(err, ETIMEDOUT, "%s:%u did not become ready within %d ms", host, port,
                                              timeout_ms);
                 usleep(200 * 1000);

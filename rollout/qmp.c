@@ -21,6 +21,7 @@
 #include "buf.h"
 #include "cleanup.h"
 #include "json.h"
+#include "clock.h"
 
 #define READ_CHUNK (64u << 10)
 /* A message and its "\r\n". */
@@ -172,20 +173,13 @@ static void v2c_qmp_msg_releasep(struct v2c_qmp_msg *msg) { v2c_qmp_msg_release(
  * Socket I/O against deadlines
  */
 
-static int64_t now_ms(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Waits until FD is ready for EVENTS: 0, -ETIMEDOUT at DEADLINE (no
  * message: callers say what they were waiting for), or another negative
  * errno with ERR set. */
 static int wait_fd(int fd, short events, int64_t deadline, struct v2c_error **err)
 {
         for (;;) {
-                int64_t left = deadline - now_ms();
+                int64_t left = deadline - v2c_monotonic_ms();
                 if (left <= 0)
                         return -ETIMEDOUT;
                 struct pollfd p = { .fd = fd, .events = events };
@@ -379,7 +373,7 @@ static int execute_until(struct v2c_qmp *q, const char *command, json_t *argumen
 int v2c_qmp_execute(struct v2c_qmp *q, const char *command, json_t *arguments, json_t **ret,
                     struct v2c_error **err)
 {
-        int r = execute_until(q, command, arguments, ret, now_ms() + q->timeout_ms, err);
+        int r = execute_until(q, command, arguments, ret, v2c_monotonic_ms() + q->timeout_ms, err);
         if (r < 0)
                 return v2c_error_prefix(err, r, "QMP `%s`", command);
         return 0;
@@ -449,7 +443,7 @@ static int connect_unix(const char *path, int64_t deadline, int *out, struct v2c
                 int e = errno;
                 if (e == EINTR)
                         continue;
-                if (e != EAGAIN || now_ms() >= deadline)
+                if (e != EAGAIN || v2c_monotonic_ms() >= deadline)
                         return v2c_error_set(err, e, "connecting to QMP socket `%s`: %s", path, strerror(e));
                 poll(NULL, 0, 10);
         }
@@ -461,7 +455,7 @@ int v2c_qmp_connect(const char *socket_path, int timeout_ms, struct v2c_qmp **ou
 {
         if (timeout_ms <= 0)
                 return v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL, "QMP timeout must be positive");
-        int64_t deadline = now_ms() + timeout_ms;
+        int64_t deadline = v2c_monotonic_ms() + timeout_ms;
 
         _cleanup_qmp_ struct v2c_qmp *q = calloc(1, sizeof *q);
         if (q == NULL)
@@ -566,7 +560,7 @@ static int wait_gone(struct v2c_qmp *q, int64_t deadline, struct v2c_error **err
         if (q->peer_pid <= 0)
                 return 0;
         while (!pid_gone(q->peer_pid)) {
-                if (now_ms() >= deadline)
+                if (v2c_monotonic_ms() >= deadline)
                         return v2c_error_set(err, ETIMEDOUT, "qemu (pid %d) still runs %d ms after quit",
                                              (int) q->peer_pid, SHUTDOWN_EXIT_MS);
                 poll(NULL, 0, 20);
@@ -589,7 +583,7 @@ static int shutdown_vm(struct v2c_qmp *q, int grace_ms, struct v2c_error **err)
         v2c_error_free(e);
 
         if (!q->closed) {
-                r = drain_until(q, now_ms() + grace_ms, true, err);
+                r = drain_until(q, v2c_monotonic_ms() + grace_ms, true, err);
                 if (r == -ETIMEDOUT)
                         hard = true;
                 else if (r < 0)
@@ -602,7 +596,7 @@ static int shutdown_vm(struct v2c_qmp *q, int grace_ms, struct v2c_error **err)
                 if (r < 0)
                         return r;
         }
-        r = wait_gone(q, now_ms() + SHUTDOWN_EXIT_MS, err);
+        r = wait_gone(q, v2c_monotonic_ms() + SHUTDOWN_EXIT_MS, err);
         if (r < 0)
                 return r;
         return hard ? 1 : 0;

@@ -26,6 +26,7 @@
 #include "probe.h"
 #include "qmp.h"
 #include "strv.h"
+#include "clock.h"
 
 #define DEFAULT_POLL_MS 200
 #define SOCKET_TIMEOUT_MS 5000
@@ -38,13 +39,6 @@ struct run {
         struct v2c_playbook *pb;
         int poll_ms;
 };
-
-static int64_t now_ms(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void sleep_ms(int64_t ms)
 {
@@ -633,7 +627,7 @@ static enum wait_end wait_for(struct run *r, const char *who, int64_t deadline, 
                         return WAIT_ABORTED;
                 if (approval && take_request(r, "approve", who))
                         return WAIT_APPROVED;
-                if (deadline && now_ms() >= deadline)
+                if (deadline && v2c_wall_ms() >= deadline)
                         return WAIT_DONE;
                 sleep_ms(r->poll_ms);
         }
@@ -893,7 +887,7 @@ static int after_cutover(struct run *r, const struct v2c_pb_service *s, struct v
                         return rc;
         }
         return record(r, s->name, "done", err, "{s:I}", "rollback_until_ms",
-                      (json_int_t) (now_ms() + (int64_t) s->after.rollback_window_ms));
+                      (json_int_t) (v2c_wall_ms() + (int64_t) s->after.rollback_window_ms));
 }
 
 static int run_service(struct run *r, const struct v2c_pb_service *s, struct v2c_error **err)
@@ -927,7 +921,7 @@ static int run_service(struct run *r, const struct v2c_pb_service *s, struct v2c
         if (sg->kind == V2C_PB_CANARY) {
                 for (long i = step_done + 1; i < (long) sg->n_steps; i++) {
                         const struct v2c_pb_step *p = &sg->steps[i];
-                        int64_t started = i == step ? step_started : now_ms();
+                        int64_t started = i == step ? step_started : v2c_wall_ms();
                         if (i != step) {
                                 rc = record(r, s->name, "step", err, "{s:i, s:I}", "index", (int) i, "started_ms",
                                             (json_int_t) started);
@@ -1014,7 +1008,7 @@ static int run_service(struct run *r, const struct v2c_pb_service *s, struct v2c
                         }
                         rc = router_weights(r, s, 0, 100, err);
                         if (rc >= 0)
-                                rc = record(r, s->name, "promoted", err, "{s:I}", "at_ms", (json_int_t) now_ms());
+                                rc = record(r, s->name, "promoted", err, "{s:I}", "at_ms", (json_int_t) v2c_wall_ms());
                         if (rc < 0)
                                 return rc;
                 }

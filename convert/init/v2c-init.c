@@ -32,6 +32,7 @@
  * from v2c-init itself with --exec) when COMMAND cannot be executed.
  */
 #include "cleanup.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -103,13 +104,6 @@ static void say(const char *fmt, ...)
         vfprintf(stderr, fmt, ap);
         fputc('\n', stderr);
         va_end(ap);
-}
-
-static int64_t now_ms(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int parse_seconds(const char *s, int64_t *ms)
@@ -326,7 +320,7 @@ static void become_running(struct supervisor *s, pid_t main_pid)
 {
         s->phase = PHASE_RUNNING;
         s->target = main_pid;
-        s->next_poll = now_ms() + LIVENESS_POLL_MS;
+        s->next_poll = v2c_monotonic_ms() + LIVENESS_POLL_MS;
         s->kill_deadline = -1;
         s->stop_signal = 0;
 }
@@ -348,7 +342,7 @@ static void forward(struct supervisor *s, int sig)
         if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT) {
                 s->stop_signal = sig;
                 if (s->kill_deadline < 0)
-                        s->kill_deadline = now_ms() + s->opt->stop_timeout_ms;
+                        s->kill_deadline = v2c_monotonic_ms() + s->opt->stop_timeout_ms;
         }
 }
 
@@ -381,8 +375,8 @@ static int reap(struct supervisor *s)
                 s->phase = PHASE_WAITING;
                 s->target = 0;
                 s->kill_deadline = -1;
-                s->pidfile_deadline = now_ms() + s->opt->wait_pidfile_ms;
-                s->next_poll = now_ms();
+                s->pidfile_deadline = v2c_monotonic_ms() + s->opt->wait_pidfile_ms;
+                s->next_poll = v2c_monotonic_ms();
         }
 }
 
@@ -390,7 +384,7 @@ static int reap(struct supervisor *s)
  * our child, and the SIGKILL escalation.  Returns an exit status or -1. */
 static int tick(struct supervisor *s)
 {
-        int64_t now = now_ms();
+        int64_t now = v2c_monotonic_ms();
         if (s->phase == PHASE_WAITING && now >= s->next_poll) {
                 pid_t pid = read_pidfile(s->opt->pidfile);
                 if (pid) {
@@ -435,7 +429,7 @@ static bool next_timeout(const struct supervisor *s, struct timespec *ts)
                 deadline = s->kill_deadline;
         if (deadline < 0)
                 return false;
-        int64_t left = deadline - now_ms();
+        int64_t left = deadline - v2c_monotonic_ms();
         if (left < 0)
                 left = 0;
         ts->tv_sec = (time_t) (left / 1000);

@@ -141,6 +141,35 @@ set +e
 "$V2C" convert -s hello --base "$A/v2c/nginx:1.0" -o "$TMP/x" "$src" >/dev/null 2>"$TMP/x.err"; st=$?
 set -e
 check "--base with a tag instead of a digest: exit 2" sh -c "test $st -eq 2 && grep -q digest '$TMP/x.err'"
+# A base image whose config names a layer's diff_id by something else than
+# a digest (71 bytes, so a check of the length alone passes it): refused,
+# not copied into the new image's config.
+cp -rl "$TMP/img" "$TMP/badbase"
+rm "$TMP/badbase/index.json"   # a link to img's, which the next test reads
+python3 - "$TMP/badbase" "$d_nginx" <<'EOF'
+import hashlib, json, sys
+lay, digest = sys.argv[1:]
+def blob(d):
+    return json.load(open(f"{lay}/blobs/sha256/{d[7:]}"))
+def put(obj):
+    data = json.dumps(obj, separators=(",", ":")).encode()
+    d = "sha256:" + hashlib.sha256(data).hexdigest()
+    open(f"{lay}/blobs/sha256/{d[7:]}", "wb").write(data)
+    return d, len(data)
+man = blob(digest)
+cfg = blob(man["config"]["digest"])
+cfg["rootfs"]["diff_ids"][0] = "sha256:" + "../" * 21 + "z"
+man["config"]["digest"], man["config"]["size"] = put(cfg)
+md, ms = put(man)
+json.dump({"schemaVersion": 2, "manifests": [{"mediaType": man["mediaType"], "digest": md, "size": ms,
+           "annotations": {"org.opencontainers.image.ref.name": "bad"}}]}, open(f"{lay}/index.json", "w"))
+EOF
+"$V2C" push "$TMP/badbase:bad" "$A/v2c/badbase" >"$TMP/badbase.out" 2>"$TMP/badbase.err" || cat "$TMP/badbase.err"
+set +e
+"$V2C" convert -s hello --base "$(cat "$TMP/badbase.out")" -o "$TMP/y" "$src" >/dev/null 2>"$TMP/y.err"; st=$?
+set -e
+check "--base whose config holds a diff_id that is not a digest: exit 3, nothing written" \
+  sh -c "test $st -eq 3 && grep -q 'not one v2c can build on' '$TMP/y.err' && test ! -e '$TMP/y'"
 
 # --- TLS ------------------------------------------------------------------------------
 registry_start tls --tls

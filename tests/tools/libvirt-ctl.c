@@ -19,6 +19,7 @@
 #include "cleanup.h"
 #include "error.h"
 #include "libvirt.h"
+#include "clock.h"
 
 static int usage(const char *why)
 {
@@ -33,13 +34,6 @@ static int report(struct v2c_error *err)
         fprintf(stderr, "libvirt-ctl: %s\n", err && err->msg ? err->msg : "failed");
         v2c_error_free(err);
         return 1;
-}
-
-static long long now_ms(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int parse_ms(const char *s, int *out)
@@ -78,11 +72,11 @@ int main(int argc, char **argv)
                 int grace;
                 if (nargs != 1 || parse_ms(argv[4], &grace) < 0)
                         return usage("shutdown wants GRACE_MS");
-                long long t0 = now_ms();
+                long long t0 = v2c_monotonic_ms();
                 int r = v2c_libvirt_shutdown(uri, domain, grace, &err);
                 if (r < 0)
                         return report(err);
-                printf("%s in %lld ms\n", r == 0 ? "powered off" : "stopped hard", now_ms() - t0);
+                printf("%s in %lld ms\n", r == 0 ? "powered off" : "stopped hard", v2c_monotonic_ms() - t0);
         } else {
                 fprintf(stderr, "libvirt-ctl: unknown command `%s`\n", cmd);
                 return 2;

@@ -1,4 +1,4 @@
-/* Unit tests for the pure parsers of registry/: references (ref.c),
+/* Unit tests for the pure parsers of registry/: references (common/ref.c, as registry words them),
  * WWW-Authenticate challenges, Location resolution, credential files and
  * token replies (auth.c), manifests and indexes (manifest.c).  Buffers
  * handed to (data, len) parsers are exact-size heap copies without a NUL,
@@ -186,15 +186,15 @@ static void test_ref_pinned(void **state)
         (void) state;
         struct v2c_ref r = { 0 };
         assert_int_equal(v2c_ref_parse("localhost:5000/team/app:1", &r, NULL), 0);
-        _cleanup_free_ char *p = v2c_ref_pinned(&r, DIG_B);
+        _cleanup_free_ char *p = v2c_ref_format_pinned(&r, DIG_B);
         assert_string_equal(p, "localhost:5000/team/app@" DIG_B);
         errno = 0;
-        assert_null(v2c_ref_pinned(&r, NULL));
+        assert_null(v2c_ref_format_pinned(&r, NULL));
         assert_int_equal(errno, EINVAL);
         v2c_ref_release(&r);
 
         assert_int_equal(v2c_ref_parse("localhost:5000/app:1@" DIG_A, &r, NULL), 0);
-        _cleanup_free_ char *own = v2c_ref_pinned(&r, NULL);
+        _cleanup_free_ char *own = v2c_ref_format_pinned(&r, NULL);
         assert_string_equal(own, "localhost:5000/app@" DIG_A);
         v2c_ref_release(&r);
         v2c_ref_release(NULL);
