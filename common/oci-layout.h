@@ -25,8 +25,10 @@
  * manifest or a config.  4 MiB is what distribution registries accept for
  * a manifest, a config with thousands of history and Env entries stays far
  * below it, and it is all the memory a hostile layout can make v2c take per
- * document.  Layers are never read into memory (v2c_oci_dir_open_blob
- * gives a descriptor to stream), so they have no cap here. */
+ * document.  The registry code holds a manifest it fetches or parses to
+ * the same cap, so what pull writes, push and convert --base can read.
+ * Layers are never read into memory (v2c_oci_dir_open_blob gives a
+ * descriptor to stream), so they have no cap here. */
 #define V2C_OCI_JSON_MAX (4u << 20)
 
 #define V2C_OCI_REF_NAME "org.opencontainers.image.ref.name"
