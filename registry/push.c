@@ -86,6 +86,11 @@ static int find_manifest(const struct v2c_oci_dir *l, const char *name, char **d
                          char digest[72], struct v2c_error **err)
 {
         struct v2c_oci_desc d;
+        size_t n = v2c_oci_index_count(v2c_oci_dir_index(l));
+        /* The module cannot know how a push names an image. */
+        if (name == NULL && n != 1)
+                return v2c_error_set_kind(err, V2C_ERR_USAGE, ENOENT, "`%s` holds %zu images: name one (DIR:NAME)",
+                                          v2c_oci_dir_path(l), n);
         int r = v2c_oci_index_pick(v2c_oci_dir_index(l), name, &d, err);
         if (r < 0)
                 return r;
