@@ -342,7 +342,7 @@ int v2c_oci_add_image(struct v2c_oci_layout *l, const struct v2c_image_spec *spe
         json_t *entry = descriptor_json(md.media_type, md.digest, md.size);
         if (spec->ref_name) {
                 json_t *ann = json_object();
-                json_object_set_new(ann, "org.opencontainers.image.ref.name", json_string(spec->ref_name));
+                json_object_set_new(ann, V2C_OCI_REF_NAME, json_string(spec->ref_name));
                 json_object_set_new(entry, "annotations", ann);
         }
         json_t *platform = json_object();
