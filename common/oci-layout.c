@@ -104,6 +104,27 @@ int v2c_oci_index_pick(const struct v2c_oci_index *idx, const char *name, struct
 
 /* ---- an opened layout ---- */
 
+/* The N bytes of FD from its offset as a new NUL-terminated string: 0,
+ * or -errno (-EIO when the file ends sooner: it shrank since its fstat). */
+static int read_exact(int fd, size_t n, char **out)
+{
+        _cleanup_free_ char *buf = malloc(n + 1);
+        if (buf == NULL)
+                return -ENOMEM;
+        size_t got = 0;
+        while (got < n) {
+                ssize_t k = read(fd, buf + got, n - got);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0)
+                        return k < 0 ? -errno : -EIO;
+                got += (size_t) k;
+        }
+        buf[n] = '\0';
+        *out = TAKE_PTR(buf);
+        return 0;
+}
+
 /* Reads NAME below directory FD (not following a final symlink), a
  * regular file of at most V2C_OCI_JSON_MAX bytes, as a new string. */
 static int read_small_at(int fd, const char *dir, const char *name, char **data, size_t *len,
@@ -119,23 +140,10 @@ static int read_small_at(int fd, const char *dir, const char *name, char **data,
         if (!S_ISREG(st.st_mode) || (uint64_t) st.st_size > V2C_OCI_JSON_MAX)
                 return v2c_error_set_kind(err, V2C_ERR_INPUT, EFBIG, "`%s/%s` is not a regular file of at most %u bytes",
                                           dir, name, V2C_OCI_JSON_MAX);
-        size_t n = (size_t) st.st_size, got = 0;
-        _cleanup_free_ char *buf = malloc(n + 1);
-        if (buf == NULL)
-                return v2c_error_set(err, ENOMEM, "out of memory");
-        while (got < n) {
-                ssize_t k = read(f, buf + got, n - got);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0)
-                        return v2c_error_set(err, errno, "reading `%s/%s`: %m", dir, name);
-                if (k == 0)
-                        break;
-                got += (size_t) k;
-        }
-        buf[got] = '\0';
-        *data = TAKE_PTR(buf);
-        *len = got;
+        int r = read_exact(f, (size_t) st.st_size, data);
+        if (r < 0)
+                return v2c_error_set(err, -r, "reading `%s/%s`: %s", dir, name, strerror(-r));
+        *len = (size_t) st.st_size;
         return 0;
 }
 
@@ -283,20 +291,12 @@ int v2c_oci_dir_read_blob(const struct v2c_oci_dir *l, const struct v2c_oci_desc
         int r = open_blob(l, d, &fd, err);
         if (r < 0)
                 return r;
-        size_t n = (size_t) d->size, got = 0;
-        _cleanup_free_ char *buf = malloc(n + 1);
-        if (buf == NULL)
-                return v2c_error_set(err, ENOMEM, "out of memory");
-        while (got < n) {
-                ssize_t k = read(fd, buf + got, n - got);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k <= 0)
-                        return v2c_error_set_kind(err, V2C_ERR_INPUT, k < 0 ? errno : EIO,
-                                                  "blob %s of `%s`: cannot read it whole", d->digest, l->path);
-                got += (size_t) k;
-        }
-        buf[n] = '\0';
+        size_t n = (size_t) d->size;
+        _cleanup_free_ char *buf = NULL;
+        r = read_exact(fd, n, &buf);
+        if (r < 0)
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, -r, "blob %s of `%s`: cannot read it whole", d->digest,
+                                          l->path);
         char hex[V2C_SHA256_HEX_LEN + 1];
         v2c_sha256_hex(buf, n, hex);
         if (strcmp(hex, d->digest + 7) != 0)
