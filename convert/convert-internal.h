@@ -154,4 +154,10 @@ int convert_tmpfiles_parse(const char *data, size_t len, size_t max, struct conv
                            struct v2c_error **err);
 void convert_tmpfiles_free(struct convert_tmpdir *d, size_t n);
 
+/* verify.c: the hex digest of the config of image REF in the layout at
+ * LAYOUT (podman's ID of the image it pulls from there), as a new string;
+ * NULL when the layout does not tell it: no such image, or a manifest that
+ * does not match its digest. */
+char *convert_layout_config_id(const char *layout, const char *ref);
+
 #endif

@@ -4,11 +4,13 @@
 #include "convert-internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "artifacts.h"
 #include "buf.h"
@@ -18,6 +20,7 @@
 #include "init.h"
 #include "json.h"
 #include "ref.h"
+#include "oci-layout.h"
 #include "text.h"
 #include "log.h"
 #include "path.h"
@@ -1180,29 +1183,6 @@ static void base_image_release(struct base_image *b)
         free(b->digest);
 }
 
-static json_t *load_json_blob(const char *layout, const char *digest, struct v2c_error **err)
-{
-        _cleanup_free_ char *path = NULL, *data = NULL;
-        size_t len;
-        if (!v2c_digest_valid(digest) ||
-            asprintf(&path, "%s/blobs/sha256/%s", layout, digest + 7) < 0) {
-                v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL, "base image: a descriptor without a sha256 digest");
-                return NULL;
-        }
-        if (v2c_read_host_file(path, 4u << 20, &data, &len, err) < 0)
-                return NULL;
-        char hex[65];
-        v2c_sha256_hex(data, len, hex);
-        if (strcmp(hex, digest + 7) != 0) {
-                v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL, "base image: `%s` does not match its digest", path);
-                return NULL;
-        }
-        json_t *j = NULL;
-        if (v2c_json_load(data, len, path, &j, err) < 0)
-                return NULL;
-        return j;
-}
-
 static const char *layer_media_type(const char *mt)
 {
         /* Docker's layer types hold the same bytes as OCI's. */
@@ -1217,35 +1197,53 @@ static const char *layer_media_type(const char *mt)
         return NULL;
 }
 
-/* Links (or copies) blob DIGEST from layout SRC into BLOBS. */
-static int copy_blob(const char *src, const char *blobs, const char *digest, struct v2c_error **err)
+/* Links (or copies) layer D of the base layout SRC into BLOBS, after
+ * hashing it: a base layout is input, and a layer that does not match its
+ * digest would give the image a diff_id it does not have. */
+static int copy_blob(const struct v2c_oci_dir *src, const char *blobs, const struct v2c_oci_desc *d,
+                     struct v2c_error **err)
 {
-        _cleanup_free_ char *from = NULL, *to = NULL;
-        if (asprintf(&from, "%s/blobs/sha256/%s", src, digest + 7) < 0 || asprintf(&to, "%s/%s", blobs, digest + 7) < 0)
-                return v2c_error_set(err, ENOMEM, "out of memory");
-        if (link(from, to) == 0 || errno == EEXIST)
-                return 0;
-        char hex[65];
-        int r = v2c_sha256_file_hex(from, hex, err);
+        _cleanup_close_ int in = -1;
+        int r = v2c_oci_dir_open_blob(src, d, &in, err);
+        if (r >= 0)
+                r = v2c_oci_check_blob_fd(in, d, v2c_oci_dir_path(src), err);
         if (r < 0)
-                return v2c_error_prefix(err, r, "base image layer %s", digest);
-        if (strcmp(hex, digest + 7) != 0)
-                return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL, "base image layer %s does not match its digest",
-                                          digest);
-        FILE *in = fopen(from, "rb"), *out = fopen(to, "wbx");
+                return v2c_error_prefix(err, r, "base image layer %s", d->digest);
+        _cleanup_free_ char *to = NULL;
+        char from[64];
+        if (asprintf(&to, "%s/%s", blobs, d->digest + 7) < 0)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        /* The file just hashed, by its descriptor: not a name that may
+         * have been swapped since. */
+        snprintf(from, sizeof from, "/proc/self/fd/%d", in);
+        if (linkat(AT_FDCWD, from, AT_FDCWD, to, AT_SYMLINK_FOLLOW) == 0 || errno == EEXIST)
+                return 0;
+        _cleanup_close_ int out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
         char buf[1 << 16];
-        size_t n;
-        r = in && out ? 0 : -errno;
-        while (r == 0 && (n = fread(buf, 1, sizeof buf, in)) > 0)
-                if (fwrite(buf, 1, n, out) != n)
-                        r = -EIO;
-        if (in)
-                fclose(in);
-        if (out && fclose(out) != 0 && r == 0)
-                r = -EIO;
+        uint64_t off = 0;
+        r = out < 0 ? -errno : 0;
+        while (r == 0 && off < d->size) {
+                ssize_t n = pread(in, buf, sizeof buf, (off_t) off);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0) {
+                        r = n < 0 ? -errno : -EIO;
+                        break;
+                }
+                for (ssize_t done = 0; r == 0 && done < n;) {
+                        ssize_t w = write(out, buf + done, (size_t) (n - done));
+                        if (w < 0 && errno != EINTR)
+                                r = -errno;
+                        else if (w > 0)
+                                done += w;
+                }
+                off += (uint64_t) n;
+        }
+        if (out >= 0 && close(TAKE_FD(out)) < 0 && r == 0)
+                r = -errno;
         if (r < 0) {
                 unlink(to);
-                return v2c_error_set(err, -r, "copying base image layer %s: %s", digest, strerror(-r));
+                return v2c_error_set(err, -r, "copying base image layer %s: %s", d->digest, strerror(-r));
         }
         return 0;
 }
@@ -1253,40 +1251,35 @@ static int copy_blob(const char *src, const char *blobs, const char *digest, str
 static int load_base(const struct v2c_convert_options *opt, const char *blobs, struct base_image *b,
                      struct v2c_error **err)
 {
-        _cleanup_free_ char *ipath = NULL, *idata = NULL;
-        size_t ilen;
-        if (asprintf(&ipath, "%s/index.json", opt->base_layout) < 0)
-                return v2c_error_set(err, ENOMEM, "out of memory");
-        int r = v2c_read_host_file(ipath, 4u << 20, &idata, &ilen, err);
+        _cleanup_(v2c_oci_dir_closep) struct v2c_oci_dir *src = NULL;
+        struct v2c_oci_desc md;
+        int r = v2c_oci_dir_open(opt->base_layout, &src, err);
+        if (r >= 0)
+                r = v2c_oci_index_pick(v2c_oci_dir_index(src), opt->base_name, &md, err);
+        _cleanup_json_ json_t *man = NULL, *cfg = NULL;
+        if (r >= 0)
+                r = v2c_oci_dir_read_json(src, &md, &man, err);
         if (r < 0)
                 return v2c_error_prefix(err, r, "base image");
-        _cleanup_json_ json_t *idx = NULL;
-        r = v2c_json_load(idata, ilen, ipath, &idx, err);
+        const json_t *cd = json_object_get(man, "config");
+        json_int_t csize = json_integer_value(json_object_get(cd, "size"));
+        struct v2c_oci_desc cdesc = { .size = (uint64_t) csize };
+        const char *cdigest = jstr(cd, "digest");
+        if (!v2c_digest_valid(cdigest) || !json_is_integer(json_object_get(cd, "size")) || csize < 0)
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL, "base image: the manifest %s names no config",
+                                          md.digest);
+        memcpy(cdesc.digest, cdigest, sizeof cdesc.digest);
+        r = v2c_oci_dir_read_json(src, &cdesc, &cfg, err);
         if (r < 0)
-                return r;
-        const json_t *pick = NULL, *m;
-        size_t i, n = 0;
-        json_array_foreach(json_object_get(idx, "manifests"), i, m) {
-                const char *ref = jstr(json_object_get(m, "annotations"), "org.opencontainers.image.ref.name");
-                n++;
-                if (opt->base_name == NULL || (ref && strcmp(ref, opt->base_name) == 0))
-                        pick = m;
-        }
-        if (pick == NULL || (opt->base_name == NULL && n != 1))
-                return v2c_error_set_kind(err, V2C_ERR_USAGE, ENOENT, "base image: no single image in `%s`",
-                                          opt->base_layout);
-        _cleanup_json_ json_t *man = load_json_blob(opt->base_layout, jstr(pick, "digest"), err);
-        if (man == NULL)
-                return -EINVAL;
-        _cleanup_json_ json_t *cfg = load_json_blob(opt->base_layout, jstr(json_object_get(man, "config"), "digest"), err);
-        if (cfg == NULL)
-                return -EINVAL;
+                return v2c_error_prefix(err, r, "base image");
         const json_t *layers = json_object_get(man, "layers");
         const json_t *ids = json_object_get(json_object_get(cfg, "rootfs"), "diff_ids");
         if (json_array_size(layers) != json_array_size(ids) || json_array_size(layers) > V2C_ARRAY_SIZE(b->layers))
                 return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL,
                                           "base image: %zu layers for %zu diff_ids (at most %zu layers)",
                                           json_array_size(layers), json_array_size(ids), V2C_ARRAY_SIZE(b->layers));
+        size_t i;
+        const json_t *m;
         json_array_foreach(layers, i, m) {
                 const char *d = jstr(m, "digest"), *id = json_string_value(json_array_get(ids, i));
                 const char *mt = layer_media_type(jstr(m, "mediaType"));
@@ -1300,12 +1293,14 @@ static int load_base(const struct v2c_convert_options *opt, const char *blobs, s
                 memcpy(l->result.diff_id, id, 72);
                 l->result.size = (uint64_t) size;
                 l->result.media_type = mt;
-                r = copy_blob(opt->base_layout, blobs, d, err);
+                struct v2c_oci_desc ld = { .media_type = mt, .size = (uint64_t) size };
+                memcpy(ld.digest, d, sizeof ld.digest);
+                r = copy_blob(src, blobs, &ld, err);
                 if (r < 0)
                         return r;
         }
         b->env = jstrv(json_object_get(cfg, "config"), "Env");
-        b->digest = strdup(jstr(pick, "digest"));
+        b->digest = strdup(md.digest);
         return b->digest ? 0 : v2c_error_set(err, ENOMEM, "out of memory");
 }
 

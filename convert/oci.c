@@ -3,6 +3,7 @@
 #include "cleanup.h"
 #include "fsutil.h"
 #include "json.h"
+#include "oci-layout.h"
 #include "sha256.h"
 #include "signal-cleanup.h"
 
@@ -175,10 +176,13 @@ int v2c_oci_layout_create(const char *dir, bool force, struct v2c_oci_layout **o
                 v2c_oci_layout_abort(l);
                 return r;
         }
-        _cleanup_free_ char *blobs_parent = NULL;
-        if (asprintf(&blobs_parent, "%s/blobs", l->tmp) < 0 || asprintf(&l->blobs, "%s/blobs/sha256", l->tmp) < 0 ||
-            mkdir(blobs_parent, 0755) < 0 || mkdir(l->blobs, 0755) < 0) {
-                r = v2c_error_set(err, errno ? errno : ENOMEM, "cannot create the layout's blobs directory: %m");
+        if (asprintf(&l->blobs, "%s/blobs/sha256", l->tmp) < 0) {
+                l->blobs = NULL;
+                v2c_oci_layout_abort(l);
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        }
+        r = v2c_oci_layout_mkdirs(l->tmp, err);
+        if (r < 0) {
                 v2c_oci_layout_abort(l);
                 return r;
         }
@@ -224,17 +228,10 @@ static int write_json_blob(struct v2c_oci_layout *l, const json_t *j, const char
         if (s == NULL)
                 return v2c_error_set(err, ENOMEM, "cannot serialise JSON");
         size_t len = strlen(s);
-        char hex[V2C_SHA256_HEX_LEN + 1];
-        if (v2c_sha256_hex(s, len, hex) < 0)
-                return v2c_error_set(err, EIO, "sha256 failed");
-        _cleanup_free_ char *path = NULL;
-        if (asprintf(&path, "%s/%s", l->blobs, hex) < 0)
-                return v2c_error_set(err, ENOMEM, "out of memory");
-        int r = v2c_write_file_atomic(path, s, len, 0644, err);
+        int r = v2c_oci_write_blob(l->tmp, s, len, d->digest, err);
         if (r < 0)
                 return r;
         d->media_type = media_type;
-        snprintf(d->digest, sizeof d->digest, "sha256:%s", hex);
         d->size = len;
         return 0;
 }
@@ -345,7 +342,7 @@ int v2c_oci_add_image(struct v2c_oci_layout *l, const struct v2c_image_spec *spe
         json_t *entry = descriptor_json(md.media_type, md.digest, md.size);
         if (spec->ref_name) {
                 json_t *ann = json_object();
-                json_object_set_new(ann, "org.opencontainers.image.ref.name", json_string(spec->ref_name));
+                json_object_set_new(ann, V2C_OCI_REF_NAME, json_string(spec->ref_name));
                 json_object_set_new(entry, "annotations", ann);
         }
         json_t *platform = json_object();
@@ -374,20 +371,7 @@ int v2c_oci_layout_commit(struct v2c_oci_layout *l, struct v2c_error **err)
 {
         int r;
         _cleanup_free_ char *old = NULL;
-        _cleanup_json_ json_t *index = json_object();
-        json_object_set_new(index, "schemaVersion", json_integer(2));
-        json_object_set_new(index, "mediaType", json_string(V2C_MEDIA_INDEX));
-        json_object_set(index, "manifests", l->manifests);
-        _cleanup_free_ char *s = v2c_json_dump(index);
-        _cleanup_free_ char *ipath = NULL, *lpath = NULL;
-        if (s == NULL || asprintf(&ipath, "%s/index.json", l->tmp) < 0 || asprintf(&lpath, "%s/oci-layout", l->tmp) < 0) {
-                r = v2c_error_set(err, ENOMEM, "out of memory");
-                goto fail;
-        }
-        static const char layout[] = "{\"imageLayoutVersion\":\"1.0.0\"}\n";
-        r = v2c_write_file_atomic(ipath, s, strlen(s), 0644, err);
-        if (r == 0)
-                r = v2c_write_file_atomic(lpath, layout, sizeof layout - 1, 0644, err);
+        r = v2c_oci_write_index(l->tmp, l->manifests, err);
         if (r < 0)
                 goto fail;
         fsync_dir(l->blobs);

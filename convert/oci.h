@@ -17,7 +17,6 @@
 
 #define V2C_MEDIA_MANIFEST "application/vnd.oci.image.manifest.v1+json"
 #define V2C_MEDIA_CONFIG "application/vnd.oci.image.config.v1+json"
-#define V2C_MEDIA_INDEX "application/vnd.oci.image.index.v1+json"
 
 struct v2c_descriptor {
         const char *media_type;                   /* static */

@@ -10,10 +10,12 @@
  * a port that never answers fails at the deadline.
  */
 #include "convert.h"
+#include "convert-internal.h"
 #include "buf.h"
 #include "cleanup.h"
 #include "json.h"
 #include "ref.h"
+#include "oci-layout.h"
 #include "strv.h"
 #include "clock.h"
 #include "text.h"
@@ -607,38 +609,16 @@ static bool image_present(const char *id)
         return r == 0;
 }
 
-/* The hex digest of the config of image REF in the layout at LAYOUT, as a
- * new string; NULL when it cannot be told (then the pull will say why). */
-static char *layout_config_id(const char *layout, const char *ref)
+/* The hex digest of the config of image REF in the layout at LAYOUT; see
+ * convert-internal.h.  NULL leaves the pull to say what is wrong. */
+char *convert_layout_config_id(const char *layout, const char *ref)
 {
-        _cleanup_free_ char *path = NULL;
-        if (asprintf(&path, "%s/index.json", layout) < 0)
-                return NULL;
         struct v2c_error *e = NULL;
-        _cleanup_json_ json_t *index = NULL;
-        if (v2c_json_load_file(path, 4 * 1024 * 1024, &index, &e) < 0) {
-                v2c_error_free(e);
-                return NULL;
-        }
-        const char *manifest_digest = NULL;
-        json_t *manifests = json_object_get(index, "manifests"), *m;
-        size_t i;
-        json_array_foreach(manifests, i, m) {
-                const char *name = json_string_value(
-                        json_object_get(json_object_get(m, "annotations"), "org.opencontainers.image.ref.name"));
-                if (name && strcmp(name, ref) == 0) {
-                        manifest_digest = json_string_value(json_object_get(m, "digest"));
-                        break;
-                }
-        }
-        if (!v2c_digest_valid(manifest_digest))
-                return NULL;
-        free(path);
-        path = NULL;
-        if (asprintf(&path, "%s/blobs/sha256/%s", layout, manifest_digest + 7) < 0)
-                return NULL;
+        _cleanup_(v2c_oci_dir_closep) struct v2c_oci_dir *l = NULL;
         _cleanup_json_ json_t *manifest = NULL;
-        if (v2c_json_load_file(path, 4 * 1024 * 1024, &manifest, &e) < 0) {
+        struct v2c_oci_desc d;
+        if (v2c_oci_dir_open(layout, &l, &e) < 0 || v2c_oci_index_pick(v2c_oci_dir_index(l), ref, &d, &e) < 0 ||
+            v2c_oci_dir_read_json(l, &d, &manifest, &e) < 0) {
                 v2c_error_free(e);
                 return NULL;
         }
@@ -773,7 +753,7 @@ static int pull_layout_image(const char *layout, const char *ref, const char *ta
         /* podman's image ID is the digest of the image's config, so the
          * layout tells it before the pull: the same image may already be
          * in podman's storage (an earlier run, the user's own pull). */
-        _cleanup_free_ char *expected_id = layout_config_id(layout, ref);
+        _cleanup_free_ char *expected_id = convert_layout_config_id(layout, ref);
         bool preexisting = expected_id && image_present(expected_id);
 
         _cleanup_free_ char *id = NULL;

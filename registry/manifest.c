@@ -17,8 +17,8 @@
 
 #include "cleanup.h"
 #include "json.h"
+#include "oci-layout.h"
 
-#define MAX_MANIFEST (4u << 20)   /* distribution refuses to store bigger ones */
 #define MAX_ENTRIES 4096
 #define MAX_MEDIA_TYPE 255
 #define MAX_PLATFORM_FIELD 64
@@ -270,8 +270,8 @@ int v2c_manifest_parse(const char *data, size_t len, const char *content_type, s
 {
         _cleanup_json_ json_t *doc = NULL;
         _cleanup_(v2c_manifest_freep) struct v2c_manifest *m = NULL;
-        if (len > MAX_MANIFEST)
-                return manifest_error(err, E2BIG, NULL, "larger than %u bytes", MAX_MANIFEST);
+        if (len > V2C_OCI_JSON_MAX)
+                return manifest_error(err, E2BIG, NULL, "larger than %u bytes", V2C_OCI_JSON_MAX);
         int r = v2c_json_load(data, len, "manifest", &doc, err);
         if (r < 0)
                 return r;

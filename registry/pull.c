@@ -18,8 +18,8 @@
 #include "interrupt.h"
 #include "json.h"
 #include "log.h"
+#include "oci-layout.h"
 
-#define MANIFEST_MAX (4u << 20)
 #define DEFAULT_MAX_IMAGE (UINT64_C(16) << 30)
 
 void v2c_pull_result_release(struct v2c_pull_result *r)
@@ -33,7 +33,7 @@ static const char accept_all[] = V2C_MEDIA_OCI_MANIFEST ", " V2C_MEDIA_OCI_INDEX
 
 /* GET /v2/REPO/manifests/REF: its bytes, checked against DIGEST when
  * the reference is one, and against *SIZE when an index declared it
- * (SIZE NULL: at most MANIFEST_MAX bytes). */
+ * (SIZE NULL: at most V2C_OCI_JSON_MAX bytes). */
 static int get_manifest(struct reg_conn *c, const char *ref, const char *digest, const uint64_t *size, char **data,
                         size_t *len, char **ctype, struct v2c_error **err)
 {
@@ -41,12 +41,12 @@ static int get_manifest(struct reg_conn *c, const char *ref, const char *digest,
         struct reg_req q;
         if (url == NULL || reg_req_init(&q, "GET", url) < 0)
                 return v2c_error_set(err, ENOMEM, "out of memory");
-        if (size && *size > MANIFEST_MAX) {
+        if (size && *size > V2C_OCI_JSON_MAX) {
                 reg_req_release(&q);
                 return v2c_error_set_kind(err, V2C_ERR_INPUT, E2BIG, "the manifest %s declares %llu bytes, over %u",
-                                          ref, (unsigned long long) *size, MANIFEST_MAX);
+                                          ref, (unsigned long long) *size, V2C_OCI_JSON_MAX);
         }
-        v2c_buf_init(&q.reply, size ? (size_t) *size : MANIFEST_MAX);
+        v2c_buf_init(&q.reply, size ? (size_t) *size : V2C_OCI_JSON_MAX);
         q.accept = strdup(accept_all);
         int status = reg_perform(c, &q, err);
         _cleanup_free_ char *who = reg_url_host(reg_req_where(&q));
@@ -85,8 +85,8 @@ static int get_blob(struct reg_conn *c, const char *dir, const struct v2c_mdesc 
                     struct v2c_error **err)
 {
         _cleanup_free_ char *path = NULL, *tmp = NULL, *url = NULL;
-        if (asprintf(&path, "%s/blobs/sha256/%s", dir, d->digest + 7) < 0 ||
-            asprintf(&tmp, "%s.part", path) < 0 || (url = reg_url(c, "/v2/%s/blobs/%s", c->repo, d->digest)) == NULL)
+        if ((path = v2c_oci_blob_path(dir, d->digest)) == NULL || asprintf(&tmp, "%s.part", path) < 0 ||
+            (url = reg_url(c, "/v2/%s/blobs/%s", c->repo, d->digest)) == NULL)
                 return v2c_error_set(err, ENOMEM, "out of memory");
         if (access(path, F_OK) == 0)
                 return 0;   /* an index naming a blob twice */
@@ -168,14 +168,6 @@ static int get_blob(struct reg_conn *c, const char *dir, const struct v2c_mdesc 
         return r;
 }
 
-static int write_blob(const char *dir, const char *digest, const char *data, size_t len, struct v2c_error **err)
-{
-        _cleanup_free_ char *path = NULL;
-        if (asprintf(&path, "%s/blobs/sha256/%s", dir, digest + 7) < 0)
-                return v2c_error_set(err, ENOMEM, "out of memory");
-        return v2c_write_file_atomic(path, data, len, 0644, err);
-}
-
 int v2c_pull(const char *src, const char *layout, const char *name, const char *platform,
              const struct v2c_registry_options *opt_in, struct v2c_pull_result *res, struct v2c_error **err)
 {
@@ -185,7 +177,7 @@ int v2c_pull(const char *src, const char *layout, const char *name, const char *
         struct v2c_ref ref = { 0 };
         struct reg_conn c = { 0 };
         struct v2c_manifest *man = NULL;
-        _cleanup_free_ char *data = NULL, *ctype = NULL, *tmp = NULL, *sha = NULL, *blobs = NULL, *digest = NULL;
+        _cleanup_free_ char *data = NULL, *ctype = NULL, *tmp = NULL, *digest = NULL;
         size_t len = 0;
         bool made_tmp = false;
         *res = (struct v2c_pull_result) { 0 };
@@ -252,16 +244,19 @@ int v2c_pull(const char *src, const char *layout, const char *name, const char *
         snprintf(res->manifest_digest, sizeof res->manifest_digest, "sha256:%s", hex);
 
         /* Built aside, renamed into place. */
-        if (asprintf(&tmp, "%s.v2c-pull-%ld", layout, (long) getpid()) < 0 ||
-            asprintf(&sha, "%s/blobs/sha256", tmp) < 0) {
+        if (asprintf(&tmp, "%s.v2c-pull-%ld", layout, (long) getpid()) < 0) {
+                tmp = NULL;
                 r = v2c_error_set(err, ENOMEM, "out of memory");
                 goto out;
         }
-        if (asprintf(&blobs, "%s/blobs", tmp) < 0 || mkdir(tmp, 0755) < 0 || (made_tmp = true, mkdir(blobs, 0755) < 0) ||
-            mkdir(sha, 0755) < 0) {
-                r = v2c_error_set(err, errno ? errno : ENOMEM, "creating `%s`: %m", tmp ? tmp : layout);
+        if (mkdir(tmp, 0755) < 0) {
+                r = v2c_error_set(err, errno, "creating `%s`: %m", tmp);
                 goto out;
         }
+        made_tmp = true;
+        r = v2c_oci_layout_mkdirs(tmp, err);
+        if (r < 0)
+                goto out;
         res->blobs = (unsigned) man->n_layers + 1;
         for (size_t i = 0; i <= man->n_layers && r >= 0; i++) {
                 const struct v2c_mdesc *d = i == 0 ? &man->config : &man->layers[i - 1];
@@ -271,26 +266,17 @@ int v2c_pull(const char *src, const char *layout, const char *name, const char *
         }
         if (r < 0)
                 goto out;
-        r = write_blob(tmp, res->manifest_digest, data, len, err);
+        r = v2c_oci_write_blob(tmp, data, len, NULL, err);
         if (r < 0)
                 goto out;
         {
                 const char *slash = strrchr(ref.repo, '/');
                 const char *refname = name ? name : slash ? slash + 1 : ref.repo;
                 const char *mt = man->media_type ? man->media_type : V2C_MEDIA_OCI_MANIFEST;
-                json_auto_t *idx = json_pack("{s:i, s:s, s:[{s:s, s:s, s:I, s:{s:s}}]}", "schemaVersion", 2,
-                                             "mediaType", V2C_MEDIA_OCI_INDEX, "manifests", "mediaType", mt, "digest",
-                                             res->manifest_digest, "size", (json_int_t) len, "annotations",
-                                             "org.opencontainers.image.ref.name", refname);
-                _cleanup_free_ char *ip = NULL, *lp = NULL;
-                static const char layout_file[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
-                if (idx == NULL || asprintf(&ip, "%s/index.json", tmp) < 0 || asprintf(&lp, "%s/oci-layout", tmp) < 0) {
-                        r = v2c_error_set(err, ENOMEM, "out of memory");
-                        goto out;
-                }
-                r = v2c_json_write(idx, ip, err);
-                if (r >= 0)
-                        r = v2c_write_file_atomic(lp, layout_file, strlen(layout_file), 0644, err);
+                json_auto_t *ms = json_pack("[{s:s, s:s, s:I, s:{s:s}}]", "mediaType", mt, "digest",
+                                            res->manifest_digest, "size", (json_int_t) len, "annotations",
+                                            V2C_OCI_REF_NAME, refname);
+                r = ms ? v2c_oci_write_index(tmp, ms, err) : v2c_error_set(err, ENOMEM, "out of memory");
                 if (r < 0)
                         goto out;
         }

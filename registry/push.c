@@ -25,13 +25,13 @@
 #include "json.h"
 #include "log.h"
 #include "ref.h"
+#include "oci-layout.h"
 #include "strv.h"
 #include "clock.h"
 
 #define DEFAULT_CHUNK (32ull << 20)
 #define DEFAULT_PARALLEL 4
 #define DEFAULT_RETRIES 5
-#define MANIFEST_MAX (4u << 20)
 
 enum bstate { B_HEAD, B_MOUNT, B_POST, B_PUT, B_PATCH, B_STATUS, B_FINAL, B_DONE, B_FAILED };
 
@@ -75,68 +75,25 @@ void v2c_push_result_release(struct v2c_push_result *r)
 
 /* ---- reading the layout ---- */
 
-static int read_small(const char *path, char **data, size_t *len, struct v2c_error **err)
-{
-        return v2c_read_host_file(path, MANIFEST_MAX, data, len, err);
-}
-
-static char *blob_path(const char *layout, const char *digest)
-{
-        char *p = NULL;
-        if (strncmp(digest, "sha256:", 7) != 0 || asprintf(&p, "%s/blobs/sha256/%s", layout, digest + 7) < 0)
-                return NULL;
-        return p;
-}
-
-/* The manifest of image NAME in LAYOUT's index: its bytes and media type. */
-static int find_manifest(const char *layout, const char *name, char **data, size_t *len, char **media_type,
+/* The manifest of image NAME in layout L: its bytes (checked against its
+ * digest and size by the layout module), digest and media type. */
+static int find_manifest(const struct v2c_oci_dir *l, const char *name, char **data, size_t *len, char **media_type,
                          char digest[72], struct v2c_error **err)
 {
-        _cleanup_free_ char *ipath = NULL, *idata = NULL;
-        size_t ilen;
-        if (asprintf(&ipath, "%s/index.json", layout) < 0)
-                return v2c_error_set(err, ENOMEM, "out of memory");
-        int r = read_small(ipath, &idata, &ilen, err);
-        if (r < 0)
-                return v2c_error_set_kind(err, V2C_ERR_INPUT, -r, "`%s` is not an OCI layout (no index.json)", layout);
-        _cleanup_json_ json_t *idx = NULL;
-        r = v2c_json_load(idata, ilen, ipath, &idx, err);
+        struct v2c_oci_desc d;
+        size_t n = v2c_oci_index_count(v2c_oci_dir_index(l));
+        /* The module cannot know how a push names an image. */
+        if (name == NULL && n != 1)
+                return v2c_error_set_kind(err, V2C_ERR_USAGE, ENOENT, "`%s` holds %zu images: name one (DIR:NAME)",
+                                          v2c_oci_dir_path(l), n);
+        int r = v2c_oci_index_pick(v2c_oci_dir_index(l), name, &d, err);
         if (r < 0)
                 return r;
-        const json_t *ms = json_object_get(idx, "manifests");
-        const json_t *pick = NULL;
-        size_t i, n = 0;
-        const json_t *m;
-        json_array_foreach(ms, i, m) {
-                const char *ref = json_string_value(
-                        json_object_get(json_object_get(m, "annotations"), "org.opencontainers.image.ref.name"));
-                n++;
-                if (name == NULL || (ref && strcmp(ref, name) == 0))
-                        pick = m;
-        }
-        if (pick == NULL || (name == NULL && n != 1))
-                return v2c_error_set_kind(err, V2C_ERR_USAGE, ENOENT, name ? "no image `%s` in `%s`"
-                                                                         : "%s`%s` holds %zu images: name one (DIR:NAME)",
-                                          name ? name : "", layout, n);
-        const char *d = json_string_value(json_object_get(pick, "digest"));
-        const char *mt = json_string_value(json_object_get(pick, "mediaType"));
-        if (!v2c_digest_valid(d))
-                return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL, "`%s`: a manifest without a sha256 digest", ipath);
-        _cleanup_free_ char *mpath = blob_path(layout, d);
-        if (mpath == NULL)
-                return v2c_error_set(err, ENOMEM, "out of memory");
-        r = read_small(mpath, data, len, err);
+        r = v2c_oci_dir_read_blob(l, &d, data, len, err);
         if (r < 0)
-                return v2c_error_prefix(err, r, "manifest of `%s`", name ? name : layout);
-        char hex[65];
-        v2c_sha256_hex(*data, *len, hex);
-        if (strcmp(hex, d + 7) != 0) {
-                free(*data);
-                *data = NULL;
-                return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL, "`%s` does not match its digest", mpath);
-        }
-        memcpy(digest, d, 72);
-        *media_type = strdup(mt ? mt : V2C_MEDIA_OCI_MANIFEST);
+                return v2c_error_prefix(err, r, "manifest of `%s`", name ? name : v2c_oci_dir_path(l));
+        memcpy(digest, d.digest, 72);
+        *media_type = strdup(d.media_type ? d.media_type : V2C_MEDIA_OCI_MANIFEST);
         return *media_type ? 0 : v2c_error_set(err, ENOMEM, "out of memory");
 }
 
@@ -433,28 +390,11 @@ unexpected:;
  * unusable input, not by the registry's 400 after every retry. */
 static int verify_blob(struct push *p, struct blob_job *j, struct v2c_error **err)
 {
-        _cleanup_(v2c_sha256_freep) struct v2c_sha256 *h = v2c_sha256_new();
-        _cleanup_free_ char *buf = malloc(1u << 20);
-        if (h == NULL || buf == NULL)
-                return v2c_error_set(err, ENOMEM, "out of memory");
-        uint64_t off = 0;
-        while (off < j->size) {
-                size_t want = j->size - off < (1u << 20) ? (size_t) (j->size - off) : (1u << 20);
-                ssize_t n = pread(j->fd, buf, want, (off_t) off);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        return v2c_error_set_kind(err, V2C_ERR_INPUT, n < 0 ? errno : EIO,
-                                                  "blob %s of `%s`: cannot read it whole", j->digest, p->layout);
-                v2c_sha256_update(h, buf, (size_t) n);
-                off += (uint64_t) n;
-        }
-        char hex[65];
-        v2c_sha256_final_hex(h, hex);
-        if (strcmp(hex, j->digest + 7) != 0)
-                return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL,
-                                          "blob %s of `%s` is corrupt: its bytes hash to sha256:%s", j->digest,
-                                          p->layout, hex);
+        struct v2c_oci_desc d = { .media_type = j->media_type, .size = j->size };
+        memcpy(d.digest, j->digest, sizeof d.digest);
+        int r = v2c_oci_check_blob_fd(j->fd, &d, p->layout, err);
+        if (r < 0)
+                return r;
         j->verified = true;
         return 0;
 }
@@ -582,11 +522,14 @@ int v2c_push(const char *layout, const char *name, const char *dest, char *const
         size_t mlen = 0;
         char mdigest[72];
         struct v2c_manifest *man = NULL;
+        _cleanup_(v2c_oci_dir_closep) struct v2c_oci_dir *dir = NULL;
         *res = (struct v2c_push_result) { 0 };
         int r = v2c_ref_parse(dest, &ref, err);
         if (r < 0)
                 return r;
-        r = find_manifest(layout, name, &mdata, &mlen, &mtype, mdigest, err);
+        r = v2c_oci_dir_open(layout, &dir, err);
+        if (r >= 0)
+                r = find_manifest(dir, name, &mdata, &mlen, &mtype, mdigest, err);
         if (r < 0)
                 goto out;
         if (ref.digest && strcmp(ref.digest, mdigest) != 0) {
@@ -613,17 +556,16 @@ int v2c_push(const char *layout, const char *name, const char *dest, char *const
                         dup |= strcmp(p.jobs[k].digest, d->digest) == 0;
                 if (dup)
                         continue;
-                _cleanup_free_ char *path = blob_path(layout, d->digest);
                 struct blob_job *j = &p.jobs[p.n_jobs++];
                 *j = (struct blob_job) { .digest = d->digest, .media_type = d->media_type, .size = d->size, .fd = -1 };
                 j->q.body_fd = j->q.sink_fd = -1;
-                struct stat st;
-                if (path == NULL || (j->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(j->fd, &st) < 0 ||
-                    (uint64_t) st.st_size != d->size) {
-                        r = v2c_error_set_kind(err, V2C_ERR_INPUT, errno ? errno : EINVAL,
-                                               "blob %s of `%s` is missing or has the wrong size", d->digest, layout);
+                struct v2c_oci_desc od = { .media_type = d->media_type, .size = d->size };
+                /* The manifest parser checked the digest; the module does again. */
+                snprintf(od.digest, sizeof od.digest, "%s", d->digest);
+                /* Its bytes are hashed before they go up (verify_blob). */
+                r = v2c_oci_dir_open_blob(dir, &od, &j->fd, err);
+                if (r < 0)
                         goto out;
-                }
         }
         res->blobs = (unsigned) p.n_jobs;
 
