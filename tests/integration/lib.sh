@@ -26,6 +26,11 @@ check() { # check DESCRIPTION COMMAND...
   local d=$1; shift
   if "$@"; then ok "$d"; else not_ok "$d"; fi
 }
+# PRODUCER | found GREP-ARGS...: whether grep finds them in its input, read
+# to the end.  Under pipefail, `PRODUCER | grep -q` reads a match as none
+# when grep exits at it and the producer then dies of SIGPIPE (a large
+# decompressed layer, a long log): a leak check built so could never fail.
+found() { local n; n=$(grep -c "$@") || true; [ "${n:-0}" -gt 0 ]; }
 check_or_show() { # check_or_show LOG DESCRIPTION COMMAND...: LOG printed when it fails
   local log=$1 d=$2; shift 2
   if "$@"; then ok "$d"; else not_ok "$d"; sed 's/^/#   /' "$log" 2>/dev/null || echo "#   ($log is missing)"; fi

@@ -252,7 +252,7 @@ _reglib_launch() { # _reglib_launch NAME PORT: starts serve, waits <= 20 s for /
     # Its own "listening on" line first: the port was free when picked, but
     # another process may have taken it since and answer in its place.
     code=000
-    if tail -c +$((off + 1)) "$d/registry.log" | grep -q "listening on 127.0.0.1:$port"; then
+    if tail -c +$((off + 1)) "$d/registry.log" | found -F "listening on 127.0.0.1:$port"; then
       code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "${curl_tls[@]}" "$scheme://127.0.0.1:$port/v2/" 2>/dev/null) || true
     fi
     case $code in 200 | 401)

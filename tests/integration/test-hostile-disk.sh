@@ -27,7 +27,7 @@ marker_under() {
   [ -e "$1" ] || return 1
   find "$1" -type f -print0 | while IFS= read -r -d '' f; do
     zstd -dcq "$f" 2>/dev/null || gzip -dc "$f" 2>/dev/null || cat "$f"
-  done | grep -aq "$MARK"
+  done | found -aF "$MARK"
 }
 # run NAME CMD...: runs CMD (within $LIMIT s, default 300: a convert through
 # the appliance on a busy machine), exit status in $st, output in $TMP/NAME.out
@@ -141,6 +141,16 @@ want = [{"path": sys.argv[2], "format": "qcow2", "role": "image"},
 print("# source_files:", json.dumps(r.get("source_files")))
 sys.exit(0 if r.get("source_files") == want else 1)
 PY
+
+# convert too: with --allow-backing the backing file is the guest's content
+# (the operator said so), within the launch time it is given.
+run allow-convert "$V2C" convert "$TMP/evil.qcow2" -s heartbeat -o "$TMP/allow-out" --allow-backing --launch-timeout 600
+check_or_show "$TMP/allow-convert.err" "convert --allow-backing --launch-timeout 600 of evil.qcow2: exit 0 (got $st)" \
+  test "$st" -eq 0
+if marker_under "$TMP/allow-out/blobs"; then ok "... its image holds the backing file's heartbeat.sh (the marker)"
+else not_ok "... its image holds the backing file's heartbeat.sh (the marker)"; fi
+run convert-timeout "$V2C" convert "$TMP/plain.qcow2" -s heartbeat -o "$TMP/timeout-out" --launch-timeout 1
+check "convert --launch-timeout 1: exit 1 (got $st), nothing written" sh -c "test $st -eq 1 && test ! -e '$TMP/timeout-out'"
 
 # 9. An unreadable package database: a warning with the reason, the packager
 # still named; directory, tar and disk guests alike.

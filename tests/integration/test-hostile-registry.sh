@@ -129,7 +129,7 @@ fault_proxy_mode pz none
 before=$(grep -c . "$FAULT_PZ_LOG")
 run cap "$V2C" pull --max-size 1K "$FAULT_PZ_ADDR/app/img@$want" -o "$O/cap"
 check "--max-size 1K: exit 3 before any blob is asked for" \
-  eval 'test "$st" = 3 && one_line "$TMP/cap.err" && grep -q "max-size" "$TMP/cap.err" && ! tail -n +$((before + 1)) "$FAULT_PZ_LOG" | grep -q blobs/'
+  eval 'test "$st" = 3 && one_line "$TMP/cap.err" && grep -q "max-size" "$TMP/cap.err" && ! tail -n +$((before + 1)) "$FAULT_PZ_LOG" | found blobs/'
 fault_proxy_mode pz "drip@GET/manifests:1+"
 run drip "$V2C" pull --timeout 3 --retries 1 "$FAULT_PZ_ADDR/app/img@$want" -o "$O/drip"
 echo "# manifest at 1 byte/s, --timeout 3: exit $st in ${secs}s: $(cat "$TMP/drip.err")"

@@ -84,7 +84,7 @@ ns_init_of() { # ns_init_of UNSHARE_PID: the v2c-init that unshare forked
 
 # --- the binary and its usage -------------------------------------------
 if command -v readelf >/dev/null; then
-  check "v2c-init is static (no program interpreter)" eval '! readelf -lW "$INIT" | grep -q INTERP'
+  check "v2c-init is static (no program interpreter)" eval '! readelf -lW "$INIT" | found INTERP'
 else
   skip_check_or_fail "v2c-init is static" "readelf is missing (binutils: scripts/setup.sh installs build-essential)"
 fi

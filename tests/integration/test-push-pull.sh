@@ -283,12 +283,12 @@ logged_before=$(grep -c '' "$reglog")
 "$V2C" push --chunk-size 32768 --retries 8 "$TMP/img:webapp" "$REG_FAULTS_ADDR/v2c/killed" >"$TMP/k.out" 2>"$TMP/k.err" &
 pushpid=$!
 for _ in $(seq 200); do
-  tail -n +"$((logged_before + 1))" "$reglog" | grep -q '"PATCH /v2/v2c/killed/blobs/uploads/' && break
+  tail -n +"$((logged_before + 1))" "$reglog" | found -F '"PATCH /v2/v2c/killed/blobs/uploads/' && break
   sleep 0.05
 done
 in_flight=0
 kill -0 "$pushpid" 2>/dev/null && [ ! -s "$TMP/k.out" ] &&
-  tail -n +"$((logged_before + 1))" "$reglog" | grep -q '"PATCH /v2/v2c/killed/blobs/uploads/' && in_flight=1
+  tail -n +"$((logged_before + 1))" "$reglog" | found -F '"PATCH /v2/v2c/killed/blobs/uploads/' && in_flight=1
 registry_kill faults
 sleep 1
 registry_restart faults

@@ -194,7 +194,7 @@ leaks() {
     28b52ffd) zstd -dcq "$f" ;;
     1f8b*) gzip -dc "$f" ;;
     *) cat "$f" ;;
-    esac | grep -aqF -f "$TMP/secrets" && { echo "secret value in $f"; return 0; }
+    esac | found -aF -f "$TMP/secrets" && { echo "secret value in $f"; return 0; }
   done
   [ "$n" -gt 0 ] || { echo "no blob in $1"; return 0; }
   find "$1" -path "$1/blobs" -prune -o -type f -print0 | xargs -0r grep -laF -f "$TMP/secrets" && return 0
