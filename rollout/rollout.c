@@ -1265,42 +1265,13 @@ int v2c_rollout_finalize(const struct v2c_rollout_options *opt, struct v2c_error
         return rc;
 }
 
-/* Whether two services of the journal's playbook JSON name one VM (the
- * same QMP socket, or libvirt domain and URI), as same_vm does. */
-static bool same_vm_json(const json_t *a, const json_t *b)
-{
-        const json_t *va = json_object_get(a, "vm"), *vb = json_object_get(b, "vm");
-        const char *qa = json_string_value(json_object_get(va, "qmp"));
-        const char *qb = json_string_value(json_object_get(vb, "qmp"));
-        if (qa || qb)
-                return qa && qb && strcmp(qa, qb) == 0;
-        const json_t *la = json_object_get(va, "libvirt"), *lb = json_object_get(vb, "libvirt");
-        const char *da = json_string_value(json_object_get(la, "domain"));
-        const char *db = json_string_value(json_object_get(lb, "domain"));
-        const char *ua = json_string_value(json_object_get(la, "uri"));
-        const char *ub = json_string_value(json_object_get(lb, "uri"));
-        return da && db && ua && ub && strcmp(da, db) == 0 && strcmp(ua, ub) == 0;
-}
-
-static const json_t *service_json(const json_t *pb, const char *name)
-{
-        size_t w, i;
-        const json_t *wave, *svc;
-        json_array_foreach(json_object_get(pb, "waves"), w, wave)
-                json_array_foreach(json_object_get(wave, "services"), i, svc) {
-                        const char *n = json_string_value(json_object_get(svc, "name"));
-                        if (n && strcmp(n, name) == 0)
-                                return svc;
-                }
-        return NULL;
-}
-
 /* What status says of SVC's VM: the last of its own "vm-*" records and of
  * the stops and starts that the other services of that VM recorded (one
  * of them may have stopped it after SVC's "vm-kept"). */
-static const json_t *last_vm_record(const struct v2c_journal *j, const json_t *pb, const json_t *svc)
+static const json_t *last_vm_record(const struct v2c_journal *j, const struct v2c_playbook *pb,
+                                    const struct v2c_pb_service *svc)
 {
-        const char *name = json_string_value(json_object_get(svc, "name"));
+        const char *name = svc->name;
         const json_t *last = NULL;
         for (size_t k = 0; k < v2c_journal_count(j); k++) {
                 const json_t *rec = v2c_journal_get(j, k);
@@ -1310,9 +1281,11 @@ static const json_t *last_vm_record(const struct v2c_journal *j, const json_t *p
                         continue;
                 if (strcmp(sv, name) == 0)
                         last = rec;
-                else if ((strcmp(ev, "vm-stopped") == 0 || strcmp(ev, "vm-started") == 0) &&
-                         same_vm_json(svc, service_json(pb, sv)))
-                        last = rec;
+                else if (strcmp(ev, "vm-stopped") == 0 || strcmp(ev, "vm-started") == 0) {
+                        const struct v2c_pb_service *other = v2c_playbook_service(pb, sv);
+                        if (other && same_vm(svc, other))
+                                last = rec;
+                }
         }
         return last;
 }
@@ -1323,22 +1296,18 @@ int v2c_rollout_status(const char *state_dir, json_t **out, struct v2c_error **e
         int rc = v2c_journal_open_ro(state_dir, &j, err);
         if (rc < 0)
                 return rc;
-        if (v2c_journal_count(j) > 0 && (rc = check_journal(j, NULL, err)) < 0) {
+        /* The playbook as the runner reads it (parsed, checked with the
+         * whole journal), so that status and the runner share every rule. */
+        _cleanup_playbook_ struct v2c_playbook *pb = NULL;
+        if (v2c_journal_count(j) > 0 && (rc = check_journal(j, &pb, err)) < 0) {
                 v2c_journal_close(j);
                 return rc;
         }
-        const json_t *first = v2c_journal_get(j, 0);
-        const json_t *pb = json_object_get(first, "playbook");
         json_t *svcs = json_array();
-        size_t w;
-        const json_t *wave;
-        json_array_foreach(json_object_get(pb, "waves"), w, wave) {
-                size_t i;
-                const json_t *svc;
-                json_array_foreach(json_object_get(wave, "services"), i, svc) {
-                        const char *name = json_string_value(json_object_get(svc, "name"));
-                        if (name == NULL)
-                                continue;
+        for (size_t w = 0; pb && w < pb->n_waves; w++) {
+                for (size_t i = 0; i < pb->waves[w].n_services; i++) {
+                        const struct v2c_pb_service *svc = &pb->waves[w].services[i];
+                        const char *name = svc->name;
                         struct svc_state st;
                         replay(j, name, &st);
                         const char *phase = st.finalized     ? "finalized"
@@ -1360,11 +1329,8 @@ int v2c_rollout_status(const char *state_dir, json_t **out, struct v2c_error **e
                                 json_object_set_new(o, "weights", json_pack("{s:i, s:i}", "vm", (int) st.vm_weight,
                                                                             "container", (int) st.ct_weight));
                         /* The live split, from HAProxy itself when it answers. */
-                        const json_t *router = json_object_get(svc, "router");
-                        const char *sock = json_string_value(json_object_get(router, "socket"));
-                        const char *be = json_string_value(json_object_get(router, "backend"));
-                        const char *vs = json_string_value(json_object_get(router, "vm_server"));
-                        const char *cs = json_string_value(json_object_get(router, "container_server"));
+                        const char *sock = svc->router.socket, *be = svc->router.backend;
+                        const char *vs = svc->router.vm_server, *cs = svc->router.container_server;
                         struct v2c_haproxy_stats stats = { 0 };
                         if (sock && be && vs && cs) {
                                 struct v2c_haproxy h = { .socket_path = (char *) sock, .timeout_ms = 2000 };
@@ -1407,8 +1373,8 @@ int v2c_rollout_status(const char *state_dir, json_t **out, struct v2c_error **e
                 }
         }
         const json_t *last = v2c_journal_get(j, v2c_journal_count(j) - 1);
-        json_t *doc = json_pack("{s:s, s:O?, s:b, s:O?, s:o}", "schema", "v2c.rollout-status/1", "name",
-                                json_object_get(pb, "name"), "finished",
+        json_t *doc = json_pack("{s:s, s:s?, s:b, s:O?, s:o}", "schema", "v2c.rollout-status/1", "name",
+                                pb ? pb->name : NULL, "finished",
                                 v2c_journal_last(j, NULL, "finished") != NULL, "last_record", last, "services", svcs);
         v2c_journal_close(j);
         if (doc == NULL)
