@@ -333,6 +333,19 @@ static int resolve_stat(struct v2c_guest *g, const char *path, bool follow, char
         return 0;
 }
 
+/* resolve_stat for the calls that need the file: a missing one is an
+ * error like any other (only stat and lstat keep -ENOENT quiet, as the
+ * probe most callers make), so that no caller passes on a failure that
+ * says nothing. */
+static int resolve_existing(struct v2c_guest *g, const char *path, bool follow, char **resolved, struct v2c_stat *st,
+                            struct v2c_error **err)
+{
+        int r = resolve_stat(g, path, follow, resolved, st, err);
+        if (r == -ENOENT && err && *err == NULL)
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, ENOENT, "`%s` is not in the guest", path);
+        return r;
+}
+
 int v2c_guest_identify(struct v2c_guest *g, char *const *paths, size_t n, struct v2c_file_id *ids,
                        struct v2c_error **err)
 {
@@ -395,7 +408,7 @@ int v2c_guest_readlink(struct v2c_guest *g, const char *path, char **target, str
 {
         _cleanup_free_ char *p = NULL;
         struct v2c_stat st;
-        int r = resolve_stat(g, path, false, &p, &st, err);
+        int r = resolve_existing(g, path, false, &p, &st, err);
         if (r < 0)
                 return r;
         if (st.type != V2C_FT_LNK)
@@ -408,7 +421,7 @@ int v2c_guest_read_file(struct v2c_guest *g, const char *path, size_t max, char 
 {
         _cleanup_free_ char *p = NULL;
         struct v2c_stat st;
-        int r = resolve_stat(g, path, true, &p, &st, err);
+        int r = resolve_existing(g, path, true, &p, &st, err);
         if (r < 0)
                 return r;
         if (st.type != V2C_FT_REG)
@@ -425,7 +438,7 @@ int v2c_guest_list(struct v2c_guest *g, const char *path, struct v2c_dirent **ou
 {
         _cleanup_free_ char *p = NULL;
         struct v2c_stat st;
-        int r = resolve_stat(g, path, true, &p, &st, err);
+        int r = resolve_existing(g, path, true, &p, &st, err);
         if (r < 0)
                 return r;
         if (st.type != V2C_FT_DIR)
@@ -444,7 +457,7 @@ int v2c_guest_open_file(struct v2c_guest *g, const char *path, struct v2c_guest_
 {
         _cleanup_free_ char *p = NULL;
         struct v2c_stat s;
-        int r = resolve_stat(g, path, true, &p, &s, err);
+        int r = resolve_existing(g, path, true, &p, &s, err);
         if (r < 0)
                 return r;
         if (s.type != V2C_FT_REG)
@@ -473,7 +486,7 @@ int v2c_guest_capability(struct v2c_guest *g, const char *path, void **value, si
         *len = 0;
         _cleanup_free_ char *p = NULL;
         struct v2c_stat s;
-        int r = resolve_stat(g, path, true, &p, &s, err);
+        int r = resolve_existing(g, path, true, &p, &s, err);
         if (r < 0)
                 return r;
         if (s.type != V2C_FT_REG || g->ops->capability == NULL)

@@ -133,7 +133,9 @@ int v2c_guest_identify(struct v2c_guest *g, char *const *paths, size_t n, struct
 int v2c_guest_realpath(struct v2c_guest *g, const char *path, char **out, struct v2c_error **err);
 /* stat/lstat of a guest path.  -ENOENT when missing: then, and only then,
  * *err is left unset, since "does it exist?" is the question most callers
- * ask (every other failure sets it). */
+ * ask (every other failure sets it).  The calls below that need the file
+ * (readlink, read_file, list, open_file, capability) set *err for a missing
+ * one too ("`PATH` is not in the guest", -ENOENT). */
 int v2c_guest_stat(struct v2c_guest *g, const char *path, struct v2c_stat *st, struct v2c_error **err);
 int v2c_guest_lstat(struct v2c_guest *g, const char *path, struct v2c_stat *st, struct v2c_error **err);
 /* Target of a symlink, as stored (new string). */

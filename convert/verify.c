@@ -652,7 +652,7 @@ static void unstage_secrets(struct staged_secrets *st)
 }
 
 /* mkdtemp under $TMPDIR (or /tmp): 0700, only root reads what it holds. */
-static int make_secrets_dir(const char *ref, struct staged_secrets *st, struct v2c_error **err)
+static int make_secrets_dir(struct staged_secrets *st, struct v2c_error **err)
 {
         const char *tmp = getenv("TMPDIR");
         char tmpl[PATH_MAX];
@@ -660,7 +660,7 @@ static int make_secrets_dir(const char *ref, struct staged_secrets *st, struct v
                 tmp = "/tmp";
         snprintf(tmpl, sizeof tmpl, "%s/v2c-verify-secrets-XXXXXX", tmp);
         if (mkdtemp(tmpl) == NULL)
-                return v2c_error_set(err, errno, "%s: creating a directory for its secret files: %m", ref);
+                return v2c_error_set(err, errno, "creating a directory for its secret files: %m");
         if ((st->dir = strdup(tmpl)) == NULL) {
                 rmdir(tmpl);
                 return v2c_error_set(err, ENOMEM, "out of memory");
@@ -673,16 +673,15 @@ static int make_secrets_dir(const char *ref, struct staged_secrets *st, struct v
  * one) and adds "-v DIR/K:PATH:ro" for each to argv.  Host names are
  * numbers: no guest name reaches the host's file system.  The caller
  * unstages ST whatever happens. */
-static int stage_secrets(const char *ref, struct v2c_guest *guest, const struct v2c_secret_mount *files, size_t n,
+static int stage_secrets(struct v2c_guest *guest, const struct v2c_secret_mount *files, size_t n,
                          struct staged_secrets *st, char ***argv, struct v2c_error **err)
 {
         if (n == 0)
                 return 0;
         if (guest == NULL || files == NULL)
-                return v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL, "%s: secret files to mount but no guest to read",
-                                          ref);
+                return v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL, "secret files to mount but no guest to read");
         if (st->dir == NULL) {
-                int r = make_secrets_dir(ref, st, err);
+                int r = make_secrets_dir(st, err);
                 if (r < 0)
                         return r;
         }
@@ -691,14 +690,13 @@ static int stage_secrets(const char *ref, struct v2c_guest *guest, const struct 
                 /* podman's -v splits at ':' and its options at ','. */
                 if (m->path == NULL || m->path[0] != '/' || strpbrk(m->path, ":,\n"))
                         return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL,
-                                                  "%s: secret file path `%s` cannot be mounted with podman -v",
-                                                  ref, m->path ? m->path : "");
+                                                  "secret file path `%s` cannot be mounted with podman -v",
+                                                  m->path ? m->path : "");
                 _cleanup_free_ char *data = NULL, *host = NULL, *vol = NULL;
                 size_t len = 0;
                 int r = v2c_guest_read_file(guest, m->path, SECRET_FILE_MAX, &data, &len, err);
                 if (r < 0)
-                        return v2c_error_prefix(err, r, "%s: reading secret file %s from the guest", ref,
-                                                m->path);
+                        return v2c_error_prefix(err, r, "secret file to mount");
                 if (asprintf(&host, "%s/%zu", st->dir, st->n) < 0 || asprintf(&vol, "%s:%s:ro", host, m->path) < 0) {
                         explicit_bzero(data, len);
                         return v2c_error_set(err, ENOMEM, "out of memory");
@@ -725,7 +723,7 @@ static int stage_secrets(const char *ref, struct v2c_guest *guest, const struct 
                 if (fd >= 0 && close(fd) < 0 && e == 0)
                         e = errno;
                 if (e)
-                        return v2c_error_set(err, e, "%s: copying secret file %s: %s", ref, m->path,
+                        return v2c_error_set(err, e, "copying secret file %s: %s", m->path,
                                              strerror(e));
                 if (v2c_strv_push(argv, "-v") < 0 || v2c_strv_consume(argv, TAKE_PTR(vol)) < 0)
                         return v2c_error_set(err, ENOMEM, "out of memory");
@@ -1012,7 +1010,7 @@ int v2c_convert_verify(const struct v2c_verify_options *opt, struct v2c_error **
                 r = v2c_error_set(err, -r, "out of memory");
                 goto remove_image;
         }
-        r = stage_secrets(opt->ref_name, opt->guest, opt->secret_files, opt->n_secret_files, &staged, &argv, err);
+        r = stage_secrets(opt->guest, opt->secret_files, opt->n_secret_files, &staged, &argv, err);
         if (r < 0)
                 goto remove_image;
         r = v2c_strv_push(&argv, image_id);
@@ -1103,7 +1101,7 @@ static int run_in_pod(const char *pod, const char *name, const char *image_id, c
         }
         if (r < 0)
                 return v2c_error_set(err, -r, "out of memory");
-        r = stage_secrets(m->ref_name, m->guest, m->secret_files, m->n_secret_files, staged, &argv, err);
+        r = stage_secrets(m->guest, m->secret_files, m->n_secret_files, staged, &argv, err);
         if (r < 0)
                 return r;
         r = v2c_strv_push(&argv, image_id);
