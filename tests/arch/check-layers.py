@@ -8,8 +8,9 @@
 1. Includes: a module's sources include only their own headers, the
    public headers of the modules below it (never a peer's, never one
    above), and no other module's internal header.  A module's public
-   header is MODULE.h (inspect.h, convert.h, registry.h, rollout.h);
-   every header of common/ is public but guest-internal.h.
+   headers are those in MODULE/include/, the directory its meson
+   dependency exports (the build itself then keeps the others out of
+   reach); common/'s are all but those in common/internal/.
 2. The build: each module's meson.build links only the *_dep of the
    modules below it.
 3. The document: every source file of the modules is named in
@@ -24,9 +25,6 @@ import re
 import sys
 
 RANK = {"common": 0, "inspect": 1, "convert": 1, "registry": 1, "rollout": 2, "cli": 3}
-PUBLIC = {"inspect": {"inspect.h"}, "convert": {"convert.h"}, "registry": {"registry.h"},
-          "rollout": {"rollout.h"}, "cli": set()}
-COMMON_INTERNAL = {"guest-internal.h"}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
 
@@ -38,6 +36,7 @@ def main():
     root = sys.argv[1] if len(sys.argv) > 1 else "."
     errors = []
     owner = {}   # header basename -> module
+    public_headers = set()   # (module, basename)
     for mod in RANK:
         for f in module_files(root, mod):
             if f.endswith(".h"):
@@ -45,11 +44,12 @@ def main():
                 if name in owner and owner[name] != mod:
                     errors.append(f"{mod}/{name}: a header of that name is in {owner[name]}/ too")
                 owner[name] = mod
+                parts = os.path.relpath(f, os.path.join(root, mod)).split(os.sep)
+                if (mod == "common" and parts[0] != "internal") or (mod != "common" and parts[0] == "include"):
+                    public_headers.add((mod, name))
 
     def public(mod, header):
-        if mod == "common":
-            return header not in COMMON_INTERNAL
-        return header in PUBLIC[mod]
+        return (mod, header) in public_headers
 
     # 1. includes
     n_includes = 0
@@ -60,8 +60,12 @@ def main():
                 n_includes += 1
                 h = os.path.basename(inc)
                 other = owner.get(h)
-                if other is None or other == mod:
-                    continue   # its own, or generated (version.h...)
+                if other is None:
+                    continue   # generated (version.h...)
+                if other == mod:
+                    if (mod, os.path.basename(f)) in public_headers and f.endswith(".h") and not public(mod, h):
+                        errors.append(f"{rel}: a public header includes {h}, internal to {mod}")
+                    continue
                 if RANK[other] >= RANK[mod]:
                     errors.append(f"{rel}: includes {other}/{h}, but {mod} comes before {other} "
                                   f"(common <- inspect | convert | registry <- rollout <- cli)")
