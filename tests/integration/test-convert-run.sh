@@ -167,11 +167,16 @@ check "... and its temporary secrets directory is removed" test -z "$(ls -A "$TM
 # --verify of nginx + webapp: one podman pod, as the Kubernetes manifest runs them.
 mkdir -p "$TMP/pvtmp"
 set +e
-TMPDIR="$TMP/pvtmp" "$V2C" convert -s nginx -s webapp --verify -o "$TMP/pv" "$src" >"$TMP/pv.out" 2>"$TMP/pv.err"; st=$?
+# In the background for its pid: the pod is v2c-verify-pod-PID-N, and other
+# tests may be verifying pods of their own at the same moment.
+TMPDIR="$TMP/pvtmp" "$V2C" convert -s nginx -s webapp --verify -o "$TMP/pv" "$src" >"$TMP/pv.out" 2>"$TMP/pv.err" &
+pv_pid=$!
+wait "$pv_pid"; st=$?
 set -e
 check_or_show "$TMP/pv.err" "--verify: nginx and webapp run together in one pod and answer (exit 0)" sh -c "test $st -eq 0 &&
   grep -q '^verified	nginx	pod nginx-webapp\$' '$TMP/pv.out' && grep -q '^verified	webapp	pod nginx-webapp\$' '$TMP/pv.out'"
-check "... and leaves no pod behind" sh -c "! podman pod ls --format '{{.Name}}' | grep -q '^v2c-verify-pod-'"
+check "... and leaves no pod behind (v2c-verify-pod-$pv_pid-*)" \
+  sh -c "! podman pod ls --format '{{.Name}}' | grep -q '^v2c-verify-pod-$pv_pid-'"
 check "... with both members' secret files staged in one private directory, removed afterwards" \
   test -z "$(ls -A "$TMP/pvtmp")"
 # The same pod by hand, to look through nginx: GET /api/ reaches the webapp
