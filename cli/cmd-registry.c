@@ -72,37 +72,33 @@ void v2c_cli_registry_cleanup(void)
 }
 
 /* The registry options that only some commands have: an option a command
- * would ignore is a usage error, not silently nothing. */
-static const char *option_only_for(int c)
-{
-        switch (c) {
-        case V2C_OPT_CHUNK_SIZE: return "push convert";
-        case V2C_OPT_PARALLEL: return "push convert";
-        case V2C_OPT_MOUNT_FROM: return "push convert";
-        case V2C_OPT_PLATFORM: return "pull";
-        case V2C_OPT_NAME: return "pull push";
-        case V2C_OPT_MAX_SIZE: return "pull convert";
-        default: return NULL;
-        }
-}
+ * would ignore is a usage error, not silently nothing.  The others are
+ * every registry command's. */
+static const struct {
+        int code;
+        const struct v2c_command *cmds[2];
+        const char *names;              /* for the message */
+} only_for[] = {
+        { V2C_OPT_CHUNK_SIZE, { &v2c_command_push, &v2c_command_convert }, "push, convert" },
+        { V2C_OPT_PARALLEL, { &v2c_command_push, &v2c_command_convert }, "push, convert" },
+        { V2C_OPT_MOUNT_FROM, { &v2c_command_push, &v2c_command_convert }, "push, convert" },
+        { V2C_OPT_PLATFORM, { &v2c_command_pull }, "pull" },
+        { V2C_OPT_NAME, { &v2c_command_pull, &v2c_command_push }, "pull, push" },
+        { V2C_OPT_MAX_SIZE, { &v2c_command_pull, &v2c_command_convert }, "pull, convert" },
+};
 
 int v2c_cli_registry_option(const struct v2c_command *cmd, int c, const char *arg, struct v2c_cli_registry *r)
 {
         char *end;
-        const char *only = option_only_for(c);
-        if (only) {
-                bool ok = false;
-                size_t n = strlen(cmd->name);
-                for (const char *w = only; *w; w += strcspn(w, " "), w += *w == ' ')
-                        ok |= strncmp(w, cmd->name, n) == 0 && (w[n] == ' ' || w[n] == '\0');
-                if (!ok) {
-                        const char *name = "?";
-                        for (const struct option *o = v2c_registry_long_options; o->name; o++)
-                                if (o->val == c)
-                                        name = o->name;
-                        return v2c_cli_usage_error(cmd, "--%s is not an option of `v2c %s` (only of: %s)", name,
-                                                   cmd->name, only);
-                }
+        for (size_t i = 0; i < sizeof only_for / sizeof only_for[0]; i++) {
+                if (only_for[i].code != c || only_for[i].cmds[0] == cmd || only_for[i].cmds[1] == cmd)
+                        continue;
+                const char *name = "?";
+                for (const struct option *o = v2c_registry_long_options; o->name; o++)
+                        if (o->val == c)
+                                name = o->name;
+                return v2c_cli_usage_error(cmd, "--%s is not an option of `v2c %s` (only of: %s)", name, cmd->name,
+                                           only_for[i].names);
         }
         switch (c) {
         case V2C_OPT_CREDS: r->opt.creds = arg; return 0;

@@ -108,6 +108,16 @@ for posix in "" 1; do
   st=0; run rollout status --state "$TMP/any/st" --poll-ms 5x >/dev/null 2>"$TMP/err" || st=$?
   check "rollout status --poll-ms 5x$with: a usage error naming it (exit 2, got $st)" \
     sh -c "test $st -eq 2 && grep -q 'poll-ms \`5x\` is not between 10 and 60000' '$TMP/err'"
+  # a registry option of another command is refused, not ignored
+  for bad in "push $TMP/any/img:hello 127.0.0.1:1/v2c/hello --max-size 1K|max-size|push|pull, convert" \
+             "pull 127.0.0.1:1/v2c/hello:1 -o $TMP/any/p2 --chunk-size 2048|chunk-size|pull|push, convert" \
+             "convert -s hello -o $TMP/any/c2 $src --platform linux/amd64|platform|convert|pull"; do
+    IFS='|' read -r args opt cmd only <<<"$bad"
+    # shellcheck disable=SC2086
+    st=0; run $args >/dev/null 2>"$TMP/err" || st=$?
+    check "$cmd --$opt$with: refused, another command's option (exit 2, got $st)" \
+      sh -c "test $st -eq 2 && grep -qF -- '--$opt is not an option of \`v2c $cmd\` (only of: $only)' '$TMP/err'"
+  done
   # push and pull: an option after the positional arguments is read
   st=0; run push "$TMP/any/img:hello" 127.0.0.1:1/v2c/hello --tls-verify=maybe >/dev/null 2>"$TMP/err" || st=$?
   check "push DIR REF --tls-verify=maybe$with: the option is read (exit 2, got $st)" \
