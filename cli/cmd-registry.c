@@ -2,7 +2,6 @@
 #include "cli.h"
 #include "cleanup.h"
 #include "fsutil.h"
-#include "interrupt.h"
 #include "json.h"
 #include "log.h"
 #include "registry.h"
@@ -375,14 +374,11 @@ static int pull_run(int argc, char **argv)
                 return rc;
         struct v2c_error *err = NULL;
         struct v2c_pull_result res;
-        /* SIGINT and SIGTERM stop the transfers; v2c_pull removes its
-         * DIR.v2c-pull-* and the signal is raised again. */
-        v2c_interrupt_catch();
+        /* SIGINT, SIGTERM or SIGHUP end the process: v2c_pull registers
+         * its DIR.v2c-pull-* with signal-cleanup, which removes it. */
         if (v2c_pull(p.args[0], out, r.name, r.platform, &r.opt, &res, &err) < 0) {
                 v2c_cli_registry_cleanup();
-                rc = v2c_cli_report(err);
-                v2c_interrupt_reraise();
-                return rc;
+                return v2c_cli_report(err);
         }
         v2c_info("%s: %u blobs, %llu bytes", res.pinned, res.fetched, (unsigned long long) res.bytes);
         rc = V2C_EXIT_OK;

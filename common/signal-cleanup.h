@@ -1,9 +1,11 @@
 /* Temporary trees removed when SIGINT, SIGTERM or SIGHUP ends the process.
  *
- * Outputs are built aside (DIR.v2c-tmp-*, private temporary directories)
- * and renamed into place; a run stopped by a signal must not leave them
- * behind.  Paths registered here are removed by the signal handler, with
- * async-signal-safe calls only (openat, getdents64, unlinkat: no malloc,
+ * Outputs are built aside (convert's DIR.v2c-tmp-*, pull's DIR.v2c-pull-*,
+ * private temporary directories) and renamed into place; a run stopped by
+ * a signal must not leave them behind.  This is the v2c program's only
+ * signal handling (nothing polls for a signal; v2c-init, inside images,
+ * has its own).  Paths registered here are removed by the signal handler,
+ * with async-signal-safe calls only (openat, getdents64, unlinkat: no malloc,
  * no stdio), and the signal is then raised again with its default action,
  * so the process ends as the signal meant (exit status 128+N to a shell).
  * A signal that reaches another thread (zstd's workers) is passed on to

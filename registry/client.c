@@ -11,7 +11,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -23,7 +22,6 @@
 
 #include "cleanup.h"
 #include "curl-errno.h"
-#include "interrupt.h"
 #include "log.h"
 #include "strv.h"
 
@@ -208,7 +206,7 @@ static size_t on_body(char *buf, size_t size, size_t n, void *ctx)
                 size_t take = len > room ? (size_t) room : len;
                 for (size_t off = 0; off < take;) {
                         ssize_t w = write(q->sink_fd, buf + off, take - off);
-                        if (w < 0 && errno == EINTR && !v2c_interrupted())
+                        if (w < 0 && errno == EINTR)
                                 continue;
                         if (w < 0) {
                                 q->sink_errno = errno;
@@ -274,7 +272,7 @@ static int on_progress(void *ctx, curl_off_t dlt, curl_off_t dln, curl_off_t ult
                 if (st >= 200)
                         q->status_seen = st;
         }
-        return q->cancel || v2c_interrupted() ? 1 : 0;
+        return q->cancel ? 1 : 0;
 }
 
 void reg_req_reset_reply(struct reg_req *q)
@@ -450,9 +448,6 @@ int reg_req_finish(struct reg_req *q, CURLcode res, struct v2c_error **err)
         if (q->sink_errno)
                 return v2c_error_set(err, q->sink_errno, "%s %s: writing what came: %s", q->method, q->url,
                                      strerror(q->sink_errno));
-        if (res == CURLE_ABORTED_BY_CALLBACK && v2c_interrupted())
-                return v2c_error_set(err, EINTR, "%s %s: interrupted (%s)", q->method, q->url,
-                                     v2c_interrupted() == SIGINT ? "SIGINT" : "SIGTERM");
         if (res != CURLE_OK) {
                 int e = -v2c_curl_errno(res);
                 if (q->hops)
@@ -488,7 +483,7 @@ long reg_backoff_ms(const struct reg_req *q, int attempt)
 void reg_sleep_ms(long ms)
 {
         struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-        while (nanosleep(&ts, &ts) < 0 && errno == EINTR && !v2c_interrupted())
+        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
                 ;
 }
 
@@ -650,7 +645,7 @@ int reg_authenticate(struct reg_conn *c, const char *www_auth, struct v2c_error 
         for (int attempt = 0;; attempt++) {
                 status = reg_send(c, &q, err);
                 if ((status < 0 && reg_error_retriable(status)) || (status > 0 && reg_status_retriable(status))) {
-                        if (attempt < c->opt->retries && !v2c_interrupted()) {
+                        if (attempt < c->opt->retries) {
                                 if (status < 0)
                                         *err = v2c_error_free(*err);
                                 reg_sleep_ms(reg_backoff_ms(&q, attempt));
@@ -748,8 +743,7 @@ int reg_perform(struct reg_conn *c, struct reg_req *q, struct v2c_error **err)
         for (int attempt = 0;; attempt++) {
                 int status = reg_send(c, q, err);
                 if (status < 0) {
-                        if (reg_error_retriable(status) && attempt < c->opt->retries && !q->no_retry &&
-                            !v2c_interrupted()) {
+                        if (reg_error_retriable(status) && attempt < c->opt->retries && !q->no_retry) {
                                 v2c_debug("%s %s: %s; retrying", q->method, q->url, (*err)->msg);
                                 *err = v2c_error_free(*err);
                                 reg_sleep_ms(reg_backoff_ms(NULL, attempt));
@@ -769,7 +763,7 @@ int reg_perform(struct reg_conn *c, struct reg_req *q, struct v2c_error **err)
                         attempt--;
                         continue;
                 }
-                if (reg_status_retriable(status) && attempt < c->opt->retries && !q->no_retry && !v2c_interrupted()) {
+                if (reg_status_retriable(status) && attempt < c->opt->retries && !q->no_retry) {
                         v2c_debug("%s %s: HTTP %d; retrying", q->method, q->url, status);
                         reg_sleep_ms(reg_backoff_ms(q, attempt));
                         continue;

@@ -2,7 +2,9 @@
  * index or manifest list for the platform), then the config and layers,
  * each streamed to a temporary file and hashed as it comes; a blob whose
  * bytes do not match its digest is refused.  The layout is built in a
- * sibling temporary directory and renamed into place when complete. */
+ * sibling temporary directory and renamed into place when complete; that
+ * directory is registered with signal-cleanup, so that SIGINT, SIGTERM or
+ * SIGHUP ending the process mid-pull leaves nothing behind. */
 #include "client-internal.h"
 
 #include <errno.h>
@@ -15,10 +17,10 @@
 
 #include "cleanup.h"
 #include "fsutil.h"
-#include "interrupt.h"
 #include "json.h"
 #include "log.h"
 #include "oci-layout.h"
+#include "signal-cleanup.h"
 
 #define DEFAULT_MAX_IMAGE (UINT64_C(16) << 30)
 
@@ -97,10 +99,6 @@ static int get_blob(struct reg_conn *c, const char *dir, const struct v2c_mdesc 
         q.no_retry = true;
         int r = 0;
         for (int attempt = 0;; attempt++) {
-                if (v2c_interrupted()) {
-                        r = v2c_error_set(err, EINTR, "interrupted");
-                        break;
-                }
                 int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
                 if (fd < 0) {
                         r = v2c_error_set(err, errno, "creating `%s`: %m", tmp);
@@ -116,7 +114,7 @@ static int get_blob(struct reg_conn *c, const char *dir, const struct v2c_mdesc 
                         v2c_sha256_final_hex(q.sink_hash, hex);
                 q.sink_hash = v2c_sha256_free(q.sink_hash);
                 int cr = close(fd);
-                bool again = attempt < c->opt->retries && !v2c_interrupted();
+                bool again = attempt < c->opt->retries;
                 if (status < 0 && reg_error_retriable(status) && again) {
                         *err = v2c_error_free(*err);
                         reg_sleep_ms(reg_backoff_ms(NULL, attempt));
@@ -243,13 +241,13 @@ int v2c_pull(const char *src, const char *layout, const char *name, const char *
         v2c_sha256_hex(data, len, hex);
         snprintf(res->manifest_digest, sizeof res->manifest_digest, "sha256:%s", hex);
 
-        /* Built aside, renamed into place. */
-        if (asprintf(&tmp, "%s.v2c-pull-%ld", layout, (long) getpid()) < 0) {
+        /* Built aside, renamed into place; a signal removes it. */
+        if (asprintf(&tmp, "%s.v2c-pull-XXXXXX", layout) < 0) {
                 tmp = NULL;
                 r = v2c_error_set(err, ENOMEM, "out of memory");
                 goto out;
         }
-        if (mkdir(tmp, 0755) < 0) {
+        if (v2c_signal_cleanup_mkdtemp(tmp) == NULL) {
                 r = v2c_error_set(err, errno, "creating `%s`: %m", tmp);
                 goto out;
         }
@@ -280,8 +278,9 @@ int v2c_pull(const char *src, const char *layout, const char *name, const char *
                 if (r < 0)
                         goto out;
         }
-        if (v2c_interrupted()) {
-                r = v2c_error_set(err, EINTR, "interrupted");
+        /* mkdtemp made it 0700; the layout is for others to read too. */
+        if (chmod(tmp, 0755) < 0) {
+                r = v2c_error_set(err, errno, "chmod `%s`: %m", tmp);
                 goto out;
         }
         if (rename(tmp, layout) < 0) {
@@ -289,12 +288,15 @@ int v2c_pull(const char *src, const char *layout, const char *name, const char *
                 goto out;
         }
         made_tmp = false;
+        v2c_signal_cleanup_forget(tmp);
         res->pinned = v2c_ref_format_pinned(&ref, res->manifest_digest);
         if (res->pinned == NULL)
                 r = v2c_error_set(err, ENOMEM, "out of memory");
 out:
-        if (made_tmp)
+        if (made_tmp) {
                 v2c_remove_tree(tmp);
+                v2c_signal_cleanup_forget(tmp);
+        }
         v2c_manifest_free(man);
         reg_conn_release(&c);
         v2c_ref_release(&ref);

@@ -10,7 +10,7 @@
 #    longer than declared and an endless manifest stop at the limit with
 #    exit 3; --max-size caps the image before any blob; --timeout bounds a
 #    reply sent a byte a second;
-#  - SIGTERM and SIGINT during a pull leave no DIR.v2c-pull-*;
+#  - SIGTERM, SIGINT and SIGHUP during a pull leave no DIR.v2c-pull-*;
 #  - push and pull with stdout on /dev/full exit 1 and say the digest;
 #  - a corrupt blob in the layout is found before anything is uploaded.
 . "$(dirname "$0")/lib.sh"
@@ -137,11 +137,11 @@ check "a manifest sent a byte a second: --timeout 3 ends the pull in ${secs}s (2
   eval 'test "$st" = 1 && test "$secs" -le 20 && one_line "$TMP/drip.err" && grep -qi "timed out" "$TMP/drip.err"'
 
 # --- signals ------------------------------------------------------------------------
-# Blobs a byte a second: the pull is under way in DIR.v2c-pull-PID when the
+# Blobs a byte a second: the pull is under way in DIR.v2c-pull-* when the
 # signal comes.  (A background job's SIGINT is ignored unless reset.)
 fault_proxy_mode pz "drip@GET/blobs:1+"
-for sig in TERM INT; do
-  env --default-signal=INT,TERM "$V2C" pull --retries 1 "$FAULT_PZ_ADDR/app/img@$want" -o "$O/sig$sig" \
+for sig in TERM INT HUP; do
+  env --default-signal=INT,TERM,HUP "$V2C" pull --retries 1 "$FAULT_PZ_ADDR/app/img@$want" -o "$O/sig$sig" \
     >/dev/null 2>"$TMP/sig$sig.err" &
   pid=$!
   for _ in $(seq 100); do compgen -G "$O/sig$sig.v2c-pull-*/blobs/sha256/*.part" >/dev/null && break; sleep 0.2; done
