@@ -2,7 +2,7 @@
 # completion: the bash completion script, sourced in a bash (and loaded by
 # bash-completion's own loader when it is installed), completes commands,
 # each command's options and rollout's actions as the built v2c's help
-# lists them.
+# lists them, the services of a --report and the images of a layout DIR:.
 #   test-completion.sh SCRIPT V2C
 set -u
 script=$(realpath "$1")
@@ -16,12 +16,12 @@ export PATH="$tmp/bin:$PATH"
 
 fail=0
 # complete WORD... : what COMPREPLY holds, sorted, one line, after _v2c
-# completes the last word.
+# completes the last word (COMP_LINE: $COMP_LINE_OVERRIDE, or the words).
 complete_words() {
         bash --norc --noprofile -c '
                 source "$1" || exit 1
                 shift
-                COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+                COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE=${COMP_LINE_OVERRIDE:-$*}; COMP_POINT=${#COMP_LINE}
                 COMPREPLY=()
                 _v2c v2c "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
                 [ ${#COMPREPLY[@]} -eq 0 ] || printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "' bash "$script" "$@"
@@ -59,6 +59,39 @@ expect "" v2c convert --js
 expect "--json " v2c inspect --js
 expect "--verbose --version " v2c --ve
 expect "pull push " v2c help p
+
+# Names from files: the services of a report (v2c's own reading of it),
+# the images of a layout.  A name that compgen -W would expand is not
+# offered, and nothing it holds runs.
+cd "$tmp"
+report=$V2C_SOURCE_ROOT/tests/expected/debian.json
+names=$(LC_ALL=C v2c inspect --report "$report" | sed -n '/^NAME  /,/^$/p' | grep -oE '^postfix@[^ ]*' | sort | tr '\n' ' ')
+[ -n "$names" ] || { echo "FAIL: the report shows no postfix@ service"; fail=1; }
+expect "$names" v2c convert --report "$report" -s postfix@
+expect "$names" v2c convert --report="$report" --service postfix@
+expect "" v2c convert -s postfix@   # no --report: nothing to read them from
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+for s in d["services"]:
+        if s["name"] == "nginx":
+                s["name"] = "ng$(touch pwned)"
+json.dump(d, open("hostile.json", "w"))' "$report"
+LC_ALL=C v2c inspect --report hostile.json | grep -qF 'ng$(touch pwned)' ||
+        { echo "FAIL: v2c does not show the hostile service name (the check below would prove nothing)"; fail=1; }
+expect "" v2c convert --report hostile.json -s ng
+mkdir out
+printf '%s' '{"schemaVersion":2,"manifests":[
+ {"annotations":{"org.opencontainers.image.ref.name":"web"}},
+ {"annotations":{"org.opencontainers.image.ref.name":"we$(touch pwned)"}},
+ {"annotations":{"org.opencontainers.image.ref.name":"worker"}}]}' > out/index.json
+# bash splits `out:we` at ':' (COMP_WORDBREAKS): it replaces only `we`.
+COMP_LINE_OVERRIDE="v2c push out:we" expect "web " v2c push out : we
+COMP_LINE_OVERRIDE="v2c push out:" expect "web worker " v2c push out : ""
+if [ -e pwned ]; then
+        echo "FAIL: completing ran a command a name held"
+        fail=1
+fi
 
 # `complete -p` shows the function is bound to v2c.
 got=$(bash --norc --noprofile -c 'source "$1" && complete -p v2c' bash "$script")
