@@ -77,12 +77,13 @@ enum v2c_cli_option_code {
         V2C_OPT_TIMEOUT,
         V2C_OPT_MAX_SIZE,
         V2C_OPT_REGISTRY_END,
+        V2C_OPT_PROGRESS = 0x1ff,               /* a common option, as -v and -q */
         V2C_OPT_COMMAND_FIRST = 0x200,
 };
 
 /* Parses the options of a command (options.c): GNU style, options anywhere
  * among the arguments whatever POSIXLY_CORRECT says, `--` ends them; -h/--help,
- * -v/--verbose and -q/--quiet are taken care of for every command (so no
+ * -v/--verbose, -q/--quiet and --progress are taken care of for every command (so no
  * command may use h, v, q, 1, ':' or '?' as an option code).  A command with
  * registry options points .registry at where they go: the parser takes them
  * (and refuses another command's) itself.  Fill in the public fields, then:

@@ -24,7 +24,7 @@ static const struct v2c_command *const commands[] = {
         &help_command, &version_command,
 };
 
-static const char main_synopsis[] = "[-v|-q] [--version] [--help] COMMAND [ARGS]";
+static const char main_synopsis[] = "[-v|-q] [--progress WHEN] [--version] [--help] COMMAND [ARGS]";
 
 const struct v2c_command *v2c_cli_command(const char *name)
 {
@@ -43,6 +43,10 @@ static void print_main_help(FILE *f)
         fprintf(f, "\noptions (before or after the command):\n"
                    "  -v, --verbose  more messages on stderr (repeat for debug)\n"
                    "  -q, --quiet    only errors on stderr\n"
+                   "  --progress WHEN\n"
+                   "                 auto, always or never: show long work's progress on\n"
+                   "                 stderr, redrawn in place (auto: when stderr is a\n"
+                   "                 terminal and not -q)\n"
                    "  -h, --help     this help, or the command's\n"
                    "  --version      print the version\n"
                    "\nA command's options may come anywhere among its arguments; `--` ends\n"

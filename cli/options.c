@@ -1,7 +1,7 @@
 /* Option parsing shared by main and every command, so that all of them read
  * a command line the same way: options anywhere among the arguments (as
  * podman, skopeo, git and the GNU tools do), `--` ending them, the common
- * options -h/--help, -v/--verbose and -q/--quiet before or after the
+ * options -h/--help, -v/--verbose, -q/--quiet and --progress before or after the
  * command, and usage errors worded alike.
  *
  * Why the option string starts with '-': glibc's getopt_long permutes argv
@@ -16,6 +16,7 @@
  */
 #include "cli.h"
 #include "log.h"
+#include "progress.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@ static const struct option common_options[] = {
         { "help", no_argument, NULL, 'h' },
         { "verbose", no_argument, NULL, 'v' },
         { "quiet", no_argument, NULL, 'q' },
+        { "progress", required_argument, NULL, V2C_OPT_PROGRESS },
         {},
 };
 
@@ -118,6 +120,11 @@ int v2c_cli_getopt(struct v2c_cli_parser *p)
                 case -1:
                         while (optind < p->argc)
                                 p->args[p->n_args++] = p->argv[optind++];
+                        /* -q and --progress are read: decide whether
+                         * progress is drawn, here in the main thread (it
+                         * installs the signal handlers that erase it). */
+                        if (p->cmd)
+                                v2c_progress_enabled();
                         return 0;
                 case 1:
                         p->args[p->n_args++] = optarg;
@@ -130,6 +137,16 @@ int v2c_cli_getopt(struct v2c_cli_parser *p)
                 case 'q':
                         change_verbosity(c);
                         break;
+                case V2C_OPT_PROGRESS: {
+                        enum v2c_progress_mode m;
+                        if (v2c_progress_parse_mode(optarg, &m) < 0) {
+                                p->exit = v2c_cli_usage_error(p->cmd, "--progress takes auto, always or never, not `%s`",
+                                                              optarg);
+                                return -1;
+                        }
+                        v2c_progress_set_mode(m);
+                        break;
+                }
                 case '?':
                 case ':':
                         p->exit = bad_option(p, c, elem);

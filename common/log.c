@@ -1,5 +1,6 @@
 /* stderr logging with a level; see log.h. */
 #include "log.h"
+#include "progress.h"
 #include "text.h"
 
 #include <stdarg.h>
@@ -24,6 +25,7 @@ void v2c_log(enum v2c_log_level level, const char *fmt, ...)
         /* Messages name guest files: no terminal escape, no stray byte
          * (see v2c_text_printable). */
         char *shown = n >= 0 ? v2c_text_printable(msg, false) : NULL;
+        v2c_progress_clear();
         flockfile(stderr);
         fprintf(stderr, "v2c: %s: %s\n", prefix[level], shown ? shown : n >= 0 ? msg : "(out of memory)");
         funlockfile(stderr);

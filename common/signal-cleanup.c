@@ -5,6 +5,7 @@
  * swapped atomically, and a string is freed only after its slot is empty.
  */
 #include "signal-cleanup.h"
+#include "progress.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -70,6 +71,7 @@ static void on_signal(int sig)
                 errno = saved;
                 return;
         }
+        v2c_progress_erase_on_signal();
         for (size_t i = 0; i < MAX_PATHS; i++) {
                 char *p = atomic_load(&paths[i]);
                 if (p)
@@ -84,7 +86,7 @@ static void on_signal(int sig)
         errno = saved;
 }
 
-static void install(void)
+void v2c_signal_cleanup_install(void)
 {
         if (atomic_exchange(&installed, true))
                 return;
@@ -103,7 +105,7 @@ static void install(void)
 
 int v2c_signal_cleanup_add(const char *path)
 {
-        install();
+        v2c_signal_cleanup_install();
         char *copy = strdup(path);
         if (copy == NULL)
                 return -ENOMEM;
@@ -144,7 +146,7 @@ char *v2c_signal_cleanup_mkdtemp(char *template)
 
 void v2c_signal_cleanup_hold(void)
 {
-        install();
+        v2c_signal_cleanup_install();
         sigset_t s;
         sigemptyset(&s);
         for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++)

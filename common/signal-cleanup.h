@@ -18,6 +18,12 @@
 #ifndef V2C_SIGNAL_CLEANUP_H
 #define V2C_SIGNAL_CLEANUP_H
 
+/* Installs the handlers (at the first call; later ones do nothing), in the
+ * thread that will do the removal: the first to register or hold installs
+ * them; progress.c installs them when it will draw, so that a signal also
+ * erases its region (v2c_progress_erase_on_signal). */
+void v2c_signal_cleanup_install(void);
+
 /* mkdtemp(TEMPLATE), registered for removal in the same step (no signal
  * can come in between).  Returns TEMPLATE, or NULL with errno set. */
 char *v2c_signal_cleanup_mkdtemp(char *template);

@@ -1,0 +1,52 @@
+/* Progress on a terminal: one status region at the bottom of stderr,
+ * redrawn in place (a line or a few), for long work (the appliance launch,
+ * inspection phases, layers, blobs, a rollout's live view).
+ *
+ * Whether anything is drawn is decided once, from --progress
+ * (auto|always|never; auto by default): auto draws only when stderr is a
+ * terminal whose TERM is not "dumb" and -q was not given, so logs, pipes
+ * and CI stay free of escape codes.  Messages (v2c_log) erase the region
+ * before they print; the next update draws it again below them.  A signal
+ * that ends the process (SIGINT, SIGTERM, SIGHUP: see signal-cleanup.h)
+ * erases it too, so Ctrl-C leaves the terminal clean.
+ *
+ * Every function may be called from any thread; all of them do nothing
+ * when progress is off. */
+#ifndef V2C_PROGRESS_H
+#define V2C_PROGRESS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum v2c_progress_mode {
+        V2C_PROGRESS_AUTO,
+        V2C_PROGRESS_ALWAYS,
+        V2C_PROGRESS_NEVER,
+};
+
+/* "auto", "always" or "never" into *OUT: 0, or -EINVAL. */
+int v2c_progress_parse_mode(const char *s, enum v2c_progress_mode *out);
+/* Set by the CLI before any drawing (the default is auto). */
+void v2c_progress_set_mode(enum v2c_progress_mode mode);
+/* True when progress is drawn (decided at the first call after the mode
+ * was set, from the mode, the log level and stderr). */
+bool v2c_progress_enabled(void);
+
+/* Replaces the region with TEXT (printf-style; lines separated by '\n',
+ * no trailing newline needed).  Each line is cut to the terminal's width
+ * and control bytes are escaped.  Redraws at most every 100 ms: a call
+ * within that time of the last drawing is dropped, unless FORCE. */
+void v2c_progress_show(bool force, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Erases the region (the cursor returns where it began). */
+void v2c_progress_clear(void);
+/* Erases the region and prints TEXT as a permanent line (a summary). */
+void v2c_progress_done(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* "12.3 MB" style into BUF (SIZE >= 16): B, kB, MB, GB (powers of 1000). */
+const char *v2c_progress_bytes(uint64_t n, char *buf, unsigned size);
+
+/* For signal-cleanup's handler only: erases the region with
+ * async-signal-safe calls (write(2) of a prepared sequence). */
+void v2c_progress_erase_on_signal(void);
+
+#endif
