@@ -369,6 +369,8 @@ static int pull_run(int argc, char **argv)
                 return v2c_cli_usage_error(self, "give one REF");
         if (out == NULL)
                 return v2c_cli_usage_error(self, "no output directory given (-o DIR)");
+        if (*out == '\0')
+                return v2c_cli_usage_error(self, "-o needs a directory name, not an empty one");
         int rc = v2c_cli_registry_finish(self, &r);
         if (rc)
                 return rc;

@@ -153,6 +153,8 @@ static int run(int argc, char **argv)
                 return v2c_cli_usage_error(self, "unknown action `%s` (%s)", action, known);
         if (ro.state_dir == NULL)
                 return v2c_cli_usage_error(self, "no state directory given (--state DIR)");
+        if (*ro.state_dir == '\0')
+                return v2c_cli_usage_error(self, "--state needs a directory name, not an empty one");
         int nargs = (int) p.n_args - 1;
         struct v2c_error *err = NULL;
         int r;

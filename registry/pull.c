@@ -187,6 +187,28 @@ int v2c_pull(const char *src, const char *layout, const char *name, const char *
                 r = v2c_error_set_kind(err, V2C_ERR_REFUSED, EEXIST, "`%s` exists: pull writes a new layout", layout);
                 goto out;
         }
+        /* Built aside, renamed into place; a signal removes it.  Made
+         * before the registry is asked anything, so that an output
+         * directory that cannot be made fails at once, not after the
+         * download.  "out/" names the directory out: its sibling is
+         * "out.v2c-pull-*", not "out/.v2c-pull-*". */
+        size_t n = strlen(layout);
+        while (n > 1 && layout[n - 1] == '/')
+                n--;
+        if (n == 0) {
+                r = v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL, "the output directory is an empty string");
+                goto out;
+        }
+        if (asprintf(&tmp, "%.*s.v2c-pull-XXXXXX", (int) n, layout) < 0) {
+                tmp = NULL;
+                r = v2c_error_set(err, ENOMEM, "out of memory");
+                goto out;
+        }
+        if (v2c_signal_cleanup_mkdtemp(tmp) == NULL) {
+                r = v2c_error_set(err, errno, "cannot make the layout `%.*s`: %m", (int) n, layout);
+                goto out;
+        }
+        made_tmp = true;
         r = reg_conn_init(&c, &ref, &opt, err);
         if (r < 0)
                 goto out;
@@ -241,17 +263,6 @@ int v2c_pull(const char *src, const char *layout, const char *name, const char *
         v2c_sha256_hex(data, len, hex);
         snprintf(res->manifest_digest, sizeof res->manifest_digest, "sha256:%s", hex);
 
-        /* Built aside, renamed into place; a signal removes it. */
-        if (asprintf(&tmp, "%s.v2c-pull-XXXXXX", layout) < 0) {
-                tmp = NULL;
-                r = v2c_error_set(err, ENOMEM, "out of memory");
-                goto out;
-        }
-        if (v2c_signal_cleanup_mkdtemp(tmp) == NULL) {
-                r = v2c_error_set(err, errno, "creating `%s`: %m", tmp);
-                goto out;
-        }
-        made_tmp = true;
         r = v2c_oci_layout_mkdirs(tmp, err);
         if (r < 0)
                 goto out;

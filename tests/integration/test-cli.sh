@@ -130,4 +130,22 @@ for posix in "" 1; do
   st=0; run help convert -v >"$TMP/out" 2>"$TMP/err" || st=$?
   check "help convert -v$with: the help of convert" sh -c "test $st -eq 0 && grep -q '^usage: v2c convert' '$TMP/out'"
 done
+# pull: an output directory that cannot be made fails before the registry is
+# asked anything (port 1 refuses: its error would be "reaching 127.0.0.1:1")
+st=0; run pull 127.0.0.1:1/v2c/hello:1 -o "" >/dev/null 2>"$TMP/err" || st=$?
+check "pull -o '': a usage error, not a connection (exit 2, got $st)" \
+  sh -c "test $st -eq 2 && grep -qx 'v2c pull: -o needs a directory name, not an empty one' '$TMP/err'"
+for action in "status" "run $TMP/none.yaml" "resume" "abort"; do
+  # shellcheck disable=SC2086
+  st=0; run rollout $action --state "" >/dev/null 2>"$TMP/err" || st=$?
+  check "rollout $action --state '': a usage error, not the root directory (exit 2, got $st)" \
+    sh -c "test $st -eq 2 && grep -qx 'v2c rollout: --state needs a directory name, not an empty one' '$TMP/err'"
+done
+st=0; run pull 127.0.0.1:1/v2c/hello:1 -o "$TMP/nodir/sub/out" >/dev/null 2>"$TMP/err" || st=$?
+check "pull -o MISSING/sub/out: the layout is named, the registry never reached (exit 1, got $st)" \
+  sh -c "test $st -eq 1 && grep -qF 'cannot make the layout \`$TMP/nodir/sub/out\`: No such file' '$TMP/err' && ! grep -q reaching '$TMP/err'"
+mkdir -p "$TMP/pullto"
+st=0; run pull 127.0.0.1:1/v2c/hello:1 -o "$TMP/pullto/out/" >/dev/null 2>"$TMP/err" || st=$?
+check "pull -o DIR/ (a trailing slash) reaches the registry and leaves nothing behind (exit 1, got $st)" \
+  sh -c "test $st -eq 1 && grep -q 'reaching 127.0.0.1:1' '$TMP/err' && test -z \"\$(ls -A '$TMP/pullto')\""
 finish
