@@ -341,6 +341,51 @@ static char *request_path(const char *state_dir, const char *what, const char *s
         return p;
 }
 
+/* SERVICE is one of the rollout's (its playbook, as the journal holds it),
+ * and not finished for WHAT. */
+static int check_service(const char *state_dir, const char *what, const char *service, struct v2c_error **err)
+{
+        struct v2c_journal *j = NULL;
+        int rc = v2c_journal_open_ro(state_dir, &j, err);
+        if (rc < 0)
+                return rc;
+        _cleanup_playbook_ struct v2c_playbook *pb = NULL;
+        if (v2c_journal_count(j) == 0 || (rc = check_journal(j, &pb, err)) < 0) {
+                v2c_journal_close(j);
+                return rc < 0 ? rc : v2c_error_set_kind(err, V2C_ERR_INPUT, ENOENT, "`%s` holds no rollout", state_dir);
+        }
+        _cleanup_free_ char *names = NULL;
+        bool found = false;
+        for (size_t w = 0; w < pb->n_waves && !found; w++)
+                for (size_t i = 0; i < pb->waves[w].n_services; i++) {
+                        const char *name = pb->waves[w].services[i].name;
+                        if (strcmp(name, service) == 0) {
+                                found = true;
+                                break;
+                        }
+                        char *more = NULL;
+                        if (asprintf(&more, "%s%s%s", names ? names : "", names ? ", " : "", name) >= 0) {
+                                free(names);
+                                names = more;
+                        }
+                }
+        if (!found) {
+                v2c_journal_close(j);
+                return v2c_error_set_kind(err, V2C_ERR_USAGE, ENOENT, "no service `%s` in this rollout (it has: %s)",
+                                          service, names ? names : "none");
+        }
+        struct svc_state st;
+        replay(j, service, &st);
+        bool over = st.finalized || st.rolled_back || st.done;
+        const char *phase = st.finalized ? "finalized" : st.rolled_back ? "rolled back" : "done";
+        svc_state_release(&st);
+        v2c_journal_close(j);
+        if (over && strcmp(what, "approve") == 0)
+                return v2c_error_set_kind(err, V2C_ERR_REFUSED, EALREADY, "`%s` is %s: nothing waits for approval",
+                                          service, phase);
+        return 0;
+}
+
 int v2c_rollout_request(const char *state_dir, const char *what, const char *service, struct v2c_error **err)
 {
         struct stat st;
@@ -349,6 +394,13 @@ int v2c_rollout_request(const char *state_dir, const char *what, const char *ser
                 return v2c_error_set(err, ENOMEM, "out of memory");
         if (stat(journal, &st) < 0)
                 return v2c_error_set_kind(err, V2C_ERR_INPUT, ENOENT, "`%s` holds no rollout", state_dir);
+        if (service) {
+                /* A mistyped name must not pass for an approval the runner
+                 * never sees (nor make a path of its own: "../x"). */
+                int rc = check_service(state_dir, what, service, err);
+                if (rc < 0)
+                        return rc;
+        }
         _cleanup_free_ char *p = request_path(state_dir, what, service);
         if (p == NULL)
                 return v2c_error_set(err, ENOMEM, "out of memory");
