@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
+#include <strings.h>
 
 #define REVISION_MASK 0xff000000u
 #define REVISION_1 0x01000000u  /* 32 capabilities: 12 bytes */
@@ -14,12 +16,14 @@
 
 /* By bit number, as <linux/capability.h> numbers them. */
 static const char *const cap_names[] = {
-        "CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID",
-        "SETPCAP", "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_ADMIN", "NET_RAW",
-        "IPC_LOCK", "IPC_OWNER", "SYS_MODULE", "SYS_RAWIO", "SYS_CHROOT", "SYS_PTRACE", "SYS_PACCT",
-        "SYS_ADMIN", "SYS_BOOT", "SYS_NICE", "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD",
-        "LEASE", "AUDIT_WRITE", "AUDIT_CONTROL", "SETFCAP", "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG",
-        "WAKE_ALARM", "BLOCK_SUSPEND", "AUDIT_READ", "PERFMON", "BPF", "CHECKPOINT_RESTORE",
+        "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
+        "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE",
+        "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER",
+        "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE", "CAP_SYS_PACCT",
+        "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE", "CAP_SYS_RESOURCE", "CAP_SYS_TIME",
+        "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE", "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP",
+        "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND",
+        "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
 };
 
 static uint32_t le32(const unsigned char *p)
@@ -49,7 +53,7 @@ int v2c_caps_decode(const void *value, size_t len, char ***names, bool *effectiv
                         size_t n = 32 * w + bit;
                         char name[48];
                         if (n < sizeof cap_names / sizeof cap_names[0])
-                                snprintf(name, sizeof name, "CAP_%s", cap_names[n]);
+                                snprintf(name, sizeof name, "%s", cap_names[n]);
                         else
                                 snprintf(name, sizeof name, "CAP_%zu", n);
                         if (v2c_strv_push(&v, name) < 0) {
@@ -62,4 +66,28 @@ int v2c_caps_decode(const void *value, size_t len, char ***names, bool *effectiv
         if (effective)
                 *effective = magic & FLAG_EFFECTIVE;
         return 0;
+}
+
+int v2c_caps_bit(const char *name)
+{
+        if (name == NULL)
+                return -EINVAL;
+        if (strncasecmp(name, "CAP_", 4) == 0)
+                name += 4;
+        for (size_t i = 0; i < sizeof cap_names / sizeof cap_names[0]; i++)
+                if (strcasecmp(name, cap_names[i] + 4) == 0)
+                        return (int) i;
+        return -EINVAL;
+}
+
+const char *v2c_caps_name(int bit)
+{
+        if (bit < 0 || (size_t) bit >= sizeof cap_names / sizeof cap_names[0])
+                return NULL;
+        return cap_names[bit];
+}
+
+int v2c_caps_count(void)
+{
+        return (int) (sizeof cap_names / sizeof cap_names[0]);
 }

@@ -20,4 +20,13 @@
  * or -ENOMEM. */
 int v2c_caps_decode(const void *value, size_t len, char ***names, bool *effective);
 
+/* The bit of capability NAME ("CAP_NET_BIND_SERVICE", "net_bind_service":
+ * with or without the prefix, any case, as systemd reads them), or
+ * -EINVAL for a name the table does not know. */
+int v2c_caps_bit(const char *name);
+/* "CAP_NET_BIND_SERVICE" for its bit (static), NULL past the table. */
+const char *v2c_caps_name(int bit);
+/* How many capabilities the table knows (bits 0 .. count-1). */
+int v2c_caps_count(void);
+
 #endif

@@ -48,6 +48,29 @@ static void links_release(struct v2c_service *s)
         s->nlinks = 0;
 }
 
+static void grants_release(struct v2c_grant *g, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                free(g[i].what);
+                free(g[i].from);
+        }
+        free(g);
+}
+
+void v2c_hardening_release(struct v2c_hardening *h)
+{
+        free(h->user_from);
+        grants_release(h->capabilities, h->ncapabilities);
+        free(h->escalation_from);
+        free(h->seccomp);
+        grants_release(h->writable, h->nwritable);
+        free(h->memory_from);
+        free(h->cpu_from);
+        free(h->nofile_from);
+        v2c_strv_free(h->notes);
+        *h = (struct v2c_hardening) { 0 };
+}
+
 static void service_release(struct v2c_service *s)
 {
         free(s->name);
@@ -93,6 +116,8 @@ static void service_release(struct v2c_service *s)
         v2c_strv_free(s->referenced_files);
         v2c_strv_free(s->content_dirs);
         links_release(s);
+        v2c_hardening_release(&s->hardening);
+        v2c_strv_free(s->unit_sandbox);
 }
 
 struct v2c_report *v2c_report_free(struct v2c_report *r)
@@ -208,6 +233,7 @@ enum field_type {
         F_BOOL,         /* bool */
         F_ENUM,         /* char *, one of a set of strings */
         F_UINT,         /* unsigned, an integer from min to max */
+        F_U64,          /* unsigned long long, from min to max (at most 2^53: JSON's exact integers) */
         F_OBJECT,       /* members of the same struct, under a nested key */
         F_LIST,         /* an array of structs, each read with its own table */
         F_CUSTOM,       /* its own read and write functions */
@@ -430,6 +456,81 @@ static const struct list_spec links_list = {
         .max = MAX_REPORT_LIST, .fields = link_fields,
 };
 
+static const struct field capability_fields[] = {
+        { .key = "name", .type = F_STR, .off = offsetof(struct v2c_grant, what), .required = true },
+        { .key = "from", .type = F_STR, .off = offsetof(struct v2c_grant, from) },
+        { 0 },
+};
+
+static int check_capability(struct reader *rd, const void *elem)
+{
+        const struct v2c_grant *g = elem;
+        if (strncmp(g->what, "CAP_", 4) != 0 || strspn(g->what + 4, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789") !=
+                                                        strlen(g->what + 4) || g->what[4] == '\0') {
+                size_t was = enter_key(rd, "name");
+                int r = bad(rd, "not a capability name (CAP_...)");
+                leave(rd, was);
+                return r;
+        }
+        return 0;
+}
+
+static const struct list_spec capabilities_list = {
+        .elem_size = sizeof(struct v2c_grant), .count_off = offsetof(struct v2c_service, hardening.ncapabilities),
+        .max = 64, .fields = capability_fields, .check = check_capability,
+};
+
+static const struct field writable_fields[] = {
+        { .key = "path", .type = F_STR, .off = offsetof(struct v2c_grant, what), .required = true },
+        { .key = "from", .type = F_STR, .off = offsetof(struct v2c_grant, from) },
+        { 0 },
+};
+
+static int check_writable(struct reader *rd, const void *elem)
+{
+        const struct v2c_grant *g = elem;
+        if (g->what[0] != '/') {
+                size_t was = enter_key(rd, "path");
+                int r = bad(rd, "not an absolute path");
+                leave(rd, was);
+                return r;
+        }
+        return 0;
+}
+
+static const struct list_spec writable_list = {
+        .elem_size = sizeof(struct v2c_grant), .count_off = offsetof(struct v2c_service, hardening.nwritable),
+        .max = MAX_REPORT_LIST, .fields = writable_fields, .check = check_writable,
+};
+
+#define HARD(m) offsetof(struct v2c_service, hardening.m)
+#define JSON_MAX_INT 9007199254740992ULL
+
+static const struct field limits_fields[] = {
+        { .key = "memory_bytes", .type = F_U64, .off = HARD(memory_max), .max = JSON_MAX_INT },
+        { .key = "memory_from", .type = F_STR, .off = HARD(memory_from) },
+        { .key = "cpu_millicores", .type = F_UINT, .off = HARD(cpu_millis), .max = 1000000 },
+        { .key = "cpu_from", .type = F_STR, .off = HARD(cpu_from) },
+        { .key = "nofile", .type = F_U64, .off = HARD(nofile), .max = JSON_MAX_INT },
+        { .key = "nofile_from", .type = F_STR, .off = HARD(nofile_from) },
+        { 0 },
+};
+
+static const struct field hardening_fields[] = {
+        { .key = "run_as_root", .type = F_BOOL, .off = HARD(run_as_root) },
+        { .key = "dynamic_uid", .type = F_UINT, .off = HARD(dynamic_uid), .max = 0xffffffffULL },
+        { .key = "user_from", .type = F_STR, .off = HARD(user_from) },
+        { .key = "capabilities", .type = F_LIST, .off = HARD(capabilities), .list = &capabilities_list },
+        { .key = "allow_privilege_escalation", .type = F_BOOL, .off = HARD(allow_privilege_escalation) },
+        { .key = "escalation_from", .type = F_STR, .off = HARD(escalation_from) },
+        { .key = "seccomp", .type = F_STR, .off = HARD(seccomp) },
+        { .key = "read_only_root", .type = F_BOOL, .off = HARD(read_only_root) },
+        { .key = "writable", .type = F_LIST, .off = HARD(writable), .list = &writable_list },
+        { .key = "limits", .type = F_OBJECT, .sub = limits_fields },
+        { .key = "notes", .type = F_STRV, .off = HARD(notes) },
+        { 0 },
+};
+
 #define SVC_STR(k, m) { .key = k, .type = F_STR, .off = offsetof(struct v2c_service, m) }
 #define SVC_STRV(k, m) { .key = k, .type = F_STRV, .off = offsetof(struct v2c_service, m) }
 
@@ -464,6 +565,7 @@ static const struct field service_fields[] = {
         { .key = "secret_files", .type = F_LIST, .off = offsetof(struct v2c_service, secret_files),
           .list = &secret_files_list },
         { .key = "connects_to", .type = F_LIST, .off = offsetof(struct v2c_service, links), .list = &links_list },
+        { .key = "hardening", .type = F_OBJECT, .sub = hardening_fields },
         { 0 },
 };
 
@@ -597,6 +699,9 @@ static json_t *write_object(const struct field *fields, const void *base)
                 case F_UINT:
                         v = json_integer((json_int_t) *CMEMBER(base, f, unsigned));
                         break;
+                case F_U64:
+                        v = json_integer((json_int_t) *CMEMBER(base, f, unsigned long long));
+                        break;
                 case F_OBJECT:
                         v = write_object(f->sub, base);
                         break;
@@ -720,6 +825,13 @@ static int read_field(struct reader *rd, const struct field *f, const json_t *v,
                 if (!json_is_integer(v) || n < 0 || (unsigned long long) n < f->min || (unsigned long long) n > f->max)
                         return bad(rd, "not an integer from %llu to %llu", f->min, f->max);
                 *MEMBER(base, f, unsigned) = (unsigned) n;
+                return 0;
+        }
+        case F_U64: {
+                json_int_t n = json_is_integer(v) ? json_integer_value(v) : -1;
+                if (!json_is_integer(v) || n < 0 || (unsigned long long) n < f->min || (unsigned long long) n > f->max)
+                        return bad(rd, "not an integer from %llu to %llu", f->min, f->max);
+                *MEMBER(base, f, unsigned long long) = (unsigned long long) n;
                 return 0;
         }
         case F_OBJECT:

@@ -55,6 +55,41 @@ struct v2c_link {
         char *via;          /* the directive or variable: "proxy_pass", "REDIS_URL" */
 };
 
+/* One decision of the hardened spec and what it came from: a capability
+ * ("CAP_NET_BIND_SERVICE") or a writable path, with "AmbientCapabilities=
+ * (nginx.service)", "file capability of /usr/bin/ping", "port 80 below
+ * 1024 as user www-data"... */
+struct v2c_grant {
+        char *what;
+        char *from;
+};
+
+/* How tightly the service may run in a container, derived from what the
+ * VM's unit says (User=, DynamicUser=, CapabilityBoundingSet=,
+ * AmbientCapabilities=, NoNewPrivileges=, PrivateTmp=, ReadWritePaths=,
+ * *Directory=, MemoryMax=, CPUQuota=, LimitNOFILE=...) and from the
+ * executable's file capabilities and ports (inspect/harden.c). */
+struct v2c_hardening {
+        bool run_as_root;           /* the VM ran it as root (no User=, or root) */
+        unsigned dynamic_uid;       /* DynamicUser=: the fixed uid it gets; 0 otherwise */
+        char *user_from;            /* where its user came from */
+        struct v2c_grant *capabilities;   /* added after dropping all, sorted */
+        size_t ncapabilities;
+        bool allow_privilege_escalation;
+        char *escalation_from;
+        char *seccomp;              /* "RuntimeDefault" */
+        bool read_only_root;
+        struct v2c_grant *writable; /* paths it may write: a volume each, sorted */
+        size_t nwritable;
+        unsigned long long memory_max;    /* bytes, 0: no limit */
+        char *memory_from;
+        unsigned cpu_millis;              /* 1000 = one CPU, 0: no limit */
+        char *cpu_from;
+        unsigned long long nofile;        /* open files (the hard limit), 0: not set */
+        char *nofile_from;
+        char **notes;               /* what was not carried over, and why */
+};
+
 struct v2c_service {
         char *name;         /* unit name without ".service", init script name, cron job name */
         char *kind;         /* "systemd", "sysv", "openrc", "timer", "cron" */
@@ -100,6 +135,11 @@ struct v2c_service {
         char **content_dirs;
         struct v2c_link *links;    /* "connects_to": other services it reaches on the guest itself */
         size_t nlinks;
+        struct v2c_hardening hardening;
+        /* The unit's sandboxing and resource settings as read
+         * ("NoNewPrivileges=yes", every assignment in order), for
+         * inspect/harden.c: inspection only, not in the JSON. */
+        char **unit_sandbox;
 };
 
 struct v2c_secret {
@@ -134,6 +174,8 @@ struct v2c_report {
 };
 
 struct v2c_report *v2c_report_free(struct v2c_report *r);
+/* Frees what H holds and zeroes it. */
+void v2c_hardening_release(struct v2c_hardening *h);
 static inline void v2c_report_freep(struct v2c_report **r) { v2c_report_free(*r); }
 
 const char *v2c_service_class_name(enum v2c_service_class c);

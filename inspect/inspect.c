@@ -3,6 +3,7 @@
  * analyse each and look for secrets.  The order of everything in the report
  * is fixed (sorted), so the same guest always gives the same bytes. */
 #include "inspect-internal.h"
+#include "harden-internal.h"
 #include "cleanup.h"
 #include "log.h"
 #include "path.h"
@@ -354,6 +355,11 @@ int v2c_inspect(struct v2c_guest *g, const struct v2c_inspect_options *opt, stru
         r = inspect_links(&c, err);
         if (r < 0)
                 goto out;
+        for (size_t i = 0; i < c.rep->nservices; i++)
+                if (inspect_harden(&c.rep->services[i]) < 0) {
+                        r = v2c_error_set(err, ENOMEM, "out of memory");
+                        goto out;
+                }
         r = inspect_secrets(&c, err);
         if (r < 0)
                 goto out;

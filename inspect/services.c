@@ -349,6 +349,25 @@ static int fill_from_service_unit(struct inspect_ctx *c, struct v2c_service *s, 
                 v2c_unit_get_list(u, "Service", dirs[i].key, &vals, NULL);
                 push_dirs((char ***) ((char *) s + dirs[i].off), vals, dirs[i].base);
         }
+        /* What inspect/harden.c carries over into the container, every
+         * assignment as written (capability sets add up, "" resets). */
+        static const char *const sandbox_keys[] = {
+                "NoNewPrivileges", "CapabilityBoundingSet", "AmbientCapabilities", "PrivateTmp",
+                "ProtectSystem", "ProtectHome", "SystemCallFilter", "MemoryMax", "MemoryLimit", "CPUQuota",
+                "LimitNOFILE",
+        };
+        v2c_strv_free(s->unit_sandbox);
+        s->unit_sandbox = NULL;
+        for (size_t i = 0; i < V2C_ARRAY_SIZE(sandbox_keys); i++) {
+                char *const *vals = v2c_unit_get_values(u, "Service", sandbox_keys[i]);
+                for (size_t k = 0; vals && vals[k]; k++) {
+                        _cleanup_free_ char *line = NULL;
+                        if (asprintf(&line, "%s=%s", sandbox_keys[i], vals[k]) < 0)
+                                return v2c_error_set(err, ENOMEM, "out of memory");
+                        if (v2c_strv_push(&s->unit_sandbox, line) < 0)
+                                return v2c_error_set(err, ENOMEM, "out of memory");
+                }
+        }
         _cleanup_strv_ char **rw = NULL;
         v2c_unit_get_list(u, "Service", "ReadWritePaths", &rw, NULL);
         for (size_t i = 0; rw && rw[i]; i++) {
