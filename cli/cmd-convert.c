@@ -43,8 +43,13 @@ static const char help[] =
         "  --threads N            zstd worker threads (the output does not depend on it)\n"
         "  --image-repo REPO      repository the Kubernetes manifests pull from\n"
         "                         (default localhost/v2c): REPO/NAME@sha256:...\n"
-        "  --verify               run each image with podman and check that it answers\n"
-        "                         on its ports (exit 1 if one does not)\n"
+        "  --verify               run each image with podman, hardened as its manifests\n"
+        "                         run it, and check that it answers on its ports (exit 1\n"
+        "                         if one does not)\n"
+        "  --no-harden            leave the runtime's defaults: no read-only root, no\n"
+        "                         capability dropped, no limit (a warning says so)\n"
+        "  --runtime-class NAME   runtimeClassName of the manifests (kata, gvisor: a\n"
+        "                         hypervisor or sandbox boundary, see docs/convert.md)\n"
         "  --push HOST/PREFIX     push each image to HOST/PREFIX/NAME, by digest (and\n"
         "                         as --tag TAG), and name it so in the manifests\n"
         "  --tag TAG              the tag --push sets after the digest is in place\n"
@@ -59,6 +64,22 @@ static const char help[] =
         "SOURCE_DATE_EPOCH sets every timestamp (default 946684800, 2000-01-01).\n"
         "Exit status: 2 bad usage or unknown service, 3 unusable input,\n"
         "4 refused (a stateful service, DIR holding something else).\n";
+
+/* A DNS subdomain (RFC 1123), as Kubernetes names a RuntimeClass. */
+static bool runtime_class_valid(const char *s)
+{
+        size_t len = strlen(s);
+        if (len == 0 || len > 253)
+                return false;
+        for (size_t i = 0; i < len; i++) {
+                bool alnum = (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9');
+                bool first = i == 0 || s[i - 1] == '.', last = i + 1 == len || s[i + 1] == '.';
+                if (alnum || (s[i] == '-' && !first && !last) || (s[i] == '.' && !first && !last))
+                        continue;
+                return false;
+        }
+        return true;
+}
 
 static int parse_int(const char *s, int lo, int hi, int *out)
 {
@@ -170,7 +191,8 @@ static int verify_pods(const struct v2c_convert_result *res, const char *layout,
                         m[k] = (struct v2c_verify_member) { .ref_name = im->ref_name, .ports = im->ports,
                                                             .n_ports = im->n_ports, .guest = g,
                                                             .secret_files = im->secret_files,
-                                                            .n_secret_files = im->n_secret_files };
+                                                            .n_secret_files = im->n_secret_files,
+                                                            .harden = &im->harden };
                 }
                 _cleanup_strv_ char **notes = NULL;
                 struct v2c_verify_pod_options vopt = { .layout = layout, .pod = pod->name, .members = m,
@@ -230,7 +252,7 @@ static bool parse_args(struct v2c_cli_parser *p, struct convert_args *a, int *st
         enum {
                 OPT_ALL_STATELESS = V2C_OPT_COMMAND_FIRST, OPT_SYSTEM, OPT_FORCE, OPT_REPORT, OPT_ALLOW_STATEFUL,
                 OPT_INCLUDE_SECRET, OPT_KEEP_SETUID, OPT_GZIP, OPT_LEVEL, OPT_THREADS, OPT_IMAGE_REPO, OPT_VERIFY,
-                OPT_PUSH, OPT_TAG, OPT_BASE, OPT_ALLOW_BACKING, OPT_LAUNCH_TIMEOUT,
+                OPT_PUSH, OPT_TAG, OPT_BASE, OPT_ALLOW_BACKING, OPT_LAUNCH_TIMEOUT, OPT_NO_HARDEN, OPT_RUNTIME_CLASS,
         };
         static const struct option opts[] = {
                 { "service", required_argument, NULL, 's' },
@@ -252,6 +274,8 @@ static bool parse_args(struct v2c_cli_parser *p, struct convert_args *a, int *st
                 { "base", required_argument, NULL, OPT_BASE },
                 { "allow-backing", no_argument, NULL, OPT_ALLOW_BACKING },
                 { "launch-timeout", required_argument, NULL, OPT_LAUNCH_TIMEOUT },
+                { "no-harden", no_argument, NULL, OPT_NO_HARDEN },
+                { "runtime-class", required_argument, NULL, OPT_RUNTIME_CLASS },
                 {},
         };
         const struct v2c_command *self = &v2c_command_convert;
@@ -296,6 +320,8 @@ static bool parse_args(struct v2c_cli_parser *p, struct convert_args *a, int *st
                 case OPT_TAG: a->tag = optarg; break;
                 case OPT_BASE: a->base = optarg; break;
                 case OPT_ALLOW_BACKING: a->gopt.allow_backing = true; break;
+                case OPT_NO_HARDEN: copt->no_harden = true; break;
+                case OPT_RUNTIME_CLASS: copt->runtime_class = optarg; break;
                 case OPT_LAUNCH_TIMEOUT:
                         if (v2c_cli_parse_seconds(optarg, &a->gopt.launch_timeout_s) < 0)
                                 return *status = v2c_cli_usage_error(self, "--launch-timeout `%s` is not a number of seconds "
@@ -318,6 +344,12 @@ static bool parse_args(struct v2c_cli_parser *p, struct convert_args *a, int *st
                 return *status = v2c_cli_usage_error(self, "gzip levels go from 1 to 9"), false;
         if (a->tag && a->push == NULL)
                 return *status = v2c_cli_usage_error(self, "--tag goes with --push"), false;
+        if (copt->runtime_class && !runtime_class_valid(copt->runtime_class))
+                return *status = v2c_cli_usage_error(self, "--runtime-class `%s` is not a Kubernetes name (a DNS "
+                                                 "subdomain: a-z, 0-9, '-' and '.')", copt->runtime_class), false;
+        if (copt->no_harden)
+                v2c_warn("--no-harden: the images run with the runtime's defaults: writable root, default "
+                         "capabilities, no limits; the VM confined them more");
         const char *push = a->push;
         if (push && (strchr(push, '@') || strchr(strchr(push, '/') ? strchr(push, '/') : push, ':')))
                 return *status = v2c_cli_usage_error(self, "--push takes HOST/PREFIX (no tag or digest): images go to "
@@ -521,6 +553,7 @@ static int verify_images(const struct convert_args *a, const struct v2c_convert_
                                                    .ports = im->ports, .n_ports = im->n_ports,
                                                    .guest = g, .secret_files = im->secret_files,
                                                    .n_secret_files = im->n_secret_files,
+                                                   .harden = &im->harden,
                                                    .notes = &notes };
                 struct v2c_error *err = NULL;
                 if (v2c_convert_verify(&vopt, &err) < 0) {

@@ -71,6 +71,65 @@ void v2c_hardening_release(struct v2c_hardening *h)
         *h = (struct v2c_hardening) { 0 };
 }
 
+static int grants_copy(const struct v2c_grant *src, size_t n, struct v2c_grant **dst)
+{
+        *dst = NULL;
+        if (n == 0)
+                return 0;
+        struct v2c_grant *g = calloc(n, sizeof *g);
+        if (g == NULL)
+                return -ENOMEM;
+        *dst = g;
+        for (size_t i = 0; i < n; i++) {
+                g[i].what = src[i].what ? strdup(src[i].what) : NULL;
+                g[i].from = src[i].from ? strdup(src[i].from) : NULL;
+                if ((src[i].what && g[i].what == NULL) || (src[i].from && g[i].from == NULL))
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+static int dup_or_null(const char *s, char **out)
+{
+        *out = s ? strdup(s) : NULL;
+        return s && *out == NULL ? -ENOMEM : 0;
+}
+
+int v2c_hardening_copy(const struct v2c_hardening *src, struct v2c_hardening *dst)
+{
+        *dst = *src;
+        dst->user_from = dst->escalation_from = dst->seccomp = NULL;
+        dst->memory_from = dst->cpu_from = dst->nofile_from = NULL;
+        dst->capabilities = dst->writable = NULL;
+        dst->notes = NULL;
+        int r = grants_copy(src->capabilities, src->ncapabilities, &dst->capabilities);
+        if (r == 0)
+                r = grants_copy(src->writable, src->nwritable, &dst->writable);
+        if (r == 0)
+                r = dup_or_null(src->user_from, &dst->user_from);
+        if (r == 0)
+                r = dup_or_null(src->escalation_from, &dst->escalation_from);
+        if (r == 0)
+                r = dup_or_null(src->seccomp, &dst->seccomp);
+        if (r == 0)
+                r = dup_or_null(src->memory_from, &dst->memory_from);
+        if (r == 0)
+                r = dup_or_null(src->cpu_from, &dst->cpu_from);
+        if (r == 0)
+                r = dup_or_null(src->nofile_from, &dst->nofile_from);
+        if (r == 0 && src->notes && (dst->notes = v2c_strv_copy(src->notes)) == NULL)
+                r = -ENOMEM;
+        if (r < 0) {
+                /* counts must match what was allocated for the release */
+                if (dst->capabilities == NULL)
+                        dst->ncapabilities = 0;
+                if (dst->writable == NULL)
+                        dst->nwritable = 0;
+                v2c_hardening_release(dst);
+        }
+        return r;
+}
+
 static void service_release(struct v2c_service *s)
 {
         free(s->name);

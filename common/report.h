@@ -176,6 +176,11 @@ struct v2c_report {
 struct v2c_report *v2c_report_free(struct v2c_report *r);
 /* Frees what H holds and zeroes it. */
 void v2c_hardening_release(struct v2c_hardening *h);
+/* A deep copy of SRC into DST: 0 or -ENOMEM (DST then empty). */
+int v2c_hardening_copy(const struct v2c_hardening *src, struct v2c_hardening *dst);
+/* True when H was derived (a report of this version): a report of an
+ * older one has no "hardening", and nothing can be applied from it. */
+static inline bool v2c_hardening_known(const struct v2c_hardening *h) { return h && h->seccomp != NULL; }
 static inline void v2c_report_freep(struct v2c_report **r) { v2c_report_free(*r); }
 
 const char *v2c_service_class_name(enum v2c_service_class c);

@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "report.h"
 
 #define V2C_SBOM_MAX_PACKAGES 100000
 #define V2C_ARTIFACT_MAX_FIELD 4096   /* bytes in one name, version, path... */
@@ -70,7 +71,26 @@ struct v2c_k8s_spec {
                                         * added to the container's set; may be NULL */
         const struct v2c_k8s_secret_file *secret_files;   /* n_secret_files of them, may be NULL */
         size_t n_secret_files;
+        /* The hardened spec (see report.h), or NULL (--no-harden, or a
+         * report without one): then only runAsUser and the capabilities
+         * above are set.  With it: runAsNonRoot when the uid is known and
+         * not 0, allowPrivilegeEscalation, readOnlyRootFilesystem with an
+         * emptyDir for each writable path (but those a claim holds),
+         * capabilities drop ALL then add its own (CAPABILITIES is then
+         * unused), seccompProfile RuntimeDefault, resource limits, a
+         * sysctl net.ipv4.ip_unprivileged_port_start for a non-root
+         * service on a port below 1024 (Kubernetes gives a non-root
+         * process no ambient capability), runAsUser from DynamicUser='s
+         * uid when USER_UID is not given, and every decision with what it
+         * came from in the annotation hardening.v2c.io/<name> of the pod. */
+        const struct v2c_hardening *harden;
+        const char *runtime_class;     /* runtimeClassName (a DNS subdomain), or NULL */
 };
+
+/* The hardened spec as text, one decision a line with what it came from,
+ * for the convert log and the manifests' annotation (new string, NULL
+ * without memory). */
+char *v2c_hardening_text(const struct v2c_hardening *h);
 
 /* Writes Kubernetes manifests as multi-document YAML ("---\n" between
  * documents): a Deployment of one replica running IMAGE, a ClusterIP

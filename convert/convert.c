@@ -1314,6 +1314,41 @@ static int write_side_file(const char *dir, const char *name, const char *data, 
         return v2c_write_file_atomic(path, data, strlen(data), 0644, err);
 }
 
+/* The image's hardened spec, from the report's (unless --no-harden):
+ * --keep-setid keeps setuid programs on purpose, so escalation stays
+ * allowed.  Each decision goes to the log. */
+static int harden_image(struct conv *cv, const struct v2c_service *s, struct v2c_converted *out,
+                        struct v2c_error **err)
+{
+        if (cv->opt->no_harden)
+                return 0;
+        if (!v2c_hardening_known(&s->hardening)) {
+                v2c_warn("%s: the report has no hardened spec (made by an older v2c?): the image runs as the "
+                         "runtime's defaults; inspect the guest again to harden it",
+                         s->name);
+                return 0;
+        }
+        if (v2c_hardening_copy(&s->hardening, &out->harden) < 0)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        if (cv->opt->keep_setid && !out->harden.allow_privilege_escalation) {
+                free(out->harden.escalation_from);
+                out->harden.allow_privilege_escalation = true;
+                out->harden.escalation_from = strdup("--keep-setid keeps its setuid and setgid programs");
+                if (out->harden.escalation_from == NULL)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+        }
+        _cleanup_free_ char *text = v2c_hardening_text(&out->harden);
+        if (text == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        for (char *line = text, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+                nl = strchr(line, '\n');
+                if (nl)
+                        *nl = '\0';
+                v2c_info("%s: hardened: %s", s->name, line);
+        }
+        return 0;
+}
+
 static int write_artifacts(struct conv *cv, const char *side, struct image *im, const struct v2c_converted *out,
                            struct v2c_error **err)
 {
@@ -1375,7 +1410,8 @@ static int write_artifacts(struct conv *cv, const char *side, struct image *im, 
         struct v2c_k8s_spec ks = {
                 .name = im->ref, .image = image, .ports = im->ports, .n_ports = im->n_ports,
                 .volumes = im->volumes, .env_required = im->env_required, .user_uid = uid,
-                .capabilities = caps,
+                .capabilities = caps, .harden = v2c_hardening_known(&out->harden) ? &out->harden : NULL,
+                .runtime_class = cv->opt->runtime_class,
         };
         _cleanup_free_ struct v2c_k8s_secret_file *kf = calloc(im->n_secret_files + 1, sizeof *kf);
         if (kf == NULL)
@@ -1475,6 +1511,7 @@ static void converted_release(struct v2c_converted *o)
         v2c_strv_free(o->notes);
         secret_mounts_free(o->secret_files, o->n_secret_files);
         free(o->user_uid);
+        v2c_hardening_release(&o->harden);
 }
 
 struct v2c_convert_result *v2c_convert_result_free(struct v2c_convert_result *r)
@@ -1971,6 +2008,9 @@ static int convert_one(struct conv *cv, struct v2c_oci_layout *l, const char *si
         r = v2c_oci_add_image(l, &spec, &out->manifest, &out->config, err);
         if (r < 0)
                 goto out;
+        r = harden_image(cv, s, out, err);
+        if (r < 0)
+                goto out;
         r = write_artifacts(cv, side, &im, out, err);
         if (r < 0)
                 goto out;
@@ -2133,7 +2173,7 @@ int v2c_convert(struct v2c_guest *g, const struct v2c_report *report, const stru
                 json_array_append_new(lock, lock_entry(&res->images[k]));
         }
         /* After every image: a pod's manifest names its members by digest. */
-        r = convert_write_pods(&cv.pods, side, opt->image_repo, res, err);
+        r = convert_write_pods(&cv.pods, side, opt->image_repo, opt->runtime_class, res, err);
         if (r < 0)
                 goto out;
         {

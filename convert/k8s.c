@@ -35,6 +35,8 @@ struct names {
         const char **env;                /* deduplicated */
         size_t n_env;
         char secret_volume[DNS_LABEL_MAX + 1];   /* the pod volume of its secret files */
+        char **wpaths, **wnames;         /* writable paths of the hardened spec: an emptyDir each */
+        size_t n_writable;
 };
 
 static void names_release(struct names *n)
@@ -47,6 +49,12 @@ static void names_release(struct names *n)
                 free((char *) n->paths[i]);
         free(n->paths);
         free(n->env);
+        for (size_t i = 0; i < n->n_writable; i++) {
+                free(n->wpaths[i]);
+                free(n->wnames[i]);
+        }
+        free(n->wpaths);
+        free(n->wnames);
 }
 
 static bool is_lower_alnum(char c)
@@ -228,6 +236,139 @@ static int collect_volumes(const struct v2c_k8s_spec *spec, struct names *n, str
         return 0;
 }
 
+static bool hardened(const struct v2c_k8s_spec *spec)
+{
+        return spec->harden && v2c_hardening_known(spec->harden);
+}
+
+/* The emptyDir volumes of the hardened spec's writable paths: those a
+ * claim or a secret file already holds are left to it; names
+ * "<app>-rw-<path as a label>", unique among the container's volumes. */
+static int collect_writable(const struct v2c_k8s_spec *spec, struct names *n, struct v2c_error **err)
+{
+        if (!hardened(spec))
+                return 0;
+        const struct v2c_hardening *h = spec->harden;
+        if (h->nwritable > V2C_K8S_MAX_VOLUMES)
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, E2BIG, "more than %d writable paths",
+                                          V2C_K8S_MAX_VOLUMES);
+        n->wpaths = calloc(h->nwritable + 1, sizeof *n->wpaths);
+        n->wnames = calloc(h->nwritable + 1, sizeof *n->wnames);
+        char **all = calloc(n->n_volumes + h->nwritable + 1, sizeof *all);
+        if (n->wpaths == NULL || n->wnames == NULL || all == NULL) {
+                free(all);
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        }
+        size_t n_all = 0;
+        for (size_t i = 0; i < n->n_volumes; i++)
+                all[n_all++] = n->claims[i];
+        char prefix[DNS_LABEL_MAX + 4];
+        snprintf(prefix, sizeof prefix, "%s-rw", n->app);
+        int r = 0;
+        for (size_t i = 0; i < h->nwritable && r == 0; i++) {
+                const char *p = h->writable[i].what;
+                if (p == NULL || p[0] != '/' || strlen(p) > V2C_ARTIFACT_MAX_FIELD) {
+                        r = v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL, "writable path `%.64s` is not an absolute path",
+                                               p ? p : "(null)");
+                        break;
+                }
+                bool held = false;
+                for (size_t k = 0; k < n->n_volumes && !held; k++)
+                        held = strcmp(p, n->paths[k]) == 0 ||
+                               (strncmp(p, n->paths[k], strlen(n->paths[k])) == 0 && p[strlen(n->paths[k])] == '/');
+                for (size_t k = 0; k < spec->n_secret_files && !held; k++)
+                        held = strcmp(p, spec->secret_files[k].path) == 0;
+                if (held)
+                        continue;
+                char *name = claim_name(prefix, p, all, n_all);
+                char *path = strdup(p);
+                if (name == NULL || path == NULL) {
+                        free(name);
+                        free(path);
+                        r = v2c_error_set(err, ENOMEM, "out of memory");
+                        break;
+                }
+                all[n_all++] = name;
+                n->wnames[n->n_writable] = name;
+                n->wpaths[n->n_writable++] = path;
+        }
+        free(all);
+        return r;
+}
+
+/* runtimeClassName: a DNS subdomain (RFC 1123), at most 253 bytes. */
+static bool is_dns_subdomain(const char *s)
+{
+        size_t len = strlen(s);
+        if (len == 0 || len > 253)
+                return false;
+        for (size_t i = 0; i < len; i++) {
+                char c = s[i];
+                bool edge = i == 0 || i + 1 == len || s[i - 1] == '.' || s[i + 1] == '.';
+                if (is_lower_alnum(c))
+                        continue;
+                if ((c == '-' && !edge) || (c == '.' && i > 0 && i + 1 < len && s[i - 1] != '.'))
+                        continue;
+                return false;
+        }
+        return true;
+}
+
+/* The uid the container runs as: DynamicUser='s own uid when hardened (the
+ * image's user is then the shared "nobody"), else the image's user. */
+static long long run_uid(const struct v2c_k8s_spec *spec)
+{
+        if (hardened(spec) && spec->harden->dynamic_uid)
+                return spec->harden->dynamic_uid;
+        return parse_uid(spec->user_uid);
+}
+
+/* The lowest port below 1024 a non-root hardened container listens on, or 0. */
+static unsigned low_port(const struct v2c_k8s_spec *spec, const struct names *n)
+{
+        if (!hardened(spec) || spec->harden->run_as_root)
+                return 0;
+        unsigned low = 0;
+        for (size_t i = 0; i < n->n_ports; i++)
+                if (n->ports[i] < 1024 && (low == 0 || n->ports[i] < low))
+                        low = n->ports[i];
+        return low;
+}
+
+char *v2c_hardening_text(const struct v2c_hardening *h)
+{
+        struct v2c_buf b;
+        v2c_buf_init(&b, 1u << 20);
+        if (h == NULL || !v2c_hardening_known(h)) {
+                v2c_buf_appends(&b, "not hardened");
+                return v2c_buf_steal(&b);
+        }
+        if (h->dynamic_uid)
+                v2c_buf_appendf(&b, "user: uid %u: %s\n", h->dynamic_uid, h->user_from);
+        else
+                v2c_buf_appendf(&b, "user: %s: %s\n", h->run_as_root ? "root" : "non-root", h->user_from);
+        v2c_buf_appends(&b, "capabilities: all dropped");
+        for (size_t i = 0; i < h->ncapabilities; i++)
+                v2c_buf_appendf(&b, "%s %s (%s)", i ? "," : "; added:", h->capabilities[i].what, h->capabilities[i].from);
+        v2c_buf_appendf(&b, "\nallowPrivilegeEscalation: %s: %s\n", h->allow_privilege_escalation ? "true" : "false",
+                        h->escalation_from);
+        v2c_buf_appendf(&b, "seccomp: %s\n", h->seccomp);
+        v2c_buf_appendf(&b, "readOnlyRootFilesystem: %s", h->read_only_root ? "true" : "false");
+        for (size_t i = 0; i < h->nwritable; i++)
+                v2c_buf_appendf(&b, "%s %s (%s)", i ? "," : "; writable:", h->writable[i].what, h->writable[i].from);
+        if (h->memory_max)
+                v2c_buf_appendf(&b, "\nmemory limit: %llu bytes: %s", h->memory_max, h->memory_from);
+        if (h->cpu_millis)
+                v2c_buf_appendf(&b, "\ncpu limit: %um: %s", h->cpu_millis, h->cpu_from);
+        if (h->nofile)
+                v2c_buf_appendf(&b, "\nopen files: %llu: %s (not set: Kubernetes has no per-container limit, the "
+                                    "node's runtime default applies)",
+                                h->nofile, h->nofile_from);
+        for (size_t i = 0; h->notes && h->notes[i]; i++)
+                v2c_buf_appendf(&b, "\nnote: %s", h->notes[i]);
+        return v2c_buf_steal(&b);
+}
+
 #define SECRET_VOLUME "v2c-secret-files"
 
 static int check_secret_files(const struct v2c_k8s_spec *spec, struct v2c_error **err)
@@ -382,8 +523,13 @@ static int container(struct v2c_buf *b, const struct v2c_k8s_spec *spec, const s
                 if (r == 0)
                         r = line_str(b, 18, "key: ", n->env[i]);
         }
-        if (r == 0 && (n->n_volumes || spec->n_secret_files))
+        if (r == 0 && (n->n_volumes || spec->n_secret_files || n->n_writable))
                 r = v2c_buf_appends(b, "          volumeMounts:\n");
+        for (size_t i = 0; r == 0 && i < n->n_writable; i++) {
+                r = line_str(b, 12, "- name: ", n->wnames[i]);
+                if (r == 0)
+                        r = line_str(b, 14, "mountPath: ", n->wpaths[i]);
+        }
         for (size_t i = 0; r == 0 && i < n->n_volumes; i++) {
                 r = line_str(b, 12, "- name: ", n->claims[i]);
                 if (r == 0)
@@ -399,7 +545,39 @@ static int container(struct v2c_buf *b, const struct v2c_k8s_spec *spec, const s
                 if (r == 0)
                         r = v2c_buf_appends(b, "              readOnly: true\n");
         }
-        long long uid = parse_uid(spec->user_uid);
+        long long uid = run_uid(spec);
+        if (hardened(spec)) {
+                const struct v2c_hardening *h = spec->harden;
+                if (r == 0)
+                        r = v2c_buf_appends(b, "          securityContext:\n");
+                if (r == 0 && uid >= 0)
+                        r = v2c_buf_appendf(b, "            runAsUser: %lld\n", uid);
+                if (r == 0 && uid > 0 && !h->run_as_root)
+                        r = v2c_buf_appends(b, "            runAsNonRoot: true\n");
+                if (r == 0)
+                        r = v2c_buf_appendf(b,
+                                            "            allowPrivilegeEscalation: %s\n"
+                                            "            readOnlyRootFilesystem: %s\n"
+                                            "            seccompProfile:\n"
+                                            "              type: \"RuntimeDefault\"\n"
+                                            "            capabilities:\n"
+                                            "              drop:\n"
+                                            "                - \"ALL\"\n",
+                                            h->allow_privilege_escalation ? "true" : "false",
+                                            h->read_only_root ? "true" : "false");
+                if (r == 0 && h->ncapabilities)
+                        r = v2c_buf_appends(b, "              add:\n");
+                for (size_t i = 0; r == 0 && i < h->ncapabilities; i++)
+                        r = line_str(b, 16, "- ", h->capabilities[i].what + 4);
+                if (r == 0 && (h->memory_max || h->cpu_millis))
+                        r = v2c_buf_appends(b, "          resources:\n"
+                                               "            limits:\n");
+                if (r == 0 && h->memory_max)
+                        r = v2c_buf_appendf(b, "              memory: \"%llu\"\n", h->memory_max);
+                if (r == 0 && h->cpu_millis)
+                        r = v2c_buf_appendf(b, "              cpu: \"%um\"\n", h->cpu_millis);
+                return r;
+        }
         bool caps = spec->capabilities && spec->capabilities[0];
         if (r == 0 && (uid >= 0 || caps))
                 r = v2c_buf_appends(b, "          securityContext:\n");
@@ -410,6 +588,62 @@ static int container(struct v2c_buf *b, const struct v2c_k8s_spec *spec, const s
                                        "              add:\n");
         for (size_t i = 0; r == 0 && caps && spec->capabilities[i]; i++)
                 r = line_str(b, 16, "- ", spec->capabilities[i] + 4);
+        return r;
+}
+
+/* The pod's emptyDir volumes of the containers' writable paths. */
+static int writable_volumes(struct v2c_buf *b, const struct names *n)
+{
+        int r = 0;
+        for (size_t i = 0; r == 0 && i < n->n_writable; i++) {
+                r = line_str(b, 8, "- name: ", n->wnames[i]);
+                if (r == 0)
+                        r = v2c_buf_appends(b, "          emptyDir: {}\n");
+        }
+        return r;
+}
+
+/* What goes into the pod template between its labels and its
+ * containers: the annotations saying where each decision came from, and
+ * the pod-level settings (runtimeClassName, seccomp, the sysctl that lets
+ * non-root processes bind below 1024). */
+static int pod_level(struct v2c_buf *b, const struct v2c_k8s_spec *specs, const struct names *n, size_t count)
+{
+        int r = 0;
+        bool any = false;
+        unsigned low = 0;
+        for (size_t i = 0; i < count; i++) {
+                any |= hardened(&specs[i]);
+                unsigned l = low_port(&specs[i], &n[i]);
+                if (l && (low == 0 || l < low))
+                        low = l;
+        }
+        if (any)
+                r = v2c_buf_appends(b, "      annotations:\n");
+        for (size_t i = 0; r == 0 && i < count; i++) {
+                if (!hardened(&specs[i]))
+                        continue;
+                _cleanup_free_ char *text = v2c_hardening_text(specs[i].harden);
+                char key[DNS_LABEL_MAX + 32];
+                snprintf(key, sizeof key, "hardening.v2c.io/%s: ", n[i].app);
+                r = text ? line_str(b, 8, key, text) : -ENOMEM;
+        }
+        if (r == 0)
+                r = v2c_buf_appends(b, "    spec:\n");
+        if (r == 0 && specs[0].runtime_class)
+                r = line_str(b, 6, "runtimeClassName: ", specs[0].runtime_class);
+        if (r == 0 && any)
+                r = v2c_buf_appends(b, "      securityContext:\n"
+                                       "        seccompProfile:\n"
+                                       "          type: \"RuntimeDefault\"\n");
+        if (r == 0 && low)
+                r = v2c_buf_appendf(b,
+                                    "        sysctls:\n"
+                                    "          - name: \"net.ipv4.ip_unprivileged_port_start\"\n"
+                                    "            value: \"%u\"\n",
+                                    low);
+        if (r == 0)
+                r = v2c_buf_appends(b, "      containers:\n");
         return r;
 }
 
@@ -462,9 +696,7 @@ static int deployment_head(struct v2c_buf *b, const char *app, bool claims)
                                     "    metadata:\n"
                                     "      labels:\n"
                                     "        app.kubernetes.io/name: \"%s\"\n"
-                                    "        app.kubernetes.io/managed-by: \"" MANAGED_BY "\"\n"
-                                    "    spec:\n"
-                                    "      containers:\n",
+                                    "        app.kubernetes.io/managed-by: \"" MANAGED_BY "\"\n",
                                     app);
         return r;
 }
@@ -473,9 +705,13 @@ static int deployment(struct v2c_buf *b, const struct v2c_k8s_spec *spec, const 
 {
         int r = deployment_head(b, n->app, n->n_volumes > 0);
         if (r == 0)
+                r = pod_level(b, spec, n, 1);
+        if (r == 0)
                 r = container(b, spec, n);
-        if (r == 0 && (n->n_volumes || spec->n_secret_files))
+        if (r == 0 && (n->n_volumes || spec->n_secret_files || n->n_writable))
                 r = v2c_buf_appends(b, "      volumes:\n");
+        if (r == 0)
+                r = writable_volumes(b, n);
         for (size_t i = 0; r == 0 && i < n->n_volumes; i++) {
                 r = line_str(b, 8, "- name: ", n->claims[i]);
                 if (r == 0)
@@ -545,6 +781,11 @@ int v2c_k8s_manifests(const struct v2c_k8s_spec *spec, char **out, struct v2c_er
                 r = check_capabilities(spec, err);
         if (r == 0)
                 r = check_secret_files(spec, err);
+        if (r == 0)
+                r = collect_writable(spec, &n, err);
+        if (r == 0 && spec->runtime_class && !is_dns_subdomain(spec->runtime_class))
+                r = v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL, "runtime class `%.64s` is not a DNS subdomain",
+                                       spec->runtime_class);
         if (r < 0)
                 return v2c_error_prefix(err, r, "Kubernetes manifests for `%s`",
                                         n.app[0] ? n.app : spec->name ? spec->name : "(null)");
@@ -603,15 +844,19 @@ static int pod_deployment(struct v2c_buf *b, const char *pod, const struct v2c_k
 {
         bool volumes = false;
         for (size_t i = 0; i < count; i++)
-                volumes |= n[i].n_volumes > 0 || specs[i].n_secret_files > 0;
+                volumes |= n[i].n_volumes > 0 || specs[i].n_secret_files > 0 || n[i].n_writable > 0;
         bool claims = false;
         for (size_t i = 0; i < count; i++)
                 claims |= n[i].n_volumes > 0;
         int r = deployment_head(b, pod, claims);
+        if (r == 0)
+                r = pod_level(b, specs, n, count);
         for (size_t i = 0; r == 0 && i < count; i++)
                 r = container(b, &specs[i], &n[i]);
         if (r == 0 && volumes)
                 r = v2c_buf_appends(b, "      volumes:\n");
+        for (size_t i = 0; r == 0 && i < count; i++)
+                r = writable_volumes(b, &n[i]);
         for (size_t i = 0; r == 0 && i < count; i++)
                 for (size_t k = 0; r == 0 && k < n[i].n_volumes; k++) {
                         r = line_str(b, 8, "- name: ", n[i].claims[k]);
@@ -691,6 +936,11 @@ int v2c_k8s_pod_manifests(const char *name, const struct v2c_k8s_spec *specs, si
                         r = check_capabilities(spec, err);
                 if (r == 0)
                         r = check_secret_files(spec, err);
+                if (r == 0)
+                        r = collect_writable(spec, &n[i], err);
+                if (r == 0 && spec->runtime_class && !is_dns_subdomain(spec->runtime_class))
+                        r = v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL,
+                                               "runtime class `%.64s` is not a DNS subdomain", spec->runtime_class);
                 /* Containers of a pod, and the Services named after them, need distinct names. */
                 for (size_t k = 0; r == 0 && k < i; k++)
                         if (strcmp(n[k].app, n[i].app) == 0)

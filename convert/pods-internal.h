@@ -39,6 +39,6 @@ const char *convert_needs_of(const struct pod_plan *p, const struct v2c_service 
  * RES->pods filled, and SIDE/links.json (pods and connections left on the
  * VM).  IMAGE_REPO as in struct v2c_convert_options. */
 int convert_write_pods(const struct pod_plan *p, const char *side, const char *image_repo,
-                       struct v2c_convert_result *res, struct v2c_error **err);
+                       const char *runtime_class, struct v2c_convert_result *res, struct v2c_error **err);
 
 #endif

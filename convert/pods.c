@@ -205,6 +205,7 @@ const char *convert_needs_of(const struct pod_plan *p, const struct v2c_service 
 }
 
 static int write_pod(const struct pod_plan *p, size_t first, const char *side, const char *image_repo,
+                     const char *runtime_class,
                      struct v2c_convert_result *res, struct v2c_error **err)
 {
         const char *pod = p->pod[first];
@@ -249,6 +250,8 @@ static int write_pod(const struct pod_plan *p, size_t first, const char *side, c
                         .name = im->ref_name, .image = images[k], .ports = im->ports, .n_ports = im->n_ports,
                         .volumes = im->volumes, .env_required = im->env_required, .user_uid = im->user_uid,
                         .capabilities = caps[k], .secret_files = files[k], .n_secret_files = im->n_secret_files,
+                        .harden = v2c_hardening_known(&im->harden) ? &im->harden : NULL,
+                        .runtime_class = runtime_class,
                 };
                 members[k++] = i;
         }
@@ -294,7 +297,7 @@ out:
 }
 
 int convert_write_pods(const struct pod_plan *p, const char *side, const char *image_repo,
-                       struct v2c_convert_result *res, struct v2c_error **err)
+                       const char *runtime_class, struct v2c_convert_result *res, struct v2c_error **err)
 {
         json_auto_t *pods = json_array();
         if (pods == NULL)
@@ -305,7 +308,7 @@ int convert_write_pods(const struct pod_plan *p, const char *side, const char *i
                         first = p->pod[j] == NULL || strcmp(p->pod[j], p->pod[i]) != 0;
                 if (!first)
                         continue;
-                int r = write_pod(p, i, side, image_repo, res, err);
+                int r = write_pod(p, i, side, image_repo, runtime_class, res, err);
                 if (r < 0)
                         return v2c_error_prefix(err, r, "pod %s", p->pod[i]);
                 const struct v2c_convert_pod *cp = &res->pods[res->n_pods - 1];

@@ -540,6 +540,84 @@ static char *container_log(const char *name)
         return v2c_buf_steal(&b);
 }
 
+/* When LOG shows the service failing to write on its read-only root, a
+ * sentence naming the line that says where (new string), else NULL. */
+static char *readonly_hint(const char *log)
+{
+        const char *hit = log ? strstr(log, "Read-only file system") : NULL;
+        if (hit == NULL)
+                return NULL;
+        const char *start = hit;
+        while (start > log && start[-1] != '\n')
+                start--;
+        while (*start == ' ')
+                start++;
+        const char *end = strchr(hit, '\n');
+        int len = (int) (end ? (size_t) (end - start) : strlen(start));
+        char *s = NULL;
+        if (asprintf(&s, "; it cannot run with a read-only root: it writes outside the paths its unit declares "
+                         "(\"%.*s\"): add the path to ReadWritePaths= on the VM and inspect again, or convert with "
+                         "--no-harden",
+                     len > 300 ? 300 : len, start) < 0)
+                s = NULL;
+        return s;
+}
+
+/* podman run options for the hardened spec H (nothing when not known):
+ * the root read-only with a tmpfs for each writable path only (podman's
+ * own /run, /tmp and /var/tmp tmpfs are off, as a Kubernetes read-only
+ * root has none: each must be in the spec), mode 0777 as an emptyDir;
+ * every capability dropped but the spec's; no new privileges; the
+ * DynamicUser= uid (the image's user is the shared "nobody"); memory and
+ * CPU limits.  LimitNOFILE= is left out, as the manifest leaves it out:
+ * Kubernetes has no per-container limit on open files. */
+static int harden_args(const struct v2c_hardening *h, char ***argv)
+{
+        if (h == NULL || !v2c_hardening_known(h))
+                return 0;
+        int r = 0;
+        if (h->read_only_root) {
+                r = v2c_strv_push(argv, "--read-only");
+                if (r == 0)
+                        r = v2c_strv_push(argv, "--read-only-tmpfs=false");
+        }
+        for (size_t i = 0; r == 0 && h->read_only_root && i < h->nwritable; i++) {
+                if (strchr(h->writable[i].what, ',') || strchr(h->writable[i].what, ':'))
+                        continue;       /* podman cannot take it in --tmpfs: left out, the run shows it */
+                char *a = NULL;
+                if (asprintf(&a, "--tmpfs=%s:rw,nosuid,nodev,exec,mode=0777", h->writable[i].what) < 0)
+                        return -ENOMEM;
+                r = v2c_strv_consume(argv, a);
+        }
+        if (r == 0)
+                r = v2c_strv_push(argv, "--cap-drop=all");
+        for (size_t i = 0; r == 0 && i < h->ncapabilities; i++) {
+                char *a = NULL;
+                if (asprintf(&a, "--cap-add=%s", h->capabilities[i].what) < 0)
+                        return -ENOMEM;
+                r = v2c_strv_consume(argv, a);
+        }
+        if (r == 0 && !h->allow_privilege_escalation)
+                r = v2c_strv_push(argv, "--security-opt=no-new-privileges");
+        char *a = NULL;
+        if (r == 0 && h->dynamic_uid) {
+                if (asprintf(&a, "--user=%u", h->dynamic_uid) < 0)
+                        return -ENOMEM;
+                r = v2c_strv_consume(argv, a);
+        }
+        if (r == 0 && h->memory_max) {
+                if (asprintf(&a, "--memory=%llu", h->memory_max) < 0)
+                        return -ENOMEM;
+                r = v2c_strv_consume(argv, a);
+        }
+        if (r == 0 && h->cpu_millis) {
+                if (asprintf(&a, "--cpus=%u.%03u", h->cpu_millis / 1000, h->cpu_millis % 1000) < 0)
+                        return -ENOMEM;
+                r = v2c_strv_consume(argv, a);
+        }
+        return r;
+}
+
 /* Asks podman whether the container still runs; *exit_code is set when not. */
 static int container_running(const char *name, bool *running, int *exit_code, struct v2c_error **err)
 {
@@ -924,10 +1002,11 @@ static int wait_for_ports(const struct v2c_verify_options *opt, const char *name
                         return r;
                 if (!running) {
                         _cleanup_free_ char *log = container_log(name);
+                        _cleanup_free_ char *hint = readonly_hint(log);
                         return v2c_error_set(err, EIO,
-                                             "container exited (status %d) before port %u answered; container log:%s%s",
-                                             exit_code, opt->ports[first], log && *log != '\n' ? " " : "",
-                                             log ? log : "");
+                                             "container exited (status %d) before port %u answered%s; container log:%s%s",
+                                             exit_code, opt->ports[first], hint ? hint : "",
+                                             log && *log != '\n' ? " " : "", log ? log : "");
                 }
                 if (remaining_ms(deadline, 1) == 0) {
                         _cleanup_free_ char *log = container_log(name), *inside = NULL;
@@ -1006,6 +1085,8 @@ int v2c_convert_verify(const struct v2c_verify_options *opt, struct v2c_error **
                 if (r == 0)
                         r = v2c_strv_push(&argv, opt->env[i]);
         }
+        if (r == 0)
+                r = harden_args(opt->harden, &argv);
         if (r < 0) {
                 r = v2c_error_set(err, -r, "out of memory");
                 goto remove_image;
@@ -1099,6 +1180,8 @@ static int run_in_pod(const char *pod, const char *name, const char *image_id, c
                 if (r == 0)
                         r = v2c_strv_push(&argv, m->env[i]);
         }
+        if (r == 0)
+                r = harden_args(m->harden, &argv);
         if (r < 0)
                 return v2c_error_set(err, -r, "out of memory");
         r = stage_secrets(m->guest, m->secret_files, m->n_secret_files, staged, &argv, err);
@@ -1190,9 +1273,10 @@ int v2c_convert_verify_pod(const struct v2c_verify_pod_options *opt, struct v2c_
                 r = container_running(names[m], &running, &code, err);
                 if (r == 0 && !running) {
                         _cleanup_free_ char *log = container_log(names[m]);
-                        r = v2c_error_set(err, EIO, "%s: container exited (status %d); container log:%s%s",
-                                          opt->members[m].ref_name, code, log && *log != '\n' ? " " : "",
-                                          log ? log : "");
+                        _cleanup_free_ char *hint = readonly_hint(log);
+                        r = v2c_error_set(err, EIO, "%s: container exited (status %d)%s; container log:%s%s",
+                                          opt->members[m].ref_name, code, hint ? hint : "",
+                                          log && *log != '\n' ? " " : "", log ? log : "");
                 }
         }
 out:

@@ -23,6 +23,31 @@ static const char *const runtime_default_caps[] = {
         "CAP_SETFCAP", "CAP_SETGID", "CAP_SETPCAP", "CAP_SETUID", "CAP_SYS_CHROOT",
 };
 
+/* Where well-known daemons write whatever their unit says: directories
+ * compiled in (Debian's builds) or set by the package's own scripts, by
+ * the executable's name.  A read-only root must leave them writable. */
+static const struct {
+        const char *exec;               /* basename, or a prefix ending in '*' */
+        const char *paths[4];
+        const char *why;
+        bool root_writable;             /* it does not start on a read-only root at all */
+} daemon_writes[] = {
+        { "nginx", { "/var/lib/nginx" }, "nginx's built-in temporary directories (client_body_temp_path and the like)",
+          false },
+        { "apache2", { "/var/run/apache2", "/var/lock/apache2", "/var/log/apache2" },
+          "APACHE_RUN_DIR, APACHE_LOCK_DIR and APACHE_LOG_DIR of /etc/apache2/envvars", false },
+        { "apachectl", { "/var/run/apache2", "/var/lock/apache2", "/var/log/apache2" },
+          "APACHE_RUN_DIR, APACHE_LOCK_DIR and APACHE_LOG_DIR of /etc/apache2/envvars", false },
+        { "php-fpm*", { "/run/php" }, "php-fpm's pid file and sockets", false },
+        { "haproxy", { "/run/haproxy" }, "haproxy's stats and master sockets", false },
+        /* Measured with BIND 9.18 (Debian 12): with /var/cache/bind and
+         * /run/named writable it still stops at start, "directory
+         * '/var/cache/bind' is not writable", on a read-only root. */
+        { "named", { "/var/cache/bind", "/run/named" }, "named's built-in working directory and pid file", true },
+        { "squid", { "/var/spool/squid", "/run/squid" }, "squid's built-in cache and pid directories", false },
+        { "dovecot", { "/run/dovecot" }, "dovecot's built-in base_dir", false },
+};
+
 struct capset {
         uint64_t bits;
         bool set;               /* an assignment was read (else the default) */
@@ -303,6 +328,30 @@ static int derive_writable(struct derive *d)
         for (size_t k = 0; s->log_files && s->log_files[k] && r == 0; k++) {
                 _cleanup_free_ char *dir = v2c_path_dirname(s->log_files[k]);
                 r = dir ? writable(d, dir, "the directory of its log file %s (%s)", s->log_files[k], d->unit) : -ENOMEM;
+        }
+        /* Pid files and sockets its command line names under /run. */
+        for (size_t k = 1; s->argv && s->argv[k] && r == 0; k++) {
+                const char *a = s->argv[k];
+                if (strncmp(a, "/run/", 5) != 0 && strncmp(a, "/var/run/", 9) != 0)
+                        continue;
+                _cleanup_free_ char *dir = v2c_path_dirname(a);
+                r = dir ? writable(d, dir, "the directory of %s, named on its command line (%s)", a, d->unit) : -ENOMEM;
+        }
+        const char *exe = s->exec_path ? v2c_path_basename(s->exec_path) : "";
+        for (size_t i = 0; i < V2C_ARRAY_SIZE(daemon_writes) && r == 0; i++) {
+                const char *pat = daemon_writes[i].exec;
+                size_t plen = strlen(pat);
+                bool match = pat[plen - 1] == '*' ? strncmp(exe, pat, plen - 1) == 0 : strcmp(exe, pat) == 0;
+                for (size_t k = 0; match && k < V2C_ARRAY_SIZE(daemon_writes[i].paths) && daemon_writes[i].paths[k] &&
+                                   r == 0;
+                     k++)
+                        r = writable(d, daemon_writes[i].paths[k], "%s (%s)", daemon_writes[i].why, exe);
+                if (match && daemon_writes[i].root_writable && r == 0) {
+                        h->read_only_root = false;
+                        r = note(d, "%s does not start on a read-only root file system (measured with Debian's build): "
+                                    "its root stays writable",
+                                 exe);
+                }
         }
         const char *ptmp = last_value(s->unit_sandbox, "PrivateTmp");
         if (r == 0)

@@ -60,6 +60,11 @@ struct v2c_convert_options {
          * when it holds one image), and its pinned reference for the
          * org.opencontainers.image.base.* annotations. */
         const char *base_layout, *base_name, *base_ref;
+        /* The hardened spec of each service (its report's "hardening") is
+         * applied to the manifests and kept in the result for --verify;
+         * no_harden leaves the runtime's defaults (said loudly by the CLI). */
+        bool no_harden;
+        const char *runtime_class;     /* runtimeClassName of the manifests (Kata, gVisor), or NULL */
 };
 
 #define V2C_CONVERT_MAX_LAYERS 64
@@ -92,6 +97,7 @@ struct v2c_converted {
         struct v2c_secret_mount *secret_files;   /* its entrypoint checks for them */
         size_t n_secret_files;
         char *user_uid;                /* the uid it runs as (digits), or NULL */
+        struct v2c_hardening harden;   /* as applied; not known (seccomp NULL) with --no-harden */
 };
 
 /* Services converted together that reach each other over localhost on the
@@ -140,6 +146,9 @@ struct v2c_verify_options {
         /* When not NULL, a sentence (new string) is appended for each port
          * that answered on 127.0.0.1 inside the container only. */
         char ***notes;
+        /* The hardened spec to run it with (NULL or not known: podman's
+         * defaults), as its Kubernetes manifest runs it. */
+        const struct v2c_hardening *harden;
 };
 /* Starts the image with podman (the `podman` on PATH, with the caller's
  * environment, e.g. CONTAINERS_CONF), publishes each port on a free
@@ -172,6 +181,7 @@ struct v2c_verify_member {
         struct v2c_guest *guest;
         const struct v2c_secret_mount *secret_files;
         size_t n_secret_files;
+        const struct v2c_hardening *harden;    /* as in struct v2c_verify_options */
 };
 struct v2c_verify_pod_options {
         const char *layout;

@@ -299,7 +299,7 @@ check "image labels: io.v2c.pod on both, io.v2c.needs on webapp" sh -c "
 # --- determinism -------------------------------------------------------------------------
 "$V2C" convert -s legacy-app -s hello -s nginx -s webapp --threads 1 -o "$TMP/b" "$src" >/dev/null 2>&1
 check "another order and one zstd thread: byte-identical layouts" diff -r "$TMP/a" "$TMP/b"
-"$V2C" convert -s nginx -o "$TMP/c" "$FIXTURES/root.tar" >/dev/null 2>"$TMP/c.err"
+"$V2C" convert -s nginx -o "$TMP/c" "$FIXTURES/root.tar" -v >/dev/null 2>"$TMP/c.err"
 check "nginx alone: its own manifest, and a warning that 127.0.0.1:8000 (webapp) is left behind" sh -c "
   test -e '$TMP/c/v2c/nginx.k8s.yaml' && grep -q 'nginx reaches webapp at 127.0.0.1:8000 (proxy_pass' '$TMP/c.err' &&
   grep -q '\"io.v2c.needs\":\"webapp:8000\"' '$(config_of "$TMP/c" nginx)'"
@@ -347,7 +347,62 @@ import sys, yaml
 d = next(x for x in yaml.safe_load_all(open(sys.argv[1])) if x["kind"] == "Deployment")
 sc = d["spec"]["template"]["spec"]["containers"][0]["securityContext"]
 assert sc["capabilities"]["add"] == ["NET_BIND_SERVICE"], sc' "$TMP/a/v2c/hello.k8s.yaml"
-check "nginx's adds none" sh -c "! grep -q 'capabilities:' '$TMP/c/v2c/nginx.k8s.yaml'"
+check "... and drops every other, never escalating but for its file capability, read-only root, RuntimeDefault seccomp, non-root" \
+  python3 - "$TMP/a/v2c/hello.k8s.yaml" <<'PY'
+import sys, yaml
+d = next(x for x in yaml.safe_load_all(open(sys.argv[1])) if x["kind"] == "Deployment")
+pod = d["spec"]["template"]["spec"]
+c = pod["containers"][0]
+sc = c["securityContext"]
+assert sc["capabilities"]["drop"] == ["ALL"], sc
+assert sc["allowPrivilegeEscalation"] is True, sc     # exec must raise its file capability
+assert sc["readOnlyRootFilesystem"] is True and sc["seccompProfile"] == {"type": "RuntimeDefault"}, sc
+# DynamicUser=yes on the VM: a fixed uid of systemd's dynamic range, not the shared nobody
+assert sc["runAsNonRoot"] is True and 61184 <= sc["runAsUser"] <= 65519, sc
+assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}, pod
+# a port below 1024 as non-root: Kubernetes gives no ambient capability
+ports = [p["containerPort"] for p in c["ports"]]
+if min(ports) < 1024:
+    assert {"name": "net.ipv4.ip_unprivileged_port_start", "value": str(min(ports))} in pod["securityContext"]["sysctls"], pod
+# /tmp writable, from an emptyDir; nothing else
+m = {v["mountPath"]: v["name"] for v in c["volumeMounts"]}
+v = {v["name"]: v for v in pod["volumes"]}
+assert "/tmp" in m and v[m["/tmp"]]["emptyDir"] == {}, (m, v)
+note = d["spec"]["template"]["metadata"]["annotations"]["hardening.v2c.io/hello"]
+assert "file capability of /usr/local/bin/hello-server" in note and "readOnlyRootFilesystem: true" in note, note
+PY
+check "nginx (root on the VM) gets the runtime's default set after dropping all, and its built-in temp directory writable" \
+  python3 - "$TMP/c/v2c/nginx.k8s.yaml" <<'PY'
+import sys, yaml
+d = next(x for x in yaml.safe_load_all(open(sys.argv[1])) if x["kind"] == "Deployment")
+pod = d["spec"]["template"]["spec"]
+c = pod["containers"][0]
+sc = c["securityContext"]
+assert sc["capabilities"]["drop"] == ["ALL"], sc
+assert sc["capabilities"]["add"] == ["CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "NET_BIND_SERVICE",
+                                     "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"], sc
+assert "runAsNonRoot" not in sc and sc["allowPrivilegeEscalation"] is False, sc
+m = {v["mountPath"] for v in c["volumeMounts"]}
+assert {"/var/lib/nginx", "/tmp"} <= m, m
+PY
+grep 'nginx: hardened: ' "$TMP/c.err" >"$TMP/c.hardened" || true
+check "convert -v logs each hardening decision with what it came from" \
+  sh -c "grep -q 'nginx: hardened: capabilities: all dropped; added: CAP_CHOWN (root without CapabilityBoundingSet=' '$TMP/c.hardened' &&
+         grep -q 'nginx: hardened: readOnlyRootFilesystem: true; writable: ' '$TMP/c.hardened'"
+st=0; "$V2C" convert -s hello -o "$TMP/nh" "$src" --no-harden --runtime-class kata-qemu >/dev/null 2>"$TMP/nh.err" || st=$?
+check "--no-harden: exit 0 (got $st), said loudly" sh -c "test $st -eq 0 && grep -q 'warning: --no-harden: the images run with the runtime' '$TMP/nh.err'"
+check "... its manifest sets no read-only root, drops nothing, and --runtime-class names the runtime" \
+  python3 - "$TMP/nh/v2c/hello.k8s.yaml" <<'PY'
+import sys, yaml
+d = next(x for x in yaml.safe_load_all(open(sys.argv[1])) if x["kind"] == "Deployment")
+pod = d["spec"]["template"]["spec"]
+sc = pod["containers"][0]["securityContext"]
+assert "readOnlyRootFilesystem" not in sc and "drop" not in sc["capabilities"], sc
+assert pod["runtimeClassName"] == "kata-qemu", pod
+PY
+st=0; "$V2C" convert -s hello -o "$TMP/rc" "$src" --runtime-class Kata_QEMU >/dev/null 2>"$TMP/rc.err" || st=$?
+check "--runtime-class Kata_QEMU: a usage error (exit 2, got $st), nothing written" \
+  sh -c "test $st -eq 2 && grep -q 'is not a Kubernetes name' '$TMP/rc.err' && test ! -e '$TMP/rc'"
 if [ "$(id -u)" = 0 ]; then
   "$V2C" convert --gzip -s hello -o "$TMP/gcap" "$src" >/dev/null 2>&1
   umoci unpack --image "$TMP/gcap:hello" "$TMP/bundle-cap" >/dev/null 2>"$TMP/umoci.err" || cat "$TMP/umoci.err"

@@ -262,6 +262,29 @@ static void test_writable(void **state)
         release(s);
 }
 
+static void test_daemon_writes(void **state)
+{
+        (void) state;
+        /* a well-known daemon's built-in directories */
+        struct v2c_service *s = service(NULL, NULL);
+        free(s->exec_path);
+        s->exec_path = strdup("/usr/sbin/nginx");
+        assert_int_equal(inspect_harden(s), 0);
+        assert_string_equal(writable(s), "/tmp /var/lib/nginx");
+        assert_non_null(strstr(s->hardening.writable[1].from, "nginx's built-in temporary directories"));
+        release(s);
+        /* pid files and sockets on its command line */
+        s = service(NULL, NULL);
+        char *argv[] = { "/usr/sbin/haproxy", "-p", "/run/haproxy.pid", "-S", "/var/run/hap/master.sock", "-f",
+                         "/etc/haproxy/haproxy.cfg", NULL };
+        s->argv = v2c_strv_copy(argv);
+        assert_int_equal(inspect_harden(s), 0);
+        assert_string_equal(writable(s), "/run /tmp /var/run/hap");
+        assert_non_null(strstr(s->hardening.writable[0].from, "/run/haproxy.pid, named on its command line"));
+        v2c_strv_free(s->argv);
+        release(s);
+}
+
 static void test_limits(void **state)
 {
         (void) state;
@@ -324,6 +347,7 @@ int main(int argc, char **argv)
                 cmocka_unit_test(test_file_caps),
                 cmocka_unit_test(test_no_new_privileges),
                 cmocka_unit_test(test_writable),
+                cmocka_unit_test(test_daemon_writes),
                 cmocka_unit_test(test_limits),
                 cmocka_unit_test(test_parse_bytes),
         };
