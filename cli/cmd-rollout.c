@@ -46,11 +46,11 @@ static const char help[] =
         "                 place on a terminal, until the rollout finishes or stops\n"
         "  --interval S   with --watch: seconds between two looks (1-3600, default 1)\n"
         "\n"
-        "On a terminal (see --progress), run and resume show the same live view at\n"
-        "the bottom of stderr, and the final state when they end.\n"
+        "On a terminal, run and resume show the same live view at the bottom of\n"
+        "stderr, and the final state when they end.\n"
         "\n"
-        "Exit status: 1 when the rollout failed and rolled back (the reason on stderr;\n"
-        "status --watch: when it stopped so);\n"
+        "Exit status: 1 when the rollout failed and rolled back (the reason on stderr),\n"
+        "and from status --watch when the rollout it watched stopped so;\n"
         "3 when the journal is corrupt (\"journal corrupt at record N\"): nothing acts\n"
         "on it and it is left as it is.\n";
 

@@ -1432,6 +1432,13 @@ static void waiting_json(json_t *o, const struct v2c_journal *j, const char *sta
 {
         if (st->done || st->rolled_back || !st->prepared)
                 return;
+        /* A wait for approval ends with "approved", or with any later step
+         * of the service: an approved inconclusive analysis records none. */
+        static const char *const moved_events[] = { "step", "step-done", "promoted", "rolling-back" };
+        const json_t *moved = v2c_journal_last_of(j, svc->name, moved_events, 4);
+        if (pause && moved &&
+            json_integer_value(json_object_get(moved, "seq")) > json_integer_value(json_object_get(pause, "seq")))
+                pause_ev = NULL;
         const struct v2c_pb_strategy *sg = &svc->strategy;
         const char *what = NULL;
         int64_t until = 0;

@@ -20,8 +20,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "cleanup.h"
-#include "fsutil.h"
+#include "journal.h"
 #include "json.h"
 #include "rollout.h"
 
@@ -237,6 +238,89 @@ static void test_real_journal(void **state)
         assert_int_equal(end, V2C_ROLLOUT_FINISHED);
 }
 
+static void add(struct v2c_journal *j, json_t *rec)
+{
+        struct v2c_error *err = NULL;
+        assert_non_null(rec);
+        assert_int_equal(v2c_journal_append(j, rec, &err), 0);
+        json_decref(rec);
+}
+
+/* An inconclusive analysis, approved (the runner records no "approved"
+ * for it), then the next steps: status no longer says it waits for an
+ * approval, and the view shows the pause that came since, counting down.
+ * Before the fix, status said "inconclusive" until the service ended. */
+static void test_inconclusive_approved(void **state)
+{
+        (void) state;
+        char dir[] = "/tmp/v2c-view-XXXXXX";
+        assert_non_null(mkdtemp(dir));
+        /* The playbook of the real journal (steps: setWeight 10, analysis
+         * health, setWeight 50, pause 1s, setWeight 100). */
+        FILE *in = fopen("tests/fixtures/journal/canary.jsonl", "r");
+        assert_non_null(in);
+        char *l = NULL;
+        size_t cap = 0;
+        assert_true(getline(&l, &cap, in) > 0);
+        fclose(in);
+        json_t *first = json_loads(l, 0, NULL);
+        free(l);
+        assert_non_null(first);
+        struct v2c_journal *j = NULL;
+        struct v2c_error *err = NULL;
+        assert_int_equal(v2c_journal_open(dir, &j, &err), 0);
+        add(j, json_pack("{s:s, s:O}", "event", "start", "playbook", json_object_get(first, "playbook")));
+        json_decref(first);
+        json_int_t now = (json_int_t) v2c_wall_ms();
+        add(j, json_pack("{s:s, s:s}", "event", "wave-open", "service", "wave-1"));
+        add(j, json_pack("{s:s, s:s}", "event", "preparing", "service", "hello"));
+        add(j, json_pack("{s:s, s:s, s:s}", "event", "prepared", "service", "hello", "container", "c0ffee"));
+        add(j, json_pack("{s:s, s:s, s:i, s:I}", "event", "step", "service", "hello", "index", 0, "started_ms", now));
+        add(j, json_pack("{s:s, s:s, s:i, s:i}", "event", "weights", "service", "hello", "vm", 90, "container", 10));
+        add(j, json_pack("{s:s, s:s, s:i}", "event", "step-done", "service", "hello", "index", 0));
+        add(j, json_pack("{s:s, s:s, s:i, s:I}", "event", "step", "service", "hello", "index", 1, "started_ms", now));
+        add(j, json_pack("{s:s, s:s, s:s, s:s, s:s, s:n, s:s}", "event", "measurement", "service", "hello", "phase",
+                         "step", "analysis", "health", "metric", "error-rate", "value", "verdict", "inconclusive"));
+        add(j, json_pack("{s:s, s:s, s:s}", "event", "inconclusive", "service", "hello", "reason",
+                         "analysis health: metric error-rate had no conclusive result"));
+        enum v2c_rollout_end end;
+        json_t *d = NULL;
+        assert_int_equal(v2c_rollout_status(dir, &d, &err), 0);
+        const json_t *s = json_array_get(json_object_get(d, "services"), 0);
+        assert_string_equal(json_string_value(json_object_get(s, "waiting")), "inconclusive");
+        assert_non_null(strstr(json_string_value(json_object_get(s, "approve")), "v2c rollout approve --state /tmp/v2c-view-"));
+        json_decref(d);
+        /* Approved: the runner goes on (the pause's start a minute ahead,
+         * so that it has not ended when status reads it). */
+        add(j, json_pack("{s:s, s:s, s:i}", "event", "step-done", "service", "hello", "index", 1));
+        add(j, json_pack("{s:s, s:s, s:i, s:I}", "event", "step", "service", "hello", "index", 2, "started_ms", now));
+        add(j, json_pack("{s:s, s:s, s:i, s:i}", "event", "weights", "service", "hello", "vm", 50, "container", 50));
+        add(j, json_pack("{s:s, s:s, s:i}", "event", "step-done", "service", "hello", "index", 2));
+        add(j, json_pack("{s:s, s:s, s:i, s:I}", "event", "step", "service", "hello", "index", 3, "started_ms",
+                         now + 60000));
+        v2c_journal_close(j);
+        assert_int_equal(v2c_rollout_status(dir, &d, &err), 0);
+        s = json_array_get(json_object_get(d, "services"), 0);
+        assert_string_equal(json_string_value(json_object_get(s, "waiting")), "pause");
+        assert_null(json_object_get(s, "inconclusive_reason"));
+        assert_null(json_object_get(s, "approve"));
+        assert_int_equal(json_integer_value(json_object_get(s, "waiting_until_ms")), now + 61000);
+        end = v2c_rollout_status_end(d);
+        assert_int_equal(end, V2C_ROLLOUT_GOING);
+        _cleanup_free_ char *v = v2c_rollout_view(d, now, 0);
+        assert_has(v, "canary step 4 of 5: pause 1s");
+        assert_has(v, "  waiting   pause: 1m01s left");
+        assert_has(v, "  analysis  health/error-rate = no value  fail if result >= 0.05  inconclusive (1 of 2)");
+        assert_lacks(v, "approve");
+        json_decref(d);
+        char path[128];
+        snprintf(path, sizeof path, "%s/journal.jsonl", dir);
+        unlink(path);
+        snprintf(path, sizeof path, "%s/lock", dir);
+        unlink(path);
+        rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
         const struct CMUnitTest tests[] = {
@@ -246,6 +330,7 @@ int main(int argc, char **argv)
                 cmocka_unit_test(test_rolled_back_stops),
                 cmocka_unit_test(test_folds_to_fit),
                 cmocka_unit_test(test_real_journal),
+                cmocka_unit_test(test_inconclusive_approved),
         };
         return v2c_run_group_tests(argc, argv, tests, NULL, NULL);
 }
