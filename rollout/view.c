@@ -272,7 +272,8 @@ static char **render(const json_t *status, int64_t now_ms, bool compact)
                             : end == V2C_ROLLOUT_STOPPED ? "stopped, rolled back"
                             : started                    ? "in progress"
                                                          : "starting";
-        int rc = line(&lines, "rollout %s: %s  (%02d:%02d:%02d UTC)", str(status, "name"), state, tm.tm_hour,
+        const char *name = str(status, "name");
+        int rc = line(&lines, "rollout%s%s: %s  (%02d:%02d:%02d UTC)", *name ? " " : "", name, state, tm.tm_hour,
                       tm.tm_min, tm.tm_sec);
         json_array_foreach(svcs, i, s) {
                 if (rc < 0)

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The live rollout view, as a person sees it in a terminal (tmux):
 #   - `rollout run` in one tmux session and `rollout status --watch` in a
-#     second, on the test bed's canary (10 -> 50, pause 12s, pause until
-#     approved, 100): both screens, captured as the rollout goes, show the
+#     second, on the test bed's canary (10, analysis, 50, pause 12s, pause
+#     until approved, 100): both screens, captured as the rollout goes, show the
 #     step and the weights change, the pause's time left count down, the
 #     analysis value against its condition, and the exact approve command,
 #     which the test copies from the screen and runs; the watch redraws in
@@ -11,6 +11,7 @@
 #     residue, and each command's exit status;
 #   - with stderr a file (run) and stdout a file (status --watch), not one
 #     escape byte, and the watch prints a view each time the status changes;
+#     run --progress=never on a terminal: no view at any moment;
 #   - Ctrl-C on status --watch: the prompt comes back below the last view,
 #     whole, and $? is 130 (the shell's 128 + SIGINT);
 #   - --watch and --interval misused: usage errors (exit 2).
@@ -96,6 +97,10 @@ mkdir "$TMP/cap"
 ) &
 sampler_pid=$!
 approve_re='v2c rollout approve --state [^ ]+ hello'
+if wait_screen watch "waiting +pause: [0-7]s left" 180; then
+  echo "# the watch's screen, during the pause:"
+  screen_of watch | grep -v '^$' | sed 's/^/#   /'
+fi
 if wait_screen run "approve +$approve_re" 180; then
   cmd=$(screen_of run | grep -oE -- "$approve_re" | head -1)
   wcmd=""
@@ -118,6 +123,8 @@ wait "$sampler_pid" 2>/dev/null || true
 sampler_pid=""
 screen_of run >"$TMP/run.final"
 screen_of watch >"$TMP/watch.final"
+echo "# run's final screen:"
+grep -v '^$' "$TMP/run.final" | sed 's/^/#   /'
 
 # What the captures show over time, per terminal.
 for who in run watch; do
@@ -230,4 +237,19 @@ assert views[-1].startswith("rollout rt: finished"), views[-1]
 # row that differ only by the clock (the time in the header, a countdown).
 same = lambda v: re.sub(r"\(\d\d:\d\d:\d\d UTC\)|\d+s left", "", v)
 assert all(same(a) != same(b) for a, b in zip(views, views[1:])), "a view again without a change"' "$TMP/watch2.out"
+
+# --- run --progress=never on a terminal: no view -------------------------------------------------
+vm_ready
+"$V2C" rollout rollback --state "$ST2" >/dev/null 2>"$TMP/rb2.err" || sed 's/^/# /' "$TMP/rb2.err"
+shell_in never
+tm send-keys -t never "'$V2C' rollout run '$TMP/short.yaml' --state '$TMP/st3' --progress=never; echo EXIT=\$?" Enter
+n=0 views=0
+while [ "$n" -lt 300 ]; do
+  screen_of never >"$TMP/never.screen"
+  grep -q '^rollout rt:' "$TMP/never.screen" && views=$((views + 1))
+  grep -q '^EXIT=[0-9]' "$TMP/never.screen" && break
+  n=$((n + 1)); sleep 0.3
+done
+check_or_show "$TMP/never.screen" "run --progress=never on a terminal: it completes, no view on $n screens ($views with one)" \
+  sh -c "grep -q '^EXIT=0' '$TMP/never.screen' && test $views -eq 0 && test $n -gt 10"
 finish
