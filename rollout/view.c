@@ -102,7 +102,9 @@ static void where_text(const json_t *s, char *buf, size_t size)
         if (strcmp(str(s, "strategy"), "blue-green") == 0) {
                 bool promoted = strcmp(phase, "promoted") == 0 || strcmp(phase, "done") == 0 ||
                                 strcmp(phase, "finalized") == 0;
-                snprintf(buf, size, "blue-green, %s", promoted ? "promoted" : "before promotion");
+                snprintf(buf, size, "blue-green, %s", strcmp(phase, "rolled-back") == 0 ? "rolled back"
+                                                      : promoted                           ? "promoted"
+                                                                                           : "before promotion");
                 return;
         }
         long long n = num(s, "steps"), step = num(s, "step"), done = num(s, "step_done");

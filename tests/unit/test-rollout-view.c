@@ -130,6 +130,20 @@ static void test_inconclusive_and_bluegreen(void **state)
         /* A pending service is one line: nothing has happened to it. */
         assert_has(v, "\ndatabase-long-name  pending");
         assert_lacks(strstr(v, "database-long-name"), "weights");
+        /* Promoted: the bake's time left, then the drain. */
+        json_t *web = json_array_get(json_object_get(d, "services"), 0);
+        json_object_set_new(web, "phase", json_string("promoted"));
+        json_object_set_new(web, "waiting", json_string("bake"));
+        json_object_set_new(web, "waiting_until_ms", json_integer(NOW + 90000));
+        json_object_del(web, "approve");
+        _cleanup_free_ char *baking = v2c_rollout_view(d, NOW, 0);
+        assert_has(baking, "web                 promoted     blue-green, promoted");
+        assert_has(baking, "  waiting   bake: 1m30s left (the VM stays ready)");
+        assert_lacks(baking, "approve");
+        json_object_set_new(web, "waiting", json_string("vm-drain"));
+        json_object_del(web, "waiting_until_ms");
+        _cleanup_free_ char *draining = v2c_rollout_view(d, NOW, 0);
+        assert_has(draining, "  waiting   the VM's sessions to end (drain)");
 }
 
 static void test_rolled_back_stops(void **state)
