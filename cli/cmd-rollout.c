@@ -117,7 +117,7 @@ static void print_status(const json_t *doc)
 /* The view of STATE_DIR's rollout now, at most MAX_LINES (new; NULL when
  * there is no status to show yet: the runner has not written its first
  * record). */
-static char *view_now(const char *state_dir, unsigned max_lines, enum v2c_rollout_end *end)
+static char *view_now(const char *state_dir, unsigned max_lines)
 {
         _cleanup_json_ json_t *doc = NULL;
         struct v2c_error *err = NULL;
@@ -125,8 +125,6 @@ static char *view_now(const char *state_dir, unsigned max_lines, enum v2c_rollou
                 v2c_error_free(err);
                 return NULL;
         }
-        if (end)
-                *end = v2c_rollout_status_end(doc);
         return v2c_rollout_view(doc, v2c_wall_ms(), max_lines);
 }
 
@@ -148,7 +146,7 @@ static void *live_view_loop(void *arg)
         pthread_mutex_lock(&v->lock);
         while (!v->stop) {
                 pthread_mutex_unlock(&v->lock);
-                _cleanup_free_ char *text = view_now(v->state_dir, v2c_progress_max_lines(false), NULL);
+                _cleanup_free_ char *text = view_now(v->state_dir, v2c_progress_max_lines(false));
                 if (text)
                         v2c_progress_show(true, "%s", text);
                 pthread_mutex_lock(&v->lock);
@@ -203,7 +201,7 @@ static void live_view_stop(struct live_view *v)
         pthread_cond_destroy(&v->cond);
         pthread_mutex_destroy(&v->lock);
         v->running = false;
-        _cleanup_free_ char *text = view_now(v->state_dir, 0, NULL);
+        _cleanup_free_ char *text = view_now(v->state_dir, 0);
         _cleanup_free_ char *shown = text ? v2c_text_printable(text, true) : NULL;
         v2c_progress_clear();
         if (shown)
@@ -328,7 +326,7 @@ static int run(int argc, char **argv)
         if (watching && strcmp(action, "status") != 0)
                 return v2c_cli_usage_error(self, "--watch is an option of status, not of %s", action);
         if (interval && !watching)
-                return v2c_cli_usage_error(self, "--interval is given with --watch");
+                return v2c_cli_usage_error(self, "--interval goes with --watch");
         if (watching && json)
                 return v2c_cli_usage_error(self, "--watch draws for people: leave out --json");
         struct v2c_error *err = NULL;
