@@ -11,13 +11,15 @@
 #     residue, and each command's exit status;
 #   - with stderr a file (run) and stdout a file (status --watch), not one
 #     escape byte, and the watch prints a view each time the status changes;
-#     run --progress=never on a terminal: no view at any moment;
+#   - a rollout that fails (a broken build): run --progress=never on a
+#     terminal draws no view; status --watch ends with it, exit 1, its last
+#     view giving the reason;
 #   - Ctrl-C on status --watch: the prompt comes back below the last view,
 #     whole, and $? is 130 (the shell's 128 + SIGINT);
 #   - --watch and --interval misused: usage errors (exit 2).
 # Its own test bed (rollout-env.sh), its own tmux server (-L), killed at
 # exit with everything it runs; every wait is bounded.
-ROLLOUT_ENV_PARTS=""
+ROLLOUT_ENV_PARTS="bad"
 . "$(dirname "$0")/lib.sh"
 need tmux
 . "$(dirname "$0")/registry-lib.sh"
@@ -254,18 +256,43 @@ assert views[-1].startswith("rollout rt: finished"), views[-1]
 same = lambda v: re.sub(r"\(\d\d:\d\d:\d\d UTC\)|\d+s left", "", v)
 assert all(same(a) != same(b) for a, b in zip(views, views[1:])), "a view again without a change"' "$TMP/watch2.out"
 
-# --- run --progress=never on a terminal: no view -------------------------------------------------
+# --- a rollout that fails: run --progress=never on a terminal, status --watch ends with it -------
+# The broken build ($bad: / answers 500) fails the smoke analysis at 50/50
+# and rolls back.  run, with --progress=never, draws no view on its terminal;
+# status --watch (stdout a file) ends when the rollout stops, exit 1, its
+# last view saying why.
 vm_ready
 "$V2C" rollout rollback --state "$ST2" >/dev/null 2>"$TMP/rb2.err" || sed 's/^/# /' "$TMP/rb2.err"
+playbook "$TMP/bad.yaml" "$bad" "          canary:
+            steps:
+              - setWeight: 50
+              - pause: 4s
+              - analysis: smoke
+              - setWeight: 100"
+ST3=$TMP/st3
 shell_in never
-tm send-keys -t never "'$V2C' rollout run '$TMP/short.yaml' --state '$TMP/st3' --progress=never; echo EXIT=\$?" Enter
+tm send-keys -t never "'$V2C' rollout run '$TMP/bad.yaml' --state '$ST3' --progress=never; echo EXIT=\$?" Enter
+wait_journal "$ST3" 180 || true
+"$V2C" rollout status --state "$ST3" --watch --interval 1 >"$TMP/watch3.out" 2>"$TMP/watch3.err" &
+watch3_pid=$!
 n=0 views=0
-while [ "$n" -lt 300 ]; do
+while [ "$n" -lt 400 ]; do
   screen_of never >"$TMP/never.screen"
   grep -q '^rollout rt:' "$TMP/never.screen" && views=$((views + 1))
   grep -q '^EXIT=[0-9]' "$TMP/never.screen" && break
   n=$((n + 1)); sleep 0.3
 done
-check_or_show "$TMP/never.screen" "run --progress=never on a terminal: it completes, no view on $n screens ($views with one)" \
-  sh -c "grep -q '^EXIT=0' '$TMP/never.screen' && test $views -eq 0 && test $n -gt 10"
+check_or_show "$TMP/never.screen" "run --progress=never on a terminal: no view on $n screens ($views with one); it fails, exit 1" \
+  sh -c "grep -q '^EXIT=1' '$TMP/never.screen' && test $views -eq 0 && test $n -gt 10"
+wst=0; timeout 30 tail --pid="$watch3_pid" -f /dev/null || true; wait "$watch3_pid" || wst=$?
+check_or_show "$TMP/watch3.out" "status --watch ends when the rollout stops after a rollback: exit 1 ($wst), its last view says why" python3 -c '
+import re, sys
+views = [v for v in open(sys.argv[1]).read().split("\n\n") if v.strip()]
+last = views[-1]
+assert sys.argv[2] == "1", sys.argv[2]
+assert last.startswith("rollout rt: stopped, rolled back"), last
+assert re.search(r"^hello +rolled-back +canary, stopped at step 3 of 4$", last, re.M), last
+assert re.search(r"^  weights +VM 100  container 0$", last, re.M), last
+assert re.search(r"^  analysis +smoke/direct = 0  pass if result == 1  FAIL \(1 of 2\)$", last, re.M), last
+assert re.search(r"^  reason +analysis smoke: metric direct failed", last, re.M), last' "$TMP/watch3.out" "$wst"
 finish
