@@ -1,14 +1,27 @@
-/* v2c rollout: run|resume|status|approve|abort|rollback|finalize. */
+/* v2c rollout: run|resume|status|approve|abort|rollback|finalize.
+ *
+ * The live view (rollout/view.c) is drawn from the status document, read
+ * as `status` reads it (the journal and its playbook, HAProxy's weights):
+ * by `run` and `resume` in a thread of their own while the runner works,
+ * at the bottom of stderr when progress is drawn there (common/progress.h);
+ * by `status --watch` on stdout, the command's output, from another
+ * process. */
 #include "cli.h"
 #include "cleanup.h"
+#include "clock.h"
 #include "json.h"
 #include "log.h"
+#include "progress.h"
 #include "rollout.h"
+#include "text.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const char help[] =
         "Move live traffic from VMs to containers as PLAYBOOK says (docs/playbook.md):\n"
@@ -18,7 +31,9 @@ static const char help[] =
         "\n"
         "  v2c rollout run PLAYBOOK --state DIR      start, and run to the end\n"
         "  v2c rollout resume --state DIR           continue where the journal ends\n"
-        "  v2c rollout status --state DIR [--json]  where each service stands\n"
+        "  v2c rollout status --state DIR [--json|--watch]\n"
+        "                                           where each service stands (--watch:\n"
+        "                                           live, until the rollout ends)\n"
         "  v2c rollout approve --state DIR SERVICE  let a waiting service go on\n"
         "  v2c rollout abort --state DIR            every service back to its VM\n"
         "  v2c rollout rollback --state DIR [SERVICE]\n"
@@ -27,8 +42,16 @@ static const char help[] =
         "\n"
         "  --poll-ms MS   how often a wait (pause, approval, drain) looks for\n"
         "                 approve/abort requests (10-60000, default 200)\n"
+        "  --watch        with status: the live view (each service's phase, step,\n"
+        "                 weights, last analysis, what it waits for), redrawn in\n"
+        "                 place on a terminal, until the rollout finishes or stops\n"
+        "  --interval S   with --watch: seconds between two looks (1-3600, default 1)\n"
         "\n"
-        "Exit status: 1 when the rollout failed and rolled back (the reason on stderr);\n"
+        "On a terminal, run and resume show the same live view at the bottom of\n"
+        "stderr, and the final state when they end.\n"
+        "\n"
+        "Exit status: 1 when the rollout failed and rolled back (the reason on stderr),\n"
+        "and from status --watch when the rollout it watched stopped so;\n"
         "3 when the journal is corrupt (\"journal corrupt at record N\"): nothing acts\n"
         "on it and it is left as it is.\n";
 
@@ -89,6 +112,138 @@ static void print_status(const json_t *doc)
         }
 }
 
+/* ---- the live view ---- */
+
+/* The view of STATE_DIR's rollout now, at most MAX_LINES (new; NULL when
+ * there is no status to show yet: the runner has not written its first
+ * record). */
+static char *view_now(const char *state_dir, unsigned max_lines)
+{
+        _cleanup_json_ json_t *doc = NULL;
+        struct v2c_error *err = NULL;
+        if (v2c_rollout_status(state_dir, &doc, &err) < 0) {
+                v2c_error_free(err);
+                return NULL;
+        }
+        return v2c_rollout_view(doc, v2c_wall_ms(), max_lines);
+}
+
+/* The view at the bottom of stderr while the runner works in the main
+ * thread. */
+struct live_view {
+        const char *state_dir;
+        pthread_t thread;
+        pthread_mutex_t lock;
+        pthread_cond_t cond;
+        bool stop, running;
+};
+
+#define LIVE_VIEW_MS 500
+
+static void *live_view_loop(void *arg)
+{
+        struct live_view *v = arg;
+        pthread_mutex_lock(&v->lock);
+        while (!v->stop) {
+                pthread_mutex_unlock(&v->lock);
+                _cleanup_free_ char *text = view_now(v->state_dir, v2c_progress_max_lines(false));
+                if (text)
+                        v2c_progress_show(true, "%s", text);
+                pthread_mutex_lock(&v->lock);
+                struct timespec ts;
+                clock_gettime(CLOCK_MONOTONIC, &ts);
+                ts.tv_nsec += LIVE_VIEW_MS * 1000000L;
+                ts.tv_sec += ts.tv_nsec / 1000000000L;
+                ts.tv_nsec %= 1000000000L;
+                while (!v->stop && pthread_cond_timedwait(&v->cond, &v->lock, &ts) == 0)
+                        ;
+        }
+        pthread_mutex_unlock(&v->lock);
+        return NULL;
+}
+
+/* Starts the view when progress is drawn on stderr; without it (not a
+ * terminal, -q, --progress never) nothing is shown and nothing runs. */
+static void live_view_start(struct live_view *v, const char *state_dir)
+{
+        *v = (struct live_view) { .state_dir = state_dir };
+        if (!v2c_progress_enabled())
+                return;
+        pthread_condattr_t ca;
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        pthread_mutex_init(&v->lock, NULL);
+        pthread_cond_init(&v->cond, &ca);
+        pthread_condattr_destroy(&ca);
+        /* Signals go to the main thread, which removes and erases
+         * (common/signal-cleanup.h): the view's thread never takes one. */
+        sigset_t all, old;
+        sigemptyset(&all);
+        sigaddset(&all, SIGINT);
+        sigaddset(&all, SIGTERM);
+        sigaddset(&all, SIGHUP);
+        pthread_sigmask(SIG_BLOCK, &all, &old);
+        v->running = pthread_create(&v->thread, NULL, live_view_loop, v) == 0;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/* Stops the view and leaves the rollout's final state on stderr, above
+ * whatever the command prints next (its error). */
+static void live_view_stop(struct live_view *v)
+{
+        if (!v->running)
+                return;
+        pthread_mutex_lock(&v->lock);
+        v->stop = true;
+        pthread_cond_signal(&v->cond);
+        pthread_mutex_unlock(&v->lock);
+        pthread_join(v->thread, NULL);
+        pthread_cond_destroy(&v->cond);
+        pthread_mutex_destroy(&v->lock);
+        v->running = false;
+        _cleanup_free_ char *text = view_now(v->state_dir, 0);
+        _cleanup_free_ char *shown = text ? v2c_text_printable(text, true) : NULL;
+        v2c_progress_clear();
+        if (shown)
+                fprintf(stderr, "%s\n", shown);
+}
+
+/* status --watch: the view on stdout every INTERVAL_S seconds until the
+ * rollout finishes (0) or stops after a rollback (1).  Not live (stdout
+ * not a terminal, --progress never): a view each time the status changes,
+ * one after the other. */
+static int watch(const char *state_dir, int interval_s)
+{
+        _cleanup_free_ char *last = NULL;
+        for (;;) {
+                _cleanup_json_ json_t *doc = NULL;
+                struct v2c_error *err = NULL;
+                if (v2c_rollout_status(state_dir, &doc, &err) < 0)
+                        return v2c_cli_report(err);
+                bool live = v2c_progress_frame_live();
+                enum v2c_rollout_end end = v2c_rollout_status_end(doc);
+                _cleanup_free_ char *dump = live ? NULL : v2c_json_dump(doc);
+                if (live || dump == NULL || last == NULL || strcmp(dump, last) != 0) {
+                        _cleanup_free_ char *text =
+                                v2c_rollout_view(doc, v2c_wall_ms(), live ? v2c_progress_max_lines(true) : 0);
+                        if (text == NULL)
+                                return v2c_cli_out_of_memory();
+                        int rc = v2c_progress_frame(text);
+                        if (rc < 0) {
+                                v2c_log(V2C_LOG_ERROR, "writing the view to stdout: %s", strerror(-rc));
+                                return V2C_EXIT_FAILURE;
+                        }
+                        free(last);
+                        last = TAKE_PTR(dump);
+                }
+                if (end != V2C_ROLLOUT_GOING)
+                        return end == V2C_ROLLOUT_FINISHED ? V2C_EXIT_OK : V2C_EXIT_FAILURE;
+                struct timespec ts = { interval_s, 0 };
+                while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+                        ;
+        }
+}
+
 static const char *const actions[] = { "run", "resume", "status", "approve", "abort", "rollback", "finalize" };
 #define N_ACTIONS (sizeof actions / sizeof actions[0])
 
@@ -111,16 +266,19 @@ static void list_actions(char *buf, size_t size)
 
 static int run(int argc, char **argv)
 {
-        enum { OPT_JSON = V2C_OPT_COMMAND_FIRST, OPT_POLL_MS };
+        enum { OPT_JSON = V2C_OPT_COMMAND_FIRST, OPT_POLL_MS, OPT_WATCH, OPT_INTERVAL };
         static const struct option opts[] = {
                 { "state", required_argument, NULL, 's' },
                 { "json", no_argument, NULL, OPT_JSON },
                 { "poll-ms", required_argument, NULL, OPT_POLL_MS },
+                { "watch", no_argument, NULL, OPT_WATCH },
+                { "interval", required_argument, NULL, OPT_INTERVAL },
                 {},
         };
         const struct v2c_command *self = &v2c_command_rollout;
         struct v2c_rollout_options ro = { 0 };
-        bool json = false;
+        bool json = false, watching = false;
+        int interval = 0;
         _cleanup_(v2c_cli_parser_release) struct v2c_cli_parser p = {
                 .cmd = self, .argc = argc, .argv = argv, .shortopts = "s:", .options = opts,
         };
@@ -136,6 +294,17 @@ static int run(int argc, char **argv)
                         if (end == optarg || *end || errno || v < 10 || v > 60000)
                                 return v2c_cli_usage_error(self, "--poll-ms `%s` is not between 10 and 60000", optarg);
                         ro.poll_ms = (int) v;
+                        break;
+                }
+                case OPT_WATCH: watching = true; break;
+                case OPT_INTERVAL: {
+                        char *end;
+                        errno = 0;
+                        long v = strtol(optarg, &end, 10);
+                        if (end == optarg || *end || errno || v < 1 || v > 3600)
+                                return v2c_cli_usage_error(self, "--interval `%s` is not between 1 and 3600 seconds",
+                                                           optarg);
+                        interval = (int) v;
                         break;
                 }
                 }
@@ -156,14 +325,27 @@ static int run(int argc, char **argv)
         if (*ro.state_dir == '\0')
                 return v2c_cli_usage_error(self, "--state needs a directory name, not an empty one");
         int nargs = (int) p.n_args - 1;
+        if (watching && strcmp(action, "status") != 0)
+                return v2c_cli_usage_error(self, "--watch is an option of status, not of %s", action);
+        if (interval && !watching)
+                return v2c_cli_usage_error(self, "--interval goes with --watch");
+        if (watching && json)
+                return v2c_cli_usage_error(self, "--watch draws for people: leave out --json");
         struct v2c_error *err = NULL;
         int r;
+        struct live_view view;
         if (strcmp(action, "run") == 0) {
                 if (nargs != 1)
                         return v2c_cli_usage_error(self, "run takes one PLAYBOOK");
+                live_view_start(&view, ro.state_dir);
                 r = v2c_rollout_run(args[0], &ro, &err);
-        } else if (strcmp(action, "resume") == 0 && nargs == 0)
+                live_view_stop(&view);
+        } else if (strcmp(action, "resume") == 0 && nargs == 0) {
+                live_view_start(&view, ro.state_dir);
                 r = v2c_rollout_resume(&ro, &err);
+                live_view_stop(&view);
+        } else if (strcmp(action, "status") == 0 && nargs == 0 && watching)
+                return watch(ro.state_dir, interval ? interval : 1);
         else if (strcmp(action, "status") == 0 && nargs == 0) {
                 _cleanup_json_ json_t *doc = NULL;
                 r = v2c_rollout_status(ro.state_dir, &doc, &err);

@@ -195,3 +195,90 @@ void v2c_progress_erase_on_signal(void)
                 (void) r;
         }
 }
+
+/* ---- a frame on stdout (see progress.h) ---- */
+
+static unsigned frame_height;          /* lines of the frame drawn last */
+
+bool v2c_progress_frame_live(void)
+{
+        const char *term = getenv("TERM");
+        return mode == V2C_PROGRESS_ALWAYS ||
+               (mode == V2C_PROGRESS_AUTO && isatty(STDOUT_FILENO) && term && *term && strcmp(term, "dumb") != 0);
+}
+
+unsigned v2c_progress_max_lines(bool frame)
+{
+        struct winsize ws;
+        if (ioctl(frame ? STDOUT_FILENO : STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row >= 2)
+                return ws.ws_row - 1u;
+        return 23;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+        while (len > 0) {
+                ssize_t n = write(fd, p, len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return n < 0 ? -errno : -EIO;
+                p += n;
+                len -= (size_t) n;
+        }
+        return 0;
+}
+
+int v2c_progress_frame(const char *text)
+{
+        char *shown = v2c_text_printable(text, true);
+        if (shown == NULL)
+                return -ENOMEM;
+        bool live = v2c_progress_frame_live();
+        if (!live) {
+                int rc = printf("%s\n\n", shown) < 0 || fflush(stdout) != 0 ? -EIO : 0;
+                free(shown);
+                return rc;
+        }
+        struct winsize ws;
+        unsigned cols = ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20 ? ws.ws_col : 80;
+        unsigned rows = v2c_progress_max_lines(true);
+        /* Up to the frame's first line, erase to the end of the screen,
+         * then each line, cut short of the last column (a line that
+         * fills it wraps on some terminals), with its newline. */
+        size_t cap = strlen(shown) + (size_t) rows + 32;
+        char *out = malloc(cap);
+        if (out == NULL) {
+                free(shown);
+                return -ENOMEM;
+        }
+        size_t len = 0;
+        if (frame_height > 0)
+                len += (size_t) snprintf(out, cap, "\033[%uA", frame_height);
+        len += (size_t) snprintf(out + len, cap - len, "\033[J");
+        unsigned n = 0;
+        for (const char *p = shown; n < rows;) {
+                size_t l = strcspn(p, "\n"), keep = 0, chars = 0;
+                while (keep < l && chars < cols - 1) {
+                        size_t k = v2c_utf8_seq(p + keep);
+                        keep += k ? k : 1;
+                        chars++;
+                }
+                memcpy(out + len, p, keep);
+                len += keep;
+                out[len++] = '\n';
+                n++;
+                p += l;
+                if (*p == '\0')
+                        break;
+                p++;
+        }
+        free(shown);
+        fflush(stdout);
+        v2c_signal_cleanup_hold();
+        int rc = write_all(STDOUT_FILENO, out, len);
+        frame_height = rc < 0 ? 0 : n;
+        v2c_signal_cleanup_release();
+        free(out);
+        return rc;
+}

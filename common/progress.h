@@ -45,6 +45,27 @@ void v2c_progress_done(const char *fmt, ...) __attribute__((format(printf, 1, 2)
 /* "12.3 MB" style into BUF (SIZE >= 16): B, kB, MB, GB (powers of 1000). */
 const char *v2c_progress_bytes(uint64_t n, char *buf, unsigned size);
 
+/* A live view on stdout, for a command whose output is the view itself
+ * (`v2c rollout status --watch`): drawn where the person who ran it reads,
+ * apart from the messages on stderr.  True when frames are redrawn in
+ * place: --progress always, or auto with stdout a terminal whose TERM is
+ * not "dumb" (-q does not matter: the view is the command's output, not a
+ * message). */
+bool v2c_progress_frame_live(void);
+/* The lines a region on stderr (FRAME false) or a frame on stdout (FRAME
+ * true) may take without scrolling the screen: the terminal's height less
+ * one, 23 when it is not a terminal. */
+unsigned v2c_progress_max_lines(bool frame);
+/* Draws TEXT (lines separated by '\n') on stdout.  Live: it replaces the
+ * frame drawn last, each line cut to the terminal's width, at most its
+ * height less one line, control bytes escaped, in one write with the
+ * signals held; the cursor is left at the start of the line below it, so
+ * the end, or a Ctrl-C at any moment, leaves the last frame whole and the
+ * shell's prompt below it.  Not live: TEXT is printed after what came
+ * before, control bytes escaped and no escape sequence, then an empty
+ * line.  0, or a negative errno when stdout cannot be written. */
+int v2c_progress_frame(const char *text);
+
 /* For signal-cleanup's handler only: erases the region with
  * async-signal-safe calls (write(2) of a prepared sequence). */
 void v2c_progress_erase_on_signal(void);

@@ -1342,6 +1342,194 @@ static const json_t *last_vm_record(const struct v2c_journal *j, const struct v2
         return last;
 }
 
+/* "v2c rollout approve --state DIR WHO", DIR quoted for a POSIX shell
+ * when it holds anything but the characters of a plain path (new). */
+static char *approve_command(const char *state_dir, const char *who)
+{
+        static const char plain[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./-:@%+=,";
+        _cleanup_free_ char *dir = NULL;
+        if (*state_dir && strspn(state_dir, plain) == strlen(state_dir))
+                dir = strdup(state_dir);
+        else {
+                size_t n = 2;
+                for (const char *p = state_dir; *p; p++)
+                        n += *p == '\'' ? 4 : 1;
+                dir = malloc(n + 1);
+                if (dir) {
+                        char *q = dir;
+                        *q++ = '\'';
+                        for (const char *p = state_dir; *p; p++)
+                                q = *p == '\'' ? stpcpy(q, "'\\''") : (*q = *p, q + 1);
+                        *q++ = '\'';
+                        *q = '\0';
+                }
+        }
+        char *cmd = NULL;
+        if (dir == NULL || asprintf(&cmd, "v2c rollout approve --state %s %s", dir, who) < 0)
+                return NULL;
+        return cmd;
+}
+
+/* The step in progress of a canary, for status: its index and kind, with
+ * what it sets, waits or asks (new). */
+static json_t *step_json(const struct v2c_pb_step *p, long index)
+{
+        json_t *o = json_pack("{s:i}", "index", (int) index);
+        if (o == NULL)
+                return NULL;
+        switch (p->kind) {
+        case V2C_PB_STEP_SET_WEIGHT:
+                json_object_set_new(o, "kind", json_string("setWeight"));
+                json_object_set_new(o, "weight", json_integer(p->weight));
+                break;
+        case V2C_PB_STEP_PAUSE:
+                json_object_set_new(o, "kind", json_string("pause"));
+                json_object_set_new(o, "duration_ms", json_integer((json_int_t) p->pause_ms));
+                break;
+        case V2C_PB_STEP_ANALYSIS: {
+                json_t *a = json_array();
+                for (size_t i = 0; a && i < p->n_analyses; i++)
+                        json_array_append_new(a, json_string(p->analyses[i]->name));
+                json_object_set_new(o, "kind", json_string("analysis"));
+                json_object_set_new(o, "analyses", a ? a : json_null());
+                break;
+        }
+        case V2C_PB_STEP_GATE:
+                json_object_set_new(o, "kind", json_string("gate"));
+                json_object_set_new(o, "gate", json_string(p->gate->name));
+                break;
+        }
+        return o;
+}
+
+/* The metric ANALYSIS/METRIC of the canonical playbook PB_JSON (borrowed),
+ * or NULL. */
+static const json_t *canonical_metric(const json_t *pb_json, const char *analysis, const char *metric)
+{
+        const json_t *ms = json_object_get(json_object_get(json_object_get(pb_json, "analyses"), analysis), "metrics");
+        size_t i;
+        const json_t *m;
+        json_array_foreach(ms, i, m) {
+                const char *n = json_string_value(json_object_get(m, "name"));
+                if (n && metric && strcmp(n, metric) == 0)
+                        return m;
+        }
+        return NULL;
+}
+
+/* The last analysis of service NAME: for each of its metrics, the last
+ * value and verdict, how many were taken and of how many, and the
+ * conditions as the playbook wrote them.  An analysis is the measurements
+ * of one step (or one blue-green phase): a "step", "prepared" or
+ * "promoted" record ends it, the next measurement starts another.  A new
+ * array, or NULL when the service was never measured. */
+static json_t *last_analysis(const struct v2c_journal *j, const char *name)
+{
+        const json_t *pb_json = json_object_get(v2c_journal_get(j, 0), "playbook");
+        json_t *set = NULL;
+        bool closed = true;
+        for (size_t k = 0; k < v2c_journal_count(j); k++) {
+                const json_t *rec = v2c_journal_get(j, k);
+                const char *sv = json_string_value(json_object_get(rec, "service"));
+                const char *ev = json_string_value(json_object_get(rec, "event"));
+                if (sv == NULL || ev == NULL || strcmp(sv, name) != 0)
+                        continue;
+                if (strcmp(ev, "step") == 0 || strcmp(ev, "prepared") == 0 || strcmp(ev, "promoted") == 0) {
+                        closed = true;
+                        continue;
+                }
+                if (strcmp(ev, "measurement") != 0)
+                        continue;
+                if (closed) {
+                        json_decref(set);
+                        set = json_array();
+                        if (set == NULL)
+                                return NULL;
+                        closed = false;
+                }
+                const char *an = json_string_value(json_object_get(rec, "analysis"));
+                const char *me = json_string_value(json_object_get(rec, "metric"));
+                json_t *entry = NULL;
+                size_t i;
+                json_t *e;
+                json_array_foreach(set, i, e)
+                        if (strcmp(json_string_value(json_object_get(e, "analysis")), an) == 0 &&
+                            strcmp(json_string_value(json_object_get(e, "metric")), me) == 0)
+                                entry = e;
+                if (entry == NULL) {
+                        const json_t *m = canonical_metric(pb_json, an, me);
+                        entry = json_pack("{s:s, s:s, s:O, s:i, s:O*, s:O*, s:O*}", "analysis", an, "metric", me,
+                                          "phase", json_object_get(rec, "phase"), "taken", 0, "count",
+                                          json_object_get(m, "count"), "success_condition",
+                                          json_object_get(m, "success_condition"), "failure_condition",
+                                          json_object_get(m, "failure_condition"));
+                        if (entry == NULL || json_array_append_new(set, entry) < 0) {
+                                json_decref(set);
+                                return NULL;
+                        }
+                }
+                json_object_set(entry, "value", json_object_get(rec, "value"));
+                json_object_set(entry, "verdict", json_object_get(rec, "verdict"));
+                json_object_set_new(entry, "taken", json_integer(json_integer_value(json_object_get(entry, "taken")) + 1));
+        }
+        return set;
+}
+
+/* What SVC waits for now (a pause's or a bake's end, an approval, the VM's
+ * drain), added to its status O.  ST: its replayed state; PAUSE_EV: the
+ * last of its waiting/inconclusive/approved records. */
+static void waiting_json(json_t *o, const struct v2c_journal *j, const char *state_dir,
+                         const struct v2c_pb_service *svc, const struct svc_state *st, const char *pause_ev,
+                         const json_t *pause)
+{
+        if (st->done || st->rolled_back || !st->prepared)
+                return;
+        /* A wait for approval ends with "approved", or with any later step
+         * of the service: an approved inconclusive analysis records none. */
+        static const char *const moved_events[] = { "step", "step-done", "promoted", "rolling-back" };
+        const json_t *moved = v2c_journal_last_of(j, svc->name, moved_events, 4);
+        if (pause && moved &&
+            json_integer_value(json_object_get(moved, "seq")) > json_integer_value(json_object_get(pause, "seq")))
+                pause_ev = NULL;
+        const struct v2c_pb_strategy *sg = &svc->strategy;
+        const char *what = NULL;
+        int64_t until = 0;
+        bool approval = false;
+        if (pause_ev && strcmp(pause_ev, "approved") != 0) {
+                /* A gate, a manual promotion, an inconclusive analysis. */
+                approval = true;
+                if (strcmp(pause_ev, "inconclusive") == 0) {
+                        json_object_set_new(o, "waiting", json_string("inconclusive"));
+                        json_object_set(o, "inconclusive_reason", json_object_get(pause, "reason"));
+                } else
+                        json_object_set(o, "waiting", json_object_get(pause, "gate"));
+        } else if (sg->kind == V2C_PB_CANARY && st->step > st->step_done && st->step < (long) sg->n_steps &&
+                   sg->steps[st->step].kind == V2C_PB_STEP_PAUSE) {
+                const struct v2c_pb_step *p = &sg->steps[st->step];
+                what = "pause";
+                approval = p->pause_ms == 0;
+                until = p->pause_ms ? st->step_started + (int64_t) p->pause_ms : 0;
+        } else if (sg->kind == V2C_PB_BLUE_GREEN && st->promoted && !st->drained) {
+                const json_t *pr = v2c_journal_last(j, svc->name, "promoted");
+                int64_t end = (int64_t) json_integer_value(json_object_get(pr, "at_ms")) + (int64_t) sg->bake_ms;
+                what = end > v2c_wall_ms() ? "bake" : "vm-drain";
+                until = end > v2c_wall_ms() ? end : 0;
+        } else if (st->promoted && !st->drained)
+                what = "vm-drain";
+        /* A timed wait already over: the runner is about to record its end. */
+        if (until && until <= v2c_wall_ms())
+                return;
+        if (what)
+                json_object_set_new(o, "waiting", json_string(what));
+        if (until)
+                json_object_set_new(o, "waiting_until_ms", json_integer((json_int_t) until));
+        if (approval) {
+                _cleanup_free_ char *cmd = approve_command(state_dir, svc->name);
+                if (cmd)
+                        json_object_set_new(o, "approve", json_string(cmd));
+        }
+}
+
 int v2c_rollout_status(const char *state_dir, json_t **out, struct v2c_error **err)
 {
         struct v2c_journal *j = NULL;
@@ -1401,14 +1589,20 @@ int v2c_rollout_status(const char *state_dir, json_t **out, struct v2c_error **e
                         }
                         if (last_m)
                                 json_object_set(o, "last_measurement", (json_t *) last_m);
-                        if (pause_ev && strcmp(pause_ev, "approved") != 0 && !st.done && !st.rolled_back) {
-                                if (strcmp(pause_ev, "inconclusive") == 0) {
-                                        json_object_set_new(o, "waiting", json_string("inconclusive"));
-                                        json_object_set(o, "inconclusive_reason", json_object_get(pause, "reason"));
-                                } else {
-                                        json_object_set(o, "waiting", json_object_get(pause, "gate"));
-                                }
+                        json_t *an = last_analysis(j, name);
+                        if (an)
+                                json_object_set_new(o, "analysis", an);
+                        json_object_set_new(o, "strategy", json_string(svc->strategy.kind == V2C_PB_CANARY
+                                                                               ? "canary"
+                                                                               : "blue-green"));
+                        if (svc->strategy.kind == V2C_PB_CANARY) {
+                                json_object_set_new(o, "steps", json_integer((json_int_t) svc->strategy.n_steps));
+                                if (st.step > st.step_done && st.step < (long) svc->strategy.n_steps && !st.done &&
+                                    !st.rolled_back)
+                                        json_object_set_new(o, "current_step",
+                                                            step_json(&svc->strategy.steps[st.step], st.step));
                         }
+                        waiting_json(o, j, state_dir, svc, &st, pause_ev, pause);
                         if (rb)
                                 json_object_set(o, "rollback_reason", json_object_get(rb, "reason"));
                         const json_t *vmrec = last_vm_record(j, pb, svc);

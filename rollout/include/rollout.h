@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "error.h"
 
@@ -36,6 +37,17 @@ int v2c_rollout_run(const char *playbook, const struct v2c_rollout_options *opt,
 int v2c_rollout_resume(const struct v2c_rollout_options *opt, struct v2c_error **err);
 /* Where each service stands: a new JSON document (see docs/playbook.md). */
 int v2c_rollout_status(const char *state_dir, json_t **out, struct v2c_error **err);
+/* Where a rollout stands by its status document: still going (or not
+ * started), finished, or stopped after a rollback (the runner stops at
+ * one; nothing moves afterwards). */
+enum v2c_rollout_end { V2C_ROLLOUT_GOING, V2C_ROLLOUT_FINISHED, V2C_ROLLOUT_STOPPED };
+enum v2c_rollout_end v2c_rollout_status_end(const json_t *status);
+/* PURE: the live view of STATUS (a document of v2c_rollout_status) at
+ * NOW_MS (wall clock, for the time a pause has left): lines separated by
+ * '\n', no final newline, at most MAX_LINES of them (0: no limit; the
+ * view folds to one line a service, then counts the services left out).
+ * New string, or NULL without memory.  rollout/view.c says what it shows. */
+char *v2c_rollout_view(const json_t *status, int64_t now_ms, unsigned max_lines);
 /* PURE: checks journal bytes as every command reads them before acting
  * (docs/playbook.md, "The journal"): 0, or -EBADMSG, kind INPUT, "journal
  * corrupt at record N: WHY". */
