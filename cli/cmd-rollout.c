@@ -16,8 +16,9 @@ static const char help[] =
         "automatic rollback.  The state directory keeps an fsync'd journal: after a\n"
         "crash, `resume` continues at the step the rollout was in.\n"
         "\n"
-        "  v2c rollout run PLAYBOOK --state DIR      start, and run to the end\n"
-        "  v2c rollout resume --state DIR           continue where the journal ends\n"
+        "  v2c rollout run PLAYBOOK --state DIR [--json]\n"
+        "                                           start, and run to the end\n"
+        "  v2c rollout resume --state DIR [--json]  continue where the journal ends\n"
         "  v2c rollout status --state DIR [--json]  where each service stands\n"
         "  v2c rollout approve --state DIR SERVICE  let a waiting service go on\n"
         "  v2c rollout abort --state DIR            every service back to its VM\n"
@@ -27,6 +28,9 @@ static const char help[] =
         "\n"
         "  --poll-ms MS   how often a wait (pause, approval, drain) looks for\n"
         "                 approve/abort requests (10-60000, default 200)\n"
+        "  --json         run, resume: print how the rollout ended as JSON (schema\n"
+        "                 v2c.rollout-result/1), also when it rolled back; status:\n"
+        "                 v2c.rollout-status/1\n"
         "\n"
         "Exit status: 1 when the rollout failed and rolled back (the reason on stderr);\n"
         "3 when the journal is corrupt (\"journal corrupt at record N\"): nothing acts\n"
@@ -87,6 +91,34 @@ static void print_status(const json_t *doc)
                        json_string_value(json_object_get(s, "phase")), json_integer_value(json_object_get(s, "step")),
                        split, note);
         }
+}
+
+/* How a rollout that ran (RC: what run or resume returned, ERR its error)
+ * ended, as v2c.rollout-result/1 (docs/playbook.md, keys in this order):
+ * the outcome, then each service as `status --json` shows it.  A rollout
+ * that rolled back or was aborted ended (exit 1), and says so; one that
+ * could not go on did not: NULL, and *status_err, when status fails. */
+static json_t *result_json(const char *state_dir, int rc, const struct v2c_error *err, struct v2c_error **status_err)
+{
+        _cleanup_json_ json_t *st = NULL;
+        if (v2c_rollout_status(state_dir, &st, status_err) < 0)
+                return NULL;
+        /* The journal's last record tells a rollback, an abort (each the
+         * last record of its service) and a wave its gate kept from
+         * starting apart. */
+        const char *last = json_string_value(json_object_get(json_object_get(st, "last_record"), "event"));
+        const char *outcome = rc >= 0                                 ? "done"
+                              : last && strcmp(last, "aborted") == 0     ? "aborted"
+                              : last && strcmp(last, "rolled-back") == 0 ? "rolled-back"
+                                                                         : "stopped";
+        json_t *doc = json_pack("{s:s, s:O?, s:s, s:s, s:i, s:o, s:O}", "schema", "v2c.rollout-result/1", "name",
+                                json_object_get(st, "name"), "state_dir", state_dir, "outcome", outcome, "exit_status",
+                                rc >= 0 ? V2C_EXIT_OK : V2C_EXIT_FAILURE, "reason",
+                                v2c_json_str(rc >= 0 || err == NULL ? NULL : err->msg), "services",
+                                json_object_get(st, "services"));
+        if (doc == NULL)
+                v2c_error_set(status_err, ENOMEM, "out of memory");
+        return doc;
 }
 
 static const char *const actions[] = { "run", "resume", "status", "approve", "abort", "rollback", "finalize" };
@@ -156,6 +188,9 @@ static int run(int argc, char **argv)
         int nargs = (int) p.n_args - 1;
         struct v2c_error *err = NULL;
         int r;
+        bool runs = strcmp(action, "run") == 0 || strcmp(action, "resume") == 0;
+        if (json && !runs && strcmp(action, "status") != 0)
+                return v2c_cli_usage_error(self, "--json goes with run, resume and status, not %s", action);
         if (strcmp(action, "run") == 0) {
                 if (nargs != 1)
                         return v2c_cli_usage_error(self, "run takes one PLAYBOOK");
@@ -182,6 +217,22 @@ static int run(int argc, char **argv)
                 r = v2c_rollout_finalize(&ro, &err);
         else
                 return v2c_cli_usage_error(self, "`%s` with %d argument%s", action, nargs, nargs == 1 ? "" : "s");
+        /* --json: how it ended, when it ended: done, or rolled back or
+         * aborted (-ECANCELED, still exit 1 with the reason on stderr).
+         * An error that stopped it midway prints nothing on stdout. */
+        if (json && runs && (r >= 0 || r == -ECANCELED)) {
+                struct v2c_error *serr = NULL;
+                _cleanup_json_ json_t *doc = result_json(ro.state_dir, r, err, &serr);
+                if (doc == NULL) {
+                        v2c_error_free(err);
+                        return v2c_cli_report(serr);
+                }
+                int rc = v2c_cli_print_json(doc, "the rollout ended");
+                if (r >= 0 || rc != V2C_EXIT_OK) {
+                        v2c_error_free(err);
+                        return rc;
+                }
+        }
         if (r < 0)
                 return v2c_cli_report(err);
         return V2C_EXIT_OK;

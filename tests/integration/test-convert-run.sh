@@ -134,9 +134,12 @@ tag=${tag%-sys}
 
 # --verify: a working image passes, one whose service cannot start fails.
 set +e
-"$V2C" convert -s hello --verify -o "$TMP/v" "$src" >"$TMP/v.out" 2>"$TMP/v.err"; st=$?
+"$V2C" convert -s hello --verify --json -o "$TMP/v" "$src" >"$TMP/v.out" 2>"$TMP/v.err"; st=$?
 set -e
-check_or_show "$TMP/v.err" "--verify: hello answers (exit 0)" sh -c "test $st -eq 0 && grep -q '^verified	hello' '$TMP/v.out'"
+check_or_show "$TMP/v.err" "--verify --json: hello answers (exit 0), as the document says" sh -c "test $st -eq 0 &&
+  python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(d[\"images\"][0][\"verify\"][\"result\"] != \"answered\")' '$TMP/v.out'"
+check "... a valid v2c.convert/1 document" validate_result convert "$TMP/v.out" \
+  "verify: answered, alone::[(i['name'], i['verify']['result'], i['verify']['pod']) for i in doc['images']] == [('hello', 'answered', None)]"
 # nginx with its secret files: --verify mounts the guest's own, read-only,
 # from a private directory under TMPDIR that is gone afterwards.
 mkdir -p "$TMP/vtmp"

@@ -174,6 +174,14 @@ assert m["annotations"]["org.opencontainers.image.base.digest"] == base_digest
 EOF
 check "... the Kubernetes manifests pull the pushed image by digest" \
   grep -q "image: \"$A/team/hello@sha256:" "$TMP/based/v2c/hello.k8s.yaml"
+# The same with --json: the same image (deterministic), already there.
+based_digest=$(sed -n "s|^$A/team/hello@||p" "$TMP/based.out")
+"$V2C" convert --json -s hello --base "$A/v2c/nginx@$d_nginx" --push "$A/team" --tag v1 -o "$TMP/basedj" "$src" \
+  >"$TMP/basedj.out" 2>"$TMP/basedj.err" || cat "$TMP/basedj.err"
+check_or_show "$TMP/basedj.err" "convert --base --push --json: what was pushed, under each image" validate_result convert "$TMP/basedj.out" \
+  "the image pushed is the one converted, pinned by its digest::[(i['manifest']['digest'], i['pushed']['pinned'], i['pushed']['tag']) for i in doc['images']] == [('$based_digest', '$A/team/hello@$based_digest', 'v1')]" \
+  "the base image's layers come first::[l['role'] for l in doc['images'][0]['layers']][:len(manifest('$d_nginx', '$TMP/img')['layers'])] == ['base-image'] * len(manifest('$d_nginx', '$TMP/img')['layers'])" \
+  "pushed again: every blob (the config and each distinct layer) skipped::doc['images'][0]['pushed']['skipped'] == len(doc['images'][0]['pushed']['blobs']) == len({l['digest'] for l in doc['images'][0]['layers']} | {doc['images'][0]['config']['digest']}) and doc['images'][0]['pushed']['bytes_sent'] == 0"
 set +e
 "$V2C" convert -s hello --base "$A/v2c/nginx:1.0" -o "$TMP/x" "$src" >/dev/null 2>"$TMP/x.err"; st=$?
 set -e
