@@ -44,6 +44,7 @@ check "layers are zstd" sh -c "skopeo inspect --raw 'oci:$TMP/a:nginx' | grep -q
 text_digests=$(awk -F'\t' '{ printf "(\x27%s\x27, \x27%s\x27), ", $1, $2 }' "$TMP/a.out")
 check_or_show "$TMP/aj.err" "convert --json: a v2c.convert/1 document, true to the layout" validate_result convert "$TMP/aj.out" \
   "the four images, with the text run's manifest digests::sorted((i['name'], i['manifest']['digest']) for i in doc['images']) == sorted([$text_digests])" \
+  "the images in index.json's order::[i['name'] for i in doc['images']] == [m['annotations']['org.opencontainers.image.ref.name'] for m in json.load(open('$TMP/aj/index.json'))['manifests']]" \
   "each manifest digest is index.json's, its size the blob's::all(index(i['name']) == [i['manifest']['digest']] and len(blob(i['manifest']['digest'])) == i['manifest']['size'] for i in doc['images'])" \
   "config and layers are the manifest's (digest, size, media type)::all(manifest(i['manifest']['digest'])['config'] == {'mediaType': i['config']['media_type'], 'digest': i['config']['digest'], 'size': i['config']['size']} and [(l['mediaType'], l['digest'], l['size']) for l in manifest(i['manifest']['digest'])['layers']] == [(l['media_type'], l['digest'], l['size']) for l in i['layers']] for i in doc['images'])" \
   "diff_ids are the config's::all(json.loads(blob(i['config']['digest']))['rootfs']['diff_ids'] == [l['diff_id'] for l in i['layers']] for i in doc['images'])" \

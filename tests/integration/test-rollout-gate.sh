@@ -29,9 +29,12 @@ playbook "$TMP/hook.yaml" "$good" "          canary:
               - setWeight: 10
               - gate: nope
               - setWeight: 100"
-st=0; timeout 120 "$V2C" rollout run "$TMP/hook.yaml" --state "$TMP/st5" >/dev/null 2>"$TMP/st5.err" || st=$?
+st=0; timeout 120 "$V2C" rollout run "$TMP/hook.yaml" --state "$TMP/st5" --json >"$TMP/st5.out" 2>"$TMP/st5.err" || st=$?
 kill "$hook_pid" 2>/dev/null || true
 w=$(weights)
 check "a webhook answering 403 stops the rollout and rolls back ($w)" \
   sh -c "test $st -eq 1 && grep -q 'answered 403' '$TMP/st5.err' && test '$w' = '100 0'"
+check "... run --json: rolled-back, exit 1, the gate's answer as the reason" validate_result rollout "$TMP/st5.out" \
+  "outcome rolled-back, exit 1::(doc['outcome'], doc['exit_status']) == ('rolled-back', 1) and '403' in doc['reason']" \
+  "hello rolled back, at the gate's step, traffic on the VM::[(s['name'], s['phase'], s['step'], s['weights']) for s in doc['services']] == [('hello', 'rolled-back', 1, {'vm': 100, 'container': 0})] and '403' in doc['services'][0]['rollback_reason']"
 finish
