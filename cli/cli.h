@@ -53,9 +53,10 @@ int v2c_cli_report(struct v2c_error *err);
 int v2c_cli_usage_error(const struct v2c_command *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prints DOC (borrowed; NULL: out of memory) to stdout, the whole
  * document or, when it cannot be made, nothing: the one way a --json
- * result goes out (docs: "JSON results").  An exit status; a write error
- * is reported as "WHAT, but writing its JSON ... failed". */
-int v2c_cli_print_json(const json_t *doc, const char *what);
+ * result goes out.  An exit status; a write error is reported as one line,
+ * "WHAT, but writing its JSON to standard output failed: WHY", WHAT (FMT)
+ * saying what was done all the same (the pinned reference of a push). */
+int v2c_cli_print_json(const json_t *doc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prints "v2c: error: out of memory" and returns V2C_EXIT_FAILURE: for the
  * CLI's own allocations, which have no error to carry the message. */
 int v2c_cli_out_of_memory(void);

@@ -696,7 +696,8 @@ static int run(int argc, char **argv)
                 return rc;
         if (a.json) {
                 _cleanup_json_ json_t *doc = convert_json(&a, res, &jx);
-                return v2c_cli_print_json(doc, "the layout is written (its digests are in DIR/v2c/lock.json)");
+                return v2c_cli_print_json(doc, "the layout `%s` is written (its digests are in %s/v2c/lock.json)",
+                                          a.copt.output, a.copt.output);
         }
         return stdout_failed(a.copt.output) ? V2C_EXIT_FAILURE : V2C_EXIT_OK;
 }

@@ -367,7 +367,7 @@ static int push_run(int argc, char **argv)
         rc = layout ? v2c_cli_push_one(layout, name, p.args[1], &r, json ? &doc : NULL) : v2c_cli_out_of_memory();
         v2c_cli_registry_cleanup();
         if (rc == V2C_EXIT_OK && json)
-                rc = v2c_cli_print_json(doc, "the image was pushed");
+                rc = v2c_cli_print_json(doc, "pushed %s", json_string_value(json_object_get(doc, "pinned")));
         return rc;
 }
 
@@ -459,7 +459,7 @@ static int pull_run(int argc, char **argv)
         errno = 0;
         if (json) {
                 _cleanup_json_ json_t *doc = pull_json(p.args[0], out, r.platform, &res);
-                rc = v2c_cli_print_json(doc, "the image was pulled");
+                rc = v2c_cli_print_json(doc, "pulled %s into `%s`", res.pinned, out);
         } else if (printf("%s\n", res.pinned) < 0 || fflush(stdout) == EOF) {
                 int e = errno ? errno : EIO;
                 v2c_error_set(&err, e, "pulled %s into `%s`, but writing it to standard output failed: %s",

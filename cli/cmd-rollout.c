@@ -227,7 +227,8 @@ static int run(int argc, char **argv)
                         v2c_error_free(err);
                         return v2c_cli_report(serr);
                 }
-                int rc = v2c_cli_print_json(doc, "the rollout ended");
+                int rc = v2c_cli_print_json(doc, "the rollout ended (%s)",
+                                            json_string_value(json_object_get(doc, "outcome")));
                 if (r >= 0 || rc != V2C_EXIT_OK) {
                         v2c_error_free(err);
                         return rc;

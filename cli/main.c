@@ -138,7 +138,7 @@ int v2c_cli_out_of_memory(void)
         return V2C_EXIT_FAILURE;
 }
 
-int v2c_cli_print_json(const json_t *doc, const char *what)
+int v2c_cli_print_json(const json_t *doc, const char *fmt, ...)
 {
         /* Serialised whole before the first byte goes out: a document
          * that cannot be made leaves stdout empty. */
@@ -148,8 +148,12 @@ int v2c_cli_print_json(const json_t *doc, const char *what)
         errno = 0;
         if (fputs(text, stdout) == EOF || fflush(stdout) == EOF) {
                 int e = errno ? errno : EIO;
-                fprintf(stderr, "v2c: error: %s, but writing its JSON to standard output failed: %s\n", what,
-                        strerror(e));
+                va_list ap;
+                va_start(ap, fmt);
+                fputs("v2c: error: ", stderr);
+                vfprintf(stderr, fmt, ap);
+                va_end(ap);
+                fprintf(stderr, ", but writing its JSON to standard output failed: %s\n", strerror(e));
                 return V2C_EXIT_FAILURE;
         }
         return V2C_EXIT_OK;
