@@ -229,10 +229,9 @@ static int run(int argc, char **argv)
                 }
                 int rc = v2c_cli_print_json(doc, "the rollout ended (%s)",
                                             json_string_value(json_object_get(doc, "outcome")));
-                if (r >= 0 || rc != V2C_EXIT_OK) {
-                        v2c_error_free(err);
+                if (r >= 0)
                         return rc;
-                }
+                /* Rolled back or aborted: its reason on stderr too, exit 1. */
         }
         if (r < 0)
                 return v2c_cli_report(err);
