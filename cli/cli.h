@@ -6,6 +6,7 @@
 #include "error.h"
 
 #include <getopt.h>
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -50,6 +51,12 @@ int v2c_cli_report(struct v2c_error *err);
 /* Prints "v2c CMD: MSG" and then the command's usage line with a pointer to
  * its --help (CMD NULL: v2c's own); returns V2C_EXIT_USAGE. */
 int v2c_cli_usage_error(const struct v2c_command *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints DOC (borrowed; NULL: out of memory) to stdout, the whole
+ * document or, when it cannot be made, nothing: the one way a --json
+ * result goes out.  An exit status; a write error is reported as one line,
+ * "WHAT, but writing its JSON to standard output failed: WHY", WHAT (FMT)
+ * saying what was done all the same (the pinned reference of a push). */
+int v2c_cli_print_json(const json_t *doc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prints "v2c: error: out of memory" and returns V2C_EXIT_FAILURE: for the
  * CLI's own allocations, which have no error to carry the message. */
 int v2c_cli_out_of_memory(void);
@@ -139,9 +146,10 @@ int v2c_cli_registry_finish(const struct v2c_command *cmd, struct v2c_cli_regist
 void v2c_cli_registry_cleanup(void);
 /* Frees what the options gathered (the --mount-from list). */
 void v2c_cli_registry_release(struct v2c_cli_registry *r);
-/* Pushes one image and prints its pinned reference; an exit status.
- * *pinned (may be NULL) gets a new copy of it. */
+/* Pushes one image; an exit status.  JSON NULL: prints its pinned
+ * reference; else *json gets the v2c.push/1 document of it (new) and
+ * nothing is printed. */
 int v2c_cli_push_one(const char *layout, const char *name, const char *dest, struct v2c_cli_registry *r,
-                     char **pinned);
+                     json_t **json);
 
 #endif

@@ -53,6 +53,9 @@ static const char help[] =
         "  --push HOST/PREFIX     push each image to HOST/PREFIX/NAME, by digest (and\n"
         "                         as --tag TAG), and name it so in the manifests\n"
         "  --tag TAG              the tag --push sets after the digest is in place\n"
+        "  --json                 print the result as JSON (schema v2c.convert/1): each\n"
+        "                         image's digests, layers, sizes, what --push and\n"
+        "                         --verify did; nothing on stdout if the run fails\n"
         "  --base HOST/REPO@sha256:...\n"
         "                         build on this image: its layers go below the lifted\n"
         "                         ones (pulled, checked; a digest is required)\n"
@@ -173,10 +176,23 @@ static bool in_pod(const struct v2c_convert_result *res, size_t i)
         return false;
 }
 
+/* What --verify found of one image, for --json (DONE NULL: the text line
+ * goes to stdout instead): {"result", "pod", "notes"}. */
+static void verify_done(json_t **done, const char *ref_name, const char *result, const char *pod, char *const *notes)
+{
+        if (done == NULL) {
+                if (strcmp(result, "answered") == 0)
+                        printf("verified\t%s%s%s\n", ref_name, pod ? "\tpod " : "", pod ? pod : "");
+                return;
+        }
+        json_decref(*done);
+        *done = json_pack("{s:s, s:o, s:o}", "result", result, "pod", v2c_json_str(pod), "notes", v2c_json_strv(notes));
+}
+
 /* --verify of services that reach each other over localhost: together in
  * one podman pod, as the Kubernetes manifest runs them.  Returns how many
- * pods failed. */
-static int verify_pods(const struct v2c_convert_result *res, const char *layout, struct v2c_guest *g)
+ * pods failed.  DONE (may be NULL): what it found of each image. */
+static int verify_pods(const struct v2c_convert_result *res, const char *layout, struct v2c_guest *g, json_t **done)
 {
         int failed = 0;
         for (size_t p = 0; p < res->n_pods; p++) {
@@ -208,7 +224,8 @@ static int verify_pods(const struct v2c_convert_result *res, const char *layout,
                 v2c_info("pod %s: its %zu services run together and answer on their ports", pod->name,
                          pod->n_images);
                 for (size_t k = 0; k < pod->n_images; k++)
-                        printf("verified\t%s\tpod %s\n", res->images[pod->images[k]].ref_name, pod->name);
+                        verify_done(done ? &done[pod->images[k]] : NULL, res->images[pod->images[k]].ref_name,
+                                    "answered", pod->name, notes);
         }
         return failed;
 }
@@ -230,7 +247,7 @@ struct convert_args {
         struct v2c_cli_registry reg;
         char **services, **secrets;     /* owned; copt points at them */
         const char *report_path, *push, *tag, *base;
-        bool verify;
+        bool verify, json;
         char **sources;                 /* borrowed from the parser */
         size_t n_sources;
 };
@@ -253,6 +270,7 @@ static bool parse_args(struct v2c_cli_parser *p, struct convert_args *a, int *st
                 OPT_ALL_STATELESS = V2C_OPT_COMMAND_FIRST, OPT_SYSTEM, OPT_FORCE, OPT_REPORT, OPT_ALLOW_STATEFUL,
                 OPT_INCLUDE_SECRET, OPT_KEEP_SETUID, OPT_GZIP, OPT_LEVEL, OPT_THREADS, OPT_IMAGE_REPO, OPT_VERIFY,
                 OPT_PUSH, OPT_TAG, OPT_BASE, OPT_ALLOW_BACKING, OPT_LAUNCH_TIMEOUT, OPT_NO_HARDEN, OPT_RUNTIME_CLASS,
+                OPT_JSON,
         };
         static const struct option opts[] = {
                 { "service", required_argument, NULL, 's' },
@@ -276,6 +294,7 @@ static bool parse_args(struct v2c_cli_parser *p, struct convert_args *a, int *st
                 { "launch-timeout", required_argument, NULL, OPT_LAUNCH_TIMEOUT },
                 { "no-harden", no_argument, NULL, OPT_NO_HARDEN },
                 { "runtime-class", required_argument, NULL, OPT_RUNTIME_CLASS },
+                { "json", no_argument, NULL, OPT_JSON },
                 {},
         };
         const struct v2c_command *self = &v2c_command_convert;
@@ -316,6 +335,7 @@ static bool parse_args(struct v2c_cli_parser *p, struct convert_args *a, int *st
                         break;
                 case OPT_IMAGE_REPO: copt->image_repo = optarg; break;
                 case OPT_VERIFY: a->verify = true; break;
+                case OPT_JSON: a->json = true; break;
                 case OPT_PUSH: a->push = optarg; break;
                 case OPT_TAG: a->tag = optarg; break;
                 case OPT_BASE: a->base = optarg; break;
@@ -489,14 +509,16 @@ static int plan(struct convert_args *a, struct convert_plan *pl)
         return a->base ? pull_base(a, pl) : V2C_EXIT_OK;
 }
 
-/* The images and what the log says of them; an exit status. */
-static int print_result(const struct v2c_convert_result *res, const char *output)
+/* The images and what the log says of them (with --json, the log only:
+ * the document comes at the end); an exit status. */
+static int print_result(const struct v2c_convert_result *res, const char *output, bool json)
 {
         for (size_t i = 0; res->warnings && res->warnings[i]; i++)
                 v2c_warn("%s", res->warnings[i]);
         for (size_t i = 0; i < res->n_images; i++) {
                 const struct v2c_converted *im = &res->images[i];
-                printf("%s\t%s\n", im->ref_name, im->manifest.digest);
+                if (!json)
+                        printf("%s\t%s\n", im->ref_name, im->manifest.digest);
                 for (size_t k = 0; k < im->n_layers; k++)
                         v2c_info("  %-8s %s  %zu entries, %llu bytes", im->layers[k].role, im->layers[k].result.digest,
                                  im->layers[k].files, (unsigned long long) im->layers[k].result.size);
@@ -514,8 +536,9 @@ static int print_result(const struct v2c_convert_result *res, const char *output
         return stdout_failed(output) ? V2C_EXIT_FAILURE : V2C_EXIT_OK;
 }
 
-/* --push: each image to PUSH/NAME[:TAG]; an exit status. */
-static int push_images(struct convert_args *a, const struct v2c_convert_result *res)
+/* --push: each image to PUSH/NAME[:TAG]; an exit status.  PUSHED (may be
+ * NULL: the pinned references are printed): what each push did. */
+static int push_images(struct convert_args *a, const struct v2c_convert_result *res, json_t **pushed)
 {
         int rc = V2C_EXIT_OK;
         for (size_t i = 0; i < res->n_images && rc == V2C_EXIT_OK; i++) {
@@ -529,23 +552,27 @@ static int push_images(struct convert_args *a, const struct v2c_convert_result *
                 for (char *q = dest + strlen(a->push); *q && *q != ':'; q++)
                         if (*q >= 'A' && *q <= 'Z')
                                 *q = (char) (*q - 'A' + 'a');   /* repositories are lowercase */
-                rc = v2c_cli_push_one(a->copt.output, res->images[i].ref_name, dest, &a->reg, NULL);
+                rc = v2c_cli_push_one(a->copt.output, res->images[i].ref_name, dest, &a->reg,
+                                      pushed ? &pushed[i] : NULL);
         }
         v2c_cli_registry_cleanup();
         return rc;
 }
 
 /* --verify: pods together, then every other image with a port; an exit
- * status (each failure reported). */
-static int verify_images(const struct convert_args *a, const struct v2c_convert_result *res, struct v2c_guest *g)
+ * status (each failure reported).  DONE (may be NULL: a line per image on
+ * stdout): what it found of each. */
+static int verify_images(const struct convert_args *a, const struct v2c_convert_result *res, struct v2c_guest *g,
+                         json_t **done)
 {
-        int failed = verify_pods(res, a->copt.output, g);
+        int failed = verify_pods(res, a->copt.output, g, done);
         for (size_t i = 0; i < res->n_images; i++) {
                 const struct v2c_converted *im = &res->images[i];
                 if (in_pod(res, i))
                         continue;
                 if (im->n_ports == 0) {
                         v2c_warn("%s: no TCP port to check: --verify skips it", im->ref_name);
+                        verify_done(done ? &done[i] : NULL, im->ref_name, "skipped", NULL, NULL);
                         continue;
                 }
                 _cleanup_strv_ char **notes = NULL;
@@ -564,9 +591,106 @@ static int verify_images(const struct convert_args *a, const struct v2c_convert_
                 for (size_t k = 0; notes && notes[k]; k++)
                         v2c_warn("%s", notes[k]);
                 v2c_info("%s: answers on its port%s", im->ref_name, im->n_ports > 1 ? "s" : "");
-                printf("verified\t%s\n", im->ref_name);
+                verify_done(done ? &done[i] : NULL, im->ref_name, "answered", NULL, notes);
         }
         return failed ? V2C_EXIT_FAILURE : V2C_EXIT_OK;
+}
+
+/* What --push and --verify did of each image (--json): n of each, NULL
+ * where they did not run. */
+struct convert_done {
+        json_t **pushed, **verified;
+        size_t n;
+};
+
+static int convert_done_alloc(struct convert_done *x, size_t n)
+{
+        x->n = n;
+        x->pushed = calloc(n ? n : 1, sizeof *x->pushed);
+        x->verified = calloc(n ? n : 1, sizeof *x->verified);
+        return x->pushed && x->verified ? 0 : -ENOMEM;
+}
+
+static void convert_done_free(struct convert_done *x)
+{
+        for (size_t i = 0; i < x->n; i++) {
+                json_decref(x->pushed ? x->pushed[i] : NULL);
+                json_decref(x->verified ? x->verified[i] : NULL);
+        }
+        free(x->pushed);
+        free(x->verified);
+}
+
+static json_t *descriptor_json(const struct v2c_descriptor *d)
+{
+        return json_pack("{s:s, s:s, s:I}", "digest", d->digest, "media_type", d->media_type ? d->media_type : "",
+                         "size", (json_int_t) d->size);
+}
+
+/* The v2c.convert/1 document (docs/convert.md, keys in this order): new
+ * reference, NULL without memory. */
+static json_t *convert_json(const struct convert_args *a, const struct v2c_convert_result *res,
+                            const struct convert_done *x)
+{
+        json_t *images = json_array();
+        for (size_t i = 0; images && i < res->n_images; i++) {
+                const struct v2c_converted *im = &res->images[i];
+                json_t *layers = json_array(), *ports = json_array(), *secrets = json_array();
+                uint64_t size = im->manifest.size + im->config.size;
+                for (size_t k = 0; layers && k < im->n_layers; k++) {
+                        const struct v2c_converted_layer *l = &im->layers[k];
+                        size += l->result.size;
+                        json_array_append_new(layers, json_pack("{s:s, s:s, s:s, s:I, s:s, s:I}", "role", l->role,
+                                                                "digest", l->result.digest, "diff_id", l->result.diff_id,
+                                                                "size", (json_int_t) l->result.size, "media_type",
+                                                                l->result.media_type ? l->result.media_type : "",
+                                                                "files", (json_int_t) l->files));
+                }
+                for (size_t k = 0; ports && k < im->n_ports; k++)
+                        json_array_append_new(ports, json_integer(im->ports[k]));
+                for (size_t k = 0; secrets && k < im->n_secret_files; k++) {
+                        const struct v2c_secret_mount *m = &im->secret_files[k];
+                        char mode[8];
+                        snprintf(mode, sizeof mode, "%04o", m->mode & 07777);
+                        json_array_append_new(secrets, json_pack("{s:o, s:s, s:I, s:I, s:s}", "path",
+                                                                 v2c_json_str(m->path), "key", m->key, "uid",
+                                                                 (json_int_t) m->uid, "gid", (json_int_t) m->gid,
+                                                                 "mode", mode));
+                }
+                const char *pod = NULL;
+                for (size_t p = 0; p < res->n_pods; p++)
+                        for (size_t k = 0; k < res->pods[p].n_images; k++)
+                                if (res->pods[p].images[k] == i)
+                                        pod = res->pods[p].name;
+                json_t *pushed = x->pushed[i] ? json_deep_copy(x->pushed[i]) : json_null();
+                /* Pushed from this layout, as this image: said once, above. */
+                json_object_del(pushed, "schema");
+                json_object_del(pushed, "layout");
+                json_object_del(pushed, "name");
+                json_t *o = json_pack("{s:s, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:O?}",
+                                      "name", im->ref_name, "service", v2c_json_str(im->service), "manifest",
+                                      descriptor_json(&im->manifest), "config", descriptor_json(&im->config), "layers",
+                                      layers, "size", (json_int_t) size, "ports", ports, "user",
+                                      v2c_json_str(im->user_uid), "volumes", v2c_json_strv(im->volumes), "secret_files",
+                                      secrets, "env_required", v2c_json_strv(im->env_required), "notes",
+                                      v2c_json_strv(im->notes), "pod", v2c_json_str(pod), "pushed", pushed, "verify",
+                                      x->verified[i] ? x->verified[i] : json_null());
+                if (o == NULL || json_array_append_new(images, o) < 0) {
+                        json_decref(images);
+                        return NULL;
+                }
+        }
+        json_t *pods = json_array();
+        for (size_t p = 0; pods && p < res->n_pods; p++) {
+                json_t *members = json_array();
+                for (size_t k = 0; members && k < res->pods[p].n_images; k++)
+                        json_array_append_new(members, json_string(res->images[res->pods[p].images[k]].ref_name));
+                json_array_append_new(pods, json_pack("{s:s, s:o}", "name", res->pods[p].name, "images", members));
+        }
+        return json_pack("{s:s, s:s, s:o, s:s, s:o, s:o, s:o}", "schema", "v2c.convert/1", "layout", a->copt.output,
+                         "source", v2c_json_str(a->copt.source), "mode",
+                         a->copt.mode == V2C_CONVERT_SYSTEM ? "system" : "service", "images", images, "pods", pods,
+                         "warnings", v2c_json_strv(res->warnings));
 }
 
 static int run(int argc, char **argv)
@@ -592,12 +716,22 @@ static int run(int argc, char **argv)
         if (r < 0)
                 return v2c_cli_report(err);
 
-        rc = print_result(res, a.copt.output);
+        /* --json: what --push and --verify did of each image, gathered
+         * until the document goes out whole, at the end. */
+        __attribute__((cleanup(convert_done_free))) struct convert_done jx = { 0 };
+        if (a.json && convert_done_alloc(&jx, res->n_images) < 0)
+                return v2c_cli_out_of_memory();
+        rc = print_result(res, a.copt.output, a.json);
         if (rc == V2C_EXIT_OK && a.push)
-                rc = push_images(&a, res);
+                rc = push_images(&a, res, jx.pushed);
         if (rc == V2C_EXIT_OK && a.verify)
-                rc = verify_images(&a, res, pl.guest);
+                rc = verify_images(&a, res, pl.guest, jx.verified);
         if (rc != V2C_EXIT_OK)
                 return rc;
+        if (a.json) {
+                _cleanup_json_ json_t *doc = convert_json(&a, res, &jx);
+                return v2c_cli_print_json(doc, "the layout `%s` is written (its digests are in %s/v2c/lock.json)",
+                                          a.copt.output, a.copt.output);
+        }
         return stdout_failed(a.copt.output) ? V2C_EXIT_FAILURE : V2C_EXIT_OK;
 }

@@ -236,8 +236,38 @@ static void record_push(const char *layout, const char *host, const char *repo)
         v2c_json_write(j, path, NULL);
 }
 
+static const char *const push_actions[] = {
+        [V2C_PUSH_SKIPPED] = "skipped", [V2C_PUSH_MOUNTED] = "mounted", [V2C_PUSH_UPLOADED] = "uploaded",
+};
+
+/* The v2c.push/1 document of RES (docs/registry.md, keys in this order);
+ * new reference, NULL without memory. */
+static json_t *push_json(const char *layout, const char *name, const struct v2c_ref *ref,
+                         const struct v2c_push_result *res)
+{
+        json_t *blobs = json_array();
+        for (unsigned i = 0; blobs && i < res->blobs; i++) {
+                const struct v2c_push_blob *b = &res->blob[i];
+                if (json_array_append_new(blobs, json_pack("{s:s, s:s, s:I, s:s, s:o, s:I}", "digest", b->digest,
+                                                           "media_type", b->media_type, "size", (json_int_t) b->size,
+                                                           "action", push_actions[b->action], "mounted_from",
+                                                           v2c_json_str(b->mounted_from), "bytes_sent",
+                                                           (json_int_t) b->bytes_sent)) < 0) {
+                        json_decref(blobs);
+                        return NULL;
+                }
+        }
+        return json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:{s:s, s:s, s:I, s:b}, s:o, s:i, s:i, s:i, s:I}",
+                         "schema", "v2c.push/1", "pinned", res->pinned, "registry", ref->host, "repository", ref->repo,
+                         "tag", v2c_json_str(ref->tag), "layout", layout, "name", v2c_json_str(name), "manifest",
+                         "digest", res->manifest_digest, "media_type", res->manifest_media_type, "size",
+                         (json_int_t) res->manifest_size, "put", res->manifest_put, "blobs", blobs, "uploaded",
+                         (int) res->uploaded, "mounted", (int) res->mounted, "skipped", (int) res->skipped,
+                         "bytes_sent", (json_int_t) res->bytes_sent);
+}
+
 int v2c_cli_push_one(const char *layout, const char *name, const char *dest, struct v2c_cli_registry *r,
-                     char **pinned_out)
+                     json_t **json)
 {
         struct v2c_error *err = NULL;
         struct v2c_ref ref;
@@ -258,6 +288,12 @@ int v2c_cli_push_one(const char *layout, const char *name, const char *dest, str
         record_push(layout, ref.host, ref.repo);
         v2c_info("%s: %u blobs: %u uploaded (%llu bytes), %u mounted, %u already there", res.pinned, res.blobs,
                  res.uploaded, (unsigned long long) res.bytes_sent, res.mounted, res.skipped);
+        if (json) {
+                *json = push_json(layout, name, &ref, &res);
+                v2c_push_result_release(&res);
+                v2c_ref_release(&ref);
+                return *json ? V2C_EXIT_OK : v2c_cli_out_of_memory();
+        }
         errno = 0;
         if (printf("%s\n", res.pinned) < 0 || fflush(stdout) == EOF) {
                 /* The push happened: the digest goes to stderr rather than nowhere. */
@@ -268,8 +304,6 @@ int v2c_cli_push_one(const char *layout, const char *name, const char *dest, str
                 v2c_ref_release(&ref);
                 return v2c_cli_report(err);
         }
-        if (pinned_out)
-                *pinned_out = strdup(res.pinned);
         v2c_push_result_release(&res);
         v2c_ref_release(&ref);
         return V2C_EXIT_OK;
@@ -283,6 +317,7 @@ static const char push_help[] =
         "the manifest goes last, by digest, then the tag.  Prints HOST/REPO@sha256:...\n"
         "\n"
         "  --name NAME            the image of DIR to push (as DIR:NAME)\n"
+        "  --json                 print what was pushed as JSON (schema v2c.push/1)\n"
         "\n";
 
 static const char push_registry_help[] = REGISTRY_OPTIONS_HELP PUSH_OPTIONS_HELP;
@@ -297,14 +332,21 @@ const struct v2c_command v2c_command_push = {
 
 static int push_run(int argc, char **argv)
 {
+        enum { OPT_JSON = V2C_OPT_COMMAND_FIRST };
+        static const struct option opts[] = {
+                { "json", no_argument, NULL, OPT_JSON },
+                {},
+        };
         const struct v2c_command *self = &v2c_command_push;
         _cleanup_(v2c_cli_registry_release) struct v2c_cli_registry r = { 0 };
         _cleanup_(v2c_cli_parser_release) struct v2c_cli_parser p = {
-                .cmd = self, .argc = argc, .argv = argv, .registry = &r,
+                .cmd = self, .argc = argc, .argv = argv, .options = opts, .registry = &r,
         };
+        bool json = false;
         int c;
         while ((c = v2c_cli_getopt(&p)) > 0)
-                ;
+                if (c == OPT_JSON)
+                        json = true;
         if (c < 0)
                 return p.exit;
         if (p.n_args != 2)
@@ -321,8 +363,11 @@ static int push_run(int argc, char **argv)
         }
         if (r.name)
                 name = (char *) r.name;
-        rc = layout ? v2c_cli_push_one(layout, name, p.args[1], &r, NULL) : v2c_cli_out_of_memory();
+        _cleanup_json_ json_t *doc = NULL;
+        rc = layout ? v2c_cli_push_one(layout, name, p.args[1], &r, json ? &doc : NULL) : v2c_cli_out_of_memory();
         v2c_cli_registry_cleanup();
+        if (rc == V2C_EXIT_OK && json)
+                rc = v2c_cli_print_json(doc, "pushed %s", json_string_value(json_object_get(doc, "pinned")));
         return rc;
 }
 
@@ -335,6 +380,7 @@ static const char pull_help[] =
         "  -o, --output DIR       the layout to create (must not exist)\n"
         "  --platform OS/ARCH     e.g. linux/arm64/v8\n"
         "  --name NAME            its name in index.json (default: the repository's last part)\n"
+        "  --json                 print what was pulled as JSON (schema v2c.pull/1)\n"
         "\n";
 
 static const char pull_registry_help[] = REGISTRY_OPTIONS_HELP PULL_OPTIONS_HELP;
@@ -347,12 +393,37 @@ const struct v2c_command v2c_command_pull = {
         .more_help = pull_registry_help,
 };
 
+/* The v2c.pull/1 document of RES (docs/registry.md, keys in this order);
+ * new reference, NULL without memory. */
+static json_t *pull_json(const char *src, const char *layout, const char *platform, const struct v2c_pull_result *res)
+{
+        json_t *blobs = json_array();
+        for (unsigned i = 0; blobs && i < res->blobs; i++) {
+                const struct v2c_pull_blob *b = &res->blob[i];
+                if (json_array_append_new(blobs, json_pack("{s:s, s:s, s:I, s:b}", "digest", b->digest, "media_type",
+                                                           b->media_type, "size", (json_int_t) b->size, "fetched",
+                                                           b->fetched)) < 0) {
+                        json_decref(blobs);
+                        return NULL;
+                }
+        }
+        return json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s, s:I}, s:o, s:o, s:o, s:i, s:I}", "schema",
+                         "v2c.pull/1", "reference", src, "pinned", res->pinned, "layout", layout, "name", res->name,
+                         "manifest", "digest", res->manifest_digest, "media_type", res->manifest_media_type, "size",
+                         (json_int_t) res->manifest_size, "index", v2c_json_str(res->index_digest), "platform",
+                         v2c_json_str(res->index_digest ? platform ? platform : "linux/amd64" : NULL), "blobs", blobs,
+                         "fetched", (int) res->fetched, "bytes", (json_int_t) res->bytes);
+}
+
 static int pull_run(int argc, char **argv)
 {
+        enum { OPT_JSON = V2C_OPT_COMMAND_FIRST };
         static const struct option opts[] = {
                 { "output", required_argument, NULL, 'o' },
+                { "json", no_argument, NULL, OPT_JSON },
                 {},
         };
+        bool json = false;
         const struct v2c_command *self = &v2c_command_pull;
         _cleanup_(v2c_cli_registry_release) struct v2c_cli_registry r = { 0 };
         const char *out = NULL;
@@ -360,9 +431,12 @@ static int pull_run(int argc, char **argv)
                 .cmd = self, .argc = argc, .argv = argv, .shortopts = "o:", .options = opts, .registry = &r,
         };
         int c;
-        while ((c = v2c_cli_getopt(&p)) > 0)
+        while ((c = v2c_cli_getopt(&p)) > 0) {
                 if (c == 'o')
                         out = optarg;
+                else if (c == OPT_JSON)
+                        json = true;
+        }
         if (c < 0)
                 return p.exit;
         if (p.n_args != 1)
@@ -385,7 +459,10 @@ static int pull_run(int argc, char **argv)
         v2c_info("%s: %u blobs, %llu bytes", res.pinned, res.fetched, (unsigned long long) res.bytes);
         rc = V2C_EXIT_OK;
         errno = 0;
-        if (printf("%s\n", res.pinned) < 0 || fflush(stdout) == EOF) {
+        if (json) {
+                _cleanup_json_ json_t *doc = pull_json(p.args[0], out, r.platform, &res);
+                rc = v2c_cli_print_json(doc, "pulled %s into `%s`", res.pinned, out);
+        } else if (printf("%s\n", res.pinned) < 0 || fflush(stdout) == EOF) {
                 int e = errno ? errno : EIO;
                 v2c_error_set(&err, e, "pulled %s into `%s`, but writing it to standard output failed: %s",
                               res.pinned, out, strerror(e));

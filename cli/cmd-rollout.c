@@ -29,8 +29,9 @@ static const char help[] =
         "automatic rollback.  The state directory keeps an fsync'd journal: after a\n"
         "crash, `resume` continues at the step the rollout was in.\n"
         "\n"
-        "  v2c rollout run PLAYBOOK --state DIR      start, and run to the end\n"
-        "  v2c rollout resume --state DIR           continue where the journal ends\n"
+        "  v2c rollout run PLAYBOOK --state DIR [--json]\n"
+        "                                           start, and run to the end\n"
+        "  v2c rollout resume --state DIR [--json]  continue where the journal ends\n"
         "  v2c rollout status --state DIR [--json|--watch]\n"
         "                                           where each service stands (--watch:\n"
         "                                           live, until the rollout ends)\n"
@@ -46,6 +47,9 @@ static const char help[] =
         "                 weights, last analysis, what it waits for), redrawn in\n"
         "                 place on a terminal, until the rollout finishes or stops\n"
         "  --interval S   with --watch: seconds between two looks (1-3600, default 1)\n"
+        "  --json         run, resume: print how the rollout ended as JSON (schema\n"
+        "                 v2c.rollout-result/1), also when it rolled back; status:\n"
+        "                 v2c.rollout-status/1\n"
         "\n"
         "On a terminal, run and resume show the same live view at the bottom of\n"
         "stderr, and the final state when they end.\n"
@@ -244,6 +248,34 @@ static int watch(const char *state_dir, int interval_s)
         }
 }
 
+/* How a rollout that ran (RC: what run or resume returned, ERR its error)
+ * ended, as v2c.rollout-result/1 (docs/playbook.md, keys in this order):
+ * the outcome, then each service as `status --json` shows it.  A rollout
+ * that rolled back or was aborted ended (exit 1), and says so; one that
+ * could not go on did not: NULL, and *status_err, when status fails. */
+static json_t *result_json(const char *state_dir, int rc, const struct v2c_error *err, struct v2c_error **status_err)
+{
+        _cleanup_json_ json_t *st = NULL;
+        if (v2c_rollout_status(state_dir, &st, status_err) < 0)
+                return NULL;
+        /* The journal's last record tells a rollback, an abort (each the
+         * last record of its service) and a wave its gate kept from
+         * starting apart. */
+        const char *last = json_string_value(json_object_get(json_object_get(st, "last_record"), "event"));
+        const char *outcome = rc >= 0                                 ? "done"
+                              : last && strcmp(last, "aborted") == 0     ? "aborted"
+                              : last && strcmp(last, "rolled-back") == 0 ? "rolled-back"
+                                                                         : "stopped";
+        json_t *doc = json_pack("{s:s, s:O?, s:s, s:s, s:i, s:o, s:O}", "schema", "v2c.rollout-result/1", "name",
+                                json_object_get(st, "name"), "state_dir", state_dir, "outcome", outcome, "exit_status",
+                                rc >= 0 ? V2C_EXIT_OK : V2C_EXIT_FAILURE, "reason",
+                                v2c_json_str(rc >= 0 || err == NULL ? NULL : err->msg), "services",
+                                json_object_get(st, "services"));
+        if (doc == NULL)
+                v2c_error_set(status_err, ENOMEM, "out of memory");
+        return doc;
+}
+
 static const char *const actions[] = { "run", "resume", "status", "approve", "abort", "rollback", "finalize" };
 #define N_ACTIONS (sizeof actions / sizeof actions[0])
 
@@ -334,6 +366,9 @@ static int run(int argc, char **argv)
         struct v2c_error *err = NULL;
         int r;
         struct live_view view;
+        bool runs = strcmp(action, "run") == 0 || strcmp(action, "resume") == 0;
+        if (json && !runs && strcmp(action, "status") != 0)
+                return v2c_cli_usage_error(self, "--json goes with run, resume and status, not %s", action);
         if (strcmp(action, "run") == 0) {
                 if (nargs != 1)
                         return v2c_cli_usage_error(self, "run takes one PLAYBOOK");
@@ -366,6 +401,22 @@ static int run(int argc, char **argv)
                 r = v2c_rollout_finalize(&ro, &err);
         else
                 return v2c_cli_usage_error(self, "`%s` with %d argument%s", action, nargs, nargs == 1 ? "" : "s");
+        /* --json: how it ended, when it ended: done, or rolled back or
+         * aborted (-ECANCELED, still exit 1 with the reason on stderr).
+         * An error that stopped it midway prints nothing on stdout. */
+        if (json && runs && (r >= 0 || r == -ECANCELED)) {
+                struct v2c_error *serr = NULL;
+                _cleanup_json_ json_t *doc = result_json(ro.state_dir, r, err, &serr);
+                if (doc == NULL) {
+                        v2c_error_free(err);
+                        return v2c_cli_report(serr);
+                }
+                int rc = v2c_cli_print_json(doc, "the rollout ended (%s)",
+                                            json_string_value(json_object_get(doc, "outcome")));
+                if (r >= 0)
+                        return rc;
+                /* Rolled back or aborted: its reason on stderr too, exit 1. */
+        }
         if (r < 0)
                 return v2c_cli_report(err);
         return V2C_EXIT_OK;

@@ -3,7 +3,9 @@
  * command lives in its own cmd-*.c. */
 #include "cli.h"
 #include "cleanup.h"
+#include "json.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -134,6 +136,27 @@ int v2c_cli_out_of_memory(void)
 {
         fprintf(stderr, "v2c: error: out of memory\n");
         return V2C_EXIT_FAILURE;
+}
+
+int v2c_cli_print_json(const json_t *doc, const char *fmt, ...)
+{
+        /* Serialised whole before the first byte goes out: a document
+         * that cannot be made leaves stdout empty. */
+        _cleanup_free_ char *text = doc ? v2c_json_dump(doc) : NULL;
+        if (text == NULL)
+                return v2c_cli_out_of_memory();
+        errno = 0;
+        if (fputs(text, stdout) == EOF || fflush(stdout) == EOF) {
+                int e = errno ? errno : EIO;
+                va_list ap;
+                va_start(ap, fmt);
+                fputs("v2c: error: ", stderr);
+                vfprintf(stderr, fmt, ap);
+                va_end(ap);
+                fprintf(stderr, ", but writing its JSON to standard output failed: %s\n", strerror(e));
+                return V2C_EXIT_FAILURE;
+        }
+        return V2C_EXIT_OK;
 }
 
 int v2c_cli_usage_error(const struct v2c_command *c, const char *fmt, ...)

@@ -54,8 +54,9 @@ expect "$actions" v2c -q rollout ""
 # --state takes an argument: `run` there is the state directory, not the action.
 expect "--json " v2c rollout --state run status --js
 expect "resume rollback run " v2c rollout --state run r
-# An option convert's help only quotes (`v2c inspect --json`) is not its own.
-expect "" v2c convert --js
+# convert's help quotes `v2c inspect --json`, and has a --json of its own
+# (once: the quoted one adds nothing).
+expect "--json " v2c convert --js
 expect "--json " v2c inspect --js
 expect "--verbose --version " v2c --ve
 expect "pull push " v2c help p

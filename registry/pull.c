@@ -27,6 +27,12 @@
 void v2c_pull_result_release(struct v2c_pull_result *r)
 {
         free(r->pinned);
+        free(r->name);
+        free(r->manifest_media_type);
+        free(r->index_digest);
+        for (unsigned i = 0; r->blob && i < r->blobs; i++)
+                free(r->blob[i].media_type);
+        free(r->blob);
         *r = (struct v2c_pull_result) { 0 };
 }
 
@@ -84,14 +90,15 @@ static int get_manifest(struct reg_conn *c, const char *ref, const char *digest,
 /* Streams blob D into DIR/blobs/sha256/HEX, hashing as it goes, never
  * more than its declared size. */
 static int get_blob(struct reg_conn *c, const char *dir, const struct v2c_mdesc *d, uint64_t *bytes,
-                    struct v2c_error **err)
+                    bool *fetched, struct v2c_error **err)
 {
         _cleanup_free_ char *path = NULL, *tmp = NULL, *url = NULL;
         if ((path = v2c_oci_blob_path(dir, d->digest)) == NULL || asprintf(&tmp, "%s.part", path) < 0 ||
             (url = reg_url(c, "/v2/%s/blobs/%s", c->repo, d->digest)) == NULL)
                 return v2c_error_set(err, ENOMEM, "out of memory");
+        *fetched = false;
         if (access(path, F_OK) == 0)
-                return 0;   /* an index naming a blob twice */
+                return 0;   /* a manifest naming a blob twice */
         struct reg_req q;
         if (reg_req_init(&q, "GET", url) < 0)
                 return v2c_error_set(err, ENOMEM, "out of memory");
@@ -158,6 +165,7 @@ static int get_blob(struct reg_conn *c, const char *dir, const struct v2c_mdesc 
                         break;
                 }
                 *bytes += d->size;
+                *fetched = true;
                 break;
         }
         if (r < 0)
@@ -231,6 +239,10 @@ int v2c_pull(const char *src, const char *layout, const char *name, const char *
                 }
                 digest = strdup(d->digest);
                 uint64_t dsize = d->size;
+                char ihex[65];
+                v2c_sha256_hex(data, len, ihex);
+                if (asprintf(&res->index_digest, "sha256:%s", ihex) < 0)
+                        res->index_digest = NULL;
                 man = v2c_manifest_free(man);
                 free(data);
                 free(ctype);
@@ -267,10 +279,19 @@ int v2c_pull(const char *src, const char *layout, const char *name, const char *
         if (r < 0)
                 goto out;
         res->blobs = (unsigned) man->n_layers + 1;
+        res->blob = calloc(res->blobs, sizeof *res->blob);
+        if (res->blob == NULL)
+                r = v2c_error_set(err, ENOMEM, "out of memory");
         for (size_t i = 0; i <= man->n_layers && r >= 0; i++) {
                 const struct v2c_mdesc *d = i == 0 ? &man->config : &man->layers[i - 1];
-                r = get_blob(&c, tmp, d, &res->bytes, err);
+                struct v2c_pull_blob *b = &res->blob[i];
+                snprintf(b->digest, sizeof b->digest, "%s", d->digest);
+                b->size = d->size;
+                if ((b->media_type = strdup(d->media_type ? d->media_type : "")) == NULL)
+                        r = v2c_error_set(err, ENOMEM, "out of memory");
                 if (r >= 0)
+                        r = get_blob(&c, tmp, d, &res->bytes, &b->fetched, err);
+                if (r >= 0 && b->fetched)
                         res->fetched++;
         }
         if (r < 0)
@@ -282,6 +303,13 @@ int v2c_pull(const char *src, const char *layout, const char *name, const char *
                 const char *slash = strrchr(ref.repo, '/');
                 const char *refname = name ? name : slash ? slash + 1 : ref.repo;
                 const char *mt = man->media_type ? man->media_type : V2C_MEDIA_OCI_MANIFEST;
+                res->name = strdup(refname);
+                res->manifest_media_type = strdup(mt);
+                res->manifest_size = len;
+                if (res->name == NULL || res->manifest_media_type == NULL) {
+                        r = v2c_error_set(err, ENOMEM, "out of memory");
+                        goto out;
+                }
                 json_auto_t *ms = json_pack("[{s:s, s:s, s:I, s:{s:s}}]", "mediaType", mt, "digest",
                                             res->manifest_digest, "size", (json_int_t) len, "annotations",
                                             V2C_OCI_REF_NAME, refname);
@@ -304,6 +332,8 @@ int v2c_pull(const char *src, const char *layout, const char *name, const char *
         if (res->pinned == NULL)
                 r = v2c_error_set(err, ENOMEM, "out of memory");
 out:
+        if (r < 0)
+                v2c_pull_result_release(res);
         if (made_tmp) {
                 v2c_remove_tree(tmp);
                 v2c_signal_cleanup_forget(tmp);

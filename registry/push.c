@@ -51,6 +51,8 @@ struct blob_job {
         bool reauthed;
         bool verified;           /* the file hashes to the digest */
         size_t mount_idx;
+        enum v2c_push_action action;   /* once B_DONE */
+        uint64_t sent;                 /* its bytes put on the wire */
         int64_t not_before;
         struct v2c_error *err;
 };
@@ -70,7 +72,35 @@ struct push {
 void v2c_push_result_release(struct v2c_push_result *r)
 {
         free(r->pinned);
+        free(r->manifest_media_type);
+        for (unsigned i = 0; r->blob && i < r->blobs; i++) {
+                free(r->blob[i].media_type);
+                free(r->blob[i].mounted_from);
+        }
+        free(r->blob);
         *r = (struct v2c_push_result) { 0 };
+}
+
+/* What happened to each blob, for the caller (res->blob). */
+static int record_blobs(const struct push *p, struct v2c_push_result *res, struct v2c_error **err)
+{
+        res->blob = calloc(p->n_jobs ? p->n_jobs : 1, sizeof *res->blob);
+        if (res->blob == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        for (size_t i = 0; i < p->n_jobs; i++) {
+                const struct blob_job *j = &p->jobs[i];
+                struct v2c_push_blob *b = &res->blob[i];
+                snprintf(b->digest, sizeof b->digest, "%s", j->digest);
+                b->size = j->size;
+                b->action = j->action;
+                b->bytes_sent = j->sent;
+                b->media_type = strdup(j->media_type ? j->media_type : "");
+                if (b->media_type == NULL)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+                if (j->action == V2C_PUSH_MOUNTED && (b->mounted_from = strdup(p->mount_from[j->mount_idx])) == NULL)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+        }
+        return 0;
 }
 
 /* ---- reading the layout ---- */
@@ -244,8 +274,10 @@ static void job_advance(struct push *p, struct blob_job *j, int status, struct v
 {
         enum bstate st = j->st;
         struct v2c_error *e = NULL;
-        if (st == B_PUT || st == B_PATCH)
+        if (st == B_PUT || st == B_PATCH) {
                 p->res->bytes_sent += j->q.body_sent;
+                j->sent += j->q.body_sent;
+        }
         if (status < 0) {
                 /* A broken connection: an upload asks where it stands. */
                 enum bstate next = st == B_PATCH || st == B_STATUS ? B_STATUS : st == B_PUT || st == B_FINAL ? B_POST : st;
@@ -279,6 +311,7 @@ static void job_advance(struct push *p, struct blob_job *j, int status, struct v
         case B_HEAD:
                 if (status == 200) {
                         p->res->skipped++;
+                        j->action = V2C_PUSH_SKIPPED;
                         j->st = B_DONE;
                 } else if (status == 404)
                         j->st = p->mount_from && p->mount_from[0] ? B_MOUNT : B_POST;
@@ -288,6 +321,7 @@ static void job_advance(struct push *p, struct blob_job *j, int status, struct v
         case B_MOUNT:
                 if (status == 201) {
                         p->res->mounted++;
+                        j->action = V2C_PUSH_MOUNTED;
                         j->st = B_DONE;
                         return;
                 }
@@ -320,6 +354,7 @@ static void job_advance(struct push *p, struct blob_job *j, int status, struct v
                                 return;
                         }
                         p->res->uploaded++;
+                        j->action = V2C_PUSH_UPLOADED;
                         j->st = B_DONE;
                         return;
                 }
@@ -557,7 +592,10 @@ int v2c_push(const char *layout, const char *name, const char *dest, char *const
                 if (dup)
                         continue;
                 struct blob_job *j = &p.jobs[p.n_jobs++];
-                *j = (struct blob_job) { .digest = d->digest, .media_type = d->media_type, .size = d->size, .fd = -1 };
+                /* Skipped unless a request says otherwise: when the
+                 * manifest is there already, none is made. */
+                *j = (struct blob_job) { .digest = d->digest, .media_type = d->media_type, .size = d->size, .fd = -1,
+                                         .action = V2C_PUSH_SKIPPED };
                 j->q.body_fd = j->q.sink_fd = -1;
                 struct v2c_oci_desc od = { .media_type = d->media_type, .size = d->size };
                 /* The manifest parser checked the digest; the module does again. */
@@ -602,14 +640,21 @@ int v2c_push(const char *layout, const char *name, const char *dest, char *const
                 r = put_manifest(&p, mdigest, mdata, mlen, mtype, mdigest, err);
         if (r >= 0 && ref.tag)
                 r = put_manifest(&p, ref.tag, mdata, mlen, mtype, mdigest, err);
+        if (r >= 0)
+                r = record_blobs(&p, res, err);
         if (r < 0)
                 goto out;
         memcpy(res->manifest_digest, mdigest, sizeof res->manifest_digest);
+        res->manifest_media_type = TAKE_PTR(mtype);
+        res->manifest_size = mlen;
+        res->manifest_put = !present;
         res->pinned = v2c_ref_format_pinned(&ref, mdigest);
         res->token_fetches = p.conn.token_fetches;
         if (res->pinned == NULL)
                 r = v2c_error_set(err, ENOMEM, "out of memory");
 out:
+        if (r < 0)
+                v2c_push_result_release(res);
         for (size_t i = 0; i < p.n_jobs; i++) {
                 reg_req_release(&p.jobs[i].q);
                 free(p.jobs[i].upload);

@@ -28,10 +28,28 @@ struct v2c_registry_options {
         long timeout;               /* seconds one request may take; 0: by its size (reg_deadline_ms) */
 };
 
+/* What happened to one blob of a push. */
+enum v2c_push_action {
+        V2C_PUSH_SKIPPED,           /* the registry had it in the repository */
+        V2C_PUSH_MOUNTED,           /* mounted from another repository of the registry */
+        V2C_PUSH_UPLOADED,
+};
+struct v2c_push_blob {
+        char digest[7 + 64 + 1];
+        char *media_type;           /* new */
+        uint64_t size;
+        enum v2c_push_action action;
+        char *mounted_from;         /* the repository it was mounted from (new), or NULL */
+        uint64_t bytes_sent;        /* its bytes put on the wire, retries included */
+};
 struct v2c_push_result {
         char *pinned;               /* "HOST/REPO@sha256:..." (new) */
         char manifest_digest[7 + 64 + 1];
+        char *manifest_media_type;  /* new */
+        uint64_t manifest_size;
+        bool manifest_put;          /* false: the registry had it under its digest */
         unsigned blobs, uploaded, mounted, skipped;
+        struct v2c_push_blob *blob; /* blobs of them, config first, then the layers in order (a digest once) */
         uint64_t bytes_sent;        /* blob bytes put on the wire */
         unsigned token_fetches;
 };
@@ -45,10 +63,22 @@ void v2c_push_result_release(struct v2c_push_result *r);
 int v2c_push(const char *layout, const char *name, const char *dest, char *const *mount_from,
              const struct v2c_registry_options *opt, struct v2c_push_result *res, struct v2c_error **err);
 
+/* One blob of a pull: the config, then each layer in the manifest's order. */
+struct v2c_pull_blob {
+        char digest[7 + 64 + 1];
+        char *media_type;           /* new */
+        uint64_t size;
+        bool fetched;               /* false: the manifest named it before, one copy came */
+};
 struct v2c_pull_result {
         char *pinned;               /* "HOST/REPO@sha256:..." of the image manifest (new) */
+        char *name;                 /* its name in the layout's index.json (new) */
         char manifest_digest[7 + 64 + 1];
+        char *manifest_media_type;  /* new */
+        uint64_t manifest_size;
+        char *index_digest;         /* the index or manifest list resolved for the platform (new), or NULL */
         unsigned blobs, fetched;
+        struct v2c_pull_blob *blob; /* blobs of them */
         uint64_t bytes;
 };
 void v2c_pull_result_release(struct v2c_pull_result *r);

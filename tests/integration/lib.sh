@@ -105,6 +105,14 @@ validate_report() { # validate_report REPORT.json [--expect NAME] [--secret-valu
   python3 "$V2C_SOURCE_ROOT/tests/integration/validate-report.py" "$@" "$r" | sed 's/^/#   /'
 }
 
+# The one validator of --json results (validate-result.py): pure JSON on
+# stdout, docs/KIND-result.schema.json, keys in the schema's order, and
+# each "DESCRIPTION::PYTHON-EXPRESSION" of doc true; its lines are indented
+# under the check that runs it.
+validate_result() { # validate_result KIND STDOUT_FILE [DESCRIPTION::EXPRESSION...]
+  python3 "$V2C_SOURCE_ROOT/tests/integration/validate-result.py" "$@" | sed 's/^/#   /'
+}
+
 # Compares a report with its expected file; V2C_REGEN=1 rewrites the file.
 compare_expected() { # compare_expected ACTUAL NAME
   local actual=$1 name=$2

@@ -56,6 +56,8 @@ expect_status 2 "an option without its value" convert x -o
 check "... is named" grep -qx 'v2c convert: option `-o` needs a value' <(head -1 "$TMP/err")
 expect_status 2 "a value given to an option that takes none" inspect x --json=yes
 check "... is named" grep -qx 'v2c inspect: option `--json` takes no value' <(head -1 "$TMP/err")
+expect_status 2 "rollout approve --json: --json goes with run, resume and status" rollout approve --state "$TMP" x --json
+check "... is named" grep -qx 'v2c rollout: --json goes with run, resume and status, not approve' <(head -1 "$TMP/err")
 expect_status 2 "a long option without its value" rollout status --state
 check "... is named" grep -qx 'v2c rollout: option `--state` needs a value' <(head -1 "$TMP/err")
 expect_status 2 "an unknown rollout action" rollout frobnicate --state "$TMP/st"

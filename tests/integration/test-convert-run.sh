@@ -134,9 +134,12 @@ tag=${tag%-sys}
 
 # --verify: a working image passes, one whose service cannot start fails.
 set +e
-"$V2C" convert -s hello --verify -o "$TMP/v" "$src" >"$TMP/v.out" 2>"$TMP/v.err"; st=$?
+"$V2C" convert -s hello --verify --json -o "$TMP/v" "$src" >"$TMP/v.out" 2>"$TMP/v.err"; st=$?
 set -e
-check_or_show "$TMP/v.err" "--verify: hello answers (exit 0)" sh -c "test $st -eq 0 && grep -q '^verified	hello' '$TMP/v.out'"
+check_or_show "$TMP/v.err" "--verify --json: hello answers (exit 0), as the document says" sh -c "test $st -eq 0 &&
+  python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(d[\"images\"][0][\"verify\"][\"result\"] != \"answered\")' '$TMP/v.out'"
+check "... a valid v2c.convert/1 document" validate_result convert "$TMP/v.out" \
+  "verify: answered, alone::[(i['name'], i['verify']['result'], i['verify']['pod']) for i in doc['images']] == [('hello', 'answered', None)]"
 # nginx with its secret files: --verify mounts the guest's own, read-only,
 # from a private directory under TMPDIR that is gone afterwards.
 mkdir -p "$TMP/vtmp"
@@ -200,11 +203,13 @@ cp -a "$src" "$TMP/lo"
 sed -i 's|app.py --port 8000$|app.py --port 8000 --bind 127.0.0.1|' "$TMP/lo/etc/systemd/system/webapp.service"
 grep -q -- '--bind 127.0.0.1' "$TMP/lo/etc/systemd/system/webapp.service" || not_ok "the loopback-bound webapp fixture"
 set +e
-"$V2C" convert -s nginx -s webapp --verify -o "$TMP/lv" "$TMP/lo" >"$TMP/lv.out" 2>"$TMP/lv.err"; st=$?
+"$V2C" convert -s nginx -s webapp --verify --json -o "$TMP/lv" "$TMP/lo" >"$TMP/lv.out" 2>"$TMP/lv.err"; st=$?
 set -e
-check_or_show "$TMP/lv.err" "--verify: a webapp bound to 127.0.0.1 passes in its pod, checked inside it (exit 0)" sh -c "test $st -eq 0 &&
-  grep -q '^verified	webapp	pod nginx-webapp\$' '$TMP/lv.out' &&
+check_or_show "$TMP/lv.err" "--verify --json: a webapp bound to 127.0.0.1 passes in its pod, checked inside it (exit 0)" sh -c "test $st -eq 0 &&
   grep -q 'webapp: port 8000 answers on 127.0.0.1 inside the container only' '$TMP/lv.err'"
+check "... the document says both answered in pod nginx-webapp, with the note" validate_result convert "$TMP/lv.out" \
+  "verify of each::[(i['name'], i['verify']['result'], i['verify']['pod']) for i in doc['images']] == [('nginx', 'answered', 'nginx-webapp'), ('webapp', 'answered', 'nginx-webapp')]" \
+  "the note on webapp's port::any('webapp: port 8000 answers on 127.0.0.1 inside the container only' in n for n in doc['images'][1]['verify']['notes'])"
 set +e
 "$V2C" convert -s webapp --verify -o "$TMP/lw" "$TMP/lo" >"$TMP/lw.out" 2>"$TMP/lw.err"; st=$?
 set -e
@@ -216,9 +221,10 @@ check "... and nginx listening on every address is not said to be loopback-only"
 cp -a "$src" "$TMP/broken"
 printf '#!/bin/sh\necho broken >&2\nexit 3\n' >"$TMP/broken/usr/local/bin/hello-server"
 set +e
-"$V2C" convert -s hello --verify -o "$TMP/vb" "$TMP/broken" >/dev/null 2>"$TMP/vb.err"; st=$?
+"$V2C" convert -s hello --verify --json -o "$TMP/vb" "$TMP/broken" >"$TMP/vb.out" 2>"$TMP/vb.err"; st=$?
 set -e
-check "--verify: a service that does not answer fails (exit 1)" test "$st" -eq 1
+check "--verify: a service that does not answer fails (exit 1; --json: nothing on stdout)" \
+  sh -c "test $st -eq 1 && test ! -s '$TMP/vb.out'"
 check "... and says which port, with the container's log" sh -c "grep -q '8081' '$TMP/vb.err' && grep -q 'broken' '$TMP/vb.err'"
 
 finish

@@ -37,6 +37,23 @@ for ref in webapp nginx hello legacy-app; do
   check "skopeo reads $ref from the layout" sh -c "skopeo inspect 'oci:$TMP/a:$ref' >/dev/null"
 done
 check "layers are zstd" sh -c "skopeo inspect --raw 'oci:$TMP/a:nginx' | grep -q 'tar+zstd'"
+# --json: the same conversion as a v2c.convert/1 document (docs/convert.md),
+# true to the layout it describes and to the text run's digests.
+"$V2C" convert --json -s webapp -s nginx -s hello -s legacy-app -o "$TMP/aj" "$src" >"$TMP/aj.out" 2>"$TMP/aj.err" \
+  || cat "$TMP/aj.err"
+text_digests=$(awk -F'\t' '{ printf "(\x27%s\x27, \x27%s\x27), ", $1, $2 }' "$TMP/a.out")
+check_or_show "$TMP/aj.err" "convert --json: a v2c.convert/1 document, true to the layout" validate_result convert "$TMP/aj.out" \
+  "the four images, with the text run's manifest digests::sorted((i['name'], i['manifest']['digest']) for i in doc['images']) == sorted([$text_digests])" \
+  "the images in index.json's order::[i['name'] for i in doc['images']] == [m['annotations']['org.opencontainers.image.ref.name'] for m in json.load(open('$TMP/aj/index.json'))['manifests']]" \
+  "each manifest digest is index.json's, its size the blob's::all(index(i['name']) == [i['manifest']['digest']] and len(blob(i['manifest']['digest'])) == i['manifest']['size'] for i in doc['images'])" \
+  "config and layers are the manifest's (digest, size, media type)::all(manifest(i['manifest']['digest'])['config'] == {'mediaType': i['config']['media_type'], 'digest': i['config']['digest'], 'size': i['config']['size']} and [(l['mediaType'], l['digest'], l['size']) for l in manifest(i['manifest']['digest'])['layers']] == [(l['media_type'], l['digest'], l['size']) for l in i['layers']] for i in doc['images'])" \
+  "diff_ids are the config's::all(json.loads(blob(i['config']['digest']))['rootfs']['diff_ids'] == [l['diff_id'] for l in i['layers']] for i in doc['images'])" \
+  "every blob's file has the size said::all(len(blob(l['digest'])) == l['size'] for i in doc['images'] for l in i['layers'])" \
+  "size is the manifest, config and layers together::all(i['size'] == i['manifest']['size'] + i['config']['size'] + sum(l['size'] for l in i['layers']) for i in doc['images'])" \
+  "roles, service names, ports::{i['name']: (i['service'], [l['role'] for l in i['layers']][-1], i['ports']) for i in doc['images']}['nginx'] == ('nginx', 'app', [8080, 8443])" \
+  "nginx declares its secret files (TLS key 0600, htpasswd), webapp its secret variables::'/etc/ssl/private/web01.key' in [f['path'] for i in doc['images'] if i['name'] == 'nginx' for f in i['secret_files']] and [i['env_required'] for i in doc['images'] if i['name'] == 'webapp'][0] != []" \
+  "nginx and webapp share a pod; nothing pushed or verified::doc['pods'] == [{'name': 'nginx-webapp', 'images': ['nginx', 'webapp']}] and all(i['pushed'] is None and i['verify'] is None for i in doc['images'])" \
+  "the warnings are the ones on stderr::all(('v2c: warning: ' + w) in open('$TMP/aj.err').read() for w in doc['warnings'])"
 # Every blob's name is its digest.
 bad=0
 for f in "$TMP/a"/blobs/sha256/*; do
@@ -428,15 +445,17 @@ check "gzip and zstd layers have the same diff_ids" \
 
 # --- stateful services and system images --------------------------------------------------
 set +e
-"$V2C" convert -s redis-server -o "$TMP/s" "$src" >/dev/null 2>"$TMP/s.err"; st=$?
+"$V2C" convert --json -s redis-server -o "$TMP/s" "$src" >"$TMP/s.out" 2>"$TMP/s.err"; st=$?
 set -e
-check "a stateful service is refused (exit 4)" test "$st" -eq 4
+check "a stateful service is refused (exit 4; --json: nothing on stdout)" sh -c "test $st -eq 4 && test ! -s '$TMP/s.out'"
 check "... with inspect's reasons and the way out" \
   sh -c "grep -q 'dump.rdb' '$TMP/s.err' && grep -q -- '--allow-stateful' '$TMP/s.err' && test \$(wc -l <'$TMP/s.err') -eq 1"
 check "... and writes nothing" test ! -e "$TMP/s"
-"$V2C" convert -s redis-server --allow-stateful -o "$TMP/s" "$src" >/dev/null 2>&1
+"$V2C" convert -s redis-server --allow-stateful -o "$TMP/s" "$src" --json >"$TMP/s.json" 2>/dev/null
 cfg=$(config_of "$TMP/s" redis-server)
 check "--allow-stateful: its data path is a volume" grep -q '"Volumes":{"/var/lib/redis":{}}' "$cfg"
+check "... --json says so, with the secret file it needs" validate_result convert "$TMP/s.json" \
+  "volumes and secret_files::[(i['volumes'], [(f['path'], f['mode']) for f in i['secret_files']]) for i in doc['images']] == [(['/var/lib/redis'], [('/etc/redis/redis.conf', '0640')])]"
 check "... its Kubernetes manifests claim a volume" grep -q 'PersistentVolumeClaim' "$TMP/s/v2c/redis-server.k8s.yaml"
 check "... redis runs in the foreground" grep -q '"--daemonize","no"' "$cfg"
 unpack "$TMP/s" redis-server "$TMP/redis"

@@ -78,6 +78,9 @@ check "a refused target is refused before any work (the guest is never opened: e
 set +e; "$V2C" convert -s hello -o "$TMP/full" "$src" >/dev/full 2>"$TMP/full.err"; st=$?; set -e
 check "stdout on /dev/full: exit 1 (got $st)" test "$st" -eq 1
 check "... one line on stderr, saying so" sh -c "test $(lines "$TMP/full.err") -eq 1 && grep -q 'stdout' '$TMP/full.err'"
+set +e; "$V2C" convert --json -s hello -o "$TMP/fullj" "$src" >/dev/full 2>"$TMP/fullj.err"; st=$?; set -e
+check "convert --json, stdout on /dev/full: exit 1 (got $st), one line naming the layout's lock.json" \
+  sh -c "test $st -eq 1 && test $(lines "$TMP/fullj.err") -eq 1 && grep -q 'standard output' '$TMP/fullj.err' && grep -qF '$TMP/fullj/v2c/lock.json' '$TMP/fullj.err'"
 
 # --- setuid, setgid, world-writable ------------------------------------------------------
 # modes_of LAYOUT REF: "MODE TYPE PATH" (octal; d, f, l or h) of every

@@ -170,6 +170,16 @@ set +e
 set -e
 check "pull with stdout on /dev/full: exit 1, one line that still gives the digest" \
   eval 'test "$st" = 1 && one_line "$TMP/fullpull.err" && grep -qF "@$want" "$TMP/fullpull.err"'
+set +e
+"$V2C" push --json "$TMP/img:img" "$REG_STORE_ADDR/app/full" >/dev/full 2>"$TMP/fullpushj.err"; st=$?
+set -e
+check "push --json with stdout on /dev/full: exit 1, one line that still gives the digest" \
+  eval 'test "$st" = 1 && one_line "$TMP/fullpushj.err" && grep -qF "$REG_STORE_ADDR/app/full@$want" "$TMP/fullpushj.err"'
+set +e
+"$V2C" pull --json "$REG_STORE_ADDR/app/img@$want" -o "$O/fullpullj" >/dev/full 2>"$TMP/fullpullj.err"; st=$?
+set -e
+check "pull --json with stdout on /dev/full: exit 1, one line that still gives the digest" \
+  eval 'test "$st" = 1 && one_line "$TMP/fullpullj.err" && grep -qF "@$want" "$TMP/fullpullj.err"'
 
 # --- a corrupt blob in the layout -----------------------------------------------------
 cp -a "$TMP/img" "$TMP/bad"

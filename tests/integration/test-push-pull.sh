@@ -84,6 +84,43 @@ POSIXLY_CORRECT=1 "$V2C" pull "$A/multi/img:both" -o "$TMP/arm2" --platform linu
   || cat "$TMP/arm2.out"
 check "pull REF -o DIR --platform linux/arm64/v8 (POSIXLY_CORRECT=1): the option is read" \
   grep -q "@$d_webapp" "$TMP/arm2.out"
+# --- --json: push and pull results for machines (docs/registry.md) ---------------
+man="manifest(doc['manifest']['digest'])"
+"$V2C" -v push --json "$TMP/img:hello" "$A/json/hello:1.0" >"$TMP/j1.out" 2>"$TMP/j1.err" || cat "$TMP/j1.err"
+check_or_show "$TMP/j1.err" "push --json: a v2c.push/1 document, true to what was pushed" validate_result push "$TMP/j1.out" \
+  "pinned is the repository by the digest of the image in index.json::doc['pinned'] == '$A/json/hello@' + index('hello')[0]" \
+  "the manifest digest is the layout's (sha256 of its bytes)::doc['manifest']['digest'] == '$d_hello' and hashlib.sha256(blob('$d_hello')).hexdigest() == '${d_hello#sha256:}' and doc['manifest']['size'] == len(blob('$d_hello'))" \
+  "registry, repository, tag, name as given::(doc['registry'], doc['repository'], doc['tag'], doc['name']) == ('$A', 'json/hello', '1.0', 'hello')" \
+  "the blobs are the manifest's config and layers, with their sizes and media types::[(b['digest'], b['size'], b['media_type']) for b in doc['blobs']] == [(d['digest'], d['size'], d['mediaType']) for d in [$man['config']] + $man['layers']]" \
+  "each blob's size is its file's::all(b['size'] == len(blob(b['digest'])) for b in doc['blobs'])" \
+  "an uploaded blob sent its size, a mounted one nothing, from a repository::all((b['action'], b['bytes_sent'], b['mounted_from'] is None) in (('uploaded', b['size'], True), ('mounted', 0, False)) for b in doc['blobs'])" \
+  "the counts and bytes_sent add up::(doc['uploaded'], doc['mounted'], doc['skipped'], doc['bytes_sent']) == tuple(sum(b['action'] == a for b in doc['blobs']) for a in ('uploaded', 'mounted', 'skipped')) + (sum(b['bytes_sent'] for b in doc['blobs']),)" \
+  "the manifest was put, something uploaded::doc['manifest']['put'] and doc['uploaded'] >= 1"
+check "... the registry serves that manifest under the tag" \
+  sh -c "skopeo inspect --raw --tls-verify=false 'docker://$A/json/hello:1.0' | sha256sum | grep -q '${d_hello#sha256:}'"
+check "... the text for people went to stderr" grep -q "blobs: .* uploaded" "$TMP/j1.err"
+"$V2C" push --json "$TMP/img:hello" "$A/json/hello" >"$TMP/j2.out" 2>"$TMP/j2.err" || cat "$TMP/j2.err"
+check_or_show "$TMP/j2.err" "push --json again: every blob skipped, no byte sent, no tag" validate_result push "$TMP/j2.out" \
+  "every blob skipped, none sent::all(b['action'] == 'skipped' and b['bytes_sent'] == 0 for b in doc['blobs']) and doc['skipped'] == len(doc['blobs']) and doc['bytes_sent'] == 0" \
+  "the manifest was there::not doc['manifest']['put'] and doc['pinned'] == '$A/json/hello@$d_hello' and doc['tag'] is None"
+"$V2C" pull --json "$A/json/hello@$d_hello" -o "$TMP/pj" >"$TMP/pj.out" 2>"$TMP/pj.err" || cat "$TMP/pj.err"
+check_or_show "$TMP/pj.err" "pull --json: a v2c.pull/1 document, true to what was pulled" validate_result pull "$TMP/pj.out" \
+  "pinned, layout, name::(doc['pinned'], doc['layout'], doc['name'], doc['index']) == ('$A/json/hello@$d_hello', '$TMP/pj', 'hello', None)" \
+  "the manifest digest is the one in the new index.json::index('hello') == [doc['manifest']['digest']] == ['$d_hello']" \
+  "every blob fetched, its file of its size::all(b['fetched'] and len(blob(b['digest'])) == b['size'] for b in doc['blobs'])" \
+  "the blobs are the manifest's::[b['digest'] for b in doc['blobs']] == [d['digest'] for d in [$man['config']] + $man['layers']]" \
+  "bytes is their sum::doc['bytes'] == sum(b['size'] for b in doc['blobs']) and doc['fetched'] == len(doc['blobs'])"
+"$V2C" pull --json "$A/multi/img:both" -o "$TMP/pj2" >"$TMP/pj2.out" 2>"$TMP/pj2.err" || cat "$TMP/pj2.err"
+check_or_show "$TMP/pj2.err" "pull --json of an index names the index and the platform chosen" validate_result pull "$TMP/pj2.out" \
+  "index and platform::doc['index'] is not None and doc['platform'] == 'linux/amd64' and doc['manifest']['digest'] == '$d_hello'"
+set +e
+"$V2C" pull --json "$A/json/hello@$d_hello" -o "$TMP/pj" >"$TMP/pj3.out" 2>"$TMP/pj3.err"; st=$?
+"$V2C" push --json "$TMP/img:nosuch" "$A/json/nosuch" >"$TMP/j3.out" 2>"$TMP/j3.err"; st2=$?
+set -e
+check "a failed pull --json: exit 4 as without it, nothing on stdout, the error on stderr" \
+  sh -c "test $st -eq 4 && test ! -s '$TMP/pj3.out' && $(one_line "$TMP/pj3.err")"
+check "a failed push --json: exit 2 or 3, nothing on stdout" sh -c "test $st2 -eq 2 -o $st2 -eq 3 && test ! -s '$TMP/j3.out'"
+
 # (Docker schema 2 has no zstd: a gzip conversion)
 "$V2C" convert --gzip -s webapp -o "$TMP/gz" "$src" >/dev/null 2>&1
 skopeo copy -q --format v2s2 --dest-tls-verify=false "oci:$TMP/gz:webapp" "docker://$A/docker/webapp:v2s2" \
@@ -137,6 +174,14 @@ assert m["annotations"]["org.opencontainers.image.base.digest"] == base_digest
 EOF
 check "... the Kubernetes manifests pull the pushed image by digest" \
   grep -q "image: \"$A/team/hello@sha256:" "$TMP/based/v2c/hello.k8s.yaml"
+# The same with --json: the same image (deterministic), already there.
+based_digest=$(sed -n "s|^$A/team/hello@||p" "$TMP/based.out")
+"$V2C" convert --json -s hello --base "$A/v2c/nginx@$d_nginx" --push "$A/team" --tag v1 -o "$TMP/basedj" "$src" \
+  >"$TMP/basedj.out" 2>"$TMP/basedj.err" || cat "$TMP/basedj.err"
+check_or_show "$TMP/basedj.err" "convert --base --push --json: what was pushed, under each image" validate_result convert "$TMP/basedj.out" \
+  "the image pushed is the one converted, pinned by its digest::[(i['manifest']['digest'], i['pushed']['pinned'], i['pushed']['tag']) for i in doc['images']] == [('$based_digest', '$A/team/hello@$based_digest', 'v1')]" \
+  "the base image's layers come first::[l['role'] for l in doc['images'][0]['layers']][:len(manifest('$d_nginx', '$TMP/img')['layers'])] == ['base-image'] * len(manifest('$d_nginx', '$TMP/img')['layers'])" \
+  "pushed again: every blob (the config and each distinct layer) skipped::doc['images'][0]['pushed']['skipped'] == len(doc['images'][0]['pushed']['blobs']) == len({l['digest'] for l in doc['images'][0]['layers']} | {doc['images'][0]['config']['digest']}) and doc['images'][0]['pushed']['bytes_sent'] == 0"
 set +e
 "$V2C" convert -s hello --base "$A/v2c/nginx:1.0" -o "$TMP/x" "$src" >/dev/null 2>"$TMP/x.err"; st=$?
 set -e

@@ -20,7 +20,7 @@ playbook "$TMP/wait.yaml" "$good" "          canary:
               - setWeight: 30
               - pause: {until: approved}
               - setWeight: 100"
-"$V2C" rollout run "$TMP/wait.yaml" --state "$TMP/st9" >/dev/null 2>"$TMP/st9.err" &
+"$V2C" rollout run "$TMP/wait.yaml" --state "$TMP/st9" --json >"$TMP/st9.out" 2>"$TMP/st9.err" &
 run_pid=$!
 for _ in $(seq 300); do grep -q '"event":"step","service":"hello","index":1' "$TMP/st9/journal.jsonl" 2>/dev/null && break; sleep 0.2; done
 w=$(weights)
@@ -30,6 +30,9 @@ st=0; timeout 60 tail --pid="$run_pid" -f /dev/null || true; wait "$run_pid" || 
 w=$(weights)
 check "abort: the running rollout stops, exit 1, traffic back on the VM ($w)" \
   sh -c "test $st -eq 1 && test '$w' = '100 0' && grep -q aborted '$TMP/st9.err'"
+check "... run --json says so on stdout: aborted, exit 1, the reason" validate_result rollout "$TMP/st9.out" \
+  "outcome aborted, exit 1, the reason stderr gives::(doc['outcome'], doc['exit_status']) == ('aborted', 1) and 'v2c: error: ' + doc['reason'] in open('$TMP/st9.err').read()" \
+  "hello rolled back by request, traffic on the VM::[(s['name'], s['phase'], s['rollback_reason'], s['weights']) for s in doc['services']] == [('hello', 'rolled-back', 'aborted by request', {'vm': 100, 'container': 0})]"
 check "... the container is stopped and removed" sh -c "! podman ps -a --format '{{.Names}}' | grep -qx $CT"
 check "... status says it was aborted by request" python3 -c '
 import json, subprocess, sys

@@ -41,7 +41,7 @@ sample_weights() {
 sample_weights "$TMP/st1.live" &
 sampler_pid=$!
 start=$(date +%s%N)
-st=0; timeout 300 "$V2C" rollout run "$TMP/canary.yaml" --state "$TMP/st1" >"$TMP/st1.out" 2>"$TMP/st1.err" || st=$?
+st=0; timeout 300 "$V2C" rollout run --json "$TMP/canary.yaml" --state "$TMP/st1" >"$TMP/st1.out" 2>"$TMP/st1.err" || st=$?
 took=$(( ($(date +%s%N) - start) / 1000000 ))
 kill "$sampler_pid" 2>/dev/null || true; wait "$sampler_pid" 2>/dev/null || true
 wait "$hey_pid" || true
@@ -51,6 +51,11 @@ check "... all traffic on the container, the VM drained" test "$(weights)" = "0 
 check "... zero failed requests under load ($(grep -o '\[200\][^\n]*' "$TMP/hey.out" | head -1))" hey_clean || cat "$TMP/hey.out"
 "$V2C" rollout status --state "$TMP/st1" --json >"$TMP/st1.json"
 check "status --json says done" grep -qE '"phase": ?"done"' "$TMP/st1.json"
+check "run --json: a v2c.rollout-result/1 document, done, each service as status --json shows it" \
+  validate_result rollout "$TMP/st1.out" \
+  "outcome done, exit 0, no reason::(doc['outcome'], doc['exit_status'], doc['reason'], doc['state_dir']) == ('done', 0, None, '$TMP/st1')" \
+  "the services are status --json's::doc['services'] == json.load(open('$TMP/st1.json'))['services'] and doc['name'] == json.load(open('$TMP/st1.json'))['name']" \
+  "hello done, all traffic on the container::[(s['name'], s['phase'], s['weights']) for s in doc['services']] == [('hello', 'done', {'vm': 0, 'container': 100})]"
 st=0; POSIXLY_CORRECT=1 "$V2C" rollout status --json --state "$TMP/st1" -q >"$TMP/st1p.json" 2>"$TMP/st1p.err" || st=$?
 check "status --json --state DIR -q, options after the action (POSIXLY_CORRECT=1): the same report" \
   sh -c "test $st -eq 0 && cmp -s '$TMP/st1.json' '$TMP/st1p.json'"

@@ -26,10 +26,13 @@ sleep 1
 kill -9 "$run_pid"; wait "$run_pid" 2>/dev/null || true
 w=$(weights)
 check "killed mid-pause: the split stays where it was ($w; never both at zero)" test "$w" = "80 20"
-st=0; timeout 120 "$V2C" rollout resume --state "$TMP/st4" >/dev/null 2>"$TMP/st4r.err" || st=$?
+st=0; timeout 120 "$V2C" rollout resume --state "$TMP/st4" --json >"$TMP/st4r.out" 2>"$TMP/st4r.err" || st=$?
 [ "$st" -eq 0 ] || sed 's/^/# /' "$TMP/st4r.err"
 check "resume continues at the step it was in and completes" \
   sh -c "test $st -eq 0 && grep -q '\"event\":\"resumed\"' '$TMP/st4/journal.jsonl' && test \"\$(grep -c '\"event\":\"step\",\"service\":\"hello\",\"index\":1' '$TMP/st4/journal.jsonl')\" -eq 1" \
   || cat "$TMP/st4r.err"
 check "... all traffic on the container" test "$(weights)" = "0 100"
+check "... resume --json: done, exit 0, hello done at its last step" validate_result rollout "$TMP/st4r.out" \
+  "outcome::(doc['outcome'], doc['exit_status'], doc['reason']) == ('done', 0, None)" \
+  "hello::[(s['name'], s['phase'], s['step'], s['step_done'], s['weights']) for s in doc['services']] == [('hello', 'done', 2, 2, {'vm': 0, 'container': 100})]"
 finish
