@@ -8,6 +8,8 @@
 #include "inspect.h"
 #include "json.h"
 #include "log.h"
+#include "progress.h"
+#include "clock.h"
 #include "signal-cleanup.h"
 #include "strv.h"
 
@@ -457,6 +459,30 @@ static int plan(struct convert_args *a, struct convert_plan *pl)
         return a->base ? pull_base(a, pl) : V2C_EXIT_OK;
 }
 
+/* The summary line on a terminal (common/progress decides): images,
+ * layers and bytes written (a layer shared by images counted once). */
+static void show_summary(const struct v2c_convert_result *res, const char *output, int64_t ms)
+{
+        size_t layers = 0;
+        uint64_t bytes = 0;
+        for (size_t i = 0; i < res->n_images; i++)
+                for (size_t k = 0; k < res->images[i].n_layers; k++) {
+                        const struct v2c_layer_result *l = &res->images[i].layers[k].result;
+                        bool seen = false;
+                        for (size_t j = 0; j <= i && !seen; j++)
+                                for (size_t m = 0; m < (j < i ? res->images[j].n_layers : k) && !seen; m++)
+                                        seen = strcmp(res->images[j].layers[m].result.digest, l->digest) == 0;
+                        if (!seen) {
+                                layers++;
+                                bytes += l->size;
+                        }
+                }
+        char b[16], t[16];
+        v2c_progress_done("converted %zu image%s into %s: %zu layers, %s, in %s", res->n_images,
+                          res->n_images == 1 ? "" : "s", output, layers, v2c_progress_bytes(bytes, b, sizeof b),
+                          v2c_progress_duration(ms, t, sizeof t));
+}
+
 /* The images and what the log says of them; an exit status. */
 static int print_result(const struct v2c_convert_result *res, const char *output)
 {
@@ -548,6 +574,7 @@ static int run(int argc, char **argv)
         if (!parse_args(&p, &a, &rc))
                 return rc;
         _cleanup_(convert_plan_release) struct convert_plan pl = { 0 };
+        int64_t started = v2c_monotonic_ms();
         rc = plan(&a, &pl);
         if (rc != V2C_EXIT_OK)
                 return rc;
@@ -558,6 +585,7 @@ static int run(int argc, char **argv)
         temporary_dir_removep(&pl.base_top);
         if (r < 0)
                 return v2c_cli_report(err);
+        show_summary(res, a.copt.output, v2c_monotonic_ms() - started);
 
         rc = print_result(res, a.copt.output);
         if (rc == V2C_EXIT_OK && a.push)

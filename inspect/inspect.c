@@ -6,6 +6,7 @@
 #include "cleanup.h"
 #include "log.h"
 #include "path.h"
+#include "progress.h"
 #include "strv.h"
 
 #include <errno.h>
@@ -59,12 +60,30 @@ int inspect_warn(struct inspect_ctx *c, const char *fmt, ...)
         return v2c_strv_consume(&c->rep->warnings, s);
 }
 
+void inspect_progress(struct inspect_ctx *c, bool force)
+{
+        if (c->phase[0])
+                v2c_progress_show(force, "inspecting: %s\n  %zu services found, %zu files read", c->phase, c->nsvc,
+                                  c->files_read);
+}
+
+/* A new phase: shown at once. */
+static void phase(struct inspect_ctx *c, const char *what)
+{
+        snprintf(c->phase, sizeof c->phase, "%s", what);
+        inspect_progress(c, true);
+}
+
 int inspect_read(struct inspect_ctx *c, const char *path, size_t max, char **data, size_t *len)
 {
         struct v2c_error *e = NULL;
         *data = NULL;
         *len = 0;
         int r = v2c_guest_read_file(c->g, path, max, data, len, &e);
+        if (r >= 0) {
+                c->files_read++;
+                inspect_progress(c, false);
+        }
         if (r == -EFBIG)
                 inspect_warn(c, "%s is larger than %zu bytes: not read", path, max);
         else if (r < 0 && r != -ENOENT && r != -EINVAL && e)
@@ -116,6 +135,7 @@ struct v2c_service *inspect_new_service(struct inspect_ctx *c, const char *name,
         memset(s, 0, sizeof *s);
         s->name = strdup(name);
         s->kind = strdup(kind);
+        inspect_progress(c, false);
         if (s->name == NULL || s->kind == NULL) {
                 free(s->name);
                 free(s->kind);
@@ -296,6 +316,7 @@ int v2c_inspect(struct v2c_guest *g, const struct v2c_inspect_options *opt, stru
         for (char *const *w = v2c_guest_warnings(g); w && *w; w++)
                 inspect_warn(&c, "%s", *w);
 
+        phase(&c, "fetching the guest's configuration");
         r = v2c_guest_prefetch(g, prefetch_dirs, V2C_ARRAY_SIZE(prefetch_dirs), NULL, err);
         if (r == 0)
                 r = v2c_guest_prefetch(g, dpkg_dir, 1, dpkg_excludes, err);
@@ -303,6 +324,7 @@ int v2c_inspect(struct v2c_guest *g, const struct v2c_inspect_options *opt, stru
                 v2c_error_prefix(err, r, "fetching the guest's configuration");
                 goto out;
         }
+        phase(&c, "reading the OS and its package database");
         detect_os(&c);
         if (c.rep->os.package_format && strcmp(c.rep->os.package_format, "dpkg") == 0)
                 r = v2c_guest_pkgdb_load(g, V2C_PKG_FORMAT_DPKG, pkgdb_warn, &c, &c.pkgdb, err);
@@ -329,6 +351,7 @@ int v2c_inspect(struct v2c_guest *g, const struct v2c_inspect_options *opt, stru
         if (inspect_read(&c, "/etc/passwd", INSPECT_MAX_FILE, &c.passwd, &len) < 0)
                 c.passwd = NULL;
 
+        phase(&c, "finding services (systemd, SysV, OpenRC, cron)");
         r = inspect_systemd(&c, opt && opt->include_disabled, err);
         if (r == 0)
                 r = inspect_sysv(&c, err);
@@ -339,6 +362,9 @@ int v2c_inspect(struct v2c_guest *g, const struct v2c_inspect_options *opt, stru
         if (r < 0)
                 goto out;
         for (size_t i = 0; i < c.nsvc; i++) {
+                char what[160];
+                snprintf(what, sizeof what, "analysing service %zu of %zu: %s", i + 1, c.nsvc, c.svc[i].name);
+                phase(&c, what);
                 r = inspect_analyze(&c, &c.svc[i], err);
                 if (r < 0) {
                         v2c_error_prefix(err, r, "analysing %s", c.svc[i].name);
@@ -351,9 +377,11 @@ int v2c_inspect(struct v2c_guest *g, const struct v2c_inspect_options *opt, stru
         c.svc = NULL;
         c.nsvc = 0;
 
+        phase(&c, "links between services");
         r = inspect_links(&c, err);
         if (r < 0)
                 goto out;
+        phase(&c, "looking for secrets");
         r = inspect_secrets(&c, err);
         if (r < 0)
                 goto out;
@@ -364,6 +392,7 @@ int v2c_inspect(struct v2c_guest *g, const struct v2c_inspect_options *opt, stru
                 inspect_warn(&c, "%zu more warnings not shown", c.dropped_warnings);
         }
         v2c_strv_sort_uniq(c.rep->warnings);
+        c.phase[0] = '\0';
         *out = TAKE_PTR(c.rep);
 out:
         if (c.rep && c.svc) {
