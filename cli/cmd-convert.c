@@ -478,7 +478,7 @@ static void show_summary(const struct v2c_convert_result *res, const char *outpu
                         }
                 }
         char b[16], t[16];
-        v2c_progress_done("converted %zu image%s into %s: %zu layers, %s, in %s", res->n_images,
+        v2c_progress_done("converted %zu image%s into %s: %zu layers, %s written, in %s", res->n_images,
                           res->n_images == 1 ? "" : "s", output, layers, v2c_progress_bytes(bytes, b, sizeof b),
                           v2c_progress_duration(ms, t, sizeof t));
 }
@@ -585,9 +585,10 @@ static int run(int argc, char **argv)
         temporary_dir_removep(&pl.base_top);
         if (r < 0)
                 return v2c_cli_report(err);
-        show_summary(res, a.copt.output, v2c_monotonic_ms() - started);
 
         rc = print_result(res, a.copt.output);
+        /* Last of what convert itself says: after its warnings. */
+        show_summary(res, a.copt.output, v2c_monotonic_ms() - started);
         if (rc == V2C_EXIT_OK && a.push)
                 rc = push_images(&a, res);
         if (rc == V2C_EXIT_OK && a.verify)

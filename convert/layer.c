@@ -62,12 +62,12 @@ struct v2c_layer_writer {
 
 /* Where the layer stands: files, bytes in (tar) and written (the blob),
  * the rate of the tar stream.  Throttled by common/progress. */
-static void show_progress(const struct v2c_layer_writer *w)
+static void show_progress(const struct v2c_layer_writer *w, bool force)
 {
         if (w->label == NULL)
                 return;
         char in[16], out[16], rate[24];
-        v2c_progress_show(false, "%s: %llu files, %s read, %s written, %s", w->label, (unsigned long long) w->entries,
+        v2c_progress_show(force, "%s: %llu entries, %s read, %s written, %s", w->label, (unsigned long long) w->entries,
                           v2c_progress_bytes(w->tar_size, in, sizeof in),
                           v2c_progress_bytes(w->blob_size + w->out_len, out, sizeof out),
                           v2c_progress_rate(w->tar_size, v2c_monotonic_ms() - w->started, rate, sizeof rate));
@@ -290,6 +290,8 @@ int v2c_layer_open(const char *blobs_dir, const struct v2c_layer_options *opt, s
                                   w->a ? archive_error_string(w->a) : "out of memory");
                 goto fail;
         }
+        /* Each layer shows at least once, however fast it goes. */
+        show_progress(w, true);
         *out = w;
         return 0;
 fail:
@@ -365,7 +367,7 @@ int v2c_layer_add(struct v2c_layer_writer *w, const struct v2c_layer_entry *e, c
                 r = tar_error(w, e->path, err);
         archive_entry_free(ae);
         w->entries++;
-        show_progress(w);
+        show_progress(w, false);
         if (r < 0 || e->type != V2C_LAYER_REG || e->size == 0)
                 return r;
 
@@ -383,7 +385,7 @@ int v2c_layer_add(struct v2c_layer_writer *w, const struct v2c_layer_entry *e, c
                 if (archive_write_data(w->a, buf, got) < 0)
                         return tar_error(w, e->path, err);
                 left -= got;
-                show_progress(w);
+                show_progress(w, false);
         }
         return 0;
 }
