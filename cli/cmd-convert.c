@@ -178,6 +178,7 @@ static int verify_pods(const struct v2c_convert_result *res, const char *layout,
                 struct v2c_verify_pod_options vopt = { .layout = layout, .pod = pod->name, .members = m,
                                                        .n_members = pod->n_images, .notes = &notes };
                 struct v2c_error *err = NULL;
+                v2c_progress_tick("verifying pod %s: podman runs its services and probes their ports", pod->name);
                 if (v2c_convert_verify_pod(&vopt, &err) < 0) {
                         v2c_cli_report(err);
                         failed++;
@@ -187,6 +188,7 @@ static int verify_pods(const struct v2c_convert_result *res, const char *layout,
                         v2c_warn("%s", notes[k]);
                 v2c_info("pod %s: its %zu services run together and answer on their ports", pod->name,
                          pod->n_images);
+                v2c_progress_clear();   /* stdout may be the same terminal */
                 for (size_t k = 0; k < pod->n_images; k++)
                         printf("verified\t%s\tpod %s\n", res->images[pod->images[k]].ref_name, pod->name);
         }
@@ -549,6 +551,8 @@ static int verify_images(const struct convert_args *a, const struct v2c_convert_
                                                    .n_secret_files = im->n_secret_files,
                                                    .notes = &notes };
                 struct v2c_error *err = NULL;
+                v2c_progress_tick("verifying %s: podman runs it and probes its port%s", im->ref_name,
+                                  im->n_ports > 1 ? "s" : "");
                 if (v2c_convert_verify(&vopt, &err) < 0) {
                         v2c_cli_report(err);
                         failed++;
@@ -557,6 +561,7 @@ static int verify_images(const struct convert_args *a, const struct v2c_convert_
                 for (size_t k = 0; notes && notes[k]; k++)
                         v2c_warn("%s", notes[k]);
                 v2c_info("%s: answers on its port%s", im->ref_name, im->n_ports > 1 ? "s" : "");
+                v2c_progress_clear();   /* stdout may be the same terminal */
                 printf("verified\t%s\n", im->ref_name);
         }
         return failed ? V2C_EXIT_FAILURE : V2C_EXIT_OK;
@@ -586,6 +591,8 @@ static int run(int argc, char **argv)
         if (r < 0)
                 return v2c_cli_report(err);
 
+        /* stdout may be the same terminal: no region above the digests. */
+        v2c_progress_clear();
         rc = print_result(res, a.copt.output);
         /* Last of what convert itself says: after its warnings. */
         show_summary(res, a.copt.output, v2c_monotonic_ms() - started);

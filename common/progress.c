@@ -372,6 +372,22 @@ void v2c_progress_done(const char *fmt, ...)
         free(text);
 }
 
+void v2c_progress_message(const char *line)
+{
+        if (decided <= 0) {
+                fputs(line, stderr);
+                return;
+        }
+        sigset_t old;
+        block_signals(&old);
+        pthread_mutex_lock(&lock);
+        erase_locked();
+        /* A ticking text comes back at its next second, below. */
+        emit_locked(line, strlen(line), 0);
+        pthread_mutex_unlock(&lock);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
 const char *v2c_progress_bytes(uint64_t n, char *buf, unsigned size)
 {
         static const char *const unit[] = { "kB", "MB", "GB", "TB" };

@@ -47,6 +47,12 @@ void v2c_progress_clear(void);
 /* Erases the region and prints TEXT as a permanent line (a summary). */
 void v2c_progress_done(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Writes LINE (a whole message, its newline included) to stderr, the
+ * region erased first in the same step, so that no drawing (the ticker's)
+ * can come in between; whether or not progress is drawn.  The next update
+ * draws the region again below it.  For v2c_log. */
+void v2c_progress_message(const char *line);
+
 /* "12.3 MB" style into BUF (SIZE >= 16): B, kB, MB, GB (powers of 1000). */
 const char *v2c_progress_bytes(uint64_t n, char *buf, unsigned size);
 

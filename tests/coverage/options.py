@@ -167,7 +167,7 @@ def main():
     if runs == 0:
         errors.append(f"{logdir}: no run of v2c recorded (was V2C_ARGV_LOG set for the tests?)")
 
-    missing = sorted(k for k in want if k not in ran)
+    missing = sorted((k for k in want if k not in ran), key=lambda k: (k[0], k[1] or ""))
     for cmd, o in missing:
         what = f"v2c {cmd}" if o is None else (f"v2c {o}" if cmd == "*" else f"v2c {cmd} {o}")
         errors.append(f"never run by a test: {what} (named by {want[(cmd, o)]})")
