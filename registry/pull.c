@@ -91,12 +91,18 @@ struct pull_meter {
         const struct v2c_mdesc *d;
         uint64_t done, total;          /* bytes of the blobs before it; of all */
         int64_t started, blob_started; /* monotonic ms */
+        int64_t last_show;
 };
 
+/* Called for every write of a blob's bytes: formats only when it may be
+ * drawn (a blob's start, then every 100 ms). */
 static void show_pull(void *ctx, uint64_t written)
 {
-        const struct pull_meter *m = ctx;
+        struct pull_meter *m = ctx;
         int64_t now = v2c_monotonic_ms();
+        if (!v2c_progress_enabled() || (written > 0 && now - m->last_show < 100))
+                return;
+        m->last_show = now;
         char got[16], size[16], all[16], total[16], rate[24], brate[24];
         v2c_progress_show(false, "pulling %s: blob %zu of %zu, %s of %s, %s\n  %.19s  %s / %s  %s", m->src, m->blob,
                           m->n_blobs, v2c_progress_bytes(m->done + written, all, sizeof all),

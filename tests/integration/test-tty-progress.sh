@@ -58,7 +58,8 @@ clean_final() { # clean_final NAME SUMMARY-REGEX: the summary, no region line, t
 
 # --- a convert of the qcow2, live ---------------------------------------------
 start=$(date +%s)
-run_in_tty convert "'$V2C' --progress=auto convert -s nginx -s webapp -s hello -o '$TMP/disk' '$disk' >'$TMP/convert.out'"
+# stdout on the terminal too: the digests must not land inside the region.
+run_in_tty convert "'$V2C' --progress=auto convert -s nginx -s webapp -s hello -o '$TMP/disk' '$disk'"
 took=$(( $(date +%s) - start ))
 check_or_show "$TMP/convert.final" "convert on a terminal succeeds (${took}s)" test "$(cat "$TMP/convert.rc")" = 0
 n=$(distinct_lines convert 'starting the libguestfs appliance .* [0-9]+ s$')
@@ -67,6 +68,8 @@ n=$(distinct_lines convert "$REGION")
 check "the progress lines change between captures ($n different lines seen)" test "$n" -ge 4
 check_or_show "$TMP/convert.final" "the final screen: the summary line, no progress left, the prompt on its own line" \
   clean_final convert '^converted 3 images into .*: [0-9]+ layers, .* written, in [0-9]'
+check_or_show "$TMP/convert.final" "the digests on stdout, each on a line of its own" \
+  test "$(grep -Ec '^(hello|nginx|webapp)[[:space:]]+sha256:[0-9a-f]{64}$' "$TMP/convert.final")" = 3
 # What the pane received: the layers each drew (with bytes and a rate),
 # the inspection's phases, and redraws throttled (10 a second at most,
 # plus the forced ones: phases, images, layers, seconds of a tick).
@@ -128,6 +131,10 @@ run_in_tty never "'$V2C' --progress=never convert -s nginx -o '$TMP/never' '$FIX
 check "--progress=never: the convert succeeds" test "$(cat "$TMP/never.rc")" = 0
 check "--progress=never on a terminal draws nothing (no erasure, no progress text, no summary)" \
   sh -c "! grep -aq '$ESC\\[J' '$TMP/never.raw' && ! grep -aEq '$REGION|converted 1 image' '$TMP/never.raw'"
+
+run_in_tty quiet "'$V2C' -q inspect '$FIXTURES/root' >/dev/null"
+check "-q on a terminal draws nothing either" \
+  sh -c "test \"\$(cat '$TMP/quiet.rc')\" = 0 && ! grep -aq '$ESC\\[J' '$TMP/quiet.raw' && ! grep -aEq '$REGION|inspected ' '$TMP/quiet.raw'"
 
 # --- stderr to a file -------------------------------------------------------------
 # TERM set as a terminal's would be: only stderr decides.
