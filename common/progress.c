@@ -4,9 +4,10 @@
  * the end of its last line.  Erasing it is "\r", "\033[<LINES-1>A" (up to
  * its first line) and "\033[J" (clear to the end of the screen); that
  * sequence is kept ready in ERASE for the signal handler.  Lines are cut
- * to the terminal's width, so none wraps and the count stays true.  Each
- * drawing (the old region erased, the new one written) is one write, so
- * a terminal never shows half of one.
+ * to the terminal's width, so none wraps and the count stays true, and
+ * the region to its height less one row.  Each drawing (the old region
+ * erased, the new one written) is one write, so a terminal never shows
+ * half of one.
  *
  * Ticking (v2c_progress_tick): work that blocks in one call (the
  * libguestfs appliance launch, 20-200 s under TCG; a tar-out of the
@@ -95,12 +96,13 @@ bool v2c_progress_enabled(void)
         return decided > 0;
 }
 
-static unsigned width(void)
+/* The terminal's columns and rows (80x24 when stderr is none). */
+static void term_size(unsigned *cols, unsigned *rows)
 {
         struct winsize ws;
-        if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
-                return ws.ws_col;
-        return 80;
+        bool ok = ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0;
+        *cols = ok && ws.ws_col >= 20 ? ws.ws_col : 80;
+        *rows = ok && ws.ws_row >= 2 ? ws.ws_row : 24;
 }
 
 /* Sets ERASE for a region of N lines (lock held). */
@@ -164,7 +166,11 @@ static void draw_locked(const char *text)
         char *shown = v2c_text_printable(text, true);
         if (shown == NULL)
                 return;
-        size_t w = width() - 1, n = 0, len = 0;
+        /* A region taller than the screen could not be erased (the
+         * cursor stops at the top): one row is left for the line above. */
+        unsigned cols, rows;
+        term_size(&cols, &rows);
+        size_t w = cols - 1, n = 0, len = 0;
         char *out = malloc(strlen(shown) + 1);
         if (out == NULL) {
                 free(shown);
@@ -183,7 +189,7 @@ static void draw_locked(const char *text)
                 p += l;
                 if (*p == '\n')
                         p++;
-                if (*p == '\0')
+                if (*p == '\0' || n == rows - 1)
                         break;
         }
         emit_locked(out, len, (unsigned) n);

@@ -34,7 +34,8 @@ bool v2c_progress_enabled(void);
 
 /* Replaces the region with TEXT (printf-style; lines separated by '\n',
  * no trailing newline needed).  Each line is cut to the terminal's width
- * and control bytes are escaped.  Redraws at most every 100 ms: a call
+ * and control bytes are escaped; lines past the terminal's height less
+ * one are left out (a taller region could not be erased).  Redraws at most every 100 ms: a call
  * within that time of the last drawing is dropped, unless FORCE. */
 void v2c_progress_show(bool force, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Shows TEXT (printf-style) followed by the seconds since this call,
