@@ -439,6 +439,40 @@ static void test_progress_region(void **state)
         assert_string_equal(out, want);
 }
 
+/* A region taller than the screen (24 rows when stderr is no terminal)
+ * keeps 23 lines, and its erasure goes up 22. */
+static void test_progress_tall(void **state)
+{
+        (void) state;
+        char path[] = "/tmp/v2c-progress-XXXXXX";
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        unlink(path);
+        fflush(stderr);
+        int saved = dup(STDERR_FILENO);
+        assert_true(saved >= 0 && dup2(fd, STDERR_FILENO) == STDERR_FILENO);
+        v2c_progress_set_mode(V2C_PROGRESS_ALWAYS);
+        char text[400] = "";
+        for (int i = 0; i < 30; i++)
+                snprintf(text + strlen(text), sizeof text - strlen(text), "%sl%d", i ? "\n" : "", i);
+        v2c_progress_show(true, "%s", text);
+        v2c_progress_clear();
+        v2c_progress_set_mode(V2C_PROGRESS_NEVER);
+        fflush(stderr);
+        dup2(saved, STDERR_FILENO);
+        close(saved);
+        char out[1024];
+        ssize_t n = pread(fd, out, sizeof out - 1, 0);
+        close(fd);
+        assert_true(n > 0);
+        out[n] = '\0';
+        char want[1024] = "";
+        for (int i = 0; i < 23; i++)
+                snprintf(want + strlen(want), sizeof want - strlen(want), "%sl%d", i ? "\n" : "", i);
+        strcat(want, "\r\033[22A\033[J");
+        assert_string_equal(out, want);
+}
+
 /* Text from a guest shown to people: control bytes and bytes that are not
  * UTF-8 escaped, UTF-8 kept; errors get it whatever their format. */
 static void test_printable(void **state)
@@ -641,6 +675,7 @@ int main(int argc, char **argv)
                 cmocka_unit_test(test_printable),
                 cmocka_unit_test(test_progress_units),
                 cmocka_unit_test(test_progress_region),
+                cmocka_unit_test(test_progress_tall),
                 cmocka_unit_test(test_json_names),
                 cmocka_unit_test(test_caps_decode),
                 cmocka_unit_test(test_not_a_tar),
