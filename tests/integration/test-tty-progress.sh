@@ -16,9 +16,9 @@ fixture_disks
 disk="$FIXTURES/debian.qcow2"
 ESC=$'\033'
 
-# The test's own tmux server (-L): killed, with every session in it, at exit.
-SOCK="v2c-tty-$$"
-tm() { tmux -L "$SOCK" -f /dev/null "$@"; }
+# The test's own tmux server, its socket in $TMP: killed, with every
+# session in it, at exit.
+tm() { tmux -S "$TMP/tmux.sock" -f /dev/null "$@"; }
 trap 'tm kill-server >/dev/null 2>&1 || true; rm -rf "$TMP"' EXIT
 
 # A 160x40 terminal (a summary fits on one line) running a plain bash
