@@ -8,6 +8,8 @@
 #include "inspect.h"
 #include "json.h"
 #include "log.h"
+#include "progress.h"
+#include "clock.h"
 #include "signal-cleanup.h"
 #include "strv.h"
 
@@ -181,6 +183,7 @@ static bool in_pod(const struct v2c_convert_result *res, size_t i)
 static void verify_done(json_t **done, const char *ref_name, const char *result, const char *pod, char *const *notes)
 {
         if (done == NULL) {
+                v2c_progress_clear();   /* stdout may be the same terminal */
                 if (strcmp(result, "answered") == 0)
                         printf("verified\t%s%s%s\n", ref_name, pod ? "\tpod " : "", pod ? pod : "");
                 return;
@@ -214,6 +217,7 @@ static int verify_pods(const struct v2c_convert_result *res, const char *layout,
                 struct v2c_verify_pod_options vopt = { .layout = layout, .pod = pod->name, .members = m,
                                                        .n_members = pod->n_images, .notes = &notes };
                 struct v2c_error *err = NULL;
+                v2c_progress_tick("verifying pod %s: podman runs its services and probes their ports", pod->name);
                 if (v2c_convert_verify_pod(&vopt, &err) < 0) {
                         v2c_cli_report(err);
                         failed++;
@@ -223,6 +227,7 @@ static int verify_pods(const struct v2c_convert_result *res, const char *layout,
                         v2c_warn("%s", notes[k]);
                 v2c_info("pod %s: its %zu services run together and answer on their ports", pod->name,
                          pod->n_images);
+                v2c_progress_clear();   /* stdout may be the same terminal */
                 for (size_t k = 0; k < pod->n_images; k++)
                         verify_done(done ? &done[pod->images[k]] : NULL, res->images[pod->images[k]].ref_name,
                                     "answered", pod->name, notes);
@@ -509,6 +514,30 @@ static int plan(struct convert_args *a, struct convert_plan *pl)
         return a->base ? pull_base(a, pl) : V2C_EXIT_OK;
 }
 
+/* The summary line on a terminal (common/progress decides): images,
+ * layers and bytes written (a layer shared by images counted once). */
+static void show_summary(const struct v2c_convert_result *res, const char *output, int64_t ms)
+{
+        size_t layers = 0;
+        uint64_t bytes = 0;
+        for (size_t i = 0; i < res->n_images; i++)
+                for (size_t k = 0; k < res->images[i].n_layers; k++) {
+                        const struct v2c_layer_result *l = &res->images[i].layers[k].result;
+                        bool seen = false;
+                        for (size_t j = 0; j <= i && !seen; j++)
+                                for (size_t m = 0; m < (j < i ? res->images[j].n_layers : k) && !seen; m++)
+                                        seen = strcmp(res->images[j].layers[m].result.digest, l->digest) == 0;
+                        if (!seen) {
+                                layers++;
+                                bytes += l->size;
+                        }
+                }
+        char b[16], t[16];
+        v2c_progress_done("converted %zu image%s into %s: %zu layers, %s written, in %s", res->n_images,
+                          res->n_images == 1 ? "" : "s", output, layers, v2c_progress_bytes(bytes, b, sizeof b),
+                          v2c_progress_duration(ms, t, sizeof t));
+}
+
 /* The images and what the log says of them (with --json, the log only:
  * the document comes at the end); an exit status. */
 static int print_result(const struct v2c_convert_result *res, const char *output, bool json)
@@ -583,6 +612,8 @@ static int verify_images(const struct convert_args *a, const struct v2c_convert_
                                                    .harden = &im->harden,
                                                    .notes = &notes };
                 struct v2c_error *err = NULL;
+                v2c_progress_tick("verifying %s: podman runs it and probes its port%s", im->ref_name,
+                                  im->n_ports > 1 ? "s" : "");
                 if (v2c_convert_verify(&vopt, &err) < 0) {
                         v2c_cli_report(err);
                         failed++;
@@ -705,6 +736,7 @@ static int run(int argc, char **argv)
         if (!parse_args(&p, &a, &rc))
                 return rc;
         _cleanup_(convert_plan_release) struct convert_plan pl = { 0 };
+        int64_t started = v2c_monotonic_ms();
         rc = plan(&a, &pl);
         if (rc != V2C_EXIT_OK)
                 return rc;
@@ -721,7 +753,11 @@ static int run(int argc, char **argv)
         __attribute__((cleanup(convert_done_free))) struct convert_done jx = { 0 };
         if (a.json && convert_done_alloc(&jx, res->n_images) < 0)
                 return v2c_cli_out_of_memory();
+        /* stdout may be the same terminal: no region above the digests. */
+        v2c_progress_clear();
         rc = print_result(res, a.copt.output, a.json);
+        /* Last of what convert itself says: after its warnings. */
+        show_summary(res, a.copt.output, v2c_monotonic_ms() - started);
         if (rc == V2C_EXIT_OK && a.push)
                 rc = push_images(&a, res, jx.pushed);
         if (rc == V2C_EXIT_OK && a.verify)

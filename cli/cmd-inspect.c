@@ -5,6 +5,8 @@
 #include "guest.h"
 #include "inspect.h"
 #include "json.h"
+#include "progress.h"
+#include "clock.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -91,12 +93,18 @@ static int run(int argc, char **argv)
                         return v2c_cli_report(err);
                 }
         } else {
+                int64_t started = v2c_monotonic_ms();
                 r = v2c_guest_open((const char *const *) p.args, p.n_args, &gopt, &g, &err);
                 if (r < 0)
                         return v2c_cli_report(err);
                 r = v2c_inspect(g, &iopt, &rep, &err);
                 if (r < 0)
                         return v2c_cli_report(err);
+                char t[16];
+                v2c_progress_done("inspected %s%s: %s, %zu services, %zu secrets, in %s", p.args[0],
+                                  p.n_args > 1 ? " (and more)" : "",
+                                  rep->os.pretty_name ? rep->os.pretty_name : "unknown OS", rep->nservices,
+                                  rep->nsecrets, v2c_progress_duration(v2c_monotonic_ms() - started, t, sizeof t));
         }
 
         _cleanup_free_ char *text = NULL;

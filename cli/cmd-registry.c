@@ -4,6 +4,8 @@
 #include "fsutil.h"
 #include "json.h"
 #include "log.h"
+#include "progress.h"
+#include "clock.h"
 #include "registry.h"
 #include "strv.h"
 
@@ -280,6 +282,7 @@ int v2c_cli_push_one(const char *layout, const char *name, const char *dest, str
                 if (strcmp(before[i], ref.repo) != 0)
                         v2c_strv_push_unique(&from, before[i]);
         struct v2c_push_result res;
+        int64_t started = v2c_monotonic_ms();
         int rc = v2c_push(layout, name, dest, from, &r->opt, &res, &err);
         if (rc < 0) {
                 v2c_ref_release(&ref);
@@ -288,6 +291,13 @@ int v2c_cli_push_one(const char *layout, const char *name, const char *dest, str
         record_push(layout, ref.host, ref.repo);
         v2c_info("%s: %u blobs: %u uploaded (%llu bytes), %u mounted, %u already there", res.pinned, res.blobs,
                  res.uploaded, (unsigned long long) res.bytes_sent, res.mounted, res.skipped);
+        {
+                char b[16], t[16];
+                int64_t ms = v2c_monotonic_ms() - started;
+                v2c_progress_done("pushed %s: %u blobs (%u uploaded, %u mounted, %u already there), %s sent in %s",
+                                  dest, res.blobs, res.uploaded, res.mounted, res.skipped,
+                                  v2c_progress_bytes(res.bytes_sent, b, sizeof b), v2c_progress_duration(ms, t, sizeof t));
+        }
         if (json) {
                 *json = push_json(layout, name, &ref, &res);
                 v2c_push_result_release(&res);
@@ -450,6 +460,7 @@ static int pull_run(int argc, char **argv)
                 return rc;
         struct v2c_error *err = NULL;
         struct v2c_pull_result res;
+        int64_t started = v2c_monotonic_ms();
         /* SIGINT, SIGTERM or SIGHUP end the process: v2c_pull registers
          * its DIR.v2c-pull-* with signal-cleanup, which removes it. */
         if (v2c_pull(p.args[0], out, r.name, r.platform, &r.opt, &res, &err) < 0) {
@@ -457,6 +468,13 @@ static int pull_run(int argc, char **argv)
                 return v2c_cli_report(err);
         }
         v2c_info("%s: %u blobs, %llu bytes", res.pinned, res.fetched, (unsigned long long) res.bytes);
+        {
+                char b[16], t[16], rate[24];
+                int64_t ms = v2c_monotonic_ms() - started;
+                v2c_progress_done("pulled %s into %s: %u blobs, %s in %s (%s)", p.args[0], out, res.fetched,
+                                  v2c_progress_bytes(res.bytes, b, sizeof b), v2c_progress_duration(ms, t, sizeof t),
+                                  v2c_progress_rate(res.bytes, ms, rate, sizeof rate));
+        }
         rc = V2C_EXIT_OK;
         errno = 0;
         if (json) {

@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "cleanup.h"
 #include "json.h"
+#include "progress.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -120,6 +121,7 @@ int v2c_cli_report(struct v2c_error *err)
                 fprintf(stderr, "v2c: error: unknown failure\n");
                 return V2C_EXIT_FAILURE;
         }
+        v2c_progress_clear();
         fprintf(stderr, "v2c: error: %s\n", err->msg);
         int status;
         switch (err->kind) {
@@ -195,5 +197,8 @@ int main(int argc, char **argv)
         const struct v2c_command *cmd = v2c_cli_command(p.args[0]);
         if (cmd == NULL)
                 return v2c_cli_usage_error(NULL, "unknown command `%s`", p.args[0]);
-        return cmd->run((int) p.n_args, p.args);
+        int rc = cmd->run((int) p.n_args, p.args);
+        /* Whatever way a command ends, no region stays on the screen. */
+        v2c_progress_clear();
+        return rc;
 }

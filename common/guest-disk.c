@@ -15,6 +15,7 @@
 #include "dynlib.h"
 #include "log.h"
 #include "path.h"
+#include "progress.h"
 #include "strv.h"
 
 #include <ctype.h>
@@ -508,6 +509,7 @@ static int disk_prefetch(struct v2c_guest *g, char *const *dirs, size_t n, const
                         v2c_debug("not prefetching %s (%lld KiB)", dirs[i], (long long) kib);
                         continue;
                 }
+                v2c_progress_tick("fetching %s from the disk image (%zu of %zu)", dirs[i], i + 1, n);
                 char templ[4096];
                 snprintf(templ, sizeof templ, "%s/v2c-tar-XXXXXX", tmp && *tmp ? tmp : "/var/tmp");
                 _cleanup_close_ int fd = mkostemp(templ, O_CLOEXEC);
@@ -801,6 +803,7 @@ static int disk_fetch(struct v2c_guest *g, char *const *files, size_t n, char *c
         }
         if (r == 0) {
                 v2c_debug("fetching %zu files and %zu trees (%zu excludes)", p.n, p.nt, v2c_strv_len(p.excludes));
+                v2c_progress_tick("fetching %zu files%s from the disk image", p.n, p.nt ? " and trees" : "");
                 if (d->batch == NULL && (d->batch = v2c_tarindex_new(err)) == NULL)
                         r = -ENOMEM;
                 if (r == 0)
@@ -1330,6 +1333,9 @@ int v2c_guest_disk_open(const char *const *paths, const char *const *formats, si
         if (d->h == NULL)
                 return -EIO;
         bool timed_out = false;
+        /* The launch blocks for its whole length: the seconds tick (see
+         * progress.c on why a ticker thread). */
+        v2c_progress_tick("starting the libguestfs appliance%s", tcg_forced(d->h) ? " (TCG: 20-200 s)" : "");
         if (launch_bounded(d->h, &deadline, &timed_out) < 0 || timed_out) {
                 if (timed_out)
                         return launch_timeout_error(paths[0], g->launch_timeout_s, err);
@@ -1345,6 +1351,7 @@ int v2c_guest_disk_open(const char *const *paths, const char *const *formats, si
                 d->h = new_handle(paths, formats, n, true, err);
                 if (d->h == NULL)
                         return -EIO;
+                v2c_progress_tick("starting the libguestfs appliance (TCG: 20-200 s)");
                 if (launch_bounded(d->h, &deadline, &timed_out) < 0 || timed_out) {
                         if (timed_out)
                                 return launch_timeout_error(paths[0], g->launch_timeout_s, err);
@@ -1354,6 +1361,7 @@ int v2c_guest_disk_open(const char *const *paths, const char *const *formats, si
         }
         /* Nothing is written: skip the sync libguestfs does on close. */
         gfs.set_autosync(d->h, 0);
+        v2c_progress_tick("mounting the guest's file systems");
         r = mount_guest(g, d->h, err);
         if (r < 0)
                 return v2c_error_prefix(err, r, "`%s`", paths[0]);

@@ -25,10 +25,12 @@ void v2c_log(enum v2c_log_level level, const char *fmt, ...)
         /* Messages name guest files: no terminal escape, no stray byte
          * (see v2c_text_printable). */
         char *shown = n >= 0 ? v2c_text_printable(msg, false) : NULL;
-        v2c_progress_clear();
-        flockfile(stderr);
-        fprintf(stderr, "v2c: %s: %s\n", prefix[level], shown ? shown : n >= 0 ? msg : "(out of memory)");
-        funlockfile(stderr);
+        char *line = NULL;
+        if (asprintf(&line, "v2c: %s: %s\n", prefix[level], shown ? shown : n >= 0 ? msg : "(out of memory)") >= 0) {
+                /* Erases the progress region and prints in one step. */
+                v2c_progress_message(line);
+                free(line);
+        }
         free(shown);
         free(msg);
 }

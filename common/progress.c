@@ -4,7 +4,29 @@
  * the end of its last line.  Erasing it is "\r", "\033[<LINES-1>A" (up to
  * its first line) and "\033[J" (clear to the end of the screen); that
  * sequence is kept ready in ERASE for the signal handler.  Lines are cut
- * to the terminal's width, so none wraps and the count stays true. */
+ * to the terminal's width, so none wraps and the count stays true, and
+ * the region to its height less one row.  Each drawing (the old region
+ * erased, the new one written) is one write, so a terminal never shows
+ * half of one.
+ *
+ * Ticking (v2c_progress_tick): work that blocks in one call (the
+ * libguestfs appliance launch, 20-200 s under TCG; a tar-out of the
+ * guest's files) cannot redraw anything itself.  libguestfs' own progress
+ * events do not help there: GUESTFS_EVENT_PROGRESS comes only from daemon
+ * calls that know their size (not the launch, not tar-out), and the
+ * launch's log events only with verbose on, in bursts, with nothing for
+ * the seconds qemu spends booting.  So one ticker thread, started on
+ * first use and asleep when nothing ticks, redraws the ticking text with
+ * the seconds since it began, once a second.  It blocks every signal.
+ *
+ * A signal ending the process (signal-cleanup's handler, in the thread
+ * that installed it) must leave no region behind, even when another
+ * thread (the ticker, a worker) is drawing at that moment: the handler
+ * sets STOPPED, waits (bounded) for DRAWING, the count of threads inside
+ * a drawing, to reach zero, then writes ERASE; a drawing that starts
+ * after STOPPED writes nothing.  The handler's own thread blocks those
+ * signals while it draws, so the handler never interrupts a drawing of
+ * its own thread. */
 #include "progress.h"
 #include "clock.h"
 #include "signal-cleanup.h"
@@ -13,15 +35,18 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #define THROTTLE_MS 100
+#define TICK_MS 1000
 
 static enum v2c_progress_mode mode = V2C_PROGRESS_AUTO;
 static int decided = -1;                 /* -1: not yet; 0 off; 1 on */
@@ -30,6 +55,15 @@ static int64_t last_draw;
 static unsigned lines;                   /* the region's height, 0: none */
 static char erase[32];                   /* the sequence erasing it */
 static atomic_size_t erase_len;
+static atomic_int drawing;               /* threads inside a drawing */
+static atomic_bool stopped;              /* a signal is ending the process */
+
+/* The ticker (under LOCK): TICK_TEXT is what ticks (NULL: nothing), since
+ * TICK_SINCE (monotonic ms). */
+static pthread_cond_t tick_cond;
+static bool ticker_started;
+static char *tick_text;
+static int64_t tick_since;
 
 int v2c_progress_parse_mode(const char *s, enum v2c_progress_mode *out)
 {
@@ -62,12 +96,13 @@ bool v2c_progress_enabled(void)
         return decided > 0;
 }
 
-static unsigned width(void)
+/* The terminal's columns and rows (80x24 when stderr is none). */
+static void term_size(unsigned *cols, unsigned *rows)
 {
         struct winsize ws;
-        if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
-                return ws.ws_col;
-        return 80;
+        bool ok = ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0;
+        *cols = ok && ws.ws_col >= 20 ? ws.ws_col : 80;
+        *rows = ok && ws.ws_row >= 2 ? ws.ws_row : 24;
 }
 
 /* Sets ERASE for a region of N lines (lock held). */
@@ -83,37 +118,175 @@ static void set_region(unsigned n)
         atomic_store(&erase_len, len);
 }
 
+/* The signals that end the process, blocked in this thread while it
+ * draws (restored from *OLD after). */
+static void block_signals(sigset_t *old)
+{
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGINT);
+        sigaddset(&set, SIGTERM);
+        sigaddset(&set, SIGHUP);
+        pthread_sigmask(SIG_BLOCK, &set, old);
+}
+
+/* Writes the old region's erasure, then TEXT (may be NULL: nothing
+ * more), as one write; N is the new region's height (lock held). */
+static void emit_locked(const char *text, size_t len, unsigned n)
+{
+        atomic_fetch_add(&drawing, 1);
+        if (!atomic_load(&stopped)) {
+                size_t el = lines > 0 ? atomic_load(&erase_len) : 0;
+                char *buf = malloc(el + len + 1);
+                if (buf) {
+                        memcpy(buf, erase, el);
+                        if (len)
+                                memcpy(buf + el, text, len);
+                        flockfile(stderr);
+                        fwrite(buf, 1, el + len, stderr);
+                        fflush(stderr);
+                        funlockfile(stderr);
+                        free(buf);
+                        set_region(n);
+                }
+        }
+        atomic_fetch_sub(&drawing, 1);
+}
+
 static void erase_locked(void)
 {
         if (lines > 0)
-                fputs(erase, stderr);
-        set_region(0);
+                emit_locked(NULL, 0, 0);
 }
 
+/* Replaces the region with TEXT, each line cut to the terminal's width
+ * (lock held). */
 static void draw_locked(const char *text)
 {
         char *shown = v2c_text_printable(text, true);
         if (shown == NULL)
                 return;
-        unsigned w = width() - 1, n = 0;
-        flockfile(stderr);
-        erase_locked();
-        for (const char *p = shown; *p || n == 0;) {
-                size_t len = strcspn(p, "\n");
+        /* A region taller than the screen could not be erased (the
+         * cursor stops at the top): one row is left for the line above. */
+        unsigned cols, rows;
+        term_size(&cols, &rows);
+        size_t w = cols - 1, n = 0, len = 0;
+        char *out = malloc(strlen(shown) + 1);
+        if (out == NULL) {
+                free(shown);
+                return;
+        }
+        for (const char *p = shown;;) {
+                size_t l = strcspn(p, "\n"), cut = l < w ? l : w;
+                /* Never half a UTF-8 character. */
+                while (cut < l && cut > 0 && ((unsigned char) p[cut] & 0xc0) == 0x80)
+                        cut--;
                 if (n > 0)
-                        fputc('\n', stderr);
-                fwrite(p, 1, len < w ? len : w, stderr);
+                        out[len++] = '\n';
+                memcpy(out + len, p, cut);
+                len += cut;
                 n++;
-                p += len;
+                p += l;
                 if (*p == '\n')
                         p++;
-                if (*p == '\0')
+                if (*p == '\0' || n == rows - 1)
                         break;
         }
-        fflush(stderr);
-        funlockfile(stderr);
-        set_region(n);
+        emit_locked(out, len, (unsigned) n);
+        free(out);
         free(shown);
+}
+
+/* "12 s", "3 min 05 s", "2 h 01 min" into BUF. */
+const char *v2c_progress_duration(int64_t ms, char *buf, unsigned size)
+{
+        if (ms < 0)
+                ms = 0;
+        uint64_t s = (uint64_t) ms / 1000;
+        if (ms < 10000)
+                snprintf(buf, size, "%.1f s", (double) ms / 1000);
+        else if (s < 60)
+                snprintf(buf, size, "%u s", (unsigned) s);
+        else if (s < 3600)
+                snprintf(buf, size, "%u min %02u s", (unsigned) (s / 60), (unsigned) (s % 60));
+        else
+                snprintf(buf, size, "%u h %02u min", (unsigned) (s / 3600), (unsigned) (s / 60 % 60));
+        return buf;
+}
+
+const char *v2c_progress_rate(uint64_t bytes, int64_t ms, char *buf, unsigned size)
+{
+        char b[16];
+        if (ms <= 0) {
+                snprintf(buf, size, "-- B/s");
+                return buf;
+        }
+        uint64_t per_s = (uint64_t) ((double) bytes * 1000.0 / (double) ms);
+        snprintf(buf, size, "%s/s", v2c_progress_bytes(per_s, b, sizeof b));
+        return buf;
+}
+
+/* The ticking text with its seconds (lock held). */
+static void draw_tick_locked(void)
+{
+        char *text = NULL;
+        unsigned s = (unsigned) ((v2c_monotonic_ms() - tick_since) / 1000);
+        if (asprintf(&text, "%s  %u s", tick_text, s) >= 0) {
+                draw_locked(text);
+                last_draw = v2c_monotonic_ms();
+                free(text);
+        }
+}
+
+static void *ticker_run(void *arg)
+{
+        (void) arg;
+        pthread_mutex_lock(&lock);
+        for (;;) {
+                while (tick_text == NULL)
+                        pthread_cond_wait(&tick_cond, &lock);
+                /* The next whole second since the text began. */
+                int64_t now = v2c_monotonic_ms();
+                int64_t next = tick_since + ((now - tick_since) / TICK_MS + 1) * TICK_MS;
+                struct timespec at = { .tv_sec = next / 1000, .tv_nsec = (next % 1000) * 1000000L };
+                if (pthread_cond_timedwait(&tick_cond, &lock, &at) == ETIMEDOUT && tick_text)
+                        draw_tick_locked();
+        }
+        return NULL;
+}
+
+/* Starts the ticker on first use (lock held); false when it cannot run. */
+static bool ticker_start_locked(void)
+{
+        if (ticker_started)
+                return true;
+        pthread_condattr_t attr;
+        if (pthread_condattr_init(&attr) != 0)
+                return false;
+        bool ok = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) == 0 && pthread_cond_init(&tick_cond, &attr) == 0;
+        pthread_condattr_destroy(&attr);
+        if (!ok)
+                return false;
+        /* Created with every signal blocked, which it inherits. */
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        pthread_t th;
+        ok = pthread_create(&th, NULL, ticker_run, NULL) == 0;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (!ok) {
+                pthread_cond_destroy(&tick_cond);
+                return false;
+        }
+        pthread_detach(th);
+        ticker_started = true;
+        return true;
+}
+
+static void stop_tick_locked(void)
+{
+        free(tick_text);
+        tick_text = NULL;
 }
 
 void v2c_progress_show(bool force, const char *fmt, ...)
@@ -121,8 +294,11 @@ void v2c_progress_show(bool force, const char *fmt, ...)
         if (!v2c_progress_enabled())
                 return;
         int64_t now = v2c_monotonic_ms();
+        sigset_t old;
+        block_signals(&old);
         pthread_mutex_lock(&lock);
-        if (force || lines == 0 || now - last_draw >= THROTTLE_MS) {
+        if (force || lines == 0 || tick_text || now - last_draw >= THROTTLE_MS) {
+                stop_tick_locked();
                 va_list ap;
                 va_start(ap, fmt);
                 char *text = NULL;
@@ -134,18 +310,44 @@ void v2c_progress_show(bool force, const char *fmt, ...)
                 va_end(ap);
         }
         pthread_mutex_unlock(&lock);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+void v2c_progress_tick(const char *fmt, ...)
+{
+        if (!v2c_progress_enabled())
+                return;
+        va_list ap;
+        va_start(ap, fmt);
+        char *text = NULL;
+        int n = vasprintf(&text, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                return;
+        sigset_t old;
+        block_signals(&old);
+        pthread_mutex_lock(&lock);
+        stop_tick_locked();
+        tick_text = text;
+        tick_since = v2c_monotonic_ms();
+        draw_tick_locked();
+        if (ticker_start_locked())
+                pthread_cond_signal(&tick_cond);
+        pthread_mutex_unlock(&lock);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 void v2c_progress_clear(void)
 {
         if (decided <= 0)
                 return;
+        sigset_t old;
+        block_signals(&old);
         pthread_mutex_lock(&lock);
-        flockfile(stderr);
+        stop_tick_locked();
         erase_locked();
-        fflush(stderr);
-        funlockfile(stderr);
         pthread_mutex_unlock(&lock);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 void v2c_progress_done(const char *fmt, ...)
@@ -158,16 +360,38 @@ void v2c_progress_done(const char *fmt, ...)
         int n = vasprintf(&text, fmt, ap);
         va_end(ap);
         char *shown = n >= 0 ? v2c_text_printable(text, false) : NULL;
+        sigset_t old;
+        block_signals(&old);
         pthread_mutex_lock(&lock);
-        flockfile(stderr);
+        stop_tick_locked();
         erase_locked();
-        if (shown)
-                fprintf(stderr, "%s\n", shown);
-        fflush(stderr);
-        funlockfile(stderr);
+        if (shown) {
+                /* A permanent line: the region is empty after it. */
+                size_t len = strlen(shown);
+                shown[len] = '\n';
+                emit_locked(shown, len + 1, 0);
+                shown[len] = '\0';
+        }
         pthread_mutex_unlock(&lock);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
         free(shown);
         free(text);
+}
+
+void v2c_progress_message(const char *line)
+{
+        if (decided <= 0) {
+                fputs(line, stderr);
+                return;
+        }
+        sigset_t old;
+        block_signals(&old);
+        pthread_mutex_lock(&lock);
+        erase_locked();
+        /* A ticking text comes back at its next second, below. */
+        emit_locked(line, strlen(line), 0);
+        pthread_mutex_unlock(&lock);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 const char *v2c_progress_bytes(uint64_t n, char *buf, unsigned size)
@@ -189,6 +413,13 @@ const char *v2c_progress_bytes(uint64_t n, char *buf, unsigned size)
 
 void v2c_progress_erase_on_signal(void)
 {
+        atomic_store(&stopped, true);
+        /* A drawing in another thread ends within microseconds; bounded
+         * all the same (200 ms), as a handler must not hang. */
+        for (int i = 0; i < 200 && atomic_load(&drawing) > 0; i++) {
+                struct timespec ms = { 0, 1000000L };
+                nanosleep(&ms, NULL);
+        }
         size_t len = atomic_load(&erase_len);
         if (len > 0 && len < sizeof erase) {
                 ssize_t r = write(STDERR_FILENO, erase, len);

@@ -34,13 +34,25 @@ bool v2c_progress_enabled(void);
 
 /* Replaces the region with TEXT (printf-style; lines separated by '\n',
  * no trailing newline needed).  Each line is cut to the terminal's width
- * and control bytes are escaped.  Redraws at most every 100 ms: a call
+ * and control bytes are escaped; lines past the terminal's height less
+ * one are left out (a taller region could not be erased).  Redraws at most every 100 ms: a call
  * within that time of the last drawing is dropped, unless FORCE. */
 void v2c_progress_show(bool force, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Shows TEXT (printf-style) followed by the seconds since this call,
+ * redrawn once a second by a background thread until the next
+ * v2c_progress_show, _tick, _clear or _done: for work that blocks in one
+ * call (the appliance launch, a transfer out of it). */
+void v2c_progress_tick(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Erases the region (the cursor returns where it began). */
 void v2c_progress_clear(void);
 /* Erases the region and prints TEXT as a permanent line (a summary). */
 void v2c_progress_done(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Writes LINE (a whole message, its newline included) to stderr, the
+ * region erased first in the same step, so that no drawing (the ticker's)
+ * can come in between; whether or not progress is drawn.  The next update
+ * draws the region again below it.  For v2c_log. */
+void v2c_progress_message(const char *line);
 
 /* "12.3 MB" style into BUF (SIZE >= 16): B, kB, MB, GB (powers of 1000). */
 const char *v2c_progress_bytes(uint64_t n, char *buf, unsigned size);
@@ -66,8 +78,14 @@ unsigned v2c_progress_max_lines(bool frame);
  * line.  0, or a negative errno when stdout cannot be written. */
 int v2c_progress_frame(const char *text);
 
-/* For signal-cleanup's handler only: erases the region with
- * async-signal-safe calls (write(2) of a prepared sequence). */
+/* "4.2 s", "12 s", "3 min 05 s", "2 h 01 min" into BUF (SIZE >= 16). */
+const char *v2c_progress_duration(int64_t ms, char *buf, unsigned size);
+/* BYTES over MS as "12 MB/s" into BUF (SIZE >= 24). */
+const char *v2c_progress_rate(uint64_t bytes, int64_t ms, char *buf, unsigned size);
+
+/* For signal-cleanup's handler only: stops all drawing, waits (200 ms at
+ * most) for one under way in another thread, and erases the region with
+ * async-signal-safe calls (nanosleep, write(2) of a prepared sequence). */
 void v2c_progress_erase_on_signal(void);
 
 #endif

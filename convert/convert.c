@@ -23,6 +23,7 @@
 #include "oci-layout.h"
 #include "text.h"
 #include "log.h"
+#include "progress.h"
 #include "path.h"
 #include "pkgdb.h"
 #include "pods-internal.h"
@@ -239,6 +240,7 @@ struct conv {
         char **warnings;
         const char *arch;      /* OCI architecture name */
         struct pod_plan pods;  /* who shares a pod with whom (pods.c) */
+        size_t image_no, n_images;   /* for progress: the image being written (from 1) */
 };
 
 static void conv_warn(struct conv *cv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -1959,7 +1961,12 @@ static int convert_one(struct conv *cv, struct v2c_oci_layout *l, const char *si
         mode_report_release(&modes);
         for (int k = LAYER_PACKAGES; k < N_LAYERS; k++) {
                 struct v2c_converted_layer *cl = &out->layers[out->n_layers];
-                r = col_write(&cv->col, k, v2c_oci_layout_blobs(l), &opt->layer, &cl->result, &cl->files, err);
+                char label[200];
+                snprintf(label, sizeof label, "[%zu/%zu] %s: %s layer", cv->image_no, cv->n_images, im.name,
+                         role_names[k]);
+                struct v2c_layer_options lopt = opt->layer;
+                lopt.label = label;
+                r = col_write(&cv->col, k, v2c_oci_layout_blobs(l), &lopt, &cl->result, &cl->files, err);
                 if (r < 0) {
                         v2c_error_prefix(err, r, "%s layer", role_names[k]);
                         goto out;
@@ -2107,6 +2114,7 @@ int v2c_convert(struct v2c_guest *g, const struct v2c_report *report, const stru
 
         const char *format = os->package_format;
         if (format && (strcmp(format, "dpkg") == 0 || strcmp(format, "apk") == 0)) {
+                v2c_progress_show(true, "reading the package database");
                 r = v2c_guest_pkgdb_load(g, strcmp(format, "dpkg") == 0 ? V2C_PKG_FORMAT_DPKG : V2C_PKG_FORMAT_APK,
                                          pkgdb_warn, &cv, &cv.db, err);
                 if (r < 0)
@@ -2116,6 +2124,7 @@ int v2c_convert(struct v2c_guest *g, const struct v2c_report *report, const stru
                 r = v2c_error_set(err, ENOMEM, "out of memory");
                 goto out;
         }
+        v2c_progress_show(true, "planning %zu image%s", n, n == 1 ? "" : "s");
         r = fetch_images(&cv, chosen, n, err);
         if (r < 0)
                 goto out;
@@ -2144,8 +2153,10 @@ int v2c_convert(struct v2c_guest *g, const struct v2c_report *report, const stru
         }
         if (r >= 0)
                 r = col_screen(&cv.col, LAYER_BASE, LAYER_BASE, err);
+        struct v2c_layer_options base_opt = opt->layer;
+        base_opt.label = "base layer (every image)";
         if (r >= 0)
-                r = col_write(&cv.col, LAYER_BASE, v2c_oci_layout_blobs(l), &opt->layer, &base.result, &base.files,
+                r = col_write(&cv.col, LAYER_BASE, v2c_oci_layout_blobs(l), &base_opt, &base.result, &base.files,
                               err);
         if (r < 0) {
                 v2c_error_prefix(err, r, "base layer");
@@ -2160,9 +2171,12 @@ int v2c_convert(struct v2c_guest *g, const struct v2c_report *report, const stru
                 r = v2c_error_set(err, ENOMEM, "out of memory");
                 goto out;
         }
+        cv.n_images = n;
         for (size_t k = 0; k < n; k++) {
                 col_reset_service(&cv.col);
                 v2c_log(V2C_LOG_INFO, "converting %s", chosen[k]->name);
+                cv.image_no = k + 1;
+                v2c_progress_show(true, "[%zu/%zu] %s: choosing its files", k + 1, n, chosen[k]->name);
                 r = convert_one(&cv, l, side, chosen[k], &base, have_base, opt->base_layout ? &bimg : NULL,
                                 &res->images[k], err);
                 res->n_images++;

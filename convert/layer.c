@@ -16,6 +16,8 @@
 #include "layer.h"
 #include "cleanup.h"
 #include "path.h"
+#include "progress.h"
+#include "clock.h"
 #include "sha256.h"
 #include "text.h"
 
@@ -51,9 +53,25 @@ struct v2c_layer_writer {
         unsigned char *out, *zbuf;   /* write buffer, compressor output buffer */
         size_t out_len, zbuf_cap;
         char *last_path;
+        char *label;                 /* for progress, or NULL */
+        uint64_t entries;
+        int64_t started;             /* monotonic ms */
         int failed;                  /* first negative errno of the output side */
         struct v2c_error *out_err;   /* its message */
 };
+
+/* Where the layer stands: files, bytes in (tar) and written (the blob),
+ * the rate of the tar stream.  Throttled by common/progress. */
+static void show_progress(const struct v2c_layer_writer *w, bool force)
+{
+        if (w->label == NULL)
+                return;
+        char in[16], out[16], rate[24];
+        v2c_progress_show(force, "%s: %llu entries, %s read, %s written, %s", w->label, (unsigned long long) w->entries,
+                          v2c_progress_bytes(w->tar_size, in, sizeof in),
+                          v2c_progress_bytes(w->blob_size + w->out_len, out, sizeof out),
+                          v2c_progress_rate(w->tar_size, v2c_monotonic_ms() - w->started, rate, sizeof rate));
+}
 
 int v2c_layer_path_cmp(const char *a, const char *b)
 {
@@ -170,6 +188,7 @@ static void free_writer(struct v2c_layer_writer *w)
         free(w->out);
         free(w->zbuf);
         free(w->last_path);
+        free(w->label);
         v2c_error_free(w->out_err);
         free(w);
 }
@@ -225,6 +244,11 @@ int v2c_layer_open(const char *blobs_dir, const struct v2c_layer_options *opt, s
         w->fd = -1;
         w->comp = opt ? opt->compression : V2C_COMPRESS_ZSTD;
         w->epoch = opt && opt->epoch ? opt->epoch : V2C_DEFAULT_SOURCE_DATE_EPOCH;
+        w->started = v2c_monotonic_ms();
+        if (opt && opt->label && v2c_progress_enabled() && (w->label = strdup(opt->label)) == NULL) {
+                free(w);
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        }
         w->blobs_dir = strdup(blobs_dir);
         w->out = malloc(OUT_BUF);
         w->tar_sha = v2c_sha256_new();
@@ -266,6 +290,8 @@ int v2c_layer_open(const char *blobs_dir, const struct v2c_layer_options *opt, s
                                   w->a ? archive_error_string(w->a) : "out of memory");
                 goto fail;
         }
+        /* Each layer shows at least once, however fast it goes. */
+        show_progress(w, true);
         *out = w;
         return 0;
 fail:
@@ -340,6 +366,8 @@ int v2c_layer_add(struct v2c_layer_writer *w, const struct v2c_layer_entry *e, c
         if (ar != ARCHIVE_OK && !(ar == ARCHIVE_WARN && binary && !w->failed))
                 r = tar_error(w, e->path, err);
         archive_entry_free(ae);
+        w->entries++;
+        show_progress(w, false);
         if (r < 0 || e->type != V2C_LAYER_REG || e->size == 0)
                 return r;
 
@@ -357,6 +385,7 @@ int v2c_layer_add(struct v2c_layer_writer *w, const struct v2c_layer_entry *e, c
                 if (archive_write_data(w->a, buf, got) < 0)
                         return tar_error(w, e->path, err);
                 left -= got;
+                show_progress(w, false);
         }
         return 0;
 }

@@ -24,8 +24,15 @@ struct inspect_ctx {
         /* secrets found, and where they were referenced */
         char **env_secret_units;           /* units with secret-looking Environment= */
         size_t nwarnings, dropped_warnings;
+        /* for progress on a terminal */
+        char phase[160];                   /* "" before and after */
+        size_t files_read;
 };
 
+/* Shows where the inspection is (its phase, services found, files read)
+ * through common/progress, which decides whether anything is drawn;
+ * FORCE for a new phase (else throttled). */
+void inspect_progress(struct inspect_ctx *c, bool force);
 int inspect_warn(struct inspect_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Reads a guest file; NULL data (and 0) when missing or too big. */
 int inspect_read(struct inspect_ctx *c, const char *path, size_t max, char **data, size_t *len);

@@ -7,6 +7,7 @@
 #include "cleanup.h"
 #include "log.h"
 #include "path.h"
+#include "progress.h"
 #include "strv.h"
 
 #include <errno.h>
@@ -60,12 +61,33 @@ int inspect_warn(struct inspect_ctx *c, const char *fmt, ...)
         return v2c_strv_consume(&c->rep->warnings, s);
 }
 
+void inspect_progress(struct inspect_ctx *c, bool force)
+{
+        /* Services move to the report once analysed. */
+        size_t services = c->svc ? c->nsvc : c->rep->nservices;
+        if (c->phase[0])
+                v2c_progress_show(force, "inspecting: %s\n  %zu services found, %zu files read", c->phase, services,
+                                  c->files_read);
+}
+
+/* A new phase: shown at once, unless it is one of many (FORCE false:
+ * one a service), which must not flood the terminal. */
+static void phase(struct inspect_ctx *c, const char *what, bool force)
+{
+        snprintf(c->phase, sizeof c->phase, "%s", what);
+        inspect_progress(c, force);
+}
+
 int inspect_read(struct inspect_ctx *c, const char *path, size_t max, char **data, size_t *len)
 {
         struct v2c_error *e = NULL;
         *data = NULL;
         *len = 0;
         int r = v2c_guest_read_file(c->g, path, max, data, len, &e);
+        if (r >= 0) {
+                c->files_read++;
+                inspect_progress(c, false);
+        }
         if (r == -EFBIG)
                 inspect_warn(c, "%s is larger than %zu bytes: not read", path, max);
         else if (r < 0 && r != -ENOENT && r != -EINVAL && e)
@@ -117,6 +139,7 @@ struct v2c_service *inspect_new_service(struct inspect_ctx *c, const char *name,
         memset(s, 0, sizeof *s);
         s->name = strdup(name);
         s->kind = strdup(kind);
+        inspect_progress(c, false);
         if (s->name == NULL || s->kind == NULL) {
                 free(s->name);
                 free(s->kind);
@@ -297,6 +320,7 @@ int v2c_inspect(struct v2c_guest *g, const struct v2c_inspect_options *opt, stru
         for (char *const *w = v2c_guest_warnings(g); w && *w; w++)
                 inspect_warn(&c, "%s", *w);
 
+        phase(&c, "fetching the guest's configuration", true);
         r = v2c_guest_prefetch(g, prefetch_dirs, V2C_ARRAY_SIZE(prefetch_dirs), NULL, err);
         if (r == 0)
                 r = v2c_guest_prefetch(g, dpkg_dir, 1, dpkg_excludes, err);
@@ -304,6 +328,7 @@ int v2c_inspect(struct v2c_guest *g, const struct v2c_inspect_options *opt, stru
                 v2c_error_prefix(err, r, "fetching the guest's configuration");
                 goto out;
         }
+        phase(&c, "reading the OS and its package database", true);
         detect_os(&c);
         if (c.rep->os.package_format && strcmp(c.rep->os.package_format, "dpkg") == 0)
                 r = v2c_guest_pkgdb_load(g, V2C_PKG_FORMAT_DPKG, pkgdb_warn, &c, &c.pkgdb, err);
@@ -330,6 +355,7 @@ int v2c_inspect(struct v2c_guest *g, const struct v2c_inspect_options *opt, stru
         if (inspect_read(&c, "/etc/passwd", INSPECT_MAX_FILE, &c.passwd, &len) < 0)
                 c.passwd = NULL;
 
+        phase(&c, "finding services (systemd, SysV, OpenRC, cron)", true);
         r = inspect_systemd(&c, opt && opt->include_disabled, err);
         if (r == 0)
                 r = inspect_sysv(&c, err);
@@ -340,6 +366,9 @@ int v2c_inspect(struct v2c_guest *g, const struct v2c_inspect_options *opt, stru
         if (r < 0)
                 goto out;
         for (size_t i = 0; i < c.nsvc; i++) {
+                char what[160];
+                snprintf(what, sizeof what, "analysing service %zu of %zu: %s", i + 1, c.nsvc, c.svc[i].name);
+                phase(&c, what, false);
                 r = inspect_analyze(&c, &c.svc[i], err);
                 if (r < 0) {
                         v2c_error_prefix(err, r, "analysing %s", c.svc[i].name);
@@ -352,6 +381,7 @@ int v2c_inspect(struct v2c_guest *g, const struct v2c_inspect_options *opt, stru
         c.svc = NULL;
         c.nsvc = 0;
 
+        phase(&c, "links between services", true);
         r = inspect_links(&c, err);
         if (r < 0)
                 goto out;
@@ -360,6 +390,7 @@ int v2c_inspect(struct v2c_guest *g, const struct v2c_inspect_options *opt, stru
                         r = v2c_error_set(err, ENOMEM, "out of memory");
                         goto out;
                 }
+        phase(&c, "looking for secrets", true);
         r = inspect_secrets(&c, err);
         if (r < 0)
                 goto out;
@@ -370,6 +401,7 @@ int v2c_inspect(struct v2c_guest *g, const struct v2c_inspect_options *opt, stru
                 inspect_warn(&c, "%zu more warnings not shown", c.dropped_warnings);
         }
         v2c_strv_sort_uniq(c.rep->warnings);
+        c.phase[0] = '\0';
         *out = TAKE_PTR(c.rep);
 out:
         if (c.rep && c.svc) {

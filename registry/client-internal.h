@@ -64,6 +64,8 @@ struct reg_req {
         uint64_t sink_limit;            /* ... up to this many bytes (the declared size, 0
                                          * included); one more fails the request */
         uint64_t sink_written;
+        void (*sink_progress)(void *ctx, uint64_t written);   /* after each write to sink_fd, or NULL */
+        void *sink_progress_ctx;
         bool sink_over;
         int sink_errno;
         uint64_t received;

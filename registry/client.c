@@ -217,6 +217,8 @@ static size_t on_body(char *buf, size_t size, size_t n, void *ctx)
                 if (q->sink_hash)
                         v2c_sha256_update(q->sink_hash, buf, take);
                 q->sink_written += take;
+                if (q->sink_progress)
+                        q->sink_progress(q->sink_progress_ctx, q->sink_written);
                 if (take < len) {
                         q->sink_over = true;
                         return 0;

@@ -20,6 +20,8 @@
 #include "json.h"
 #include "log.h"
 #include "oci-layout.h"
+#include "progress.h"
+#include "clock.h"
 #include "signal-cleanup.h"
 
 #define DEFAULT_MAX_IMAGE (UINT64_C(16) << 30)
@@ -87,10 +89,39 @@ static int get_manifest(struct reg_conn *c, const char *ref, const char *digest,
         return r;
 }
 
+/* Where a pull stands, for progress on a terminal (common/progress
+ * decides whether it is drawn). */
+struct pull_meter {
+        const char *src;
+        size_t blob, n_blobs;          /* the blob coming (from 1) */
+        const struct v2c_mdesc *d;
+        uint64_t done, total;          /* bytes of the blobs before it; of all */
+        int64_t started, blob_started; /* monotonic ms */
+        int64_t last_show;
+};
+
+/* Called for every write of a blob's bytes: formats only when it may be
+ * drawn (a blob's start, then every 100 ms). */
+static void show_pull(void *ctx, uint64_t written)
+{
+        struct pull_meter *m = ctx;
+        int64_t now = v2c_monotonic_ms();
+        if (!v2c_progress_enabled() || (written > 0 && now - m->last_show < 100))
+                return;
+        m->last_show = now;
+        char got[16], size[16], all[16], total[16], rate[24], brate[24];
+        v2c_progress_show(false, "pulling %s: blob %zu of %zu, %s of %s, %s\n  %.19s  %s / %s  %s", m->src, m->blob,
+                          m->n_blobs, v2c_progress_bytes(m->done + written, all, sizeof all),
+                          v2c_progress_bytes(m->total, total, sizeof total),
+                          v2c_progress_rate(m->done + written, now - m->started, rate, sizeof rate), m->d->digest,
+                          v2c_progress_bytes(written, got, sizeof got), v2c_progress_bytes(m->d->size, size, sizeof size),
+                          v2c_progress_rate(written, now - m->blob_started, brate, sizeof brate));
+}
+
 /* Streams blob D into DIR/blobs/sha256/HEX, hashing as it goes, never
  * more than its declared size. */
 static int get_blob(struct reg_conn *c, const char *dir, const struct v2c_mdesc *d, uint64_t *bytes,
-                    bool *fetched, struct v2c_error **err)
+                    bool *fetched, struct pull_meter *meter, struct v2c_error **err)
 {
         _cleanup_free_ char *path = NULL, *tmp = NULL, *url = NULL;
         if ((path = v2c_oci_blob_path(dir, d->digest)) == NULL || asprintf(&tmp, "%s.part", path) < 0 ||
@@ -104,6 +135,11 @@ static int get_blob(struct reg_conn *c, const char *dir, const struct v2c_mdesc 
                 return v2c_error_set(err, ENOMEM, "out of memory");
         /* Retries are this loop's: each attempt starts a new file. */
         q.no_retry = true;
+        q.sink_progress = show_pull;
+        q.sink_progress_ctx = meter;
+        meter->d = d;
+        meter->blob_started = v2c_monotonic_ms();
+        show_pull(meter, 0);
         int r = 0;
         for (int attempt = 0;; attempt++) {
                 int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -279,6 +315,7 @@ int v2c_pull(const char *src, const char *layout, const char *name, const char *
         if (r < 0)
                 goto out;
         res->blobs = (unsigned) man->n_layers + 1;
+        struct pull_meter meter = { .src = src, .n_blobs = res->blobs, .total = total, .started = v2c_monotonic_ms() };
         res->blob = calloc(res->blobs, sizeof *res->blob);
         if (res->blob == NULL)
                 r = v2c_error_set(err, ENOMEM, "out of memory");
@@ -287,12 +324,14 @@ int v2c_pull(const char *src, const char *layout, const char *name, const char *
                 struct v2c_pull_blob *b = &res->blob[i];
                 snprintf(b->digest, sizeof b->digest, "%s", d->digest);
                 b->size = d->size;
+                meter.blob = i + 1;
                 if ((b->media_type = strdup(d->media_type ? d->media_type : "")) == NULL)
                         r = v2c_error_set(err, ENOMEM, "out of memory");
                 if (r >= 0)
-                        r = get_blob(&c, tmp, d, &res->bytes, &b->fetched, err);
+                        r = get_blob(&c, tmp, d, &res->bytes, &b->fetched, &meter, err);
                 if (r >= 0 && b->fetched)
                         res->fetched++;
+                meter.done += d->size;
         }
         if (r < 0)
                 goto out;

@@ -28,6 +28,7 @@
 #include "oci-layout.h"
 #include "strv.h"
 #include "clock.h"
+#include "progress.h"
 
 #define DEFAULT_CHUNK (32ull << 20)
 #define DEFAULT_PARALLEL 4
@@ -54,6 +55,7 @@ struct blob_job {
         enum v2c_push_action action;   /* once B_DONE */
         uint64_t sent;                 /* its bytes put on the wire */
         int64_t not_before;
+        int64_t upload_started;  /* monotonic ms of its first upload request, 0: none yet */
         struct v2c_error *err;
 };
 
@@ -67,6 +69,9 @@ struct push {
         CURLM *multi;
         struct v2c_push_result *res;
         uint64_t chunk;
+        const char *dest;
+        int64_t started;         /* monotonic ms, for the rate */
+        int64_t last_show;       /* the last progress drawn */
 };
 
 void v2c_push_result_release(struct v2c_push_result *r)
@@ -434,6 +439,54 @@ static int verify_blob(struct push *p, struct blob_job *j, struct v2c_error **er
         return 0;
 }
 
+/* Bytes of J the registry holds or is being sent. */
+static uint64_t job_bytes(const struct blob_job *j)
+{
+        if (j->st == B_DONE)
+                return j->size;
+        uint64_t n = j->offset;
+        if (j->active && (j->st == B_PUT || j->st == B_PATCH))
+                n += j->q.body_sent;
+        return n < j->size ? n : j->size;
+}
+
+/* Where the push stands, for progress on a terminal (common/progress
+ * decides whether it is drawn, and throttles): a line for the whole, one
+ * per blob in flight (at most --parallel of them). */
+static void show_push(struct push *p)
+{
+        int64_t now = v2c_monotonic_ms();
+        if (!v2c_progress_enabled() || now - p->last_show < 100)
+                return;
+        p->last_show = now;
+        uint64_t total = 0, held = 0;
+        size_t done = 0;
+        struct v2c_buf b;
+        v2c_buf_init(&b, 8192);
+        for (size_t i = 0; i < p->n_jobs; i++) {
+                const struct blob_job *j = &p->jobs[i];
+                total += j->size;
+                held += job_bytes(j);
+                done += j->st == B_DONE;
+                if (!j->active || j->st == B_DONE)
+                        continue;
+                char got[16], size[16], rate[24];
+                bool sending = j->st == B_PUT || j->st == B_PATCH;
+                v2c_buf_appendf(&b, "\n  %.19s  %-6s %s / %s  %s", j->digest, bstate_names[j->st],
+                               v2c_progress_bytes(job_bytes(j), got, sizeof got),
+                               v2c_progress_bytes(j->size, size, sizeof size),
+                               sending && j->upload_started ? v2c_progress_rate(job_bytes(j), now - j->upload_started,
+                                                                                rate, sizeof rate)
+                                                            : "");
+        }
+        char h[16], t[16], rate[24];
+        v2c_progress_show(false, "pushing %s: %zu of %zu blobs, %s of %s, %s%s", p->dest, done, p->n_jobs,
+                          v2c_progress_bytes(held, h, sizeof h), v2c_progress_bytes(total, t, sizeof t),
+                          v2c_progress_rate(p->res->bytes_sent, now - p->started, rate, sizeof rate),
+                          b.data ? b.data : "");
+        v2c_buf_release(&b);
+}
+
 static int run_jobs(struct push *p, struct v2c_error **err)
 {
         p->multi = curl_multi_init();
@@ -466,6 +519,8 @@ static int run_jobs(struct push *p, struct v2c_error **err)
                         int r = job_request(p, j, err);
                         if (r < 0)
                                 return r;
+                        if (j->upload_started == 0 && (j->st == B_PUT || j->st == B_PATCH))
+                                j->upload_started = v2c_monotonic_ms();
                         curl_multi_add_handle(p->multi, j->q.easy);
                         j->active = true;
                         active++;
@@ -492,6 +547,7 @@ static int run_jobs(struct push *p, struct v2c_error **err)
                         v2c_error_free(e);
                 }
                 curl_multi_poll(p->multi, NULL, 0, 10, NULL);
+                show_push(p);
         }
         curl_multi_cleanup(p->multi);
         p->multi = NULL;
@@ -552,7 +608,8 @@ int v2c_push(const char *layout, const char *name, const char *dest, char *const
         if (opt.retries <= 0)
                 opt.retries = DEFAULT_RETRIES;
         struct v2c_ref ref = { 0 };
-        struct push p = { .layout = layout, .opt = &opt, .res = res, .mount_from = mount_from };
+        struct push p = { .layout = layout, .opt = &opt, .res = res, .mount_from = mount_from, .dest = dest,
+                          .started = v2c_monotonic_ms() };
         _cleanup_free_ char *mdata = NULL, *mtype = NULL;
         size_t mlen = 0;
         char mdigest[72];

@@ -42,6 +42,9 @@ struct v2c_layer_options {
         int level;            /* 0: the default (zstd 3, gzip 6) */
         int threads;          /* zstd workers; 0: 2 */
         int64_t epoch;        /* mtimes are clamped to it */
+        const char *label;    /* what the layer is, for progress on a terminal
+                               * (common/progress decides whether it is drawn);
+                               * NULL: none shown */
 };
 
 enum v2c_layer_type {

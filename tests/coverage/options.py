@@ -23,7 +23,9 @@ import sys
 COMMANDS = ["inspect", "convert", "push", "pull", "rollout", "help", "version"]
 ROLLOUT_ACTIONS = ["run", "resume", "status", "approve", "abort", "rollback", "finalize"]
 GLOBAL = {"-v": "--verbose", "-q": "--quiet", "-h": "--help"}
-GLOBAL_LONG = {"--verbose", "--quiet", "--help", "--version"}
+GLOBAL_LONG = {"--verbose", "--quiet", "--help", "--version", "--progress"}
+# Common options that take a value (`--progress always` or `--progress=always`).
+GLOBAL_TAKES = {"--progress"}
 
 OPT = re.compile(r"(?<![\w-])(--[a-z][a-z0-9-]*)(=\S+|(?: [A-Z][^\s,\]]*))?")
 SHORT = re.compile(r"(?<![\w-])(-[a-zA-Z]), (--[a-z][a-z0-9-]*)")
@@ -81,7 +83,7 @@ def parse(argv, cmds):
         if a.startswith("--") and len(a) > 2:
             name = a.split("=", 1)[0]
             seen.add(name)
-            if "=" not in a and name in takes:
+            if "=" not in a and (name in takes or name in GLOBAL_TAKES):
                 i += 1
         elif a.startswith("-") and len(a) > 1:
             # -vv, -s NAME, -sNAME
@@ -165,7 +167,7 @@ def main():
     if runs == 0:
         errors.append(f"{logdir}: no run of v2c recorded (was V2C_ARGV_LOG set for the tests?)")
 
-    missing = sorted(k for k in want if k not in ran)
+    missing = sorted((k for k in want if k not in ran), key=lambda k: (k[0], k[1] or ""))
     for cmd, o in missing:
         what = f"v2c {cmd}" if o is None else (f"v2c {o}" if cmd == "*" else f"v2c {cmd} {o}")
         errors.append(f"never run by a test: {what} (named by {want[(cmd, o)]})")

@@ -31,6 +31,7 @@
 #include "strv.h"
 #include "text.h"
 #include "json.h"
+#include "progress.h"
 
 static void test_error_prefix(void **state)
 {
@@ -384,6 +385,94 @@ static void test_tarindex_names(void **state)
         }
 }
 
+/* The numbers progress shows. */
+static void test_progress_units(void **state)
+{
+        (void) state;
+        char b[32];
+        assert_string_equal(v2c_progress_bytes(999, b, sizeof b), "999 B");
+        assert_string_equal(v2c_progress_bytes(1500, b, sizeof b), "1.5 kB");
+        assert_string_equal(v2c_progress_bytes(12345678, b, sizeof b), "12 MB");
+        assert_string_equal(v2c_progress_duration(4200, b, sizeof b), "4.2 s");
+        assert_string_equal(v2c_progress_duration(12900, b, sizeof b), "12 s");
+        assert_string_equal(v2c_progress_duration(185000, b, sizeof b), "3 min 05 s");
+        assert_string_equal(v2c_progress_duration(7260000, b, sizeof b), "2 h 01 min");
+        assert_string_equal(v2c_progress_rate(5000000, 1000, b, sizeof b), "5.0 MB/s");
+        assert_string_equal(v2c_progress_rate(5000000, 0, b, sizeof b), "-- B/s");
+}
+
+/* What --progress=always writes to a file: a region of two lines, each
+ * cut to 79 columns (80 when stderr is no terminal) and its control bytes
+ * escaped; a second update within 100 ms dropped unless forced; erased
+ * (up one line, clear) before the summary, which stays. */
+static void test_progress_region(void **state)
+{
+        (void) state;
+        char path[] = "/tmp/v2c-progress-XXXXXX";
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        unlink(path);
+        fflush(stderr);
+        int saved = dup(STDERR_FILENO);
+        assert_true(saved >= 0 && dup2(fd, STDERR_FILENO) == STDERR_FILENO);
+        v2c_progress_set_mode(V2C_PROGRESS_ALWAYS);
+        char long_line[200];
+        memset(long_line, 'x', sizeof long_line - 1);
+        long_line[sizeof long_line - 1] = '\0';
+        v2c_progress_show(false, "one \033[2J%s\n  two", long_line);
+        v2c_progress_show(false, "dropped");
+        v2c_progress_show(true, "forced");
+        v2c_progress_done("done");
+        v2c_progress_set_mode(V2C_PROGRESS_NEVER);
+        v2c_progress_show(true, "never");
+        fflush(stderr);
+        dup2(saved, STDERR_FILENO);
+        close(saved);
+        char out[1024];
+        ssize_t n = pread(fd, out, sizeof out - 1, 0);
+        close(fd);
+        assert_true(n > 0);
+        out[n] = '\0';
+        char want[1024];
+        /* "one \x1b[2J" and x's: 79 columns in all. */
+        snprintf(want, sizeof want, "one \\x1b[2J%.*s\n  two\r\033[1A\033[Jforced\r\033[Jdone\n", 79 - 11, long_line);
+        assert_string_equal(out, want);
+}
+
+/* A region taller than the screen (24 rows when stderr is no terminal)
+ * keeps 23 lines, and its erasure goes up 22. */
+static void test_progress_tall(void **state)
+{
+        (void) state;
+        char path[] = "/tmp/v2c-progress-XXXXXX";
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        unlink(path);
+        fflush(stderr);
+        int saved = dup(STDERR_FILENO);
+        assert_true(saved >= 0 && dup2(fd, STDERR_FILENO) == STDERR_FILENO);
+        v2c_progress_set_mode(V2C_PROGRESS_ALWAYS);
+        char text[400] = "";
+        for (int i = 0; i < 30; i++)
+                snprintf(text + strlen(text), sizeof text - strlen(text), "%sl%d", i ? "\n" : "", i);
+        v2c_progress_show(true, "%s", text);
+        v2c_progress_clear();
+        v2c_progress_set_mode(V2C_PROGRESS_NEVER);
+        fflush(stderr);
+        dup2(saved, STDERR_FILENO);
+        close(saved);
+        char out[1024];
+        ssize_t n = pread(fd, out, sizeof out - 1, 0);
+        close(fd);
+        assert_true(n > 0);
+        out[n] = '\0';
+        char want[1024] = "";
+        for (int i = 0; i < 23; i++)
+                snprintf(want + strlen(want), sizeof want - strlen(want), "%sl%d", i ? "\n" : "", i);
+        strcat(want, "\r\033[22A\033[J");
+        assert_string_equal(out, want);
+}
+
 /* Text from a guest shown to people: control bytes and bytes that are not
  * UTF-8 escaped, UTF-8 kept; errors get it whatever their format. */
 static void test_printable(void **state)
@@ -584,6 +673,9 @@ int main(int argc, char **argv)
                 cmocka_unit_test(test_tarindex_hostile),
                 cmocka_unit_test(test_tarindex_names),
                 cmocka_unit_test(test_printable),
+                cmocka_unit_test(test_progress_units),
+                cmocka_unit_test(test_progress_region),
+                cmocka_unit_test(test_progress_tall),
                 cmocka_unit_test(test_json_names),
                 cmocka_unit_test(test_caps_decode),
                 cmocka_unit_test(test_not_a_tar),
