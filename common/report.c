@@ -953,3 +953,27 @@ int v2c_report_escaped(const struct v2c_report *r, struct v2c_report **out, stru
                 return v2c_error_set(err, ENOMEM, "out of memory");
         return report_read(j, true, out, err);
 }
+
+json_t *v2c_hardening_to_json(const struct v2c_hardening *h)
+{
+        /* The field tables hang off a service: lend it H. */
+        struct v2c_service s = { .hardening = *h };
+        return write_object(hardening_fields, &s);
+}
+
+int v2c_hardening_from_json(const json_t *j, struct v2c_hardening *out, struct v2c_error **err)
+{
+        struct v2c_service s = { 0 };
+        struct reader rd = { .err = err };
+        size_t was = enter_key(&rd, "hardening");
+        int r = read_object(&rd, hardening_fields, j, &s);
+        leave(&rd, was);
+        if (r == 0 && !v2c_hardening_known(&s.hardening))
+                r = v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL, "hardening: no seccomp profile named");
+        if (r < 0) {
+                v2c_hardening_release(&s.hardening);
+                return r;
+        }
+        *out = s.hardening;
+        return 0;
+}

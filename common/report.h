@@ -178,6 +178,11 @@ struct v2c_report *v2c_report_free(struct v2c_report *r);
 void v2c_hardening_release(struct v2c_hardening *h);
 /* A deep copy of SRC into DST: 0 or -ENOMEM (DST then empty). */
 int v2c_hardening_copy(const struct v2c_hardening *src, struct v2c_hardening *dst);
+/* H as the JSON object of the report's "hardening" (new ref, NULL without
+ * memory), and back: a value from anywhere (an image's label) is checked
+ * as the report reader checks it; *OUT is new, untouched on failure. */
+json_t *v2c_hardening_to_json(const struct v2c_hardening *h);
+int v2c_hardening_from_json(const json_t *j, struct v2c_hardening *out, struct v2c_error **err);
 /* True when H was derived (a report of this version): a report of an
  * older one has no "hardening", and nothing can be applied from it. */
 static inline bool v2c_hardening_known(const struct v2c_hardening *h) { return h && h->seccomp != NULL; }

@@ -1932,6 +1932,7 @@ static int convert_one(struct conv *cv, struct v2c_oci_layout *l, const char *si
         const struct v2c_convert_options *opt = cv->opt;
         struct image im = { 0 };
         _cleanup_strv_ char **labels = NULL;
+        _cleanup_free_ char *harden_label = NULL;
         int r = plan_image(cv, s, &im, err);
         if (r >= 0)
                 r = opt->mode == V2C_CONVERT_SYSTEM ? add_system_files(cv, &im, err) : add_service_files(cv, &im, err);
@@ -1982,6 +1983,18 @@ static int convert_one(struct conv *cv, struct v2c_oci_layout *l, const char *si
         char created[21];
         v2c_rfc3339(opt->layer.epoch, created);
         const struct v2c_os *os = &cv->report->os;
+        /* The hardened spec goes into the image too (io.v2c.hardening), so
+         * that whatever runs it later (v2c rollout) runs it the same way. */
+        r = harden_image(cv, s, out, err);
+        if (r < 0)
+                goto out;
+        if (v2c_hardening_known(&out->harden)) {
+                _cleanup_json_ json_t *hj = v2c_hardening_to_json(&out->harden);
+                if (hj == NULL || (harden_label = json_dumps(hj, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL) {
+                        r = v2c_error_set(err, ENOMEM, "out of memory");
+                        goto out;
+                }
+        }
         struct { const char *k, *v; } lab[] = {
                 { "org.opencontainers.image.created", created },
                 { "org.opencontainers.image.title", im.name },
@@ -1993,6 +2006,7 @@ static int convert_one(struct conv *cv, struct v2c_oci_layout *l, const char *si
                 { "io.v2c.mode", opt->mode == V2C_CONVERT_SYSTEM ? "system" : "service" },
                 { "io.v2c.pod", convert_pod_of(&cv->pods, s) },
                 { "io.v2c.needs", convert_needs_of(&cv->pods, s) },
+                { "io.v2c.hardening", harden_label },
                 { "org.opencontainers.image.base.name", bi ? opt->base_ref : NULL },
                 { "org.opencontainers.image.base.digest", bi ? bi->digest : NULL },
         };
@@ -2013,9 +2027,6 @@ static int convert_one(struct conv *cv, struct v2c_oci_layout *l, const char *si
                 .layers = results, .n_layers = out->n_layers,
         };
         r = v2c_oci_add_image(l, &spec, &out->manifest, &out->config, err);
-        if (r < 0)
-                goto out;
-        r = harden_image(cv, s, out, err);
         if (r < 0)
                 goto out;
         r = write_artifacts(cv, side, &im, out, err);

@@ -628,6 +628,38 @@ static bool valid_bind(const char *s)
         return s[0] == '/' && colon && colon[1] == '/';
 }
 
+/* The hardened spec into BODY (Config) and HOST (HostConfig). */
+static int harden_body(const struct v2c_hardening *h, json_t *body, json_t *host)
+{
+        if (h == NULL || !v2c_hardening_known(h))
+                return 0;
+        int r = 0;
+        if (h->read_only_root) {
+                json_t *tmpfs = json_object();
+                r |= json_object_set_new(host, "ReadonlyRootfs", json_true());
+                for (size_t i = 0; tmpfs && i < h->nwritable; i++)
+                        r |= json_object_set_new(tmpfs, h->writable[i].what, json_string("rw,nosuid,nodev,exec,mode=0777"));
+                r |= json_object_set_new(host, "Tmpfs", tmpfs);
+        }
+        json_t *add = json_array();
+        for (size_t i = 0; add && i < h->ncapabilities; i++)
+                r |= json_array_append_new(add, json_string(h->capabilities[i].what));
+        r |= json_object_set_new(host, "CapDrop", json_pack("[s]", "ALL"));
+        r |= json_object_set_new(host, "CapAdd", add);
+        if (!h->allow_privilege_escalation)
+                r |= json_object_set_new(host, "SecurityOpt", json_pack("[s]", "no-new-privileges"));
+        if (h->memory_max)
+                r |= json_object_set_new(host, "Memory", json_integer((json_int_t) h->memory_max));
+        if (h->cpu_millis)
+                r |= json_object_set_new(host, "NanoCpus", json_integer((json_int_t) h->cpu_millis * 1000000));
+        if (h->dynamic_uid) {
+                char uid[16];
+                snprintf(uid, sizeof uid, "%u", h->dynamic_uid);
+                r |= json_object_set_new(body, "User", json_string(uid));
+        }
+        return r ? -ENOMEM : 0;
+}
+
 static int create_body(const struct v2c_engine_container_spec *spec, char **out, struct v2c_error **err)
 {
         _cleanup_json_ json_t *env = NULL, *cmd = NULL, *binds = NULL;
@@ -658,7 +690,8 @@ static int create_body(const struct v2c_engine_container_spec *spec, char **out,
         _cleanup_json_ json_t *body = json_pack(
                 "{s:o, s:O, s:O, s:{s:O, s:O}}", "Image", image, "Env", env, "ExposedPorts", exposed, "HostConfig",
                 "PortBindings", bindings, "Binds", binds);
-        if (body == NULL || (cmd && json_object_set(body, "Cmd", cmd) < 0))
+        if (body == NULL || (cmd && json_object_set(body, "Cmd", cmd) < 0) ||
+            harden_body(spec->harden, body, json_object_get(body, "HostConfig")) < 0)
                 return v2c_error_set(err, ENOMEM, "out of memory");
         char *s = json_dumps(body, JSON_COMPACT);
         if (s == NULL)

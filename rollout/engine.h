@@ -25,6 +25,7 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "report.h"
 
 /* Replies (inspect, errors, logs) larger than this are refused. */
 #define V2C_ENGINE_REPLY_MAX (4u << 20)
@@ -79,6 +80,11 @@ struct v2c_engine_container_spec {
         const struct v2c_engine_port *ports;
         size_t n_ports;
         char *const *binds;             /* "HOST_PATH:CONTAINER_PATH[:OPTIONS]" */
+        /* The image's hardened spec (its label io.v2c.hardening), or NULL:
+         * ReadonlyRootfs with a Tmpfs per writable path, CapDrop ALL and
+         * its CapAdd, no-new-privileges, the DynamicUser uid as User,
+         * Memory and NanoCpus, as its manifest and `convert --verify`. */
+        const struct v2c_hardening *harden;
 };
 
 /* POST /containers/create?name=NAME.  *id: new string, the container's id. */

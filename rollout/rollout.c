@@ -575,6 +575,38 @@ static int report_needs(struct run *r, const struct v2c_pb_service *s, const str
                       v2c_json_strv(moved), "on_vm", v2c_json_strv(left));
 }
 
+/* The image's hardened spec, from its label io.v2c.hardening (written by
+ * v2c convert): the container runs as its manifest and `convert --verify`
+ * ran it.  An image without the label runs with the engine's defaults,
+ * said; a label that does not read is an error (the image is not what
+ * convert wrote). */
+static int image_hardening(const struct v2c_pb_service *s, const struct v2c_engine *e, struct v2c_hardening *h,
+                           struct v2c_error **err)
+{
+        _cleanup_free_ char *label = NULL;
+        int rc = v2c_engine_image_label(e, s->container.image, "io.v2c.hardening", &label, err);
+        if (rc < 0)
+                return rc;
+        if (label == NULL) {
+                v2c_warn("%s: its image carries no hardened spec (io.v2c.hardening): the container runs with the "
+                         "engine's defaults",
+                         s->name);
+                return 0;
+        }
+        json_error_t je;
+        _cleanup_json_ json_t *j = json_loads(label, 0, &je);
+        if (j == NULL)
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL, "%s: its image's io.v2c.hardening is not JSON: %s",
+                                          s->name, je.text);
+        rc = v2c_hardening_from_json(j, h, err);
+        if (rc < 0)
+                return v2c_error_prefix(err, rc, "%s: its image's io.v2c.hardening", s->name);
+        v2c_info("%s: the container runs hardened (read-only root: %s, %zu capabilities, no new privileges: %s)",
+                 s->name, h->read_only_root ? "yes" : "no", h->ncapabilities,
+                 h->allow_privilege_escalation ? "no" : "yes");
+        return 0;
+}
+
 static int container_up(struct run *r, const struct v2c_pb_service *s, struct v2c_error **err)
 {
         const struct v2c_pb_container *c = &s->container;
@@ -606,15 +638,19 @@ static int container_up(struct run *r, const struct v2c_pb_service *s, struct v2
         rc = v2c_engine_pull(&e, c->image, err);
         if (rc >= 0)
                 rc = report_needs(r, s, &e, err);
+        struct v2c_hardening harden = { 0 };
+        if (rc >= 0)
+                rc = image_hardening(s, &e, &harden, err);
         if (rc >= 0) {
                 /* A container left by a run that died before journaling it. */
                 (void) v2c_engine_remove(&e, name, true, NULL);
                 struct v2c_engine_container_spec spec = {
                         .name = name, .image = c->image, .env = env, .ports = ports, .n_ports = c->n_ports,
-                        .binds = binds,
+                        .binds = binds, .harden = v2c_hardening_known(&harden) ? &harden : NULL,
                 };
                 rc = v2c_engine_create(&e, &spec, &id, err);
         }
+        v2c_hardening_release(&harden);
         if (rc >= 0)
                 rc = v2c_engine_start(&e, id, err);
         if (rc < 0) {

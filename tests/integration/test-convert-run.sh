@@ -167,6 +167,30 @@ check_or_show "$TMP/vm.err" "--verify, a secret file the guest lacks: exit 1, on
   sh -c "test $st -eq 1 && test \$(grep -c '^v2c: error:' '$TMP/vm.err') -eq 1 &&
     grep -qxF 'v2c: error: nginx: secret file to mount: \`/etc/nginx/missing.key\` is not in the guest' '$TMP/vm.err'"
 check "... and its temporary secrets directory is removed" test -z "$(ls -A "$TMP/vmtmp")"
+# --verify runs the image hardened, as its manifest would: nginx's spec
+# without /var/lib/nginx writable (as if inspect had not known nginx's
+# built-in temporary directories) fails on the read-only root, and the
+# error names the path from nginx's own log line.
+python3 - "$TMP/vm-rep.json" "$TMP/ro-rep.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+ng = next(s for s in r["services"] if s["name"] == "nginx")
+ng["secret_files"] = [f for f in ng["secret_files"] if f["path"] != "/etc/nginx/missing.key"]
+h = ng["hardening"]
+assert any(w["path"] == "/var/lib/nginx" for w in h["writable"]), h["writable"]
+h["writable"] = [w for w in h["writable"] if w["path"] != "/var/lib/nginx"]
+json.dump(r, open(sys.argv[2], "w"))
+PY
+set +e
+"$V2C" convert -s nginx --verify --report "$TMP/ro-rep.json" -o "$TMP/ro" "$src" >/dev/null 2>"$TMP/ro.err"; st=$?
+set -e
+check_or_show "$TMP/ro.err" "--verify, hardened: nginx writing outside its writable paths fails on the read-only root (exit 1), naming the path" \
+  sh -c "test $st -eq 1 && grep -q 'nginx: container exited (status 1) before port 8080 answered; it cannot run with a read-only root' '$TMP/ro.err' &&
+    grep -q 'mkdir() ./var/lib/nginx/[a-z]*. failed (30: Read-only file system)' '$TMP/ro.err'"
+set +e
+"$V2C" convert -s nginx --verify --report "$TMP/ro-rep.json" -o "$TMP/ro2" "$src" --no-harden >/dev/null 2>"$TMP/ro2.err"; st=$?
+set -e
+check_or_show "$TMP/ro2.err" "... and with --no-harden the same image runs (exit 0)" test "$st" -eq 0
 # --verify of nginx + webapp: one podman pod, as the Kubernetes manifest runs them.
 mkdir -p "$TMP/pvtmp"
 set +e

@@ -49,6 +49,22 @@ wait "$hey_pid" || true
 check "canary 10 -> 50 -> 100 completes (${took} ms)" test "$st" -eq 0
 check "... all traffic on the container, the VM drained" test "$(weights)" = "0 100"
 check "... zero failed requests under load ($(grep -o '\[200\][^\n]*' "$TMP/hey.out" | head -1))" hey_clean || cat "$TMP/hey.out"
+# The container runs hardened, as its manifest and convert --verify: the
+# image's io.v2c.hardening, applied through the engine's API.
+curl -s --unix-socket "$SOCK" "http://d/v1.40/containers/$CT/json" >"$TMP/ct.json" || true
+check "the container runs hardened: read-only root, /tmp a tmpfs, capabilities dropped but its own, DynamicUser's uid" \
+  python3 - "$TMP/ct.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+hc = c["HostConfig"]
+assert hc["ReadonlyRootfs"] is True, hc["ReadonlyRootfs"]
+assert "/tmp" in (hc.get("Tmpfs") or {}), hc.get("Tmpfs")
+# podman answers with what it dropped from its default set: all of it but NET_BIND_SERVICE
+drop = {x.upper().replace("CAP_", "") for x in hc["CapDrop"] or []}
+assert "ALL" in drop or {"CHOWN", "DAC_OVERRIDE", "FOWNER", "KILL", "SETGID", "SETUID", "SYS_CHROOT"} <= drop, drop
+assert "NET_BIND_SERVICE" not in drop, drop
+assert 61184 <= int(c["Config"]["User"]) <= 65519, c["Config"]["User"]
+PY
 "$V2C" rollout status --state "$TMP/st1" --json >"$TMP/st1.json"
 check "status --json says done" grep -qE '"phase": ?"done"' "$TMP/st1.json"
 check "run --json: a v2c.rollout-result/1 document, done, each service as status --json shows it" \
