@@ -569,8 +569,8 @@ static int disk_prefetch(struct v2c_guest *g, char *const *dirs, size_t n, const
 
 /* The excludes travel in one protocol message (4 MB at most). */
 #define EXCLUDES_MAX (3u << 20)
-/* Largest find0 listing kept for the next fetch (a million names). */
-#define LISTING_CACHE_MAX (64u << 20)
+/* Largest find0 listing kept for the next fetch (half a million names). */
+#define LISTING_CACHE_MAX (32u << 20)
 
 static int cmp_str(const void *a, const void *b)
 {
