@@ -100,12 +100,23 @@ struct cache_slot {
         size_t len;
 };
 
+/* What find0 listed under TOP (NUL-separated names): the disk is
+ * read-only, so every v2c_guest_fetch can plan with it. */
+struct listing {
+        char *top;
+        char *names;
+        size_t len;
+};
+
 struct disk_impl {
         guestfs_h *h;
         struct v2c_tarindex *prefetched;
         char **prefixes;         /* trees served by `prefetched` */
         char **partial;          /* those of them fetched with excludes */
         struct v2c_tarindex *batch; /* the files v2c_guest_fetch asked for */
+        char **batch_trees;         /* trees the batch holds whole */
+        struct listing *listings;   /* find0 of top-level trees, kept for later fetches */
+        size_t n_listings;
         struct cache_slot *cache;
         size_t cache_used;
         size_t data_cached;      /* bytes held in cache_slot.data */
@@ -301,6 +312,8 @@ static int disk_read(struct v2c_guest *g, const char *path, size_t max, char **d
                 *len = slot->len;
                 return 0;
         }
+        if (g->defer_reads)
+                return v2c_guest_defer(g, path, err);
         r = st.size <= READ_FILE_MAX ? read_small(d, path, data, len, err) : download(d, path, max, data, len, err);
         if (r == 0 && slot && slot->path && *len <= DATA_CACHE_FILE_MAX && d->data_cached + *len <= DATA_CACHE_TOTAL_MAX) {
                 slot->data = malloc(*len + 1);
@@ -385,6 +398,8 @@ static int disk_open(struct v2c_guest *g, const char *path, int *fd, uint64_t *o
                 return v2c_tarindex_open(d->prefetched, path, fd, offset, len, err);
         if (in_batch(d, path) && v2c_tarindex_has_content(d->batch, path))
                 return v2c_tarindex_open(d->batch, path, fd, offset, len, err);
+        if (g->defer_reads)
+                return v2c_guest_defer(g, path, err);
         int f = -1;
         int r = download_fd(d, path, &f, err);
         if (r < 0)
@@ -412,6 +427,8 @@ static int disk_list(struct v2c_guest *g, const char *path, struct v2c_dirent **
         struct disk_impl *d = g->impl;
         if (is_prefetched(d, path))
                 return v2c_tarindex_list(d->prefetched, path, out, n, err);
+        if (under_any(d->batch_trees, path) && in_batch(d, path))
+                return v2c_tarindex_list(d->batch, path, out, n, err);
 
         _cleanup_gstrv_ char **names = gfs.ls(d->h, path);
         if (names == NULL)
@@ -554,6 +571,8 @@ static int disk_prefetch(struct v2c_guest *g, char *const *dirs, size_t n, const
 
 /* The excludes travel in one protocol message (4 MB at most). */
 #define EXCLUDES_MAX (3u << 20)
+/* Largest find0 listing kept for the next fetch (half a million names). */
+#define LISTING_CACHE_MAX (32u << 20)
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -619,26 +638,72 @@ static int plan_child(struct fetch_plan *p, const char *path, struct v2c_error *
         return 0;
 }
 
-/* The children of the directories under TOP the tar-out goes through. */
-static int plan_tree(struct disk_impl *d, struct fetch_plan *p, const char *top, struct v2c_error **err)
+/* The listing of TOP, from the cache or from one find0 (then cached when
+ * no larger than LISTING_CACHE_MAX): *f reads it, or stays NULL when TOP
+ * holds nothing. */
+static int listing_open(struct disk_impl *d, const char *top, FILE **f, struct v2c_error **err)
 {
+        *f = NULL;
+        for (size_t i = 0; i < d->n_listings; i++)
+                if (strcmp(d->listings[i].top, top) == 0) {
+                        if (d->listings[i].len == 0)
+                                return 0;
+                        *f = fmemopen(d->listings[i].names, d->listings[i].len, "r");
+                        return *f ? 0 : v2c_error_set(err, errno, "fmemopen: %m");
+                }
         const char *tmp = getenv("TMPDIR");
         char templ[4096];
         snprintf(templ, sizeof templ, "%s/v2c-find-XXXXXX", tmp && *tmp ? tmp : "/var/tmp");
-        int fd = mkostemp(templ, O_CLOEXEC);
+        _cleanup_close_ int fd = mkostemp(templ, O_CLOEXEC);
         if (fd < 0)
                 return v2c_error_set(err, errno, "creating a temporary file: %m");
         int r = gfs.find0(d->h, top, templ);
         unlink(templ);
-        if (r < 0) {
-                close(fd);
+        if (r < 0)
                 return gerr(d->h, err, "listing `%s`", top);
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return v2c_error_set(err, errno, "fstat: %m");
+        if ((uint64_t) st.st_size > LISTING_CACHE_MAX) {
+                /* Too large to keep: read from the file, listed again
+                 * by the next fetch. */
+                *f = fdopen(fd, "r");
+                if (*f == NULL)
+                        return v2c_error_set(err, errno, "fdopen: %m");
+                fd = -1;
+                return 0;
         }
-        FILE *f = fdopen(fd, "r");
-        if (f == NULL) {
-                close(fd);
-                return v2c_error_set(err, errno, "fdopen: %m");
+        struct listing l = { .top = strdup(top), .names = malloc((size_t) st.st_size + 1), .len = (size_t) st.st_size };
+        struct listing *nl = l.top && l.names ? realloc(d->listings, (d->n_listings + 1) * sizeof *nl) : NULL;
+        if (nl == NULL) {
+                free(l.top);
+                free(l.names);
+                return v2c_error_set(err, ENOMEM, "out of memory");
         }
+        d->listings = nl;
+        for (size_t got = 0; got < l.len;) {
+                ssize_t k = pread(fd, l.names + got, l.len - got, (off_t) got);
+                if (k <= 0) {
+                        free(l.top);
+                        free(l.names);
+                        return v2c_error_set(err, k < 0 ? errno : EIO, "reading the listing of `%s`", top);
+                }
+                got += (size_t) k;
+        }
+        d->listings[d->n_listings++] = l;
+        if (l.len == 0)
+                return 0;
+        *f = fmemopen(l.names, l.len, "r");
+        return *f ? 0 : v2c_error_set(err, errno, "fmemopen: %m");
+}
+
+/* The children of the directories under TOP the tar-out goes through. */
+static int plan_tree(struct disk_impl *d, struct fetch_plan *p, const char *top, struct v2c_error **err)
+{
+        FILE *f = NULL;
+        int r = listing_open(d, top, &f, err);
+        if (r < 0 || f == NULL)
+                return r;
         char *name = NULL;
         size_t cap = 0;
         ssize_t len;
@@ -735,10 +800,6 @@ static int disk_fetch(struct v2c_guest *g, char *const *files, size_t n, char *c
                       struct v2c_error **err)
 {
         struct disk_impl *d = g->impl;
-        if (n + nt == 0) {
-                d->batch = v2c_tarindex_free(d->batch);
-                return 0;
-        }
         /* What the prefetched trees or an earlier batch hold is here
          * already. */
         _cleanup_free_ char **fv = calloc(n + 1, sizeof *fv), **tv = calloc(nt + 1, sizeof *tv);
@@ -812,8 +873,19 @@ static int disk_fetch(struct v2c_guest *g, char *const *files, size_t n, char *c
                  * path replaces the earlier one: the same file). */
                 if (r == 0)
                         r = v2c_tarindex_seal(d->batch, err);
-                if (r < 0)
+                /* A tree came whole (no exclude names anything in it):
+                 * its listings are the batch's. */
+                for (size_t i = 0; r == 0 && i < p.nt; i++) {
+                        struct v2c_stat st;
+                        if (v2c_tarindex_lstat(d->batch, tv[i], &st) == 0 && st.type == V2C_FT_DIR &&
+                            v2c_strv_push(&d->batch_trees, tv[i]) < 0)
+                                r = v2c_error_set(err, ENOMEM, "out of memory");
+                }
+                if (r < 0) {
                         d->batch = v2c_tarindex_free(d->batch);
+                        v2c_strv_free(d->batch_trees);
+                        d->batch_trees = NULL;
+                }
         }
         fetch_plan_release(&p);
         return r;
@@ -830,6 +902,12 @@ static void disk_close(struct v2c_guest *g)
         v2c_strv_free(d->prefixes);
         v2c_strv_free(d->partial);
         v2c_tarindex_free(d->batch);
+        v2c_strv_free(d->batch_trees);
+        for (size_t i = 0; i < d->n_listings; i++) {
+                free(d->listings[i].top);
+                free(d->listings[i].names);
+        }
+        free(d->listings);
         for (size_t i = 0; d->cache && i < (1u << CACHE_BITS); i++) {
                 free(d->cache[i].path);
                 free(d->cache[i].link);

@@ -257,6 +257,7 @@ struct v2c_guest *v2c_guest_close(struct v2c_guest *g)
         if (g->ops && g->ops->close)
                 g->ops->close(g);
         v2c_strv_free(g->warnings);
+        v2c_strv_free(g->deferred);
         for (size_t i = 0; i < g->n_sources; i++) {
                 free(g->sources[i].path);
                 free(g->sources[i].format);
@@ -606,6 +607,25 @@ int v2c_guest_fetch(struct v2c_guest *g, char *const *files, size_t n, char *con
         v2c_strv_sort_uniq(f);
         v2c_strv_sort_uniq(t);
         return g->ops->fetch(g, f, v2c_strv_len(f), t, v2c_strv_len(t), err);
+}
+
+void v2c_guest_defer_reads(struct v2c_guest *g, bool on)
+{
+        g->defer_reads = on;
+}
+
+char **v2c_guest_take_deferred(struct v2c_guest *g)
+{
+        char **v = TAKE_PTR(g->deferred);
+        v2c_strv_sort_uniq(v);
+        return v;
+}
+
+int v2c_guest_defer(struct v2c_guest *g, const char *path, struct v2c_error **err)
+{
+        if (v2c_strv_push(&g->deferred, path) < 0)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        return v2c_error_set(err, EAGAIN, "`%s` is not read yet (deferred)", path);
 }
 
 int v2c_guest_glob(struct v2c_guest *g, const char *pattern, char ***paths)

@@ -104,12 +104,24 @@ int v2c_guest_prefetch(struct v2c_guest *g, const char *const *dirs, size_t n, c
 /* Brings out in one transfer the files an image will hold: FILES (canonical
  * guest paths; a directory among them comes with no more than the FILES
  * below it) and TREES (directories that come whole), with the directories
- * leading to them, added to what earlier calls fetched (N and NT 0 drop it
- * all).  Paths the guest lacks are ignored; so are, with the disk backend,
- * files already fetched or in trees v2c_guest_prefetch holds.  Other paths
- * stay readable one by one. */
+ * leading to them, added to what earlier calls fetched (kept until the
+ * guest is closed).  Paths the guest lacks are ignored; so are, with the
+ * disk backend, files already fetched or in trees v2c_guest_prefetch
+ * holds.  Other paths stay readable one by one. */
 int v2c_guest_fetch(struct v2c_guest *g, char *const *files, size_t n, char *const *trees, size_t nt,
                     struct v2c_error **err);
+
+/* Deferred reads, for a caller that learns which files it needs by
+ * reading some (ELF headers, scripts) and would rather fetch them in one
+ * transfer than one round trip each: while ON, a read or open of a file
+ * of a disk guest that is not already out of the appliance fails with
+ * -EAGAIN (ERR set) without a round trip, and its canonical path is
+ * recorded.  Metadata calls (stat, readlink, list) are not deferred.
+ * Other backends read everything locally and defer nothing. */
+void v2c_guest_defer_reads(struct v2c_guest *g, bool on);
+/* The paths deferred since the last call, sorted, each once (new vector,
+ * NULL when none). */
+char **v2c_guest_take_deferred(struct v2c_guest *g);
 
 /* What makes a file one file, whatever names reach it: equal for the
  * hardlinks of one file, different for different files of one guest (all

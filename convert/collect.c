@@ -721,6 +721,17 @@ int col_screen(struct col *c, int first, int last, struct v2c_error **err)
         return 0;
 }
 
+int col_guest_files(const struct col *c, int first, int last, char ***paths)
+{
+        for (int l = first; l <= last; l++)
+                for (size_t i = 0; i < c->trees[l].n; i++) {
+                        const struct cnode *n = &c->trees[l].v[i];
+                        if (n->type == V2C_LAYER_REG && n->guest && v2c_strv_push(paths, n->guest) < 0)
+                                return -ENOMEM;
+                }
+        return 0;
+}
+
 /* ---- writing ---- */
 
 static int cmp_node(const void *a, const void *b)
@@ -787,7 +798,7 @@ int col_write(struct col *c, int layer, const char *blobs_dir, const struct v2c_
         for (size_t i = 0; i < t->n; i++)
                 if (t->v[i].type == V2C_LAYER_REG && t->v[i].guest && !t->v[i].excluded)
                         want[nw++] = t->v[i].guest;
-        int r = v2c_guest_fetch(c->g, want, nw, NULL, 0, err);
+        int r = nw ? v2c_guest_fetch(c->g, want, nw, NULL, 0, err) : 0;
         if (r < 0)
                 return v2c_error_prefix(err, r, "fetching the layer's files");
         struct v2c_layer_writer *w = NULL;

@@ -107,6 +107,9 @@ int col_guard_init(struct col *c, char *const *paths, struct v2c_error **err);
  * Each case gets a line in c->excluded and a warning.  Returns 0 or a
  * negative errno with ERR set. */
 int col_screen(struct col *c, int first, int last, struct v2c_error **err);
+/* Appends to *paths the guest paths of the regular files of layers
+ * FIRST..LAST read from the guest.  Returns 0 or -ENOMEM. */
+int col_guest_files(const struct col *c, int first, int last, char ***paths);
 /* True when guest PATH is left out of service images by the filters. */
 bool col_filtered(const char *path);
 /* Writes tree LAYER as a layer blob into BLOBS_DIR; *files gets the

@@ -241,11 +241,14 @@ struct conv {
         const char *arch;      /* OCI architecture name */
         struct pod_plan pods;  /* who shares a pod with whom (pods.c) */
         size_t image_no, n_images;   /* for progress: the image being written (from 1) */
+        bool quiet;            /* a walk done only to learn its files (foresee) */
 };
 
 static void conv_warn(struct conv *cv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void conv_warn(struct conv *cv, const char *fmt, ...)
 {
+        if (cv->quiet)
+                return;
         va_list ap;
         va_start(ap, fmt);
         char *m = NULL;
@@ -334,6 +337,18 @@ static int add_package(struct conv *cv, const char *name, int layer, int config_
         return 0;
 }
 
+/* What the base layer holds besides its packages (fetch_images brings
+ * them out with the rest). */
+static const char *const base_trees[] = {
+        "/etc/ssl/certs", "/usr/share/ca-certificates", "/usr/share/zoneinfo", "/etc/ld.so.conf.d",
+};
+static const char *const base_files[] = {
+        "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/nsswitch.conf", "/etc/host.conf", "/etc/hosts",
+        "/etc/localtime", "/etc/timezone", "/etc/os-release", "/usr/lib/os-release", "/etc/debian_version",
+        "/etc/alpine-release", "/etc/ssl/cert.pem", "/bin", "/sbin", "/lib", "/lib64", "/var/run",
+        "/var/lock",
+};
+
 static int add_base(struct conv *cv, struct v2c_error **err)
 {
         for (size_t i = 0; cv->base_pkgs && cv->base_pkgs[i]; i++) {
@@ -341,21 +356,13 @@ static int add_base(struct conv *cv, struct v2c_error **err)
                 if (r < 0)
                         return r;
         }
-        static const char *const trees[] = {
-                "/etc/ssl/certs", "/usr/share/ca-certificates", "/usr/share/zoneinfo", "/etc/ld.so.conf.d",
-        };
-        static const char *const files[] = {
-                "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/nsswitch.conf", "/etc/host.conf", "/etc/hosts",
-                "/etc/localtime", "/etc/timezone", "/etc/os-release", "/usr/lib/os-release", "/etc/debian_version",
-                "/etc/alpine-release", "/etc/ssl/cert.pem", "/bin", "/sbin", "/lib", "/lib64", "/var/run",
-                "/var/lock",
-        };
-        for (size_t i = 0; i < V2C_ARRAY_SIZE(trees); i++) {
+        const char *const *trees = base_trees, *const *files = base_files;
+        for (size_t i = 0; i < V2C_ARRAY_SIZE(base_trees); i++) {
                 int r = col_add(&cv->col, LAYER_BASE, trees[i], COL_RECURSIVE | COL_FILTER, err);
                 if (r < 0)
                         return r;
         }
-        for (size_t i = 0; i < V2C_ARRAY_SIZE(files); i++) {
+        for (size_t i = 0; i < V2C_ARRAY_SIZE(base_files); i++) {
                 int r = col_add(&cv->col, LAYER_BASE, files[i], 0, err);
                 if (r < 0)
                         return r;
@@ -1777,6 +1784,10 @@ static int fetch_images(struct conv *cv, const struct v2c_service *const *chosen
         _cleanup_strv_ char **pkgs = v2c_strv_copy(cv->base_pkgs), **files = NULL, **trees = NULL, **tops = NULL;
         int r = 0;
         bool script = false;
+        for (size_t i = 0; i < V2C_ARRAY_SIZE(base_trees) && r >= 0; i++)
+                r = v2c_strv_push(&trees, base_trees[i]);
+        for (size_t i = 0; i < V2C_ARRAY_SIZE(base_files) && r >= 0; i++)
+                r = v2c_strv_push(&files, base_files[i]);
         for (size_t i = 0; i < n && r >= 0; i++) {
                 const struct v2c_service *s = chosen[i];
                 const char *sh = s->interpreter;
@@ -1841,6 +1852,91 @@ static int fetch_images(struct conv *cv, const struct v2c_service *const *chosen
                 }
         }
         return v2c_guest_fetch(cv->g, files, v2c_strv_len(files), trees, v2c_strv_len(trees), err);
+}
+
+static int cmp_strp(const void *a, const void *b)
+{
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* How many times foresee() walks the images at most. */
+#define FORESEE_ROUNDS 8
+
+/* Disk images: what fetch_images could not foresee (the libraries an ELF
+ * closure reads its way to, the programs a script runs, the targets of
+ * links in configuration trees) would come out of the appliance one file
+ * or one layer at a time, each transfer costing 0.3-0.7 s under TCG.  So
+ * every image is walked first as it will be, base layer included, with
+ * reads of files not yet out deferred (v2c_guest_defer_reads): the files
+ * the walks reach and those they wanted to read come out together, in one
+ * transfer per round, and the walks run again while reading revealed more
+ * (a library's own libraries), FORESEE_ROUNDS times at most.  Nothing of
+ * these walks is kept: the real ones that follow decide the images, and
+ * read what was fetched locally (whatever foresight missed is still read
+ * from the appliance then). */
+static int foresee(struct conv *cv, const struct v2c_service *const *chosen, size_t n)
+{
+        if (cv->opt->mode == V2C_CONVERT_SYSTEM || strcmp(v2c_guest_kind(cv->g), "disk") != 0)
+                return 0;
+        _cleanup_strv_ char **asked = NULL;
+        int r = 0;
+        for (int round = 0; round < FORESEE_ROUNDS && r >= 0; round++) {
+                _cleanup_strv_ char **want = NULL, **fresh = NULL;
+                struct col real = cv->col;
+                col_init(&cv->col, cv->g, cv->opt->mode);
+                cv->col.secrets = real.secrets;
+                cv->col.keep = real.keep;
+                cv->quiet = true;
+                v2c_guest_defer_reads(cv->g, true);
+                /* A walk that fails fails again for real, and says why
+                 * then: here it only ends the foresight. */
+                r = add_base(cv, NULL);
+                if (r >= 0)
+                        r = col_guest_files(&cv->col, LAYER_BASE, LAYER_BASE, &want);
+                for (size_t k = 0; k < n && r >= 0; k++) {
+                        struct image im = { 0 };
+                        col_reset_service(&cv->col);
+                        r = plan_image(cv, chosen[k], &im, NULL);
+                        if (r >= 0)
+                                r = add_service_files(cv, &im, NULL);
+                        if (r >= 0)
+                                r = col_guest_files(&cv->col, LAYER_PACKAGES, N_LAYERS - 1, &want);
+                        image_release(&im);
+                }
+                v2c_guest_defer_reads(cv->g, false);
+                _cleanup_strv_ char **deferred = v2c_guest_take_deferred(cv->g);
+                cv->quiet = false;
+                cv->col.secrets = NULL;
+                cv->col.keep = NULL;
+                col_release(&cv->col);
+                cv->col = real;
+                /* Cached from the walks' reads, some deferred. */
+                v2c_strv_free(cv->ld_dirs);
+                cv->ld_dirs = NULL;
+                if (r < 0)
+                        break;
+                for (size_t i = 0; deferred && deferred[i] && r >= 0; i++)
+                        r = v2c_strv_push(&want, deferred[i]);
+                v2c_strv_sort_uniq(want);
+                /* Each round asks only for what no round asked for: a file
+                 * the tar-out cannot bring ends it. */
+                for (size_t i = 0; want && want[i] && r >= 0; i++)
+                        if (!(asked && bsearch(&want[i], asked, v2c_strv_len(asked), sizeof *asked, cmp_strp)))
+                                r = v2c_strv_push(&fresh, want[i]);
+                if (r < 0 || fresh == NULL)
+                        break;
+                v2c_debug("foresight, round %d: %zu files asked for (%zu reads deferred)", round + 1, v2c_strv_len(fresh),
+                          v2c_strv_len(deferred));
+                for (size_t i = 0; fresh[i] && r >= 0; i++)
+                        r = v2c_strv_push(&asked, fresh[i]);
+                v2c_strv_sort_uniq(asked);
+                if (r >= 0)
+                        r = v2c_guest_fetch(cv->g, fresh, v2c_strv_len(fresh), NULL, 0, NULL);
+                if (deferred == NULL)
+                        break;
+        }
+        /* Foresight is an optimisation: its failures cost time, not images. */
+        return r == -ENOMEM ? r : 0;
 }
 
 /* ---- modes ---- */
@@ -2137,6 +2233,8 @@ int v2c_convert(struct v2c_guest *g, const struct v2c_report *report, const stru
         }
         v2c_progress_show(true, "planning %zu image%s", n, n == 1 ? "" : "s");
         r = fetch_images(&cv, chosen, n, err);
+        if (r >= 0 && foresee(&cv, chosen, n) < 0)
+                r = v2c_error_set(err, ENOMEM, "out of memory");
         if (r < 0)
                 goto out;
 

@@ -51,9 +51,15 @@ struct v2c_guest {
         bool allow_backing;
         unsigned launch_timeout_s;
         char **warnings;
+        bool defer_reads;        /* see v2c_guest_defer_reads */
+        char **deferred;
         struct v2c_guest_source *sources;
         size_t n_sources;
 };
+
+/* A backend's read of PATH, not local, while reads are deferred: records
+ * PATH and fails with -EAGAIN. */
+int v2c_guest_defer(struct v2c_guest *g, const char *path, struct v2c_error **err);
 
 /* Records a file the disk backend will read (copies of PATH and FORMAT;
  * ROLE is a string literal). */
