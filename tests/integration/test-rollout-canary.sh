@@ -67,6 +67,8 @@ assert 61184 <= int(c["Config"]["User"]) <= 65519, c["Config"]["User"]
 PY
 "$V2C" rollout status --state "$TMP/st1" --json >"$TMP/st1.json"
 check "status --json says done" grep -qE '"phase": ?"done"' "$TMP/st1.json"
+check "status --json: a v2c.rollout-status/1 document (docs/rollout-status.schema.json), finished" \
+  validate_result rollout-status "$TMP/st1.json" "finished, its last record the end::doc['finished'] is True"
 check "run --json: a v2c.rollout-result/1 document, done, each service as status --json shows it" \
   validate_result rollout "$TMP/st1.out" \
   "outcome done, exit 0, no reason::(doc['outcome'], doc['exit_status'], doc['reason'], doc['state_dir']) == ('done', 0, None, '$TMP/st1')" \

@@ -5,7 +5,8 @@ runs it (tests/integration/lib.sh's validate_result).
 
 usage: validate-result.py KIND STDOUT_FILE [PYTHON_CHECK...]
 
-KIND: convert, push, pull or rollout (docs/KIND-result.schema.json).
+KIND: convert, push, pull or rollout (docs/KIND-result.schema.json), or
+rollout-status (docs/rollout-status.schema.json).
 Checks that STDOUT_FILE holds one JSON document and nothing else (what a
 program piping `v2c ... --json` into a JSON parser gets), that its keys
 come in the order the schema lists them (stable output: the same result
@@ -23,6 +24,7 @@ import os
 import sys
 
 import jsonschema
+import referencing
 
 DOCS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs")
 fails = 0
@@ -37,9 +39,14 @@ def check(desc, cond):
 
 def key_order(doc, schema, defs, where="$"):
     """The first object of DOC whose keys do not follow the order of its
-    schema's "properties", or None."""
+    schema's "properties", or None.  DEFS: the "$defs" of each schema by
+    its $id, "" for the document's own."""
     if "$ref" in schema:
-        schema = defs[schema["$ref"].rsplit("/", 1)[1]]
+        # "#/$defs/NAME" here, or "ID#/$defs/NAME" in another schema of docs/
+        base, _, frag = schema["$ref"].partition("#")
+        if base:  # within that schema, "#/..." is its own
+            defs = dict(defs, **{"": defs[base]})
+        schema = defs[""][frag.rsplit("/", 1)[1]]
     if isinstance(doc, dict) and "properties" in schema:
         order = list(schema["properties"])
         keys = [k for k in doc if k in order]
@@ -62,8 +69,16 @@ def main():
         print("usage: validate-result.py KIND STDOUT_FILE [DESCRIPTION::EXPRESSION...]", file=sys.stderr)
         return 2
     kind, path = sys.argv[1], sys.argv[2]
-    schema = json.load(open(os.path.join(DOCS, kind + "-result.schema.json")))
+    # rollout-status: `rollout status --json`, whose services are those of
+    # the rollout result (its schema refers to that one's by $id).
+    name = kind + (".schema.json" if kind == "rollout-status" else "-result.schema.json")
+    schema = json.load(open(os.path.join(DOCS, name)))
     jsonschema.Draft202012Validator.check_schema(schema)
+    others = [json.load(open(os.path.join(DOCS, f))) for f in sorted(os.listdir(DOCS)) if f.endswith(".schema.json")]
+    registry = referencing.Registry().with_resources(
+        (o["$id"], referencing.Resource.from_contents(o)) for o in others if "$id" in o)
+    defs = {"": schema.get("$defs", {})}
+    defs.update((o["$id"], o.get("$defs", {})) for o in others if "$id" in o)
     raw = open(path, "rb").read()
     try:
         doc = json.loads(raw.decode("utf-8"))
@@ -71,13 +86,14 @@ def main():
     except ValueError as e:
         check("stdout is one JSON document and nothing else: %s (%r...)" % (e, raw[:80]), False)
         return 1
-    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(doc), key=lambda e: list(e.absolute_path))
+    errors = sorted(jsonschema.Draft202012Validator(schema, registry=registry).iter_errors(doc),
+                    key=lambda e: list(e.absolute_path))
     for e in errors[:5]:
         print("#   %s at %s" % (e.message, "/".join(map(str, e.absolute_path))))
-    check("it validates against docs/%s-result.schema.json" % kind, not errors)
+    check("it validates against docs/%s" % name, not errors)
     if errors:
         return 1
-    bad = key_order(doc, schema, schema.get("$defs", {}))
+    bad = key_order(doc, schema, defs)
     check("its keys come in the schema's order%s" % ("" if bad is None else " (not %s)" % bad), bad is None)
     layout = doc.get("layout") if isinstance(doc, dict) else None
 
