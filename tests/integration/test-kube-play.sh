@@ -19,7 +19,7 @@ A=$REG_KUBE_ADDR
 podman_env "$A"
 yaml="$TMP/k/v2c/hello.k8s.yaml"
 cleanup() {
-  [ -e "$yaml" ] && podman kube down "$yaml" >/dev/null 2>&1
+  [ -e "$yaml" ] && podman kube down "$yaml" >/dev/null 2>&1 || true
   registry_cleanup
   rm -rf "$TMP"
 }
@@ -32,8 +32,10 @@ check "its manifest pulls it by digest from the registry" grep -q "image: \"$A/v
 
 st=0; timeout 180 podman kube play "$yaml" >"$TMP/play.out" 2>"$TMP/play.err" || st=$?
 check_or_show "$TMP/play.err" "podman kube play of hello's manifest starts its pod (exit 0, got $st)" test "$st" -eq 0
-ctr=$(podman ps -a --filter "pod=hello-pod" --format '{{.Names}}' 2>/dev/null | grep -v -- '-infra$' | head -1)
-check "... with hello's container in it (${ctr:-none})" test -n "$ctr"
+pod=$(awk '/^Pod:/ { getline; print; exit }' "$TMP/play.out")
+ctr=$( (podman pod inspect "$pod" --format '{{range .Containers}}{{.Name}}{{"\n"}}{{end}}' 2>/dev/null || true) |
+  awk '$1 != "" && $1 !~ /-infra$/ { print $1; exit }')
+check "... with hello's container in it (pod ${pod:-none}, container ${ctr:-none})" test -n "$ctr"
 running=false
 for _ in $(seq 20); do
   [ "$(podman inspect -f '{{.State.Running}}' "$ctr" 2>/dev/null)" = true ] && { running=true; break; }
@@ -54,7 +56,7 @@ assert c["EffectiveCaps"] == ["CAP_NET_BIND_SERVICE"], c["EffectiveCaps"]
 assert c["Config"]["User"].split(":")[0] == str(sc["runAsUser"]) and 61184 <= sc["runAsUser"] <= 65519, c["Config"]["User"]
 assert any(m["Destination"] == "/tmp" for m in c["Mounts"]), c["Mounts"]
 PY
-pid=$(podman inspect -f '{{.State.Pid}}' "$ctr" 2>/dev/null)
+pid=$(podman inspect -f '{{.State.Pid}}' "$ctr" 2>/dev/null || echo 0)
 answer() { # the first bytes hello-server sends back on 127.0.0.1:8081 inside the pod
   nsenter -t "$pid" -n python3 - <<'PY'
 import socket
@@ -68,5 +70,5 @@ for _ in $(seq 20); do got=$(answer 2>/dev/null) && [ -n "$got" ] && break; slee
 check "... and answers on its port inside the pod's network (${got:-nothing})" test -n "$got"
 st=0; podman kube down "$yaml" >/dev/null 2>"$TMP/down.err" || st=$?
 check_or_show "$TMP/down.err" "podman kube down removes it (exit 0, got $st)" \
-  sh -c "test $st -eq 0 && ! podman pod exists hello-pod"
+  sh -c "test $st -eq 0 && ! podman pod exists '$pod'"
 finish
