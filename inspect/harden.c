@@ -269,7 +269,8 @@ static int derive_caps(struct derive *d)
                 if (grant(&h->capabilities, &h->ncapabilities, name, d->cap_from[b]) < 0)
                         return -ENOMEM;
         }
-        qsort(h->capabilities, h->ncapabilities, sizeof *h->capabilities, cmp_grant);
+        if (h->ncapabilities > 1)   /* qsort of NULL is undefined, even for none */
+                qsort(h->capabilities, h->ncapabilities, sizeof *h->capabilities, cmp_grant);
 
         /* no_new_privs keeps exec from raising file capabilities, and a
          * file with capabilities clears the ambient set: a non-root
@@ -361,7 +362,8 @@ static int derive_writable(struct derive *d)
         if (r < 0)
                 return r;
         /* A path under another is writable through it: one volume. */
-        qsort(h->writable, h->nwritable, sizeof *h->writable, cmp_grant);
+        if (h->nwritable > 1)
+                qsort(h->writable, h->nwritable, sizeof *h->writable, cmp_grant);
         size_t out = 0;
         for (size_t i = 0; i < h->nwritable; i++) {
                 bool inside = false;
