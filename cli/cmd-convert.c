@@ -70,22 +70,6 @@ static const char help[] =
         "Exit status: 2 bad usage or unknown service, 3 unusable input,\n"
         "4 refused (a stateful service, DIR holding something else).\n";
 
-/* A DNS subdomain (RFC 1123), as Kubernetes names a RuntimeClass. */
-static bool runtime_class_valid(const char *s)
-{
-        size_t len = strlen(s);
-        if (len == 0 || len > 253)
-                return false;
-        for (size_t i = 0; i < len; i++) {
-                bool alnum = (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9');
-                bool first = i == 0 || s[i - 1] == '.', last = i + 1 == len || s[i + 1] == '.';
-                if (alnum || (s[i] == '-' && !first && !last) || (s[i] == '.' && !first && !last))
-                        continue;
-                return false;
-        }
-        return true;
-}
-
 static int parse_int(const char *s, int lo, int hi, int *out)
 {
         char *end;
@@ -369,7 +353,7 @@ static bool parse_args(struct v2c_cli_parser *p, struct convert_args *a, int *st
                 return *status = v2c_cli_usage_error(self, "gzip levels go from 1 to 9"), false;
         if (a->tag && a->push == NULL)
                 return *status = v2c_cli_usage_error(self, "--tag goes with --push"), false;
-        if (copt->runtime_class && !runtime_class_valid(copt->runtime_class))
+        if (copt->runtime_class && !v2c_convert_runtime_class_valid(copt->runtime_class))
                 return *status = v2c_cli_usage_error(self, "--runtime-class `%s` is not a Kubernetes name (a DNS "
                                                  "subdomain: a-z, 0-9, '-' and '.')", copt->runtime_class), false;
         if (copt->no_harden)

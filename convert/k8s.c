@@ -9,6 +9,7 @@
  * labels (63 bytes), and a Service's must also start with a letter
  * (RFC 1035), so the one name they all share is made to fit the strictest. */
 #include "artifacts.h"
+#include "convert.h"
 #include "buf.h"
 #include "cleanup.h"
 #include "json.h"
@@ -296,8 +297,8 @@ static int collect_writable(const struct v2c_k8s_spec *spec, struct names *n, st
         return r;
 }
 
-/* runtimeClassName: a DNS subdomain (RFC 1123), at most 253 bytes. */
-static bool is_dns_subdomain(const char *s)
+/* See convert.h. */
+bool v2c_convert_runtime_class_valid(const char *s)
 {
         size_t len = strlen(s);
         if (len == 0 || len > 253)
@@ -783,7 +784,7 @@ int v2c_k8s_manifests(const struct v2c_k8s_spec *spec, char **out, struct v2c_er
                 r = check_secret_files(spec, err);
         if (r == 0)
                 r = collect_writable(spec, &n, err);
-        if (r == 0 && spec->runtime_class && !is_dns_subdomain(spec->runtime_class))
+        if (r == 0 && spec->runtime_class && !v2c_convert_runtime_class_valid(spec->runtime_class))
                 r = v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL, "runtime class `%.64s` is not a DNS subdomain",
                                        spec->runtime_class);
         if (r < 0)
@@ -938,7 +939,7 @@ int v2c_k8s_pod_manifests(const char *name, const struct v2c_k8s_spec *specs, si
                         r = check_secret_files(spec, err);
                 if (r == 0)
                         r = collect_writable(spec, &n[i], err);
-                if (r == 0 && spec->runtime_class && !is_dns_subdomain(spec->runtime_class))
+                if (r == 0 && spec->runtime_class && !v2c_convert_runtime_class_valid(spec->runtime_class))
                         r = v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL,
                                                "runtime class `%.64s` is not a DNS subdomain", spec->runtime_class);
                 /* Containers of a pod, and the Services named after them, need distinct names. */

@@ -67,6 +67,11 @@ struct v2c_convert_options {
         const char *runtime_class;     /* runtimeClassName of the manifests (Kata, gVisor), or NULL */
 };
 
+/* Whether S can name a RuntimeClass: a DNS subdomain (RFC 1123), at most
+ * 253 bytes.  The CLI checks --runtime-class with it before any work; the
+ * manifests' writer checks it again. */
+bool v2c_convert_runtime_class_valid(const char *s);
+
 #define V2C_CONVERT_MAX_LAYERS 64
 
 struct v2c_converted_layer {
