@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "cleanup.h"
 #include "json.h"
+#include "path.h"
 #include "ref.h"
 
 #include <errno.h>
@@ -275,8 +276,7 @@ static int collect_writable(const struct v2c_k8s_spec *spec, struct names *n, st
                 }
                 bool held = false;
                 for (size_t k = 0; k < n->n_volumes && !held; k++)
-                        held = strcmp(p, n->paths[k]) == 0 ||
-                               (strncmp(p, n->paths[k], strlen(n->paths[k])) == 0 && p[strlen(n->paths[k])] == '/');
+                        held = v2c_path_is_under(p, n->paths[k]);
                 for (size_t k = 0; k < spec->n_secret_files && !held; k++)
                         held = strcmp(p, spec->secret_files[k].path) == 0;
                 if (held)
