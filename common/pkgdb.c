@@ -67,6 +67,13 @@ struct v2c_pkg *v2c_pkg_free(struct v2c_pkg *p)
         free(p->section);
         free(p->source);
         free(p->origin);
+        free(p->epoch);
+        free(p->release);
+        free(p->vendor);
+        free(p->digest_algo);
+        for (size_t i = 0; p->file_digests && i < p->n_files; i++)
+                free(p->file_digests[i]);
+        free(p->file_digests);
         free(p->description);
         v2c_deps_free(p->depends, p->n_depends);
         v2c_deps_free(p->pre_depends, p->n_pre_depends);

@@ -42,6 +42,7 @@ struct v2c_pkgdb;
 enum v2c_pkg_format {
         V2C_PKG_FORMAT_DPKG,
         V2C_PKG_FORMAT_APK,
+        V2C_PKG_FORMAT_RPM,
 };
 
 /* The third word of dpkg's Status field.  apk has no such states: what is
@@ -94,6 +95,16 @@ struct v2c_pkg {
         bool essential;
         char *priority, *section, *source;
         char *origin;      /* apk `o:` (the source package); NULL for dpkg */
+        /* rpm only (NULL elsewhere): the epoch in decimal (NULL when the
+         * header has none), the release, the vendor.  version is rpm's
+         * VERSION alone; the EVR is [epoch:]version-release. */
+        char *epoch, *release, *vendor;
+        /* rpm only: each owned file's digest in lowercase hex, parallel to
+         * files (an entry NULL for a directory, a link or a %ghost), and
+         * the algorithm's name ("md5", "sha256", ...); NULL when the header
+         * carries none. */
+        char **file_digests;
+        char *digest_algo;
         char *description; /* first line only */
         uint64_t installed_size_kib;
         struct v2c_dep *depends;      size_t n_depends;
@@ -169,6 +180,35 @@ int v2c_apk_parse_dep_word(const char *s, size_t len, struct v2c_dep_alt *alt,
  * db (all installed).  Files come from `F:` directory and `R:` file lines. */
 int v2c_apk_parse_installed(struct v2c_pkgdb *db, const char *data, size_t len,
                             struct v2c_error **err);
+
+/* ---- rpm (rpmhdr.c: header blobs; rpmdb.c: the database files) ---- */
+
+/* Caps for rpm: a header blob is at most 256 MiB in rpm itself (its
+ * headerImport limit); the database files are read whole. */
+#define V2C_RPM_MAX_HEADER  (256u << 20)
+#define V2C_RPMDB_MAX_FILE  (1024u << 20)
+
+/* The three database files rpm has written over the years. */
+enum v2c_rpmdb_kind {
+        V2C_RPMDB_SQLITE,  /* rpmdb.sqlite: table Packages(hnum, blob) */
+        V2C_RPMDB_BDB,     /* Packages: a Berkeley DB hash, key hnum, value the blob */
+        V2C_RPMDB_NDB,     /* Packages.db: rpm's own "ndb" slots and blobs */
+};
+
+/* Parses one header blob as rpm's database stores it (no lead, no
+ * header magic: the index count, the data length, the index entries, the
+ * data store) into a new package added to db (installed: what is in the
+ * database is installed).  Bounds every count and offset against LEN;
+ * -EBADMSG (with a message) for a malformed header. */
+int v2c_rpm_parse_header(struct v2c_pkgdb *db, const unsigned char *blob, size_t len, struct v2c_error **err);
+
+/* Calls FN for every header blob of a database file of KIND held whole in
+ * (data, len), in the order of the file; FN's negative return stops the
+ * walk and is returned.  -EBADMSG (with a message) for a file that is not
+ * of KIND or is malformed past what the walk can skip. */
+typedef int (*v2c_rpmdb_blob_fn)(void *ctx, const unsigned char *blob, size_t len);
+int v2c_rpmdb_foreach(enum v2c_rpmdb_kind kind, const unsigned char *data, size_t len, v2c_rpmdb_blob_fn fn,
+                      void *ctx, struct v2c_error **err);
 
 /* ---- the database (pkgdb.c) ---- */
 
