@@ -118,6 +118,8 @@ int v2c_guest_pkgdb_load(struct v2c_guest *g, enum v2c_pkg_format format, v2c_pk
         *out = format == V2C_PKG_FORMAT_DPKG  ? load_dpkg(g, warn, ctx)
                : format == V2C_PKG_FORMAT_APK ? load_apk(g, warn, ctx)
                                               : NULL;
+        if (format == V2C_PKG_FORMAT_RPM)
+                warnf(warn, ctx, "the rpm package database is not read: packages are not reported for this guest");
         (void) err;
         return 0;
 }

@@ -194,6 +194,9 @@ struct v2c_report *v2c_report_free(struct v2c_report *r)
         free(r->os.version);
         free(r->os.codename);
         free(r->os.pretty_name);
+        v2c_strv_free(r->os.id_like);
+        free(r->os.selinux);
+        free(r->os.selinux_policy);
         free(r->os.arch);
         free(r->os.hostname);
         free(r->os.package_format);
@@ -665,6 +668,9 @@ static const struct field os_fields[] = {
         OS_STR("hostname", hostname),
         OS_STR("package_format", package_format),
         OS_STR("init", init),
+        { .key = "id_like", .type = F_STRV, .off = offsetof(struct v2c_report, os.id_like) },
+        OS_STR("selinux", selinux),
+        OS_STR("selinux_policy", selinux_policy),
         { .key = "packages", .type = F_CUSTOM, .read = read_os_packages, .write = write_os_packages },
         { 0 },
 };

@@ -151,6 +151,10 @@ struct v2c_secret {
 struct v2c_os {
         char *distro, *version, *codename, *pretty_name;
         char *arch, *hostname, *package_format, *init;
+        char **id_like;            /* os-release's ID_LIKE words ("rhel fedora"), or NULL */
+        /* SELinux as /etc/selinux/config sets it (SELINUX=, SELINUXTYPE=);
+         * NULL when the guest has no such file. */
+        char *selinux, *selinux_policy;
         size_t packages;           /* installed packages, when read */
 };
 

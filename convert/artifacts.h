@@ -26,8 +26,12 @@
 struct v2c_sbom_package {
         const char *name;                         /* required */
         const char *version, *arch, *supplier;    /* may be NULL */
-        const char *purl_type;                    /* "deb" or "apk"; NULL: no package URL */
-        const char *distro;                       /* purl namespace ("debian", "alpine"); may be NULL */
+        const char *purl_type;                    /* "deb", "apk" or "rpm"; NULL: no package URL */
+        const char *distro;                       /* purl namespace ("debian", "alpine", "rocky"); may be NULL */
+        /* rpm's epoch (decimal), the purl's `epoch` qualifier; NULL when
+         * none.  version is then VERSION-RELEASE, as the purl spec's rpm
+         * type has it. */
+        const char *epoch;
 };
 
 struct v2c_sbom_spec {

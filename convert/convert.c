@@ -304,7 +304,7 @@ static int compute_base(struct conv *cv)
                         common[w] = NULL;
         }
         /* libc is the floor, even when no two services agree. */
-        static const char *const floor_pkgs[] = { "libc6", "musl" };
+        static const char *const floor_pkgs[] = { "libc6", "musl", "glibc" };
         for (size_t k = 0; k < V2C_ARRAY_SIZE(floor_pkgs); k++)
                 if (cv->db && v2c_pkgdb_find(cv->db, floor_pkgs[k]))
                         v2c_strv_push_unique(&common, floor_pkgs[k]);
@@ -463,7 +463,7 @@ static int add_shebang(struct conv *cv, const char *path, int layer, struct v2c_
 /* The packages of a shell's basic userland (and what they depend on),
  * with the libraries of their programs: what a service's shell script
  * calls (sleep, cat, sed, grep). */
-static const char *const userland_roots[] = { "coreutils", "sed", "grep", "busybox", "mawk", "findutils" };
+static const char *const userland_roots[] = { "coreutils", "sed", "grep", "busybox", "mawk", "gawk", "findutils" };
 
 static int add_userland(struct conv *cv, char *const *have, struct v2c_error **err)
 {
@@ -1379,12 +1379,21 @@ static int write_artifacts(struct conv *cv, const char *side, struct image *im, 
                 return v2c_error_set(err, ENOMEM, "out of memory");
         const struct v2c_os *os = &cv->report->os;
         const char *format = os->package_format;
+        bool rpm = format && strcmp(format, "rpm") == 0;
+        _cleanup_strv_ char **vr = NULL;  /* rpm's VERSION-RELEASE texts, owned here */
         for (size_t i = 0; i < n; i++) {
                 const struct v2c_pkg *p = cv->db ? v2c_pkgdb_find(cv->db, names[i]) : NULL;
+                const char *version = p ? p->version : NULL;
+                if (rpm && p && p->version && p->release) {
+                        char *t = NULL;
+                        if (asprintf(&t, "%s-%s", p->version, p->release) < 0 || v2c_strv_consume(&vr, t) < 0)
+                                return v2c_error_set(err, ENOMEM, "out of memory");
+                        version = t;
+                }
                 pk[k++] = (struct v2c_sbom_package) {
-                        .name = names[i], .version = p ? p->version : NULL, .arch = p ? p->arch : NULL,
-                        .purl_type = format && strcmp(format, "apk") == 0 ? "apk" : "deb",
-                        .distro = os->distro,
+                        .name = names[i], .version = version, .arch = p ? p->arch : NULL,
+                        .purl_type = rpm ? "rpm" : format && strcmp(format, "apk") == 0 ? "apk" : "deb",
+                        .distro = os->distro, .epoch = rpm && p ? p->epoch : NULL,
                 };
         }
         char created[21];
@@ -2220,9 +2229,11 @@ int v2c_convert(struct v2c_guest *g, const struct v2c_report *report, const stru
                 goto out;
 
         const char *format = os->package_format;
-        if (format && (strcmp(format, "dpkg") == 0 || strcmp(format, "apk") == 0)) {
+        if (format && (strcmp(format, "dpkg") == 0 || strcmp(format, "apk") == 0 || strcmp(format, "rpm") == 0)) {
                 v2c_progress_show(true, "reading the package database");
-                r = v2c_guest_pkgdb_load(g, strcmp(format, "dpkg") == 0 ? V2C_PKG_FORMAT_DPKG : V2C_PKG_FORMAT_APK,
+                r = v2c_guest_pkgdb_load(g, strcmp(format, "dpkg") == 0  ? V2C_PKG_FORMAT_DPKG
+                                            : strcmp(format, "apk") == 0 ? V2C_PKG_FORMAT_APK
+                                                                         : V2C_PKG_FORMAT_RPM,
                                          pkgdb_warn, &cv, &cv.db, err);
                 if (r < 0)
                         goto out;

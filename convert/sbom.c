@@ -55,16 +55,20 @@ static int append_encoded(struct v2c_buf *b, const char *s, bool lower)
         return r;
 }
 
-/* pkg:TYPE/NAMESPACE/NAME@VERSION?arch=ARCH; new string, NULL on ENOMEM. */
+/* pkg:TYPE/NAMESPACE/NAME@VERSION?arch=ARCH&epoch=EPOCH (qualifiers in
+ * key order, as the purl spec wants them); new string, NULL on ENOMEM. */
 static char *purl(const struct v2c_sbom_package *p)
 {
         _cleanup_buf_ struct v2c_buf b;
         v2c_buf_init(&b, MAX_TEXT);
         if (v2c_buf_appendf(&b, "pkg:%s/", p->purl_type) < 0 ||
             (p->distro && (append_encoded(&b, p->distro, true) < 0 || v2c_buf_appends(&b, "/") < 0)) ||
-            append_encoded(&b, p->name, true) < 0 ||
+            /* rpm names are case-sensitive (the purl spec's rpm type). */
+            append_encoded(&b, p->name, strcmp(p->purl_type, "rpm") != 0) < 0 ||
             (p->version && (v2c_buf_appends(&b, "@") < 0 || append_encoded(&b, p->version, false) < 0)) ||
-            (p->arch && (v2c_buf_appends(&b, "?arch=") < 0 || append_encoded(&b, p->arch, false) < 0)))
+            (p->arch && (v2c_buf_appends(&b, "?arch=") < 0 || append_encoded(&b, p->arch, false) < 0)) ||
+            (p->epoch && (v2c_buf_appends(&b, p->arch ? "&epoch=" : "?epoch=") < 0 ||
+                          append_encoded(&b, p->epoch, false) < 0)))
                 return NULL;
         return v2c_buf_steal(&b);
 }
@@ -203,9 +207,11 @@ static int check_spec(const struct v2c_sbom_spec *spec, struct v2c_error **err)
                     (r = check_field("the version", p->version, false, err)) < 0 ||
                     (r = check_field("the architecture", p->arch, false, err)) < 0 ||
                     (r = check_field("the supplier", p->supplier, false, err)) < 0 ||
-                    (r = check_field("the distribution", p->distro, false, err)) < 0)
+                    (r = check_field("the distribution", p->distro, false, err)) < 0 ||
+                    (r = check_field("the epoch", p->epoch, false, err)) < 0)
                         return v2c_error_prefix(err, r, "package %zu", i);
-                if (p->purl_type && strcmp(p->purl_type, "deb") != 0 && strcmp(p->purl_type, "apk") != 0)
+                if (p->purl_type && strcmp(p->purl_type, "deb") != 0 && strcmp(p->purl_type, "apk") != 0 &&
+                    strcmp(p->purl_type, "rpm") != 0)
                         return v2c_error_set(err, EINVAL, "package `%s`: unknown package URL type `%s`", p->name,
                                              p->purl_type);
         }

@@ -340,6 +340,8 @@ static const char *const ntpd_execs[] = { "ntpd", "ntp-systemd-wrapper", NULL };
 static const char *const snmpd_execs[] = { "snmpd", NULL };
 static const char *const rsyslog_execs[] = { "rsyslogd", NULL };
 static const char *const vsftpd_execs[] = { "vsftpd", NULL };
+/* Debian's are php-fpmX.Y (matched by prefix in which_server). */
+static const char *const phpfpm_execs[] = { "php-fpm", NULL };
 
 static const struct known_server known_servers[] = {
         { V2C_SERVER_NGINX, nginx_execs, "/etc/nginx/nginx.conf" },
@@ -363,6 +365,7 @@ static const struct known_server known_servers[] = {
         { V2C_SERVER_SNMPD, snmpd_execs, "/etc/snmp/snmpd.conf" },
         { V2C_SERVER_RSYSLOG, rsyslog_execs, "/etc/rsyslog.conf" },
         { V2C_SERVER_VSFTPD, vsftpd_execs, "/etc/vsftpd.conf" },
+        { V2C_SERVER_PHPFPM, phpfpm_execs, "/etc/php-fpm.conf" },
 };
 
 static bool is_shell(const char *name)
@@ -407,6 +410,9 @@ static const struct known_server *which_server(const struct v2c_service *s)
          * postfix@ is the mail server, not a hook of the same name. */
         if (strcmp(b, "postfix") == 0 && s->name && strncmp(s->name, "postfix@", 8) == 0)
                 b = "postmulti";
+        /* Debian versions php-fpm's name: php-fpm8.2. */
+        if (strncmp(b, "php-fpm", 7) == 0 && b[7] >= '0' && b[7] <= '9')
+                b = "php-fpm";
         for (size_t i = 0; i < V2C_ARRAY_SIZE(known_servers); i++)
                 for (size_t k = 0; known_servers[i].execs[k]; k++)
                         if (strcmp(b, known_servers[i].execs[k]) == 0)
@@ -485,7 +491,9 @@ static char *server_config(struct inspect_ctx *c, const struct v2c_service *s, c
 {
         for (size_t i = 1; s->argv && s->argv[i]; i++) {
                 const char *a = s->argv[i];
-                if ((strcmp(a, "-c") == 0 || strcmp(a, "-f") == 0 || strcmp(a, "--config") == 0) && s->argv[i + 1])
+                if ((strcmp(a, "-c") == 0 || strcmp(a, "-f") == 0 || strcmp(a, "--config") == 0 ||
+                     (k->server == V2C_SERVER_PHPFPM && (strcmp(a, "-y") == 0 || strcmp(a, "--fpm-config") == 0))) &&
+                    s->argv[i + 1])
                         a = s->argv[++i];
                 if (a[0] == '/' && v2c_path_is_under(a, "/etc") && v2c_guest_exists(c->g, a, V2C_FT_REG))
                         return strdup(a);
@@ -542,6 +550,22 @@ static char *server_config(struct inspect_ctx *c, const struct v2c_service *s, c
         }
         if (k->config && v2c_guest_exists(c->g, k->config, V2C_FT_REG))
                 return strdup(k->config);
+        if (k->server == V2C_SERVER_PHPFPM) {
+                /* Debian: /etc/php/X.Y/fpm, X.Y from php-fpmX.Y; SUSE:
+                 * /etc/php7/fpm, /etc/php8/fpm. */
+                const char *b = v2c_path_basename(s->exec_path);
+                char *p = NULL;
+                if (strlen(b) > 7 && strlen(b) < 32 && strspn(b + 7, "0123456789.") == strlen(b + 7) &&
+                    asprintf(&p, "/etc/php/%s/fpm/php-fpm.conf", b + 7) >= 0) {
+                        if (v2c_guest_exists(c->g, p, V2C_FT_REG))
+                                return p;
+                        free(p);
+                }
+                static const char *const places[] = { "/etc/php8/fpm/php-fpm.conf", "/etc/php7/fpm/php-fpm.conf" };
+                for (size_t i = 0; i < V2C_ARRAY_SIZE(places); i++)
+                        if (v2c_guest_exists(c->g, places[i], V2C_FT_REG))
+                                return strdup(places[i]);
+        }
         if (k->server == V2C_SERVER_APACHE2 && v2c_guest_exists(c->g, "/etc/httpd/conf/httpd.conf", V2C_FT_REG))
                 return strdup("/etc/httpd/conf/httpd.conf");
         return NULL;

@@ -4,6 +4,7 @@
  * is fixed (sorted), so the same guest always gives the same bytes. */
 #include "inspect-internal.h"
 #include "harden-internal.h"
+#include "distro-internal.h"
 #include "cleanup.h"
 #include "log.h"
 #include "path.h"
@@ -179,6 +180,68 @@ static char *first_line(const char *data)
         return n ? strndup(p, n) : NULL;
 }
 
+/* The release files of the RHEL family and of old SUSE: the whole
+ * identity of a guest without os-release (CentOS 6, SLES 11), and the
+ * point release os-release lacks ("7" where centos-release says
+ * "7.9.2009"). */
+static void release_files(struct inspect_ctx *c)
+{
+        static const struct {
+                const char *path;
+                int (*parse)(const char *, size_t, struct v2c_distro *);
+        } files[] = {
+                { "/etc/centos-release", v2c_distro_parse_redhat },
+                { "/etc/redhat-release", v2c_distro_parse_redhat },
+                { "/etc/system-release", v2c_distro_parse_redhat },
+                { "/etc/SuSE-release", v2c_distro_parse_suse },
+        };
+        struct v2c_os *os = &c->rep->os;
+        for (size_t i = 0; i < V2C_ARRAY_SIZE(files); i++) {
+                _cleanup_free_ char *data = NULL;
+                size_t len;
+                if (inspect_read(c, files[i].path, 4096, &data, &len) < 0 || data == NULL)
+                        continue;
+                _cleanup_(v2c_distro_release) struct v2c_distro d = { 0 };
+                if (files[i].parse(data, len, &d) != 0)
+                        continue;
+                if (os->distro == NULL) {
+                        os->distro = TAKE_PTR(d.id);
+                        os->version = TAKE_PTR(d.version);
+                        os->pretty_name = TAKE_PTR(d.pretty_name);
+                        v2c_strv_free(os->id_like);
+                        os->id_like = TAKE_PTR(d.id_like);
+                } else if (d.id && strcmp(os->distro, d.id) == 0 && os->version && d.version &&
+                           strchr(os->version, '.') == NULL && strncmp(d.version, os->version, strlen(os->version)) == 0 &&
+                           d.version[strlen(os->version)] == '.') {
+                        free(os->version);
+                        os->version = TAKE_PTR(d.version);
+                }
+                return;
+        }
+}
+
+/* SELinux's mode and policy as the guest boots with them: its files carry
+ * labels (security.selinux) that mean something only under that policy. */
+static void detect_selinux(struct inspect_ctx *c)
+{
+        _cleanup_free_ char *data = NULL;
+        size_t len;
+        if (inspect_read(c, "/etc/selinux/config", INSPECT_MAX_FILE, &data, &len) < 0 || data == NULL)
+                return;
+        struct v2c_os *os = &c->rep->os;
+        os->selinux = osrel_get(data, "SELINUX");
+        os->selinux_policy = osrel_get(data, "SELINUXTYPE");
+        static const char *const modes[] = { "enforcing", "permissive", "disabled" };
+        bool known = false;
+        for (size_t i = 0; os->selinux && i < V2C_ARRAY_SIZE(modes); i++)
+                known |= strcmp(os->selinux, modes[i]) == 0;
+        if (os->selinux && !known) {
+                inspect_warn(c, "/etc/selinux/config: SELINUX=%s is not a mode SELinux knows", os->selinux);
+                free(os->selinux);
+                os->selinux = NULL;
+        }
+}
+
 static void detect_os(struct inspect_ctx *c)
 {
         struct v2c_os *os = &c->rep->os;
@@ -191,7 +254,11 @@ static void detect_os(struct inspect_ctx *c)
                 os->version = osrel_get(rel, "VERSION_ID");
                 os->codename = osrel_get(rel, "VERSION_CODENAME");
                 os->pretty_name = osrel_get(rel, "PRETTY_NAME");
+                _cleanup_free_ char *like = osrel_get(rel, "ID_LIKE");
+                if (like)
+                        v2c_distro_split_like(like, &os->id_like);
         }
+        release_files(c);
         _cleanup_free_ char *dv = NULL;
         if (inspect_read(c, "/etc/debian_version", 4096, &dv, &len) == 0 && dv) {
                 if (os->distro == NULL)
@@ -223,6 +290,7 @@ static void detect_os(struct inspect_ctx *c)
                  v2c_guest_exists(c->g, "/usr/lib/sysimage/rpm", V2C_FT_DIR))
                 os->package_format = strdup("rpm");
 
+        detect_selinux(c);
         if (v2c_guest_exists(c->g, "/lib/systemd/systemd", V2C_FT_REG) ||
             v2c_guest_exists(c->g, "/usr/lib/systemd/systemd", V2C_FT_REG) ||
             v2c_guest_exists(c->g, "/etc/systemd/system", V2C_FT_DIR))
@@ -334,6 +402,8 @@ int v2c_inspect(struct v2c_guest *g, const struct v2c_inspect_options *opt, stru
                 r = v2c_guest_pkgdb_load(g, V2C_PKG_FORMAT_DPKG, pkgdb_warn, &c, &c.pkgdb, err);
         else if (c.rep->os.package_format && strcmp(c.rep->os.package_format, "apk") == 0)
                 r = v2c_guest_pkgdb_load(g, V2C_PKG_FORMAT_APK, pkgdb_warn, &c, &c.pkgdb, err);
+        else if (c.rep->os.package_format && strcmp(c.rep->os.package_format, "rpm") == 0)
+                r = v2c_guest_pkgdb_load(g, V2C_PKG_FORMAT_RPM, pkgdb_warn, &c, &c.pkgdb, err);
         else if (c.rep->os.package_format)
                 inspect_warn(&c, "the %s package database is not read: packages are not reported for this guest",
                              c.rep->os.package_format);

@@ -194,12 +194,13 @@ enum v2c_server {
         V2C_SERVER_SNMPD,
         V2C_SERVER_RSYSLOG,
         V2C_SERVER_VSFTPD,
+        V2C_SERVER_PHPFPM,
         V2C_SERVER_COUNT_,
 };
 
 /* "nginx", "apache2", "redis", "postgresql", "mysql", "sshd", "memcached",
  * "haproxy", "squid", "named", "dovecot", "tomcat", "postfix", "exim",
- * "chrony", "ntpd", "snmpd", "rsyslog", "vsftpd" (borrowed, static); NULL
+ * "chrony", "ntpd", "snmpd", "rsyslog", "vsftpd", "php-fpm" (borrowed, static); NULL
  * for an unknown value.  Also the name in "default:NAME" sources. */
 const char *v2c_server_name(enum v2c_server server);
 /* The server of that name (case-insensitive; "apache", "httpd",

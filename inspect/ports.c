@@ -3393,6 +3393,51 @@ static int vsftpd_finish(struct cfg *c, struct v2c_error **err)
 }
 
 /* ------------------------------------------------------------------------
+ * php-fpm: php-fpm.conf and its pools, INI syntax.  Each pool ([www]) has
+ * one `listen`: "127.0.0.1:9000", "9000" (every address), "[::]:9000"
+ * or a socket path (RHEL's /run/php-fpm/www.sock, Debian's
+ * /run/php/php8.2-fpm.sock).  The pools come in through `include`, a glob
+ * relative to php-fpm's prefix, which the packages set to /etc/... paths.
+ */
+
+static int phpfpm_parse(struct cfg *c, const char *data, size_t len, struct v2c_error **err)
+{
+        struct v2c_lines l = { data, data + len, 0 };
+        const char *s;
+        size_t n;
+        while (v2c_lines_next(&l, &s, &n)) {
+                v2c_span_trim(&s, &n, V2C_SPACES);
+                const char *eq = memchr(s, '=', n);
+                if (n == 0 || s[0] == ';' || s[0] == '#' || s[0] == '[' || eq == NULL)
+                        continue;
+                const char *k = s, *v = eq + 1;
+                size_t kn = (size_t) (eq - s), vn = n - kn - 1;
+                v2c_span_trim(&k, &kn, V2C_SPACES);
+                v2c_span_trim(&v, &vn, V2C_SPACES);
+                if (vn >= 2 && (v[0] == '"' || v[0] == '\'') && v[vn - 1] == v[0]) {
+                        v++;
+                        vn -= 2;
+                }
+                int r = 0;
+                if (v2c_span_eq(k, kn, "listen") && vn > 0) {
+                        struct endpoint e;
+                        if (v[0] == '/')
+                                r = cfg_add_unix(c, v, vn, err);
+                        else if (parse_endpoint(v, vn, &e) && e.port)
+                                r = cfg_add(c, e.port, "tcp", e.host, e.host_len, err);
+                } else if (v2c_span_eq(k, kn, "include") && vn > 0 && vn < 4096) {
+                        _cleanup_free_ char *pattern = strndup(v, vn);
+                        if (pattern == NULL)
+                                return v2c_error_set(err, ENOMEM, "out of memory");
+                        r = cfg_include(c, pattern, c->main_dir, err);
+                }
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* ------------------------------------------------------------------------
  * Driver
  */
 
@@ -3428,6 +3473,9 @@ static const struct parser parsers[V2C_SERVER_COUNT_] = {
         [V2C_SERVER_RSYSLOG] = { "rsyslog", sizeof(struct rsyslog_state), rsyslog_parse, NULL, NULL },
         [V2C_SERVER_VSFTPD] = { "vsftpd", sizeof(struct vsftpd_state), vsftpd_parse, vsftpd_finish,
                                 vsftpd_release },
+        /* A state of one byte: calloc(0) may give NULL, which would read as
+         * out of memory. */
+        [V2C_SERVER_PHPFPM] = { "php-fpm", 1, phpfpm_parse, NULL, NULL },
 };
 
 const char *v2c_server_name(enum v2c_server server)

@@ -801,8 +801,13 @@ int inspect_sysv(struct inspect_ctx *c, struct v2c_error **err)
                 snprintf(dir, sizeof dir, "/etc/rc%d.d", lvl);
                 struct v2c_dirent *ents = NULL;
                 size_t n = 0;
-                if (v2c_guest_list(c->g, dir, &ents, &n, NULL) < 0)
-                        continue;
+                /* Red Hat's are in /etc/rc.d, /etc/rcN.d links to them
+                 * (which a guest may lack). */
+                if (v2c_guest_list(c->g, dir, &ents, &n, NULL) < 0) {
+                        snprintf(dir, sizeof dir, "/etc/rc.d/rc%d.d", lvl);
+                        if (v2c_guest_list(c->g, dir, &ents, &n, NULL) < 0)
+                                continue;
+                }
                 for (size_t j = 0; j < n; j++)
                         v2c_strv_push(&rc[lvl], ents[j].name);
                 v2c_dirents_free(ents, n);
@@ -829,11 +834,23 @@ int inspect_sysv(struct inspect_ctx *c, struct v2c_error **err)
                 size_t len, dlen;
                 if (asprintf(&path, "/etc/init.d/%s", name) < 0)
                         return v2c_error_set(err, ENOMEM, "out of memory");
-                if (inspect_read(c, path, INSPECT_MAX_FILE, &data, &len) < 0 || data == NULL)
-                        continue;
+                if (inspect_read(c, path, INSPECT_MAX_FILE, &data, &len) < 0 || data == NULL) {
+                        free(path);
+                        if (asprintf(&path, "/etc/rc.d/init.d/%s", name) < 0)
+                                return v2c_error_set(err, ENOMEM, "out of memory");
+                        if (inspect_read(c, path, INSPECT_MAX_FILE, &data, &len) < 0 || data == NULL)
+                                continue;
+                }
+                /* Debian's /etc/default/NAME; the RHEL family's and SUSE's
+                 * /etc/sysconfig/NAME. */
                 _cleanup_free_ char *defpath = NULL;
                 if (asprintf(&defpath, "/etc/default/%s", name) < 0)
                         return v2c_error_set(err, ENOMEM, "out of memory");
+                if (!v2c_guest_exists(c->g, defpath, 0)) {
+                        free(defpath);
+                        if (asprintf(&defpath, "/etc/sysconfig/%s", name) < 0)
+                                return v2c_error_set(err, ENOMEM, "out of memory");
+                }
                 _cleanup_strv_ char **defvars = NULL;
                 if (inspect_read(c, defpath, INSPECT_MAX_FILE, &defaults, &dlen) == 0 && defaults) {
                         size_t bad;
@@ -858,6 +875,8 @@ int inspect_sysv(struct inspect_ctx *c, struct v2c_error **err)
                         s->description = strdup(sc->short_description);
                 if (sc->pidfile)
                         s->pid_file = strdup(sc->pidfile);
+                if (sc->user)
+                        s->user = strdup(sc->user);
                 if (defpath && defaults)
                         v2c_strv_push(&s->environment_files, defpath);
                 if (sc->daemon) {

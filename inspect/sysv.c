@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "buf.h"
 #include "cleanup.h"
 #include "text.h"
 #include "strv.h"
@@ -35,6 +36,7 @@ struct v2c_sysv_script *v2c_sysv_script_free(struct v2c_sysv_script *s)
         free(s->description);
         free(s->daemon);
         free(s->daemon_args);
+        free(s->user);
         free(s->pidfile);
         free(s);
         return NULL;
@@ -203,6 +205,8 @@ struct sysv_state {
         char *var_daemon;         /* last known DAEMON= */
         char *ssd_daemon;         /* first start-stop-daemon program */
         char *fn_daemon;          /* first daemon/start_daemon program */
+        char *fn_args;            /* the words after it, when all known */
+        char *ssd_user, *fn_user; /* --chuid of that start-stop-daemon, --user of that daemon */
 };
 
 static void var_remove(struct sysv_state *st, const char *name, size_t nn)
@@ -293,6 +297,7 @@ static int start_stop_daemon(struct sysv_state *st, const struct v2c_shell_word 
 {
         const struct v2c_shell_word *exec = NULL, *startas = NULL;
         struct v2c_shell_word inline_exec = { 0 }, inline_startas = { 0 };
+        const char *chuid = NULL;
 
         for (size_t i = 0; i < n; i++) {
                 const struct v2c_shell_word *w = &toks[i];
@@ -313,12 +318,22 @@ static int start_stop_daemon(struct sysv_state *st, const struct v2c_shell_word 
                         inline_startas = *w;
                         inline_startas.text = (char *) t + 10;
                         startas = &inline_startas;
-                }
+                } else if (strcmp(t, "--chuid") == 0 || strcmp(t, "-c") == 0) {
+                        const struct v2c_shell_word *u = next_word(toks, n, &i);
+                        if (u && !u->unexpanded)
+                                chuid = u->text;
+                } else if (strncmp(t, "--chuid=", 8) == 0 && !w->unexpanded)
+                        chuid = t + 8;
         }
 
         const struct v2c_shell_word *pick = good_path(startas) ? startas : good_path(exec) ? exec : NULL;
         if (pick == NULL || st->ssd_daemon)
                 return 0;
+        if (chuid && chuid[0] && chuid[0] != ':') {
+                int r = set_text(&st->ssd_user, chuid, strcspn(chuid, ":"));
+                if (r < 0)
+                        return r;
+        }
         return set_text(&st->ssd_daemon, pick->text, strlen(pick->text));
 }
 
@@ -330,8 +345,10 @@ static int daemon_function(struct sysv_state *st, bool lsb, const struct v2c_she
 {
         static const char *const rh_with_arg[] = { "--user", "--pidfile", "--check", "--nicelevel" };
         const struct v2c_shell_word *prog = NULL;
+        const char *user = NULL;
+        size_t i = 0;
 
-        for (size_t i = 0; i < n && prog == NULL; i++) {
+        for (; i < n && prog == NULL; i++) {
                 const struct v2c_shell_word *w = &toks[i];
                 if (w->kind != V2C_SHELL_WORD)
                         continue;
@@ -344,9 +361,14 @@ static int daemon_function(struct sysv_state *st, bool lsb, const struct v2c_she
                         continue;
                 }
                 if (strncmp(t, "--", 2) == 0) {
+                        if (strncmp(t, "--user=", 7) == 0 && !w->unexpanded)
+                                user = t + 7;
                         for (size_t k = 0; k < V2C_ARRAY_SIZE(rh_with_arg); k++)
-                                if (strcmp(t, rh_with_arg[k]) == 0)
-                                        next_word(toks, n, &i);
+                                if (strcmp(t, rh_with_arg[k]) == 0) {
+                                        const struct v2c_shell_word *a = next_word(toks, n, &i);
+                                        if (k == 0 && a && !a->unexpanded)
+                                                user = a->text;
+                                }
                         continue;
                 }
                 if ((t[0] == '+' || t[0] == '-') && t[1] && strspn(t + 1, "0123456789") == strlen(t + 1))
@@ -356,6 +378,27 @@ static int daemon_function(struct sysv_state *st, bool lsb, const struct v2c_she
 
         if (!good_path(prog) || st->fn_daemon)
                 return 0;
+        if (user && user[0]) {
+                int r = set_text(&st->fn_user, user, strlen(user));
+                if (r < 0)
+                        return r;
+        }
+        /* Its arguments ($OPTIONS of /etc/sysconfig/NAME, expanded when
+         * known), joined for the caller to split again; one that kept an
+         * unknown expansion is left out rather than guessed. */
+        struct v2c_buf b;
+        v2c_buf_init(&b, SYSV_MAX_VALUE);
+        int r = 0;
+        for (; i < n && r == 0; i++)
+                if (toks[i].kind == V2C_SHELL_WORD && !toks[i].unexpanded && toks[i].text[0])
+                        r = v2c_buf_appendf(&b, "%s%s", b.len ? " " : "", toks[i].text);
+        if (r == -ENOMEM) {
+                v2c_buf_release(&b);
+                return r;
+        }
+        if (r == 0 && b.len)  /* too long (-E2BIG): no arguments rather than some */
+                st->fn_args = v2c_buf_steal(&b);
+        v2c_buf_release(&b);
         return set_text(&st->fn_daemon, prog->text, strlen(prog->text));
 }
 
@@ -567,12 +610,21 @@ int v2c_sysv_parse(const char *data, size_t len, char *const *defaults,
                 } else if (st.fn_daemon) {
                         s->daemon = TAKE_PTR(st.fn_daemon);
                         s->daemon_source = V2C_SYSV_DAEMON_FUNCTION;
+                        if (s->daemon_args == NULL)
+                                s->daemon_args = TAKE_PTR(st.fn_args);
                 }
+                /* DAEMON= is most often run by start-stop-daemon. */
+                s->user = s->daemon_source == V2C_SYSV_DAEMON_FUNCTION ? TAKE_PTR(st.fn_user)
+                          : st.ssd_user                              ? TAKE_PTR(st.ssd_user)
+                                                                     : TAKE_PTR(st.fn_user);
         }
         v2c_strv_free(st.vars);
         free(st.var_daemon);
         free(st.ssd_daemon);
         free(st.fn_daemon);
+        free(st.fn_args);
+        free(st.ssd_user);
+        free(st.fn_user);
         if (r < 0)
                 return v2c_error_set(err, ENOMEM, "out of memory");
 

@@ -315,6 +315,10 @@ struct v2c_sysv_script {
         enum v2c_sysv_daemon_source daemon_source;
         char *daemon_args;             /* new or NULL: DAEMON_OPTS, DAEMON_ARGS or ARGS */
         char *pidfile;                 /* new or NULL: PIDFILE= */
+        /* new or NULL: who the daemon runs as, from Red Hat's `daemon
+         * --user U` or start-stop-daemon's --chuid U[:G] (its --user is a
+         * match filter, not a change of user) */
+        char *user;
         size_t n_invalid;              /* lines skipped: too long, unbalanced quotes */
 };
 

@@ -32,6 +32,9 @@ static const struct v2c_sbom_package guest_packages[] = {
         { .name = "libc6", .version = "2.36-9", .arch = "amd64", .purl_type = "deb", .distro = "debian" },
         { .name = "BusyBox", .supplier = "  ", .purl_type = "apk", .distro = "alpine" },
         { .name = "local-tool" },
+        { .name = "nginx", .version = "1.20.1-14.el9", .arch = "x86_64", .epoch = "1", .purl_type = "rpm",
+          .distro = "rocky" },
+        { .name = "NetworkManager", .version = "1.44.0-3.el9", .purl_type = "rpm", .distro = "Rocky", .epoch = "1" },
 };
 #define N_GUEST (sizeof guest_packages / sizeof guest_packages[0])
 
@@ -98,6 +101,10 @@ static void test_sbom_document(void **state)
                 const char *name, *arch, *id, *purl, *supplier;
         } want[] = {
                 { "BusyBox", NULL, "SPDXRef-Package-BusyBox-1", "pkg:apk/alpine/busybox", "NOASSERTION" },
+                /* rpm: the name keeps its case, the namespace does not;
+                 * epoch a qualifier after arch, or the only one. */
+                { "NetworkManager", NULL, "SPDXRef-Package-NetworkManager-1",
+                  "pkg:rpm/rocky/NetworkManager@1.44.0-3.el9?epoch=1", "NOASSERTION" },
                 { "libc6", "amd64", "SPDXRef-Package-libc6-1", "pkg:deb/debian/libc6@2.36-9?arch=amd64", "NOASSERTION" },
                 { "libc6", "i386", "SPDXRef-Package-libc6-2", "pkg:deb/debian/libc6@2.36-9?arch=i386", "NOASSERTION" },
                 { "libstdc++6", "amd64", "SPDXRef-Package-libstdc--6-1",
@@ -106,6 +113,8 @@ static void test_sbom_document(void **state)
                 { "libstdc--6", "amd64", "SPDXRef-Package-libstdc--6-2", "pkg:deb/debian/libstdc--6@1.0?arch=amd64",
                   "NOASSERTION" },
                 { "local-tool", NULL, "SPDXRef-Package-local-tool-1", NULL, "NOASSERTION" },
+                { "nginx", "x86_64", "SPDXRef-Package-nginx-1", "pkg:rpm/rocky/nginx@1.20.1-14.el9?arch=x86_64&epoch=1",
+                  "NOASSERTION" },
                 { "zlib1g", "amd64", "SPDXRef-Package-zlib1g-1", "pkg:deb/debian/zlib1g@1%3A1.2.13.dfsg-1?arch=amd64",
                   "Organization: Mark Brown (broonie@debian.org)" },
         };
@@ -131,7 +140,7 @@ static void test_sbom_document(void **state)
                 assert_string_equal(str_at(ref, "referenceType"), "purl");
                 assert_string_equal(str_at(ref, "referenceLocator"), want[i].purl);
         }
-        assert_string_equal(str_at(json_array_get(pkgs, 7), "versionInfo"), "1:1.2.13.dfsg-1");
+        assert_string_equal(str_at(json_array_get(pkgs, 9), "versionInfo"), "1:1.2.13.dfsg-1");
         assert_null(json_object_get(json_array_get(pkgs, 1), "versionInfo"));
 
         json_t *rels = json_object_get(doc, "relationships");
@@ -204,7 +213,7 @@ static void test_sbom_refuses(void **state)
 {
         (void) state;
         const struct v2c_sbom_package one = { .name = "x" }, unnamed = { .version = "1" },
-                                      odd_type = { .name = "x", .purl_type = "rpm" };
+                                      odd_type = { .name = "x", .purl_type = "npm" };
         const struct v2c_sbom_spec good = { .image_name = "web", .manifest_digest = DIGEST,
                                             .created = "2024-01-02T03:04:05Z", .tool_version = "0.1.0",
                                             .packages = &one, .n_packages = 1 };

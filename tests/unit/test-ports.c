@@ -1477,6 +1477,40 @@ static void test_vsftpd(void **state)
         assert_ports(&e->ports, "");
 }
 
+static void test_phpfpm(void **state)
+{
+        (void) state;
+        /* RHEL's layout: the pools through a glob include; one pool on a
+         * socket, one on a port, one on every address; comments of both
+         * kinds; a quoted value. */
+        static const struct fake_file files[] = {
+                { "/etc/php-fpm.conf", "[global]\npid = /run/php-fpm/php-fpm.pid\n;listen = 1111\n"
+                                       "include=/etc/php-fpm.d/*.conf\n" },
+                { "/etc/php-fpm.d/www.conf", "[www]\nuser = apache\nlisten = /run/php-fpm/www.sock\n" },
+                { "/etc/php-fpm.d/api.conf", "[api]\n  listen = \"127.0.0.1:9001\"\n# listen = 2222\n" },
+                { "/etc/php-fpm.d/all.conf", "[all]\nlisten=9002\nlisten.allowed_clients = 10.0.0.1\n" },
+        };
+        struct fake_fs fs = { files, V2C_ARRAY_SIZE(files), 0, NULL };
+        _cleanup_(v2c_svc_config_freep) struct v2c_svc_config *c =
+                parse_ok(V2C_SERVER_PHPFPM, "/etc/php-fpm.conf", NULL, &fs);
+        assert_ports(&c->ports, "9001/tcp 127.0.0.1 config:/etc/php-fpm.d/api.conf\n"
+                                "9002/tcp * config:/etc/php-fpm.d/all.conf\n"
+                                "unix /run/php-fpm/www.sock\n");
+        fake_fs_release(&fs);
+        assert_int_equal(v2c_server_from_name("php-fpm"), V2C_SERVER_PHPFPM);
+        /* A relative include is php-fpm's prefix's, which is the main
+         * file's directory for the packaged files. */
+        static const struct fake_file deb[] = {
+                { "/etc/php/8.2/fpm/php-fpm.conf", "include=pool.d/*.conf\n" },
+                { "/etc/php/8.2/fpm/pool.d/www.conf", "[www]\nlisten = [::]:9000\n" },
+        };
+        struct fake_fs fd = { deb, V2C_ARRAY_SIZE(deb), 0, NULL };
+        _cleanup_(v2c_svc_config_freep) struct v2c_svc_config *d =
+                parse_ok(V2C_SERVER_PHPFPM, "/etc/php/8.2/fpm/php-fpm.conf", NULL, &fd);
+        assert_ports(&d->ports, "9000/tcp * config:/etc/php/8.2/fpm/pool.d/www.conf\n");
+        fake_fs_release(&fd);
+}
+
 static void test_declaration_budget(void **state)
 {
         (void) state;
@@ -1613,6 +1647,7 @@ int main(int argc, char **argv)
                 cmocka_unit_test(test_ntpd_snmpd),
                 cmocka_unit_test(test_rsyslog),
                 cmocka_unit_test(test_vsftpd),
+                cmocka_unit_test(test_phpfpm),
                 cmocka_unit_test(test_declaration_budget),
                 cmocka_unit_test(test_all_parsers_garbage),
                 cmocka_unit_test(test_server_names),

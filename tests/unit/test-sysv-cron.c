@@ -268,6 +268,33 @@ static void test_sysv_redhat(void **state)
                                             NULL);
         assert_string_equal(s->daemon, "/usr/sbin/httpd");
         assert_int_equal(s->daemon_source, V2C_SYSV_DAEMON_FUNCTION);
+        assert_string_equal(s->user, "apache");
+        assert_string_equal(s->daemon_args, "-DFOREGROUND");
+        v2c_sysv_script_free(s);
+
+        /* CentOS 6 style: --user=U, $OPTIONS from /etc/sysconfig/NAME
+         * (the defaults), an unknown word left out of the arguments. */
+        char *sysconfig[] = { "OPTIONS=--port 7070", NULL };
+        s = sysv_ok(". /etc/rc.d/init.d/functions\n"
+                    "[ -f /etc/sysconfig/food ] && . /etc/sysconfig/food\n"
+                    "start() { daemon --user=foo --pidfile=/var/run/food.pid /usr/sbin/food $OPTIONS $UNSET; }\n"
+                    "stop() { killproc food; }\n",
+                    sysconfig);
+        assert_string_equal(s->daemon, "/usr/sbin/food");
+        assert_string_equal(s->user, "foo");
+        assert_string_equal(s->daemon_args, "--port 7070");
+        v2c_sysv_script_free(s);
+
+        /* start-stop-daemon: --chuid U:G gives U; its --user only
+         * matches processes and says nothing of who runs the daemon. */
+        s = sysv_ok("start-stop-daemon --start --user www --chuid www-data:www-data --exec /usr/sbin/w\n", NULL);
+        assert_string_equal(s->user, "www-data");
+        v2c_sysv_script_free(s);
+        s = sysv_ok("start-stop-daemon --start --user www --exec /usr/sbin/w\n", NULL);
+        assert_null(s->user);
+        v2c_sysv_script_free(s);
+        s = sysv_ok("DAEMON=/usr/sbin/w\nstart-stop-daemon -S -c $UNKNOWN -x $DAEMON\n", NULL);
+        assert_null(s->user);
         v2c_sysv_script_free(s);
 
         /* LSB start_daemon; a program that is a bare name is not taken */
