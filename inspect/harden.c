@@ -38,7 +38,14 @@ static const struct {
           "APACHE_RUN_DIR, APACHE_LOCK_DIR and APACHE_LOG_DIR of /etc/apache2/envvars", false },
         { "apachectl", { "/var/run/apache2", "/var/lock/apache2", "/var/log/apache2" },
           "APACHE_RUN_DIR, APACHE_LOCK_DIR and APACHE_LOG_DIR of /etc/apache2/envvars", false },
-        { "php-fpm*", { "/run/php" }, "php-fpm's pid file and sockets", false },
+        /* The RHEL family's httpd: DefaultRuntimeDir and PidFile in
+         * /run/httpd, logs in /var/log/httpd (/etc/httpd/logs links there),
+         * mod_cache and mod_ssl's caches in /var/cache/httpd. */
+        { "httpd", { "/run/httpd", "/var/log/httpd", "/var/cache/httpd" },
+          "httpd's run, log and cache directories (the RHEL family's build)", false },
+        { "php-fpm*", { "/run/php", "/run/php-fpm", "/var/log/php-fpm" },
+          "php-fpm's pid file, sockets and logs (Debian: /run/php; the RHEL family: /run/php-fpm, /var/log/php-fpm)",
+          false },
         { "haproxy", { "/run/haproxy" }, "haproxy's stats and master sockets", false },
         /* Measured with BIND 9.18 (Debian 12): with /var/cache/bind and
          * /run/named writable it still stops at start, "directory

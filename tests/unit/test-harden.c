@@ -273,6 +273,19 @@ static void test_daemon_writes(void **state)
         assert_string_equal(writable(s), "/tmp /var/lib/nginx");
         assert_non_null(strstr(s->hardening.writable[1].from, "nginx's built-in temporary directories"));
         release(s);
+        /* the RHEL family's httpd and php-fpm */
+        s = service(NULL, NULL);
+        free(s->exec_path);
+        s->exec_path = strdup("/usr/sbin/httpd");
+        assert_int_equal(inspect_harden(s), 0);
+        assert_string_equal(writable(s), "/run/httpd /tmp /var/cache/httpd /var/log/httpd");
+        release(s);
+        s = service(NULL, NULL);
+        free(s->exec_path);
+        s->exec_path = strdup("/usr/sbin/php-fpm");
+        assert_int_equal(inspect_harden(s), 0);
+        assert_string_equal(writable(s), "/run/php /run/php-fpm /tmp /var/log/php-fpm");
+        release(s);
         /* pid files and sockets on its command line */
         s = service(NULL, NULL);
         char *argv[] = { "/usr/sbin/haproxy", "-p", "/run/haproxy.pid", "-S", "/var/run/hap/master.sock", "-f",
