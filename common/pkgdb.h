@@ -205,7 +205,12 @@ int v2c_rpm_parse_header(struct v2c_pkgdb *db, const unsigned char *blob, size_t
 /* Calls FN for every header blob of a database file of KIND held whole in
  * (data, len), in the order of the file; FN's negative return stops the
  * walk and is returned.  -EBADMSG (with a message) for a file that is not
- * of KIND or is malformed past what the walk can skip. */
+ * of KIND or is malformed past what the walk can skip.
+ * The blob is borrowed for the call only.  Only the main file is read:
+ * pages still in an SQLite write-ahead log (rpmdb.sqlite-wal) are not
+ * seen, so a loader finding a non-empty WAL must say so.  The order is
+ * SQLite's hnum, ndb's package index (both the install order) and
+ * Berkeley DB's hash order.  -EFBIG past V2C_RPMDB_MAX_FILE. */
 typedef int (*v2c_rpmdb_blob_fn)(void *ctx, const unsigned char *blob, size_t len);
 int v2c_rpmdb_foreach(enum v2c_rpmdb_kind kind, const unsigned char *data, size_t len, v2c_rpmdb_blob_fn fn,
                       void *ctx, struct v2c_error **err);
