@@ -78,7 +78,9 @@ struct v2c_provide {
 
 struct v2c_conffile {
         char *path;        /* normalised */
-        char *md5;         /* as dpkg wrote it; may be "newconffile" */
+        char *md5;         /* as dpkg wrote it; may be "newconffile".  rpm: the
+                            * file's digest (algorithm: the package's
+                            * digest_algo), NULL when it has none */
         bool obsolete;
 };
 
@@ -246,8 +248,10 @@ size_t v2c_pkgdb_count(const struct v2c_pkgdb *db);
 const struct v2c_pkg *v2c_pkgdb_get(const struct v2c_pkgdb *db, size_t i);
 
 /* Finds "name" or, in a dpkg database, "name:arch" (":any" means any
- * arch; apk names may hold colons, "so:libc.musl-x86_64.so.1").  Several arches of
- * one name: installed first, then in arch order.  Returns borrowed or NULL. */
+ * arch; apk names may hold colons, "so:libc.musl-x86_64.so.1"; rpm has no
+ * name:arch form, its names hold colons too: "perl(File::Temp)").  Several
+ * arches of one name: installed first, then in arch order.  Returns
+ * borrowed or NULL. */
 const struct v2c_pkg *v2c_pkgdb_find(const struct v2c_pkgdb *db, const char *name);
 
 /* The package owning a path (normalised first), installed owners first;
@@ -271,7 +275,13 @@ int v2c_pkgdb_owners(const struct v2c_pkgdb *db, const char *path,
 /* Dependency closure of roots ("name" or "name:arch") over Depends and
  * Pre-Depends, among installed packages: of a dependency's alternatives the
  * first one installed wins, a real package before a provider of the name,
- * a package of the requester's arch (or "all") before others.  Cycles are
+ * a package of the requester's arch (or "all", rpm's "noarch") before
+ * others.  In an rpm database a requirement is a package name, anything a
+ * package Provides (sonames like "libssl.so.3()(64bit)", virtual names) or,
+ * for a path, the package providing or owning that file (then its
+ * merged-/usr alias: /bin/sh is owned as /usr/bin/sh).  Version
+ * constraints are not evaluated, in any format: the guest's package
+ * manager checked them when it installed what is there.  Cycles are
  * fine.  *pkgs: new NULL-terminated array of borrowed packages, roots
  * included, sorted by name then arch.  *missing (may be NULL to ignore):
  * new sorted strv of roots not installed and dependencies nobody
