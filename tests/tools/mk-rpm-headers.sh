@@ -123,3 +123,5 @@ rpm --root "$root" --dbpath "$dbpath" -qa --qf '%{DBINSTANCE} %{NAME}\n' | while
   sqlite3 "$db" "select writefile('$out/$name.hdr', blob) from Packages where hnum = $hnum" >/dev/null
 done
 ls "$out"/*.hdr >/dev/null
+# The four back to back, one input of the fuzz target (a database of four).
+cat "$out"/v2c-hello.hdr "$out"/libv2c.hdr "$out"/v2c-sh.hdr "$out"/v2c-b.hdr >"$out/all-four.hdrs"

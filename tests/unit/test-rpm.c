@@ -444,11 +444,14 @@ static void test_rpm_hostile_index(void **state)
 
         /* an offset past the store, at its very end, and a misaligned int */
         base(&h);
-        hb_entry(&h, 1009, T_INT32, h.dl + 4, 1);
-        assert_bad(&h, false, "offset");
-        base(&h);
         while (h.dl % 4)
                 h.data[h.dl++] = 0;
+        hb_entry(&h, 1009, T_INT32, h.dl + 4, 1);
+        assert_bad(&h, false, "offset 16, count 1 in a 12-byte store");
+        h.il--;
+        hb_entry(&h, 1009, T_INT32, 0xfffffffc, 1);
+        assert_bad(&h, false, "offset 4294967292, count 1 in a 12-byte store");
+        h.il--;
         hb_entry(&h, 1009, T_INT32, h.dl, 1);   /* zero bytes left */
         assert_bad(&h, false, "do not fit");
         base(&h);
