@@ -1,6 +1,7 @@
-/* The package database both dpkg.c and apk.c fill, and the questions the
- * inspector asks of it: find a package, find a path's owner (with the
- * merged-/usr alias), the dependency closure of a set of packages.
+/* The package database dpkg.c, apk.c and rpmhdr.c fill, and the questions
+ * the inspector asks of it: find a package, find a path's owner (with the
+ * merged-/usr alias), the dependency closure of a set of packages (for
+ * rpm through Provides and owned files too).
  *
  * Indexes are sorted arrays searched with bsearch: built once by
  * v2c_pkgdb_finish, deterministic, and no hash function to attack.  All

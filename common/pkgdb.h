@@ -1,7 +1,8 @@
 /* Package databases of a guest, parsed from buffers the caller has read.
  *
  * dpkg.c parses /var/lib/dpkg/status and /var/lib/dpkg/info/<pkg>.list,
- * apk.c parses Alpine's /lib/apk/db/installed; both fill a struct
+ * apk.c parses Alpine's /lib/apk/db/installed, rpmhdr.c the package
+ * headers rpmdb.c finds in rpm's database files; all fill a struct
  * v2c_pkgdb (pkgdb.c), which answers the questions the inspector asks:
  * which package is this, who owns this path, what does this set of
  * packages pull in.  Nothing here touches a file: the data comes from a
@@ -200,8 +201,16 @@ enum v2c_rpmdb_kind {
 /* Parses one header blob as rpm's database stores it (no lead, no
  * header magic: the index count, the data length, the index entries, the
  * data store) into a new package added to db (installed: what is in the
- * database is installed).  Bounds every count and offset against LEN;
- * -EBADMSG (with a message) for a malformed header. */
+ * database is installed).  Read: name, epoch, version, release, arch,
+ * vendor, the summary (as description), the installed size, the source
+ * package's name (from SOURCERPM), the owned files (compressed names, or
+ * the OLDFILENAMES of old headers; %ghost files included) with their
+ * digests, the %config files as conffiles, Requires (rpmlib() and config()
+ * ones left out; of the boolean ones only "(a or b ...)", as alternatives)
+ * and Provides.  Every entry is checked against LEN as rpm's own header
+ * check does (type, alignment, bounds, NUL-terminated strings, no
+ * overlap); -EBADMSG (with a one-line message) for a malformed header,
+ * -E2BIG past the caps above.  Nothing is added on failure. */
 int v2c_rpm_parse_header(struct v2c_pkgdb *db, const unsigned char *blob, size_t len, struct v2c_error **err);
 
 /* Calls FN for every header blob of a database file of KIND held whole in
