@@ -614,8 +614,11 @@ static struct v2c_pkg *resolve_name(const struct v2c_pkgdb *db, const char *name
          * reverse), so the alias is tried too, a provider before an owner
          * as for the path itself. */
         _cleanup_free_ char *path = NULL;
-        if (v2c_pkg_path_normalize(name, strlen(name), &path) < 0)
+        int r = v2c_pkg_path_normalize(name, strlen(name), &path);
+        if (r < 0) {
+                *oom = r == -ENOMEM;
                 return NULL;
+        }
         p = installed_owner(db, path);
         if (p)
                 return p;
