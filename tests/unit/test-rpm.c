@@ -379,6 +379,51 @@ static void test_rpm_old_header(void **state)
         v2c_pkgdb_free(db);
 }
 
+static void add_pkg(struct v2c_pkgdb *db, const char *name, const char *arch, const char *provides,
+                    const char *requires)
+{
+        struct hb h = { 0 };
+        hb_str(&h, 1000, name);
+        hb_str(&h, 1022, arch);
+        if (provides)
+                hb_strs(&h, 1047, T_ARRAY, 1, provides, strlen(provides) + 1);
+        if (requires)
+                hb_strs(&h, 1049, T_ARRAY, 1, requires, strlen(requires) + 1);
+        size_t len;
+        _cleanup_free_ unsigned char *b = hb_blob(&h, true, &len);
+        struct v2c_error *err = NULL;
+        assert_int_equal(v2c_rpm_parse_header(db, b, len, &err), 0);
+}
+
+static void test_rpm_closure_arch(void **state)
+{
+        (void) state;
+        /* Of several providers, the requester's arch, else noarch, else the
+         * first: an i686 library must not stand in for an x86_64 one. */
+        struct v2c_pkgdb *db = v2c_pkgdb_new(V2C_PKG_FORMAT_RPM);
+        struct v2c_error *err = NULL;
+        add_pkg(db, "app", "x86_64", NULL, "libz.so.1()(64bit)");
+        add_pkg(db, "zlib", "i686", "libz.so.1()(64bit)", NULL);
+        add_pkg(db, "zlib", "x86_64", "libz.so.1()(64bit)", NULL);
+        add_pkg(db, "tool", "x86_64", NULL, "virtual-thing");
+        add_pkg(db, "thing-i686", "i686", "virtual-thing", NULL);
+        add_pkg(db, "thing-noarch", "noarch", "virtual-thing", NULL);
+        assert_int_equal(v2c_pkgdb_finish(db, &err), 0);
+        /* no name:arch form: "zlib:i686" is a name nobody has */
+        assert_null(v2c_pkgdb_find(db, "zlib:i686"));
+        assert_non_null(v2c_pkgdb_find(db, "zlib"));
+
+        const struct v2c_pkg **pkgs = NULL;
+        assert_int_equal(closure(db, "app", &pkgs, NULL), 2);
+        assert_string_equal(pkgs[1]->name, "zlib");
+        assert_string_equal(pkgs[1]->arch, "x86_64");
+        free(pkgs);
+        assert_int_equal(closure(db, "tool", &pkgs, NULL), 2);
+        assert_string_equal(pkgs[0]->name, "thing-noarch");
+        free(pkgs);
+        v2c_pkgdb_free(db);
+}
+
 /* A small valid header the hostile cases start from. */
 static void base(struct hb *h)
 {
@@ -629,6 +674,7 @@ int main(int argc, char **argv)
                 cmocka_unit_test(test_rpm_real_fields),
                 cmocka_unit_test(test_rpm_real_closure),
                 cmocka_unit_test(test_rpm_old_header),
+                cmocka_unit_test(test_rpm_closure_arch),
                 cmocka_unit_test(test_rpm_hostile_index),
                 cmocka_unit_test(test_rpm_hostile_values),
                 cmocka_unit_test(test_rpm_flipped_bytes),
