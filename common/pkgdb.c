@@ -1,6 +1,7 @@
-/* The package database both dpkg.c and apk.c fill, and the questions the
- * inspector asks of it: find a package, find a path's owner (with the
- * merged-/usr alias), the dependency closure of a set of packages.
+/* The package database dpkg.c, apk.c and rpmhdr.c fill, and the questions
+ * the inspector asks of it: find a package, find a path's owner (with the
+ * merged-/usr alias), the dependency closure of a set of packages (for
+ * rpm through Provides and owned files too).
  *
  * Indexes are sorted arrays searched with bsearch: built once by
  * v2c_pkgdb_finish, deterministic, and no hash function to attack.  All
@@ -507,15 +508,17 @@ int v2c_pkgdb_owners(const struct v2c_pkgdb *db, const char *path,
 }
 
 /* Among the installed packages named name (or providing it when
- * providers), the one of the requester's arch, else arch "all", else the
- * first. */
-static struct v2c_pkg *pick_arch(struct v2c_pkg *const *cands, size_t n, const char *want_arch)
+ * providers), the one of the requester's arch, else the arch-independent
+ * one (dpkg's "all", rpm's "noarch"), else the first. */
+static struct v2c_pkg *pick_arch(const struct v2c_pkgdb *db, struct v2c_pkg *const *cands, size_t n,
+                                 const char *want_arch)
 {
+        const char *indep = db->format == V2C_PKG_FORMAT_RPM ? "noarch" : "all";
         struct v2c_pkg *all = NULL;
         for (size_t i = 0; i < n; i++) {
                 if (want_arch && strcmp_null(cands[i]->arch, want_arch) == 0)
                         return cands[i];
-                if (all == NULL && strcmp_null(cands[i]->arch, "all") == 0)
+                if (all == NULL && strcmp_null(cands[i]->arch, indep) == 0)
                         all = cands[i];
         }
         return all ? all : n ? cands[0] : NULL;
@@ -541,31 +544,10 @@ static int pkg_vec_push(struct pkg_vec *pv, struct v2c_pkg *p)
         return 0;
 }
 
-/* Sets *oom when the scratch array cannot grow, so that a failed
- * allocation is not mistaken for a missing dependency. */
-static struct v2c_pkg *resolve_name(const struct v2c_pkgdb *db, const char *name,
-                                    const char *want_arch, struct pkg_vec *scratch, bool *oom)
+/* An installed package providing name_len bytes of name, picked by arch. */
+static struct v2c_pkg *resolve_provider(const struct v2c_pkgdb *db, const char *name, size_t name_len,
+                                        const char *want_arch, struct pkg_vec *scratch, bool *oom)
 {
-        size_t name_len;
-        const char *arch;
-        split_arch(db, name, &name_len, &arch);
-        scratch->n = 0;
-        for (size_t i = pkg_lower_bound(db, name, name_len);
-             i < db->n_pkgs && name_eq(db->pkgs[i]->name, name, name_len); i++) {
-                struct v2c_pkg *p = db->pkgs[i];
-                if (p->installed && (arch == NULL || strcmp_null(p->arch, arch) == 0) &&
-                    pkg_vec_push(scratch, p) < 0) {
-                        *oom = true;
-                        return NULL;
-                }
-        }
-        struct v2c_pkg *p = pick_arch(scratch->v, scratch->n, arch ? arch : want_arch);
-        if (p)
-                return p;
-
-        /* Virtual packages: providers only ever satisfy the bare name. */
-        if (arch != NULL)
-                return NULL;
         size_t lo = 0, hi = db->n_provides;
         while (lo < hi) {
                 size_t mid = lo + (hi - lo) / 2;
@@ -584,7 +566,67 @@ static struct v2c_pkg *resolve_name(const struct v2c_pkgdb *db, const char *name
                         *oom = true;
                         return NULL;
                 }
-        return pick_arch(scratch->v, scratch->n, want_arch);
+        return pick_arch(db, scratch->v, scratch->n, want_arch);
+}
+
+/* The first installed owner of a normalised path (owners sort installed
+ * first), or NULL. */
+static struct v2c_pkg *installed_owner(const struct v2c_pkgdb *db, const char *path)
+{
+        size_t i = path_lower_bound(db, path);
+        if (i < db->n_paths && strcmp(db->paths[i].path, path) == 0 && db->paths[i].pkg->installed)
+                return db->paths[i].pkg;
+        return NULL;
+}
+
+/* Sets *oom when the scratch array cannot grow, so that a failed
+ * allocation is not mistaken for a missing dependency. */
+static struct v2c_pkg *resolve_name(const struct v2c_pkgdb *db, const char *name,
+                                    const char *want_arch, struct pkg_vec *scratch, bool *oom)
+{
+        size_t name_len;
+        const char *arch;
+        split_arch(db, name, &name_len, &arch);
+        scratch->n = 0;
+        for (size_t i = pkg_lower_bound(db, name, name_len);
+             i < db->n_pkgs && name_eq(db->pkgs[i]->name, name, name_len); i++) {
+                struct v2c_pkg *p = db->pkgs[i];
+                if (p->installed && (arch == NULL || strcmp_null(p->arch, arch) == 0) &&
+                    pkg_vec_push(scratch, p) < 0) {
+                        *oom = true;
+                        return NULL;
+                }
+        }
+        struct v2c_pkg *p = pick_arch(db, scratch->v, scratch->n, arch ? arch : want_arch);
+        if (p)
+                return p;
+
+        /* Virtual packages: providers only ever satisfy the bare name. */
+        if (arch != NULL)
+                return NULL;
+        p = resolve_provider(db, name, name_len, want_arch, scratch, oom);
+        if (p || *oom || db->format != V2C_PKG_FORMAT_RPM || name[0] != '/')
+                return p;
+
+        /* rpm's file dependencies ("/bin/sh", "/usr/bin/python3"): every
+         * package provides the files it owns.  A merged-/usr guest's
+         * packages own /usr/bin/sh where others require /bin/sh (or the
+         * reverse), so the alias is tried too, a provider before an owner
+         * as for the path itself. */
+        _cleanup_free_ char *path = NULL;
+        int r = v2c_pkg_path_normalize(name, strlen(name), &path);
+        if (r < 0) {
+                *oom = r == -ENOMEM;
+                return NULL;
+        }
+        p = installed_owner(db, path);
+        if (p)
+                return p;
+        _cleanup_free_ char *alias = usrmerge_alias(path);
+        if (alias == NULL)
+                return NULL;
+        p = resolve_provider(db, alias, strlen(alias), want_arch, scratch, oom);
+        return p || *oom ? p : installed_owner(db, alias);
 }
 
 static char *dep_to_string(const struct v2c_dep *d)

@@ -1,7 +1,8 @@
 /* Package databases of a guest, parsed from buffers the caller has read.
  *
  * dpkg.c parses /var/lib/dpkg/status and /var/lib/dpkg/info/<pkg>.list,
- * apk.c parses Alpine's /lib/apk/db/installed; both fill a struct
+ * apk.c parses Alpine's /lib/apk/db/installed, rpmhdr.c the package
+ * headers rpmdb.c finds in rpm's database files; all fill a struct
  * v2c_pkgdb (pkgdb.c), which answers the questions the inspector asks:
  * which package is this, who owns this path, what does this set of
  * packages pull in.  Nothing here touches a file: the data comes from a
@@ -78,7 +79,9 @@ struct v2c_provide {
 
 struct v2c_conffile {
         char *path;        /* normalised */
-        char *md5;         /* as dpkg wrote it; may be "newconffile" */
+        char *md5;         /* as dpkg wrote it; may be "newconffile".  rpm: the
+                            * file's digest (algorithm: the package's
+                            * digest_algo), NULL when it has none */
         bool obsolete;
 };
 
@@ -198,8 +201,16 @@ enum v2c_rpmdb_kind {
 /* Parses one header blob as rpm's database stores it (no lead, no
  * header magic: the index count, the data length, the index entries, the
  * data store) into a new package added to db (installed: what is in the
- * database is installed).  Bounds every count and offset against LEN;
- * -EBADMSG (with a message) for a malformed header. */
+ * database is installed).  Read: name, epoch, version, release, arch,
+ * vendor, the summary (as description), the installed size, the source
+ * package's name (from SOURCERPM), the owned files (compressed names, or
+ * the OLDFILENAMES of old headers; %ghost files included) with their
+ * digests, the %config files as conffiles, Requires (rpmlib() and config()
+ * ones left out; of the boolean ones only "(a or b ...)", as alternatives)
+ * and Provides.  Every entry is checked against LEN as rpm's own header
+ * check does (type, alignment, bounds, NUL-terminated strings, no
+ * overlap); -EBADMSG (with a one-line message) for a malformed header,
+ * -E2BIG past the caps above.  Nothing is added on failure. */
 int v2c_rpm_parse_header(struct v2c_pkgdb *db, const unsigned char *blob, size_t len, struct v2c_error **err);
 
 /* Calls FN for every header blob of a database file of KIND held whole in
@@ -251,8 +262,10 @@ size_t v2c_pkgdb_count(const struct v2c_pkgdb *db);
 const struct v2c_pkg *v2c_pkgdb_get(const struct v2c_pkgdb *db, size_t i);
 
 /* Finds "name" or, in a dpkg database, "name:arch" (":any" means any
- * arch; apk names may hold colons, "so:libc.musl-x86_64.so.1").  Several arches of
- * one name: installed first, then in arch order.  Returns borrowed or NULL. */
+ * arch; apk names may hold colons, "so:libc.musl-x86_64.so.1"; rpm has no
+ * name:arch form, its names hold colons too: "perl(File::Temp)").  Several
+ * arches of one name: installed first, then in arch order.  Returns
+ * borrowed or NULL. */
 const struct v2c_pkg *v2c_pkgdb_find(const struct v2c_pkgdb *db, const char *name);
 
 /* The package owning a path (normalised first), installed owners first;
@@ -276,7 +289,13 @@ int v2c_pkgdb_owners(const struct v2c_pkgdb *db, const char *path,
 /* Dependency closure of roots ("name" or "name:arch") over Depends and
  * Pre-Depends, among installed packages: of a dependency's alternatives the
  * first one installed wins, a real package before a provider of the name,
- * a package of the requester's arch (or "all") before others.  Cycles are
+ * a package of the requester's arch (or "all", rpm's "noarch") before
+ * others.  In an rpm database a requirement is a package name, anything a
+ * package Provides (sonames like "libssl.so.3()(64bit)", virtual names) or,
+ * for a path, the package providing or owning that file (then its
+ * merged-/usr alias: /bin/sh is owned as /usr/bin/sh).  Version
+ * constraints are not evaluated, in any format: the guest's package
+ * manager checked them when it installed what is there.  Cycles are
  * fine.  *pkgs: new NULL-terminated array of borrowed packages, roots
  * included, sorted by name then arch.  *missing (may be NULL to ignore):
  * new sorted strv of roots not installed and dependencies nobody

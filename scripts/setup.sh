@@ -19,6 +19,8 @@ packages=(
   docker-registry apache2-utils python3-cryptography
   libvirt-dev libvirt-daemon-system libvirt-clients prometheus
   debootstrap mandoc bash-completion tmux
+  # tests/tools/mk-rpm-headers.sh (the rpm headers of the unit and fuzz tests)
+  rpm sqlite3
 )
 
 missing=()
