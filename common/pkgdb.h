@@ -189,6 +189,10 @@ int v2c_apk_parse_installed(struct v2c_pkgdb *db, const char *data, size_t len,
 /* Caps for rpm: a header blob is at most 256 MiB in rpm itself (its
  * headerImport limit); the database files are read whole. */
 #define V2C_RPM_MAX_HEADER  (256u << 20)
+/* Requires or Provides of one rpm package: far more than dpkg's, since a
+ * kernel package provides every exported symbol, "kernel(sym) = hash",
+ * tens of thousands of them; bounded by the header's size anyway. */
+#define V2C_RPM_MAX_RELATIONS (256u << 10)
 #define V2C_RPMDB_MAX_FILE  (1024u << 20)
 
 /* The three database files rpm has written over the years. */

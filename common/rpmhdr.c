@@ -685,6 +685,7 @@ static int add_requires(struct v2c_pkg *p, const struct hdr *h, struct v2c_error
                 return r;
         const char *name = str_at(h, a.names);
         const char *ver = a.versions ? str_at(h, a.versions) : NULL;
+        size_t cap = p->n_depends;   /* what an earlier entry left is full */
         for (uint32_t i = 0; i < a.names->count;
              i++, name = str_next(name), ver = ver ? str_next(ver) : NULL) {
                 uint32_t sense = a.flags ? u32_at(h, a.flags, i) : 0;
@@ -710,20 +711,27 @@ static int add_requires(struct v2c_pkg *p, const struct hdr *h, struct v2c_error
                         if (r == 0)
                                 r = push_alt(&dep, name, strnlen(name, V2C_PKG_MAX_FIELD + 1), cons);
                 }
-                if (r == 0 && p->n_depends >= V2C_PKG_MAX_DEPS)
+                if (r == 0 && p->n_depends >= V2C_RPM_MAX_RELATIONS)
                         r = -E2BIG;
-                struct v2c_dep *v = NULL;
-                if (r == 0 && (v = realloc(p->depends, (p->n_depends + 1) * sizeof *v)) == NULL)
-                        r = -ENOMEM;
+                /* Grown by doubling: a package may hold thousands. */
+                if (r == 0 && p->n_depends == cap) {
+                        size_t ncap = cap ? cap * 2 : 16;
+                        struct v2c_dep *v = realloc(p->depends, ncap * sizeof *v);
+                        if (v == NULL)
+                                r = -ENOMEM;
+                        else {
+                                p->depends = v;
+                                cap = ncap;
+                        }
+                }
                 if (r < 0) {
                         dep_clear(&dep);
                         if (r == -E2BIG)
-                                return v2c_error_set(err, E2BIG, "more than %d requirements or a name "
-                                                     "longer than %d bytes", V2C_PKG_MAX_DEPS,
+                                return v2c_error_set(err, E2BIG, "more than %u requirements or a name "
+                                                     "longer than %d bytes", V2C_RPM_MAX_RELATIONS,
                                                      V2C_PKG_MAX_FIELD);
                         return v2c_error_set(err, -r, "out of memory");
                 }
-                p->depends = v;
                 p->depends[p->n_depends++] = dep;
         }
         return 0;
@@ -735,8 +743,8 @@ static int add_provides(struct v2c_pkg *p, const struct hdr *h, struct v2c_error
         int r = dep_arrays(h, S_PROVIDENAME, S_PROVIDEFLAGS, S_PROVIDEVERSION, &a, "provide", err);
         if (r < 0 || a.names == NULL)
                 return r;
-        if (a.names->count > V2C_PKG_MAX_PROVIDES)
-                return v2c_error_set(err, E2BIG, "more than %d provides", V2C_PKG_MAX_PROVIDES);
+        if (a.names->count > V2C_RPM_MAX_RELATIONS)
+                return v2c_error_set(err, E2BIG, "more than %u provides", V2C_RPM_MAX_RELATIONS);
         p->provides = calloc(a.names->count, sizeof *p->provides);
         if (p->provides == NULL)
                 return v2c_error_set(err, ENOMEM, "out of memory");

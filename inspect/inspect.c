@@ -309,7 +309,10 @@ static void pkgdb_warn(void *ctx, const char *msg)
 static void detect_arch(struct inspect_ctx *c)
 {
         /* The package database knows the native architecture best. */
-        const char *probe[] = { "libc6", "base-files", "dpkg", "musl", "alpine-baselayout", NULL };
+        /* rpm: single-arch packages first, since a multilib guest has
+         * glibc twice (i686 and x86_64). */
+        const char *probe[] = { "libc6", "base-files", "dpkg", "musl", "alpine-baselayout", "filesystem", "bash",
+                                "rpm", "glibc", NULL };
         for (size_t i = 0; c->pkgdb && probe[i]; i++) {
                 const struct v2c_pkg *p = v2c_pkgdb_find(c->pkgdb, probe[i]);
                 if (p && p->arch && strcmp(p->arch, "all") != 0 && strcmp(p->arch, "noarch") != 0) {
@@ -319,7 +322,7 @@ static void detect_arch(struct inspect_ctx *c)
                                 a = "x86_64";
                         else if (strcmp(a, "arm64") == 0)
                                 a = "aarch64";
-                        else if (strcmp(a, "i386") == 0 || strcmp(a, "x86") == 0)
+                        else if (strcmp(a, "i386") == 0 || strcmp(a, "x86") == 0 || strcmp(a, "i686") == 0)
                                 a = "i386";
                         else if (strcmp(a, "ppc64el") == 0)
                                 a = "ppc64le";
