@@ -343,7 +343,7 @@ static int nginx_parse(struct refs *st, const char *data, size_t len, struct v2c
 static const char *const apache_keys[] = {
         "SSLCertificateFile", "SSLCertificateKeyFile", "SSLCertificateChainFile", "SSLCACertificateFile",
         "SSLCARevocationFile", "SSLProxyMachineCertificateFile", "AuthUserFile", "AuthGroupFile",
-        "AuthDBMUserFile", NULL,
+        "AuthDBMUserFile", "TypesConfig", "MIMEMagicFile", NULL,
 };
 
 static const char *apache_base(const struct refs *st)

@@ -134,6 +134,12 @@ static void test_apache2(void **state)
                     "ServerRoot \"/etc/apache2\"\nIncludeOptional sites-enabled/*.conf\n", files,
                     "/etc/apache2/conf/htpasswd\n/etc/ssl/certs/ssl-cert-snakeoil.pem\n"
                     "/etc/ssl/private/ssl-cert-snakeoil.key\n");
+        /* The RHEL family's httpd.conf: TypesConfig names /etc/mime.types,
+         * without which httpd does not start (mailcap owns it there). */
+        assert_refs(V2C_REFS_APACHE2, "/etc/httpd/conf/httpd.conf",
+                    "ServerRoot \"/etc/httpd\"\n<IfModule mime_module>\n    TypesConfig /etc/mime.types\n</IfModule>\n"
+                    "MIMEMagicFile conf/magic\n",
+                    NULL, "/etc/httpd/conf/magic\n/etc/mime.types\n");
 }
 
 static void test_haproxy(void **state)
