@@ -19,6 +19,7 @@ packages=(
   docker-registry apache2-utils python3-cryptography
   libvirt-dev libvirt-daemon-system libvirt-clients prometheus
   debootstrap mandoc bash-completion tmux
+  rpm db5.3-util sqlite3 attr
 )
 
 missing=()
