@@ -83,7 +83,7 @@ else
   ssl=openssl-libs py=python3.11
   expected="expat libxcrypt ncurses-libs openssl-libs pcre2 python3.11 python3.11-libs zlib"
 fi
-expected+=" bash filesystem foo-server glibc libfoo nginx setup shopapi"
+expected+=" bash filesystem foo-server glibc libfoo nginx rpm setup shopapi"
 case $name in
 rocky9) expected+=" apr apr-util httpd libuuid rocky-release" ;;
 centos7) expected+=" centos-release initscripts" ;;
@@ -108,6 +108,8 @@ check "bash provides /bin/sh" test "$(provider /bin/sh)" = bash
 check "$py provides python(abi) = 3.11 (rpmbuild's python.attr)" \
   sh -c "test '$(provider 'python(abi)')' = '$py' && test '$(q --provides "$py" | grep '^python(abi)')' = 'python(abi) = 3.11'"
 check "/usr/sbin/nginx is owned by nginx, epoch 1" test "$(q -f /usr/sbin/nginx --qf '%{NAME} %{EPOCH}')" = "nginx 1"
+check "the guest's rpm macros say where its database is (%_dbpath $dbpath)" \
+  grep -qx "%_dbpath[[:space:]]*$dbpath" "$root/usr/lib/rpm/macros"
 check "/etc/sysconfig/shopapi is a %config file of shopapi" \
   test "$(q shopapi --qf '[%{FILEFLAGS:fflags} %{FILENAMES}\n]' | grep ' /etc/sysconfig/shopapi$' | cut -c1)" = c
 "${rpmq[@]}" -Va >"$TMP/va" 2>"$TMP/va.err" || true
