@@ -19,8 +19,9 @@ packages=(
   docker-registry apache2-utils python3-cryptography
   libvirt-dev libvirt-daemon-system libvirt-clients prometheus
   debootstrap mandoc bash-completion tmux
-  # tests/tools/mk-rpm-headers.sh (the rpm headers of the unit and fuzz tests)
-  rpm sqlite3
+  # rpm tooling: tests/tools/mk-rpm-headers.sh (headers of the unit and
+  # fuzz tests) and tests/fixtures/build-rpm-guest.sh (the rpm guests)
+  rpm db5.3-util sqlite3 attr
 )
 
 missing=()

@@ -2,8 +2,9 @@
 # The whole test suite, as CI runs it (.ci/run calls this):
 #   1. install what is missing and build with warnings as errors;
 #   2. unit, fuzz-corpus and integration tests (meson test), the realistic
-#      Debian guests among them (built first, both at once, when not cached
-#      under /var/cache/v2c/guests: about 6 minutes on a new machine);
+#      Debian guests and the rpm-family guests among them (built first, at
+#      once, when not cached under /var/cache/v2c/guests: about 6 minutes on
+#      a new machine);
 #   3. every command and option the docs name was run by one of those
 #      tests (tests/coverage/options.py);
 #   4. unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer;
@@ -38,6 +39,13 @@ count() { # adds meson's "Ok:/Fail:/Skipped:" totals of $log
 guests_t0=$(date +%s)
 tests/fixtures/build-guest.sh --disk bookworm >/dev/null &
 tests/fixtures/build-guest.sh trixie >/dev/null &
+# The rpm-family guests (tests/integration/test-rpm-guests.sh): rpmbuild
+# and rpm, about a minute each on a new machine; rocky9's qcow2 after it.
+{
+  tests/fixtures/build-rpm-guest.sh --disk --tar rocky9 >/dev/null
+  tests/fixtures/build-rpm-guest.sh --tar centos7 >/dev/null
+  tests/fixtures/build-rpm-guest.sh --tar leap15 >/dev/null
+} &
 wait
 echo "test: realistic guests ready in $(( $(date +%s) - guests_t0 )) s"
 
