@@ -6,6 +6,7 @@ test-real-guests.sh uses `summary` too).
 usage: expected-report.py full REPORT
        expected-report.py delta BASE REPORT
        expected-report.py summary REPORT
+       expected-report.py detail REPORT
 
 full     the report itself, byte for byte (the small fixtures: debian,
          alpine).
@@ -20,6 +21,11 @@ summary  one line per service, "NAME CLASS PORTS" (ports sorted,
          PORT/PROTO), by name: for the realistic guests, whose package
          versions follow Debian's archive while their classes and ports
          must not.
+detail   the OS line (distribution, version, ID_LIKE, SELinux, package
+         format and count), then per service "NAME CLASS PORTS user=USER
+         packages=A,B,...", then the secrets: for the rpm-family guests,
+         whose package names and closures are the point, and whose
+         versions follow the Debian payloads they are built from.
 """
 import json
 import re
@@ -31,6 +37,21 @@ def summary(rep):
     for s in sorted(rep["services"], key=lambda s: s["name"]):
         ports = sorted({(p["port"], p["proto"]) for p in s["ports"]})
         out.append("%s %s %s\n" % (s["name"], s["class"], ",".join("%d/%s" % p for p in ports) or "-"))
+    return "".join(out)
+
+
+def detail(rep):
+    o = rep["os"]
+    out = ["os %s %s like=%s selinux=%s/%s %s packages=%d arch=%s init=%s\n" % (
+        o["distro"], o["version"], ",".join(o.get("id_like") or []) or "-", o.get("selinux"),
+        o.get("selinux_policy"), o["package_format"], o["packages"], o["arch"], o["init"])]
+    for s in sorted(rep["services"], key=lambda s: s["name"]):
+        ports = sorted({(p["port"], p["proto"]) for p in s["ports"]})
+        out.append("%s %s %s user=%s packages=%s\n" % (
+            s["name"], s["class"], ",".join("%d/%s" % p for p in ports) or "-", s["user"] or "root",
+            ",".join(s["packages"]) or "-"))
+    for x in sorted(rep["secrets"], key=lambda x: (x["path"], x["kind"])):
+        out.append("secret %s %s %s\n" % (x["kind"], x["path"], ",".join(x["services"]) or "-"))
     return "".join(out)
 
 
@@ -102,6 +123,8 @@ def main(argv):
         sys.stdout.write(delta(load(argv[2]), load(argv[3])))
     elif len(argv) == 3 and argv[1] == "summary":
         sys.stdout.write(summary(load(argv[2])))
+    elif len(argv) == 3 and argv[1] == "detail":
+        sys.stdout.write(detail(load(argv[2])))
     else:
         sys.stderr.write(__doc__.split("\n\n")[1] + "\n")
         return 2

@@ -9,7 +9,9 @@
 #                     (tests/fixtures/build-guest.sh: a guest of the suite
 #                     in its cache, then that script is asked for the
 #                     current one, which rebuilds it if its inputs changed)
-# The form of each file is expected-report.py's (full, delta, summary).
+#   rpm-NAME          the rpm-family guests, when cached         rpm-NAME.txt
+#                     (tests/fixtures/build-rpm-guest.sh, the same way)
+# The form of each file is expected-report.py's (full, delta, summary, detail).
 # Every report also passes validate-report.py (the JSON Schema and v2c's
 # rules; the two fixtures with --expect).  V2C_REGEN=1 rewrites the files.
 . "$(dirname "$0")/lib.sh"
@@ -30,6 +32,7 @@ one() { # one NAME SOURCE FORM EXPECTED [VALIDATE-ARGS...]
     full) form full "$TMP/$name.json" >"$TMP/$name.form" ;;
     delta) form delta "$TMP/debian.json" "$TMP/$name.json" >"$TMP/$name.form" ;;
     summary) form summary "$TMP/$name.json" >"$TMP/$name.form" ;;
+    detail) form detail "$TMP/$name.json" >"$TMP/$name.form" ;;
   esac
   compare_expected "$TMP/$name.form" "$file"
 }
@@ -50,9 +53,18 @@ for suite in bookworm trixie; do
       "the $suite guest is not built (tests/fixtures/build-guest.sh $suite builds it)"
   fi
 done
+for g in rocky9 centos7 leap15; do
+  if compgen -G "${V2C_GUEST_CACHE:-/var/cache/v2c/guests}/$g-*/.complete" >/dev/null &&
+    root=$("$V2C_SOURCE_ROOT/tests/fixtures/build-rpm-guest.sh" "$g"); then
+    one "rpm-$g" "$root" detail "rpm-$g.txt"
+  else
+    skip_check "rpm-$g: the report matches tests/expected/rpm-$g.txt" \
+      "the $g guest is not built (tests/fixtures/build-rpm-guest.sh $g builds it)"
+  fi
+done
 # Every expected file belongs to a guest of this loop: none is left over.
 stale=$(cd "$EXPECTED" && for f in *; do
-  case " debian.json alpine.json real-bookworm.txt real-trixie.txt $(printf 'hostile-%s.json ' $HOSTILE_GUESTS)" in
+  case " debian.json alpine.json real-bookworm.txt real-trixie.txt rpm-rocky9.txt rpm-centos7.txt rpm-leap15.txt $(printf 'hostile-%s.json ' $HOSTILE_GUESTS)" in
     *" $f "*) ;; *) echo "$f" ;;
   esac
 done)
