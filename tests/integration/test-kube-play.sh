@@ -12,7 +12,9 @@
 # Then nginx, whose TLS key and htpasswd convert kept out of its image: its
 # manifest mounts them from the Secret "nginx-files", which the test writes
 # (the guest's own files, as an operator would from wherever they keep
-# them) in front of the manifest.  It plays, serves HTTPS with the guest's
+# them) in front of the manifest (podman 4.3 cannot mount a Secret's items
+# by subPath: for it the test projects them as the kubelet would, each
+# file at the manifest's mountPath, see below).  It plays, serves HTTPS with the guest's
 # certificate and key inside its pod, and its process runs as the
 # manifest says (read from /proc, not from podman: no_new_privs set, its
 # effective capabilities exactly the manifest's, / mounted read-only).
