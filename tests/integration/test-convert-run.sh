@@ -9,6 +9,9 @@
 # service needs are not in its image: nginx without its TLS key mounted
 # exits 78 saying how to mount it, with it serves HTTPS, and --verify
 # mounts the guest's own from a private directory it removes afterwards;
+# status-page, www-data on port 80 through its executable's file capability,
+# runs hardened under --verify writing its state and log directories (and
+# fails, naming the file, without them writable or without the capability);
 # nginx and the webapp it proxies to over 127.0.0.1 run together in one pod
 # (--verify and by hand: /api/ through nginx reaches the webapp, where nginx
 # alone 502s).
