@@ -206,7 +206,7 @@ check "inspect: status-page (www-data, port 80) gets CAP_NET_BIND_SERVICE from i
 s = next(s for s in json.load(open(sys.argv[1]))["services"] if s["name"] == "status-page")
 h = s["hardening"]
 assert s["user"] == "www-data" and [p["port"] for p in s["ports"]] == [80], (s["user"], s["ports"])
-assert [(c["name"], c["from"]) for c in h["capabilities"]] == [("CAP_NET_BIND_SERVICE", "file capability of /usr/local/bin/hello-server")], h["capabilities"]
+assert [(c["name"], c["from"]) for c in h["capabilities"]] == [("CAP_NET_BIND_SERVICE", "file capability of /usr/local/bin/status-server")], h["capabilities"]
 assert not h["run_as_root"] and h["read_only_root"], h
 assert {"/var/lib/status-page", "/var/log/status-page"} <= {w["path"] for w in h["writable"]}, h["writable"]' "$TMP/vm-rep.json"
 set +e
@@ -244,14 +244,14 @@ set +e
 "$V2C" convert -s status-page --allow-stateful --verify --report "$TMP/sp-nolog.json" -o "$TMP/sp2" "$src" >/dev/null 2>"$TMP/sp2.err"; st=$?
 set -e
 check_or_show "$TMP/sp2.err" "... without its log directory writable it fails on the read-only root, naming the file (exit 1)" \
-  sh -c "test $st -eq 1 && grep -q 'cannot write /var/log/status-page/access.log: Read-only file system' '$TMP/sp2.err'"
+  sh -c "test $st -eq 1 && grep -q 'status-server: cannot write /var/log/status-page/access.log: Read-only file system' '$TMP/sp2.err'"
 set +e
 "$V2C" convert -s status-page --allow-stateful --verify --report "$TMP/sp-nocap.json" -o "$TMP/sp3" "$src" >/dev/null 2>"$TMP/sp3.err"; st=$?
 set -e
 # (the kernel refuses to exec a file whose capabilities cannot all be
 # raised: it does not even get to bind)
 check_or_show "$TMP/sp3.err" "... without the capability its executable cannot start (exit 1): every other is dropped" \
-  sh -c "test $st -eq 1 && grep -q 'exec /usr/local/bin/hello-server: operation not permitted' '$TMP/sp3.err'"
+  sh -c "test $st -eq 1 && grep -q 'exec /usr/local/bin/status-server: operation not permitted' '$TMP/sp3.err'"
 # --verify of nginx + webapp: one podman pod, as the Kubernetes manifest runs them.
 mkdir -p "$TMP/pvtmp"
 set +e
