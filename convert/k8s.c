@@ -649,7 +649,9 @@ static int pod_level(struct v2c_buf *b, const struct v2c_k8s_spec *specs, const 
 }
 
 /* The pod volume of a container's secret files, from its Secret
- * "<app>-files", when it has any. */
+ * "<app>-files", when it has any.  "optional: false" is Kubernetes'
+ * default, written out: podman 4.3's kube play dereferences the field
+ * unset and dies (podman issue 16636), and with "true" it mounts nothing. */
 static int secret_volume(struct v2c_buf *b, const struct v2c_k8s_spec *spec, const struct names *n)
 {
         if (spec->n_secret_files == 0)
@@ -659,6 +661,7 @@ static int secret_volume(struct v2c_buf *b, const struct v2c_k8s_spec *spec, con
                 r = v2c_buf_appendf(b,
                                     "          secret:\n"
                                     "            secretName: \"%s-files\"\n"
+                                    "            optional: false\n"
                                     "            items:\n",
                                     n->app);
         /* Modes in decimal: YAML 1.1 and 1.2 readers disagree on 0600. */

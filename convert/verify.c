@@ -566,8 +566,12 @@ static char *readonly_hint(const char *log)
 /* podman run options for the hardened spec H (nothing when not known):
  * the root read-only with a tmpfs for each writable path only (podman's
  * own /run, /tmp and /var/tmp tmpfs are off, as a Kubernetes read-only
- * root has none: each must be in the spec), mode 0777 as an emptyDir;
- * every capability dropped but the spec's; no new privileges; the
+ * root has none: each must be in the spec), mode 0777 as an emptyDir,
+ * owned by the user it runs as ("U": runc gives a tmpfs mounted over a
+ * directory of the image that directory's mode, so mode= is lost, and
+ * root as its owner: a non-root service could not write its own state or
+ * log directory); every capability dropped but the spec's; no new
+ * privileges; the
  * DynamicUser= uid (the image's user is the shared "nobody"); memory and
  * CPU limits.  LimitNOFILE= is left out, as the manifest leaves it out:
  * Kubernetes has no per-container limit on open files. */
@@ -585,7 +589,7 @@ static int harden_args(const struct v2c_hardening *h, char ***argv)
                 if (strchr(h->writable[i].what, ',') || strchr(h->writable[i].what, ':'))
                         continue;       /* podman cannot take it in --tmpfs: left out, the run shows it */
                 char *a = NULL;
-                if (asprintf(&a, "--tmpfs=%s:rw,nosuid,nodev,exec,mode=0777", h->writable[i].what) < 0)
+                if (asprintf(&a, "--tmpfs=%s:rw,nosuid,nodev,exec,mode=0777,U", h->writable[i].what) < 0)
                         return -ENOMEM;
                 r = v2c_strv_consume(argv, a);
         }

@@ -1979,12 +1979,49 @@ static void parse_volume(struct ctx *c, const struct pnode *n, struct v2c_pb_vol
         vol->read_only = np == 3 && strcmp(parts[2], "ro") == 0;
 }
 
+/* true or false, unquoted (YAML 1.1 and 1.2 disagree on yes, on and 1). */
+static bool get_bool(struct ctx *c, const struct pnode *n, const char *what, bool *out)
+{
+        if (is_true(n) || is_false(n)) {
+                *out = is_true(n);
+                return true;
+        }
+        if (n->kind == PK_SCALAR && !is_null(n))
+                diag(c, n, "%s must be true or false, not `%s`", what, qn(c, n));
+        else
+                diag(c, n, "%s must be true or false, not %s", what, describe(n));
+        return false;
+}
+
+/* `harden`: true or false for all of it, or a map loosening parts. */
+static void parse_harden(struct ctx *c, const struct pnode *n, struct v2c_pb_harden *h)
+{
+        if (n->kind == PK_SCALAR) {
+                bool on;
+                if (get_bool(c, n, "`harden`", &on))
+                        *h = (struct v2c_pb_harden) { on, on, on, on };
+                return;
+        }
+        static const char *const keys[] = { "read_only_root", "no_new_privileges", "limits", NULL };
+        const struct pnode *v[3];
+        if (!fields(c, n, "`harden` (true, false, or a map)", keys, v))
+                return;
+        if (v[0])
+                get_bool(c, v[0], "`read_only_root`", &h->read_only_root);
+        if (v[1])
+                get_bool(c, v[1], "`no_new_privileges`", &h->no_new_privileges);
+        if (v[2])
+                get_bool(c, v[2], "`limits`", &h->limits);
+}
+
 static void parse_container(struct ctx *c, const struct pnode *n, struct v2c_pb_container *ct, const char *service,
                             struct svc_src *src)
 {
-        static const char *const keys[] = { "engine", "image", "name", "ports", "env", "volumes", "readiness", NULL };
-        const struct pnode *v[7];
+        static const char *const keys[] = { "engine", "image", "name", "ports", "env", "volumes", "readiness", "harden",
+                                            NULL };
+        const struct pnode *v[8];
         ct->ready_timeout_ms = 60 * MS_SECOND;
+        ct->harden = (struct v2c_pb_harden) { true, true, true, true };
         src->container_name = n;
         if (!fields(c, n, "`container`", keys, v))
                 return;
@@ -2053,6 +2090,8 @@ static void parse_container(struct ctx *c, const struct pnode *n, struct v2c_pb_
                                 get_duration(c, rv[2], "`timeout`", MS_SECOND, MS_HOUR, &ct->ready_timeout_ms);
                 }
         }
+        if (v[7])
+                parse_harden(c, v[7], &ct->harden);
         if (ct->ready_port == 0 && ct->n_ports > 0)
                 ct->ready_port = ct->ports[0].host_port;
         if (port_node) {
@@ -2969,6 +3008,14 @@ static json_t *container_to_json(const struct v2c_pb_container *ct)
         if (ok && ct->ready_path)
                 ok = jset(ready, "path", v2c_json_str(ct->ready_path));
         ok = ok && jset(ready, "timeout", jduration(ct->ready_timeout_ms));
+        if (ok && !ct->harden.enabled) {
+                ok = jset(o, "harden", json_false());
+        } else if (ok) {
+                json_t *h = jchild(o, "harden", json_object());
+                ok = h && jset(h, "read_only_root", json_boolean(ct->harden.read_only_root)) &&
+                     jset(h, "no_new_privileges", json_boolean(ct->harden.no_new_privileges)) &&
+                     jset(h, "limits", json_boolean(ct->harden.limits));
+        }
         return jdone(o, ok);
 }
 

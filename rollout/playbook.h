@@ -185,6 +185,18 @@ struct v2c_pb_volume {
         bool read_only;
 };
 
+/* How much of the image's hardened spec (its label io.v2c.hardening, as
+ * its manifest and `convert --verify` run it) the container keeps: all of
+ * it by default.  `harden: false` turns it all off (the engine's
+ * defaults); the others loosen one part each.  The rollout says so
+ * loudly and journals it (event "hardening-loosened"). */
+struct v2c_pb_harden {
+        bool enabled;                   /* false: no hardened spec at all */
+        bool read_only_root;            /* false: a writable root */
+        bool no_new_privileges;         /* false: setuid and file capabilities may raise privileges */
+        bool limits;                    /* false: no memory or CPU limit */
+};
+
 struct v2c_pb_container {
         char *engine;                   /* absolute path of the Docker Engine API socket */
         char *image;                    /* HOST[:PORT]/PATH@sha256:<64 lowercase hex>; never a tag */
@@ -201,6 +213,7 @@ struct v2c_pb_container {
         unsigned ready_port;            /* one of the host ports (default the first) */
         char *ready_path;               /* "/..." or NULL */
         uint64_t ready_timeout_ms;      /* default 60 s */
+        struct v2c_pb_harden harden;    /* default: all true */
 };
 
 /* The HAProxy backend both sides are servers of. */

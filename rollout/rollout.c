@@ -156,6 +156,7 @@ static const struct event_rule event_rules[] = {
         { "preparing", SCOPE_SERVICE, "", false },
         { "weights", SCOPE_SERVICE, "vm:i container:i", true },
         { "needs-unmoved", SCOPE_SERVICE, "needs:s moved_separately:a on_vm:a", false },
+        { "hardening-loosened", SCOPE_SERVICE, "loosened:a", false },
         { "prepared", SCOPE_SERVICE, "container:s", false },
         { "step", SCOPE_SERVICE, "index:i started_ms:i", false },
         { "step-done", SCOPE_SERVICE, "index:i", false },
@@ -607,6 +608,54 @@ static int image_hardening(const struct v2c_pb_service *s, const struct v2c_engi
         return 0;
 }
 
+/* What the playbook's `harden` loosens of the image's spec H (known),
+ * done to H, said loudly and journaled: the container then runs less
+ * confined than its manifest and `convert --verify` ran it, which whoever
+ * reads the run's log or its journal must not miss. */
+static int loosen_hardening(struct run *r, const struct v2c_pb_service *s, struct v2c_hardening *h,
+                            struct v2c_error **err)
+{
+        const struct v2c_pb_harden *want = &s->container.harden;
+        _cleanup_strv_ char **what = NULL;
+        int rc = 0;
+        if (!want->enabled) {
+                v2c_hardening_release(h);       /* not known: the engine's defaults */
+                rc = v2c_strv_push(&what, "all of it: the engine's defaults (writable root, its default "
+                                          "capabilities, new privileges allowed, no limits)");
+        } else {
+                if (!want->read_only_root && h->read_only_root) {
+                        h->read_only_root = false;
+                        rc = v2c_strv_push(&what, "read-only root: the root is writable");
+                }
+                if (rc == 0 && !want->no_new_privileges && !h->allow_privilege_escalation) {
+                        h->allow_privilege_escalation = true;
+                        rc = v2c_strv_push(&what, "no new privileges: setuid programs and file capabilities "
+                                                  "may raise privileges");
+                }
+                if (rc == 0 && !want->limits && (h->memory_max || h->cpu_millis)) {
+                        h->memory_max = 0;
+                        h->cpu_millis = 0;
+                        rc = v2c_strv_push(&what, "limits: no memory or CPU limit");
+                }
+        }
+        if (rc < 0)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        if (what == NULL)
+                return 0;
+        _cleanup_free_ char *list = NULL;
+        for (size_t i = 0; what[i]; i++) {
+                char *next = NULL;
+                if (asprintf(&next, "%s%s%s", list ? list : "", list ? "; " : "", what[i]) < 0)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+                free(list);
+                list = next;
+        }
+        v2c_warn("%s: the playbook loosens its container's hardening (container.harden): %s; it runs less "
+                 "confined than its manifest and `v2c convert --verify` ran it",
+                 s->name, list);
+        return record(r, s->name, "hardening-loosened", err, "{s:o}", "loosened", v2c_json_strv(what));
+}
+
 static int container_up(struct run *r, const struct v2c_pb_service *s, struct v2c_error **err)
 {
         const struct v2c_pb_container *c = &s->container;
@@ -641,6 +690,8 @@ static int container_up(struct run *r, const struct v2c_pb_service *s, struct v2
         struct v2c_hardening harden = { 0 };
         if (rc >= 0)
                 rc = image_hardening(s, &e, &harden, err);
+        if (rc >= 0 && v2c_hardening_known(&harden))
+                rc = loosen_hardening(r, s, &harden, err);
         if (rc >= 0) {
                 /* A container left by a run that died before journaling it. */
                 (void) v2c_engine_remove(&e, name, true, NULL);

@@ -9,6 +9,9 @@
 # service needs are not in its image: nginx without its TLS key mounted
 # exits 78 saying how to mount it, with it serves HTTPS, and --verify
 # mounts the guest's own from a private directory it removes afterwards;
+# status-page, www-data on port 80 through its executable's file capability,
+# runs hardened under --verify writing its state and log directories (and
+# fails, naming the file, without them writable or without the capability);
 # nginx and the webapp it proxies to over 127.0.0.1 run together in one pod
 # (--verify and by hand: /api/ through nginx reaches the webapp, where nginx
 # alone 502s).
@@ -191,6 +194,64 @@ set +e
 "$V2C" convert -s nginx --verify --report "$TMP/ro-rep.json" -o "$TMP/ro2" "$src" --no-harden >/dev/null 2>"$TMP/ro2.err"; st=$?
 set -e
 check_or_show "$TMP/ro2.err" "... and with --no-harden the same image runs (exit 0)" test "$st" -eq 0
+# status-page: www-data on port 80, which only the file capability of its
+# executable allows, counting hits in its StateDirectory= and logging to
+# its LogsDirectory=.  Inspect derives CAP_NET_BIND_SERVICE from that file
+# capability, the manifest adds it (all else dropped, non-root, read-only
+# root, both directories writable), and --verify runs it so and it
+# answers on 80 (it stops at start, naming the file, when it cannot write
+# either directory: the tmpfs over each must be the service user's).
+check "inspect: status-page (www-data, port 80) gets CAP_NET_BIND_SERVICE from its executable's file capability" \
+  python3 -c 'import json, sys
+s = next(s for s in json.load(open(sys.argv[1]))["services"] if s["name"] == "status-page")
+h = s["hardening"]
+assert s["user"] == "www-data" and [p["port"] for p in s["ports"]] == [80], (s["user"], s["ports"])
+assert [(c["name"], c["from"]) for c in h["capabilities"]] == [("CAP_NET_BIND_SERVICE", "file capability of /usr/local/bin/status-server")], h["capabilities"]
+assert not h["run_as_root"] and h["read_only_root"], h
+assert {"/var/lib/status-page", "/var/log/status-page"} <= {w["path"] for w in h["writable"]}, h["writable"]' "$TMP/vm-rep.json"
+set +e
+"$V2C" convert -s status-page --allow-stateful --verify --report "$TMP/vm-rep.json" -o "$TMP/sp" "$src" >"$TMP/sp.out" 2>"$TMP/sp.err"; st=$?
+set -e
+check_or_show "$TMP/sp.err" "--verify: status-page answers on port 80, hardened, writing its state and log directories (exit 0)" \
+  sh -c "test $st -eq 0 && grep -q '^verified	status-page\$' '$TMP/sp.out'"
+check "... its manifest: non-root, every capability dropped but NET_BIND_SERVICE, read-only root, both directories writable" \
+  python3 - "$TMP/sp/v2c/status-page.k8s.yaml" <<'PY'
+import sys, yaml
+d = next(x for x in yaml.safe_load_all(open(sys.argv[1])) if x["kind"] == "Deployment")
+pod = d["spec"]["template"]["spec"]
+c = pod["containers"][0]
+sc = c["securityContext"]
+assert sc["capabilities"] == {"drop": ["ALL"], "add": ["NET_BIND_SERVICE"]}, sc["capabilities"]
+assert sc["readOnlyRootFilesystem"] is True and sc["runAsNonRoot"] is True and sc["runAsUser"] == 33, sc
+mounted = {m["mountPath"] for m in c["volumeMounts"]}
+assert {"/var/lib/status-page", "/var/log/status-page"} <= mounted, mounted
+PY
+# The same spec without the log directory writable, then without the
+# capability: --verify fails, and the log says why.
+python3 - "$TMP/vm-rep.json" "$TMP/sp-nolog.json" "$TMP/sp-nocap.json" <<'PY'
+import copy, json, sys
+r = json.load(open(sys.argv[1]))
+for path, cut in ((sys.argv[2], "writable"), (sys.argv[3], "capabilities")):
+    x = copy.deepcopy(r)
+    h = next(s for s in x["services"] if s["name"] == "status-page")["hardening"]
+    if cut == "writable":
+        h["writable"] = [w for w in h["writable"] if w["path"] != "/var/log/status-page"]
+    else:
+        h["capabilities"] = []
+    json.dump(x, open(path, "w"))
+PY
+set +e
+"$V2C" convert -s status-page --allow-stateful --verify --report "$TMP/sp-nolog.json" -o "$TMP/sp2" "$src" >/dev/null 2>"$TMP/sp2.err"; st=$?
+set -e
+check_or_show "$TMP/sp2.err" "... without its log directory writable it fails on the read-only root, naming the file (exit 1)" \
+  sh -c "test $st -eq 1 && grep -q 'status-server: cannot write /var/log/status-page/access.log: Read-only file system' '$TMP/sp2.err'"
+set +e
+"$V2C" convert -s status-page --allow-stateful --verify --report "$TMP/sp-nocap.json" -o "$TMP/sp3" "$src" >/dev/null 2>"$TMP/sp3.err"; st=$?
+set -e
+# (the kernel refuses to exec a file whose capabilities cannot all be
+# raised: it does not even get to bind)
+check_or_show "$TMP/sp3.err" "... without the capability its executable cannot start (exit 1): every other is dropped" \
+  sh -c "test $st -eq 1 && grep -q 'exec /usr/local/bin/status-server: operation not permitted' '$TMP/sp3.err'"
 # --verify of nginx + webapp: one podman pod, as the Kubernetes manifest runs them.
 mkdir -p "$TMP/pvtmp"
 set +e

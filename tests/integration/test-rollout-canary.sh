@@ -4,7 +4,10 @@
 #     journaled in order and seen in HAProxy itself;
 #   - a corrupt journal of that rollout: status and resume exit 3, nothing
 #     moves;
-#   - rollback by command after the promotion: traffic back on the VM.
+#   - rollback by command after the promotion: traffic back on the VM;
+#   - a playbook that loosens the container's hardening (container.harden:
+#     read_only_root false): said in a warning, journaled, and the engine
+#     runs it with a writable root, everything else of its spec kept.
 # Its own test bed (tests/integration/rollout-env.sh: a real qemu VM under
 # TCG serving HTTP, the fixture's hello service converted by v2c, pushed to
 # a loopback registry and run by podman's Docker-compatible service, both
@@ -149,4 +152,33 @@ st=0; "$V2C" rollout rollback --state "$TMP/st1" >/dev/null 2>"$TMP/rb.err" || s
 w=$(weights)
 check "rollback after promotion: traffic back on the VM ($w), container stopped" \
   sh -c "test $st -eq 0 && test '$w' = '100 0' && ! podman ps --format '{{.Names}}' | grep -qx $CT"
+
+# --- the operator loosens the hardening: loudly -----------------------------------------
+playbook "$TMP/loose.yaml" "$good" "          canary:
+            steps:
+              - setWeight: 100"
+sed -i 's|^          readiness: {path: /health, timeout: 60s}$|&\n          harden: {read_only_root: false}|' "$TMP/loose.yaml"
+grep -q 'harden: {read_only_root: false}' "$TMP/loose.yaml" || not_ok "the loosening playbook"
+st=0; timeout 300 "$V2C" rollout run "$TMP/loose.yaml" --state "$TMP/st2" >/dev/null 2>"$TMP/st2.err" || st=$?
+check_or_show "$TMP/st2.err" "a playbook with container.harden {read_only_root: false} runs (exit 0), warning that it loosens the hardening" \
+  sh -c "test $st -eq 0 && grep -q 'warning: hello: the playbook loosens its container.s hardening (container.harden): read-only root: the root is writable; it runs less confined' '$TMP/st2.err'"
+check "... the journal records it (hardening-loosened) before the container is prepared" python3 - "$TMP/st2/journal.jsonl" <<'PY'
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+names = [e.get("event") for e in ev]
+i = names.index("hardening-loosened")
+assert ev[i]["service"] == "hello" and ev[i]["loosened"] == ["read-only root: the root is writable"], ev[i]
+assert i < names.index("prepared"), names
+PY
+curl -s --unix-socket "$SOCK" "http://d/v1.40/containers/$CT/json" >"$TMP/ct2.json" || true
+check "... and the engine runs it with a writable root, the rest of its spec kept (capabilities dropped, DynamicUser's uid)" \
+  python3 - "$TMP/ct2.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+hc = c["HostConfig"]
+assert hc["ReadonlyRootfs"] is False, hc["ReadonlyRootfs"]
+drop = {x.upper().replace("CAP_", "") for x in hc["CapDrop"] or []}
+assert "ALL" in drop or {"CHOWN", "DAC_OVERRIDE", "FOWNER", "KILL", "SETGID", "SETUID", "SYS_CHROOT"} <= drop, drop
+assert 61184 <= int(c["Config"]["User"]) <= 65519, c["Config"]["User"]
+PY
 finish

@@ -132,6 +132,7 @@ def expect_debian(rep, text_path):
         "nginx": ("stateless", [8080, 8443]),
         "webapp": ("stateless", [8000]),
         "hello": ("stateless", [8081]),
+        "status-page": ("stateful", [80]),
         "postgresql@15-main": ("stateful", [5433]),
         "redis-server": ("stateful", [6380]),
         "worker": ("stateful", []),
@@ -211,6 +212,10 @@ def expect_debian(rep, text_path):
     check("hello-server library closure has libc.so.6",
           any(l.endswith("/libc.so.6") for l in hello.get("libraries", [])))
     check("hello runs with DynamicUser", hello.get("dynamic_user") is True)
+    sp = svc.get("status-page", {}).get("hardening", {})
+    check("status-page (www-data, port 80) gets CAP_NET_BIND_SERVICE from its executable's file capability",
+          [(c["name"], c["from"]) for c in sp.get("capabilities", [])]
+          == [("CAP_NET_BIND_SERVICE", "file capability of /usr/local/bin/status-server")])
     check("hello's executable is an application file",
           "/usr/local/bin/hello-server" in hello.get("app_files", []))
     web = svc.get("webapp", {})

@@ -517,6 +517,7 @@ static void test_k8s_secret_files(void **state)
         assert_non_null(strstr(y, "        - name: \"v2c-secret-files\"\n"
                                   "          secret:\n"
                                   "            secretName: \"nginx-files\"\n"
+                                  "            optional: false\n"
                                   "            items:\n"
                                   "              - key: \"web01.key\"\n"
                                   "                path: \"web01.key\"\n"

@@ -373,6 +373,64 @@ static void test_base_and_defaults(void **state)
         assert_round_trip(pb);
 }
 
+/* waves[0].services[0].container.harden of the canonical form of PB,
+ * compact JSON (new). */
+static char *canonical_harden(const struct v2c_playbook *pb)
+{
+        _cleanup_json_ json_t *j = v2c_playbook_to_json(pb);
+        assert_non_null(j);
+        json_t *svc = json_array_get(json_object_get(json_array_get(json_object_get(j, "waves"), 0), "services"), 0);
+        json_t *h = json_object_get(json_object_get(svc, "container"), "harden");
+        assert_non_null(h);
+        char *s = json_dumps(h, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
+        assert_non_null(s);
+        return s;
+}
+
+/* container.harden: all kept by default, `false` for none of it, or a
+ * map loosening parts; the canonical form keeps what was asked. */
+static void test_harden(void **state)
+{
+        (void) state;
+        _cleanup_playbook_ struct v2c_playbook *pb = parse_ok(BASE);
+        const struct v2c_pb_harden *h = &v2c_playbook_service(pb, "web")->container.harden;
+        assert_true(h->enabled && h->read_only_root && h->no_new_privileges && h->limits);
+        _cleanup_free_ char *c = canonical_harden(pb);
+        assert_string_equal(c, "{\"read_only_root\":true,\"no_new_privileges\":true,\"limits\":true}");
+
+        _cleanup_free_ char *off = replace(BASE, "          ports: [\"9080:80\"]\n",
+                                           "          ports: [\"9080:80\"]\n          harden: false\n");
+        _cleanup_playbook_ struct v2c_playbook *pb_off = parse_ok(off);
+        h = &v2c_playbook_service(pb_off, "web")->container.harden;
+        assert_false(h->enabled || h->read_only_root || h->no_new_privileges || h->limits);
+        assert_true(v2c_playbook_service(pb_off, "api")->container.harden.enabled);
+        _cleanup_free_ char *c_off = canonical_harden(pb_off);
+        assert_string_equal(c_off, "false");
+        assert_round_trip(pb_off);
+
+        _cleanup_free_ char *ro = replace(BASE, "          ports: [\"9080:80\"]\n",
+                                          "          ports: [\"9080:80\"]\n          harden: {read_only_root: false}\n");
+        _cleanup_playbook_ struct v2c_playbook *pb_ro = parse_ok(ro);
+        h = &v2c_playbook_service(pb_ro, "web")->container.harden;
+        assert_true(h->enabled && !h->read_only_root && h->no_new_privileges && h->limits);
+        _cleanup_free_ char *c_ro = canonical_harden(pb_ro);
+        assert_string_equal(c_ro, "{\"read_only_root\":false,\"no_new_privileges\":true,\"limits\":true}");
+        assert_round_trip(pb_ro);
+
+        /* Only true and false: yes, 1 and "false" read differently in
+         * YAML 1.1 and 1.2, or not as booleans at all. */
+        assert_variant("          ports: [\"9080:80\"]\n", "          ports: [\"9080:80\"]\n          harden: no\n",
+                       "pb.yaml:24:19: `harden` must be true or false, not `no`");
+        assert_variant("          ports: [\"9080:80\"]\n",
+                       "          ports: [\"9080:80\"]\n          harden: {limits: \"false\"}\n",
+                       "pb.yaml:24:28: `limits` must be true or false, not `false`");
+        assert_variant("          ports: [\"9080:80\"]\n",
+                       "          ports: [\"9080:80\"]\n          harden: {no_new_privilege: false}\n",
+                       "pb.yaml:24:20: unknown key `no_new_privilege` (did you mean `no_new_privileges`?)");
+        assert_variant("          ports: [\"9080:80\"]\n", "          ports: [\"9080:80\"]\n          harden: [false]\n",
+                       "pb.yaml:24:19: `harden` (true, false, or a map) must be a mapping, not a list");
+}
+
 static void test_durations(void **state)
 {
         (void) state;
@@ -809,6 +867,7 @@ int main(int argc, char **argv)
                 cmocka_unit_test(test_sample_canary),
                 cmocka_unit_test(test_sample_bluegreen),
                 cmocka_unit_test(test_base_and_defaults),
+                cmocka_unit_test(test_harden),
                 cmocka_unit_test(test_durations),
                 cmocka_unit_test(test_conditions),
                 cmocka_unit_test(test_json),
