@@ -18,7 +18,7 @@ packages=(
   libyaml-dev socat haproxy hey qemu-system-x86 xz-utils cpio busybox-static
   docker-registry apache2-utils python3-cryptography
   libvirt-dev libvirt-daemon-system libvirt-clients prometheus
-  debootstrap mandoc bash-completion tmux chromium
+  debootstrap mandoc bash-completion tmux chromium python3-pil
 )
 
 missing=()
