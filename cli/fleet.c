@@ -276,15 +276,15 @@ static int group_images(struct v2c_fleet *f)
         return 0;
 }
 
-/* The image of service SERVICE of VM V, or SIZE_MAX (not stateless). */
-static size_t image_of(const struct v2c_fleet *f, size_t v, const char *service)
+/* The image of service SERVICE of VM V, or SIZE_MAX (not stateless):
+ * IMAGE_OF[v][i] is the image of VM v's service i, so that a fleet of
+ * thousands of VMs is not searched for each connection. */
+static size_t image_of(const struct v2c_fleet *f, size_t *const *image_of_vm, size_t v, const char *service)
 {
-        for (size_t i = 0; i < f->n_images; i++)
-                for (size_t m = 0; m < f->images[i].n_members; m++) {
-                        const struct v2c_fleet_member *mb = &f->images[i].members[m];
-                        if (mb->vm == v && strcmp(f->vms[v].report->services[mb->service].name, service) == 0)
-                                return i;
-                }
+        const struct v2c_report *r = f->vms[v].report;
+        for (size_t i = 0; i < r->nservices; i++)
+                if (strcmp(r->services[i].name, service) == 0 && image_of_vm[v][i] != SIZE_MAX)
+                        return image_of_vm[v][i];
         return SIZE_MAX;
 }
 
@@ -297,7 +297,7 @@ static int size_cmp(const void *a, const void *b)
 /* Image I comes after the images its members connect to on their own VM
  * (a connection to a service that is not stateless is to one that stays
  * on the VM: no order to keep). */
-static int image_edges(struct v2c_fleet *f, size_t i)
+static int image_edges(struct v2c_fleet *f, size_t *const *image_of_vm, size_t i)
 {
         struct v2c_fleet_image *img = &f->images[i];
         for (size_t m = 0; m < img->n_members; m++) {
@@ -305,7 +305,7 @@ static int image_edges(struct v2c_fleet *f, size_t i)
                 for (size_t l = 0; l < s->nlinks; l++) {
                         if (s->links[l].service == NULL)
                                 continue;
-                        size_t j = image_of(f, img->members[m].vm, s->links[l].service);
+                        size_t j = image_of(f, image_of_vm, img->members[m].vm, s->links[l].service);
                         if (j == SIZE_MAX || j == i)
                                 continue;
                         bool seen = false;
@@ -381,9 +381,26 @@ int v2c_fleet_analyse(struct v2c_fleet *f, struct v2c_error **err)
                         return v2c_error_set(err, ENOMEM, "out of memory");
         if (group_images(f) < 0)
                 return v2c_error_set(err, ENOMEM, "out of memory");
-        for (size_t i = 0; i < f->n_images; i++)
-                if (image_edges(f, i) < 0)
-                        return v2c_error_set(err, ENOMEM, "out of memory");
+        size_t **image_of_vm = calloc(f->n_vms ? f->n_vms : 1, sizeof *image_of_vm);
+        int r = image_of_vm ? 0 : -ENOMEM;
+        for (size_t v = 0; r == 0 && v < f->n_vms; v++) {
+                size_t n = f->vms[v].report->nservices;
+                image_of_vm[v] = malloc((n ? n : 1) * sizeof **image_of_vm);
+                if (image_of_vm[v] == NULL)
+                        r = -ENOMEM;
+                for (size_t i = 0; r == 0 && i < n; i++)
+                        image_of_vm[v][i] = SIZE_MAX;
+        }
+        for (size_t i = 0; r == 0 && i < f->n_images; i++)
+                for (size_t m = 0; m < f->images[i].n_members; m++)
+                        image_of_vm[f->images[i].members[m].vm][f->images[i].members[m].service] = i;
+        for (size_t i = 0; r == 0 && i < f->n_images; i++)
+                r = image_edges(f, image_of_vm, i);
+        for (size_t v = 0; image_of_vm && v < f->n_vms; v++)
+                free(image_of_vm[v]);
+        free(image_of_vm);
+        if (r < 0)
+                return v2c_error_set(err, ENOMEM, "out of memory");
         place_waves(f);
         return 0;
 }
@@ -700,10 +717,18 @@ int v2c_fleet_playbook(const struct v2c_fleet *f, size_t wave, char **out)
                         r = r ?: v2c_buf_appends(&svc, "\n          image: ") ?: yaml_quoted(&svc, placeholder) ?:
                             v2c_buf_appends(&svc, "\n          ports: [");
                         size_t np = 0;
-                        for (size_t p = 0; r == 0 && p < s->nports && np < 64; p++)
-                                if (strcmp(s->ports[p].proto, "tcp") == 0)
-                                        r = v2c_buf_appendf(&svc, "%s\"%u:%u\"", np++ ? ", " : "", host_port++,
+                        for (size_t p = 0; r == 0 && p < s->nports && np < 64; p++) {
+                                if (strcmp(s->ports[p].proto, "tcp") != 0)
+                                        continue;
+                                /* Past the last port number, the operator picks. */
+                                if (host_port > 65535)
+                                        r = v2c_buf_appendf(&svc, "%s\"" V2C_FLEET_PLACEHOLDER "a free host port:%u\"",
+                                                            np++ ? ", " : "", s->ports[p].port);
+                                else
+                                        r = v2c_buf_appendf(&svc, "%s\"%u:%u\"", np++ ? ", " : "", host_port,
                                                             s->ports[p].port);
+                                host_port++;
+                        }
                         r = r ?: v2c_buf_appendf(&svc, "]\n        router:\n          socket: ") ?:
                             yaml_quoted(&svc, V2C_FLEET_PLACEHOLDER "the HAProxy runtime API socket") ?:
                             v2c_buf_appendf(&svc, "\n          backend: %s\n          vm_server: vm\n"

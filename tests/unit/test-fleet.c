@@ -225,6 +225,41 @@ static void test_drafts_and_page_with_hostile_names(void **state)
         v2c_fleet_release(&f);
 }
 
+/* Host ports are numbered over the whole fleet: past 65535 the draft says
+ * so with a placeholder instead of a port that does not exist. */
+static void test_host_ports_run_out(void **state)
+{
+        (void) state;
+        char ports[64 * 64] = "";
+        for (unsigned p = 1; p <= 64; p++)
+                snprintf(ports + strlen(ports), sizeof ports - strlen(ports),
+                         "%s{\"port\": %u, \"proto\": \"tcp\", \"source\": \"argv\"}", p > 1 ? ", " : "", 8000 + p);
+        char *json;
+        assert_true(asprintf(&json, "{" OS("12.7") ", \"services\": [{\"name\": \"w\", \"kind\": \"systemd\", "
+                                    "\"class\": \"stateless\", \"ports\": [%s]}]}", ports) > 0);
+        struct v2c_report *r = report(json);
+        struct v2c_fleet f = { 0 };
+        /* 712 VMs: 45568 ports from 20000, the last 32 past 65535. */
+        for (unsigned v = 0; v < 712; v++) {
+                char name[16];
+                snprintf(name, sizeof name, "vm%u", v);
+                assert_int_equal(v2c_fleet_add(&f, name, name, r, NULL), 0);
+        }
+        assert_int_equal(v2c_fleet_analyse(&f, NULL), 0);
+        char *yaml = NULL;
+        assert_int_equal(v2c_fleet_playbook(&f, 1, &yaml), 0);
+        assert_non_null(strstr(yaml, "\"65535:8032\""));
+        assert_null(strstr(yaml, "\"65536:"));
+        size_t n = 0;
+        for (const char *p = yaml; (p = strstr(p, "\"" V2C_FLEET_PLACEHOLDER "a free host port:")); p++)
+                n++;
+        assert_int_equal(n, 32);
+        free(yaml);
+        v2c_fleet_release(&f);
+        v2c_report_free(r);
+        free(json);
+}
+
 int main(int argc, char **argv)
 {
         const struct CMUnitTest tests[] = {
@@ -233,6 +268,7 @@ int main(int argc, char **argv)
                 cmocka_unit_test(test_cycle_placed),
                 cmocka_unit_test(test_blockers),
                 cmocka_unit_test(test_drafts_and_page_with_hostile_names),
+                cmocka_unit_test(test_host_ports_run_out),
         };
         return v2c_run_group_tests(argc, argv, tests, NULL, NULL);
 }
