@@ -39,6 +39,7 @@ extern const struct v2c_command v2c_command_convert;
 extern const struct v2c_command v2c_command_push;
 extern const struct v2c_command v2c_command_pull;
 extern const struct v2c_command v2c_command_rollout;
+extern const struct v2c_command v2c_command_report;
 
 /* The entry of command NAME in main.c's table, or NULL. */
 const struct v2c_command *v2c_cli_command(const char *name);

@@ -58,6 +58,8 @@ expect "resume rollback run " v2c rollout --state run r
 # (once: the quoted one adds nothing).
 expect "--json " v2c convert --js
 expect "--json " v2c inspect --js
+expect "--html " v2c report --ht
+expect "--playbooks " v2c report --pl
 expect "--verbose --version " v2c --ve
 expect "pull push " v2c help p
 

@@ -15,6 +15,7 @@ packages=(
   clang libclang-rt-14-dev
   python3 python3-jsonschema python3-yaml zstd umoci skopeo oci-image-tool bc lvm2 e2fsprogs openssl file tar libcap2-bin
   podman runc curl catatonit
+  chromium python3-pil
   libyaml-dev socat haproxy hey qemu-system-x86 xz-utils cpio busybox-static
   docker-registry apache2-utils python3-cryptography
   libvirt-dev libvirt-daemon-system libvirt-clients prometheus

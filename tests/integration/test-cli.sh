@@ -37,7 +37,7 @@ check "a missing file gets one line" test "$(wc -l <"$TMP/err")" -eq 1
 # usage error's second line is the usage line of that text.
 "$V2C" help >"$TMP/help"
 commands=$(sed -n '/^commands:/,/^$/s/^  \([a-z]*\) .*/\1/p' "$TMP/help")
-check "help lists every command" test "$(echo $commands)" = "inspect convert push pull rollout help version"
+check "help lists every command" test "$(echo $commands)" = "inspect convert push pull rollout report help version"
 for cmd in $commands; do
   expect_status 0 "help $cmd" help "$cmd"
   cp "$TMP/out" "$TMP/h.help"

@@ -6,7 +6,8 @@ runs it (tests/integration/lib.sh's validate_result).
 usage: validate-result.py KIND STDOUT_FILE [PYTHON_CHECK...]
 
 KIND: convert, push, pull or rollout (docs/KIND-result.schema.json), or
-rollout-status (docs/rollout-status.schema.json).
+rollout-status (docs/rollout-status.schema.json), or fleet-report
+(docs/fleet-report.schema.json, `v2c report --json`).
 Checks that STDOUT_FILE holds one JSON document and nothing else (what a
 program piping `v2c ... --json` into a JSON parser gets), that its keys
 come in the order the schema lists them (stable output: the same result
@@ -71,7 +72,7 @@ def main():
     kind, path = sys.argv[1], sys.argv[2]
     # rollout-status: `rollout status --json`, whose services are those of
     # the rollout result (its schema refers to that one's by $id).
-    name = kind + (".schema.json" if kind == "rollout-status" else "-result.schema.json")
+    name = kind + (".schema.json" if kind in ("rollout-status", "fleet-report") else "-result.schema.json")
     schema = json.load(open(os.path.join(DOCS, name)))
     jsonschema.Draft202012Validator.check_schema(schema)
     others = [json.load(open(os.path.join(DOCS, f))) for f in sorted(os.listdir(DOCS)) if f.endswith(".schema.json")]

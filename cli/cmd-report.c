@@ -1,0 +1,211 @@
+/* v2c report: summarise a fleet of inspection reports (cli/fleet.h).
+ * Every report is read by common/report.c's reader, every output made in
+ * memory before the first is written, and each file written atomically:
+ * bad input leaves nothing behind. */
+#include "cli.h"
+#include "cleanup.h"
+#include "fleet.h"
+#include "fsutil.h"
+#include "json.h"
+#include "report.h"
+#include "strv.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define REPORT_MAX_BYTES (256u << 20)   /* as `v2c inspect --report` */
+
+static const char help[] =
+        "Summarise a fleet of VMs from their inspection reports (`v2c inspect --json`):\n"
+        "per VM its OS, services by class, the stateless services ready to convert\n"
+        "and what blocks the others; across VMs the stateless services that would\n"
+        "make one image, and waves to move them in (a service after those it\n"
+        "connects to).  See docs/report.md.\n"
+        "\n"
+        "REPORT is a report file, or a directory: every *.json in it.  A VM is named\n"
+        "after its file (without .json).\n"
+        "\n"
+        "options:\n"
+        "  --json              print the summary as JSON (schema v2c.fleet-report/1)\n"
+        "                      instead of text\n"
+        "  -o, --output FILE   also write the JSON to FILE (atomically)\n"
+        "  --html FILE         also write the summary as one self-contained HTML page\n"
+        "                      with charts (no script, nothing loaded from anywhere)\n"
+        "  --playbooks DIR     also write a draft rollout playbook per wave,\n"
+        "                      DIR/wave-N.yaml (docs/playbook.md), whose values only\n"
+        "                      the operator knows read \"FILL-IN ...\": `v2c rollout`\n"
+        "                      refuses a draft until each is replaced\n"
+        "\n"
+        "exit status: 3 when a file is not a report (or a directory holds none);\n"
+        "nothing is written then.\n";
+
+static int run(int argc, char **argv);
+
+const struct v2c_command v2c_command_report = {
+        .name = "report", .run = run, .synopsis = "report [options] REPORT...",
+        .summary = "summarise a fleet of inspection reports (JSON, text, HTML, draft playbooks)", .help = help,
+};
+
+static int str_cmp(const void *a, const void *b)
+{
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* ARG's report files: ARG itself, or the *.json of directory ARG in name
+ * order (none is an error: a directory of reports was meant). */
+static int list_reports(const char *arg, char ***files, struct v2c_error **err)
+{
+        struct stat st;
+        if (stat(arg, &st) < 0)
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, errno, "cannot open `%s`: %m", arg);
+        if (!S_ISDIR(st.st_mode))
+                return v2c_strv_push(files, arg) < 0 ? v2c_error_set(err, ENOMEM, "out of memory") : 0;
+        _cleanup_(v2c_strv_freep) char **found = NULL;
+        DIR *d = opendir(arg);
+        if (d == NULL)
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, errno, "cannot open `%s`: %m", arg);
+        struct dirent *e;
+        int r = 0;
+        size_t n = 0;
+        while (r == 0 && (e = readdir(d))) {
+                size_t len = strlen(e->d_name);
+                if (len <= 5 || strcmp(e->d_name + len - 5, ".json") != 0 || e->d_name[0] == '.')
+                        continue;
+                if (++n > V2C_FLEET_MAX_VMS) {
+                        r = v2c_error_set_kind(err, V2C_ERR_INPUT, E2BIG, "`%s` holds more than %d reports", arg,
+                                               V2C_FLEET_MAX_VMS);
+                        break;
+                }
+                char *path;
+                if (asprintf(&path, "%s/%s", arg, e->d_name) < 0 || v2c_strv_consume(&found, path) < 0)
+                        r = v2c_error_set(err, ENOMEM, "out of memory");
+        }
+        closedir(d);
+        if (r < 0)
+                return r;
+        if (n == 0)
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, ENOENT, "`%s` holds no *.json report", arg);
+        qsort(found, n, sizeof *found, str_cmp);
+        for (size_t i = 0; i < n; i++)
+                if (v2c_strv_push(files, found[i]) < 0)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+        return 0;
+}
+
+/* The VM's name: the file's name without its directory and ".json". */
+static char *vm_name(const char *path)
+{
+        const char *base = strrchr(path, '/');
+        base = base ? base + 1 : path;
+        size_t len = strlen(base);
+        if (len > 5 && strcmp(base + len - 5, ".json") == 0)
+                len -= 5;
+        return strndup(base, len);
+}
+
+static int load_fleet(char **args, size_t n_args, struct v2c_fleet *f, struct v2c_error **err)
+{
+        _cleanup_(v2c_strv_freep) char **files = NULL;
+        for (size_t i = 0; i < n_args; i++)
+                if (list_reports(args[i], &files, err) < 0)
+                        return -EINVAL;
+        for (size_t i = 0; files && files[i]; i++) {
+                _cleanup_json_ json_t *raw = NULL;
+                __attribute__((cleanup(v2c_report_freep))) struct v2c_report *rep = NULL;
+                _cleanup_free_ char *name = vm_name(files[i]);
+                if (name == NULL)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+                if (v2c_json_load_file(files[i], REPORT_MAX_BYTES, &raw, err) < 0 ||
+                    v2c_report_from_json(raw, &rep, err) < 0)
+                        return v2c_error_prefix(err, -EINVAL, "report `%s`", files[i]);
+                if (v2c_fleet_add(f, name, files[i], rep, err) < 0)
+                        return -EINVAL;
+        }
+        return v2c_fleet_analyse(f, err);
+}
+
+static int write_playbooks(const struct v2c_fleet *f, const char *dir, struct v2c_error **err)
+{
+        if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+                return v2c_error_set(err, errno, "cannot create `%s`: %m", dir);
+        /* All drafts made before the first is written. */
+        _cleanup_(v2c_strv_freep) char **texts = NULL;
+        for (size_t w = 1; w <= f->n_waves; w++) {
+                char *yaml = NULL;
+                if (v2c_fleet_playbook(f, w, &yaml) < 0 || v2c_strv_consume(&texts, yaml ? yaml : strdup("")) < 0)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+        }
+        for (size_t w = 1; w <= f->n_waves; w++) {
+                if (texts[w - 1][0] == '\0')
+                        continue;       /* nothing with a port to move traffic for */
+                _cleanup_free_ char *path = NULL;
+                if (asprintf(&path, "%s/wave-%zu.yaml", dir, w) < 0)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+                int r = v2c_write_file_atomic(path, texts[w - 1], strlen(texts[w - 1]), 0644, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int run(int argc, char **argv)
+{
+        enum { OPT_JSON = V2C_OPT_COMMAND_FIRST, OPT_HTML, OPT_PLAYBOOKS };
+        static const struct option opts[] = {
+                { "json", no_argument, NULL, OPT_JSON },
+                { "output", required_argument, NULL, 'o' },
+                { "html", required_argument, NULL, OPT_HTML },
+                { "playbooks", required_argument, NULL, OPT_PLAYBOOKS },
+                {},
+        };
+        const struct v2c_command *self = &v2c_command_report;
+        bool json = false;
+        const char *output = NULL, *html = NULL, *playbooks = NULL;
+        _cleanup_(v2c_cli_parser_release) struct v2c_cli_parser p = {
+                .cmd = self, .argc = argc, .argv = argv, .shortopts = "o:", .options = opts,
+        };
+        int c;
+        while ((c = v2c_cli_getopt(&p)) > 0) {
+                switch (c) {
+                case OPT_JSON: json = true; break;
+                case 'o': output = optarg; break;
+                case OPT_HTML: html = optarg; break;
+                case OPT_PLAYBOOKS: playbooks = optarg; break;
+                }
+        }
+        if (c < 0)
+                return p.exit;
+        if (p.n_args == 0)
+                return v2c_cli_usage_error(self, "no REPORT given");
+        if ((output && output[0] == '\0') || (html && html[0] == '\0') || (playbooks && playbooks[0] == '\0'))
+                return v2c_cli_usage_error(self, "-o, --html and --playbooks need a name, not an empty one");
+
+        struct v2c_error *err = NULL;
+        _cleanup_(v2c_fleet_release) struct v2c_fleet f = { 0 };
+        if (load_fleet(p.args, p.n_args, &f, &err) < 0)
+                return v2c_cli_report(err);
+
+        _cleanup_json_ json_t *doc = v2c_fleet_to_json(&f);
+        _cleanup_free_ char *doc_text = doc ? v2c_json_dump(doc) : NULL;
+        _cleanup_free_ char *text = json ? NULL : v2c_fleet_to_text(&f);
+        _cleanup_free_ char *page = html ? v2c_fleet_to_html(&f) : NULL;
+        if (doc_text == NULL || (!json && text == NULL) || (html && page == NULL))
+                return v2c_cli_out_of_memory();
+        if (output && v2c_write_file_atomic(output, doc_text, strlen(doc_text), 0644, &err) < 0)
+                return v2c_cli_report(err);
+        if (html && v2c_write_file_atomic(html, page, strlen(page), 0644, &err) < 0)
+                return v2c_cli_report(err);
+        if (playbooks && write_playbooks(&f, playbooks, &err) < 0)
+                return v2c_cli_report(err);
+        if (json)
+                return v2c_cli_print_json(doc, "the fleet report was made");
+        if (fputs(text, stdout) == EOF || fflush(stdout) == EOF) {
+                v2c_error_set(&err, EIO, "writing the summary to standard output");
+                return v2c_cli_report(err);
+        }
+        return V2C_EXIT_OK;
+}
