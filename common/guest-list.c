@@ -80,7 +80,7 @@ static const char **name_slot(struct name_set *set, const char *name)
 }
 
 /* Renames guests whose name an earlier guest has: NAME-K with the first
- * free K from the guest's position on (a suffix that shortens the name to
+ * free K from the guest's position (1 for the first) on (a suffix that shortens the name to
  * stay within V2C_GUEST_NAME_MAX). */
 static int make_unique(struct v2c_guest_spec *v, size_t n, struct v2c_error **err)
 {
@@ -96,7 +96,7 @@ static int make_unique(struct v2c_guest_spec *v, size_t n, struct v2c_error **er
                 /* At most n names are taken: one of n + 1 suffixes is free. */
                 for (size_t k = i + 1; *s != NULL; k++) {
                         char suffix[24];
-                        int sl = snprintf(suffix, sizeof suffix, "-%zu", k + 1);
+                        int sl = snprintf(suffix, sizeof suffix, "-%zu", k);
                         size_t keep = strlen(v[i].name);
                         if (keep + (size_t) sl > V2C_GUEST_NAME_MAX)
                                 keep = V2C_GUEST_NAME_MAX - (size_t) sl;
@@ -207,7 +207,8 @@ int v2c_guest_list_parse(const char *text, size_t len, struct v2c_guest_spec **o
                         break;
                 }
                 size_t nd = 0;
-                while (r == 0 && next_field(&p, end, &f, &flen)) {
+                /* A field starting with '#' starts a comment. */
+                while (r == 0 && next_field(&p, end, &f, &flen) && f[0] != '#') {
                         if (++nd > V2C_GUEST_DISKS_MAX) {
                                 r = v2c_error_set_kind(err, V2C_ERR_INPUT, E2BIG, "line %zu: more than %d disks for one guest",
                                                        it.lineno, V2C_GUEST_DISKS_MAX);

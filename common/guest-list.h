@@ -3,9 +3,10 @@
  * per line:
  *
  *     # comment
- *     NAME DISK [DISK...]
+ *     NAME DISK [DISK...]   # comment
  *
- * Fields are separated by blanks; a disk path cannot hold blanks.  Guest
+ * Fields are separated by blanks; a disk path cannot hold blanks nor
+ * start with '#' (a field that does starts a comment).  Guest
  * names become file names (DIR/NAME.json), so every name is sanitised:
  * letters, digits, '.', '_' and '-' only, no leading '.', at most
  * V2C_GUEST_NAME_MAX bytes, never empty; two guests never share a name.
