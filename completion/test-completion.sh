@@ -58,6 +58,9 @@ expect "resume rollback run " v2c rollout --state run r
 # (once: the quoted one adds nothing).
 expect "--json " v2c convert --js
 expect "--json " v2c inspect --js
+# Many guests, one appliance: --each and --manifest (which takes a file).
+expect "--each " v2c inspect --ea
+expect "--manifest " v2c inspect --man
 expect "--verbose --version " v2c --ve
 expect "pull push " v2c help p
 
