@@ -3,13 +3,17 @@
 #include "cleanup.h"
 #include "fsutil.h"
 #include "guest.h"
+#include "guest-list.h"
 #include "inspect.h"
 #include "json.h"
 #include "progress.h"
 #include "clock.h"
+#include "strv.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char help[] =
@@ -29,18 +33,215 @@ static const char help[] =
         "                      a disk image names, each read-only, all named in the\n"
         "                      report; without it such an image is refused (exit 4)\n"
         "  --launch-timeout S  seconds the libguestfs appliance may take to start\n"
-        "                      (default 600)\n";
+        "                      (default 600)\n"
+        "\n"
+        "Many guests, one appliance:\n"
+        "  --each              each SOURCE is a guest of its own: all are inspected\n"
+        "                      with one appliance launch, and -o DIR (required) gets\n"
+        "                      one JSON report per guest, DIR/NAME.json, NAME the\n"
+        "                      disk's file name without its extension; a summary of\n"
+        "                      the guests (with --json: as JSON) goes to stdout; exit\n"
+        "                      1 when any guest failed, the others done all the same\n"
+        "  --manifest FILE     like --each, the guests listed in FILE, one a line:\n"
+        "                      NAME DISK [DISK...] (# starts a comment)\n";
 
 static int run(int argc, char **argv);
 
 const struct v2c_command v2c_command_inspect = {
-        .name = "inspect", .run = run, .synopsis = "inspect [options] (SOURCE... | --report FILE)",
+        .name = "inspect", .run = run,
+        .synopsis = "inspect [options] (SOURCE... | --report FILE | --each -o DIR SOURCE... | --manifest FILE -o DIR)",
         .summary = "report the OS, services, classes and secrets of a VM disk", .help = help,
 };
 
+/* ---- --each: many guests, one appliance ---- */
+
+struct each_result {
+        char *report;           /* DIR/NAME.json, once written */
+        struct v2c_error *err;  /* why the guest failed */
+        char *os;
+        size_t services, secrets;
+};
+
+static void each_result_release(struct each_result *r)
+{
+        free(r->report);
+        v2c_error_free(r->err);
+        free(r->os);
+}
+
+/* The exit status v2c_cli_report gives ERR, for the summary. */
+static int exit_of(const struct v2c_error *err)
+{
+        switch (err->kind) {
+        case V2C_ERR_USAGE: return V2C_EXIT_USAGE;
+        case V2C_ERR_INPUT: return V2C_EXIT_INPUT;
+        case V2C_ERR_REFUSED: return V2C_EXIT_REFUSED;
+        default: return V2C_EXIT_FAILURE;
+        }
+}
+
+/* Inspects guest I of session S and writes its report into DIR. */
+static int each_one(struct v2c_guest_session *s, size_t i, const struct v2c_guest_spec *spec, const char *dir,
+                    const struct v2c_inspect_options *iopt, struct each_result *res)
+{
+        int64_t started = v2c_monotonic_ms();
+        __attribute__((cleanup(v2c_guest_closep))) struct v2c_guest *g = NULL;
+        __attribute__((cleanup(v2c_report_freep))) struct v2c_report *rep = NULL;
+        _cleanup_free_ char *path = NULL, *text = NULL;
+        int r = v2c_guest_session_guest(s, i, &g, &res->err);
+        if (r == 0)
+                r = v2c_inspect(g, iopt, &rep, &res->err);
+        if (r < 0)
+                return r;
+        _cleanup_json_ json_t *j = v2c_report_to_json(rep);
+        text = j ? v2c_json_dump(j) : NULL;
+        if (text == NULL || asprintf(&path, "%s/%s.json", dir, spec->name) < 0)
+                return v2c_error_set(&res->err, ENOMEM, "out of memory");
+        r = v2c_write_file_atomic(path, text, strlen(text), 0644, &res->err);
+        if (r < 0)
+                return r;
+        res->report = TAKE_PTR(path);
+        res->os = rep->os.pretty_name ? strdup(rep->os.pretty_name) : NULL;
+        res->services = rep->nservices;
+        res->secrets = rep->nsecrets;
+        char t[16];
+        v2c_progress_done("inspected %s: %s, %zu services, %zu secrets, in %s", spec->name,
+                          res->os ? res->os : "unknown OS", res->services, res->secrets,
+                          v2c_progress_duration(v2c_monotonic_ms() - started, t, sizeof t));
+        return 0;
+}
+
+/* The outcome of every guest: as JSON (docs/inspect-each-result.schema.json)
+ * or as a table for people. */
+static int each_summary(const struct v2c_guest_spec *specs, const struct each_result *res, size_t n, bool json)
+{
+        size_t failed = 0, width = 5;
+        for (size_t i = 0; i < n; i++) {
+                failed += res[i].err != NULL;
+                if (strlen(specs[i].name) > width)
+                        width = strlen(specs[i].name);
+        }
+        if (!json) {
+                printf("%-*s  %-6s  %s\n", (int) width, "GUEST", "STATUS", "REPORT OR ERROR");
+                for (size_t i = 0; i < n; i++) {
+                        if (res[i].err)
+                                printf("%-*s  %-6s  %s\n", (int) width, specs[i].name, "failed", res[i].err->msg);
+                        else
+                                printf("%-*s  %-6s  %s (%s, %zu services)\n", (int) width, specs[i].name, "ok",
+                                       res[i].report, res[i].os ? res[i].os : "unknown OS", res[i].services);
+                }
+                printf("%zu guests: %zu inspected, %zu failed\n", n, n - failed, failed);
+                if (fflush(stdout) == EOF) {
+                        struct v2c_error *err = NULL;
+                        v2c_error_set(&err, EIO, "writing the summary to standard output: %m");
+                        return v2c_cli_report(err);
+                }
+                return failed ? V2C_EXIT_FAILURE : V2C_EXIT_OK;
+        }
+        _cleanup_json_ json_t *guests = json_array(), *doc = NULL;
+        for (size_t i = 0; guests && i < n; i++) {
+                json_t *disks = json_array(), *o = json_object();
+                for (char **d = specs[i].disks; disks && d && *d; d++)
+                        json_array_append_new(disks, json_string(*d));
+                if (o == NULL || disks == NULL) {
+                        json_decref(o);
+                        json_decref(disks);
+                        return v2c_cli_out_of_memory();
+                }
+                json_object_set_new(o, "name", json_string(specs[i].name));
+                json_object_set_new(o, "disks", disks);
+                json_object_set_new(o, "status", json_string(res[i].err ? "failed" : "ok"));
+                if (res[i].err) {
+                        json_object_set_new(o, "error", json_string(res[i].err->msg));
+                        json_object_set_new(o, "exit", json_integer(exit_of(res[i].err)));
+                } else {
+                        json_object_set_new(o, "report", json_string(res[i].report));
+                        json_object_set_new(o, "os", res[i].os ? json_string(res[i].os) : json_null());
+                        json_object_set_new(o, "services", json_integer((json_int_t) res[i].services));
+                        json_object_set_new(o, "secrets", json_integer((json_int_t) res[i].secrets));
+                }
+                json_array_append_new(guests, o);
+        }
+        doc = guests ? json_pack("{s:s, s:I, s:I, s:O}", "schema", "v2c.inspect-each/1", "ok",
+                                 (json_int_t) (n - failed), "failed", (json_int_t) failed, "guests", guests)
+                     : NULL;
+        int rc = v2c_cli_print_json(doc, "%zu guests inspected", n - failed);
+        return rc != V2C_EXIT_OK ? rc : failed ? V2C_EXIT_FAILURE : V2C_EXIT_OK;
+}
+
+static int run_each(char *const *args, size_t nargs, const char *manifest, const char *dir, bool json,
+                    const struct v2c_inspect_options *iopt, const struct v2c_guest_options *gopt)
+{
+        struct v2c_error *err = NULL;
+        struct v2c_guest_spec *specs = NULL;
+        size_t n = 0;
+        int r;
+        if (manifest) {
+                _cleanup_free_ char *text = NULL;
+                size_t len = 0;
+                r = v2c_read_host_file(manifest, V2C_GUEST_LIST_BYTES, &text, &len, &err);
+                if (r < 0 && err)
+                        err->kind = V2C_ERR_INPUT;
+                if (r == 0)
+                        r = v2c_guest_list_parse(text, len, &specs, &n, &err);
+                if (r < 0) {
+                        v2c_error_prefix(&err, r, "manifest `%s`", manifest);
+                        return v2c_cli_report(err);
+                }
+        } else if (v2c_guest_specs_from_paths(args, nargs, &specs, &n, &err) < 0)
+                return v2c_cli_report(err);
+        struct each_result *res = calloc(n, sizeof *res);
+        if (res == NULL) {
+                v2c_guest_specs_free(specs, n);
+                return v2c_cli_out_of_memory();
+        }
+        if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+                v2c_error_set(&err, errno, "cannot create the report directory `%s`: %m", dir);
+                goto out;
+        }
+        struct stat st;
+        if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+                v2c_error_set_kind(&err, V2C_ERR_USAGE, ENOTDIR, "-o `%s` is not a directory", dir);
+                goto out;
+        }
+        /* One appliance per V2C_GUEST_SESSION_DISKS_MAX disks. */
+        for (size_t first = 0; first < n;) {
+                size_t end = first, disks = 0;
+                while (end < n && (end == first || disks + v2c_strv_len(specs[end].disks) <= V2C_GUEST_SESSION_DISKS_MAX))
+                        disks += v2c_strv_len(specs[end++].disks);
+                _cleanup_free_ char *const **vec = calloc(end - first, sizeof *vec);
+                if (vec == NULL) {
+                        v2c_error_set(&err, ENOMEM, "out of memory");
+                        goto out;
+                }
+                for (size_t i = first; i < end; i++)
+                        vec[i - first] = specs[i].disks;
+                __attribute__((cleanup(v2c_guest_session_closep))) struct v2c_guest_session *s = NULL;
+                struct v2c_error *serr = NULL;
+                if (v2c_guest_session_open(vec, end - first, gopt, &s, &serr) < 0) {
+                        /* No appliance: every guest of the batch failed alike. */
+                        for (size_t i = first; i < end; i++)
+                                v2c_error_set_kind(&res[i].err, serr ? serr->kind : V2C_ERR_FAILURE,
+                                                   serr ? serr->code : EIO, "%s", serr ? serr->msg : "unknown failure");
+                        v2c_error_free(serr);
+                } else
+                        for (size_t i = first; i < end; i++)
+                                each_one(s, i - first, &specs[i], dir, iopt, &res[i]);
+                first = end;
+        }
+        r = each_summary(specs, res, n, json);
+out:
+        for (size_t i = 0; i < n; i++)
+                each_result_release(&res[i]);
+        free(res);
+        v2c_guest_specs_free(specs, n);
+        return err ? v2c_cli_report(err) : r;
+}
+
 static int run(int argc, char **argv)
 {
-        enum { OPT_JSON = V2C_OPT_COMMAND_FIRST, OPT_ALL, OPT_REPORT, OPT_ALLOW_BACKING, OPT_LAUNCH_TIMEOUT };
+        enum { OPT_JSON = V2C_OPT_COMMAND_FIRST, OPT_ALL, OPT_REPORT, OPT_ALLOW_BACKING, OPT_LAUNCH_TIMEOUT, OPT_EACH,
+               OPT_MANIFEST };
         static const struct option opts[] = {
                 { "json", no_argument, NULL, OPT_JSON },
                 { "output", required_argument, NULL, 'o' },
@@ -48,11 +249,13 @@ static int run(int argc, char **argv)
                 { "report", required_argument, NULL, OPT_REPORT },
                 { "allow-backing", no_argument, NULL, OPT_ALLOW_BACKING },
                 { "launch-timeout", required_argument, NULL, OPT_LAUNCH_TIMEOUT },
+                { "each", no_argument, NULL, OPT_EACH },
+                { "manifest", required_argument, NULL, OPT_MANIFEST },
                 {},
         };
         const struct v2c_command *self = &v2c_command_inspect;
-        bool json = false;
-        const char *output = NULL, *saved = NULL;
+        bool json = false, each = false;
+        const char *output = NULL, *saved = NULL, *manifest = NULL;
         struct v2c_inspect_options iopt = { 0 };
         struct v2c_guest_options gopt = { 0 };
         _cleanup_(v2c_cli_parser_release) struct v2c_cli_parser p = {
@@ -66,6 +269,8 @@ static int run(int argc, char **argv)
                 case OPT_ALL: iopt.include_disabled = true; break;
                 case OPT_REPORT: saved = optarg; break;
                 case OPT_ALLOW_BACKING: gopt.allow_backing = true; break;
+                case OPT_EACH: each = true; break;
+                case OPT_MANIFEST: manifest = optarg; each = true; break;
                 case OPT_LAUNCH_TIMEOUT:
                         if (v2c_cli_parse_seconds(optarg, &gopt.launch_timeout_s) < 0)
                                 return v2c_cli_usage_error(self, "--launch-timeout `%s` is not a number of seconds (1-86400)",
@@ -75,6 +280,17 @@ static int run(int argc, char **argv)
         }
         if (c < 0)
                 return p.exit;
+        if (each) {
+                if (saved)
+                        return v2c_cli_usage_error(self, "--each and --manifest inspect guests, --report shows one: not both");
+                if (output == NULL || output[0] == '\0' || strcmp(output, "-") == 0)
+                        return v2c_cli_usage_error(self, "--each and --manifest need -o DIR, the directory of the reports");
+                if (manifest && p.n_args > 0)
+                        return v2c_cli_usage_error(self, "give SOURCEs or --manifest, not both");
+                if (manifest == NULL && p.n_args == 0)
+                        return v2c_cli_usage_error(self, "no SOURCE given");
+                return run_each(p.args, p.n_args, manifest, output, json, &iopt, &gopt);
+        }
         if (p.n_args == 0 && saved == NULL)
                 return v2c_cli_usage_error(self, "no SOURCE given");
         if (p.n_args > 0 && saved)

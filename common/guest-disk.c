@@ -53,9 +53,9 @@
         X(free_statns_list) X(get_backend_settings) X(is_dir) X(is_file)       \
         X(is_file_opts_argv) X(last_errno) X(last_error) X(launch) X(lgetxattr) \
         X(list_devices) X(list_partitions) X(ls) X(lstatns) X(lstatnslist)     \
-        X(lvs) X(mount_ro) X(read_file) X(readlink) X(set_autosync)            \
-        X(set_backend_settings) X(set_error_handler) X(tar_out_opts_argv)      \
-        X(umount_all) X(vfs_type)
+        X(lvm_set_filter) X(lvs) X(mount_ro) X(pvs) X(read_file) X(readlink)   \
+        X(set_autosync) X(set_backend_settings) X(set_error_handler)           \
+        X(tar_out_opts_argv) X(umount_all) X(vfs_label) X(vfs_type) X(vfs_uuid)
 
 static struct {
 #define GFS_FIELD(name) __typeof__(guestfs_##name) *name;
@@ -108,8 +108,13 @@ struct listing {
         size_t len;
 };
 
+struct v2c_disk_session;
+
 struct disk_impl {
         guestfs_h *h;
+        /* Set for a guest of a session: the handle is the session's, and
+         * closing the guest only unmounts its file systems. */
+        struct v2c_disk_session *session;
         struct v2c_tarindex *prefetched;
         char **prefixes;         /* trees served by `prefetched` */
         char **partial;          /* those of them fetched with excludes */
@@ -121,6 +126,8 @@ struct disk_impl {
         size_t cache_used;
         size_t data_cached;      /* bytes held in cache_slot.data */
 };
+
+static void session_release_guest(struct v2c_disk_session *s);
 
 static void strv_free_guestfs(char **v)
 {
@@ -896,7 +903,9 @@ static void disk_close(struct v2c_guest *g)
         struct disk_impl *d = g->impl;
         if (d == NULL)
                 return;
-        if (d->h)
+        if (d->session)
+                session_release_guest(d->session);
+        else if (d->h)
                 gfs.close(d->h);
         v2c_tarindex_free(d->prefetched);
         v2c_strv_free(d->prefixes);
@@ -1060,8 +1069,67 @@ static guestfs_h *new_handle(const char *const *paths, const char *const *format
         return h;
 }
 
-/* Maps an fstab device spec to an appliance device, or NULL. */
-static char *map_fstab_spec(guestfs_h *h, const char *spec)
+/* The devices of one guest of a session: its disks (drives first to
+ * first + n of the appliance), their partitions, and (under the session's
+ * LVM filter) its logical volumes.  A guest opened alone has every device:
+ * a NULL scope. */
+struct mount_scope {
+        char *const *disks;     /* /dev/sdX of its drives, in drive order */
+        size_t n;
+        bool lvm;               /* the appliance holds physical volumes */
+};
+
+/* PART is a partition of DISK: DISK's name and digits ("/dev/sda" holds
+ * "/dev/sda1", not "/dev/sdaa1"). */
+static bool partition_of(const char *part, const char *disk)
+{
+        size_t n = strlen(disk);
+        if (strncmp(part, disk, n) != 0 || part[n] == '\0')
+                return false;
+        return part[n + strspn(part + n, "0123456789")] == '\0';
+}
+
+/* DEV belongs to SCOPE's guest: one of its disks or their partitions;
+ * anything else (a logical volume, a mapper device) only exists in the
+ * appliance for this guest, through the session's LVM filter. */
+static bool in_scope(const struct mount_scope *scope, const char *dev)
+{
+        if (scope == NULL || strncmp(dev, "/dev/sd", 7) != 0)
+                return true;
+        for (size_t i = 0; i < scope->n; i++)
+                if (strcmp(dev, scope->disks[i]) == 0 || partition_of(dev, scope->disks[i]))
+                        return true;
+        return false;
+}
+
+/* Disk letters as the kernel names them: a..z, then aa..zz. */
+static bool disk_index(const char *letters, size_t n, size_t *index)
+{
+        if (n == 1)
+                *index = (size_t) (letters[0] - 'a');
+        else if (n == 2)
+                *index = 26 + (size_t) (letters[0] - 'a') * 26 + (size_t) (letters[1] - 'a');
+        else
+                return false;
+        return true;
+}
+
+/* Clones share UUIDs and labels: a findfs that lands on another guest's
+ * device is asked again of this guest's own devices, one at a time. */
+static char *find_in_scope(guestfs_h *h, const struct mount_scope *scope, char *const *cands, bool uuid,
+                           const char *want)
+{
+        for (size_t i = 0; cands && cands[i]; i++) {
+                _cleanup_free_ char *v = uuid ? gfs.vfs_uuid(h, cands[i]) : gfs.vfs_label(h, cands[i]);
+                if (v && strcmp(v, want) == 0 && in_scope(scope, cands[i]))
+                        return strdup(cands[i]);
+        }
+        return NULL;
+}
+
+/* Maps an fstab device spec to an appliance device, or NULL.  CANDS are
+ * the devices of SCOPE's guest that may hold a file system. */
+static char *map_fstab_spec(guestfs_h *h, const char *spec, const struct mount_scope *scope, char *const *cands)
 {
         char *dev = NULL;
         if (strncmp(spec, "UUID=", 5) == 0)
@@ -1076,10 +1144,25 @@ static char *map_fstab_spec(guestfs_h *h, const char *spec)
                   strncmp(spec, "/dev/xvd", 8) == 0 || strncmp(spec, "/dev/sd", 7) == 0)) {
                 /* The appliance names every disk sdX, in the order they were added. */
                 const char *rest = spec + (spec[5] == 'x' ? 8 : 7);
-                if (asprintf(&dev, "/dev/sd%s", rest) < 0)
-                        dev = NULL;
+                size_t letters = strspn(rest, "abcdefghijklmnopqrstuvwxyz"), k;
+                if (scope == NULL) {
+                        if (asprintf(&dev, "/dev/sd%s", rest) < 0)
+                                dev = NULL;
+                } else if (disk_index(rest, letters, &k) && k < scope->n) {
+                        /* The guest's own disk K, wherever the session put it. */
+                        if (asprintf(&dev, "%s%s", scope->disks[k], rest + letters) < 0)
+                                dev = NULL;
+                }
         } else if (strncmp(spec, "/dev/", 5) == 0)
                 dev = strdup(spec);
+        if (dev && !in_scope(scope, dev)) {
+                free(dev);
+                dev = NULL;
+                if (strncmp(spec, "UUID=", 5) == 0 || strncmp(spec, "/dev/disk/by-uuid/", 18) == 0)
+                        dev = find_in_scope(h, scope, cands, true, spec + (spec[0] == 'U' ? 5 : 18));
+                else if (strncmp(spec, "LABEL=", 6) == 0 || strncmp(spec, "/dev/disk/by-label/", 19) == 0)
+                        dev = find_in_scope(h, scope, cands, false, spec + (spec[0] == 'L' ? 6 : 19));
+        }
         if (dev == NULL)
                 return NULL;
         /* LVM names: /dev/VG/LV and /dev/mapper/VG-LV both name one device. */
@@ -1114,7 +1197,8 @@ static bool fstab_skips(const char *type, const char *opts)
 }
 
 /* Mounts, read-only, the file systems the guest's fstab lists below "/". */
-static void mount_fstab(struct v2c_guest *g, guestfs_h *h, const char *root_dev)
+static void mount_fstab(struct v2c_guest *g, guestfs_h *h, const char *root_dev, const struct mount_scope *scope,
+                        char *const *cands)
 {
         size_t len = 0;
         _cleanup_free_ char *fstab = gfs.read_file(h, "/etc/fstab", &len);
@@ -1134,7 +1218,7 @@ static void mount_fstab(struct v2c_guest *g, guestfs_h *h, const char *root_dev)
                 if (dir[0] != '/' || fstab_skips(type, opts) || v2c_path_normalize(NULL, dir, &canon_dir) < 0 ||
                     strcmp(canon_dir, "/") == 0)
                         continue;
-                char *dev = map_fstab_spec(h, spec);
+                char *dev = map_fstab_spec(h, spec, scope, cands);
                 if (dev == NULL) {
                         v2c_guest_add_warning(g, "cannot find the device `%s` that fstab mounts on %s", spec, dir);
                         continue;
@@ -1202,18 +1286,20 @@ static int no_root_error(guestfs_h *h, char *const *cands, struct v2c_error **er
 /* Devices that may hold a file system: logical volumes, partitions, and
  * whole disks without a partition table.  Cheaper than
  * guestfs_list_filesystems, which probes every device's type. */
-static char **fs_candidates(guestfs_h *h)
+static char **fs_candidates(guestfs_h *h, const struct mount_scope *scope)
 {
         char **out = NULL;
         _cleanup_gstrv_ char **parts = gfs.list_partitions(h);
         _cleanup_gstrv_ char **devs = gfs.list_devices(h);
         for (size_t i = 0; parts && parts[i]; i++)
-                v2c_strv_push(&out, parts[i]);
+                if (in_scope(scope, parts[i]))
+                        v2c_strv_push(&out, parts[i]);
         for (size_t i = 0; devs && devs[i]; i++) {
+                if (!in_scope(scope, devs[i]))
+                        continue;
                 bool partitioned = false;
-                size_t n = strlen(devs[i]);
                 for (size_t k = 0; parts && parts[k]; k++)
-                        if (strncmp(parts[k], devs[i], n) == 0)
+                        if (partition_of(parts[k], devs[i]))
                                 partitioned = true;
                 if (!partitioned)
                         v2c_strv_push(&out, devs[i]);
@@ -1221,14 +1307,41 @@ static char **fs_candidates(guestfs_h *h)
         return out;
 }
 
+/* Limits what LVM sees to SCOPE's guest: clones hold the same volume
+ * group (same names, same UUIDs), and a guest's fstab must reach its own
+ * volumes only.  The filter names devices exactly: partitions too. */
+static int scope_lvm(guestfs_h *h, const struct mount_scope *scope, char *const *cands, struct v2c_error **err)
+{
+        char **devs = NULL;
+        int r = 0;
+        for (size_t i = 0; i < scope->n && r == 0; i++)
+                r = v2c_strv_push_unique(&devs, scope->disks[i]);
+        for (size_t i = 0; cands && cands[i] && r == 0; i++)
+                r = v2c_strv_push_unique(&devs, cands[i]);
+        if (r < 0) {
+                v2c_strv_free(devs);
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        }
+        r = gfs.lvm_set_filter(h, devs ? devs : (char *[]) { NULL });
+        v2c_strv_free(devs);
+        return r < 0 ? gerr(h, err, "limiting LVM to the guest's disks") : 0;
+}
+
 /* Finds and mounts the root file system, then the rest. */
-static int mount_guest(struct v2c_guest *g, guestfs_h *h, struct v2c_error **err)
+static int mount_guest(struct v2c_guest *g, guestfs_h *h, const struct mount_scope *scope, struct v2c_error **err)
 {
         static const struct guestfs_is_file_opts_argv follow_symlinks = {
                 .bitmask = GUESTFS_IS_FILE_OPTS_FOLLOWSYMLINKS_BITMASK,
                 .followsymlinks = 1,
         };
-        _cleanup_strv_ char **cands = fs_candidates(h);
+        _cleanup_strv_ char **cands = fs_candidates(h, scope);
+        if (scope && scope->lvm) {
+                int r = scope_lvm(h, scope, cands, err);
+                if (r < 0)
+                        return r;
+        }
+        /* Kept whole for fstab's UUID= and LABEL= (LVs appended below are
+         * this guest's own under the filter). */
         const char *root = NULL;
         bool lvs_added = false;
         for (size_t i = 0;; i++) {
@@ -1259,7 +1372,7 @@ static int mount_guest(struct v2c_guest *g, guestfs_h *h, struct v2c_error **err
         if (root == NULL)
                 return no_root_error(h, cands, err);
         v2c_debug("root file system on %s", root);
-        mount_fstab(g, h, root);
+        mount_fstab(g, h, root, scope, cands);
         return 0;
 }
 
@@ -1386,12 +1499,62 @@ static int launch_timeout_error(const char *path, unsigned seconds, struct v2c_e
                              seconds);
 }
 
-int v2c_guest_disk_open(const char *const *paths, const char *const *formats, size_t n, struct v2c_guest *g,
-                        struct v2c_error **err)
+/* A handle for the drives PATHS (N, FORMATS theirs), launched within
+ * TIMEOUT_S seconds, once more under TCG when a launch without it fails
+ * (nested KVM can abort qemu at start: see the ENVIRONMENT notes).  WHAT
+ * names the disks in errors.  *out is new. */
+static int launch(const char *const *paths, const char *const *formats, size_t n, unsigned timeout_s,
+                  const char *what, guestfs_h **out, struct v2c_error **err)
 {
-        int r = load_guestfs(err);
-        if (r < 0)
-                return r;
+        struct timespec deadline;
+        clock_gettime(CLOCK_MONOTONIC, &deadline);
+        deadline.tv_sec += timeout_s;
+        guestfs_h *h = new_handle(paths, formats, n, false, err);
+        if (h == NULL)
+                return -EIO;
+        bool timed_out = false;
+        int r = 0;
+        /* The launch blocks for its whole length: the seconds tick (see
+         * progress.c on why a ticker thread). */
+        v2c_progress_tick("starting the libguestfs appliance%s", tcg_forced(h) ? " (TCG: 20-200 s)" : "");
+        if (launch_bounded(h, &deadline, &timed_out) < 0 || timed_out) {
+                if (timed_out) {
+                        r = launch_timeout_error(what, timeout_s, err);
+                        goto fail;
+                }
+                if (tcg_forced(h)) {
+                        r = v2c_error_prefix(err, gerr(h, err, "launching the libguestfs appliance"), "`%s`", what);
+                        goto fail;
+                }
+                const char *why = gfs.last_error(h);
+                v2c_warn("launching the appliance with KVM failed (%.*s); retrying once under TCG",
+                         why ? (int) strcspn(why, "\n") : 13, why ? why : "unknown error");
+                gfs.close(h);
+                h = new_handle(paths, formats, n, true, err);
+                if (h == NULL)
+                        return -EIO;
+                v2c_progress_tick("starting the libguestfs appliance (TCG: 20-200 s)");
+                if (launch_bounded(h, &deadline, &timed_out) < 0 || timed_out) {
+                        if (timed_out)
+                                r = launch_timeout_error(what, timeout_s, err);
+                        else
+                                r = v2c_error_prefix(err, gerr(h, err, "launching the libguestfs appliance under TCG"),
+                                                     "`%s`", what);
+                        goto fail;
+                }
+        }
+        /* Nothing is written: skip the sync libguestfs does on close. */
+        gfs.set_autosync(h, 0);
+        *out = h;
+        return 0;
+fail:
+        gfs.close(h);
+        return r;
+}
+
+/* A guest's backend state, with fresh caches; the handle is set after. */
+static int disk_impl_new(struct v2c_guest *g, struct v2c_error **err)
+{
         struct disk_impl *d = calloc(1, sizeof *d);
         if (d == NULL)
                 return v2c_error_set(err, ENOMEM, "out of memory");
@@ -1403,45 +1566,126 @@ int v2c_guest_disk_open(const char *const *paths, const char *const *formats, si
                 return v2c_error_set(err, ENOMEM, "out of memory");
         if (v2c_tarindex_seal(d->prefetched, err) < 0)
                 return -ENOMEM;
+        return 0;
+}
 
-        struct timespec deadline;
-        clock_gettime(CLOCK_MONOTONIC, &deadline);
-        deadline.tv_sec += g->launch_timeout_s;
-        d->h = new_handle(paths, formats, n, false, err);
-        if (d->h == NULL)
-                return -EIO;
-        bool timed_out = false;
-        /* The launch blocks for its whole length: the seconds tick (see
-         * progress.c on why a ticker thread). */
-        v2c_progress_tick("starting the libguestfs appliance%s", tcg_forced(d->h) ? " (TCG: 20-200 s)" : "");
-        if (launch_bounded(d->h, &deadline, &timed_out) < 0 || timed_out) {
-                if (timed_out)
-                        return launch_timeout_error(paths[0], g->launch_timeout_s, err);
-                if (tcg_forced(d->h))
-                        return v2c_error_prefix(err, gerr(d->h, err, "launching the libguestfs appliance"),
-                                                "`%s`", paths[0]);
-                /* Nested KVM can abort qemu at start (see ENVIRONMENT notes);
-                 * software emulation is slower but works. */
-                const char *why = gfs.last_error(d->h);
-                v2c_warn("launching the appliance with KVM failed (%.*s); retrying once under TCG",
-                         why ? (int) strcspn(why, "\n") : 13, why ? why : "unknown error");
-                gfs.close(d->h);
-                d->h = new_handle(paths, formats, n, true, err);
-                if (d->h == NULL)
-                        return -EIO;
-                v2c_progress_tick("starting the libguestfs appliance (TCG: 20-200 s)");
-                if (launch_bounded(d->h, &deadline, &timed_out) < 0 || timed_out) {
-                        if (timed_out)
-                                return launch_timeout_error(paths[0], g->launch_timeout_s, err);
-                        return v2c_error_prefix(err, gerr(d->h, err, "launching the libguestfs appliance under TCG"),
-                                                "`%s`", paths[0]);
-                }
-        }
-        /* Nothing is written: skip the sync libguestfs does on close. */
-        gfs.set_autosync(d->h, 0);
+int v2c_guest_disk_open(const char *const *paths, const char *const *formats, size_t n, struct v2c_guest *g,
+                        struct v2c_error **err)
+{
+        int r = load_guestfs(err);
+        if (r < 0)
+                return r;
+        r = disk_impl_new(g, err);
+        if (r < 0)
+                return r;
+        struct disk_impl *d = g->impl;
+        r = launch(paths, formats, n, g->launch_timeout_s, paths[0], &d->h, err);
+        if (r < 0)
+                return r;
         v2c_progress_tick("mounting the guest's file systems");
-        r = mount_guest(g, d->h, err);
+        r = mount_guest(g, d->h, NULL, err);
         if (r < 0)
                 return v2c_error_prefix(err, r, "`%s`", paths[0]);
         return 0;
+}
+
+/* ---- Sessions: the disks of many guests in one appliance ----
+ *
+ * The launch is most of what a guest costs (20 s under TCG, seconds under
+ * KVM), so `v2c inspect --each` attaches every guest's disks to one
+ * appliance and mounts the guests one after the other, each confined to
+ * its own drives (struct mount_scope).  A guest's caches (prefetched
+ * trees, stat cache, fetched batches) live in its own disk_impl and go
+ * with it; the handle is shared, counted. */
+struct v2c_disk_session {
+        guestfs_h *h;
+        char **devices;         /* the appliance's disks, in drive order */
+        size_t n_devices;
+        bool lvm;               /* any physical volume: filter per guest */
+        bool guest_open;        /* one guest mounted at a time */
+        unsigned refs;
+};
+
+static void session_unref(struct v2c_disk_session *s)
+{
+        if (s == NULL || --s->refs > 0)
+                return;
+        if (s->h)
+                gfs.close(s->h);
+        v2c_strv_free(s->devices);
+        free(s);
+}
+
+/* A guest of the session is closed: its file systems come off. */
+static void session_release_guest(struct v2c_disk_session *s)
+{
+        gfs.umount_all(s->h);
+        s->guest_open = false;
+        session_unref(s);
+}
+
+int v2c_disk_session_launch(const char *const *paths, const char *const *formats, size_t n, unsigned timeout_s,
+                            const char *what, struct v2c_disk_session **out, struct v2c_error **err)
+{
+        int r = load_guestfs(err);
+        if (r < 0)
+                return r;
+        struct v2c_disk_session *s = calloc(1, sizeof *s);
+        if (s == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        s->refs = 1;
+        _cleanup_gstrv_ char **devs = NULL, **pvs = NULL;
+        r = launch(paths, formats, n, timeout_s, what, &s->h, err);
+        if (r < 0)
+                goto fail;
+        devs = gfs.list_devices(s->h);
+        if (devs == NULL) {
+                r = gerr(s->h, err, "listing the appliance's disks");
+                goto fail;
+        }
+        for (size_t i = 0; devs[i] && r == 0; i++)
+                r = v2c_strv_push(&s->devices, devs[i]);
+        s->n_devices = v2c_strv_len(s->devices);
+        if (r < 0 || s->n_devices != n) {
+                r = r < 0 ? v2c_error_set(err, ENOMEM, "out of memory")
+                          : v2c_error_set(err, EIO, "the appliance shows %zu disks for %zu drives", s->n_devices, n);
+                goto fail;
+        }
+        /* One round trip: without physical volumes no guest needs the
+         * LVM filter (and its rescan). */
+        pvs = gfs.pvs(s->h);
+        s->lvm = pvs && pvs[0];
+        *out = s;
+        return 0;
+fail:
+        session_unref(s);
+        return r;
+}
+
+int v2c_disk_session_mount(struct v2c_disk_session *s, size_t first, size_t n, struct v2c_guest *g,
+                           struct v2c_error **err)
+{
+        if (s->guest_open)
+                return v2c_error_set(err, EBUSY, "another guest of the session is still open");
+        if (n == 0 || first > s->n_devices || n > s->n_devices - first)
+                return v2c_error_set(err, EINVAL, "drives %zu to %zu are not in the session", first, first + n);
+        int r = disk_impl_new(g, err);
+        if (r < 0)
+                return r;
+        struct disk_impl *d = g->impl;
+        d->h = s->h;
+        d->session = s;
+        s->refs++;
+        s->guest_open = true;
+        /* What an earlier guest left mounted (a failed mount) comes off. */
+        gfs.umount_all(s->h);
+        const struct mount_scope scope = { s->devices + first, n, s->lvm };
+        v2c_progress_tick("mounting the guest's file systems");
+        return mount_guest(g, d->h, &scope, err);
+}
+
+struct v2c_disk_session *v2c_disk_session_unref(struct v2c_disk_session *s)
+{
+        session_unref(s);
+        return NULL;
 }

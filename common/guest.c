@@ -2,6 +2,7 @@
  * resolution, and the calls every backend shares.  See guest.h. */
 #include "guest-internal.h"
 #include "cleanup.h"
+#include "guest-list.h"
 #include "path.h"
 #include "strv.h"
 
@@ -181,19 +182,28 @@ static int check_root(struct v2c_guest *g, const char *what, struct v2c_error **
                                   "`%s` does not hold a root file system (no /etc, no /usr)", what);
 }
 
+/* A guest with OPT's settings and no backend yet (new, or NULL). */
+static struct v2c_guest *guest_new(const struct v2c_guest_options *opt)
+{
+        struct v2c_guest *g = calloc(1, sizeof *g);
+        if (g == NULL)
+                return NULL;
+        g->max_read = opt && opt->max_read ? opt->max_read : DEFAULT_MAX_READ;
+        g->prefetch_max_kib = opt && opt->prefetch_max_kib ? opt->prefetch_max_kib : DEFAULT_PREFETCH_MAX_KIB;
+        g->allow_backing = opt && opt->allow_backing;
+        g->launch_timeout_s = opt && opt->launch_timeout_s ? opt->launch_timeout_s : DEFAULT_LAUNCH_TIMEOUT_S;
+        return g;
+}
+
 int v2c_guest_open(const char *const *sources, size_t n, const struct v2c_guest_options *opt,
                    struct v2c_guest **out, struct v2c_error **err)
 {
         if (n == 0)
                 return v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL, "no guest given");
 
-        struct v2c_guest *g = calloc(1, sizeof *g);
+        struct v2c_guest *g = guest_new(opt);
         if (g == NULL)
                 return v2c_error_set(err, ENOMEM, "out of memory");
-        g->max_read = opt && opt->max_read ? opt->max_read : DEFAULT_MAX_READ;
-        g->prefetch_max_kib = opt && opt->prefetch_max_kib ? opt->prefetch_max_kib : DEFAULT_PREFETCH_MAX_KIB;
-        g->allow_backing = opt && opt->allow_backing;
-        g->launch_timeout_s = opt && opt->launch_timeout_s ? opt->launch_timeout_s : DEFAULT_LAUNCH_TIMEOUT_S;
 
         struct stat st;
         int r;
@@ -248,6 +258,165 @@ int v2c_guest_open(const char *const *sources, size_t n, const struct v2c_guest_
 fail:
         v2c_guest_close(g);
         return r;
+}
+
+/* ---- Sessions (see guest.h) ---- */
+
+
+struct session_guest {
+        struct v2c_guest *g;    /* options and sources, until handed out */
+        struct v2c_error *err;  /* its failure found before the launch */
+        char **standalone;      /* a directory or tar guest: its sources */
+        size_t first, n;        /* its drives in the appliance */
+        bool taken;
+};
+
+struct v2c_guest_session {
+        struct session_guest *guests;
+        size_t n;
+        struct v2c_guest_options opt;
+        struct v2c_disk_session *disk;
+};
+
+/* What guest G of DISKS (N sources) is, before any launch: its drives'
+ * formats into FORMATS (a disk guest, its sources recorded in G's), or
+ * *standalone for a directory or a tar archive.  Fails as v2c_guest_open
+ * would. */
+static int session_prepare(struct v2c_guest *g, char *const *disks, size_t n, const char **formats,
+                           bool *standalone, struct v2c_error **err)
+{
+        if (n == 0)
+                return v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL, "no disk given");
+        if (n > V2C_GUEST_DISKS_MAX)
+                return v2c_error_set_kind(err, V2C_ERR_USAGE, E2BIG, "at most %d disks for one guest",
+                                          V2C_GUEST_DISKS_MAX);
+        struct stat st;
+        *standalone = stat(disks[0], &st) == 0 && S_ISDIR(st.st_mode);
+        for (size_t i = 0; i < n && !*standalone; i++) {
+                enum source_kind k;
+                int r = sniff(disks[i], &k, &formats[i], err);
+                if (r < 0)
+                        return r;
+                *standalone = k == SRC_TAR;
+        }
+        if (*standalone)
+                return 0;
+        for (size_t i = 0; i < n; i++) {
+                int r = v2c_disk_chain_check(g, disks[i], formats[i], g->allow_backing, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int v2c_guest_session_open(char *const *const *disks, size_t n, const struct v2c_guest_options *opt,
+                           struct v2c_guest_session **out, struct v2c_error **err)
+{
+        _cleanup_(v2c_guest_session_closep) struct v2c_guest_session *s = calloc(1, sizeof *s);
+        _cleanup_free_ const char **paths = NULL, **formats = NULL;
+        if (s == NULL || (s->guests = calloc(n ? n : 1, sizeof *s->guests)) == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        s->n = n;
+        if (opt)
+                s->opt = *opt;
+        size_t drives = 0;
+        for (size_t i = 0; i < n; i++) {
+                struct session_guest *sg = &s->guests[i];
+                size_t nd = v2c_strv_len(disks[i]);
+                const char *fmts[V2C_GUEST_DISKS_MAX];
+                bool standalone = false;
+                sg->g = guest_new(opt);
+                if (sg->g == NULL)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+                if (session_prepare(sg->g, disks[i], nd, fmts, &standalone, &sg->err) < 0) {
+                        sg->g = v2c_guest_close(sg->g);
+                        continue;
+                }
+                if (standalone) {
+                        sg->g = v2c_guest_close(sg->g);
+                        if ((sg->standalone = v2c_strv_copy(disks[i])) == NULL)
+                                return v2c_error_set(err, ENOMEM, "out of memory");
+                        continue;
+                }
+                if (drives + nd > V2C_GUEST_SESSION_DISKS_MAX)
+                        return v2c_error_set_kind(err, V2C_ERR_USAGE, E2BIG,
+                                                  "at most %d disks in one appliance", V2C_GUEST_SESSION_DISKS_MAX);
+                const char **np = realloc(paths, (drives + nd) * sizeof *np);
+                if (np)
+                        paths = np;
+                const char **nf = np ? realloc(formats, (drives + nd) * sizeof *nf) : NULL;
+                if (nf == NULL)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+                formats = nf;
+                sg->first = drives;
+                sg->n = nd;
+                for (size_t k = 0; k < nd; k++) {
+                        paths[drives + k] = disks[i][k];
+                        formats[drives + k] = fmts[k];
+                }
+                drives += nd;
+        }
+        if (drives > 0) {
+                _cleanup_free_ char *what = NULL;
+                if (drives > 1 && asprintf(&what, "%s (and %zu more disks)", paths[0], drives - 1) < 0)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+                unsigned timeout = s->opt.launch_timeout_s ? s->opt.launch_timeout_s : DEFAULT_LAUNCH_TIMEOUT_S;
+                int r = v2c_disk_session_launch(paths, formats, drives, timeout, what ? what : paths[0], &s->disk, err);
+                if (r < 0)
+                        return r;
+        }
+        *out = TAKE_PTR(s);
+        return 0;
+}
+
+int v2c_guest_session_guest(struct v2c_guest_session *s, size_t i, struct v2c_guest **out, struct v2c_error **err)
+{
+        if (i >= s->n)
+                return v2c_error_set(err, EINVAL, "no guest %zu in the session", i);
+        struct session_guest *sg = &s->guests[i];
+        if (sg->taken)
+                return v2c_error_set(err, EALREADY, "guest %zu of the session was handed out already", i);
+        if (sg->err) {
+                sg->taken = true;
+                int code = sg->err->code;
+                if (err && *err == NULL)
+                        *err = TAKE_PTR(sg->err);
+                return code > 0 ? -code : -EIO;
+        }
+        if (sg->standalone) {
+                sg->taken = true;
+                return v2c_guest_open((const char *const *) sg->standalone, v2c_strv_len(sg->standalone), &s->opt,
+                                      out, err);
+        }
+        struct v2c_guest *g = sg->g;
+        int r = v2c_disk_session_mount(s->disk, sg->first, sg->n, g, err);
+        if (r == -EBUSY)
+                return r;
+        sg->taken = true;
+        sg->g = NULL;
+        if (r < 0) {
+                const char *first = g->n_sources ? g->sources[0].path : "guest";
+                r = v2c_error_prefix(err, r, "`%s`", first);
+                v2c_guest_close(g);
+                return r;
+        }
+        *out = g;
+        return 0;
+}
+
+struct v2c_guest_session *v2c_guest_session_close(struct v2c_guest_session *s)
+{
+        if (s == NULL)
+                return NULL;
+        for (size_t i = 0; s->guests && i < s->n; i++) {
+                v2c_guest_close(s->guests[i].g);
+                v2c_error_free(s->guests[i].err);
+                v2c_strv_free(s->guests[i].standalone);
+        }
+        free(s->guests);
+        v2c_disk_session_unref(s->disk);
+        free(s);
+        return NULL;
 }
 
 struct v2c_guest *v2c_guest_close(struct v2c_guest *g)

@@ -80,6 +80,37 @@ int v2c_guest_open(const char *const *sources, size_t n, const struct v2c_guest_
 /* Closes and frees; accepts NULL; returns NULL. */
 struct v2c_guest *v2c_guest_close(struct v2c_guest *g);
 
+/* Many guests, one appliance (`v2c inspect --each`): the appliance launch
+ * is most of what inspecting a disk costs, so a session attaches the disks
+ * of every guest (all read-only) to one appliance and hands the guests out
+ * in turn, each mounted from its own disks only (clones that share file
+ * system UUIDs and LVM names included), with caches of its own.  A
+ * directory or tar guest among them is opened as v2c_guest_open does. */
+struct v2c_guest_session;
+/* Disks one session attaches at most (libguestfs's direct backend limit). */
+#define V2C_GUEST_SESSION_DISKS_MAX 255
+
+/* Opens a session for N guests, DISKS[i] the NULL-terminated sources of
+ * guest i.  What one guest's sources hold (not a disk image, a backing file
+ * refused...) is that guest's failure, kept for v2c_guest_session_guest;
+ * the session fails only when it cannot launch the appliance (then every
+ * guest with disks fails alike).  *out is new: close it with
+ * v2c_guest_session_close(). */
+int v2c_guest_session_open(char *const *const *disks, size_t n, const struct v2c_guest_options *opt,
+                           struct v2c_guest_session **out, struct v2c_error **err);
+/* Guest I of S mounted, ready to read: *out is new, close it with
+ * v2c_guest_close() before asking for the next one (one guest of a session
+ * is mounted at a time: -EBUSY otherwise).  Fails with guest I's own error
+ * (kind V2C_ERR_INPUT for "not a disk image" or "no operating system
+ * found", V2C_ERR_REFUSED for a backing file without allow_backing); each
+ * guest is handed out once (-EALREADY). */
+int v2c_guest_session_guest(struct v2c_guest_session *s, size_t i, struct v2c_guest **out, struct v2c_error **err);
+/* Accepts NULL; returns NULL.  The appliance stops once the guests handed
+ * out are closed too. */
+struct v2c_guest_session *v2c_guest_session_close(struct v2c_guest_session *s);
+
+static inline void v2c_guest_session_closep(struct v2c_guest_session **s) { v2c_guest_session_close(*s); }
+
 static inline void v2c_guest_closep(struct v2c_guest **g) { v2c_guest_close(*g); }
 
 /* "disk", "directory" or "tar"; borrowed. */

@@ -60,6 +60,9 @@ expect "--json " v2c convert --js
 expect "--json " v2c inspect --js
 expect "--html " v2c report --ht
 expect "--playbooks " v2c report --pl
+# Many guests, one appliance: --each and --manifest (which takes a file).
+expect "--each " v2c inspect --ea
+expect "--manifest " v2c inspect --man
 expect "--verbose --version " v2c --ve
 expect "pull push " v2c help p
 

@@ -98,6 +98,23 @@ int v2c_guest_tar_open(const char *path, struct v2c_guest *g, struct v2c_error *
 int v2c_guest_disk_open(const char *const *paths, const char *const *formats, size_t n, struct v2c_guest *g,
                         struct v2c_error **err);
 
+/* One appliance for the disks of many guests (v2c_guest_session).
+ * Launches with the drives PATHS (N, FORMATS theirs), in that order, within
+ * TIMEOUT_S seconds; WHAT names them in errors.  *out is new. */
+struct v2c_disk_session;
+int v2c_disk_session_launch(const char *const *paths, const char *const *formats, size_t n, unsigned timeout_s,
+                            const char *what, struct v2c_disk_session **out, struct v2c_error **err);
+/* Makes G (its sources recorded, no backend yet) a disk guest read from
+ * drives FIRST to FIRST + N - 1 of S, its file systems mounted from those
+ * drives only; fails with -EBUSY while another guest of S is open.  G holds
+ * a reference to S until closed (then its file systems are unmounted).
+ * On failure G has a backend all the same: close it. */
+int v2c_disk_session_mount(struct v2c_disk_session *s, size_t first, size_t n, struct v2c_guest *g,
+                           struct v2c_error **err);
+/* Drops the caller's reference (the appliance stops with the last one);
+ * accepts NULL; returns NULL. */
+struct v2c_disk_session *v2c_disk_session_unref(struct v2c_disk_session *s);
+
 /* An in-memory index of tar archives, with file contents spilled to an
  * unlinked temporary file.  The tar backend is one index; the disk backend
  * keeps one for the trees it prefetched. */
