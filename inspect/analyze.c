@@ -747,7 +747,8 @@ static void analyze_config_files(struct inspect_ctx *c, struct v2c_service *s, c
         for (size_t i = 0; s->environment_files && s->environment_files[i]; i++)
                 if (v2c_guest_exists(c->g, s->environment_files[i], V2C_FT_REG))
                         v2c_strv_push_unique(&s->config_files, s->environment_files[i]);
-        /* /etc/NAME and /etc/default/NAME, for NAME the service or its executable. */
+        /* /etc/NAME and /etc/default/NAME (the RHEL family's and SUSE's
+         * /etc/sysconfig/NAME), for NAME the service or its executable. */
         const char *names[2] = { s->name, s->exec_path ? v2c_path_basename(s->exec_path) : NULL };
         for (size_t i = 0; i < 2; i++) {
                 if (names[i] == NULL || strchr(names[i], ':') || strchr(names[i], '@'))
@@ -757,6 +758,9 @@ static void analyze_config_files(struct inspect_ctx *c, struct v2c_service *s, c
                 if (v2c_guest_exists(c->g, p, 0))
                         v2c_strv_push_unique(&s->config_files, p);
                 snprintf(p, sizeof p, "/etc/default/%s", names[i]);
+                if (v2c_guest_exists(c->g, p, V2C_FT_REG))
+                        v2c_strv_push_unique(&s->config_files, p);
+                snprintf(p, sizeof p, "/etc/sysconfig/%s", names[i]);
                 if (v2c_guest_exists(c->g, p, V2C_FT_REG))
                         v2c_strv_push_unique(&s->config_files, p);
         }
@@ -1027,7 +1031,8 @@ static int scan_text(struct evidence *ev, enum v2c_script_lang lang, const char 
         if (a.truncated)
                 evidence_add(ev, &ev->unknown, "%s does more than v2c follows (over %d paths)", label, V2C_ACCESS_MAX);
         for (size_t i = 0; a.calls && a.calls[i]; i++)
-                if (!v2c_path_is_under(a.calls[i], "/etc/default") && !v2c_path_is_under(a.calls[i], "/lib/lsb"))
+                if (!v2c_path_is_under(a.calls[i], "/etc/default") && !v2c_path_is_under(a.calls[i], "/etc/sysconfig") &&
+                    !v2c_path_is_under(a.calls[i], "/lib/lsb"))
                         v2c_strv_push_unique(todo, a.calls[i]);
         v2c_accesses_release(&a);
         return 0;

@@ -89,10 +89,14 @@ static bool service_uses(struct inspect_ctx *c, const struct v2c_service *s, con
                 return true;
         if (s->working_dir && strcmp(s->working_dir, "/") != 0 && v2c_path_is_under(path, s->working_dir))
                 return true;
-        /* /etc/nginx/.htpasswd belongs with a service configured in /etc/nginx. */
+        /* /etc/nginx/.htpasswd belongs with a service configured in
+         * /etc/nginx; not so the directories of every service's settings,
+         * Debian's /etc/default, the RHEL family's and SUSE's
+         * /etc/sysconfig, OpenRC's /etc/conf.d. */
         for (size_t i = 0; s->config_files && s->config_files[i]; i++) {
                 const char *cf = s->config_files[i];
-                if (!v2c_path_is_under(cf, "/etc") || strncmp(cf, "/etc/default/", 13) == 0)
+                if (!v2c_path_is_under(cf, "/etc") || strncmp(cf, "/etc/default/", 13) == 0 ||
+                    strncmp(cf, "/etc/sysconfig/", 15) == 0 || strncmp(cf, "/etc/conf.d/", 12) == 0)
                         continue;
                 const char *second = strchr(cf + 5, '/');
                 if (second == NULL)
