@@ -19,6 +19,7 @@ packages=(
   docker-registry apache2-utils python3-cryptography
   libvirt-dev libvirt-daemon-system libvirt-clients prometheus
   debootstrap mandoc bash-completion tmux
+  dpkg-dev debhelper ansible-core ansible-lint yamllint
 )
 
 missing=()

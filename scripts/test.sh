@@ -3,7 +3,8 @@
 #   1. install what is missing and build with warnings as errors;
 #   2. unit, fuzz-corpus and integration tests (meson test), the realistic
 #      Debian guests among them (built first, both at once, when not cached
-#      under /var/cache/v2c/guests: about 6 minutes on a new machine);
+#      under /var/cache/v2c/guests: about 6 minutes on a new machine), and
+#      the .deb with the clean root the package and Ansible tests use;
 #   3. every command and option the docs name was run by one of those
 #      tests (tests/coverage/options.py);
 #   4. unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer;
@@ -38,6 +39,8 @@ count() { # adds meson's "Ok:/Fail:/Skipped:" totals of $log
 guests_t0=$(date +%s)
 tests/fixtures/build-guest.sh --disk bookworm >/dev/null &
 tests/fixtures/build-guest.sh trixie >/dev/null &
+# The .deb and the clean Debian 12 root it installs on (tests deb, ansible).
+{ deb=$(tests/fixtures/build-deb.sh) && tests/fixtures/build-host-root.sh "$deb" >/dev/null; } &
 wait
 echo "test: realistic guests ready in $(( $(date +%s) - guests_t0 )) s"
 
