@@ -62,7 +62,8 @@ private_key_file = $TMP/id
 host_key_checking = False
 local_tmp = $TMP/ansible-local
 retry_files_enabled = False
-stdout_callback = json
+callback_plugins = $V2C_SOURCE_ROOT/tests/integration/ansible-callbacks
+callbacks_enabled = v2c_record
 [ssh_connection]
 ssh_args = -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o ControlMaster=auto -o ControlPersist=60s
 control_path_dir = $TMP/cp
@@ -73,15 +74,16 @@ playbook=$TMP/collections/ansible_collections/v2c/migrate/playbooks/migrate.yml
 vars=(-e "v2c_install_deb=$deb" -e "v2c_registry=$REG_FLEET_ADDR/fleet" -e v2c_registry_plain_http=true
       -e v2c_install_recommends=false -e "v2c_reports_dir=$TMP/reports" -e v2c_fleet_report=false)
 
-# stats.HOST.changed of a json-callback run; task results by task name.
+# Each run's task results and stats go to OUT (tests/integration/
+# ansible-callbacks/v2c_record.py), its output to OUT.log.
 py() { /usr/bin/python3 - "$@"; }
 run_playbook() { # run_playbook OUT [ARGS...]
   local out=$1; shift
-  ansible-playbook "$playbook" "${vars[@]}" "$@" >"$out" 2>"$out.err"
+  V2C_ANSIBLE_RECORD=$out ansible-playbook "$playbook" "${vars[@]}" "$@" >"$out.log" 2>&1
 }
 
 rc=0; run_playbook "$TMP/run1.json" || rc=$?
-check_or_show "$TMP/run1.json.err" "the sample playbook runs on three hosts over ssh (exit $rc)" test "$rc" -eq 0
+check_or_show "$TMP/run1.json.log" "the sample playbook runs on three hosts over ssh (exit $rc)" test "$rc" -eq 0
 check "every host ran it to the end, none failed or unreachable" py "$TMP/run1.json" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))['stats']
@@ -135,7 +137,7 @@ PY
 
 # Again: the same guests, the same layouts, the same registry: no change.
 rc=0; run_playbook "$TMP/run2.json" || rc=$?
-check_or_show "$TMP/run2.json.err" "a second run succeeds (exit $rc)" test "$rc" -eq 0
+check_or_show "$TMP/run2.json.log" "a second run succeeds (exit $rc)" test "$rc" -eq 0
 check "a second run changes nothing on any host (inspect, convert, push, install)" py "$TMP/run2.json" <<'PY'
 import json, sys
 run = json.load(open(sys.argv[1]))
@@ -149,7 +151,7 @@ PY
 # nothing is written or pushed.
 revs_before=$(find "$REG_FLEET_DIR/storage" | sort | sha256sum)
 rc=0; run_playbook "$TMP/check.json" --check -e v2c_workdir=/var/lib/v2c-check || rc=$?
-check_or_show "$TMP/check.json.err" "a check-mode run succeeds (exit $rc)" test "$rc" -eq 0
+check_or_show "$TMP/check.json.log" "a check-mode run succeeds (exit $rc)" test "$rc" -eq 0
 check "check mode: convert reports a change for a new layout and writes none" py "$TMP/check.json" "$TMP" <<'PY'
 import glob, json, sys
 run = json.load(open(sys.argv[1]))
@@ -162,13 +164,13 @@ check "check mode pushes nothing" test "$revs_before" = "$(find "$REG_FLEET_DIR/
 
 # A failure: v2c's one-line message and its exit status.
 rc=0
-ANSIBLE_LOAD_CALLBACK_PLUGINS=1 ansible hv1 -m v2c.migrate.v2c_inspect -a 'source=/srv/no-such-guest' >"$TMP/fail.json" 2>&1 || rc=$?
-check_or_show "$TMP/fail.json" "a module failure fails the task and carries v2c's message and exit status" \
+V2C_ANSIBLE_RECORD=$TMP/fail.json ANSIBLE_LOAD_CALLBACK_PLUGINS=1 \
+  ansible hv1 -m v2c.migrate.v2c_inspect -a 'source=/srv/no-such-guest' >"$TMP/fail.log" 2>&1 || rc=$?
+check "the ad-hoc run of a failing module exits non-zero" test "$rc" -ne 0
+check_or_show "$TMP/fail.log" "a module failure fails the task and carries v2c's message and exit status" \
   py "$TMP/fail.json" <<'PY'
 import json, re, sys
-text = open(sys.argv[1]).read()
-r = json.loads(text[text.index('{'):])
-r = r['plays'][0]['tasks'][0]['hosts']['hv1'] if 'plays' in r else r
+r = json.load(open(sys.argv[1]))['plays'][0]['tasks'][0]['hosts']['hv1']
 print('# rc %s msg %r' % (r.get('rc'), r.get('msg')))
 sys.exit(0 if r.get('failed') and r.get('rc') == 3 and '/srv/no-such-guest' in r.get('msg', '') and '\n' not in r['msg'] else 1)
 PY
