@@ -80,7 +80,7 @@ host_start() { # host_start NAME ADDR AUTHORIZED_KEYS
       unshare --mount --propagation private --pid --fork --kill-child \
       bash -c "$_hostlib_mounts" host "$d" "$HOST_ROOT" \
       /usr/sbin/sshd -D -e -o "ListenAddress=$addr:$port" -o PermitRootLogin=prohibit-password \
-        -o PasswordAuthentication=no -o UseDNS=no -o MaxStartups=50 -o MaxSessions=50 \
+        -o PasswordAuthentication=no -o UsePAM=no -o UseDNS=no -o MaxStartups=50 -o MaxSessions=50 \
       >>"$d/sshd.log" 2>&1 </dev/null &
     pid=$!
     disown "$pid"

@@ -175,5 +175,26 @@ print('# rc %s msg %r' % (r.get('rc'), r.get('msg')))
 sys.exit(0 if r.get('failed') and r.get('rc') == 3 and '/srv/no-such-guest' in r.get('msg', '') and '\n' not in r['msg'] else 1)
 PY
 
+# v2c_rollout: check mode runs nothing and says what would run; status of
+# a state directory with no journal is v2c's error.
+rc=0
+V2C_ANSIBLE_RECORD=$TMP/roll.json ANSIBLE_LOAD_CALLBACK_PLUGINS=1 ansible hv2 --check -m v2c.migrate.v2c_rollout \
+  -a 'playbook=/srv/wave1.yml state=/var/lib/v2c/rollouts/wave1' >"$TMP/roll.log" 2>&1 || rc=$?
+check_or_show "$TMP/roll.log" "v2c_rollout in check mode: changed, the command it would run, nothing run" py "$TMP/roll.json" "$TMP/host-hv2/upper" <<'PY'
+import json, os, sys
+r = json.load(open(sys.argv[1]))['plays'][0]['tasks'][0]['hosts']['hv2']
+sys.exit(0 if r.get('changed') and r['cmd'][1:4] == ['rollout', 'run', '/srv/wave1.yml']
+         and not os.path.exists(sys.argv[2] + '/var/lib/v2c/rollouts/wave1') else 1)
+PY
+rc=0
+V2C_ANSIBLE_RECORD=$TMP/status.json ANSIBLE_LOAD_CALLBACK_PLUGINS=1 ansible hv2 -m v2c.migrate.v2c_rollout \
+  -a 'action=status state=/srv/no-rollout' >"$TMP/status.log" 2>&1 || rc=$?
+check_or_show "$TMP/status.log" "v2c_rollout status without a journal fails with v2c's message and status" py "$TMP/status.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))['plays'][0]['tasks'][0]['hosts']['hv2']
+print('# rc %s msg %r' % (r.get('rc'), r.get('msg')))
+sys.exit(0 if r.get('failed') and r.get('rc', 0) > 0 and r.get('msg', '').startswith('v2c: ') else 1)
+PY
+
 echo "# test time: $(( $(date +%s) - t0 )) s"
 finish
