@@ -2,7 +2,7 @@
 # an overlay of a cached Debian 12 root (tests/fixtures/build-host-root.sh)
 # in a mount and PID namespace of its own, so it has its own file system
 # (writes land in its upper directory, the cached root is never written)
-# and its own processes.  Hosts share the machine's network: a host's sshd
+# and its own processes and host name.  Hosts share the machine's network: a host's sshd
 # listens on its own loopback address (127.0.0.N) and port, and the hosts
 # reach a registry the test starts on 127.0.0.1.  Whatever a host runs
 # dies with its namespace when the host is stopped, and every host is
@@ -14,8 +14,9 @@
 #   host_start NAME ADDR AUTHORIZED_KEYS
 #       sshd on ADDR (127.0.0.N) and a free port, root logging in with the
 #       key; sets HOST_<NAME>_PORT, HOST_<NAME>_PID, HOST_<NAME>_LOG
-#   host_run NAME CMD...     CMD in the host's root, in a mount namespace of
-#                            its own (for tests without sshd)
+#   host_run NAME CMD...     CMD in the host's root, in mount, UTS and PID
+#                            namespaces of its own and an empty network
+#                            namespace: no network at all (tests without sshd)
 #   host_stop NAME
 : "${TMP:?source lib.sh first}"
 _HOSTLIB_PIDS=()
@@ -37,6 +38,7 @@ set -e
 d=$1 lower=$2; shift 2
 mount -t overlay overlay -o "lowerdir=$lower,upperdir=$d/upper,workdir=$d/work" "$d/merged"
 m=$d/merged
+[ ! -s "$d/upper/etc/hostname" ] || hostname "$(cat "$d/upper/etc/hostname")"
 mount -t proc proc "$m/proc"
 mount -t tmpfs -o mode=755 tmpfs "$m/run"
 mkdir -p "$m/run/sshd"
@@ -55,7 +57,7 @@ host_run() { # host_run NAME CMD...
   host_upper "$name" >/dev/null
   d=$TMP/host-$name
   env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 HOME=/root DEBIAN_FRONTEND=noninteractive \
-    unshare --mount --propagation private --pid --fork --kill-child \
+    unshare --mount --propagation private --uts --net --pid --fork --kill-child \
     bash -c "$_hostlib_mounts" host "$d" "$HOST_ROOT" "$@"
 }
 
@@ -77,7 +79,7 @@ host_start() { # host_start NAME ADDR AUTHORIZED_KEYS
     port=$(_hostlib_free_port "$addr")
     : >"$d/sshd.log"
     env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
-      unshare --mount --propagation private --pid --fork --kill-child \
+      unshare --mount --propagation private --uts --pid --fork --kill-child \
       bash -c "$_hostlib_mounts" host "$d" "$HOST_ROOT" \
       /usr/sbin/sshd -D -e -o "ListenAddress=$addr:$port" -o PermitRootLogin=prohibit-password \
         -o PasswordAuthentication=no -o UsePAM=no -o UseDNS=no -o MaxStartups=50 -o MaxSessions=50 \

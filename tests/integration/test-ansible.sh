@@ -31,20 +31,24 @@ check_or_show "$TMP/galaxy.log" "ansible-galaxy installs the collection from the
 
 ssh-keygen -q -t ed25519 -N '' -f "$TMP/id" -C v2c-test
 hosts=(hv1 hv2 hv3)
+i=0
+for h in "${hosts[@]}"; do
+  i=$((i + 1))
+  up=$(host_upper "$h")
+  mkdir -p "$up/srv/vms"
+  cp "$FIXTURES/root.tar" "$up/srv/vms/web0$i.tar"
+  host_start "$h" "127.0.0.1$i" "$TMP/id.pub" || { not_ok "sshd of $h did not start"; finish; exit 1; }
+done
 {
   echo "hypervisors:"
   echo "  hosts:"
   i=0
   for h in "${hosts[@]}"; do
     i=$((i + 1))
-    up=$(host_upper "$h")
-    mkdir -p "$up/srv/vms"
-    cp "$FIXTURES/root.tar" "$up/srv/vms/web0$i.tar"
-    host_start "$h" "127.0.0.1$i" "$TMP/id.pub" || { not_ok "sshd of $h did not start"; finish; exit 1; }
-    var=$(echo "$h" | tr 'a-z' 'A-Z')_PORT
+    port=HOST_$(echo "$h" | tr 'a-z' 'A-Z')_PORT
     echo "    $h:"
     echo "      ansible_host: 127.0.0.1$i"
-    echo "      ansible_port: ${!var}"
+    echo "      ansible_port: ${!port}"
     echo "      vms:"
     echo "        - name: web0$i"
     echo "          disks: [/srv/vms/web0$i.tar]"

@@ -2,7 +2,8 @@
 # The Debian package: debian/ builds with dpkg-buildpackage -b from a copy
 # of the checkout (tests/fixtures/build-deb.sh, cached by content), and the
 # .deb installs with apt on a clean Debian 12 root (its dependencies come
-# from that root's apt cache, --no-download: no network) and runs there:
+# from that root's apt cache: the install runs in an empty network
+# namespace) and runs there:
 # --version, its man pages and bash completion in place, and an inspection
 # of the fixture guest directory that matches the one of the build tree's v2c.
 . "$(dirname "$0")/lib.sh"
@@ -13,10 +14,10 @@ trap '_hostlib_cleanup; rm -rf "$TMP"' EXIT
 
 deb=$("$V2C_SOURCE_ROOT/tests/fixtures/build-deb.sh") || { not_ok "build-deb.sh built no package"; finish; exit 1; }
 ok "dpkg-buildpackage -b built $(basename "$deb")"
-check "the package holds /usr/bin/v2c" sh -c "dpkg-deb -c '$deb' | grep -q ' ./usr/bin/v2c\$'"
-check "the package holds the man pages" sh -c "dpkg-deb -c '$deb' | grep -q ' ./usr/share/man/man1/v2c-convert.1.gz\$'"
+check "the package holds /usr/bin/v2c" sh -c "dpkg-deb -c '$deb' | grep ' ./usr/bin/v2c\$' >/dev/null"
+check "the package holds the man pages" sh -c "dpkg-deb -c '$deb' | grep ' ./usr/share/man/man1/v2c-convert.1.gz\$' >/dev/null"
 check "the package holds the bash completion" \
-  sh -c "dpkg-deb -c '$deb' | grep -q ' ./usr/share/bash-completion/completions/v2c\$'"
+  sh -c "dpkg-deb -c '$deb' | grep ' ./usr/share/bash-completion/completions/v2c\$' >/dev/null"
 check "its Depends come from the libraries v2c links (shlibs)" \
   sh -c "dpkg-deb -f '$deb' Depends | grep -q 'libarchive13' && dpkg-deb -f '$deb' Depends | grep -q libjansson4"
 check "libguestfs (dlopen'ed for disk images) is recommended, not required" \
@@ -31,9 +32,9 @@ up=$(host_upper deb)
 mkdir -p "$up/srv" "$up/tmp"
 cp "$deb" "$up/tmp/v2c.deb"
 cp -a "$FIXTURES/root" "$up/srv/guest"
-host_run deb sh -c 'apt-get install -y -q --no-download /tmp/v2c.deb && v2c --version &&
+host_run deb sh -c 'apt-get install -y -q --no-install-recommends /tmp/v2c.deb && v2c --version &&
   v2c inspect --json /srv/guest >/srv/report.json' >"$TMP/install.log" 2>&1 || true
-check_or_show "$TMP/install.log" "apt-get installs the .deb on the clean root without downloading anything" \
+check_or_show "$TMP/install.log" "apt-get installs the .deb on the clean root with no network" \
   grep -q '^Setting up v2c ' "$TMP/install.log"
 check_or_show "$TMP/install.log" "the installed v2c prints its version" \
   grep -qx "v2c $("$V2C_REAL" --version | sed 's/^v2c //')" "$TMP/install.log"
