@@ -36,7 +36,10 @@ for h in "${hosts[@]}"; do
   i=$((i + 1))
   up=$(host_upper "$h")
   mkdir -p "$up/srv/vms"
-  cp "$FIXTURES/root.tar" "$up/srv/vms/web0$i.tar"
+  # The same path on every host: v2c labels an image with its source
+  # (org.opencontainers.image.source), so only the same guest at the same
+  # path converts to the same digest.
+  cp "$FIXTURES/root.tar" "$up/srv/vms/web.tar"
   host_start "$h" "127.0.0.1$i" "$TMP/id.pub" || { not_ok "sshd of $h did not start"; finish; exit 1; }
 done
 {
@@ -51,7 +54,7 @@ done
     echo "      ansible_port: ${!port}"
     echo "      vms:"
     echo "        - name: web0$i"
-    echo "          disks: [/srv/vms/web0$i.tar]"
+    echo "          disks: [/srv/vms/web.tar]"
     echo "          services: [hello]"
   done
 } >"$TMP/inventory.yml"
