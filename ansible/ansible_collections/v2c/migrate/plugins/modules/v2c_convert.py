@@ -24,7 +24,7 @@ description:
   - In check mode the conversion runs into a temporary directory (removed
     afterwards) without I(push); C(changed) says whether I(output) would
     change. A I(report) that does not exist yet is left out then (the
-    inspection that writes it did not run): the guest is inspected again.
+    inspection that writes it did not run), and the guest inspected again.
 options:
   source:
     description: The guest, as for v2c_inspect (disk images, a directory or a tar).
