@@ -38,7 +38,7 @@ void v2c_rfc3339(int64_t t, char buf[21])
 /* The parts of a layout v2c writes, as its directories nest: AREA_TOP
  * holds index.json, oci-layout, blobs/ and v2c/; blobs/ one directory per
  * digest algorithm; those the blobs, named by their hex digest; v2c/ the
- * side files of convert.c and pods.c. */
+ * side files of convert.c and pods.c, and push's record pushes.json. */
 enum area { AREA_FILE, AREA_TOP, AREA_BLOBS, AREA_ALGORITHM, AREA_SIDE };
 
 static bool all_of(const char *s, const char *set)
@@ -49,7 +49,9 @@ static bool all_of(const char *s, const char *set)
 static bool side_file_name(const char *name)
 {
         static const char *const suffixes[] = { ".spdx.json", ".k8s.yaml", ".env.template" };
-        if (strcmp(name, "lock.json") == 0 || strcmp(name, "links.json") == 0)
+        /* pushes.json: `v2c push` records there where the layout went
+         * (cli/cmd-registry.c); a pushed layout is still one v2c wrote. */
+        if (strcmp(name, "lock.json") == 0 || strcmp(name, "links.json") == 0 || strcmp(name, "pushes.json") == 0)
                 return true;
         size_t n = strlen(name);
         for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {

@@ -23,6 +23,8 @@ packages=(
   # rpm tooling: tests/tools/mk-rpm-headers.sh (headers of the unit and
   # fuzz tests) and tests/fixtures/build-rpm-guest.sh (the rpm guests)
   rpm db5.3-util sqlite3 attr
+  # the Debian package and the Ansible collection (tests deb, ansible, ansible-lint)
+  dpkg-dev debhelper ansible-core ansible-lint yamllint
 )
 
 missing=()

@@ -4,7 +4,8 @@
 #   2. unit, fuzz-corpus and integration tests (meson test), the realistic
 #      Debian guests and the rpm-family guests among them (built first, at
 #      once, when not cached under /var/cache/v2c/guests: about 6 minutes on
-#      a new machine);
+#      a new machine), and the .deb with the clean root the package and
+#      Ansible tests use;
 #   3. every command and option the docs name was run by one of those
 #      tests (tests/coverage/options.py);
 #   4. unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer;
@@ -46,6 +47,8 @@ tests/fixtures/build-guest.sh trixie >/dev/null &
   tests/fixtures/build-rpm-guest.sh --tar centos7 >/dev/null
   tests/fixtures/build-rpm-guest.sh --tar leap15 >/dev/null
 } &
+# The .deb and the clean Debian 12 root it installs on (tests deb, ansible).
+{ deb=$(tests/fixtures/build-deb.sh) && tests/fixtures/build-host-root.sh "$deb" >/dev/null; } &
 wait
 echo "test: realistic guests ready in $(( $(date +%s) - guests_t0 )) s"
 

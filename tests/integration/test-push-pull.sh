@@ -374,4 +374,11 @@ check "an image the layout does not have: exit 2" test "$st4" -eq 2
 check "a layout of several images without a name: exit 2 asking for one" sh -c "test $st5 -eq 2 && grep -q NAME '$TMP/e5.err'"
 check "pulling what is not there: exit 3, no layout left" sh -c "test $st6 -eq 3 && test ! -e '$TMP/none'"
 
+# A layout that was pushed (v2c/pushes.json beside the images) is still one
+# v2c wrote: convert --force replaces it instead of refusing it as foreign.
+test -s "$TMP/img/v2c/pushes.json" && cp -a "$TMP/img" "$TMP/img-again"
+"$V2C" convert --force -s nginx -s webapp -s hello -o "$TMP/img-again" "$src" >/dev/null 2>"$TMP/again.err" || true
+check_or_show "$TMP/again.err" "convert --force replaces a layout that was pushed, with the same images" \
+  cmp -s "$TMP/img/index.json" "$TMP/img-again/index.json"
+
 finish
