@@ -251,7 +251,8 @@ static int group_images(struct v2c_fleet *f)
                         k++;
                 }
         }
-        qsort(all, n, sizeof *all, keyed_cmp);
+        if (n > 1)
+                qsort(all, n, sizeof *all, keyed_cmp);
         f->images = calloc(n, sizeof *f->images);
         if (f->images == NULL)
                 return -ENOMEM;
@@ -320,7 +321,9 @@ static int image_edges(struct v2c_fleet *f, size_t *const *image_of_vm, size_t i
                         img->after[img->n_after++] = j;
                 }
         }
-        qsort(img->after, img->n_after, sizeof *img->after, size_cmp);
+        /* Not qsort(NULL, 0, ...): undefined, and UBSan says so. */
+        if (img->n_after > 1)
+                qsort(img->after, img->n_after, sizeof *img->after, size_cmp);
         return 0;
 }
 
