@@ -123,8 +123,11 @@ static char *suse_value(const char *data, size_t len, const char *key)
                                 v++;
                                 while (v < le && (*v == ' ' || *v == '\t'))
                                         v++;
-                                size_t n = strspn(v, "0123456789");
-                                if (n && v + n <= le)
+                                /* Bounded by the line: the data is not a C string. */
+                                size_t n = 0;
+                                while (v + n < le && v[n] >= '0' && v[n] <= '9')
+                                        n++;
+                                if (n)
                                         return strndup(v, n);
                         }
                 }
