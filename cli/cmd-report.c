@@ -7,6 +7,7 @@
 #include "fleet.h"
 #include "fsutil.h"
 #include "json.h"
+#include "path.h"
 #include "report.h"
 #include "strv.h"
 
@@ -50,11 +51,6 @@ const struct v2c_command v2c_command_report = {
         .summary = "summarise a fleet of inspection reports (JSON, text, HTML, draft playbooks)", .help = help,
 };
 
-static int str_cmp(const void *a, const void *b)
-{
-        return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
 /* ARG's report files: ARG itself, or the *.json of directory ARG in name
  * order (none is an error: a directory of reports was meant). */
 static int list_reports(const char *arg, char ***files, struct v2c_error **err)
@@ -89,7 +85,7 @@ static int list_reports(const char *arg, char ***files, struct v2c_error **err)
                 return r;
         if (n == 0)
                 return v2c_error_set_kind(err, V2C_ERR_INPUT, ENOENT, "`%s` holds no *.json report", arg);
-        qsort(found, n, sizeof *found, str_cmp);
+        v2c_strv_sort_uniq(found);   /* names in a directory are unique already */
         for (size_t i = 0; i < n; i++)
                 if (v2c_strv_push(files, found[i]) < 0)
                         return v2c_error_set(err, ENOMEM, "out of memory");
@@ -99,8 +95,7 @@ static int list_reports(const char *arg, char ***files, struct v2c_error **err)
 /* The VM's name: the file's name without its directory and ".json". */
 static char *vm_name(const char *path)
 {
-        const char *base = strrchr(path, '/');
-        base = base ? base + 1 : path;
+        const char *base = v2c_path_basename(path);
         size_t len = strlen(base);
         if (len > 5 && strcmp(base + len - 5, ".json") == 0)
                 len -= 5;

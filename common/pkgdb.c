@@ -195,6 +195,17 @@ enum v2c_pkg_format v2c_pkgdb_format(const struct v2c_pkgdb *db)
         return db->format;
 }
 
+int v2c_pkg_format_from_name(const char *name)
+{
+        static const char *const names[] = {
+                [V2C_PKG_FORMAT_DPKG] = "dpkg", [V2C_PKG_FORMAT_APK] = "apk", [V2C_PKG_FORMAT_RPM] = "rpm",
+        };
+        for (size_t i = 0; name && i < sizeof names / sizeof names[0]; i++)
+                if (strcmp(name, names[i]) == 0)
+                        return (int) i;
+        return -1;
+}
+
 int v2c_pkgdb_add(struct v2c_pkgdb *db, struct v2c_pkg *p, struct v2c_error **err)
 {
         if (db->n_pkgs >= V2C_PKG_MAX_PACKAGES) {

@@ -239,6 +239,10 @@ struct v2c_pkgdb *v2c_pkgdb_free(struct v2c_pkgdb *db);
 
 enum v2c_pkg_format v2c_pkgdb_format(const struct v2c_pkgdb *db);
 
+/* The format the report's os.package_format names ("dpkg", "apk",
+ * "rpm"), or -1 for NULL or a name v2c has no reader for. */
+int v2c_pkg_format_from_name(const char *name);
+
 /* Adds p; p is stolen, even on failure (where it is freed).  -E2BIG past
  * V2C_PKG_MAX_PACKAGES.  Its files must have been accounted for with
  * v2c_pkgdb_account_files.  Adding un-finishes the database. */

@@ -2228,13 +2228,10 @@ int v2c_convert(struct v2c_guest *g, const struct v2c_report *report, const stru
         if (r < 0)
                 goto out;
 
-        const char *format = os->package_format;
-        if (format && (strcmp(format, "dpkg") == 0 || strcmp(format, "apk") == 0 || strcmp(format, "rpm") == 0)) {
+        int format = v2c_pkg_format_from_name(os->package_format);
+        if (format >= 0) {
                 v2c_progress_show(true, "reading the package database");
-                r = v2c_guest_pkgdb_load(g, strcmp(format, "dpkg") == 0  ? V2C_PKG_FORMAT_DPKG
-                                            : strcmp(format, "apk") == 0 ? V2C_PKG_FORMAT_APK
-                                                                         : V2C_PKG_FORMAT_RPM,
-                                         pkgdb_warn, &cv, &cv.db, err);
+                r = v2c_guest_pkgdb_load(g, (enum v2c_pkg_format) format, pkgdb_warn, &cv, &cv.db, err);
                 if (r < 0)
                         goto out;
         }

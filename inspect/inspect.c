@@ -401,12 +401,9 @@ int v2c_inspect(struct v2c_guest *g, const struct v2c_inspect_options *opt, stru
         }
         phase(&c, "reading the OS and its package database", true);
         detect_os(&c);
-        if (c.rep->os.package_format && strcmp(c.rep->os.package_format, "dpkg") == 0)
-                r = v2c_guest_pkgdb_load(g, V2C_PKG_FORMAT_DPKG, pkgdb_warn, &c, &c.pkgdb, err);
-        else if (c.rep->os.package_format && strcmp(c.rep->os.package_format, "apk") == 0)
-                r = v2c_guest_pkgdb_load(g, V2C_PKG_FORMAT_APK, pkgdb_warn, &c, &c.pkgdb, err);
-        else if (c.rep->os.package_format && strcmp(c.rep->os.package_format, "rpm") == 0)
-                r = v2c_guest_pkgdb_load(g, V2C_PKG_FORMAT_RPM, pkgdb_warn, &c, &c.pkgdb, err);
+        int format = v2c_pkg_format_from_name(c.rep->os.package_format);
+        if (format >= 0)
+                r = v2c_guest_pkgdb_load(g, (enum v2c_pkg_format) format, pkgdb_warn, &c, &c.pkgdb, err);
         else if (c.rep->os.package_format)
                 inspect_warn(&c, "the %s package database is not read: packages are not reported for this guest",
                              c.rep->os.package_format);
