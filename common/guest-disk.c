@@ -1077,6 +1077,8 @@ struct mount_scope {
         char *const *disks;     /* /dev/sdX of its drives, in drive order */
         size_t n;
         bool lvm;               /* the appliance holds physical volumes */
+        char *const *all_devices;       /* a session's: the appliance's disks and */
+        char *const *all_partitions;    /* partitions, listed once (NULL: ask) */
 };
 
 /* PART is a partition of DISK: DISK's name and digits ("/dev/sda" holds
@@ -1289,8 +1291,15 @@ static int no_root_error(guestfs_h *h, char *const *cands, struct v2c_error **er
 static char **fs_candidates(guestfs_h *h, const struct mount_scope *scope)
 {
         char **out = NULL;
-        _cleanup_gstrv_ char **parts = gfs.list_partitions(h);
-        _cleanup_gstrv_ char **devs = gfs.list_devices(h);
+        /* A session lists them once: with many disks attached each listing
+         * waits for udev and probes every disk, about a second under TCG. */
+        _cleanup_gstrv_ char **own_parts = NULL, **own_devs = NULL;
+        char *const *parts = scope ? scope->all_partitions : NULL;
+        char *const *devs = scope ? scope->all_devices : NULL;
+        if (devs == NULL) {
+                parts = own_parts = gfs.list_partitions(h);
+                devs = own_devs = gfs.list_devices(h);
+        }
         for (size_t i = 0; parts && parts[i]; i++)
                 if (in_scope(scope, parts[i]))
                         v2c_strv_push(&out, parts[i]);
@@ -1601,6 +1610,7 @@ struct v2c_disk_session {
         guestfs_h *h;
         char **devices;         /* the appliance's disks, in drive order */
         size_t n_devices;
+        char **partitions;      /* their partitions, listed at launch */
         bool lvm;               /* any physical volume: filter per guest */
         bool guest_open;        /* one guest mounted at a time */
         unsigned refs;
@@ -1613,6 +1623,7 @@ static void session_unref(struct v2c_disk_session *s)
         if (s->h)
                 gfs.close(s->h);
         v2c_strv_free(s->devices);
+        v2c_strv_free(s->partitions);
         free(s);
 }
 
@@ -1634,7 +1645,7 @@ int v2c_disk_session_launch(const char *const *paths, const char *const *formats
         if (s == NULL)
                 return v2c_error_set(err, ENOMEM, "out of memory");
         s->refs = 1;
-        _cleanup_gstrv_ char **devs = NULL, **pvs = NULL;
+        _cleanup_gstrv_ char **devs = NULL, **parts = NULL, **pvs = NULL;
         r = launch(paths, formats, n, timeout_s, what, &s->h, err);
         if (r < 0)
                 goto fail;
@@ -1649,6 +1660,17 @@ int v2c_disk_session_launch(const char *const *paths, const char *const *formats
         if (r < 0 || s->n_devices != n) {
                 r = r < 0 ? v2c_error_set(err, ENOMEM, "out of memory")
                           : v2c_error_set(err, EIO, "the appliance shows %zu disks for %zu drives", s->n_devices, n);
+                goto fail;
+        }
+        parts = gfs.list_partitions(s->h);
+        if (parts == NULL) {
+                r = gerr(s->h, err, "listing the appliance's partitions");
+                goto fail;
+        }
+        for (size_t i = 0; parts[i] && r == 0; i++)
+                r = v2c_strv_push(&s->partitions, parts[i]);
+        if (r < 0) {
+                r = v2c_error_set(err, ENOMEM, "out of memory");
                 goto fail;
         }
         /* One round trip: without physical volumes no guest needs the
@@ -1679,7 +1701,7 @@ int v2c_disk_session_mount(struct v2c_disk_session *s, size_t first, size_t n, s
         s->guest_open = true;
         /* What an earlier guest left mounted (a failed mount) comes off. */
         gfs.umount_all(s->h);
-        const struct mount_scope scope = { s->devices + first, n, s->lvm };
+        const struct mount_scope scope = { s->devices + first, n, s->lvm, s->devices, s->partitions };
         v2c_progress_tick("mounting the guest's file systems");
         return mount_guest(g, d->h, &scope, err);
 }
