@@ -33,8 +33,10 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Largest file fetched with one guestfs_read_file (its protocol message
- * limit is 4 MB); larger ones are downloaded to a temporary file. */
+/* Largest file read with guestfs_pread calls (a message holds 4 MB at most;
+ * a call is a round trip, where guestfs_read_file and guestfs_download are
+ * a file transfer, a quarter of a second under TCG); larger ones are
+ * downloaded to a temporary file. */
 #define READ_FILE_MAX (2u << 20)
 #define CACHE_BITS 14
 /* Contents kept for files read again (a library several services need). */
@@ -53,7 +55,7 @@
         X(free_statns_list) X(get_backend_settings) X(is_dir) X(is_file)       \
         X(is_file_opts_argv) X(last_errno) X(last_error) X(launch) X(lgetxattr) \
         X(list_devices) X(list_partitions) X(ls) X(lstatns) X(lstatnslist)     \
-        X(lvm_set_filter) X(lvs) X(mount_ro) X(pvs) X(read_file) X(readlink)   \
+        X(lvm_set_filter) X(lvs) X(mount_ro) X(pread) X(pvs) X(readlink)     \
         X(set_autosync) X(set_backend_settings) X(set_error_handler)           \
         X(tar_out_opts_argv) X(umount_all) X(vfs_label) X(vfs_type) X(vfs_uuid)
 
@@ -289,7 +291,8 @@ static int disk_readlink(struct v2c_guest *g, const char *path, char **target, s
         return 0;
 }
 
-static int read_small(struct disk_impl *d, const char *path, char **data, size_t *len, struct v2c_error **err);
+static int read_small(struct disk_impl *d, const char *path, size_t size, size_t max, char **data, size_t *len,
+                      struct v2c_error **err);
 static int download(struct disk_impl *d, const char *path, size_t max, char **data, size_t *len,
                     struct v2c_error **err);
 
@@ -321,7 +324,8 @@ static int disk_read(struct v2c_guest *g, const char *path, size_t max, char **d
         }
         if (g->defer_reads)
                 return v2c_guest_defer(g, path, err);
-        r = st.size <= READ_FILE_MAX ? read_small(d, path, data, len, err) : download(d, path, max, data, len, err);
+        r = st.size <= READ_FILE_MAX ? read_small(d, path, (size_t) st.size, max, data, len, err)
+                                      : download(d, path, max, data, len, err);
         if (r == 0 && slot && slot->path && *len <= DATA_CACHE_FILE_MAX && d->data_cached + *len <= DATA_CACHE_TOTAL_MAX) {
                 slot->data = malloc(*len + 1);
                 if (slot->data) {
@@ -333,20 +337,61 @@ static int disk_read(struct v2c_guest *g, const char *path, size_t max, char **d
         return r;
 }
 
-static int read_small(struct disk_impl *d, const char *path, char **data, size_t *len, struct v2c_error **err)
+/* PATH's content, at most MAX bytes (NULL with the handle's error, or
+ * errno EFBIG when longer), in guestfs_pread calls: one for a file of
+ * HINT bytes, since a read shorter than asked for is the end. */
+static char *gread(guestfs_h *h, const char *path, size_t hint, size_t max, size_t *len)
 {
-        size_t n = 0;
-        char *c = gfs.read_file(d->h, path, &n);
+        size_t n = 0, cap = 0;
+        char *buf = NULL;
+        for (;;) {
+                size_t want = hint + 1 > n ? hint + 1 - n : 65536;
+                if (want > READ_FILE_MAX)
+                        want = READ_FILE_MAX;
+                size_t got = 0;
+                _cleanup_free_ char *c = gfs.pread(h, path, (int) want, (int64_t) n, &got);
+                if (c == NULL) {
+                        free(buf);
+                        return NULL;
+                }
+                if (got > want || n + got > max) {
+                        free(buf);
+                        errno = EFBIG;
+                        return NULL;
+                }
+                if (n + got + 1 > cap) {
+                        size_t ncap = n + got + 1 > 2 * cap ? n + got + 1 : 2 * cap;
+                        char *nb = realloc(buf, ncap);
+                        if (nb == NULL) {
+                                free(buf);
+                                errno = ENOMEM;
+                                return NULL;
+                        }
+                        buf = nb;
+                        cap = ncap;
+                }
+                memcpy(buf + n, c, got);
+                n += got;
+                buf[n] = '\0';
+                if (got < want)
+                        break;
+        }
+        *len = n;
+        return buf;
+}
+
+static int read_small(struct disk_impl *d, const char *path, size_t size, size_t max, char **data, size_t *len,
+                      struct v2c_error **err)
+{
+        errno = 0;
+        char *c = gread(d->h, path, size, max, len);
+        if (c == NULL && errno == EFBIG)
+                return v2c_error_set(err, EFBIG, "`%s` is larger than %zu bytes", path, max);
+        if (c == NULL && errno == ENOMEM)
+                return v2c_error_set(err, ENOMEM, "out of memory");
         if (c == NULL)
                 return gerr(d->h, err, "reading `%s`", path);
-        char *nc = realloc(c, n + 1);
-        if (nc == NULL) {
-                free(c);
-                return v2c_error_set(err, ENOMEM, "out of memory");
-        }
-        nc[n] = '\0';
-        *data = nc;
-        *len = n;
+        *data = c;
         return 0;
 }
 
@@ -518,64 +563,6 @@ static bool always_small(const char *dir)
         return false;
 }
 
-static int disk_prefetch(struct v2c_guest *g, char *const *dirs, size_t n, const char *const *excludes,
-                         struct v2c_error **err)
-{
-        struct disk_impl *d = g->impl;
-        const char *tmp = getenv("TMPDIR");
-        for (size_t i = 0; i < n; i++) {
-                if (is_prefetched(d, dirs[i]))
-                        continue;
-                /* A tree too large to download whole stays remote; its
-                 * files are then read one round trip at a time. */
-                int64_t kib = always_small(dirs[i]) ? 0 : gfs.du(d->h, dirs[i]);
-                if (kib < 0 || (uint64_t) kib > g->prefetch_max_kib) {
-                        v2c_debug("not prefetching %s (%lld KiB)", dirs[i], (long long) kib);
-                        continue;
-                }
-                v2c_progress_tick("fetching %s from the disk image (%zu of %zu)", dirs[i], i + 1, n);
-                char templ[4096];
-                snprintf(templ, sizeof templ, "%s/v2c-tar-XXXXXX", tmp && *tmp ? tmp : "/var/tmp");
-                _cleanup_close_ int fd = mkostemp(templ, O_CLOEXEC);
-                if (fd < 0)
-                        return v2c_error_set(err, errno, "creating a temporary file: %m");
-                /* xattrs: for file capabilities (the appliance's GNU tar
-                 * stores them all as pax records; the index keeps one). */
-                struct guestfs_tar_out_opts_argv opts = {
-                        .bitmask = GUESTFS_TAR_OUT_OPTS_NUMERICOWNER_BITMASK | GUESTFS_TAR_OUT_OPTS_XATTRS_BITMASK,
-                        .numericowner = 1,
-                        .xattrs = 1,
-                };
-                if (excludes && excludes[0]) {
-                        opts.bitmask |= GUESTFS_TAR_OUT_OPTS_EXCLUDES_BITMASK;
-                        opts.excludes = (char *const *) excludes;
-                }
-                int r = gfs.tar_out_opts_argv(d->h, dirs[i], templ, &opts);
-                unlink(templ);
-                if (r < 0)
-                        return gerr(d->h, err, "fetching `%s`", dirs[i]);
-                size_t skipped = 0;
-                r = v2c_tarindex_add(d->prefetched, fd, dirs[i], &skipped, err);
-                if (r < 0)
-                        return v2c_error_prefix(err, r, "fetching `%s`", dirs[i]);
-                r = v2c_strv_push(&d->prefixes, dirs[i]);
-                if (r == 0 && excludes && excludes[0])
-                        r = v2c_strv_push(&d->partial, dirs[i]);
-                if (r < 0)
-                        return v2c_error_set(err, ENOMEM, "out of memory");
-        }
-        return v2c_tarindex_seal(d->prefetched, err);
-}
-
-/* ---- v2c_guest_fetch: exactly the files the images hold ----
- *
- * Every transfer of a file out of the appliance costs a fixed 0.3-0.7 s
- * under TCG (a plain call costs a few ms), so the files come out in one
- * tar-out of "/" whose excludes leave out everything else: the siblings of
- * the directories on the way to the files asked for.  Those siblings are
- * named by one find0 per top-level tree on the way (one transfer each,
- * read as a stream) rather than a listing per directory. */
-
 /* The excludes travel in one protocol message (4 MB at most). */
 #define EXCLUDES_MAX (3u << 20)
 /* Largest find0 listing kept for the next fetch (half a million names). */
@@ -590,6 +577,173 @@ static bool sorted_has(char *const *v, size_t n, const char *s)
 {
         return n && bsearch(&s, v, n, sizeof *v, cmp_str) != NULL;
 }
+
+static bool plain_name(const char *name);
+static int fetch_root(struct disk_impl *d, struct v2c_tarindex *ti, char **excludes, const char *what,
+                      struct v2c_error **err);
+
+/* One tree in one tar-out of its own. */
+static int prefetch_one(struct disk_impl *d, const struct v2c_prefetch_tree *t, struct v2c_error **err)
+{
+        const char *tmp = getenv("TMPDIR");
+        char templ[4096];
+        snprintf(templ, sizeof templ, "%s/v2c-tar-XXXXXX", tmp && *tmp ? tmp : "/var/tmp");
+        _cleanup_close_ int fd = mkostemp(templ, O_CLOEXEC);
+        if (fd < 0)
+                return v2c_error_set(err, errno, "creating a temporary file: %m");
+        /* xattrs: for file capabilities (the appliance's GNU tar stores
+         * them all as pax records; the index keeps one). */
+        struct guestfs_tar_out_opts_argv opts = {
+                .bitmask = GUESTFS_TAR_OUT_OPTS_NUMERICOWNER_BITMASK | GUESTFS_TAR_OUT_OPTS_XATTRS_BITMASK,
+                .numericowner = 1,
+                .xattrs = 1,
+        };
+        if (t->excludes && t->excludes[0]) {
+                opts.bitmask |= GUESTFS_TAR_OUT_OPTS_EXCLUDES_BITMASK;
+                opts.excludes = (char *const *) t->excludes;
+        }
+        int r = gfs.tar_out_opts_argv(d->h, t->dir, templ, &opts);
+        unlink(templ);
+        if (r < 0)
+                return gerr(d->h, err, "fetching `%s`", t->dir);
+        size_t skipped = 0;
+        r = v2c_tarindex_add(d->prefetched, fd, t->dir, &skipped, err);
+        return r < 0 ? v2c_error_prefix(err, r, "fetching `%s`", t->dir) : 0;
+}
+
+/* The excludes of one tar-out of "/" that brings exactly TREES: every
+ * child of "/" and of the directories on the way to them that is neither
+ * on the way nor a tree, and each tree's own patterns, scoped to it (GNU
+ * tar's exclusion wildcards match "/": ".TREE/PAT" and ".TREE/STAR/PAT"
+ * match PAT in any directory of TREE, as a tar-out of TREE does).  *ok
+ * false when that cannot be said exactly: a name with pattern bytes, or
+ * more than one message holds. */
+static int plan_prefetch(struct disk_impl *d, const struct v2c_prefetch_tree *t, size_t n, char ***excludes,
+                         bool *ok, struct v2c_error **err)
+{
+        *ok = false;
+        _cleanup_strv_ char **way = NULL;
+        int r = v2c_strv_push(&way, "/");
+        size_t bytes = 0;
+        for (size_t i = 0; i < n && r == 0; i++) {
+                _cleanup_free_ char *up = v2c_path_dirname(t[i].dir);
+                while (up && r == 0) {
+                        r = v2c_strv_push(&way, up);
+                        if (strcmp(up, "/") == 0)
+                                break;
+                        char *next = v2c_path_dirname(up);
+                        free(up);
+                        up = next;
+                }
+                if (up == NULL)
+                        r = -ENOMEM;
+                for (const char *const *x = t[i].excludes; x && *x && r == 0; x++) {
+                        /* The tree's own path goes into a pattern. */
+                        for (const char *c = t[i].dir; *c; c++)
+                                if (*c == '*' || *c == '?' || *c == '[' || *c == '\\' || (unsigned char) *c < 0x20)
+                                        return 0;
+                        char *a = NULL, *b = NULL;
+                        if (asprintf(&a, ".%s/%s", t[i].dir, *x) < 0)
+                                a = NULL;
+                        if (asprintf(&b, ".%s/*/%s", t[i].dir, *x) < 0)
+                                b = NULL;
+                        r = v2c_strv_consume(excludes, a);
+                        if (r == 0)
+                                r = v2c_strv_consume(excludes, b);
+                        else
+                                free(b);
+                        bytes += 2 * (strlen(t[i].dir) + strlen(*x) + 16);
+                }
+        }
+        if (r < 0)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        v2c_strv_sort_uniq(way);
+        size_t nway = v2c_strv_len(way);
+        for (size_t i = 0; i < nway; i++) {
+                _cleanup_gstrv_ char **kids = gfs.ls(d->h, way[i]);
+                if (kids == NULL)
+                        return gerr(d->h, err, "listing `%s`", way[i]);
+                for (size_t k = 0; kids[k]; k++) {
+                        _cleanup_free_ char *path = NULL;
+                        if (asprintf(&path, "%s/%s", strcmp(way[i], "/") == 0 ? "" : way[i], kids[k]) < 0)
+                                return v2c_error_set(err, ENOMEM, "out of memory");
+                        bool keep = sorted_has(way, nway, path);
+                        for (size_t j = 0; j < n && !keep; j++)
+                                keep = strcmp(t[j].dir, path) == 0;
+                        if (keep)
+                                continue;
+                        if (!plain_name(kids[k]))
+                                return 0;
+                        /* tar-out archives "." of "/": members are "./PATH". */
+                        char *pat = NULL;
+                        if (asprintf(&pat, ".%s", path) < 0 || v2c_strv_consume(excludes, pat) < 0)
+                                return v2c_error_set(err, ENOMEM, "out of memory");
+                        bytes += strlen(path) + 9;      /* XDR: a length word and padding */
+                }
+        }
+        *ok = bytes <= EXCLUDES_MAX;
+        return 0;
+}
+
+static int disk_prefetch(struct v2c_guest *g, const struct v2c_prefetch_tree *trees, size_t n,
+                         struct v2c_error **err)
+{
+        struct disk_impl *d = g->impl;
+        _cleanup_free_ struct v2c_prefetch_tree *t = calloc(n ? n : 1, sizeof *t);
+        if (t == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++) {
+                if (is_prefetched(d, trees[i].dir))
+                        continue;
+                /* A tree too large to download whole stays remote; its
+                 * files are then read one round trip at a time. */
+                int64_t kib = always_small(trees[i].dir) ? 0 : gfs.du(d->h, trees[i].dir);
+                if (kib < 0 || (uint64_t) kib > g->prefetch_max_kib) {
+                        v2c_debug("not prefetching %s (%lld KiB)", trees[i].dir, (long long) kib);
+                        continue;
+                }
+                t[m++] = trees[i];
+        }
+        if (m == 0)
+                return v2c_tarindex_seal(d->prefetched, err);
+        /* Each tar-out is a process in the appliance and a transfer, a
+         * tenth of a second or more under TCG: several trees come in one. */
+        bool one = false;
+        int r = 0;
+        if (m > 1) {
+                _cleanup_strv_ char **excludes = NULL;
+                r = plan_prefetch(d, t, m, &excludes, &one, err);
+                if (r == 0 && one) {
+                        v2c_progress_tick("fetching %zu trees from the disk image", m);
+                        r = fetch_root(d, d->prefetched, excludes, "fetching the guest's configuration", err);
+                }
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < m && r == 0; i++) {
+                if (!one) {
+                        v2c_progress_tick("fetching %s from the disk image (%zu of %zu)", t[i].dir, i + 1, m);
+                        r = prefetch_one(d, &t[i], err);
+                }
+                if (r == 0)
+                        r = v2c_strv_push(&d->prefixes, t[i].dir) < 0 ? -ENOMEM : 0;
+                if (r == 0 && t[i].excludes && t[i].excludes[0])
+                        r = v2c_strv_push(&d->partial, t[i].dir) < 0 ? -ENOMEM : 0;
+                if (r == -ENOMEM)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+        }
+        return r < 0 ? r : v2c_tarindex_seal(d->prefetched, err);
+}
+
+/* ---- v2c_guest_fetch: exactly the files the images hold ----
+ *
+ * Every transfer of a file out of the appliance costs a fixed 0.3-0.7 s
+ * under TCG (a plain call costs a few ms), so the files come out in one
+ * tar-out of "/" whose excludes leave out everything else: the siblings of
+ * the directories on the way to the files asked for.  Those siblings are
+ * named by one find0 per top-level tree on the way (one transfer each,
+ * read as a stream) rather than a listing per directory. */
 
 struct fetch_plan {
         char *const *files;
@@ -752,14 +906,16 @@ static void *tar_reader_run(void *arg)
         return NULL;
 }
 
-/* One tar-out of "/" with EXCLUDES, streamed through a pipe into the batch
- * index: only the files' content lands on disk (its spill file). */
-static int fetch_root(struct disk_impl *d, char **excludes, struct v2c_error **err)
+/* One tar-out of "/" with EXCLUDES, streamed through a pipe into the index
+ * TI: only the files' content lands on disk (its spill file).  WHAT names
+ * the transfer in errors. */
+static int fetch_root(struct disk_impl *d, struct v2c_tarindex *ti, char **excludes, const char *what,
+                      struct v2c_error **err)
 {
         int p[2];
         if (pipe2(p, O_CLOEXEC) < 0)
                 return v2c_error_set(err, errno, "pipe: %m");
-        struct tar_reader t = { .ti = d->batch, .fd = p[0] };
+        struct tar_reader t = { .ti = ti, .fd = p[0] };
         pthread_t th;
         int e = pthread_create(&th, NULL, tar_reader_run, &t);
         if (e) {
@@ -782,14 +938,14 @@ static int fetch_root(struct disk_impl *d, char **excludes, struct v2c_error **e
         close(p[0]);
         if (r < 0) {
                 v2c_error_free(t.err);
-                return gerr(d->h, err, "fetching the images' files");
+                return gerr(d->h, err, "%s", what);
         }
         if (t.r < 0) {
                 if (err && *err == NULL)
                         *err = t.err;
                 else
                         v2c_error_free(t.err);
-                return v2c_error_prefix(err, t.r, "fetching the images' files");
+                return v2c_error_prefix(err, t.r, "%s", what);
         }
         v2c_error_free(t.err);
         if (t.skipped)
@@ -875,7 +1031,7 @@ static int disk_fetch(struct v2c_guest *g, char *const *files, size_t n, char *c
                 if (d->batch == NULL && (d->batch = v2c_tarindex_new(err)) == NULL)
                         r = -ENOMEM;
                 if (r == 0)
-                        r = fetch_root(d, p.excludes, err);
+                        r = fetch_root(d, d->batch, p.excludes, "fetching the images' files", err);
                 /* Sealed again after each addition (a later member of a
                  * path replaces the earlier one: the same file). */
                 if (r == 0)
@@ -1203,7 +1359,7 @@ static void mount_fstab(struct v2c_guest *g, guestfs_h *h, const char *root_dev,
                         char *const *cands)
 {
         size_t len = 0;
-        _cleanup_free_ char *fstab = gfs.read_file(h, "/etc/fstab", &len);
+        _cleanup_free_ char *fstab = gread(h, "/etc/fstab", 4096, 1u << 20, &len);
         if (fstab == NULL)
                 return;
         struct mount_entry *m = NULL;

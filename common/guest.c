@@ -713,52 +713,61 @@ bool v2c_guest_exists(struct v2c_guest *g, const char *path, enum v2c_file_type 
         return type == 0 || st.type == type;
 }
 
-/* DIRS resolved in the guest, the missing and non-directories dropped,
- * sorted, and those inside another one left out: *out (may stay NULL). */
-static int resolve_dirs(struct v2c_guest *g, const char *const *dirs, size_t n, char ***out, size_t *count,
-                        struct v2c_error **err)
+struct resolved_tree {
+        char *dir;
+        const char *const *excludes;
+};
+
+static int cmp_resolved_tree(const void *a, const void *b)
 {
-        _cleanup_strv_ char **resolved = NULL;
+        return strcmp(((const struct resolved_tree *) a)->dir, ((const struct resolved_tree *) b)->dir);
+}
+
+int v2c_guest_prefetch_trees(struct v2c_guest *g, const struct v2c_prefetch_tree *trees, size_t n,
+                             struct v2c_error **err)
+{
+        if (g->ops->prefetch == NULL || n == 0)
+                return 0;
+        /* The trees resolved in the guest, the missing and non-directories
+         * dropped, sorted, and those inside another one left out (they
+         * come with it, under its excludes). */
+        _cleanup_free_ struct resolved_tree *res = calloc(n, sizeof *res);
+        _cleanup_free_ struct v2c_prefetch_tree *out = calloc(n, sizeof *out);
+        if (res == NULL || out == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        size_t m = 0;
         for (size_t i = 0; i < n; i++) {
                 char *p = NULL;
                 struct v2c_stat st;
-                if (resolve(g, dirs[i], true, &p, NULL) < 0)
+                if (resolve(g, trees[i].dir, true, &p, NULL) < 0)
                         continue;
                 if (g->ops->lstat(g, p, &st, NULL) < 0 || st.type != V2C_FT_DIR) {
                         free(p);
                         continue;
                 }
-                if (v2c_strv_consume(&resolved, p) < 0)
-                        return v2c_error_set(err, ENOMEM, "out of memory");
+                res[m++] = (struct resolved_tree) { p, trees[i].excludes };
         }
-        v2c_strv_sort_uniq(resolved);
-        /* A tree inside another one already fetched comes with it. */
-        size_t w = 0, cnt = v2c_strv_len(resolved);
-        for (size_t i = 0; i < cnt; i++) {
-                if (w > 0 && v2c_path_is_under(resolved[i], resolved[w - 1])) {
-                        free(resolved[i]);
-                        continue;
-                }
-                resolved[w++] = resolved[i];
-        }
-        if (resolved)
-                resolved[w] = NULL;
-        *out = TAKE_PTR(resolved);
-        *count = w;
-        return 0;
+        if (m)
+                qsort(res, m, sizeof *res, cmp_resolved_tree);
+        size_t w = 0;
+        for (size_t i = 0; i < m; i++)
+                if (w == 0 || !v2c_path_is_under(res[i].dir, out[w - 1].dir))
+                        out[w++] = (struct v2c_prefetch_tree) { res[i].dir, res[i].excludes };
+        int r = w ? g->ops->prefetch(g, out, w, err) : 0;
+        for (size_t i = 0; i < m; i++)
+                free(res[i].dir);
+        return r;
 }
 
 int v2c_guest_prefetch(struct v2c_guest *g, const char *const *dirs, size_t n, const char *const *excludes,
                        struct v2c_error **err)
 {
-        if (g->ops->prefetch == NULL)
-                return 0;
-        _cleanup_strv_ char **resolved = NULL;
-        size_t w = 0;
-        int r = resolve_dirs(g, dirs, n, &resolved, &w, err);
-        if (r < 0 || w == 0)
-                return r;
-        return g->ops->prefetch(g, resolved, w, excludes, err);
+        _cleanup_free_ struct v2c_prefetch_tree *t = calloc(n ? n : 1, sizeof *t);
+        if (t == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        for (size_t i = 0; i < n; i++)
+                t[i] = (struct v2c_prefetch_tree) { dirs[i], excludes };
+        return v2c_guest_prefetch_trees(g, t, n, err);
 }
 
 int v2c_guest_fetch(struct v2c_guest *g, char *const *files, size_t n, char *const *trees, size_t nt,

@@ -132,6 +132,18 @@ const struct v2c_guest_source *v2c_guest_sources(const struct v2c_guest *g, size
 int v2c_guest_prefetch(struct v2c_guest *g, const char *const *dirs, size_t n, const char *const *excludes,
                        struct v2c_error **err);
 
+/* A tree for v2c_guest_prefetch_trees and the tar --exclude patterns left
+ * out of it (NULL-terminated, may be NULL): they apply inside DIR only. */
+struct v2c_prefetch_tree {
+        const char *dir;
+        const char *const *excludes;
+};
+/* As v2c_guest_prefetch, each tree with its own excludes: the disk backend
+ * brings them all out in one transfer.  A tree inside another comes with
+ * it, under the outer tree's excludes. */
+int v2c_guest_prefetch_trees(struct v2c_guest *g, const struct v2c_prefetch_tree *trees, size_t n,
+                             struct v2c_error **err);
+
 /* Brings out in one transfer the files an image will hold: FILES (canonical
  * guest paths; a directory among them comes with no more than the FILES
  * below it) and TREES (directories that come whole), with the directories

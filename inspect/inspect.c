@@ -33,10 +33,10 @@ static const char *const prefetch_dirs[] = {
         "/usr/local",
 };
 
-/* dpkg's database, fetched on its own: its checksums and maintainer
- * scripts, most of /var/lib/dpkg/info by file count, are never read.  The
- * patterns apply to this tree only (tar matches them in any directory). */
-static const char *const dpkg_dir[] = { "/var/lib/dpkg" };
+/* dpkg's database without its checksums and maintainer scripts, most of
+ * /var/lib/dpkg/info by file count, which are never read.  The patterns
+ * apply to this tree only (in any of its directories). */
+static const char dpkg_dir[] = "/var/lib/dpkg";
 static const char *const dpkg_excludes[] = {
         "*.md5sums", "*.postinst", "*.preinst", "*.postrm", "*.prerm", "*.triggers", "*.shlibs",
         "*.symbols", "*.templates", "*.config", "*.sha256sums", "status-old", "available", "available-old",
@@ -392,9 +392,11 @@ int v2c_inspect(struct v2c_guest *g, const struct v2c_inspect_options *opt, stru
                 inspect_warn(&c, "%s", *w);
 
         phase(&c, "fetching the guest's configuration", true);
-        r = v2c_guest_prefetch(g, prefetch_dirs, V2C_ARRAY_SIZE(prefetch_dirs), NULL, err);
-        if (r == 0)
-                r = v2c_guest_prefetch(g, dpkg_dir, 1, dpkg_excludes, err);
+        struct v2c_prefetch_tree trees[V2C_ARRAY_SIZE(prefetch_dirs) + 1];
+        for (size_t i = 0; i < V2C_ARRAY_SIZE(prefetch_dirs); i++)
+                trees[i] = (struct v2c_prefetch_tree) { prefetch_dirs[i], NULL };
+        trees[V2C_ARRAY_SIZE(prefetch_dirs)] = (struct v2c_prefetch_tree) { dpkg_dir, dpkg_excludes };
+        r = v2c_guest_prefetch_trees(g, trees, V2C_ARRAY_SIZE(trees), err);
         if (r < 0) {
                 v2c_error_prefix(err, r, "fetching the guest's configuration");
                 goto out;

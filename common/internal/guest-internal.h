@@ -24,8 +24,9 @@ struct v2c_guest_backend {
          * (new), or *value NULL when it has none. */
         int (*capability)(struct v2c_guest *g, const char *path, void **value, size_t *len,
                           struct v2c_error **err);
-        /* Optional: DIRS are resolved directories. */
-        int (*prefetch)(struct v2c_guest *g, char *const *dirs, size_t n, const char *const *excludes,
+        /* Optional: TREES are resolved directories, sorted, none inside
+         * another. */
+        int (*prefetch)(struct v2c_guest *g, const struct v2c_prefetch_tree *trees, size_t n,
                         struct v2c_error **err);
         /* Optional: see v2c_guest_fetch; FILES and TREES are sorted and
          * canonical. */
