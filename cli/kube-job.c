@@ -175,8 +175,6 @@ int v2c_kube_job_check_options(const struct v2c_kube_job_options *o, size_t n, s
         }
         if (o->registry_secret && o->push == NULL)
                 return v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL, "--registry-secret goes with --push");
-        if (o->parallelism < 1)
-                return v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL, "--parallelism must be 1 or more");
         return 0;
 }
 

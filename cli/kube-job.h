@@ -54,7 +54,7 @@ struct v2c_kube_job_options {
         const char *results_claim;      /* PVC the reports go to (ReadWriteMany for parallelism > 1) */
         const char *push;               /* HOST/PREFIX: also convert --all-stateless --push; or NULL */
         const char *registry_secret;    /* a kubernetes.io/dockerconfigjson Secret for the push; or NULL */
-        unsigned parallelism;           /* pods at once, 1 or more (at most the number of guests is written) */
+        unsigned parallelism;           /* pods at once, 1 or more (the CLI's check; at most the number of guests is written) */
         bool tcg;                       /* no /dev/kvm asked for: the appliance runs under TCG */
 };
 
@@ -69,7 +69,7 @@ bool v2c_kube_subdomain_valid(const char *s);
 char *v2c_kube_label_from(const char *name);
 
 /* Checks OPT as the command line gave it (names, the image pinned by
- * digest, the push target, the parallelism) for N guests (0: not known
+ * digest, the push target) for N guests (0: not known
  * yet, the Job's name is not checked against the largest index); 0, or
  * an error of kind V2C_ERR_USAGE saying which option is wrong and why. */
 int v2c_kube_job_check_options(const struct v2c_kube_job_options *opt, size_t n, struct v2c_error **err);

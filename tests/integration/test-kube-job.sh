@@ -82,6 +82,7 @@ long=$(printf 'j%.0s' $(seq 62))
 check "--job-name too long for the pods' names (JOB-INDEX): exit 2" refused 2 "too long for 4 guests" \
   "${std[@]}" --image "$IMG" --job-name "$long"
 check "--push with a tag: exit 2" refused 2 "--push" "${std[@]}" --image "$IMG" --push 127.0.0.1:5000/fleet:x
+check "--push HOST:PORT with no prefix: exit 2" refused 2 "--push .127.0.0.1:5000. is not HOST/PREFIX" "${std[@]}" --image "$IMG" --push 127.0.0.1:5000
 check "--registry-secret without --push: exit 2" refused 2 "goes with --push" "${std[@]}" --image "$IMG" --registry-secret regcred
 check "--parallelism 0: exit 2" refused 2 "--parallelism" "${std[@]}" --image "$IMG" --parallelism 0
 check "an argument: exit 2" refused 2 "takes no argument" "${std[@]}" --image "$IMG" disk.qcow2

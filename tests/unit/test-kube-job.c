@@ -133,12 +133,13 @@ static void test_options(void **state)
         check_options_bad(o, 1, "--push");
         o.push = "127.0.0.1:5000/Fleet";
         check_options_bad(o, 1, "--push");
+        o.push = "127.0.0.1:5000";
+        check_options_bad(o, 1, "--push `127.0.0.1:5000` is not HOST/PREFIX");
+        o.push = "127.0.0.1:5000/fleet@sha256:" HEX64;
+        check_options_bad(o, 1, "--push");
         o = good_options();
         o.registry_secret = "regcred";
         check_options_bad(o, 1, "goes with --push");
-        o = good_options();
-        o.parallelism = 0;
-        check_options_bad(o, 1, "--parallelism");
 }
 
 /* The guests of manifest TEXT, made into a job with the good options. */
