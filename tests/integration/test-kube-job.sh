@@ -77,7 +77,7 @@ check "--disks-claim Kubernetes refuses: exit 2" refused 2 "--disks-claim .Vm_Di
   --manifest "$TMP/guests.list" --disks-claim Vm_Disks --results-claim b --image "$IMG"
 check "--results-claim Kubernetes refuses: exit 2" refused 2 "--results-claim" \
   --manifest "$TMP/guests.list" --disks-claim a --results-claim 'r"x' --image "$IMG"
-check "--job-name Kubernetes refuses: exit 2" refused 2 "--job-name .Fleet. is not a Kubernetes name" "${std[@]}" --image "$IMG" --job-name Fleet
+check "--job-name Kubernetes refuses: exit 2" refused 2 "--job-name .fleEt. is not a Kubernetes name" "${std[@]}" --image "$IMG" --job-name fleEt
 long=$(printf 'j%.0s' $(seq 62))
 check "--job-name too long for the pods' names (JOB-INDEX): exit 2" refused 2 "too long for 4 guests" \
   "${std[@]}" --image "$IMG" --job-name "$long"
@@ -194,7 +194,10 @@ for doc, name in ((plain, "v2c-fleet"), (push, "wave-1")):
     assert pod["restartPolicy"] == "Never" and pod["automountServiceAccountToken"] is False
     bad = {"hostNetwork", "hostPID", "hostIPC", "hostPath", "privileged", "hostPort"} & set(keys(job))
     assert not bad, bad
+    # The "restricted" Pod Security Standard: non-root, seccomp, no escalation, ALL dropped, these volume kinds.
     assert pod["securityContext"]["runAsNonRoot"] is True and pod["securityContext"]["runAsUser"] != 0
+    assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert all(set(v) - {"name"} <= {"configMap", "secret", "emptyDir", "persistentVolumeClaim"} for v in pod["volumes"])
     (c,) = pod["containers"]
     assert "initContainers" not in pod
     assert c["image"] == img

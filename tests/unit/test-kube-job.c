@@ -48,6 +48,7 @@ static void test_names(void **state)
         assert_true(v2c_kube_label_valid("0"));
         assert_false(v2c_kube_label_valid(""));
         assert_false(v2c_kube_label_valid("Web"));
+        assert_false(v2c_kube_label_valid("wEb"));
         assert_false(v2c_kube_label_valid("web_1"));
         assert_false(v2c_kube_label_valid("-web"));
         assert_false(v2c_kube_label_valid("web-"));
