@@ -40,6 +40,7 @@ extern const struct v2c_command v2c_command_push;
 extern const struct v2c_command v2c_command_pull;
 extern const struct v2c_command v2c_command_rollout;
 extern const struct v2c_command v2c_command_report;
+extern const struct v2c_command v2c_command_kube_job;
 
 /* The entry of command NAME in main.c's table, or NULL. */
 const struct v2c_command *v2c_cli_command(const char *name);

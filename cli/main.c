@@ -24,7 +24,7 @@ static const struct v2c_command version_command = {
 /* The commands, in the order `v2c help` lists them. */
 static const struct v2c_command *const commands[] = {
         &v2c_command_inspect, &v2c_command_convert, &v2c_command_push, &v2c_command_pull, &v2c_command_rollout,
-        &v2c_command_report,
+        &v2c_command_report, &v2c_command_kube_job,
         &help_command, &version_command,
 };
 

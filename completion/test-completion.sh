@@ -61,6 +61,8 @@ expect "--json " v2c inspect --js
 expect "--html " v2c report --ht
 expect "--playbooks " v2c report --pl
 # Many guests, one appliance: --each and --manifest (which takes a file).
+expect "kube-job " v2c kub
+expect "--disks-claim " v2c kube-job --dis
 expect "--each " v2c inspect --ea
 expect "--manifest " v2c inspect --man
 expect "--verbose --version " v2c --ve

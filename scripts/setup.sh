@@ -25,6 +25,8 @@ packages=(
   rpm db5.3-util sqlite3 attr
   # the Debian package and the Ansible collection (tests deb, ansible, ansible-lint)
   dpkg-dev debhelper ansible-core ansible-lint yamllint
+  # the Kubernetes API's models (1.22), for the Job v2c kube-job writes (test kube-job)
+  python3-kubernetes
 )
 
 missing=()

@@ -20,7 +20,7 @@ import re
 import subprocess
 import sys
 
-COMMANDS = ["inspect", "convert", "push", "pull", "rollout", "report", "help", "version"]
+COMMANDS = ["inspect", "convert", "push", "pull", "rollout", "report", "kube-job", "help", "version"]
 ROLLOUT_ACTIONS = ["run", "resume", "status", "approve", "abort", "rollback", "finalize"]
 GLOBAL = {"-v": "--verbose", "-q": "--quiet", "-h": "--help"}
 GLOBAL_LONG = {"--verbose", "--quiet", "--help", "--version", "--progress"}

@@ -36,8 +36,8 @@ check "a missing file gets one line" test "$(wc -l <"$TMP/err")" -eq 1
 # `v2c help CMD`, `v2c CMD -h`, `v2c CMD --help` print the same text, and a
 # usage error's second line is the usage line of that text.
 "$V2C" help >"$TMP/help"
-commands=$(sed -n '/^commands:/,/^$/s/^  \([a-z]*\) .*/\1/p' "$TMP/help")
-check "help lists every command" test "$(echo $commands)" = "inspect convert push pull rollout report help version"
+commands=$(sed -n '/^commands:/,/^$/s/^  \([a-z][a-z-]*\) .*/\1/p' "$TMP/help")
+check "help lists every command" test "$(echo $commands)" = "inspect convert push pull rollout report kube-job help version"
 for cmd in $commands; do
   expect_status 0 "help $cmd" help "$cmd"
   cp "$TMP/out" "$TMP/h.help"
