@@ -9,6 +9,7 @@
 #include "json.h"
 #include "log.h"
 #include "progress.h"
+#include "ref.h"
 #include "clock.h"
 #include "signal-cleanup.h"
 #include "strv.h"
@@ -554,17 +555,29 @@ static int print_result(const struct v2c_convert_result *res, const char *output
 static int push_images(struct convert_args *a, const struct v2c_convert_result *res, json_t **pushed)
 {
         int rc = V2C_EXIT_OK;
+        /* Each image's repository: its name as the reference grammar has
+         * it (lowercase, separators where allowed: "postfix@-" is
+         * "postfix"), the same the manifests pull from; two images never
+         * go to one repository. */
+        _cleanup_strv_ char **repos = NULL;
+        for (size_t i = 0; i < res->n_images; i++) {
+                char *c = v2c_ref_repo_component(res->images[i].ref_name);
+                if (c == NULL || v2c_strv_consume(&repos, c) < 0)
+                        return v2c_cli_out_of_memory();
+                for (size_t k = 0; k < i; k++)
+                        if (strcmp(repos[k], repos[i]) == 0) {
+                                v2c_log(V2C_LOG_ERROR, "%s and %s would both be pushed to %s/%s: convert them apart (--service)",
+                                          res->images[k].ref_name, res->images[i].ref_name, a->push, repos[i]);
+                                return V2C_EXIT_FAILURE;
+                        }
+        }
         for (size_t i = 0; i < res->n_images && rc == V2C_EXIT_OK; i++) {
                 _cleanup_free_ char *dest = NULL;
-                if (asprintf(&dest, "%s/%s%s%s", a->push, res->images[i].ref_name, a->tag ? ":" : "",
-                             a->tag ? a->tag : "") < 0) {
+                if (asprintf(&dest, "%s/%s%s%s", a->push, repos[i], a->tag ? ":" : "", a->tag ? a->tag : "") < 0) {
                         dest = NULL;
                         rc = v2c_cli_out_of_memory();
                         break;
                 }
-                for (char *q = dest + strlen(a->push); *q && *q != ':'; q++)
-                        if (*q >= 'A' && *q <= 'Z')
-                                *q = (char) (*q - 'A' + 'a');   /* repositories are lowercase */
                 rc = v2c_cli_push_one(a->copt.output, res->images[i].ref_name, dest, &a->reg,
                                       pushed ? &pushed[i] : NULL);
         }

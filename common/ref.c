@@ -330,3 +330,59 @@ char *v2c_ref_format_pinned(const struct v2c_ref *r, const char *digest)
                 return NULL;
         return s;
 }
+
+static bool repo_sep(char c)
+{
+        return c == '.' || c == '_' || c == '-';
+}
+
+char *v2c_ref_repo_component(const char *name)
+{
+        size_t n = strlen(name);
+        char *out = malloc(n + sizeof "image");
+        if (out == NULL)
+                return NULL;
+        size_t w = 0;
+        for (size_t i = 0; i < n;) {
+                char c = name[i];
+                if (c >= 'A' && c <= 'Z')
+                        c = (char) (c - 'A' + 'a');
+                if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+                        out[w++] = c;
+                        i++;
+                        continue;
+                }
+                /* A run of separators (any other byte counts as '-'). */
+                size_t j = i, dashes = 0, others = 0;
+                for (; j < n; j++) {
+                        char d = name[j];
+                        bool alnum = (d >= 'a' && d <= 'z') || (d >= 'A' && d <= 'Z') || (d >= '0' && d <= '9');
+                        if (alnum)
+                                break;
+                        if (repo_sep(d) && d != '-')
+                                others++;
+                        else
+                                dashes++;
+                }
+                size_t len = j - i;
+                /* Kept when the grammar allows it: ".", "_", "__", "-+". */
+                bool keep = (others == 0) || (dashes == 0 && (len == 1 || (len == 2 && name[i] == '_' &&
+                                                                           name[i + 1] == '_')));
+                if (w > 0 && j < n) {
+                        if (others == 0)
+                                for (size_t k = 0; k < len; k++)
+                                        out[w++] = '-';
+                        else if (keep)
+                                for (size_t k = 0; k < len; k++)
+                                        out[w++] = name[i + k];
+                        else
+                                out[w++] = '-';
+                }
+                i = j;
+        }
+        if (w == 0)
+                memcpy(out, "image", sizeof "image");
+        else
+                out[w] = '\0';
+        return out;
+}

@@ -104,4 +104,11 @@ void v2c_ref_release(struct v2c_ref *r);
  * all.  (It builds a pinned reference; V2C_REF_PINNED checks one.) */
 char *v2c_ref_format_pinned(const struct v2c_ref *r, const char *digest);
 
+/* NAME (an image's name in a layout: a service's, any bytes) as one
+ * repository path component: lowercase, bytes outside [a-z0-9._-] made
+ * '-', a run of separators other than ".", "_", "__" or dashes made one
+ * '-', none at either end, "image" when nothing is left.  New string, or
+ * NULL when out of memory. */
+char *v2c_ref_repo_component(const char *name);
+
 #endif

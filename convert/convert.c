@@ -1416,7 +1416,9 @@ static int write_artifacts(struct conv *cv, const char *side, struct image *im, 
 
         /* Kubernetes: by digest, never by tag. */
         _cleanup_free_ char *image = NULL, *yaml = NULL, *uid = NULL, *fname = NULL;
-        if (asprintf(&image, "%s/%s@%s", cv->opt->image_repo ? cv->opt->image_repo : "localhost/v2c", im->ref,
+        _cleanup_free_ char *repo = v2c_ref_repo_component(im->ref);
+        if (repo == NULL ||
+            asprintf(&image, "%s/%s@%s", cv->opt->image_repo ? cv->opt->image_repo : "localhost/v2c", repo,
                      out->manifest.digest) < 0 ||
             (im->user.found && asprintf(&uid, "%u", im->user.uid) < 0))
                 return v2c_error_set(err, ENOMEM, "out of memory");

@@ -13,6 +13,7 @@
 #include "cleanup.h"
 #include "fsutil.h"
 #include "json.h"
+#include "ref.h"
 #include "strv.h"
 
 #include <errno.h>
@@ -231,8 +232,9 @@ static int write_pod(const struct pod_plan *p, size_t first, const char *side, c
                 for (size_t ci = 0; pcaps && pcaps[ci]; ci++)
                         if (v2c_strv_push_unique(&caps[k], pcaps[ci]) < 0)
                                 r = -ENOMEM;
-                if (r < 0 || asprintf(&images[k], "%s/%s@%s", image_repo ? image_repo : "localhost/v2c",
-                                      im->ref_name, im->manifest.digest) < 0) {
+                _cleanup_free_ char *repo = r < 0 ? NULL : v2c_ref_repo_component(im->ref_name);
+                if (repo == NULL || asprintf(&images[k], "%s/%s@%s", image_repo ? image_repo : "localhost/v2c",
+                                             repo, im->manifest.digest) < 0) {
                         r = v2c_error_set(err, ENOMEM, "out of memory");
                         goto out;
                 }

@@ -157,6 +157,15 @@ else
   podman rmi "$(cat "$TMP/podman.id" 2>/dev/null)" >/dev/null 2>&1 || true
 fi
 
+# A service whose name ends in a separator (postfix@-, as every Debian
+# guest with postfix has) is pushed to a repository the grammar takes, the
+# one its Kubernetes manifest pulls from.
+set +e; "$V2C" convert -s 'postfix@-' -s 'postfix@postfix-out' --push "$A/mail" -o "$TMP/pf" "$src" \
+  >"$TMP/pf.out" 2>"$TMP/pf.err"; st=$?; set -e
+check_or_show "$TMP/pf.err" "convert --push of postfix@- and postfix@postfix-out (exit $st)" \
+  sh -c "[ $st -eq 0 ] && grep -q '^$A/mail/postfix@sha256:' '$TMP/pf.out' && grep -q '^$A/mail/postfix-postfix-out@sha256:' '$TMP/pf.out'"
+check "... and its manifest pulls that repository" grep -rq "image: \"*$A/mail/postfix@sha256:" "$TMP/pf"
+
 # convert --push and --base.
 "$V2C" convert -s hello --base "$A/v2c/nginx@$d_nginx" --push "$A/team" --tag v1 -o "$TMP/based" "$src" \
   >"$TMP/based.out" 2>"$TMP/based.err" || cat "$TMP/based.err"

@@ -383,6 +383,56 @@ static void test_clocks(void **state)
         assert_true(w / 1000 >= (int64_t) t - 1 && w / 1000 <= (int64_t) t + 1);
 }
 
+/* ------------------------------------------------------------------------
+ * Repository components from image names
+ */
+
+static void test_repo_component(void **state)
+{
+        (void) state;
+        static const char *const cases[][2] = {
+                { "nginx", "nginx" },
+                { "postfix@-", "postfix" },         /* a separator at the end is not allowed */
+                { "getty@tty1", "getty-tty1" },
+                { "NetworkManager", "networkmanager" },
+                { "php8.2-fpm", "php8.2-fpm" },
+                { "a__b", "a__b" },
+                { "a___b", "a-b" },
+                { "a._b", "a-b" },
+                { "a..b", "a-b" },
+                { "a--b", "a--b" },
+                { "-.x_", "x" },
+                { "@", "image" },
+                { "", "image" },
+                { "caf\xc3\xa9", "caf" },
+        };
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+                char *c = v2c_ref_repo_component(cases[i][0]);
+                assert_non_null(c);
+                assert_string_equal(c, cases[i][1]);
+                free(c);
+        }
+        /* Whatever the bytes, the result is a repository the grammar takes. */
+        char name[24];
+        unsigned seed = 12345;
+        for (int k = 0; k < 20000; k++) {
+                size_t n = 1 + (seed = seed * 1103515245 + 12345) % (sizeof name - 1);
+                for (size_t i = 0; i < n; i++) {
+                        static const char alphabet[] = "aZ9._-@:/ \x80";
+                        name[i] = alphabet[(seed = seed * 1103515245 + 12345) / 65536 % (sizeof alphabet - 1)];
+                }
+                name[n] = '\0';
+                char *c = v2c_ref_repo_component(name);
+                assert_non_null(c);
+                char ref[64];
+                snprintf(ref, sizeof ref, "localhost:5000/v2c/%s", c);
+                struct v2c_ref_spans sp;
+                if (v2c_ref_check(ref, 0, &sp) != V2C_REF_OK)
+                        fail_msg("`%s` gave `%s`, not a repository", name, c);
+                free(c);
+        }
+}
+
 int main(int argc, char **argv)
 {
         const struct CMUnitTest tests[] = {
@@ -392,6 +442,7 @@ int main(int argc, char **argv)
                 cmocka_unit_test(test_ref_spans_on_failure),
                 cmocka_unit_test(test_ref_messages),
                 cmocka_unit_test(test_ref_format_pinned),
+                cmocka_unit_test(test_repo_component),
                 cmocka_unit_test(test_text_classes),
                 cmocka_unit_test(test_text_trim),
                 cmocka_unit_test(test_clocks),
