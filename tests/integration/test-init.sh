@@ -10,7 +10,7 @@ INIT="$V2C_BUILD_ROOT/convert/v2c-init"
 started=()
 cleanup() {
   local p
-  for p in "${started[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+  for p in "${started[@]}"; do pkill -KILL -P "$p" 2>/dev/null || true; kill -KILL "$p" 2>/dev/null || true; done
   rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -30,6 +30,9 @@ dead() { ! kill -0 "$1" 2>/dev/null; }
 
 # Reaps the background job PID within SECONDS, else kills it (and the other
 # PIDs: a namespace's init) first; its status goes to $status.
+# Evaluated at each try (an argument of wait_for is expanded once, before
+# its first try: a child started later would never be seen).
+has_children() { test -n "$(cat "/proc/$1/task/$1/children" 2>/dev/null)"; }
 reap_within() { # reap_within SECONDS PID [PID...]
   local t=$1 job=$2; shift
   if ! wait_for "$t" dead "$job"; then
@@ -111,7 +114,7 @@ check "a missing command is named" grep -q 'cannot execute `/nonexistent/cmd`' "
 # bash starts background jobs with SIGINT ignored: the child must get the
 # default disposition back, or this would hang.
 "$INIT" -- sleep 300 & initpid=$!; started+=("$initpid")
-if wait_for 10 test -n "$(cat "/proc/$initpid/task/$initpid/children" 2>/dev/null)"; then
+if wait_for 10 has_children "$initpid"; then
   kill -INT "$initpid"
   reap_within 10 "$initpid"
   check "SIGINT is forwarded; exit 128+2 (got $status)" test "$status" -eq 130
@@ -123,7 +126,7 @@ fi
 unshare --pid --fork --mount-proc \
   "$INIT" --stop-timeout 1 -- /bin/sh -c 'trap "" TERM; exec sleep 300' & upid=$!; started+=("$upid")
 if wait_for 10 ns_init_of "$upid" >/dev/null && nsinit=$(ns_init_of "$upid") && started+=("$nsinit") \
-   && wait_for 10 test -n "$(cat "/proc/$nsinit/task/$nsinit/children" 2>/dev/null)"; then
+   && wait_for 10 has_children "$nsinit"; then
   t0=$SECONDS
   kill -TERM "$nsinit"
   reap_within 15 "$upid" "$nsinit"
