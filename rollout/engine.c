@@ -551,7 +551,7 @@ int v2c_engine_parse_version(const char *data, size_t len, enum v2c_engine_kind 
         return 0;
 }
 
-int v2c_engine_kind(const struct v2c_engine *e, enum v2c_engine_kind *kind, struct v2c_error **err)
+int v2c_engine_identify(const struct v2c_engine *e, enum v2c_engine_kind *kind, struct v2c_error **err)
 {
         int r = check_engine(e, err);
         if (r < 0)
@@ -677,8 +677,9 @@ static int harden_body(const struct v2c_hardening *h, enum v2c_engine_kind kind,
         if (h == NULL || !v2c_hardening_known(h))
                 return 0;
         /* Who it runs as: DynamicUser='s uid, else the numbers convert
-         * read in the guest's passwd and group (the image's User, which
-         * names them, is then left alone), else the image's User. */
+         * read in the guest's passwd and group for the image's User (the
+         * same user, not looked up again in the container), else the
+         * image's User as it is. */
         char user[32] = "", owner[48] = "";
         if (h->dynamic_uid)
                 snprintf(user, sizeof user, "%u", h->dynamic_uid);
@@ -780,7 +781,7 @@ int v2c_engine_create(const struct v2c_engine *e, const struct v2c_engine_contai
                                           spec->name);
         enum v2c_engine_kind kind = V2C_ENGINE_DOCKER;
         if (has_tmpfs(spec->harden))
-                r = v2c_engine_kind(e, &kind, err);
+                r = v2c_engine_identify(e, &kind, err);
         if (r >= 0)
                 r = create_body(spec, kind, &body, err);
         if (r < 0)

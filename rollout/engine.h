@@ -57,7 +57,7 @@ enum v2c_engine_kind {
 };
 
 /* GET /version: podman's names a component "Podman Engine". */
-int v2c_engine_kind(const struct v2c_engine *e, enum v2c_engine_kind *kind, struct v2c_error **err);
+int v2c_engine_identify(const struct v2c_engine *e, enum v2c_engine_kind *kind, struct v2c_error **err);
 
 /* Pulls IMAGE_REF, which must be pinned and fully qualified:
  * HOST[:PORT]/PATH@sha256:<64 hex>, no tag (the API pulls every tag of a
