@@ -23,10 +23,20 @@ ROLLOUT_ENV_PARTS=""
 . "$(dirname "$0")/vm-lib.sh"
 . "$(dirname "$0")/rollout-env.sh"
 bed_checks
+# The images this test pulls go too (by the references pulled, without -f:
+# other tests may hold the same layers); then the bed's own cleanup.
+pulled=()
+nonroot_cleanup() {
+  podman ps -a --format '{{.Names}}' 2>/dev/null | grep -E "^$CT(-2)?\$" | xargs -r timeout 60 podman rm -f >/dev/null 2>&1 || true
+  [ ${#pulled[@]} -eq 0 ] || timeout 60 podman rmi "${pulled[@]}" >/dev/null 2>&1 || true
+  cleanup
+}
+trap nonroot_cleanup EXIT
 
 "$V2C" convert -s status-page --allow-stateful -o "$TMP/spimg" "$FIXTURES/root" >/dev/null 2>"$TMP/spconv.err" ||
   { cat "$TMP/spconv.err"; not_ok "convert status-page"; finish; exit 1; }
 spimg=$("$V2C" push "$TMP/spimg:status-page" "$R/rt/status-page" 2>/dev/null)
+pulled+=("$spimg")
 # The image config's label, straight from the layout convert wrote.
 label() { # label LAYOUT REF -> the io.v2c.hardening label
   python3 - "$1" "$2" <<'PY'
@@ -71,6 +81,7 @@ h = json.load(open(sys.argv[1])); h["run_as"] = json.loads(sys.argv[2]); print(j
     --config.label "io.v2c.hardening=$(cat "$TMP/evil$n.json")" 2>"$TMP/umoci.err" ||
     { cat "$TMP/umoci.err"; not_ok "umoci config"; }
   evil=$("$V2C" push "$TMP/evil:evil$n" "$R/rt/evil" 2>/dev/null)
+  pulled+=("$evil")
   sp_playbook "$TMP/evil$n.yaml" "$evil" "$CT-2"
   st=0; timeout 300 "$V2C" rollout run "$TMP/evil$n.yaml" --state "$TMP/st-evil$n" >/dev/null 2>"$TMP/evil$n.err" || st=$?
   check_or_show "$TMP/evil$n.err" "a label whose run_as is $bad is refused (exit $st), naming the rule; no container, weights as they were ($(weights))" \
