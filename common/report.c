@@ -964,7 +964,45 @@ json_t *v2c_hardening_to_json(const struct v2c_hardening *h)
 {
         /* The field tables hang off a service: lend it H. */
         struct v2c_service s = { .hardening = *h };
-        return write_object(hardening_fields, &s);
+        json_t *o = write_object(hardening_fields, &s);
+        if (o && h->run_as_known &&
+            json_object_set_new(o, "run_as", json_pack("{s:I, s:I}", "uid", (json_int_t) h->run_as_uid, "gid",
+                                                       (json_int_t) h->run_as_gid)) < 0) {
+                json_decref(o);
+                return NULL;
+        }
+        return o;
+}
+
+static bool valid_id(const json_t *v)
+{
+        return json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= V2C_ID_MAX;
+}
+
+/* The label's "run_as" (V borrowed, NULL when absent) into H.  An image
+ * from a registry wrote it: the numbers end up in the container's User
+ * and in tmpfs mount options, so only integers in range are taken (text
+ * such as "0,exec" would be an option of its own, and 2^32 wraps to
+ * root), and they must agree with run_as_root, which the operator saw
+ * and the manifests and --verify applied. */
+static int read_run_as(const json_t *v, struct v2c_hardening *h, struct v2c_error **err)
+{
+        if (v == NULL || json_is_null(v))
+                return 0;
+        const json_t *uid = json_object_get(v, "uid"), *gid = json_object_get(v, "gid");
+        if (!json_is_object(v) || json_object_size(v) != 2 || !valid_id(uid) || !valid_id(gid))
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL,
+                                          "hardening.run_as: want {\"uid\": N, \"gid\": N}, each an integer "
+                                          "from 0 to %u",
+                                          V2C_ID_MAX);
+        if ((json_integer_value(uid) == 0) != h->run_as_root)
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL,
+                                          "hardening.run_as: uid %" JSON_INTEGER_FORMAT " contradicts run_as_root: %s",
+                                          json_integer_value(uid), h->run_as_root ? "true" : "false");
+        h->run_as_known = true;
+        h->run_as_uid = (unsigned) json_integer_value(uid);
+        h->run_as_gid = (unsigned) json_integer_value(gid);
+        return 0;
 }
 
 int v2c_hardening_from_json(const json_t *j, struct v2c_hardening *out, struct v2c_error **err)
@@ -976,6 +1014,8 @@ int v2c_hardening_from_json(const json_t *j, struct v2c_hardening *out, struct v
         leave(&rd, was);
         if (r == 0 && !v2c_hardening_known(&s.hardening))
                 r = v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL, "hardening: no seccomp profile named");
+        if (r == 0)
+                r = read_run_as(json_object_get(j, "run_as"), &s.hardening, err);
         if (r < 0) {
                 v2c_hardening_release(&s.hardening);
                 return r;

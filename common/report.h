@@ -88,7 +88,18 @@ struct v2c_hardening {
         unsigned long long nofile;        /* open files (the hard limit), 0: not set */
         char *nofile_from;
         char **notes;               /* what was not carried over, and why */
+        /* The numbers its image's user has in the guest's /etc/passwd and
+         * /etc/group, resolved by v2c convert (never on the host): the
+         * container runs as them, and the tmpfs over each writable path is
+         * theirs.  Carried by the image's label io.v2c.hardening only ("run_as"),
+         * never by the report; false: the image names no user it could resolve. */
+        bool run_as_known;
+        unsigned run_as_uid, run_as_gid;
 };
+
+/* The largest uid or gid a label may name: (uid_t) -1 means "no id" to the
+ * kernel, and a larger number would wrap. */
+#define V2C_ID_MAX 4294967294u
 
 struct v2c_service {
         char *name;         /* unit name without ".service", init script name, cron job name */
@@ -182,9 +193,13 @@ struct v2c_report *v2c_report_free(struct v2c_report *r);
 void v2c_hardening_release(struct v2c_hardening *h);
 /* A deep copy of SRC into DST: 0 or -ENOMEM (DST then empty). */
 int v2c_hardening_copy(const struct v2c_hardening *src, struct v2c_hardening *dst);
-/* H as the JSON object of the report's "hardening" (new ref, NULL without
- * memory), and back: a value from anywhere (an image's label) is checked
- * as the report reader checks it; *OUT is new, untouched on failure. */
+/* H as the JSON object of the image label io.v2c.hardening: the report's
+ * "hardening", plus "run_as": {"uid": N, "gid": N} when known (new ref,
+ * NULL without memory), and back: a value from anywhere (an image's
+ * label) is checked as the report reader checks it, and "run_as" holds
+ * two integers 0..V2C_ID_MAX, its uid 0 exactly when run_as_root (they
+ * become the container's User and tmpfs mount options, so never text);
+ * *OUT is new, untouched on failure. */
 json_t *v2c_hardening_to_json(const struct v2c_hardening *h);
 int v2c_hardening_from_json(const json_t *j, struct v2c_hardening *out, struct v2c_error **err);
 /* True when H was derived (a report of this version): a report of an

@@ -668,6 +668,7 @@ struct image {
         char *ref;
         struct start start;
         struct account user;
+        uint32_t user_gid;      /* the group user_spec names (its own when none), when user.found */
         char *user_spec;
         char **env, **env_required, **volumes;
         unsigned *ports;
@@ -890,9 +891,11 @@ static int plan_image(struct conv *cv, const struct v2c_service *s, struct image
         }
         if (user) {
                 struct account g;
-                if (group && convert_lookup_account(cv->group, group, &g))
+                im->user_gid = im->user.gid;
+                if (group && convert_lookup_account(cv->group, group, &g)) {
+                        im->user_gid = g.uid;   /* a group line's id is its third field */
                         r = asprintf(&im->user_spec, "%s:%s", im->user.name, g.name);
-                else
+                } else
                         r = asprintf(&im->user_spec, "%s", im->user.name);
                 if (r < 0)
                         return v2c_error_set(err, ENOMEM, "out of memory");
@@ -1326,8 +1329,8 @@ static int write_side_file(const char *dir, const char *name, const char *data, 
 /* The image's hardened spec, from the report's (unless --no-harden):
  * --keep-setid keeps setuid programs on purpose, so escalation stays
  * allowed.  Each decision goes to the log. */
-static int harden_image(struct conv *cv, const struct v2c_service *s, struct v2c_converted *out,
-                        struct v2c_error **err)
+static int harden_image(struct conv *cv, const struct v2c_service *s, const struct image *im,
+                        struct v2c_converted *out, struct v2c_error **err)
 {
         if (cv->opt->no_harden)
                 return 0;
@@ -1346,6 +1349,15 @@ static int harden_image(struct conv *cv, const struct v2c_service *s, struct v2c
                 if (out->harden.escalation_from == NULL)
                         return v2c_error_set(err, ENOMEM, "out of memory");
         }
+        /* The image's user as numbers, from the guest's passwd and group:
+         * v2c rollout runs the container as them and gives them the tmpfs
+         * over each writable path (a Docker engine takes uid=/gid= there,
+         * not names).  A uid 0 the report does not call root (an alias of
+         * root under another name) goes into the label as it is: the
+         * rollout refuses the contradiction rather than run it as root. */
+        out->harden.run_as_known = im->user.found;
+        out->harden.run_as_uid = im->user.uid;
+        out->harden.run_as_gid = im->user_gid;
         _cleanup_free_ char *text = v2c_hardening_text(&out->harden);
         if (text == NULL)
                 return v2c_error_set(err, ENOMEM, "out of memory");
@@ -2092,7 +2104,7 @@ static int convert_one(struct conv *cv, struct v2c_oci_layout *l, const char *si
         const struct v2c_os *os = &cv->report->os;
         /* The hardened spec goes into the image too (io.v2c.hardening), so
          * that whatever runs it later (v2c rollout) runs it the same way. */
-        r = harden_image(cv, s, out, err);
+        r = harden_image(cv, s, &im, out, err);
         if (r < 0)
                 goto out;
         if (v2c_hardening_known(&out->harden)) {

@@ -9,7 +9,10 @@
  *   - most failures are HTTP 500 with a "cause" (a taken name, removing a
  *     running container), where Docker says 409: we look at the cause;
  *   - tlsVerify is ignored on /images/create: insecure registries are the
- *     service's configuration (registries.conf), never the request's. */
+ *     service's configuration (registries.conf), never the request's;
+ *   - a tmpfs is given to the container's user with podman's own `U`
+ *     (its compat API refuses the kernel's uid=/gid=, which Docker wants
+ *     and where it refuses `U`): create asks GET /version which it is. */
 #include "engine.h"
 
 #include <curl/curl.h>
@@ -530,6 +533,39 @@ int v2c_engine_ping(const struct v2c_engine *e, struct v2c_error **err)
         return status < 0 ? v2c_error_prefix(err, status, "pinging the engine") : 0;
 }
 
+int v2c_engine_parse_version(const char *data, size_t len, enum v2c_engine_kind *kind, struct v2c_error **err)
+{
+        _cleanup_json_ json_t *j = json_loadb(data, len, JSON_REJECT_DUPLICATES, NULL);
+        if (!json_is_object(j))
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, EINVAL, "the engine's version is not a JSON object");
+        /* Docker names its components "Engine", "containerd", "runc"... */
+        size_t i;
+        const json_t *c;
+        enum v2c_engine_kind k = V2C_ENGINE_DOCKER;
+        json_array_foreach(json_object_get(j, "Components"), i, c) {
+                const char *name = json_string_value(json_object_get(c, "Name"));
+                if (name && strcmp(name, "Podman Engine") == 0)
+                        k = V2C_ENGINE_PODMAN;
+        }
+        *kind = k;
+        return 0;
+}
+
+int v2c_engine_identify(const struct v2c_engine *e, enum v2c_engine_kind *kind, struct v2c_error **err)
+{
+        int r = check_engine(e, err);
+        if (r < 0)
+                return r;
+        struct reply q;
+        int status = request(e, "GET", "/version", NULL, req_timeout(e), false, &q, err);
+        if (status >= 0 && status != 200)
+                status = api_error(&q, EIO, err);
+        if (status >= 0)
+                status = v2c_engine_parse_version(q.body.data ? q.body.data : "", q.body.len, kind, err);
+        reply_release(&q);
+        return status < 0 ? v2c_error_prefix(err, status, "asking the engine what it is") : 0;
+}
+
 int v2c_engine_pull(const struct v2c_engine *e, const char *image_ref, struct v2c_error **err)
 {
         _cleanup_free_ char *repo = NULL, *digest = NULL, *path = NULL, *erepo = NULL, *edigest = NULL;
@@ -628,17 +664,46 @@ static bool valid_bind(const char *s)
         return s[0] == '/' && colon && colon[1] == '/';
 }
 
-/* The hardened spec into BODY (Config) and HOST (HostConfig). */
-static int harden_body(const struct v2c_hardening *h, json_t *body, json_t *host)
+/* Whether the hardened spec H mounts a tmpfs, which someone must own. */
+static bool has_tmpfs(const struct v2c_hardening *h)
+{
+        return h && v2c_hardening_known(h) && h->read_only_root && h->nwritable > 0;
+}
+
+/* The hardened spec into BODY (Config) and HOST (HostConfig), for an
+ * engine of KIND. */
+static int harden_body(const struct v2c_hardening *h, enum v2c_engine_kind kind, json_t *body, json_t *host)
 {
         if (h == NULL || !v2c_hardening_known(h))
                 return 0;
+        /* Who it runs as: DynamicUser='s uid, else the numbers convert
+         * read in the guest's passwd and group for the image's User (the
+         * same user, not looked up again in the container), else the
+         * image's User as it is. */
+        char user[32] = "", owner[48] = "";
+        if (h->dynamic_uid)
+                snprintf(user, sizeof user, "%u", h->dynamic_uid);
+        else if (h->run_as_known)
+                snprintf(user, sizeof user, "%u:%u", h->run_as_uid, h->run_as_gid);
+        /* ... who owns the tmpfs over each writable path, as --verify's
+         * `--tmpfs=PATH:...,U`: a tmpfs is root's, and over a directory
+         * of the image runc gives it that directory's mode (0755: only
+         * root may write).  Numbers only (%u): the label is untrusted,
+         * and text here would be mount options of its own. */
+        if (kind == V2C_ENGINE_PODMAN)
+                snprintf(owner, sizeof owner, ",U");
+        else if (h->dynamic_uid)
+                snprintf(owner, sizeof owner, ",uid=%u", h->dynamic_uid);
+        else if (h->run_as_known)
+                snprintf(owner, sizeof owner, ",uid=%u,gid=%u", h->run_as_uid, h->run_as_gid);
         int r = 0;
         if (h->read_only_root) {
+                char opts[96];
+                snprintf(opts, sizeof opts, "rw,nosuid,nodev,exec,mode=0777%s", owner);
                 json_t *tmpfs = json_object();
                 r |= json_object_set_new(host, "ReadonlyRootfs", json_true());
                 for (size_t i = 0; tmpfs && i < h->nwritable; i++)
-                        r |= json_object_set_new(tmpfs, h->writable[i].what, json_string("rw,nosuid,nodev,exec,mode=0777"));
+                        r |= json_object_set_new(tmpfs, h->writable[i].what, json_string(opts));
                 r |= json_object_set_new(host, "Tmpfs", tmpfs);
         }
         json_t *add = json_array();
@@ -652,15 +717,13 @@ static int harden_body(const struct v2c_hardening *h, json_t *body, json_t *host
                 r |= json_object_set_new(host, "Memory", json_integer((json_int_t) h->memory_max));
         if (h->cpu_millis)
                 r |= json_object_set_new(host, "NanoCpus", json_integer((json_int_t) h->cpu_millis * 1000000));
-        if (h->dynamic_uid) {
-                char uid[16];
-                snprintf(uid, sizeof uid, "%u", h->dynamic_uid);
-                r |= json_object_set_new(body, "User", json_string(uid));
-        }
+        if (user[0])
+                r |= json_object_set_new(body, "User", json_string(user));
         return r ? -ENOMEM : 0;
 }
 
-static int create_body(const struct v2c_engine_container_spec *spec, char **out, struct v2c_error **err)
+static int create_body(const struct v2c_engine_container_spec *spec, enum v2c_engine_kind kind, char **out,
+                       struct v2c_error **err)
 {
         _cleanup_json_ json_t *env = NULL, *cmd = NULL, *binds = NULL;
         int r = strv_json(spec->env, valid_env, "environment entry", &env, err);
@@ -691,7 +754,7 @@ static int create_body(const struct v2c_engine_container_spec *spec, char **out,
                 "{s:o, s:O, s:O, s:{s:O, s:O}}", "Image", image, "Env", env, "ExposedPorts", exposed, "HostConfig",
                 "PortBindings", bindings, "Binds", binds);
         if (body == NULL || (cmd && json_object_set(body, "Cmd", cmd) < 0) ||
-            harden_body(spec->harden, body, json_object_get(body, "HostConfig")) < 0)
+            harden_body(spec->harden, kind, body, json_object_get(body, "HostConfig")) < 0)
                 return v2c_error_set(err, ENOMEM, "out of memory");
         char *s = json_dumps(body, JSON_COMPACT);
         if (s == NULL)
@@ -716,7 +779,11 @@ int v2c_engine_create(const struct v2c_engine *e, const struct v2c_engine_contai
         if (spec->image == NULL || *spec->image == '\0' || strlen(spec->image) > REF_MAX_LEN)
                 return v2c_error_set_kind(err, V2C_ERR_USAGE, EINVAL, "creating `%s`: no image, or a name too long",
                                           spec->name);
-        r = create_body(spec, &body, err);
+        enum v2c_engine_kind kind = V2C_ENGINE_DOCKER;
+        if (has_tmpfs(spec->harden))
+                r = v2c_engine_identify(e, &kind, err);
+        if (r >= 0)
+                r = create_body(spec, kind, &body, err);
         if (r < 0)
                 return v2c_error_prefix(err, r, "creating `%s`", spec->name);
         if (asprintf(&path, "/containers/create?name=%s", spec->name) < 0) {

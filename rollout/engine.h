@@ -46,6 +46,19 @@ void v2c_engine_release(struct v2c_engine *e);
 /* GET /_ping: the engine answers "OK". */
 int v2c_engine_ping(const struct v2c_engine *e, struct v2c_error **err);
 
+/* Which engine answers.  They differ where v2c_engine_create gives a
+ * tmpfs to the container's user: podman's compat service takes its own
+ * option `U` (chown to the user the container runs as) and refuses the
+ * kernel's `uid=`/`gid=` ("unknown mount option"); Docker takes `uid=`
+ * and `gid=` and refuses `U` ("invalid tmpfs option"). */
+enum v2c_engine_kind {
+        V2C_ENGINE_DOCKER,      /* Docker, or any other engine of the same API */
+        V2C_ENGINE_PODMAN,
+};
+
+/* GET /version: podman's names a component "Podman Engine". */
+int v2c_engine_identify(const struct v2c_engine *e, enum v2c_engine_kind *kind, struct v2c_error **err);
+
 /* Pulls IMAGE_REF, which must be pinned and fully qualified:
  * HOST[:PORT]/PATH@sha256:<64 hex>, no tag (the API pulls every tag of a
  * repository when none is given, and podman resolves short names its own
@@ -81,9 +94,12 @@ struct v2c_engine_container_spec {
         size_t n_ports;
         char *const *binds;             /* "HOST_PATH:CONTAINER_PATH[:OPTIONS]" */
         /* The image's hardened spec (its label io.v2c.hardening), or NULL:
-         * ReadonlyRootfs with a Tmpfs per writable path, CapDrop ALL and
-         * its CapAdd, no-new-privileges, the DynamicUser uid as User,
-         * Memory and NanoCpus, as its manifest and `convert --verify`. */
+         * ReadonlyRootfs with a Tmpfs per writable path, owned by the user
+         * the container runs as (create asks the engine which it is, see
+         * enum v2c_engine_kind), CapDrop ALL and its CapAdd,
+         * no-new-privileges, as User the DynamicUser uid or else the
+         * label's "UID:GID", Memory and NanoCpus, as its manifest and
+         * `convert --verify`. */
         const struct v2c_hardening *harden;
 };
 
@@ -138,6 +154,10 @@ int v2c_engine_parse_pull_stream(const char *data, size_t len, char **error_msg,
  * bad header or a frame cut short fails (V2C_ERR_INPUT, EBADMSG) and
  * leaves the outputs alone. */
 int v2c_engine_demux_logs(const char *data, size_t len, char **out, size_t *out_len, struct v2c_error **err);
+
+/* Parses a GET /version reply into *kind (untouched on failure: a reply
+ * that is not a JSON object fails, V2C_ERR_INPUT). */
+int v2c_engine_parse_version(const char *data, size_t len, enum v2c_engine_kind *kind, struct v2c_error **err);
 
 /* Parses a GET /containers/ID/json reply into *st (see v2c_engine_inspect). */
 int v2c_engine_parse_state(const char *data, size_t len, struct v2c_engine_state *st, struct v2c_error **err);

@@ -602,9 +602,19 @@ static int image_hardening(const struct v2c_pb_service *s, const struct v2c_engi
         rc = v2c_hardening_from_json(j, h, err);
         if (rc < 0)
                 return v2c_error_prefix(err, rc, "%s: its image's io.v2c.hardening", s->name);
-        v2c_info("%s: the container runs hardened (read-only root: %s, %zu capabilities, no new privileges: %s)",
-                 s->name, h->read_only_root ? "yes" : "no", h->ncapabilities,
+        char user[40] = "its image's user";
+        if (h->dynamic_uid)
+                snprintf(user, sizeof user, "uid %u", h->dynamic_uid);
+        else if (h->run_as_known)
+                snprintf(user, sizeof user, "uid %u, gid %u", h->run_as_uid, h->run_as_gid);
+        v2c_info("%s: the container runs hardened (as %s, read-only root: %s, %zu capabilities, no new privileges: %s)",
+                 s->name, user, h->read_only_root ? "yes" : "no", h->ncapabilities,
                  h->allow_privilege_escalation ? "no" : "yes");
+        if (!h->run_as_known && !h->dynamic_uid && !h->run_as_root && h->read_only_root && h->nwritable)
+                v2c_warn("%s: its image's io.v2c.hardening names no uid and gid (an older v2c convert wrote it): "
+                         "a Docker engine leaves the tmpfs over its writable paths to root, where it cannot write "
+                         "(podman gives them to its user); convert it again",
+                         s->name);
         return 0;
 }
 

@@ -4,7 +4,8 @@
  *   0  the pull's JSON-lines progress stream
  *   1  a multiplexed log stream
  *   2  a container's inspect reply, and the same bytes as an image's
- *      inspect reply (its io.v2c.needs label)
+ *      inspect reply (its io.v2c.needs label) and as a GET /version
+ *      reply (which engine it is)
  * Failures must set an error and leave the outputs alone; what succeeds
  * must stay within its bounds: an error message of at most 1 KiB without
  * control characters, a demultiplexed log no longer than its input. */
@@ -93,6 +94,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         abort();
                 else
                         free(label);
+                enum v2c_engine_kind kind = (enum v2c_engine_kind) 77;
+                lerr = NULL;
+                lr = v2c_engine_parse_version(d, n, &kind, &lerr);
+                if (lr < 0) {
+                        if (kind != (enum v2c_engine_kind) 77)
+                                abort();
+                        failed(lr, lerr);
+                } else if (lerr != NULL || (kind != V2C_ENGINE_DOCKER && kind != V2C_ENGINE_PODMAN))
+                        abort();
                 struct v2c_engine_state st = { .status = sentinel, .exit_code = 12345 };
                 int r = v2c_engine_parse_state(d, n, &st, &err);
                 if (r < 0) {

@@ -294,6 +294,43 @@ static void test_image_label(void **state)
         v2c_error_free(err);
 }
 
+/* Which engine answers (GET /version): podman's compat API and Docker
+ * take different tmpfs options for the container's user. */
+static void test_version(void **state)
+{
+        (void) state;
+        /* Trimmed from podman 4.3's reply. */
+        static const char podman[] =
+                "{\"Platform\":{\"Name\":\"linux/amd64/debian-12\"},\"Components\":[{\"Name\":\"Podman Engine\","
+                "\"Version\":\"4.3.1\"},{\"Name\":\"Conmon\",\"Version\":\"conmon version 2.1.6\"}],"
+                "\"Version\":\"4.3.1\",\"ApiVersion\":\"1.41\"}";
+        /* As Docker's documentation shows it. */
+        static const char docker[] =
+                "{\"Platform\":{\"Name\":\"Docker Engine - Community\"},\"Components\":[{\"Name\":\"Engine\","
+                "\"Version\":\"24.0.7\"},{\"Name\":\"containerd\"},{\"Name\":\"runc\"}],\"Version\":\"24.0.7\"}";
+        enum v2c_engine_kind k = V2C_ENGINE_DOCKER;
+        struct v2c_error *err = NULL;
+        assert_int_equal(v2c_engine_parse_version(podman, strlen(podman), &k, &err), 0);
+        assert_int_equal(k, V2C_ENGINE_PODMAN);
+        assert_int_equal(v2c_engine_parse_version(docker, strlen(docker), &k, &err), 0);
+        assert_int_equal(k, V2C_ENGINE_DOCKER);
+        /* No components, or odd ones: the API's own (Docker's) options. */
+        const char *other[] = { "{}", "{\"Components\":7}", "{\"Components\":[1,{\"Name\":2},{\"Name\":\"Podman\"}]}" };
+        for (size_t i = 0; i < sizeof other / sizeof *other; i++) {
+                k = V2C_ENGINE_PODMAN;
+                assert_int_equal(v2c_engine_parse_version(other[i], strlen(other[i]), &k, &err), 0);
+                assert_int_equal(k, V2C_ENGINE_DOCKER);
+        }
+        k = V2C_ENGINE_PODMAN;
+        const char *bad[] = { "", "[1]", "{\"Components\":[", "\"Podman Engine\"" };
+        for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+                assert_int_equal(v2c_engine_parse_version(bad[i], strlen(bad[i]), &k, &err), -EINVAL);
+                assert_int_equal(err->kind, V2C_ERR_INPUT);
+                err = v2c_error_free(err);
+                assert_int_equal(k, V2C_ENGINE_PODMAN);
+        }
+}
+
 static void test_state(void **state)
 {
         (void) state;
@@ -515,6 +552,7 @@ int main(int argc, char **argv)
                 cmocka_unit_test(test_logs_tty_raw),
                 cmocka_unit_test(test_state),
                 cmocka_unit_test(test_image_label),
+                cmocka_unit_test(test_version),
                 cmocka_unit_test(test_ref_pinned),
                 cmocka_unit_test(test_refused_before_request),
         };

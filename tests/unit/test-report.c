@@ -252,6 +252,87 @@ static void test_huge_arrays(void **state)
  * same bytes: the writer and the reader agree on every field.  (The
  * hostile guests' expected files hold differences, not reports: no
  * "schema".) */
+/* The image label io.v2c.hardening: the report's "hardening" plus
+ * "run_as", the numbers convert resolved.  An image from a registry wrote
+ * it, and the numbers become the container's User and tmpfs mount
+ * options: only integers 0..V2C_ID_MAX that agree with run_as_root. */
+#define LABEL_HEAD "{\"run_as_root\":false,\"seccomp\":\"RuntimeDefault\",\"read_only_root\":true"
+
+static void label_refused(const char *doc, const char *why)
+{
+        json_t *j = NULL;
+        assert_int_equal(v2c_json_load(doc, strlen(doc), "t", &j, NULL), 0);
+        struct v2c_hardening h = { .run_as_uid = 12345 };
+        struct v2c_error *e = NULL;
+        assert_int_equal(v2c_hardening_from_json(j, &h, &e), -EINVAL);
+        assert_int_equal(e->kind, V2C_ERR_INPUT);
+        if (strstr(e->msg, why) == NULL)
+                fail_msg("%s: said `%s`, want `%s`", doc, e->msg, why);
+        assert_int_equal(h.run_as_uid, 12345);   /* untouched */
+        assert_null(h.seccomp);
+        v2c_error_free(e);
+        json_decref(j);
+}
+
+static void test_label_run_as(void **state)
+{
+        (void) state;
+        const char *doc = LABEL_HEAD ",\"run_as\":{\"uid\":33,\"gid\":4}}";
+        json_t *j = NULL;
+        assert_int_equal(v2c_json_load(doc, strlen(doc), "t", &j, NULL), 0);
+        struct v2c_hardening h = { 0 };
+        assert_int_equal(v2c_hardening_from_json(j, &h, NULL), 0);
+        json_decref(j);
+        assert_true(h.run_as_known);
+        assert_int_equal(h.run_as_uid, 33);
+        assert_int_equal(h.run_as_gid, 4);
+        /* ... written back the same; and a copy keeps it */
+        struct v2c_hardening c = { 0 };
+        assert_int_equal(v2c_hardening_copy(&h, &c), 0);
+        j = v2c_hardening_to_json(&c);
+        assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "run_as"), "uid")), 33);
+        assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "run_as"), "gid")), 4);
+        json_decref(j);
+        v2c_hardening_release(&c);
+        /* Unknown: left out of what is written, and of the report. */
+        h.run_as_known = false;
+        j = v2c_hardening_to_json(&h);
+        assert_null(json_object_get(j, "run_as"));
+        json_decref(j);
+        v2c_hardening_release(&h);
+
+        /* The largest id there is, and an absent run_as, are fine. */
+        const char *ok[] = { LABEL_HEAD ",\"run_as\":{\"uid\":4294967294,\"gid\":4294967294}}",
+                             LABEL_HEAD "}", LABEL_HEAD ",\"run_as\":null}",
+                             "{\"run_as_root\":true,\"seccomp\":\"RuntimeDefault\",\"run_as\":{\"uid\":0,\"gid\":0}}" };
+        for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+                assert_int_equal(v2c_json_load(ok[i], strlen(ok[i]), "t", &j, NULL), 0);
+                assert_int_equal(v2c_hardening_from_json(j, &h, NULL), 0);
+                assert_int_equal(h.run_as_known, i == 0 || i == 3);
+                v2c_hardening_release(&h);
+                json_decref(j);
+        }
+
+        const char *want = "each an integer from 0 to 4294967294";
+        /* Text would be mount options of its own. */
+        label_refused(LABEL_HEAD ",\"run_as\":{\"uid\":\"0,exec\",\"gid\":33}}", want);
+        label_refused(LABEL_HEAD ",\"run_as\":{\"uid\":33,\"gid\":\"33,suid\"}}", want);
+        label_refused(LABEL_HEAD ",\"run_as\":{\"uid\":\"33\",\"gid\":33}}", want);
+        /* 2^32 would wrap to root; (uid_t) -1 is no id; none are negative. */
+        label_refused(LABEL_HEAD ",\"run_as\":{\"uid\":4294967296,\"gid\":33}}", want);
+        label_refused(LABEL_HEAD ",\"run_as\":{\"uid\":33,\"gid\":4294967295}}", want);
+        label_refused(LABEL_HEAD ",\"run_as\":{\"uid\":-1,\"gid\":33}}", want);
+        label_refused(LABEL_HEAD ",\"run_as\":{\"uid\":33.5,\"gid\":33}}", want);
+        label_refused(LABEL_HEAD ",\"run_as\":{\"uid\":33}}", want);
+        label_refused(LABEL_HEAD ",\"run_as\":{\"uid\":33,\"gid\":33,\"groups\":[0]}}", want);
+        label_refused(LABEL_HEAD ",\"run_as\":\"33:33\"}", want);
+        label_refused(LABEL_HEAD ",\"run_as\":[33,33]}", want);
+        /* Root where the spec says it is not, and the other way round. */
+        label_refused(LABEL_HEAD ",\"run_as\":{\"uid\":0,\"gid\":0}}", "uid 0 contradicts run_as_root: false");
+        label_refused("{\"run_as_root\":true,\"seccomp\":\"RuntimeDefault\",\"run_as\":{\"uid\":33,\"gid\":0}}",
+                      "uid 33 contradicts run_as_root: true");
+}
+
 static void test_expected_round_trip(void **state)
 {
         (void) state;
@@ -300,6 +381,7 @@ int main(int argc, char **argv)
                 cmocka_unit_test(test_source_files),
                 cmocka_unit_test(test_error_paths),
                 cmocka_unit_test(test_huge_arrays),
+                cmocka_unit_test(test_label_run_as),
                 cmocka_unit_test(test_expected_round_trip),
         };
         return v2c_run_group_tests(argc, argv, tests, NULL, NULL);
