@@ -1,5 +1,6 @@
 /* Text helpers; see text.h. */
 #include "text.h"
+#include "cleanup.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,4 +105,24 @@ char *v2c_text_escape(const char *s, unsigned flags)
 char *v2c_text_printable(const char *s, bool keep_newlines)
 {
         return v2c_text_escape(s, V2C_ESCAPE_CONTROL | (keep_newlines ? V2C_ESCAPE_KEEP_NEWLINE : 0));
+}
+
+char *v2c_text_one_line(const char *s)
+{
+        size_t n = strlen(s);
+        while (n && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+                n--;
+        _cleanup_free_ char *joined = malloc(3 * n + 1);
+        if (joined == NULL)
+                return NULL;
+        size_t w = 0;
+        for (size_t i = 0; i < n; i++) {
+                if (s[i] == '\n') {
+                        memcpy(joined + w, " | ", 3);
+                        w += 3;
+                } else
+                        joined[w++] = s[i];
+        }
+        joined[w] = '\0';
+        return v2c_text_printable(joined, false);
 }

@@ -82,6 +82,10 @@ bool v2c_text_is_utf8(const char *s);
  * written "\\xNN"; the rest is kept, and '\\n' too with KEEP_NEWLINES (for
  * messages of several lines).  New string, or NULL without memory. */
 char *v2c_text_printable(const char *s, bool keep_newlines);
+/* S (several lines of a program's output) as one line of a message:
+ * trailing line ends dropped, each other '\n' written " | ", then
+ * printable as above.  New string, or NULL without memory. */
+char *v2c_text_one_line(const char *s);
 
 enum {
         V2C_ESCAPE_CONTROL = 1 << 0,   /* control bytes and DEL too */

@@ -26,6 +26,7 @@
 #include "probe.h"
 #include "qmp.h"
 #include "strv.h"
+#include "text.h"
 #include "clock.h"
 
 #define DEFAULT_POLL_MS 200
@@ -720,12 +721,16 @@ static int container_up(struct run *r, const struct v2c_pb_service *s, struct v2
         }
         rc = v2c_probe_ready("127.0.0.1", c->ready_port, c->ready_path, (int) c->ready_timeout_ms, err);
         if (rc < 0) {
-                _cleanup_free_ char *log = NULL;
+                _cleanup_free_ char *log = NULL, *shown = NULL;
                 v2c_engine_logs_tail(&e, id, 10, &log, NULL);
                 (void) v2c_engine_remove(&e, id, true, NULL);
                 v2c_engine_release(&e);
-                return v2c_error_prefix(err, rc, "%s: the container is not ready%s%s", s->name, log ? "; its log: " : "",
-                                        log ? log : "");
+                /* The service's own words, untrusted: one line, no
+                 * terminal escapes. */
+                if (log)
+                        shown = v2c_text_one_line(log);
+                return v2c_error_prefix(err, rc, "%s: the container is not ready%s%s", s->name,
+                                        shown && *shown ? "; its log: " : "", shown && *shown ? shown : "");
         }
         v2c_engine_release(&e);
         return record(r, s->name, "prepared", err, "{s:s}", "container", id);

@@ -89,6 +89,24 @@ h = json.load(open(sys.argv[1])); h["run_as"] = json.loads(sys.argv[2]); print(j
       test '$(weights)' = '100 0' && ! podman ps -a --format '{{.Names}}' | grep -qx '$CT-2'"
 done
 
+# --- a label that hands out no tmpfs: the service cannot write, never gets
+# ready, and the rollout says so in one line with the service's own words.
+python3 -c 'import json, sys
+h = json.load(open(sys.argv[1])); h["writable"] = []; print(json.dumps(h))' "$TMP/label.json" >"$TMP/nowrite.json"
+umoci config --image "$TMP/evil:status-page" --tag nowrite \
+  --config.label "io.v2c.hardening=$(cat "$TMP/nowrite.json")" 2>"$TMP/umoci.err" ||
+  { cat "$TMP/umoci.err"; not_ok "umoci config"; }
+nowrite=$("$V2C" push "$TMP/evil:nowrite" "$R/rt/evil" 2>/dev/null)
+pulled+=("$nowrite")
+sp_playbook "$TMP/nowrite.yaml.0" "$nowrite" "$CT-3"
+sed 's|readiness: {path: /, timeout: 60s}|readiness: {path: /, timeout: 15s}|' "$TMP/nowrite.yaml.0" >"$TMP/nowrite.yaml"
+st=0; timeout 300 "$V2C" rollout run "$TMP/nowrite.yaml" --state "$TMP/st-nowrite" >/dev/null 2>"$TMP/nowrite.err" || st=$?
+check_or_show "$TMP/nowrite.err" "a container that never gets ready: the rollout fails (exit $st), weights as they were ($(weights)), and says why in one line with the end of its log" \
+  sh -c "test $st -ne 0 && test '$(weights)' = '100 0' &&
+    test \"\$(grep -c 'the container is not ready; its log: .*status-server: cannot write /var/.* did not become ready within' '$TMP/nowrite.err')\" -eq 1 &&
+    ! grep -q '^status-server' '$TMP/nowrite.err'"
+"$V2C" rollout rollback --state "$TMP/st-nowrite" >/dev/null 2>&1 || true
+
 # --- the real image: the service writes its directories ---------------------------------------
 sp_playbook "$TMP/sp.yaml" "$spimg" "$CT"
 st=0; timeout 300 "$V2C" -v rollout run "$TMP/sp.yaml" --state "$TMP/st-sp" >/dev/null 2>"$TMP/st-sp.err" || st=$?

@@ -484,6 +484,13 @@ static void test_printable(void **state)
         s = v2c_text_printable("one\ntwo\r", true);
         assert_string_equal(s, "one\ntwo\\x0d");
         free(s);
+        /* A program's last lines in a message: one line, its end dropped. */
+        s = v2c_text_one_line("first\nsecond \x1b[2J\n\n");
+        assert_string_equal(s, "first | second \\x1b[2J");
+        free(s);
+        s = v2c_text_one_line("\n");
+        assert_string_equal(s, "");
+        free(s);
         struct v2c_error *e = NULL;
         v2c_error_set(&e, EINVAL, "reading `%s`", "/srv/\x1b]0;pwned\x07");
         v2c_error_prefix(&e, -EINVAL, "in `%s`", "/caf\xe9");
