@@ -2,10 +2,10 @@
 # The whole test suite, as CI runs it (.ci/run calls this):
 #   1. install what is missing and build with warnings as errors;
 #   2. unit, fuzz-corpus and integration tests (meson test), the realistic
-#      Debian guests and the rpm-family guests among them (built first, at
-#      once, when not cached under /var/cache/v2c/guests: about 6 minutes on
-#      a new machine), and the .deb with the clean root the package and
-#      Ansible tests use;
+#      Debian guests and the rpm-family guests among them (built beside the
+#      first tests when not cached under /var/cache/v2c/guests: about 6
+#      minutes on a new machine), and the .deb with the clean root the
+#      package and Ansible tests use;
 #   3. every command and option the docs name was run by one of those
 #      tests (tests/coverage/options.py);
 #   4. unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer;
@@ -33,24 +33,27 @@ count() { # adds meson's "Ok:/Fail:/Skipped:" totals of $log
   passed=$((passed + ok)) failed=$((failed + fail)) skipped=$((skipped + skip))
 }
 
-# The realistic guests (tests/integration/test-real-guests.sh) before the
-# tests, both at once: debootstrap waits on the network and dpkg more than
-# on the CPU (the bookworm one's qcow2 after it).  A guest that fails to
-# build fails its tests, which say why.
+# The realistic guests (tests/integration/test-real-guests.sh), the
+# rpm-family guests, the .deb and the clean Debian 12 root it installs on
+# are built beside the tests: debootstrap and rpm wait on the network and
+# dpkg more than on the CPU.  The tests that use them come last in meson's
+# queue (priority -10) and wait on each builder's lock; a guest that fails
+# to build fails its tests, which say why.
 guests_t0=$(date +%s)
-tests/fixtures/build-guest.sh --disk bookworm >/dev/null &
-tests/fixtures/build-guest.sh trixie >/dev/null &
-# The rpm-family guests (tests/integration/test-rpm-guests.sh): rpmbuild
-# and rpm, about a minute each on a new machine; rocky9's qcow2 after it.
 {
-  tests/fixtures/build-rpm-guest.sh --disk --tar rocky9 >/dev/null
-  tests/fixtures/build-rpm-guest.sh --tar centos7 >/dev/null
-  tests/fixtures/build-rpm-guest.sh --tar leap15 >/dev/null
+  tests/fixtures/build-guest.sh --disk bookworm >/dev/null &
+  tests/fixtures/build-guest.sh trixie >/dev/null &
+  # rpmbuild and rpm, about a minute each on a new machine; rocky9's qcow2 after it.
+  {
+    tests/fixtures/build-rpm-guest.sh --disk --tar rocky9 >/dev/null
+    tests/fixtures/build-rpm-guest.sh --tar centos7 >/dev/null
+    tests/fixtures/build-rpm-guest.sh --tar leap15 >/dev/null
+  } &
+  { deb=$(tests/fixtures/build-deb.sh) && tests/fixtures/build-host-root.sh "$deb" >/dev/null; } &
+  wait
+  echo "test: realistic guests ready in $(( $(date +%s) - guests_t0 )) s"
 } &
-# The .deb and the clean Debian 12 root it installs on (tests deb, ansible).
-{ deb=$(tests/fixtures/build-deb.sh) && tests/fixtures/build-host-root.sh "$deb" >/dev/null; } &
-wait
-echo "test: realistic guests ready in $(( $(date +%s) - guests_t0 )) s"
+builders=$!
 
 # Every run of v2c by the tests is recorded (tests/coverage/v2c-traced):
 # afterwards every command and option the docs name must have been run.
@@ -64,6 +67,7 @@ else
   failed=$((failed + 1)) status=1
 fi
 unset V2C_ARGV_LOG
+wait "$builders" || true
 # Single checks a passing test skipped (tests/integration/lib.sh skip_check,
 # "ok - WHAT # SKIP WHY"): meson counts the test as passed.
 checks_skipped=$(grep -c '^ok - .* # SKIP ' build/meson-logs/testlog.txt || true)
