@@ -31,6 +31,10 @@ SOCK="$TMP/podman.sock"
 CT="v2c-rt-$$"
 svc_pid="" hap_pid="" prom_pid=""
 cleanup() {
+  # The VM too: a test that sets its own EXIT trap calling this one has
+  # replaced the trap vm-lib.sh armed at vm_start (rollout-nonroot and
+  # rollout-watch left their VMs running).
+  ! declare -F vm_cleanup >/dev/null || vm_cleanup || true
   podman ps -a --format '{{.Names}}' 2>/dev/null | grep -E "^$CT(-2)?\$" | xargs -r timeout 60 podman rm -f >/dev/null 2>&1 || true
   [ -z "$hap_pid" ] || kill "$hap_pid" 2>/dev/null || true
   [ -z "$prom_pid" ] || kill "$prom_pid" 2>/dev/null || true
