@@ -161,9 +161,11 @@ void convert_tmpfiles_free(struct convert_tmpdir *d, size_t n);
 /* What every image holds as /etc/hosts instead: the loopback names. */
 extern const char convert_neutral_hosts[];
 /* The lines of hosts-format DATA (LEN bytes) that name other machines: an
- * address that is not loopback (127.0.0.0/8, ::1), IPv6 multicast
- * (ff00::/8) nor fe00::, and no name that is the guest's own (HOSTNAME, or
- * its first label either way round; HOSTNAME may be NULL).  Each as
+ * address (hex digits, '.', ':', '%' only) that is not loopback
+ * (127.0.0.0/8, ::1), IPv6 multicast (ff00::/8) nor fe00::, then names
+ * ([A-Za-z0-9._-] only; a line of other bytes is no entry), none of them
+ * the guest's own (HOSTNAME, or its first label either way round;
+ * HOSTNAME may be NULL).  Each as
  * "ADDRESS NAME..." (one space between fields, the comment cut), in the
  * file's order; the first MAX in *lines (new; NULL when none), all of them
  * counted in *total.  Lines longer than 4 KiB are skipped.  Returns 0 or

@@ -464,7 +464,13 @@ static int add_hosts(struct conv *cv, struct v2c_error **err)
 {
         _cleanup_free_ char *data = NULL;
         size_t len = 0;
-        if (!cv->quiet && v2c_guest_read_file(cv->g, HOSTS_FILE, 1u << 20, &data, &len, NULL) == 0) {
+        struct v2c_stat st;
+        /* The file itself, never what a link named /etc/hosts points to,
+         * nor a file the report says holds a secret: its lines go to a
+         * warning. */
+        if (!cv->quiet && v2c_guest_lstat(cv->g, HOSTS_FILE, &st, NULL) == 0 && st.type == V2C_FT_REG &&
+            !v2c_strv_contains(cv->col.secrets, HOSTS_FILE) &&
+            v2c_guest_read_file(cv->g, HOSTS_FILE, 1u << 20, &data, &len, NULL) == 0) {
                 _cleanup_strv_ char **foreign = NULL;
                 size_t total = 0;
                 int r = convert_hosts_foreign(data, len, cv->report->os.hostname, 5, &foreign, &total, err);

@@ -37,6 +37,33 @@ static bool local_address(const char *a, size_t n)
                v2c_span_eq(a, n, "fe00::0") || v2c_span_eq(a, n, "fe00::");
 }
 
+/* Only entries are told, and only in their own characters: an address
+ * (IPv4 or IPv6, a zone after '%'), then host names.  A line of anything
+ * else is no entry, and its bytes, which could be anything the guest
+ * wrote, never reach a warning. */
+static bool address_chars(const char *a, size_t n)
+{
+        bool sep = false;
+        for (size_t i = 0; i < n; i++) {
+                char c = a[i];
+                sep |= c == '.' || c == ':';
+                if (!(v2c_is_hex_digit(c) || c == '.' || c == ':' || c == '%'))
+                        return false;
+        }
+        return sep;
+}
+
+static bool name_chars(const char *s, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                char c = s[i];
+                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                      c == '-' || c == '_'))
+                        return false;
+        }
+        return n > 0;
+}
+
 /* NAME (N bytes) is the guest's own: its hostname, or that name's first
  * label either way round (web01 and web01.example.com). */
 static bool own_name(const char *name, size_t n, const char *hostname)
@@ -80,7 +107,12 @@ int convert_hosts_foreign(const char *data, size_t len, const char *hostname, si
                         fl[nf++] = j - i;
                         i = j;
                 }
-                if (nf < 2 || local_address(f[0], fl[0]))
+                if (nf < 2 || !address_chars(f[0], fl[0]) || local_address(f[0], fl[0]))
+                        continue;
+                bool entry = true;
+                for (size_t k = 1; k < nf && entry; k++)
+                        entry = name_chars(f[k], fl[k]);
+                if (!entry)
                         continue;
                 bool own = false;
                 for (size_t k = 1; k < nf && !own; k++)

@@ -1,8 +1,9 @@
 /* libFuzzer target: a guest's /etc/hosts through convert_hosts_foreign()
  * (convert/hosts.c).  Every line it gives must be an address and at least
- * one name separated by single spaces, no comment, no control byte but
- * what the guest wrote inside a field, no loopback address, no name that
- * is the hostname; no more than the cap kept, and no fewer counted. */
+ * one name separated by single spaces, of their characters only (hex
+ * digits, '.', ':', '%'; [A-Za-z0-9._-]): no comment, no other byte of the
+ * guest's; no loopback address, no name that is the hostname; no more than
+ * the cap kept, and no fewer counted. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
         for (size_t i = 0; i < n; i++) {
                 const char *l = lines[i];
+                if (strspn(l, "0123456789abcdefABCDEF.:% -_ghijklmnopqrstuvwxyzGHIJKLMNOPQRSTUVWXYZ") != strlen(l))
+                        abort();
                 const char *sp = strchr(l, ' ');
+                if (sp && strspn(l, "0123456789abcdefABCDEF.:%") != (size_t) (sp - l))
+                        abort();
                 if (sp == NULL || sp == l || sp[1] == '\0' || strstr(l, "  ") || strchr(l, '#') ||
                     strchr(l, '\t') || strchr(l, '\n') || l[strlen(l) - 1] == ' ' || strncmp(l, "127.", 4) == 0 ||
                     strncmp(l, "::1 ", 4) == 0)

@@ -104,7 +104,7 @@ fleet_guest() { # fleet_guest SRC DEST HOSTNAME
   mkdir -p "$d/var/lib/dbus" "$d/var/lib/systemd" "$d/etc/ssl/certs"
   echo "$h" >"$d/etc/hostname"
   local n=$(( $(printf %s "$h" | cksum | cut -d' ' -f1) % 250 + 2 ))
-  printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s.example.internal\t%s\n10.20.0.%d\t%s.example.internal %s # its own address\n10.20.0.15\tdb.internal\n\n::1     localhost ip6-localhost ip6-loopback\nff02::1 ip6-allnodes\nff02::2 ip6-allrouters\n' \
+  printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s.example.internal\t%s\n10.20.0.%d\t%s.example.internal %s # its own address\n10.20.0.15\tdb.internal\n10.20.0.16 admin=root password=hunter2 (no entry)\n\n::1     localhost ip6-localhost ip6-loopback\nff02::1 ip6-allnodes\nff02::2 ip6-allrouters\n' \
     "$h" "$h" "$n" "$h" "$h" >"$d/etc/hosts"
   od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >"$d/etc/machine-id"
   echo >>"$d/etc/machine-id"

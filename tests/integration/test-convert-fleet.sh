@@ -8,11 +8,12 @@
 #                 with its own TLS certificate for nginx (a file nginx's
 #                 configuration names);
 #   web03         web02 with libc6 upgraded (another version, another
-#                 libm.so.6).
+#                 libm.so.6), and /etc/hosts a link to a file of /root.
 # The same services converted from web01 and web02 have the same base and
 # packages layers (webapp: every layer), from web03 another base layer; the
 # images hold the neutral /etc/hosts, no snakeoil certificate and its hash
-# link in the base, nginx its certificate in its config layer; system
+# link in the base, nginx its certificate in its config layer; a warning
+# names the other machines of the guest's /etc/hosts, and only its entries; system
 # images empty the machine ID, hostname and resolv.conf and leave out
 # dbus's machine ID and systemd's random seed.
 . "$(dirname "$0")/lib.sh"
@@ -38,6 +39,11 @@ printf 'upgraded' >>"$libm"
 status="$TMP/g/web03/var/lib/dpkg/status"
 awk '/^Package: /{p=$2} p=="libc6" && /^Version: /{$0=$0"+deb12u9"} {print}' "$status" >"$TMP/status"
 cp "$TMP/status" "$status"
+# ... and /etc/hosts a link to a file of /root: not read (its lines would
+# go to a warning).
+rm "$TMP/g/web03/etc/hosts"
+printf '10.9.9.9 s3cret-in-root\n' >"$TMP/g/web03/root/notes"
+ln -s ../root/notes "$TMP/g/web03/etc/hosts"
 check "web03's libc6 has another version" bash -c '! cmp -s "$1" "$2"' _ "$ROOT/var/lib/dpkg/status" "$status"
 
 # role_digest LAYOUT IMAGE ROLE: the digest of IMAGE's layer of ROLE, from
@@ -92,6 +98,9 @@ check_or_show "$TMP/web01.err" "a warning names it (and not the snakeoil certifi
   bash -c 'grep "^v2c: warning: not in the base layer, as this machine.s own" "$1" | grep -F /etc/ssl/certs/corp-root.pem | grep -qv snakeoil' _ "$TMP/web01.err"
 check_or_show "$TMP/web01.err" "a warning names the other machines of /etc/hosts (db.internal) alone, not the VM's own lines nor localhost" \
   grep -qF 'v2c: warning: /etc/hosts of the guest names other machines, which no image holds (a container runtime writes its own /etc/hosts): 10.20.0.15 db.internal; give them' "$TMP/web01.err"
+
+check_or_show "$TMP/web03.err" "web03's /etc/hosts, a link elsewhere, is not read: no warning of it, nothing of its target" \
+  bash -c '! grep -q "s3cret-in-root" "$1" && ! grep -q "/etc/hosts of the guest" "$1"' _ "$TMP/web03.err"
 
 # System images: the machine's identity files are empty, dbus's machine ID
 # and systemd's random seed are left out.
