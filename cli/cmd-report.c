@@ -19,6 +19,12 @@
 #include <sys/stat.h>
 
 #define REPORT_MAX_BYTES (256u << 20)   /* as `v2c inspect --report` */
+/* A lock.json of V2C_FLEET_LOCK_MAX_IMAGES images of 128 layers is about
+ * 70 MB; convert writes a few kB a service. */
+#define LOCK_MAX_BYTES (16u << 20)
+/* A directory's entries read at most: reports, results and whatever else
+ * is there. */
+#define DIR_MAX_ENTRIES 100000
 
 static const char help[] =
         "Summarise a fleet of VMs from their inspection reports (`v2c inspect --json`):\n"
@@ -28,7 +34,10 @@ static const char help[] =
         "connects to).  See docs/report.md.\n"
         "\n"
         "REPORT is a report file, or a directory: every *.json in it.  A VM is named\n"
-        "after its file (without .json).\n"
+        "after its file (without .json).  Convert results add the layers the VMs'\n"
+        "images share (which a registry stores once): VM.lock.json (a copy of the\n"
+        "DIR/v2c/lock.json `v2c convert -o DIR` wrote) or a layout directory named\n"
+        "after the VM (VM/, holding v2c/lock.json), given or in a REPORT directory.\n"
         "\n"
         "options:\n"
         "  --json              print the summary as JSON (schema v2c.fleet-report/1)\n"
@@ -41,8 +50,9 @@ static const char help[] =
         "                      the operator knows read \"FILL-IN ...\": `v2c rollout`\n"
         "                      refuses a draft until each is replaced\n"
         "\n"
-        "exit status: 3 when a file is not a report (or a directory holds none);\n"
-        "nothing is written then.\n";
+        "exit status: 3 when a file is not a report or a convert result (or a\n"
+        "directory holds none, or a result names no VM with a report); nothing is\n"
+        "written then.\n";
 
 static int run(int argc, char **argv);
 
@@ -51,16 +61,75 @@ const struct v2c_command v2c_command_report = {
         .summary = "summarise a fleet of inspection reports (JSON, text, HTML, draft playbooks)", .help = help,
 };
 
-/* ARG's report files: ARG itself, or the *.json of directory ARG in name
- * order (none is an error: a directory of reports was meant). */
-static int list_reports(const char *arg, char ***files, struct v2c_error **err)
+/* What the command reads: inspection reports, and convert results
+ * (lock.json) each with the VM it belongs to. */
+struct inputs {
+        char **reports;
+        char **locks, **lock_vms;       /* parallel */
+};
+
+static void inputs_release(struct inputs *in)
 {
+        v2c_strv_free(in->reports);
+        v2c_strv_free(in->locks);
+        v2c_strv_free(in->lock_vms);
+}
+
+static bool ends_with(const char *s, const char *tail)
+{
+        size_t n = strlen(s), t = strlen(tail);
+        return n > t && strcmp(s + n - t, tail) == 0;
+}
+
+/* NAME without its last TAIL characters, new. */
+static char *cut(const char *name, size_t tail)
+{
+        return strndup(name, strlen(name) - tail);
+}
+
+static int add_lock(struct inputs *in, char *path, char *vm, struct v2c_error **err)
+{
+        if (path == NULL || vm == NULL || v2c_strv_consume(&in->locks, path) < 0) {
+                free(vm);
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        }
+        if (v2c_strv_consume(&in->lock_vms, vm) < 0)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        return 0;
+}
+
+/* DIR/v2c/lock.json, when DIR is an OCI layout v2c convert wrote: new,
+ * or NULL. */
+static char *layout_lock(const char *dir)
+{
+        char *lock;
         struct stat st;
-        if (stat(arg, &st) < 0)
-                return v2c_error_set_kind(err, V2C_ERR_INPUT, errno, "cannot open `%s`: %m", arg);
-        if (!S_ISDIR(st.st_mode))
-                return v2c_strv_push(files, arg) < 0 ? v2c_error_set(err, ENOMEM, "out of memory") : 0;
-        _cleanup_(v2c_strv_freep) char **found = NULL;
+        if (asprintf(&lock, "%s/v2c/lock.json", dir) < 0)
+                return NULL;
+        if (stat(lock, &st) == 0 && S_ISREG(st.st_mode))
+                return lock;
+        free(lock);
+        return NULL;
+}
+
+/* The name of the layout whose result LOCK is, when LOCK is
+ * LAYOUT/v2c/lock.json as convert wrote it: new, or NULL. */
+static char *layout_of_lock(const char *lock)
+{
+        _cleanup_free_ char *real = realpath(lock, NULL);
+        _cleanup_free_ char *side = real ? v2c_path_dirname(real) : NULL;
+        _cleanup_free_ char *layout = side ? v2c_path_dirname(side) : NULL;
+        if (layout == NULL || strcmp(v2c_path_basename(side), "v2c") != 0 || strcmp(layout, "/") == 0)
+                return NULL;
+        return strdup(v2c_path_basename(layout));
+}
+
+/* The reports and convert results of directory ARG, in name order:
+ * NAME.json a report, NAME.lock.json or a layout NAME/ (NAME/v2c/lock.json)
+ * the convert result of VM NAME. */
+static int list_dir(const char *arg, struct inputs *in, struct v2c_error **err)
+{
+        _cleanup_(v2c_strv_freep) char **names = NULL;
         DIR *d = opendir(arg);
         if (d == NULL)
                 return v2c_error_set_kind(err, V2C_ERR_INPUT, errno, "cannot open `%s`: %m", arg);
@@ -68,28 +137,76 @@ static int list_reports(const char *arg, char ***files, struct v2c_error **err)
         int r = 0;
         size_t n = 0;
         while (r == 0 && (e = readdir(d))) {
-                size_t len = strlen(e->d_name);
-                if (len <= 5 || strcmp(e->d_name + len - 5, ".json") != 0 || e->d_name[0] == '.')
+                if (e->d_name[0] == '.')
                         continue;
-                if (++n > V2C_FLEET_MAX_VMS) {
-                        r = v2c_error_set_kind(err, V2C_ERR_INPUT, E2BIG, "`%s` holds more than %d reports", arg,
-                                               V2C_FLEET_MAX_VMS);
+                if (++n > DIR_MAX_ENTRIES) {
+                        r = v2c_error_set_kind(err, V2C_ERR_INPUT, E2BIG, "`%s` holds more than %d entries", arg,
+                                               DIR_MAX_ENTRIES);
                         break;
                 }
-                char *path;
-                if (asprintf(&path, "%s/%s", arg, e->d_name) < 0 || v2c_strv_consume(&found, path) < 0)
+                if (v2c_strv_push(&names, e->d_name) < 0)
                         r = v2c_error_set(err, ENOMEM, "out of memory");
         }
         closedir(d);
         if (r < 0)
                 return r;
-        if (n == 0)
-                return v2c_error_set_kind(err, V2C_ERR_INPUT, ENOENT, "`%s` holds no *.json report", arg);
-        v2c_strv_sort_uniq(found);   /* names in a directory are unique already */
-        for (size_t i = 0; i < n; i++)
-                if (v2c_strv_push(files, found[i]) < 0)
+        v2c_strv_sort_uniq(names);   /* names in a directory are unique already */
+        size_t reports = 0, locks = 0;
+        for (size_t i = 0; names && names[i] && r == 0; i++) {
+                const char *name = names[i];
+                _cleanup_free_ char *path = NULL;
+                if (asprintf(&path, "%s/%s", arg, name) < 0)
                         return v2c_error_set(err, ENOMEM, "out of memory");
-        return 0;
+                struct stat st;
+                if (ends_with(name, ".lock.json")) {
+                        r = add_lock(in, TAKE_PTR(path), cut(name, strlen(".lock.json")), err);
+                        locks++;
+                } else if (ends_with(name, ".json")) {
+                        if (++reports > V2C_FLEET_MAX_VMS)
+                                return v2c_error_set_kind(err, V2C_ERR_INPUT, E2BIG, "`%s` holds more than %d reports",
+                                                          arg, V2C_FLEET_MAX_VMS);
+                        r = v2c_strv_consume(&in->reports, TAKE_PTR(path)) < 0 ?
+                                    v2c_error_set(err, ENOMEM, "out of memory") : 0;
+                } else if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+                        char *lock = layout_lock(path);
+                        if (lock) {
+                                r = add_lock(in, lock, strdup(name), err);
+                                locks++;
+                        }
+                }
+        }
+        if (r == 0 && reports + locks == 0)
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, ENOENT,
+                                          "`%s` holds no *.json report nor convert result", arg);
+        return r;
+}
+
+/* ARG: a report file, a convert result (VM.lock.json, or a layout
+ * directory VM/), or a directory of them. */
+static int list_inputs(const char *arg, struct inputs *in, struct v2c_error **err)
+{
+        struct stat st;
+        if (stat(arg, &st) < 0)
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, errno, "cannot open `%s`: %m", arg);
+        const char *base = v2c_path_basename(arg);
+        if (!S_ISDIR(st.st_mode)) {
+                if (ends_with(base, ".lock.json"))
+                        return add_lock(in, strdup(arg), cut(base, strlen(".lock.json")), err);
+                _cleanup_free_ char *vm = strcmp(base, "lock.json") == 0 ? layout_of_lock(arg) : NULL;
+                if (vm)
+                        return add_lock(in, strdup(arg), TAKE_PTR(vm), err);
+                return v2c_strv_push(&in->reports, arg) < 0 ? v2c_error_set(err, ENOMEM, "out of memory") : 0;
+        }
+        /* A layout is named after its VM, its directory's name ("out/web01/"). */
+        _cleanup_free_ char *dir = strdup(arg);
+        if (dir == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        for (size_t n = strlen(dir); n > 1 && dir[n - 1] == '/'; n--)
+                dir[n - 1] = '\0';
+        char *lock = layout_lock(dir);
+        if (lock)
+                return add_lock(in, lock, strdup(v2c_path_basename(dir)), err);
+        return list_dir(dir, in, err);
 }
 
 /* The VM's name: the file's name without its directory and ".json". */
@@ -104,20 +221,31 @@ static char *vm_name(const char *path)
 
 static int load_fleet(char **args, size_t n_args, struct v2c_fleet *f, struct v2c_error **err)
 {
-        _cleanup_(v2c_strv_freep) char **files = NULL;
+        _cleanup_(inputs_release) struct inputs in = { 0 };
         for (size_t i = 0; i < n_args; i++)
-                if (list_reports(args[i], &files, err) < 0)
+                if (list_inputs(args[i], &in, err) < 0)
                         return -EINVAL;
-        for (size_t i = 0; files && files[i]; i++) {
+        if (in.reports == NULL)
+                return v2c_error_set_kind(err, V2C_ERR_INPUT, ENOENT,
+                                          "no inspection report among the arguments: convert results alone name no VM");
+        for (size_t i = 0; in.reports[i]; i++) {
                 _cleanup_json_ json_t *raw = NULL;
                 __attribute__((cleanup(v2c_report_freep))) struct v2c_report *rep = NULL;
-                _cleanup_free_ char *name = vm_name(files[i]);
+                _cleanup_free_ char *name = vm_name(in.reports[i]);
                 if (name == NULL)
                         return v2c_error_set(err, ENOMEM, "out of memory");
-                if (v2c_json_load_file(files[i], REPORT_MAX_BYTES, &raw, err) < 0 ||
+                if (v2c_json_load_file(in.reports[i], REPORT_MAX_BYTES, &raw, err) < 0 ||
                     v2c_report_from_json(raw, &rep, err) < 0)
-                        return v2c_error_prefix(err, -EINVAL, "report `%s`", files[i]);
-                if (v2c_fleet_add(f, name, files[i], rep, err) < 0)
+                        return v2c_error_prefix(err, -EINVAL, "report `%s`", in.reports[i]);
+                if (v2c_fleet_add(f, name, in.reports[i], rep, err) < 0)
+                        return -EINVAL;
+        }
+        /* Once every VM is known: each result belongs to one. */
+        for (size_t i = 0; in.locks && in.locks[i]; i++) {
+                _cleanup_json_ json_t *raw = NULL;
+                if (v2c_json_load_file(in.locks[i], LOCK_MAX_BYTES, &raw, err) < 0)
+                        return v2c_error_prefix(err, -EINVAL, "convert result `%s`", in.locks[i]);
+                if (v2c_fleet_add_lock(f, in.lock_vms[i], in.locks[i], raw, err) < 0)
                         return -EINVAL;
         }
         return v2c_fleet_analyse(f, err);

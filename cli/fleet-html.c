@@ -7,8 +7,10 @@
 #include "fleet.h"
 #include "buf.h"
 #include "cleanup.h"
+#include "progress.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -109,6 +111,113 @@ static int class_columns(struct v2c_buf *b, const size_t total[4])
         return r ?: v2c_buf_appends(b, "</svg>\n");
 }
 
+/* The shared layers' chart and table list so many layers, and so many
+ * VMs of each (the JSON has them all). */
+#define CHART_LAYERS 12
+#define LISTED_LAYERS 50
+#define LISTED_VMS 10
+static const char stored_colour[] = "#1565c0", saved_colour[] = "#90caf9";
+
+/* A layer's label: its role and the start of its digest. */
+static void layer_label(const struct v2c_fleet_layer *L, char *buf, size_t size)
+{
+        snprintf(buf, size, "%s %.19s", L->role, L->digest);
+}
+
+/* One bar a shared layer: what its images would hold each on their own
+ * (size x images), split into what a registry stores (the layer once) and
+ * what sharing saves. */
+static int layer_bars(struct v2c_buf *b, const struct v2c_fleet *f)
+{
+        const unsigned label_w = 260, bar_w = 480, row_h = 26, top = 34;
+        uint64_t max = 1;
+        size_t rows = 0;
+        for (size_t i = 0; i < f->n_layers && rows < CHART_LAYERS; i++)
+                if (f->layers[i].n_uses > 1) {
+                        rows++;
+                        if (f->layers[i].size * f->layers[i].n_uses > max)
+                                max = f->layers[i].size * f->layers[i].n_uses;
+                }
+        int r = v2c_buf_appendf(b, "<svg width=\"%u\" height=\"%u\" role=\"img\"><title>bytes of the shared layers: "
+                                   "stored once, and saved</title>",
+                                label_w + bar_w + 120, top + (unsigned) rows * row_h + 10);
+        static const char *const legend[] = { "stored once", "saved by sharing" };
+        const char *colours[] = { stored_colour, saved_colour };
+        for (int c = 0; r == 0 && c < 2; c++)
+                r = v2c_buf_appendf(b, "<rect x=\"%u\" y=\"6\" width=\"14\" height=\"14\" fill=\"%s\"/>"
+                                       "<text x=\"%u\" y=\"18\" class=\"legend\">%s</text>",
+                                    label_w + (unsigned) c * 160, colours[c], label_w + (unsigned) c * 160 + 20, legend[c]);
+        size_t row = 0;
+        for (size_t i = 0; r == 0 && i < f->n_layers && row < rows; i++) {
+                const struct v2c_fleet_layer *L = &f->layers[i];
+                if (L->n_uses < 2)
+                        continue;
+                unsigned y = top + (unsigned) row++ * row_h;
+                char label[64], size[32], all[32];
+                layer_label(L, label, sizeof label);
+                double w_stored = (double) L->size * bar_w / (double) max;
+                double w_all = (double) (L->size * L->n_uses) * bar_w / (double) max;
+                r = v2c_buf_appendf(b, "<text x=\"%u\" y=\"%u\" text-anchor=\"end\">%s</text>"
+                                       "<rect x=\"%u\" y=\"%u\" width=\"%.1f\" height=\"20\" fill=\"%s\"/>"
+                                       "<rect x=\"%.1f\" y=\"%u\" width=\"%.1f\" height=\"20\" fill=\"%s\"/>"
+                                       "<text x=\"%.1f\" y=\"%u\">%s of %s</text>",
+                                    label_w - 8, y + 17, label, label_w, y + 3, w_stored, stored_colour,
+                                    label_w + w_stored, y + 3, w_all - w_stored, saved_colour, label_w + w_all + 6,
+                                    y + 17, v2c_progress_bytes(L->size, size, sizeof size),
+                                    v2c_progress_bytes(L->size * L->n_uses, all, sizeof all));
+        }
+        return r ?: v2c_buf_appends(b, "</svg>\n");
+}
+
+/* The section on the layers of the convert results. */
+static int layers_section(struct v2c_buf *b, const struct v2c_fleet *f)
+{
+        struct v2c_fleet_layer_totals t;
+        v2c_fleet_layer_totals(f, &t);
+        char stored[32], bytes[32], saved[32];
+        int r = v2c_buf_appendf(b, "<h2>Shared layers</h2>\n<p id=\"layers-summary\">Convert results of %zu VMs: "
+                                   "%zu images, %zu layers; %zu held by several images, %zu by several VMs. "
+                                   "A registry stores %s of %s: %s saved.</p>\n",
+                                t.vms, t.images, t.layers, t.shared, t.shared_across_vms,
+                                v2c_progress_bytes(t.stored_bytes, stored, sizeof stored),
+                                v2c_progress_bytes(t.bytes, bytes, sizeof bytes),
+                                v2c_progress_bytes(t.saved_bytes, saved, sizeof saved));
+        if (t.shared == 0)
+                return r;
+        r = r ?: layer_bars(b, f);
+        r = r ?: v2c_buf_appends(b, "<table id=\"layers\"><tr><th>role</th><th>layer</th><th>size</th>"
+                                    "<th>images</th><th>VMs</th><th>saved</th></tr>\n");
+        size_t listed = 0;
+        for (size_t i = 0; r == 0 && i < f->n_layers && listed < LISTED_LAYERS; i++) {
+                const struct v2c_fleet_layer *L = &f->layers[i];
+                if (L->n_uses < 2)
+                        continue;
+                listed++;
+                char size[32];
+                r = v2c_buf_appendf(b, "<tr><td>%s</td><td title=\"%s\">%.19s</td><td class=\"n\">%s</td>"
+                                       "<td class=\"n\">%zu</td><td>",
+                                    L->role, L->digest, L->digest, v2c_progress_bytes(L->size, size, sizeof size),
+                                    L->n_uses);
+                size_t shown = 0;
+                for (size_t u = 0; r == 0 && u < L->n_uses; u++) {
+                        if (u > 0 && L->uses[u].vm == L->uses[u - 1].vm)
+                                continue;
+                        if (shown++ == LISTED_VMS) {
+                                r = v2c_buf_appendf(b, " and %zu more", L->n_vms - LISTED_VMS);
+                                break;
+                        }
+                        r = v2c_buf_appends(b, shown > 1 ? ", " : "") ?: html_text(b, f->vms[L->uses[u].vm].name);
+                }
+                r = r ?: v2c_buf_appendf(b, "</td><td class=\"n\">%s</td></tr>\n",
+                                         v2c_progress_bytes(L->size * (L->n_uses - 1), saved, sizeof saved));
+        }
+        r = r ?: v2c_buf_appends(b, "</table>\n");
+        if (r == 0 && t.shared > LISTED_LAYERS)
+                r = v2c_buf_appendf(b, "<p>... and %zu more shared layers (the JSON report lists them all).</p>\n",
+                                    t.shared - LISTED_LAYERS);
+        return r;
+}
+
 static const char style[] =
         "<style>\n"
         "body{font-family:sans-serif;margin:24px;color:#212121;background:#fff}\n"
@@ -162,7 +271,12 @@ char *v2c_fleet_to_html(const struct v2c_fleet *f)
                                     vm->by_class[0], vm->by_class[1], vm->by_class[2], vm->by_class[3], vm->n_ready,
                                     vm->n_blockers);
         }
-        r = r ?: v2c_buf_appends(&b, "</table>\n<h2>Blockers</h2>\n<table id=\"blockers\"><tr><th>VM</th>"
+        /* What storing the images costs comes with the VMs, before the
+         * long lists. */
+        r = r ?: v2c_buf_appends(&b, "</table>\n");
+        if (r == 0 && f->n_locks)
+                r = layers_section(&b, f);
+        r = r ?: v2c_buf_appends(&b, "<h2>Blockers</h2>\n<table id=\"blockers\"><tr><th>VM</th>"
                                      "<th>kind</th><th>service</th><th>detail</th></tr>\n");
         for (size_t v = 0; r == 0 && v < f->n_vms; v++)
                 for (size_t i = 0; r == 0 && i < f->vms[v].n_blockers; i++) {

@@ -5,6 +5,7 @@
 #include "buf.h"
 #include "cleanup.h"
 #include "json.h"
+#include "progress.h"
 #include "sha256.h"
 #include "strv.h"
 #include "text.h"
@@ -70,6 +71,7 @@ int v2c_fleet_add(struct v2c_fleet *f, const char *name, const char *file, const
 
 static void vm_release(struct v2c_fleet_vm *vm)
 {
+        v2c_fleet_vm_lock_release(vm);
         for (size_t i = 0; i < vm->n_blockers; i++)
                 free(vm->blockers[i].detail);
         free(vm->blockers);
@@ -86,8 +88,11 @@ void v2c_fleet_release(struct v2c_fleet *f)
                 free(f->images[i].members);
                 free(f->images[i].after);
         }
+        for (size_t i = 0; i < f->n_layers; i++)
+                free(f->layers[i].uses);
         free(f->vms);
         free(f->images);
+        free(f->layers);
         *f = (struct v2c_fleet) { 0 };
 }
 
@@ -405,7 +410,7 @@ int v2c_fleet_analyse(struct v2c_fleet *f, struct v2c_error **err)
         if (r < 0)
                 return v2c_error_set(err, ENOMEM, "out of memory");
         place_waves(f);
-        return 0;
+        return v2c_fleet_share_layers(f, err);
 }
 
 /* ---- JSON ---- */
@@ -429,13 +434,48 @@ static json_t *vm_json(const struct v2c_fleet_vm *vm)
                 json_array_append_new(blockers, json_pack("{sssoss}", "kind", blocker_names[vm->blockers[i].kind],
                                                           "service", v2c_json_str(vm->blockers[i].service),
                                                           "detail", vm->blockers[i].detail));
-        json_t *j = json_pack("{sssssos{sososososososI}sososo}", "name", vm->name, "file", vm->file, "hostname",
+        json_t *lock = json_null();
+        if (vm->lock_file) {
+                json_t *names = json_array();
+                for (size_t i = 0; names && i < vm->n_images; i++)
+                        json_array_append_new(names, json_string(vm->images[i].name));
+                lock = json_pack("{ssso}", "file", vm->lock_file, "images", names);
+        }
+        json_t *j = json_pack("{sssssos{sososososososI}sosososo}", "name", vm->name, "file", vm->file, "hostname",
                               v2c_json_str(os->hostname), "os", "distro", v2c_json_str(os->distro), "version",
                               v2c_json_str(os->version), "pretty_name", v2c_json_str(os->pretty_name), "arch",
                               v2c_json_str(os->arch), "package_format", v2c_json_str(os->package_format), "init",
                               v2c_json_str(os->init), "packages", (json_int_t) os->packages, "services",
-                              class_counts(vm->by_class), "ready", ready, "blockers", blockers);
+                              class_counts(vm->by_class), "ready", ready, "blockers", blockers, "convert", lock);
         return j;
+}
+
+/* The layers several images hold, most bytes saved first: each with the
+ * VMs and images that hold it. */
+static json_t *shared_layers_json(const struct v2c_fleet *f)
+{
+        json_t *out = json_array();
+        for (size_t i = 0; out && i < f->n_layers; i++) {
+                const struct v2c_fleet_layer *L = &f->layers[i];
+                if (L->n_uses < 2)
+                        continue;
+                json_t *vms = json_array(), *imgs = json_array();
+                for (size_t u = 0; vms && imgs && u < L->n_uses; u++) {
+                        const struct v2c_fleet_vm *vm = &f->vms[L->uses[u].vm];
+                        if (u == 0 || L->uses[u].vm != L->uses[u - 1].vm)
+                                json_array_append_new(vms, json_string(vm->name));
+                        json_array_append_new(imgs, json_pack("{ssss}", "vm", vm->name, "image",
+                                                              vm->images[L->uses[u].image].name));
+                }
+                json_t *j = json_pack("{sssssIsIsososI}", "digest", L->digest, "role", L->role, "size",
+                                      (json_int_t) L->size, "uses", (json_int_t) L->n_uses, "vms", vms, "images", imgs,
+                                      "saved_bytes", (json_int_t) (L->size * (L->n_uses - 1)));
+                if (j == NULL || json_array_append_new(out, j)) {
+                        json_decref(out);
+                        return NULL;
+                }
+        }
+        return out;
 }
 
 json_t *v2c_fleet_to_json(const struct v2c_fleet *f)
@@ -503,11 +543,20 @@ json_t *v2c_fleet_to_json(const struct v2c_fleet *f)
                 if (j == NULL || json_array_append_new(waves, j))
                         return NULL;
         }
-        json_t *totals = json_pack("{sIsosIsIsIsI}", "vms", (json_int_t) f->n_vms, "services", class_counts(total),
+        struct v2c_fleet_layer_totals lt;
+        v2c_fleet_layer_totals(f, &lt);
+        json_t *layers = json_pack("{sIsIsIsIsIsIsIsIsI}", "vms", (json_int_t) lt.vms, "images", (json_int_t) lt.images,
+                                   "layers", (json_int_t) lt.layers, "references", (json_int_t) lt.references,
+                                   "shared", (json_int_t) lt.shared, "shared_across_vms",
+                                   (json_int_t) lt.shared_across_vms, "bytes", (json_int_t) lt.bytes,
+                                   "stored_bytes", (json_int_t) lt.stored_bytes, "saved_bytes",
+                                   (json_int_t) lt.saved_bytes);
+        json_t *totals = json_pack("{sIsosIsIsIsIso}", "vms", (json_int_t) f->n_vms, "services", class_counts(total),
                                    "ready", (json_int_t) ready, "blockers", (json_int_t) blockers, "images",
-                                   (json_int_t) f->n_images, "shared_images", (json_int_t) shared);
-        return json_pack("{sssosOsOsO}", "schema", V2C_FLEET_SCHEMA, "totals", totals, "vms", vms, "images",
-                         images, "waves", waves);
+                                   (json_int_t) f->n_images, "shared_images", (json_int_t) shared, "layers", layers);
+        _cleanup_json_ json_t *shared_layers = shared_layers_json(f);
+        return json_pack("{sssosOsOsOsO}", "schema", V2C_FLEET_SCHEMA, "totals", totals, "vms", vms, "images",
+                         images, "waves", waves, "shared_layers", shared_layers);
 }
 
 /* ---- text ---- */
@@ -523,6 +572,52 @@ static const char *os_label(const struct v2c_os *os, char *buf, size_t size)
 {
         snprintf(buf, size, "%s %s", os->distro ? os->distro : "unknown", os->version ? os->version : "");
         return buf;
+}
+
+/* Text and HTML list so many shared layers, and so many VMs of each
+ * (the JSON has them all). */
+#define LISTED_LAYERS 20
+#define LISTED_VMS 10
+
+/* The shared layers of the convert results, for people. */
+static int layers_text(const struct v2c_fleet *f, struct v2c_buf *b)
+{
+        struct v2c_fleet_layer_totals t;
+        v2c_fleet_layer_totals(f, &t);
+        char stored[32], bytes[32], saved[32];
+        int r = v2c_buf_appendf(b, "\nshared layers (convert results of %zu VMs: %zu images, %zu layers; %zu held by "
+                                   "several images, %zu by several VMs):\n"
+                                   "a registry stores %s of %s, %s saved\n",
+                                t.vms, t.images, t.layers, t.shared, t.shared_across_vms,
+                                v2c_progress_bytes(t.stored_bytes, stored, sizeof stored),
+                                v2c_progress_bytes(t.bytes, bytes, sizeof bytes),
+                                v2c_progress_bytes(t.saved_bytes, saved, sizeof saved));
+        size_t listed = 0;
+        for (size_t i = 0; r == 0 && i < f->n_layers; i++) {
+                const struct v2c_fleet_layer *L = &f->layers[i];
+                if (L->n_uses < 2)
+                        continue;
+                if (listed++ == LISTED_LAYERS) {
+                        r = v2c_buf_appendf(b, "  ... and %zu more (--json lists them all)\n", t.shared - LISTED_LAYERS);
+                        break;
+                }
+                char size[32];
+                r = v2c_buf_appendf(b, "  %-10s %.19s %9s  %zu images on ", L->role, L->digest,
+                                    v2c_progress_bytes(L->size, size, sizeof size), L->n_uses);
+                size_t shown = 0;
+                for (size_t u = 0; r == 0 && u < L->n_uses; u++) {
+                        if (u > 0 && L->uses[u].vm == L->uses[u - 1].vm)
+                                continue;
+                        if (shown++ == LISTED_VMS) {
+                                r = v2c_buf_appendf(b, " and %zu more", L->n_vms - LISTED_VMS);
+                                break;
+                        }
+                        r = v2c_buf_appends(b, shown > 1 ? ", " : "") ?: put_printable(b, f->vms[L->uses[u].vm].name);
+                }
+                r = r ?: v2c_buf_appendf(b, "; saves %s\n",
+                                         v2c_progress_bytes(L->size * (L->n_uses - 1), saved, sizeof saved));
+        }
+        return r;
 }
 
 char *v2c_fleet_to_text(const struct v2c_fleet *f)
@@ -585,6 +680,8 @@ char *v2c_fleet_to_text(const struct v2c_fleet *f)
                         r = r ?: v2c_buf_appends(&b, "\n");
                 }
         }
+        if (r == 0 && f->n_locks)
+                r = layers_text(f, &b);
         return r == 0 ? v2c_buf_steal(&b) : NULL;
 }
 

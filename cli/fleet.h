@@ -22,12 +22,21 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "error.h"
+#include "ref.h"
 #include "report.h"
 
 #define V2C_FLEET_SCHEMA "v2c.fleet-report/1"
 #define V2C_FLEET_MAX_VMS 10000
+/* Convert results (lock.json, docs/convert.md) are untrusted input too:
+ * what one may hold, and the fleet's layer references all told. */
+#define V2C_FLEET_LOCK_SCHEMA "v2c.lock/1"
+#define V2C_FLEET_LOCK_MAX_IMAGES 1024
+#define V2C_FLEET_IMAGE_MAX_LAYERS 128
+#define V2C_FLEET_LAYER_MAX (UINT64_C(1) << 40)         /* 1 TiB: no layer of a VM's service is near it */
+#define V2C_FLEET_MAX_LAYER_REFS (1 << 22)
 /* Every placeholder of a draft playbook starts so; none is a valid value
  * of its key (a socket is absolute, an endpoint HOST:PORT, an image a
  * pinned reference), so `v2c rollout` refuses the draft until each is
@@ -49,6 +58,21 @@ struct v2c_fleet_blocker {
         char *detail;                   /* owned */
 };
 
+/* One layer of an image of a convert result. */
+struct v2c_fleet_lock_layer {
+        const char *role;               /* static: base-image, base, packages, config or app */
+        char digest[V2C_DIGEST_LEN + 1];
+        uint64_t size;                  /* 1 to V2C_FLEET_LAYER_MAX */
+};
+
+/* One image of a convert result, as its lock.json lists it. */
+struct v2c_fleet_lock_image {
+        char *name;                     /* its ref name in the layout: [A-Za-z0-9._-] */
+        char manifest[V2C_DIGEST_LEN + 1];
+        struct v2c_fleet_lock_layer *layers;    /* lowest first */
+        size_t n_layers;
+};
+
 struct v2c_fleet_vm {
         char *name;                     /* the report's file name without .json */
         char *file;
@@ -57,6 +81,9 @@ struct v2c_fleet_vm {
         size_t n_ready;                 /* stateless services with no blocker */
         struct v2c_fleet_blocker *blockers;
         size_t n_blockers;
+        char *lock_file;                /* its convert result, or NULL (escaped as the JSON writes it) */
+        struct v2c_fleet_lock_image *images;
+        size_t n_images;
 };
 
 /* One stateless service of one VM. */
@@ -78,12 +105,40 @@ struct v2c_fleet_image {
         bool cycle;                     /* in a connects_to cycle: its wave ignores the cycle's edges */
 };
 
+/* An image of a VM's convert result that holds a layer. */
+struct v2c_fleet_layer_use {
+        size_t vm;                      /* index in fleet->vms */
+        size_t image;                   /* index in that VM's images */
+};
+
+/* A layer of the convert results, with every image that holds it: a
+ * registry stores it once, however many images (of however many VMs). */
+struct v2c_fleet_layer {
+        char digest[V2C_DIGEST_LEN + 1];
+        const char *role;               /* in the first image that holds it (VM order) */
+        uint64_t size;
+        struct v2c_fleet_layer_use *uses;       /* VM order, then image order; one per image */
+        size_t n_uses;
+        size_t n_vms;                   /* of distinct VMs among the uses */
+};
+
+struct v2c_fleet_layer_totals {
+        size_t vms;                     /* VMs with a convert result */
+        size_t images, layers, references, shared, shared_across_vms;
+        uint64_t bytes;                 /* every image's layers, as if each stored its own */
+        uint64_t stored_bytes;          /* each layer once, as a registry stores them */
+        uint64_t saved_bytes;           /* the difference */
+};
+
 struct v2c_fleet {
         struct v2c_fleet_vm *vms;
         size_t n_vms;
         struct v2c_fleet_image *images; /* in order of service name, then key */
         size_t n_images;
         size_t n_waves;
+        struct v2c_fleet_layer *layers; /* every layer of the convert results, most bytes saved first */
+        size_t n_layers;
+        size_t n_locks, n_layer_refs;
 };
 
 /* Adds a VM named NAME (FILE: where it came from) with its report REPORT
@@ -91,7 +146,25 @@ struct v2c_fleet {
  * of that name is there already, or past V2C_FLEET_MAX_VMS. */
 int v2c_fleet_add(struct v2c_fleet *f, const char *name, const char *file, const struct v2c_report *report,
                   struct v2c_error **err);
-/* Counts, blockers, image candidates and waves, once every VM is added. */
+/* Reads the convert result DOC (a lock.json, borrowed) into *images (new,
+ * *n_images of them), every value checked: the first bad one is an input
+ * error naming where it is ("images[0].layers[1].digest: not sha256:
+ * ...").  For v2c_fleet_add_lock and its fuzz target. */
+int v2c_fleet_lock_read(const json_t *doc, struct v2c_fleet_lock_image **images, size_t *n_images,
+                        struct v2c_error **err);
+/* Adds the convert result DOC (borrowed), read from FILE, to the VM named
+ * NAME, which must have been added, and only once (else V2C_ERR_INPUT);
+ * the fleet's layer references are capped at V2C_FLEET_MAX_LAYER_REFS. */
+int v2c_fleet_add_lock(struct v2c_fleet *f, const char *name, const char *file, const json_t *doc,
+                       struct v2c_error **err);
+void v2c_fleet_vm_lock_release(struct v2c_fleet_vm *vm);
+/* The layers of the convert results, each with the images that hold it
+ * (fleet->layers); a digest given two sizes is an input error.  Called by
+ * v2c_fleet_analyse. */
+int v2c_fleet_share_layers(struct v2c_fleet *f, struct v2c_error **err);
+void v2c_fleet_layer_totals(const struct v2c_fleet *f, struct v2c_fleet_layer_totals *t);
+/* Counts, blockers, image candidates and waves, once every VM is added;
+ * and the shared layers, once every convert result is. */
 int v2c_fleet_analyse(struct v2c_fleet *f, struct v2c_error **err);
 void v2c_fleet_release(struct v2c_fleet *f);
 

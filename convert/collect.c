@@ -243,12 +243,16 @@ bool col_filtered(const char *path)
 }
 
 /* System images: the whole tree minus what no running system needs and
- * what is the machine's, not the OS's. */
+ * what is the machine's, not the OS's: dbus's copy of the machine ID,
+ * systemd's random seed (a seed every container shares is none) and its
+ * credential key (convert.c empties the machine ID, hostname and
+ * resolv.conf). */
 static const char *const system_excluded[] = {
         "/proc", "/sys", "/dev", "/tmp", "/var/tmp", "/run", "/boot", "/lib/modules", "/usr/lib/modules",
         "/lib/firmware", "/usr/lib/firmware", "/lost+found", "/swapfile", "/swap.img", "/var/cache",
         "/var/log", "/etc/shadow", "/etc/gshadow", "/etc/shadow-", "/etc/gshadow-", "/var/lib/apt/lists",
-        "/var/swap", "/media", "/mnt",
+        "/var/swap", "/media", "/mnt", "/var/lib/dbus/machine-id", "/var/lib/systemd/random-seed",
+        "/var/lib/systemd/credential.secret",
 };
 
 static bool system_skip(const char *path, enum v2c_file_type type)

@@ -157,6 +157,22 @@ int convert_tmpfiles_parse(const char *data, size_t len, size_t max, struct conv
                            struct v2c_error **err);
 void convert_tmpfiles_free(struct convert_tmpdir *d, size_t n);
 
+/* hosts.c: the guest's /etc/hosts, left out of every image. */
+/* What every image holds as /etc/hosts instead: the loopback names. */
+extern const char convert_neutral_hosts[];
+/* The lines of hosts-format DATA (LEN bytes) that name other machines: an
+ * address (hex digits, '.', ':', '%' only) that is not loopback
+ * (127.0.0.0/8, ::1), IPv6 multicast (ff00::/8) nor fe00::, then names
+ * ([A-Za-z0-9._-] only; a line of other bytes is no entry), none of them
+ * the guest's own (HOSTNAME, or its first label either way round;
+ * HOSTNAME may be NULL).  Each as
+ * "ADDRESS NAME..." (one space between fields, the comment cut), in the
+ * file's order; the first MAX in *lines (new; NULL when none), all of them
+ * counted in *total.  Lines longer than 4 KiB are skipped.  Returns 0 or
+ * -ENOMEM with ERR set. */
+int convert_hosts_foreign(const char *data, size_t len, const char *hostname, size_t max, char ***lines,
+                          size_t *total, struct v2c_error **err);
+
 /* verify.c: the hex digest of the config of image REF in the layout at
  * LAYOUT (podman's ID of the image it pulls from there), as a new string;
  * NULL when the layout does not tell it: no such image, or a manifest that

@@ -257,6 +257,20 @@ static void conv_warn(struct conv *cv, const char *fmt, ...)
         va_end(ap);
 }
 
+/* The first MAX strings of V joined by ", ", shown safely (guest bytes:
+ * control bytes and bytes that are not UTF-8 as \xNN).  New string, or
+ * NULL without memory. */
+static char *join_first(char *const *v, size_t max)
+{
+        _cleanup_buf_ struct v2c_buf b;
+        v2c_buf_init(&b, 1u << 20);
+        int r = v2c_buf_appends(&b, "");
+        for (size_t i = 0; r == 0 && v && v[i] && i < max; i++)
+                r = v2c_buf_appends(&b, i ? ", " : "") ?: v2c_buf_appends(&b, v[i]);
+        _cleanup_free_ char *joined = r == 0 ? v2c_buf_steal(&b) : NULL;
+        return joined ? v2c_text_printable(joined, false) : NULL;
+}
+
 static void pkgdb_warn(void *ctx, const char *msg)
 {
         conv_warn(ctx, "%s", msg);
@@ -338,32 +352,167 @@ static int add_package(struct conv *cv, const char *name, int layer, int config_
 }
 
 /* What the base layer holds besides its packages (fetch_images brings
- * them out with the rest). */
+ * them out with the rest).  Nothing of it may name or identify the
+ * machine: the base layer is the OS's, the same for every VM of one
+ * template (docs/convert.md, "Host identity"). */
 static const char *const base_trees[] = {
-        "/etc/ssl/certs", "/usr/share/ca-certificates", "/usr/share/zoneinfo", "/etc/ld.so.conf.d",
+        "/usr/share/ca-certificates", "/usr/share/zoneinfo", "/etc/ld.so.conf.d",
 };
 static const char *const base_files[] = {
-        "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/nsswitch.conf", "/etc/host.conf", "/etc/hosts",
+        "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/nsswitch.conf", "/etc/host.conf",
         "/etc/localtime", "/etc/timezone", "/etc/os-release", "/usr/lib/os-release", "/etc/debian_version",
         "/etc/alpine-release", "/etc/ssl/cert.pem", "/bin", "/sbin", "/lib", "/lib64", "/var/run",
         "/var/lock",
 };
+/* The trust store, taken by add_trust_store; and /etc/hosts, read for
+ * add_hosts but never taken. */
+#define TRUST_DIR "/etc/ssl/certs"
+#define HOSTS_FILE "/etc/hosts"
+
+/* The directories where the trust store's bundle and links share room
+ * with certificates of the machine itself (Debian and Alpine; RHEL's
+ * /etc/ssl/certs is a link to the second).  Elsewhere (SUSE's
+ * /var/lib/ca-certificates/pem) the directory is the tools' output alone. */
+static const char *const shared_cert_dirs[] = { "/etc/ssl/certs", "/etc/pki/tls/certs" };
+
+/* Whether PATH, a regular file of a shared certificates directory, is the
+ * machine's own (ssl-cert's snakeoil certificate made for its hostname, a
+ * server's certificate put there by hand, mod_ssl's localhost.crt): no
+ * package's, and not the bundle update-ca-certificates writes. */
+static bool own_certificate(const struct conv *cv, const char *path)
+{
+        if (strcmp(v2c_path_basename(path), "ca-certificates.crt") == 0)
+                return false;
+        return !(cv->db && v2c_pkgdb_owner_usrmerge(cv->db, path, NULL));
+}
+
+/* Whether a service of the report names PATH among its configuration:
+ * then its image carries it, in its config layer. */
+static bool named_by_a_service(const struct conv *cv, const char *path)
+{
+        for (size_t i = 0; i < cv->report->nservices; i++)
+                if (v2c_strv_contains(cv->report->services[i].config_files, path))
+                        return true;
+        return false;
+}
+
+/* The trust store of TRUST_DIR into the base layer: the bundle, the
+ * package's files and the links to CA certificates, but not the machine's
+ * own certificates nor the links to them (their hash links): with them,
+ * no two VMs would share a base layer.  A service that names one in its
+ * configuration still has it, in its config layer. */
+static int add_trust_store(struct conv *cv, struct v2c_error **err)
+{
+        _cleanup_free_ char *dir = NULL;
+        if (v2c_guest_realpath(cv->g, TRUST_DIR, &dir, NULL) < 0)
+                return 0;
+        bool shared = false;
+        for (size_t i = 0; i < V2C_ARRAY_SIZE(shared_cert_dirs); i++)
+                shared |= strcmp(dir, shared_cert_dirs[i]) == 0;
+        if (!shared)
+                return col_add(&cv->col, LAYER_BASE, TRUST_DIR, COL_RECURSIVE | COL_FILTER, err);
+        int r = col_add(&cv->col, LAYER_BASE, TRUST_DIR, COL_FILTER, err);
+        struct v2c_dirent *ents = NULL;
+        size_t n = 0;
+        if (r < 0 || v2c_guest_list(cv->g, dir, &ents, &n, NULL) < 0)
+                return r;
+        _cleanup_strv_ char **left_out = NULL;
+        for (size_t i = 0; i < n && r >= 0; i++) {
+                _cleanup_free_ char *path = NULL, *real = NULL;
+                struct v2c_stat st, rst;
+                if (asprintf(&path, "%s/%s", dir, ents[i].name) < 0) {
+                        r = v2c_error_set(err, ENOMEM, "out of memory");
+                        break;
+                }
+                if (v2c_guest_lstat(cv->g, path, &st, NULL) < 0)
+                        continue;
+                if (st.type == V2C_FT_REG && own_certificate(cv, path)) {
+                        if (!named_by_a_service(cv, path) && v2c_strv_push(&left_out, path) < 0)
+                                r = v2c_error_set(err, ENOMEM, "out of memory");
+                        continue;
+                }
+                /* A link to one of those (its hash link) goes with it. */
+                if (st.type == V2C_FT_LNK && v2c_guest_realpath(cv->g, path, &real, NULL) == 0 &&
+                    v2c_guest_lstat(cv->g, real, &rst, NULL) == 0 && rst.type == V2C_FT_REG) {
+                        _cleanup_free_ char *parent = v2c_path_dirname(real);
+                        if (parent == NULL) {
+                                r = v2c_error_set(err, ENOMEM, "out of memory");
+                                break;
+                        }
+                        if (strcmp(parent, dir) == 0 && own_certificate(cv, real))
+                                continue;
+                }
+                r = col_add(&cv->col, LAYER_BASE, path, (st.type == V2C_FT_DIR ? COL_RECURSIVE : 0) | COL_FILTER, err);
+        }
+        v2c_dirents_free(ents, n);
+        size_t nl = v2c_strv_len(left_out);
+        if (r >= 0 && nl > 0) {
+                _cleanup_free_ char *list = join_first(left_out, 10);
+                if (list == NULL)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+                conv_warn(cv, "not in the base layer, as this machine's own (no package's, not the trust store's "
+                              "bundle): %s%s; a service whose configuration names one has it in its config layer, "
+                              "and a CA to trust belongs in /usr/local/share/ca-certificates",
+                          list, nl > 10 ? ", ..." : "");
+        }
+        return r;
+}
+
+/* The guest's /etc/hosts names the VM: every image holds the neutral one
+ * instead (hosts.c), and the names of other machines it held are told. */
+static int add_hosts(struct conv *cv, struct v2c_error **err)
+{
+        _cleanup_free_ char *data = NULL;
+        size_t len = 0;
+        struct v2c_stat st;
+        /* The file itself, never what a link named /etc/hosts points to,
+         * nor a file the report says holds a secret: its lines go to a
+         * warning. */
+        if (!cv->quiet && v2c_guest_lstat(cv->g, HOSTS_FILE, &st, NULL) == 0 && st.type == V2C_FT_REG &&
+            !v2c_strv_contains(cv->col.secrets, HOSTS_FILE) &&
+            v2c_guest_read_file(cv->g, HOSTS_FILE, 1u << 20, &data, &len, NULL) == 0) {
+                _cleanup_strv_ char **foreign = NULL;
+                size_t total = 0;
+                int r = convert_hosts_foreign(data, len, cv->report->os.hostname, 5, &foreign, &total, err);
+                if (r < 0)
+                        return r;
+                _cleanup_free_ char *shown = total ? join_first(foreign, 5) : NULL;
+                if (total && shown == NULL)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+                if (total)
+                        conv_warn(cv, "/etc/hosts of the guest names other machines, which no image holds (a "
+                                      "container runtime writes its own /etc/hosts): %s%s; give them at run time "
+                                      "(podman run --add-host NAME:ADDRESS, a pod's hostAliases) or in DNS",
+                                  shown, total > 5 ? ", ..." : "");
+        }
+        int64_t t = cv->opt->layer.epoch ? cv->opt->layer.epoch : V2C_DEFAULT_SOURCE_DATE_EPOCH;
+        return col_add_data(&cv->col, LAYER_BASE, HOSTS_FILE, convert_neutral_hosts, strlen(convert_neutral_hosts),
+                            0644, t, err);
+}
 
 static int add_base(struct conv *cv, struct v2c_error **err)
 {
+        /* First, so that no package's copy (alpine-baselayout's, the
+         * setup package's) takes its place. */
+        int r = add_hosts(cv, err);
+        if (r < 0)
+                return r;
         for (size_t i = 0; cv->base_pkgs && cv->base_pkgs[i]; i++) {
-                int r = add_package(cv, cv->base_pkgs[i], LAYER_BASE, -1, err);
+                r = add_package(cv, cv->base_pkgs[i], LAYER_BASE, -1, err);
                 if (r < 0)
                         return r;
         }
+        r = add_trust_store(cv, err);
+        if (r < 0)
+                return r;
         const char *const *trees = base_trees, *const *files = base_files;
         for (size_t i = 0; i < V2C_ARRAY_SIZE(base_trees); i++) {
-                int r = col_add(&cv->col, LAYER_BASE, trees[i], COL_RECURSIVE | COL_FILTER, err);
+                r = col_add(&cv->col, LAYER_BASE, trees[i], COL_RECURSIVE | COL_FILTER, err);
                 if (r < 0)
                         return r;
         }
         for (size_t i = 0; i < V2C_ARRAY_SIZE(base_files); i++) {
-                int r = col_add(&cv->col, LAYER_BASE, files[i], 0, err);
+                r = col_add(&cv->col, LAYER_BASE, files[i], 0, err);
                 if (r < 0)
                         return r;
         }
@@ -373,7 +522,7 @@ static int add_base(struct conv *cv, struct v2c_error **err)
                 { "/var/log", 0755 }, { "/var/cache", 0755 }, { "/var/lib", 0755 }, { "/root", 0700 },
         };
         for (size_t i = 0; i < V2C_ARRAY_SIZE(dirs); i++) {
-                int r = col_add_dir(&cv->col, LAYER_BASE, dirs[i].path, dirs[i].mode, 0, 0, err);
+                r = col_add_dir(&cv->col, LAYER_BASE, dirs[i].path, dirs[i].mode, 0, 0, err);
                 if (r < 0)
                         return r;
         }
@@ -1152,9 +1301,26 @@ static int classify_system(void *ctx, const char *path)
         return LAYER_APP;
 }
 
+/* What names or identifies the machine in a system image goes in empty:
+ * the runtime mounts its own hostname and resolv.conf over them, and
+ * systemd makes a machine ID of its own for an empty /etc/machine-id (the
+ * state systemd asks of an image: a copy of the VM's ID would be shared by
+ * every container and by the VM still running beside them).  Empty files
+ * rather than none: each is a mount point, and /etc may be read-only. */
+static const char *const system_identity_files[] = { "/etc/machine-id", "/etc/hostname", "/etc/resolv.conf" };
+
 static int add_system_files(struct conv *cv, struct image *im, struct v2c_error **err)
 {
         struct col *c = &cv->col;
+        int64_t epoch = cv->opt->layer.epoch ? cv->opt->layer.epoch : V2C_DEFAULT_SOURCE_DATE_EPOCH;
+        for (size_t i = 0; i < V2C_ARRAY_SIZE(system_identity_files); i++) {
+                struct v2c_stat st;
+                if (v2c_guest_lstat(cv->g, system_identity_files[i], &st, NULL) < 0 || st.type != V2C_FT_REG)
+                        continue;       /* a link (resolv.conf into /run) stays the guest's */
+                int r = col_add_data(c, LAYER_CONFIG, system_identity_files[i], "", 0, st.mode & 07777, epoch, err);
+                if (r < 0)
+                        return r;
+        }
         c->classify = classify_system;
         c->classify_ctx = cv;
         int r = col_add(c, LAYER_APP, "/", COL_RECURSIVE, err);
@@ -1811,6 +1977,10 @@ static int fetch_images(struct conv *cv, const struct v2c_service *const *chosen
                 r = v2c_strv_push(&trees, base_trees[i]);
         for (size_t i = 0; i < V2C_ARRAY_SIZE(base_files) && r >= 0; i++)
                 r = v2c_strv_push(&files, base_files[i]);
+        if (r >= 0)
+                r = v2c_strv_push(&trees, TRUST_DIR);
+        if (r >= 0)
+                r = v2c_strv_push(&files, HOSTS_FILE);
         for (size_t i = 0; i < n && r >= 0; i++) {
                 const struct v2c_service *s = chosen[i];
                 const char *sh = s->interpreter;

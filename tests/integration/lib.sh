@@ -87,6 +87,35 @@ fixture_disks() { # builds the qcow2 fixtures (cached)
   ) 9>"$FIXTURES/.lock"
 }
 
+# A copy of the guest root SRC at DEST as another VM of one template: the
+# same files (a copy: hard links to SRC would give every file a second
+# name, which convert's secret screening treats apart) but those that name
+# or identify the machine, which are its own: /etc/hostname, /etc/hosts (its name on 127.0.1.1), /etc/machine-id
+# and dbus's copy, /etc/resolv.conf, systemd's random seed, and ssl-cert's
+# snakeoil certificate made for its name, with its hash link (named after
+# the certificate's subject: another name on each VM).
+fleet_guest() { # fleet_guest SRC DEST HOSTNAME
+  local d=$2 h=$3 f
+  cp -a "$1" "$d"
+  for f in etc/hostname etc/hosts etc/machine-id etc/resolv.conf var/lib/dbus/machine-id \
+           var/lib/systemd/random-seed etc/ssl/certs/ssl-cert-snakeoil.pem; do
+    rm -f "$d/$f"
+  done
+  mkdir -p "$d/var/lib/dbus" "$d/var/lib/systemd" "$d/etc/ssl/certs"
+  echo "$h" >"$d/etc/hostname"
+  local n=$(( $(printf %s "$h" | cksum | cut -d' ' -f1) % 250 + 2 ))
+  printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s.example.internal\t%s\n10.20.0.%d\t%s.example.internal %s # its own address\n10.20.0.15\tdb.internal\n10.20.0.16 admin=root password=hunter2 (no entry)\n\n::1     localhost ip6-localhost ip6-loopback\nff02::1 ip6-allnodes\nff02::2 ip6-allrouters\n' \
+    "$h" "$h" "$n" "$h" "$h" >"$d/etc/hosts"
+  od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >"$d/etc/machine-id"
+  echo >>"$d/etc/machine-id"
+  cp "$d/etc/machine-id" "$d/var/lib/dbus/machine-id"
+  printf 'nameserver 10.20.%d.2\nsearch %s.example.internal\n' "$n" "$h" >"$d/etc/resolv.conf"
+  head -c 512 /dev/urandom >"$d/var/lib/systemd/random-seed"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /dev/null -subj "/CN=$h" \
+    -days 3650 -out "$d/etc/ssl/certs/ssl-cert-snakeoil.pem" 2>/dev/null
+  ln -sfn ssl-cert-snakeoil.pem "$d/etc/ssl/certs/$(openssl x509 -hash -noout -in "$d/etc/ssl/certs/ssl-cert-snakeoil.pem").0"
+}
+
 # The layer digests of image REF of an OCI layout, in order.
 layers_of() { # layers_of LAYOUT REF
   python3 -c 'import json,sys

@@ -2,7 +2,8 @@
  * are one image candidate, the waves connects_to gives (chains, cycles,
  * connections to services that stay on the VM), the blockers, and the
  * draft playbooks and HTML page with hostile guest names (the drafts are
- * read back by rollout's own playbook parser). */
+ * read back by rollout's own playbook parser); convert results (lock.json)
+ * read as untrusted input, and the layers they share. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -260,6 +261,200 @@ static void test_host_ports_run_out(void **state)
         free(json);
 }
 
+/* ---- convert results (lock.json) ---- */
+
+#define D(c) "sha256:" c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c \
+             c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c
+#define DESC(d, n) "{\"mediaType\": \"m\", \"digest\": \"" d "\", \"size\": " #n "}"
+#define LAYER(role, d, n) "{\"role\": \"" role "\", \"mediaType\": \"m\", \"digest\": \"" d "\", " \
+                          "\"diff_id\": \"" D("f") "\", \"size\": " #n "}"
+#define IMAGE(name, layers) "{\"service\": \"" name "\", \"ref_name\": \"" name "\", \"manifest\": " \
+                            DESC(D("e"), 900) ", \"config\": " DESC(D("d"), 800) ", \"layers\": [" layers "]}"
+#define LOCK(images) "{\"schema\": \"v2c.lock/1\", \"tool\": \"v2c\", \"images\": [" images "]}"
+
+/* The error of reading lock JSON, or NULL when it is accepted. */
+static char *lock_error(const char *json)
+{
+        json_t *j = json_loads(json, 0, NULL);
+        assert_non_null(j);
+        struct v2c_fleet_lock_image *images = NULL;
+        size_t n = 0;
+        struct v2c_error *err = NULL;
+        char *msg = NULL;
+        if (v2c_fleet_lock_read(j, &images, &n, &err) < 0) {
+                assert_int_equal(err->kind, V2C_ERR_INPUT);
+                msg = strdup(err->msg);
+                v2c_error_free(err);
+        } else {
+                struct v2c_fleet_vm vm = { .images = images, .n_images = n };
+                v2c_fleet_vm_lock_release(&vm);
+        }
+        json_decref(j);
+        return msg;
+}
+
+static void expect_lock_error(const char *json, const char *want)
+{
+        char *msg = lock_error(json);
+        if (msg == NULL || strstr(msg, want) == NULL)
+                fail_msg("lock %s: error %s, expected one holding %s", json, msg ? msg : "(none)", want);
+        free(msg);
+}
+
+static void test_lock_values_checked(void **state)
+{
+        (void) state;
+        assert_null(lock_error(LOCK(IMAGE("nginx", LAYER("base", D("a"), 10) "," LAYER("app", D("b"), 5)))));
+        assert_null(lock_error(LOCK("")));
+        expect_lock_error("[]", "(top): not a JSON object");
+        expect_lock_error("{\"schema\": \"v2c.inspect/1\", \"images\": []}", "not a convert result");
+        expect_lock_error(LOCK(IMAGE("nginx", LAYER("base", "sha256:abc", 10))), "images[0].layers[0].digest: not sha256:");
+        expect_lock_error(LOCK(IMAGE("nginx", LAYER("base", D("A"), 10))), "images[0].layers[0].digest: not sha256:");
+        expect_lock_error(LOCK(IMAGE("nginx", LAYER("base", "sha512:" D("a"), 10))), "images[0].layers[0].digest");
+        expect_lock_error(LOCK(IMAGE("nginx", LAYER("base", D("a"), 0))), "images[0].layers[0].size: not an integer");
+        expect_lock_error(LOCK(IMAGE("nginx", LAYER("base", D("a"), -3))), "images[0].layers[0].size");
+        expect_lock_error(LOCK(IMAGE("nginx", LAYER("base", D("a"), 1099511627777))), "images[0].layers[0].size");
+        expect_lock_error(LOCK(IMAGE("nginx", LAYER("base", D("a"), "10"))), "images[0].layers[0].size");
+        expect_lock_error(LOCK(IMAGE("nginx", LAYER("root", D("a"), 10))), "images[0].layers[0].role: not one of");
+        expect_lock_error(LOCK(IMAGE("nginx", "")), "images[0].layers: not an array of 1 to 128 layers");
+        expect_lock_error(LOCK(IMAGE("a", LAYER("base", D("a"), 1)) "," IMAGE("a", LAYER("base", D("a"), 1))),
+                          "images[1].ref_name: `a` again");
+        expect_lock_error(LOCK(IMAGE("../x", LAYER("base", D("a"), 1))), "images[0].ref_name: not a name");
+        expect_lock_error(LOCK(IMAGE("<b>", LAYER("base", D("a"), 1))), "images[0].ref_name: not a name");
+        expect_lock_error("{\"schema\": \"v2c.lock/1\", \"images\": [{\"ref_name\": \"a\", \"service\": \"a\", "
+                          "\"manifest\": " DESC(D("e"), 5000000) "}]}",
+                          "images[0].manifest.size: not an integer from 1 to 4194304");
+        expect_lock_error("{\"schema\": \"v2c.lock/1\", \"images\": [{\"ref_name\": \"a\", \"service\": \"a\"}]}",
+                          "images[0].manifest: missing");
+        expect_lock_error("{\"schema\": \"v2c.lock/1\", \"images\": {}}", "images: not an array");
+        /* Bounded counts: images of one result, layers of one image. */
+        char *many = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&many, &len);
+        fputs("{\"schema\": \"v2c.lock/1\", \"images\": [", m);
+        for (int i = 0; i <= V2C_FLEET_LOCK_MAX_IMAGES; i++)
+                fprintf(m, "%s{\"ref_name\": \"i%d\"}", i ? "," : "", i);
+        fputs("]}", m);
+        fclose(m);
+        expect_lock_error(many, "images: more than 1024 images");
+        free(many);
+        char *layers = NULL;
+        m = open_memstream(&layers, &len);
+        for (int i = 0; i <= V2C_FLEET_IMAGE_MAX_LAYERS; i++)
+                fprintf(m, "%s" LAYER("app", D("a"), 1), i ? "," : "");
+        fclose(m);
+        char *big = NULL;
+        assert_true(asprintf(&big, "{\"schema\": \"v2c.lock/1\", \"images\": [" IMAGE("a", "%s") "]}", layers) > 0);
+        expect_lock_error(big, "images[0].layers: not an array of 1 to 128 layers");
+        free(big);
+        free(layers);
+}
+
+static void add_lock(struct v2c_fleet *f, const char *vm, const char *json)
+{
+        json_t *j = json_loads(json, 0, NULL);
+        assert_non_null(j);
+        struct v2c_error *err = NULL;
+        if (v2c_fleet_add_lock(f, vm, vm, j, &err) < 0)
+                fail_msg("lock of %s: %s", vm, err->msg);
+        json_decref(j);
+}
+
+static void test_shared_layers(void **state)
+{
+        (void) state;
+        struct v2c_fleet f = { 0 };
+        add(&f, "web01", "{" OS("12.7") ", \"services\": []}");
+        add(&f, "web02", "{" OS("12.7") ", \"services\": []}");
+        add(&f, "db01", "{" OS("12.7") ", \"services\": []}");
+        /* base a: four images of two VMs; packages b: two images of one
+         * VM; c: one image, listed twice there (held once). */
+        add_lock(&f, "web01", LOCK(IMAGE("nginx", LAYER("base", D("a"), 1000) "," LAYER("packages", D("b"), 300)) ","
+                                   IMAGE("webapp", LAYER("base", D("a"), 1000) "," LAYER("packages", D("b"), 300))));
+        add_lock(&f, "web02", LOCK(IMAGE("nginx", LAYER("base", D("a"), 1000) "," LAYER("app", D("c"), 7) ","
+                                                  LAYER("app", D("c"), 7)) ","
+                                   IMAGE("webapp", LAYER("base", D("a"), 1000))));
+        /* A result for a VM without a report, and a second one for a VM. */
+        json_t *j = json_loads(LOCK(""), 0, NULL);
+        struct v2c_error *err = NULL;
+        assert_int_equal(v2c_fleet_add_lock(&f, "web03", "web03.lock.json", j, &err), -ENOENT);
+        assert_non_null(strstr(err->msg, "no inspection report of VM `web03`"));
+        v2c_error_free(err);
+        err = NULL;
+        assert_true(v2c_fleet_add_lock(&f, "web01", "again.lock.json", j, &err) < 0);
+        assert_non_null(strstr(err->msg, "are both convert results of VM `web01`"));
+        v2c_error_free(err);
+        json_decref(j);
+        assert_int_equal(v2c_fleet_analyse(&f, NULL), 0);
+
+        assert_int_equal(f.n_layers, 3);
+        /* Most bytes saved first: a saves 3000, b 300, c nothing. */
+        assert_string_equal(f.layers[0].digest, D("a"));
+        assert_string_equal(f.layers[0].role, "base");
+        assert_int_equal(f.layers[0].n_uses, 4);
+        assert_int_equal(f.layers[0].n_vms, 2);
+        assert_int_equal(f.layers[1].n_uses, 2);
+        assert_int_equal(f.layers[1].n_vms, 1);
+        assert_string_equal(f.layers[2].digest, D("c"));
+        assert_int_equal(f.layers[2].n_uses, 1);
+        struct v2c_fleet_layer_totals t;
+        v2c_fleet_layer_totals(&f, &t);
+        assert_int_equal(t.vms, 2);
+        assert_int_equal(t.images, 4);
+        assert_int_equal(t.layers, 3);
+        assert_int_equal(t.references, 7);
+        assert_int_equal(t.shared, 2);
+        assert_int_equal(t.shared_across_vms, 1);
+        assert_int_equal(t.bytes, 4000 + 600 + 7);
+        assert_int_equal(t.stored_bytes, 1307);
+        assert_int_equal(t.saved_bytes, 3300);
+
+        json_t *doc = v2c_fleet_to_json(&f);
+        assert_non_null(doc);
+        json_t *sl = json_object_get(doc, "shared_layers");
+        assert_int_equal(json_array_size(sl), 2);
+        json_t *first = json_array_get(sl, 0);
+        assert_int_equal(json_integer_value(json_object_get(first, "saved_bytes")), 3000);
+        assert_int_equal(json_array_size(json_object_get(first, "vms")), 2);
+        assert_int_equal(json_array_size(json_object_get(first, "images")), 4);
+        assert_true(json_is_null(json_object_get(json_array_get(json_object_get(doc, "vms"), 2), "convert")));
+        json_decref(doc);
+        char *text = v2c_fleet_to_text(&f);
+        assert_non_null(strstr(text, "a registry stores 1.3 kB of 4.6 kB, 3.3 kB saved"));
+        assert_non_null(strstr(text, "  base       sha256:aaaaaaaaaaaa    1.0 kB  4 images on web01, web02; saves 3.0 kB\n"));
+        free(text);
+        char *page = v2c_fleet_to_html(&f);
+        assert_non_null(strstr(page, "<h2>Shared layers</h2>"));
+        assert_non_null(strstr(page, "<td>base</td><td title=\"" D("a") "\">sha256:aaaaaaaaaaaa</td>"));
+        free(page);
+        v2c_fleet_release(&f);
+
+        /* VM names are file names, any bytes: escaped in the layers' table. */
+        struct v2c_fleet h = { 0 };
+        add(&h, "<i>a", "{" OS("12.7") ", \"services\": []}");
+        add(&h, "b\"", "{" OS("12.7") ", \"services\": []}");
+        add_lock(&h, "<i>a", LOCK(IMAGE("x", LAYER("base", D("a"), 10))));
+        add_lock(&h, "b\"", LOCK(IMAGE("x", LAYER("base", D("a"), 10))));
+        assert_int_equal(v2c_fleet_analyse(&h, NULL), 0);
+        page = v2c_fleet_to_html(&h);
+        assert_non_null(strstr(page, "<td>&lt;i&gt;a, b&quot;</td>"));
+        assert_null(strstr(page, "<i>"));
+        free(page);
+        v2c_fleet_release(&h);
+
+        /* One digest, two sizes: not v2c's results, refused. */
+        struct v2c_fleet g = { 0 };
+        add(&g, "a", "{" OS("12.7") ", \"services\": []}");
+        add(&g, "b", "{" OS("12.7") ", \"services\": []}");
+        add_lock(&g, "a", LOCK(IMAGE("x", LAYER("base", D("a"), 10))));
+        add_lock(&g, "b", LOCK(IMAGE("x", LAYER("base", D("a"), 11))));
+        err = NULL;
+        assert_true(v2c_fleet_analyse(&g, &err) < 0);
+        assert_non_null(strstr(err->msg, "is 10 bytes in `a` and 11 bytes in `b`"));
+        v2c_error_free(err);
+        v2c_fleet_release(&g);
+}
+
 int main(int argc, char **argv)
 {
         const struct CMUnitTest tests[] = {
@@ -269,6 +464,8 @@ int main(int argc, char **argv)
                 cmocka_unit_test(test_blockers),
                 cmocka_unit_test(test_drafts_and_page_with_hostile_names),
                 cmocka_unit_test(test_host_ports_run_out),
+                cmocka_unit_test(test_lock_values_checked),
+                cmocka_unit_test(test_shared_layers),
         };
         return v2c_run_group_tests(argc, argv, tests, NULL, NULL);
 }
