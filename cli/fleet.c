@@ -185,13 +185,16 @@ static bool service_blocked(const struct v2c_fleet_vm *vm, const struct v2c_serv
 
 /* What makes two stateless services of two VMs one image, as far as the
  * report can tell: the OS they come from (distribution, version,
- * architecture: the package versions of one archive), the service's name
- * and kind, what it runs and as whom, its environment (secret values are
- * redacted in the report), its packages and unowned libraries, the paths
- * of its configuration and application files, and its ports.  Reports
- * hold neither package versions nor file digests: two VMs of one release
- * whose configuration files differ in content are one candidate, and
- * convert, which reads the files, makes two images (docs/report.md). */
+ * architecture), the service's name and kind, what it runs and as whom,
+ * its environment (secret values are redacted in the report), its
+ * packages and their versions, its unowned libraries, the paths of its
+ * configuration and application files and the digests of its
+ * configuration files' content, and its ports.  A secret's file has no
+ * digest (docs/inspect-report.md), nor has an unreadable one: two VMs
+ * whose configurations differ only there are one candidate, as are two
+ * services of reports from a v2c older than the versions and digests
+ * (those keep the key they had); convert, which reads the files, then
+ * makes two images (docs/report.md). */
 static int image_key(const struct v2c_report *r, const struct v2c_service *s, char hex[65])
 {
         _cleanup_json_ json_t *ports = json_array();
@@ -211,6 +214,17 @@ static int image_key(const struct v2c_report *r, const struct v2c_service *s, ch
         bool ok = k != NULL;
         for (size_t i = 0; i < V2C_ARRAY_SIZE(parts); i++)
                 ok = json_array_append_new(k, parts[i]) == 0 && parts[i] && ok;
+        const struct v2c_keyval *kvs[] = { s->package_versions, s->config_digests };
+        size_t nkvs[] = { s->npackage_versions, s->nconfig_digests };
+        for (size_t i = 0; ok && (nkvs[0] || nkvs[1]) && i < V2C_ARRAY_SIZE(kvs); i++) {
+                /* [[KEY, VALUE]...], guest strings escaped */
+                json_t *pairs = json_array();
+                ok = json_array_append_new(k, pairs) == 0 && pairs;
+                for (size_t m = 0; ok && m < nkvs[i]; m++) {
+                        json_t *kv = json_pack("[oo]", v2c_json_str(kvs[i][m].key), v2c_json_str(kvs[i][m].value));
+                        ok = json_array_append_new(pairs, kv) == 0 && kv;
+                }
+        }
         _cleanup_free_ char *text = ok ? json_dumps(k, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
         if (text == NULL)
                 return -ENOMEM;

@@ -130,6 +130,15 @@ int v2c_hardening_copy(const struct v2c_hardening *src, struct v2c_hardening *ds
         return r;
 }
 
+static void keyvals_release(struct v2c_keyval *kv, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                free(kv[i].key);
+                free(kv[i].value);
+        }
+        free(kv);
+}
+
 static void service_release(struct v2c_service *s)
 {
         free(s->name);
@@ -161,6 +170,8 @@ static void service_release(struct v2c_service *s)
         v2c_strv_free(s->packages);
         v2c_strv_free(s->libraries);
         v2c_strv_free(s->config_files);
+        keyvals_release(s->package_versions, s->npackage_versions);
+        keyvals_release(s->config_digests, s->nconfig_digests);
         v2c_strv_free(s->app_files);
         v2c_strv_free(s->data_paths);
         v2c_strv_free(s->log_files);
@@ -455,6 +466,104 @@ static int check_secret_file(struct reader *rd, const void *elem)
         return 0;
 }
 
+/* A JSON object of names and strings into KV, *N (V absent or null: none).
+ * Its keys are guest strings, escaped as every other one. */
+static int read_keyvals(struct reader *rd, const json_t *v, struct v2c_keyval **kv, size_t *n,
+                        bool (*valid_key)(const char *), const char *key_want, bool (*valid_value)(const char *),
+                        const char *value_want)
+{
+        if (v == NULL || json_is_null(v))
+                return 0;
+        if (!json_is_object(v))
+                return bad(rd, "not an object");
+        size_t size = json_object_size(v);
+        if (size > MAX_REPORT_LIST)
+                return bad(rd, "more than %d entries", MAX_REPORT_LIST);
+        if (size == 0)
+                return 0;
+        *kv = calloc(size, sizeof **kv);
+        if (*kv == NULL)
+                return oom(rd);
+        const char *key;
+        const json_t *e;
+        json_object_foreach((json_t *) v, key, e) {
+                /* Named in an error on one line, whatever bytes it holds. */
+                char shown[64];
+                snprintf(shown, sizeof shown, "%s", key);
+                for (char *p = shown; *p; p++)
+                        if ((unsigned char) *p < 0x20 || *p == 0x7f || *p == '"')
+                                *p = '?';
+                size_t was = enter(rd, "[\"%s\"]", shown);
+                if (!valid_key(key))
+                        return bad(rd, "%s", key_want);
+                if (!json_is_string(e) || !valid_value(json_string_value(e)))
+                        return bad(rd, "%s", value_want);
+                leave(rd, was);
+                /* Counted first: the release frees what is there. */
+                struct v2c_keyval *x = &(*kv)[(*n)++];
+                x->key = string_of(rd, key);
+                x->value = strdup(json_string_value(e));
+                if (x->key == NULL || x->value == NULL)
+                        return oom(rd);
+        }
+        return 0;
+}
+
+static int write_keyvals(json_t *o, const char *key, const struct v2c_keyval *kv, size_t n)
+{
+        json_t *m = json_object();
+        for (size_t i = 0; m && i < n; i++) {
+                _cleanup_free_ char *k = v2c_utf8_escape(kv[i].key);
+                if (k == NULL || json_object_set_new(m, k, json_string(kv[i].value)) < 0) {
+                        json_decref(m);
+                        return -ENOMEM;
+                }
+        }
+        return json_object_set_new(o, key, m) ? -ENOMEM : 0;
+}
+
+static bool nonempty(const char *s)
+{
+        return s[0] != '\0';
+}
+
+static bool absolute(const char *s)
+{
+        return s[0] == '/';
+}
+
+/* "sha256:" and 64 lowercase hex digits: what v2c_sha256_hex writes. */
+static bool sha256_digest(const char *s)
+{
+        return strncmp(s, "sha256:", 7) == 0 && strlen(s + 7) == 64 && strspn(s + 7, "0123456789abcdef") == 64;
+}
+
+static int read_package_versions(struct reader *rd, const json_t *v, void *base)
+{
+        struct v2c_service *s = base;
+        return read_keyvals(rd, v, &s->package_versions, &s->npackage_versions, nonempty, "not a package name",
+                            nonempty, "not a version (a non-empty string)");
+}
+
+static int write_package_versions(json_t *o, const char *key, const void *base)
+{
+        const struct v2c_service *s = base;
+        return write_keyvals(o, key, s->package_versions, s->npackage_versions);
+}
+
+static int read_config_digests(struct reader *rd, const json_t *v, void *base)
+{
+        struct v2c_service *s = base;
+        return read_keyvals(rd, v, &s->config_digests, &s->nconfig_digests, absolute, "not an absolute path",
+                            sha256_digest, "not a digest (sha256: and 64 lowercase hex digits)");
+}
+
+static int write_config_digests(json_t *o, const char *key, const void *base)
+{
+        const struct v2c_service *s = base;
+        return write_keyvals(o, key, s->config_digests, s->nconfig_digests);
+}
+
 static const struct field exec_fields[] = {
         { .key = "path", .type = F_STR, .off = offsetof(struct v2c_service, exec_path) },
         { .key = "argv", .type = F_STRV, .off = offsetof(struct v2c_service, argv) },
@@ -617,8 +726,10 @@ static const struct field service_fields[] = {
         { .key = "directories", .type = F_OBJECT, .sub = directories_fields },
         { .key = "ports", .type = F_LIST, .off = offsetof(struct v2c_service, ports), .list = &ports_list },
         SVC_STRV("packages", packages),
+        { .key = "package_versions", .type = F_CUSTOM, .read = read_package_versions, .write = write_package_versions },
         SVC_STRV("libraries", libraries),
         SVC_STRV("config_files", config_files),
+        { .key = "config_digests", .type = F_CUSTOM, .read = read_config_digests, .write = write_config_digests },
         SVC_STRV("app_files", app_files),
         SVC_STRV("data_paths", data_paths),
         SVC_STRV("log_files", log_files),

@@ -97,6 +97,12 @@ struct v2c_hardening {
         unsigned run_as_uid, run_as_gid;
 };
 
+/* A name and its value: a package and its version, a configuration file
+ * and the digest of its content. */
+struct v2c_keyval {
+        char *key, *value;
+};
+
 /* The largest uid or gid a label may name: (uid_t) -1 means "no id" to the
  * kernel, and a larger number would wrap. */
 #define V2C_ID_MAX 4294967294u
@@ -126,8 +132,19 @@ struct v2c_service {
         struct v2c_port *ports;
         size_t nports;
         char **packages;           /* owners of the executable and their dependency closure */
+        /* The installed version of each of packages that has one, as the
+         * package database says it (rpm: [epoch:]version-release), in the
+         * order of packages; none in a report of an older v2c. */
+        struct v2c_keyval *package_versions;
+        size_t npackage_versions;
         char **libraries;          /* ELF closure of executables no package owns */
         char **config_files;
+        /* "sha256:<64 hex>" of the content of each of config_files that
+         * could be read, in its order.  Never of a secret's file (the
+         * report's secrets, secret_files): the digest of a short password
+         * file can be brute-forced offline. */
+        struct v2c_keyval *config_digests;
+        size_t nconfig_digests;
         char **app_files;          /* the application's own files: unowned executables, scripts, its directory */
         char **data_paths;
         char **log_files;

@@ -64,4 +64,8 @@ int inspect_links(struct inspect_ctx *c, struct v2c_error **err);
 /* scan.c */
 int inspect_secrets(struct inspect_ctx *c, struct v2c_error **err);
 
+/* digests.c: each service's package_versions and config_digests (after
+ * inspect_secrets: no digest of a secret's file). */
+int inspect_digests(struct inspect_ctx *c, struct v2c_error **err);
+
 #endif

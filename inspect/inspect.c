@@ -468,6 +468,10 @@ int v2c_inspect(struct v2c_guest *g, const struct v2c_inspect_options *opt, stru
                 goto out;
         if (c.rep->nsecrets)
                 qsort(c.rep->secrets, c.rep->nsecrets, sizeof *c.rep->secrets, cmp_secret);
+        phase(&c, "package versions and configuration digests", true);
+        r = inspect_digests(&c, err);
+        if (r < 0)
+                goto out;
         if (c.dropped_warnings) {
                 c.nwarnings = 0;
                 inspect_warn(&c, "%zu more warnings not shown", c.dropped_warnings);

@@ -18,6 +18,18 @@ check "the text report lists hello-server's file capability" \
   grep -qE '^  hello +/usr/local/bin/hello-server +CAP_NET_BIND_SERVICE$' "$TMP/dir.txt"
 check "the table ends its service list with counts" grep -qE '^[0-9]+ services: [0-9]+ stateless, [0-9]+ stateful, [0-9]+ system' "$TMP/dir.txt"
 
+check "config_digests are the sha256 of the guest's files (nginx.conf)" python3 -c '
+import hashlib, json, sys
+s = {x["name"]: x for x in json.load(open(sys.argv[1]))["services"]}
+want = "sha256:" + hashlib.sha256(open(sys.argv[2] + "/etc/nginx/nginx.conf", "rb").read()).hexdigest()
+sys.exit(s["nginx"]["config_digests"].get("/etc/nginx/nginx.conf") != want)' "$TMP/dir.json" "$FIXTURES/root"
+check "package_versions are the database's (nginx)" python3 -c '
+import json, re, sys
+s = {x["name"]: x for x in json.load(open(sys.argv[1]))["services"]}
+st = open(sys.argv[2] + "/var/lib/dpkg/status").read()
+m = re.search(r"^Package: nginx\n(?:[^\n]+\n)*?Version: (\S+)", st, re.M)
+sys.exit(m is None or s["nginx"]["package_versions"].get("nginx") != m.group(1))' "$TMP/dir.json" "$FIXTURES/root"
+
 "$V2C" inspect --json "$FIXTURES/root" >"$TMP/dir2.json"
 check "the same guest gives byte-identical JSON twice" cmp -s "$TMP/dir.json" "$TMP/dir2.json"
 

@@ -103,6 +103,23 @@ def semantic(rep):
     check("every connects_to names another service of the report%s" % ("" if bad is None else " (%s -> %s)"
                                                                         % (bad[0], bad[1]["service"])),
           bad is None)
+    # Versions and digests (absent in reports of an older v2c): of the
+    # service's own packages and config_files, in their order, and never
+    # a digest of a secret's file (the sha256 of a short password file is
+    # the password, to an offline search).
+    bad = first_bad(services, lambda s: list(s.get("package_versions", {})) == [
+        p for p in s["packages"] if p in s.get("package_versions", {})])
+    check("every service's package_versions are of its packages, in their order%s"
+          % ("" if bad is None else " (not %s)" % bad["name"]), bad is None)
+    bad = first_bad(services, lambda s: list(s.get("config_digests", {})) == [
+        c for c in s["config_files"] if c in s.get("config_digests", {})])
+    check("every service's config_digests are of its config_files, in their order%s"
+          % ("" if bad is None else " (not %s)" % bad["name"]), bad is None)
+    secret_paths = {x["path"] for x in secrets}
+    bad = first_bad([(s["name"], p) for s in services for p in s.get("config_digests", {})],
+                    lambda np: np[1] not in secret_paths and np[1] not in
+                    {f["path"] for s in services if s["name"] == np[0] for f in s.get("secret_files", [])})
+    check("no config digest of a secret's file%s" % ("" if bad is None else " (%s: %s)" % bad), bad is None)
     bad = first_bad([e for s in services for e in s["environment"]], lambda e: "=" in e and not e.startswith("="))
     check("every environment entry is KEY=VALUE%s" % ("" if bad is None else " (%r)" % bad), bad is None)
 
@@ -226,6 +243,13 @@ def expect_debian(rep, text_path):
     check("webapp environment file listed", "/etc/webapp/webapp.env" in web.get("environment_files", []))
     redis = svc.get("redis-server", {})
     check("redis data path /var/lib/redis", "/var/lib/redis" in redis.get("data_paths", []))
+    check("nginx's package version and nginx.conf's digest are reported",
+          bool(nginx.get("package_versions", {}).get("nginx"))
+          and nginx.get("config_digests", {}).get("/etc/nginx/nginx.conf", "").startswith("sha256:"))
+    check("redis.conf (requirepass: a secret, and redis's configuration) has no digest",
+          "/etc/redis/redis.conf" in svc.get("redis-server", {}).get("config_files", [])
+          and "/etc/redis/redis.conf" not in svc.get("redis-server", {}).get("config_digests", {"": ""}))
+
     worker = svc.get("worker", {})
     check("worker reasons name its StateDirectory",
           any("StateDirectory" in r for r in worker.get("reasons", [])))

@@ -81,6 +81,34 @@ static void test_same_service_one_image(void **state)
         v2c_fleet_release(&f);
 }
 
+/* nginx on Debian 12.7 with its package's version and its configuration
+ * file's digest (DIGIT: the digest's first hex digit). */
+#define BUILT(version, digit) "{" OS("12.7") ", \"services\": [{\"name\": \"nginx\", \"kind\": \"systemd\", " \
+        "\"class\": \"stateless\", \"exec\": {\"path\": \"/usr/sbin/nginx\"}, \"packages\": [\"nginx\"], " \
+        "\"package_versions\": {\"nginx\": \"" version "\"}, \"config_files\": [\"/etc/nginx/nginx.conf\"], " \
+        "\"config_digests\": {\"/etc/nginx/nginx.conf\": \"sha256:" digit \
+        "123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"}}]}"
+
+static void test_config_content_splits_images(void **state)
+{
+        (void) state;
+        struct v2c_fleet f = { 0 };
+        add(&f, "a", BUILT("1.22.1-9", "0"));
+        add(&f, "b", BUILT("1.22.1-9", "0"));
+        /* Same paths and packages, another nginx.conf; another build. */
+        add(&f, "c", BUILT("1.22.1-9", "f"));
+        add(&f, "d", BUILT("1.22.1-9+deb12u1", "0"));
+        assert_int_equal(v2c_fleet_analyse(&f, NULL), 0);
+        assert_int_equal(f.n_images, 3);
+        const struct v2c_fleet_image *ab = image(&f, "nginx", 0);
+        assert_int_equal(ab->n_members, 2);
+        assert_ptr_equal(image(&f, "nginx", 1), ab);
+        assert_ptr_not_equal(image(&f, "nginx", 2), ab);
+        assert_ptr_not_equal(image(&f, "nginx", 3), ab);
+        assert_ptr_not_equal(image(&f, "nginx", 3), image(&f, "nginx", 2));
+        v2c_fleet_release(&f);
+}
+
 static void test_waves_follow_connections(void **state)
 {
         (void) state;
@@ -459,6 +487,7 @@ int main(int argc, char **argv)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_same_service_one_image),
+                cmocka_unit_test(test_config_content_splits_images),
                 cmocka_unit_test(test_waves_follow_connections),
                 cmocka_unit_test(test_cycle_placed),
                 cmocka_unit_test(test_blockers),

@@ -165,6 +165,8 @@ static void expect_error(const char *doc, const char *msg)
 #define SVC(rest) DOC("\"services\":[{\"name\":\"a\",\"kind\":\"systemd\",\"class\":\"system\"}," \
                       "{\"name\":\"b\",\"kind\":\"systemd\",\"class\":\"system\"," rest "}]")
 
+#define H64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
 static void test_error_paths(void **state)
 {
         (void) state;
@@ -215,6 +217,23 @@ static void test_error_paths(void **state)
                      "services[1].secret_files[0].mode: not an octal mode from 0000 to 7777");
         expect_error(SVC("\"secret_files\":[{\"path\":\"k\",\"uid\":0,\"gid\":0,\"mode\":\"0600\"}]"),
                      "services[1].secret_files[0].path: not an absolute path");
+        /* versions and digests: an object of strings, a digest as v2c writes one */
+        expect_error(SVC("\"package_versions\":[\"nginx\"]"), "services[1].package_versions: not an object");
+        expect_error(SVC("\"package_versions\":{\"nginx\":1}"),
+                     "services[1].package_versions[\"nginx\"]: not a version (a non-empty string)");
+        expect_error(SVC("\"package_versions\":{\"\":\"1.0\"}"), "services[1].package_versions[\"\"]: not a package name");
+        expect_error(SVC("\"config_digests\":{\"etc/x\":\"sha256:" H64 "\"}"),
+                     "services[1].config_digests[\"etc/x\"]: not an absolute path");
+        expect_error(SVC("\"config_digests\":{\"/etc/x\":\"sha256:" H64 "0\"}"),
+                     "services[1].config_digests[\"/etc/x\"]: not a digest (sha256: and 64 lowercase hex digits)");
+        expect_error(SVC("\"config_digests\":{\"/etc/x\":\"sha256:../../../../../../../../../../../../../../../../"
+                         "../../../../../x\"}"),
+                     "services[1].config_digests[\"/etc/x\"]: not a digest (sha256: and 64 lowercase hex digits)");
+        expect_error(SVC("\"config_digests\":{\"/etc/x\":\"sha256:0123456789ABCDEF0123456789abcdef0123456789abcdef"
+                         "0123456789abcdef\"}"),
+                     "services[1].config_digests[\"/etc/x\"]: not a digest (sha256: and 64 lowercase hex digits)");
+        expect_error(SVC("\"config_digests\":{\"/etc/\\nx\":\"md5:0\"}"),
+                     "services[1].config_digests[\"/etc/?x\"]: not a digest (sha256: and 64 lowercase hex digits)");
         expect_error(DOC("\"source\":\"disk\",\"source_files\":[{\"path\":\"a\",\"format\":\"nbd\",\"role\":\"image\"}],"
                          "\"services\":[]"),
                      "source_files[0].format: not a known value");
