@@ -120,6 +120,7 @@ struct disk_impl {
         struct v2c_tarindex *prefetched;
         char **prefixes;         /* trees served by `prefetched` */
         char **partial;          /* those of them fetched with excludes */
+        char **noxattr;          /* those of them fetched without xattrs */
         struct v2c_tarindex *batch; /* the files v2c_guest_fetch asked for */
         char **batch_trees;         /* trees the batch holds whole */
         struct listing *listings;   /* find0 of top-level trees, kept for later fetches */
@@ -531,7 +532,7 @@ static int disk_capability(struct v2c_guest *g, const char *path, void **value, 
                            struct v2c_error **err)
 {
         struct disk_impl *d = g->impl;
-        if (is_prefetched(d, path))
+        if (is_prefetched(d, path) && !under_any(d->noxattr, path))
                 return v2c_tarindex_capability(d->prefetched, path, value, len, err);
         if (in_batch(d, path))
                 return v2c_tarindex_capability(d->batch, path, value, len, err);
@@ -556,7 +557,8 @@ static int disk_capability(struct v2c_guest *g, const char *path, void **value, 
 static bool always_small(const char *dir)
 {
         static const char *const small[] = { "/etc", "/lib/systemd/system", "/usr/lib/systemd/system",
-                                             "/usr/local/lib/systemd/system", "/var/spool/cron", "/lib/apk/db" };
+                                             "/usr/local/lib/systemd/system", "/var/spool/cron", "/lib/apk/db",
+                                             "/var/lib/dpkg" };
         for (size_t i = 0; i < V2C_ARRAY_SIZE(small); i++)
                 if (strcmp(dir, small[i]) == 0)
                         return true;
@@ -579,7 +581,7 @@ static bool sorted_has(char *const *v, size_t n, const char *s)
 }
 
 static bool plain_name(const char *name);
-static int fetch_root(struct disk_impl *d, struct v2c_tarindex *ti, char **excludes, const char *what,
+static int fetch_root(struct disk_impl *d, struct v2c_tarindex *ti, char **excludes, bool xattrs, const char *what,
                       struct v2c_error **err);
 
 /* One tree in one tar-out of its own. */
@@ -596,7 +598,7 @@ static int prefetch_one(struct disk_impl *d, const struct v2c_prefetch_tree *t, 
         struct guestfs_tar_out_opts_argv opts = {
                 .bitmask = GUESTFS_TAR_OUT_OPTS_NUMERICOWNER_BITMASK | GUESTFS_TAR_OUT_OPTS_XATTRS_BITMASK,
                 .numericowner = 1,
-                .xattrs = 1,
+                .xattrs = !t->no_xattrs,
         };
         if (t->excludes && t->excludes[0]) {
                 opts.bitmask |= GUESTFS_TAR_OUT_OPTS_EXCLUDES_BITMASK;
@@ -708,30 +710,44 @@ static int disk_prefetch(struct v2c_guest *g, const struct v2c_prefetch_tree *tr
         if (m == 0)
                 return v2c_tarindex_seal(d->prefetched, err);
         /* Each tar-out is a process in the appliance and a transfer, a
-         * tenth of a second or more under TCG: several trees come in one. */
-        bool one = false;
+         * tenth of a second or more under TCG: the trees come in one, or
+         * two when some go without xattrs. */
         int r = 0;
-        if (m > 1) {
-                _cleanup_strv_ char **excludes = NULL;
-                r = plan_prefetch(d, t, m, &excludes, &one, err);
-                if (r == 0 && one) {
-                        v2c_progress_tick("fetching %zu trees from the disk image", m);
-                        r = fetch_root(d, d->prefetched, excludes, "fetching the guest's configuration", err);
-                }
-                if (r < 0)
-                        return r;
-        }
-        for (size_t i = 0; i < m && r == 0; i++) {
-                if (!one) {
-                        v2c_progress_tick("fetching %s from the disk image (%zu of %zu)", t[i].dir, i + 1, m);
-                        r = prefetch_one(d, &t[i], err);
-                }
-                if (r == 0)
-                        r = v2c_strv_push(&d->prefixes, t[i].dir) < 0 ? -ENOMEM : 0;
-                if (r == 0 && t[i].excludes && t[i].excludes[0])
-                        r = v2c_strv_push(&d->partial, t[i].dir) < 0 ? -ENOMEM : 0;
-                if (r == -ENOMEM)
+        for (int pass = 0; pass < 2 && r == 0; pass++) {
+                bool no_xattrs = pass == 1;
+                _cleanup_free_ struct v2c_prefetch_tree *g1 = calloc(m, sizeof *g1);
+                if (g1 == NULL)
                         return v2c_error_set(err, ENOMEM, "out of memory");
+                size_t k = 0;
+                for (size_t i = 0; i < m; i++)
+                        if (t[i].no_xattrs == no_xattrs)
+                                g1[k++] = t[i];
+                if (k == 0)
+                        continue;
+                bool one = false;
+                if (k > 1) {
+                        _cleanup_strv_ char **excludes = NULL;
+                        r = plan_prefetch(d, g1, k, &excludes, &one, err);
+                        if (r == 0 && one) {
+                                v2c_progress_tick("fetching %zu trees from the disk image", k);
+                                r = fetch_root(d, d->prefetched, excludes, !no_xattrs,
+                                               "fetching the guest's configuration", err);
+                        }
+                }
+                for (size_t i = 0; i < k && r == 0; i++) {
+                        if (!one) {
+                                v2c_progress_tick("fetching %s from the disk image (%zu of %zu)", g1[i].dir, i + 1, k);
+                                r = prefetch_one(d, &g1[i], err);
+                        }
+                        if (r == 0)
+                                r = v2c_strv_push(&d->prefixes, g1[i].dir) < 0 ? -ENOMEM : 0;
+                        if (r == 0 && g1[i].excludes && g1[i].excludes[0])
+                                r = v2c_strv_push(&d->partial, g1[i].dir) < 0 ? -ENOMEM : 0;
+                        if (r == 0 && no_xattrs)
+                                r = v2c_strv_push(&d->noxattr, g1[i].dir) < 0 ? -ENOMEM : 0;
+                        if (r == -ENOMEM)
+                                return v2c_error_set(err, ENOMEM, "out of memory");
+                }
         }
         return r < 0 ? r : v2c_tarindex_seal(d->prefetched, err);
 }
@@ -909,7 +925,7 @@ static void *tar_reader_run(void *arg)
 /* One tar-out of "/" with EXCLUDES, streamed through a pipe into the index
  * TI: only the files' content lands on disk (its spill file).  WHAT names
  * the transfer in errors. */
-static int fetch_root(struct disk_impl *d, struct v2c_tarindex *ti, char **excludes, const char *what,
+static int fetch_root(struct disk_impl *d, struct v2c_tarindex *ti, char **excludes, bool xattrs, const char *what,
                       struct v2c_error **err)
 {
         int p[2];
@@ -929,7 +945,7 @@ static int fetch_root(struct disk_impl *d, struct v2c_tarindex *ti, char **exclu
                 .bitmask = GUESTFS_TAR_OUT_OPTS_NUMERICOWNER_BITMASK | GUESTFS_TAR_OUT_OPTS_XATTRS_BITMASK |
                            (excludes && excludes[0] ? GUESTFS_TAR_OUT_OPTS_EXCLUDES_BITMASK : 0),
                 .numericowner = 1,
-                .xattrs = 1,
+                .xattrs = xattrs,
                 .excludes = excludes,
         };
         int r = gfs.tar_out_opts_argv(d->h, "/", dev, &opts);
@@ -1031,7 +1047,7 @@ static int disk_fetch(struct v2c_guest *g, char *const *files, size_t n, char *c
                 if (d->batch == NULL && (d->batch = v2c_tarindex_new(err)) == NULL)
                         r = -ENOMEM;
                 if (r == 0)
-                        r = fetch_root(d, d->batch, p.excludes, "fetching the images' files", err);
+                        r = fetch_root(d, d->batch, p.excludes, true, "fetching the images' files", err);
                 /* Sealed again after each addition (a later member of a
                  * path replaces the earlier one: the same file). */
                 if (r == 0)
@@ -1066,6 +1082,7 @@ static void disk_close(struct v2c_guest *g)
         v2c_tarindex_free(d->prefetched);
         v2c_strv_free(d->prefixes);
         v2c_strv_free(d->partial);
+        v2c_strv_free(d->noxattr);
         v2c_tarindex_free(d->batch);
         v2c_strv_free(d->batch_trees);
         for (size_t i = 0; i < d->n_listings; i++) {

@@ -716,6 +716,7 @@ bool v2c_guest_exists(struct v2c_guest *g, const char *path, enum v2c_file_type 
 struct resolved_tree {
         char *dir;
         const char *const *excludes;
+        bool no_xattrs;
 };
 
 static int cmp_resolved_tree(const void *a, const void *b)
@@ -745,14 +746,14 @@ int v2c_guest_prefetch_trees(struct v2c_guest *g, const struct v2c_prefetch_tree
                         free(p);
                         continue;
                 }
-                res[m++] = (struct resolved_tree) { p, trees[i].excludes };
+                res[m++] = (struct resolved_tree) { p, trees[i].excludes, trees[i].no_xattrs };
         }
         if (m)
                 qsort(res, m, sizeof *res, cmp_resolved_tree);
         size_t w = 0;
         for (size_t i = 0; i < m; i++)
                 if (w == 0 || !v2c_path_is_under(res[i].dir, out[w - 1].dir))
-                        out[w++] = (struct v2c_prefetch_tree) { res[i].dir, res[i].excludes };
+                        out[w++] = (struct v2c_prefetch_tree) { res[i].dir, res[i].excludes, res[i].no_xattrs };
         int r = w ? g->ops->prefetch(g, out, w, err) : 0;
         for (size_t i = 0; i < m; i++)
                 free(res[i].dir);
@@ -766,7 +767,7 @@ int v2c_guest_prefetch(struct v2c_guest *g, const char *const *dirs, size_t n, c
         if (t == NULL)
                 return v2c_error_set(err, ENOMEM, "out of memory");
         for (size_t i = 0; i < n; i++)
-                t[i] = (struct v2c_prefetch_tree) { dirs[i], excludes };
+                t[i] = (struct v2c_prefetch_tree) { dirs[i], excludes, false };
         return v2c_guest_prefetch_trees(g, t, n, err);
 }
 

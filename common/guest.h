@@ -137,6 +137,11 @@ int v2c_guest_prefetch(struct v2c_guest *g, const char *const *dirs, size_t n, c
 struct v2c_prefetch_tree {
         const char *dir;
         const char *const *excludes;
+        /* Without extended attributes (a tree of no executables, such as
+         * /etc or a package database: the tar-out is then plain ustar, a
+         * third smaller); a capability asked for under it costs a round
+         * trip. */
+        bool no_xattrs;
 };
 /* As v2c_guest_prefetch, each tree with its own excludes: the disk backend
  * brings them all out in one transfer.  A tree inside another comes with

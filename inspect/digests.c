@@ -62,6 +62,9 @@ static int package_versions(struct inspect_ctx *c, struct v2c_service *s)
         return 0;
 }
 
+/* Files up to this size are read whole, larger ones streamed. */
+#define DIGEST_READ_MAX (1u << 20)
+
 static void file_closep(struct v2c_guest_file **f)
 {
         v2c_guest_file_close(*f);
@@ -72,23 +75,38 @@ static void file_closep(struct v2c_guest_file **f)
  * be): it then has no digest. */
 static int file_digest(struct inspect_ctx *c, const char *path, char out[72])
 {
-        _cleanup_(file_closep) struct v2c_guest_file *f = NULL;
         struct v2c_stat st;
-        int r = v2c_guest_open_file(c->g, path, &f, &st, NULL);
+        int r = v2c_guest_stat(c->g, path, &st, NULL);
         if (r < 0)
                 return r;
+        if (st.type != V2C_FT_REG)
+                return -EINVAL;
         if (st.size > INSPECT_MAX_BINARY)
                 return -EFBIG;
         _cleanup_(v2c_sha256_freep) struct v2c_sha256 *h = v2c_sha256_new();
         if (h == NULL)
                 return -ENOMEM;
-        char buf[65536];
-        size_t got;
-        do {
-                r = v2c_guest_file_read(f, buf, sizeof buf, &got, NULL);
-                if (r == 0)
+        if (st.size <= DIGEST_READ_MAX) {
+                /* Read whole: from the prefetched trees or the read cache,
+                 * else one round trip (a stream is a file transfer). */
+                _cleanup_free_ char *data = NULL;
+                size_t len = 0;
+                r = v2c_guest_read_file(c->g, path, DIGEST_READ_MAX, &data, &len, NULL);
+                if (r < 0 || data == NULL)
+                        return r < 0 ? r : -ENOENT;
+                r = v2c_sha256_update(h, data, len);
+        } else {
+                _cleanup_(file_closep) struct v2c_guest_file *f = NULL;
+                r = v2c_guest_open_file(c->g, path, &f, NULL, NULL);
+                char buf[65536];
+                size_t got = 0;
+                while (r == 0) {
+                        r = v2c_guest_file_read(f, buf, sizeof buf, &got, NULL);
+                        if (r < 0 || got == 0)
+                                break;
                         r = v2c_sha256_update(h, buf, got);
-        } while (r == 0 && got > 0);
+                }
+        }
         char hex[V2C_SHA256_HEX_LEN + 1];
         if (r == 0)
                 r = v2c_sha256_final_hex(h, hex);

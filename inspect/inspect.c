@@ -18,19 +18,22 @@
 
 /* Trees the analysis reads from; the disk backend downloads each with one
  * tar-out instead of a round trip per file. */
-static const char *const prefetch_dirs[] = {
-        "/etc",
-        "/usr/lib/systemd/system",
-        "/lib/systemd/system",
-        "/usr/local/lib/systemd/system",
-        "/lib/apk/db",
-        "/var/spool/cron",
-        "/root",
-        "/home",
-        "/opt",
-        "/srv",
-        "/var/www",
-        "/usr/local",
+static const struct {
+        const char *dir;
+        bool executables;       /* may hold a service's executable: its xattrs come too */
+} prefetch_dirs[] = {
+        { "/etc", false },
+        { "/usr/lib/systemd/system", false },
+        { "/lib/systemd/system", false },
+        { "/usr/local/lib/systemd/system", false },
+        { "/lib/apk/db", false },
+        { "/var/spool/cron", false },
+        { "/root", true },
+        { "/home", true },
+        { "/opt", true },
+        { "/srv", true },
+        { "/var/www", true },
+        { "/usr/local", true },
 };
 
 /* dpkg's database without its checksums and maintainer scripts, most of
@@ -394,8 +397,8 @@ int v2c_inspect(struct v2c_guest *g, const struct v2c_inspect_options *opt, stru
         phase(&c, "fetching the guest's configuration", true);
         struct v2c_prefetch_tree trees[V2C_ARRAY_SIZE(prefetch_dirs) + 1];
         for (size_t i = 0; i < V2C_ARRAY_SIZE(prefetch_dirs); i++)
-                trees[i] = (struct v2c_prefetch_tree) { prefetch_dirs[i], NULL };
-        trees[V2C_ARRAY_SIZE(prefetch_dirs)] = (struct v2c_prefetch_tree) { dpkg_dir, dpkg_excludes };
+                trees[i] = (struct v2c_prefetch_tree) { prefetch_dirs[i].dir, NULL, !prefetch_dirs[i].executables };
+        trees[V2C_ARRAY_SIZE(prefetch_dirs)] = (struct v2c_prefetch_tree) { dpkg_dir, dpkg_excludes, true };
         r = v2c_guest_prefetch_trees(g, trees, V2C_ARRAY_SIZE(trees), err);
         if (r < 0) {
                 v2c_error_prefix(err, r, "fetching the guest's configuration");
