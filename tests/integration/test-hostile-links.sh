@@ -51,6 +51,11 @@ printf '[Service]\nEnvironment="DB_PASSWORD=%s"\nExecStart=/usr/bin/python3 /opt
   "$unitpw" >"$H/etc/systemd/system/dbjob.service"
 ln -s /etc/systemd/system/dbjob.service "$H/etc/systemd/system/multi-user.target.wants/dbjob.service"
 ln "$H/etc/systemd/system/dbjob.service" "$H/opt/webapp/dbjob.ini"
+# 6. A top-level directory named "*": as a tar --exclude pattern it would
+#    match every tree inspect fetches (the disk backend then fetches tree
+#    by tree instead of in one tar-out of /).
+mkdir -p "$H/*"
+echo 'not a pattern' >"$H/*/file"
 # 5. --system: hardlinks in /usr/share to private keys, cloud credentials
 #    and the shadow file.
 mkdir -p "$H/usr/share/hostile"
