@@ -77,7 +77,7 @@ raw="$TMP/convert.raw"
 for what in 'base layer \(every image\): [0-9]+ entries, .* read, .* written, ' \
             '\[1/3\] hello: app layer: ' '\[2/3\] nginx: packages layer: ' '\[3/3\] webapp: config layer: ' \
             'inspecting: finding services' 'inspecting: analysing service [0-9]+ of [0-9]+: ' \
-            '[0-9]+ services found, [0-9]+ files read' 'fetching /etc from the disk image'; do
+            '[0-9]+ services found, [0-9]+ files read' 'fetching [0-9]+ trees from the disk image'; do
   check "the terminal was shown: $what" found -aE "$what" "$raw"
 done
 draws=$(grep -ao "$ESC\[J" "$raw" | grep -c . || true)
