@@ -115,7 +115,6 @@ static int class_columns(struct v2c_buf *b, const size_t total[4])
  * VMs of each (the JSON has them all). */
 #define CHART_LAYERS 12
 #define LISTED_LAYERS 50
-#define LISTED_VMS 10
 static const char stored_colour[] = "#1565c0", saved_colour[] = "#90caf9";
 
 /* A layer's label: its role and the start of its digest. */
@@ -198,16 +197,7 @@ static int layers_section(struct v2c_buf *b, const struct v2c_fleet *f)
                                        "<td class=\"n\">%zu</td><td>",
                                     L->role, L->digest, L->digest, v2c_progress_bytes(L->size, size, sizeof size),
                                     L->n_uses);
-                size_t shown = 0;
-                for (size_t u = 0; r == 0 && u < L->n_uses; u++) {
-                        if (u > 0 && L->uses[u].vm == L->uses[u - 1].vm)
-                                continue;
-                        if (shown++ == LISTED_VMS) {
-                                r = v2c_buf_appendf(b, " and %zu more", L->n_vms - LISTED_VMS);
-                                break;
-                        }
-                        r = v2c_buf_appends(b, shown > 1 ? ", " : "") ?: html_text(b, f->vms[L->uses[u].vm].name);
-                }
+                r = r ?: v2c_fleet_layer_vms(f, L, b, html_text);
                 r = r ?: v2c_buf_appendf(b, "</td><td class=\"n\">%s</td></tr>\n",
                                          v2c_progress_bytes(L->size * (L->n_uses - 1), saved, sizeof saved));
         }

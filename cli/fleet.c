@@ -582,6 +582,21 @@ static int put_printable(struct v2c_buf *b, const char *s)
         return p ? v2c_buf_appends(b, p) : -ENOMEM;
 }
 
+int v2c_fleet_layer_vms(const struct v2c_fleet *f, const struct v2c_fleet_layer *L, struct v2c_buf *b,
+                        int (*put)(struct v2c_buf *, const char *))
+{
+        int r = 0;
+        size_t shown = 0;
+        for (size_t u = 0; r == 0 && u < L->n_uses; u++) {
+                if (u > 0 && L->uses[u].vm == L->uses[u - 1].vm)
+                        continue;       /* uses are in VM order */
+                if (shown++ == V2C_FLEET_LISTED_VMS)
+                        return v2c_buf_appendf(b, " and %zu more", L->n_vms - V2C_FLEET_LISTED_VMS);
+                r = v2c_buf_appends(b, shown > 1 ? ", " : "") ?: put(b, f->vms[L->uses[u].vm].name);
+        }
+        return r;
+}
+
 static const char *os_label(const struct v2c_os *os, char *buf, size_t size)
 {
         snprintf(buf, size, "%s %s", os->distro ? os->distro : "unknown", os->version ? os->version : "");
@@ -591,7 +606,6 @@ static const char *os_label(const struct v2c_os *os, char *buf, size_t size)
 /* Text and HTML list so many shared layers, and so many VMs of each
  * (the JSON has them all). */
 #define LISTED_LAYERS 20
-#define LISTED_VMS 10
 
 /* The shared layers of the convert results, for people. */
 static int layers_text(const struct v2c_fleet *f, struct v2c_buf *b)
@@ -618,16 +632,7 @@ static int layers_text(const struct v2c_fleet *f, struct v2c_buf *b)
                 char size[32];
                 r = v2c_buf_appendf(b, "  %-10s %.19s %9s  %zu images on ", L->role, L->digest,
                                     v2c_progress_bytes(L->size, size, sizeof size), L->n_uses);
-                size_t shown = 0;
-                for (size_t u = 0; r == 0 && u < L->n_uses; u++) {
-                        if (u > 0 && L->uses[u].vm == L->uses[u - 1].vm)
-                                continue;
-                        if (shown++ == LISTED_VMS) {
-                                r = v2c_buf_appendf(b, " and %zu more", L->n_vms - LISTED_VMS);
-                                break;
-                        }
-                        r = v2c_buf_appends(b, shown > 1 ? ", " : "") ?: put_printable(b, f->vms[L->uses[u].vm].name);
-                }
+                r = r ?: v2c_fleet_layer_vms(f, L, b, put_printable);
                 r = r ?: v2c_buf_appendf(b, "; saves %s\n",
                                          v2c_progress_bytes(L->size * (L->n_uses - 1), saved, sizeof saved));
         }

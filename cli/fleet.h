@@ -174,6 +174,13 @@ const char *v2c_fleet_blocker_name(enum v2c_fleet_blocker_kind k);
 json_t *v2c_fleet_to_json(const struct v2c_fleet *f);
 char *v2c_fleet_to_text(const struct v2c_fleet *f);
 char *v2c_fleet_to_html(const struct v2c_fleet *f);
+/* Appends to B the names of the VMs using layer L, ", " between them, at
+ * most V2C_FLEET_LISTED_VMS then " and N more", each name written by PUT
+ * (the text's or the page's escaping); 0 or -ENOMEM. */
+#define V2C_FLEET_LISTED_VMS 10
+struct v2c_buf;
+int v2c_fleet_layer_vms(const struct v2c_fleet *f, const struct v2c_fleet_layer *L, struct v2c_buf *b,
+                        int (*put)(struct v2c_buf *, const char *));
 /* The draft playbook of wave WAVE (from 1) as YAML: *out new, or NULL
  * when that wave has no service with a TCP port (nothing for HAProxy to
  * move: its services are converted, not rolled out).  0 or -ENOMEM. */

@@ -1818,32 +1818,24 @@ int v2c_disk_session_launch(const char *const *paths, const char *const *formats
         if (s == NULL)
                 return v2c_error_set(err, ENOMEM, "out of memory");
         s->refs = 1;
-        _cleanup_gstrv_ char **devs = NULL, **parts = NULL, **pvs = NULL;
+        _cleanup_gstrv_ char **pvs = NULL;
         r = launch(paths, formats, n, timeout_s, what, &s->h, err);
         if (r < 0)
                 goto fail;
-        devs = gfs.list_devices(s->h);
-        if (devs == NULL) {
+        /* libguestfs's lists are malloc'd strings: the session keeps them. */
+        s->devices = gfs.list_devices(s->h);
+        if (s->devices == NULL) {
                 r = gerr(s->h, err, "listing the appliance's disks");
                 goto fail;
         }
-        for (size_t i = 0; devs[i] && r == 0; i++)
-                r = v2c_strv_push(&s->devices, devs[i]);
         s->n_devices = v2c_strv_len(s->devices);
-        if (r < 0 || s->n_devices != n) {
-                r = r < 0 ? v2c_error_set(err, ENOMEM, "out of memory")
-                          : v2c_error_set(err, EIO, "the appliance shows %zu disks for %zu drives", s->n_devices, n);
+        if (s->n_devices != n) {
+                r = v2c_error_set(err, EIO, "the appliance shows %zu disks for %zu drives", s->n_devices, n);
                 goto fail;
         }
-        parts = gfs.list_partitions(s->h);
-        if (parts == NULL) {
+        s->partitions = gfs.list_partitions(s->h);
+        if (s->partitions == NULL) {
                 r = gerr(s->h, err, "listing the appliance's partitions");
-                goto fail;
-        }
-        for (size_t i = 0; parts[i] && r == 0; i++)
-                r = v2c_strv_push(&s->partitions, parts[i]);
-        if (r < 0) {
-                r = v2c_error_set(err, ENOMEM, "out of memory");
                 goto fail;
         }
         /* One round trip: without physical volumes no guest needs the
