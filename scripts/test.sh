@@ -12,7 +12,8 @@
 #   5. a short libFuzzer run of every fuzz target (clang);
 #   6. the curated mutants of tests/mutants/ (run.sh), beside 4 and 5: each
 #      planted bug must be caught by the tests its patch names.
-# V2C_FUZZ_SECONDS sets the time per fuzz target (default 10: 40 targets).
+# V2C_FUZZ_SECONDS sets the time per fuzz target (default 10: 40 targets),
+# V2C_MUTANT_JOBS the mutant runner's lanes (default 2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -74,7 +75,10 @@ checks_skipped=$(grep -c '^ok - .* # SKIP ' build/meson-logs/testlog.txt || true
 grep '^ok - .* # SKIP ' build/meson-logs/testlog.txt | sed 's/^ok - /test: skipped check: /' || true
 
 # The mutants mostly wait on integration tests, the sanitizer and fuzz runs
-# mostly on one core: both at once.
+# mostly on one core: both at once.  run.sh plants the mutants in
+# $V2C_MUTANT_JOBS lanes (default 2) side by side, each in its own copy under
+# build-mutants/, a test meson runs alone (is_parallel: false) alone there
+# too; the lines it prints come in the order the mutants end.
 tests/mutants/run.sh build-mutants >"$mutlog" 2>&1 & mutants=$!
 
 [ -f build-asan/build.ninja ] || quiet meson setup build-asan --werror -Db_sanitize=address,undefined -Db_lundef=false

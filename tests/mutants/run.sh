@@ -6,37 +6,54 @@
 # then a unified diff for `patch -p1` from the repository root.
 #
 # The patches are applied one at a time to a scratch copy of the source
-# (never to this checkout), rebuilt incrementally (one build directory for
-# all of them: only what a patch touches is recompiled), and the named tests
-# are run one by one until one fails: that test killed the mutant.  A
-# mutant that every named test passes SURVIVED, and fails the run; so does a
-# patch that no longer applies or builds (the guard it plants a bug in has
-# moved: the patch must follow it).
+# (never to this checkout), rebuilt incrementally (one build directory per
+# copy: only what a patch touches is recompiled), and the named tests are
+# run one by one until one fails: that test killed the mutant.  A mutant
+# that every named test passes SURVIVED, and fails the run; so does a patch
+# that no longer applies or builds (the guard it plants a bug in has moved:
+# the patch must follow it).
 #
-#   tests/mutants/run.sh [SCRATCH_DIR] [NAME...]
+# Most of those tests wait on qemu, podman or the disk more than they use a
+# core, so N lanes plant mutants side by side, each in a copy of its own
+# (SCRATCH_DIR/laneK/src, its build directory inside), each taking the next
+# patch from one shared queue: the longest first, by the times of the last
+# run (builds and tests, the waits for a lock left out), so that no lane is
+# left with a long one at the end.  A test that
+# meson runs alone (is_parallel: false: the VMs, the terminal, what
+# measures a time limit) runs alone here too: the lanes' builds and tests
+# hold a shared lock, such a test holds it exclusively.
+#
+#   tests/mutants/run.sh [-j N] [SCRATCH_DIR] [NAME...]
+# N (lanes) defaults to $V2C_MUTANT_JOBS, else 2; -j 1 plants one at a time.
 # SCRATCH_DIR defaults to build-mutants/ (kept between runs, so ccache and
-# ninja make later runs fast).  Prints one line per mutant and a total.
+# ninja make later runs fast).  Prints one line per mutant as it ends, and
+# a total.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
+jobs=${V2C_MUTANT_JOBS:-2}
+case ${1:-} in
+  -j) jobs=${2:-}; shift $(( $# > 1 ? 2 : 1 )) ;;
+  -j*) jobs=${1#-j}; shift ;;
+esac
+case $jobs in
+  '' | *[!0-9]* | 0*) echo "mutants: -j wants a number of lanes, 1 or more (not '$jobs')" >&2; exit 2 ;;
+esac
 scratch=${1:-$root/build-mutants}
-# Absolute: the patches are applied from inside the copy.
+# Absolute: the patches are applied from inside the copies.
 case $scratch in /*) ;; *) scratch=$PWD/$scratch ;; esac
 shift $(( $# > 0 ? 1 : 0 ))
-src=$scratch/src
-# The build directory sits in the copy as build/ does in the checkout:
-# compilers then see the same relative paths, and with CCACHE_BASEDIR at
-# the checkout ccache serves the copy's first build from the checkout's.
-build=$src/build
 # A test stops at its first failed check (tests/integration/lib.sh).
 export V2C_FAIL_FAST=1
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$root} CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-true}
 log=$scratch/log
-mkdir -p "$scratch" "$log"
-# One run per scratch directory: two would patch the same copy.
+mkdir -p "$scratch" "$log" "$scratch/times"
+# One run per scratch directory: two would patch the same copies.
 exec 9>"$scratch/lock"
 flock -n 9 || { echo "mutants: $scratch is in use by another run" >&2; exit 1; }
+# The single copy of the runner before lanes, left by an older run.
+rm -rf "$scratch/src" "$scratch/src.new"
 
-# A fresh copy of the tracked sources: a mutant must never touch the
+# A fresh copy of the tracked sources in $src: a mutant must never touch the
 # checkout, and an earlier mutant must never leak into the next one.
 copy_sources() {
   rm -rf "$src.new" && mkdir -p "$src.new" || return 1
@@ -75,31 +92,51 @@ for d, dirs, files in os.walk(cur):
 PY
 }
 
-if ! copy_sources; then
-  echo "mutants: cannot copy the sources to $src" >&2
-  exit 1
-fi
-if [ ! -f "$build/build.ninja" ]; then
-  meson setup --werror "$build" "$src" >"$log/setup.log" 2>&1 || { cat "$log/setup.log" >&2; exit 1; }
-fi
-if ! ninja -C "$build" >"$log/build.log" 2>&1; then
-  echo "mutants: the unmodified copy does not build:" >&2
-  tail -20 "$log/build.log" >&2
-  exit 1
-fi
+# locked -s|-x COMMAND...: COMMAND under the lanes' reader/writer lock,
+# shared (-s) or alone (-x).  The gate lets a waiting writer in before the
+# readers that come after it (flock keeps no order: lanes taking turns at
+# the shared lock could keep a writer waiting for ever).  COMMAND inherits
+# neither descriptor: nothing it leaves running holds the lock.  Adds the
+# seconds COMMAND ran (the wait left out) to held.
+locked() {
+  local mode=$1 t rc=1; shift
+  {
+    if flock -x 7 && flock "$mode" 8 && flock -u 7; then
+      t=$SECONDS
+      "$@" 7>&- 8>&-; rc=$?
+      held=$((held + SECONDS - t))
+    fi
+  } 7>>"$scratch/gate" 8>>"$scratch/tests.lock"
+  return $rc
+}
 
-if [ $# -gt 0 ]; then
-  patches=()
-  for n in "$@"; do patches+=("$root/tests/mutants/${n%.patch}.patch"); done
-else
-  patches=("$root"/tests/mutants/*.patch)
-fi
-
-# What each test needs built: a mutant relinks only those targets, not the
-# forty other test programs that link the same libraries.
-(cd "$build" && meson introspect --tests --targets) >"$log/introspect.json" 2>/dev/null
-targets_of() { # TEST... -> the build outputs the tests depend on
-  python3 - "$log/introspect.json" "$build" "$@" <<'PY'
+# Lane K's copy and its build directory, which sits in the copy as build/
+# does in the checkout: compilers then see the same relative paths, and
+# with CCACHE_BASEDIR above them ccache serves each copy's first build from
+# the checkout's or another lane's.
+lane_dirs() { src=$scratch/lane$1/src build=$scratch/lane$1/src/build; }
+prepare_lane() { # K: lane K's copy, built, and what its tests need built
+  local k=$1 src build held=0
+  lane_dirs "$k"
+  if ! copy_sources; then
+    echo "mutants: cannot copy the sources to $src" >&2
+    return 1
+  fi
+  if [ ! -f "$build/build.ninja" ]; then
+    meson setup --werror "$build" "$src" >"$log/lane$k.setup.log" 2>&1 ||
+      { cat "$log/lane$k.setup.log" >&2; return 1; }
+  fi
+  if ! locked -s ninja -C "$build" >"$log/lane$k.build.log" 2>&1; then
+    echo "mutants: the unmodified copy (lane $k) does not build:" >&2
+    tail -20 "$log/lane$k.build.log" >&2
+    return 1
+  fi
+  # What each test needs built: a mutant relinks only those targets, not
+  # the forty other test programs that link the same libraries.
+  (cd "$build" && meson introspect --tests --targets) >"$scratch/lane$k/introspect.json" 2>/dev/null
+}
+targets_of() { # INTROSPECT_JSON BUILD TEST... -> the build outputs the tests depend on
+  python3 - "$@" <<'PY'
 import json, os, sys
 info = json.load(open(sys.argv[1]))
 build = sys.argv[2]
@@ -113,50 +150,112 @@ print("\n".join(sorted(out)))
 PY
 }
 
-killed=0 survived=0 broken=0
-for p in "${patches[@]}"; do
+if [ $# -gt 0 ]; then
+  names=("${@%.patch}")
+else
+  names=()
+  for p in "$root"/tests/mutants/*.patch; do names+=("$(basename "$p" .patch)"); done
+fi
+# The longest first (one not timed yet counts as long): the last to start
+# are then short ones, and the lanes end together.
+mapfile -t patches < <(for n in "${names[@]}"; do
+  t=$(cat "$scratch/times/$n" 2>/dev/null) || t=999999
+  echo "$t $root/tests/mutants/$n.patch"
+done | sort -s -k1,1nr | cut -d' ' -f2-)
+[ "$jobs" -le ${#patches[@]} ] || jobs=${#patches[@]}
+# The queue: the index of the next patch nobody took.
+echo 0 >"$scratch/queue"
+# Every line printed, for the total.
+results=$scratch/results
+: >"$results"
+
+next_mutant() { # sets next to the queue's next patch; fails when none is left
+  {
+    flock 6 && read -r next <"$scratch/queue" && echo $((next + 1)) >"$scratch/queue"
+  } 6>>"$scratch/queue.lock" && [ "$next" -lt ${#patches[@]} ]
+}
+report() { # LINE: printed whole (never mixed with another lane's), and kept
+  { flock 5 && printf '%s\n' "$1" && printf '%s\n' "$1" >&5; } 5>>"$results"
+}
+
+plant() { # K PATCH: one mutant in lane K's copy; fails only when the copy is lost
+  local k=$1 p=$2 src build name t0 held=0 what tests by t mode outputs
+  lane_dirs "$k"
   name=$(basename "$p" .patch)
+  t0=$SECONDS
   what=$(sed -n 's/^# mutant: //p' "$p" | head -1)
   tests=$(sed -n 's/^# killed-by: //p' "$p" | head -1)
   if [ -z "$what" ] || [ -z "$tests" ]; then
-    echo "mutant $name: BROKEN (no '# mutant:' or '# killed-by:' header)"
-    broken=$((broken + 1)); continue
+    report "mutant $name: BROKEN (no '# mutant:' or '# killed-by:' header)"
+    return 0
   fi
   if ! (cd "$src" && patch -p1 --quiet --forward <"$p" >"$log/$name.patch.log" 2>&1); then
-    echo "mutant $name: BROKEN (does not apply; see $log/$name.patch.log)"
+    report "mutant $name: BROKEN (does not apply; see $log/$name.patch.log)"
     (cd "$src" && patch -p1 -R --quiet --force <"$p" >/dev/null 2>&1)
-    broken=$((broken + 1)); continue
+    return 0
   fi
   by=""
-  mapfile -t outputs < <(targets_of $tests)
-  if [ ${#outputs[@]} -eq 0 ] || ! ninja -C "$build" "${outputs[@]}" >"$log/$name.build.log" 2>&1; then
-    echo "mutant $name: BROKEN (does not build; see $log/$name.build.log)"
-    broken=$((broken + 1))
+  mapfile -t outputs < <(targets_of "$scratch/lane$k/introspect.json" "$build" $tests)
+  if [ ${#outputs[@]} -eq 0 ] || ! locked -s ninja -C "$build" "${outputs[@]}" >"$log/$name.build.log" 2>&1; then
+    report "mutant $name: BROKEN (does not build; see $log/$name.build.log)"
   else
     for t in $tests; do
-      if ! meson test -C "$build" --no-rebuild --print-errorlogs "$t" >"$log/$name.$t.log" 2>&1; then
+      case " $solo " in *" $t "*) mode=-x ;; *) mode=-s ;; esac
+      if ! locked "$mode" meson test -C "$build" --no-rebuild --print-errorlogs "$t" >"$log/$name.$t.log" 2>&1; then
         # "No tests defined" or a misspelt name is not a kill.
         if grep -q "^Fail: *[1-9]\|^Timeout: *[1-9]" "$log/$name.$t.log"; then
           by=$t; break
         fi
-        echo "mutant $name: BROKEN (test $t did not run; see $log/$name.$t.log)"
-        by="-"; broken=$((broken + 1)); break
+        report "mutant $name: BROKEN (test $t did not run; see $log/$name.$t.log)"
+        by="-"; break
       fi
     done
     if [ -z "$by" ]; then
-      echo "mutant $name: SURVIVED $tests ($what)"
-      survived=$((survived + 1))
+      report "mutant $name: SURVIVED $tests ($what) [$((SECONDS - t0)) s]"
     elif [ "$by" != "-" ]; then
-      echo "mutant $name: killed by $by ($what)"
-      killed=$((killed + 1))
+      report "mutant $name: killed by $by ($what) [$((SECONDS - t0)) s]"
     fi
   fi
+  echo "$held" >"$scratch/times/$name"
   if ! (cd "$src" && patch -p1 -R --quiet <"$p" >/dev/null 2>&1); then
     # The copy is no longer the checkout: start again from a fresh one.
-    copy_sources || { echo "mutants: cannot restore $src" >&2; exit 1; }
+    copy_sources || { echo "mutants: cannot restore $src" >&2; return 1; }
   fi
+}
+
+lane() { # K: plants the queue's mutants until none is left
+  local k=$1 next src build held=0
+  if [ "$k" -gt 1 ]; then prepare_lane "$k" || return 1; fi
+  while next_mutant; do
+    plant "$k" "${patches[$next]}" || return 1
+  done
+  # Leave the build matching the unmodified sources for the next run.
+  lane_dirs "$k"
+  locked -s ninja -C "$build" >"$log/lane$k.build.log" 2>&1 || true
+}
+
+# Lane 1 first, alone: a copy that does not build stops the run at once,
+# and ccache then has the other lanes' first builds.
+prepare_lane 1 || exit 1
+solo=$(python3 -c 'import json, sys
+print(" ".join(t["name"] for t in json.load(open(sys.argv[1]))["tests"] if not t["is_parallel"]))' \
+  "$scratch/lane1/introspect.json") || exit 1
+# Each lane in a process group of its own (set -m): an interrupted run
+# stops its lanes and what they run.
+pids=()
+trap 'for p in "${pids[@]}"; do kill -TERM -- -"$p" 2>/dev/null; done; exit 130' INT TERM
+set -m
+for k in $(seq "$jobs"); do
+  lane "$k" </dev/null &
+  pids+=($!)
 done
-# Leave the build matching the unmodified sources for the next run.
-ninja -C "$build" >"$log/build.log" 2>&1 || true
+set +m
+lanes_ok=1
+for p in "${pids[@]}"; do wait "$p" || lanes_ok=0; done
+trap - INT TERM
+[ $lanes_ok = 1 ] || { echo "mutants: a lane stopped (see above)" >&2; exit 1; }
+killed=$(grep -c '^mutant [^ ]*: killed by ' "$results")
+survived=$(grep -c '^mutant [^ ]*: SURVIVED ' "$results")
+broken=$(grep -c '^mutant [^ ]*: BROKEN ' "$results")
 echo "mutants: $killed killed, $survived survived, $broken broken"
 [ $survived -eq 0 ] && [ $broken -eq 0 ] && [ $killed -gt 0 ]
