@@ -21,7 +21,6 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <fnmatch.h>
 #include <fcntl.h>
 #include <guestfs.h>
 #include <pthread.h>
@@ -614,82 +613,6 @@ static int prefetch_one(struct disk_impl *d, const struct v2c_prefetch_tree *t, 
         return r < 0 ? v2c_error_prefix(err, r, "fetching `%s`", t->dir) : 0;
 }
 
-static int listing_open(struct disk_impl *d, const char *top, FILE **f, struct v2c_error **err);
-
-/* REL (a path under a tree, relative to it) matches PAT as GNU tar matches
- * an unanchored exclusion pattern: the whole of it or any trailing part
- * that starts after a slash, with wildcards matching slashes. */
-static bool tar_excludes(const char *pat, const char *rel)
-{
-        for (const char *c = rel;; c++) {
-                if ((c == rel || c[-1] == '/') && fnmatch(pat, c, 0) == 0)
-                        return true;
-                if (*c == '\0')
-                        return false;
-        }
-}
-
-/* T's excludes said as the names they exclude (one find0 of the tree, kept
- * for later fetches): GNU tar looks names up among plain excludes in a hash
- * table but tries every wildcard pattern on every name it meets, which
- * under TCG costs a second for a package database's 6,000 files beside
- * /etc.  *done false, nothing added, when a name to exclude is not plain
- * (as a pattern it would say more than itself) or the names are too many
- * for one message: the caller then sends the patterns. */
-static int literal_excludes(struct disk_impl *d, const struct v2c_prefetch_tree *t, char ***excludes,
-                            size_t *bytes, bool *done, struct v2c_error **err)
-{
-        *done = false;
-        FILE *f = NULL;
-        int r = listing_open(d, t->dir, &f, err);
-        if (r < 0 || f == NULL)
-                return r;
-        _cleanup_strv_ char **names = NULL;
-        size_t more = 0;
-        char *name = NULL, *skip = NULL;
-        size_t cap = 0;
-        ssize_t len;
-        bool plain = true;
-        /* find0 names are relative to the tree, each with a leading slash,
-         * a directory before what it holds. */
-        while (plain && r == 0 && (len = getdelim(&name, &cap, '\0', f)) > 0) {
-                const char *rel = name + strspn(name, "/");
-                if (*rel == '\0' || strnlen(rel, (size_t) len) + strlen(t->dir) >= V2C_PATH_MAX)
-                        continue;
-                /* Under a directory already excluded. */
-                if (skip && strncmp(rel, skip, strlen(skip)) == 0 && rel[strlen(skip)] == '/')
-                        continue;
-                bool out = false;
-                for (const char *const *x = t->excludes; *x && !out; x++)
-                        out = tar_excludes(*x, rel);
-                if (!out)
-                        continue;
-                char *lit = NULL;
-                if (asprintf(&lit, ".%s/%s", t->dir, rel) < 0 || v2c_strv_consume(&names, lit) < 0) {
-                        r = v2c_error_set(err, ENOMEM, "out of memory");
-                        break;
-                }
-                plain = plain_name(lit);
-                more += strlen(lit) + 9;
-                free(skip);
-                if ((skip = strdup(rel)) == NULL)
-                        r = v2c_error_set(err, ENOMEM, "out of memory");
-        }
-        free(name);
-        free(skip);
-        fclose(f);
-        if (r < 0 || !plain || *bytes + more > EXCLUDES_MAX / 2)
-                return r;
-        for (size_t i = 0; names && names[i]; i++) {
-                r = v2c_strv_push(excludes, names[i]);
-                if (r < 0)
-                        return v2c_error_set(err, ENOMEM, "out of memory");
-        }
-        *bytes += more;
-        *done = true;
-        return 0;
-}
-
 /* The excludes of one tar-out of "/" that brings exactly TREES: every
  * child of "/" and of the directories on the way to them that is neither
  * on the way nor a tree, and each tree's own patterns, scoped to it (GNU
@@ -716,14 +639,6 @@ static int plan_prefetch(struct disk_impl *d, const struct v2c_prefetch_tree *t,
                 }
                 if (up == NULL)
                         r = -ENOMEM;
-                if (r == 0 && t[i].excludes && t[i].excludes[0]) {
-                        bool done = false;
-                        r = literal_excludes(d, &t[i], excludes, &bytes, &done, err);
-                        if (r < 0)
-                                return r;
-                        if (done)
-                                continue;
-                }
                 for (const char *const *x = t[i].excludes; x && *x && r == 0; x++) {
                         /* The tree's own path goes into a pattern. */
                         for (const char *c = t[i].dir; *c; c++)

@@ -109,28 +109,6 @@ PY
 if cmp -s "$TMP/dir-nocaps.json" "$TMP/vto-n.json"; then ok "virt-tar-out | gzip gives the directory reader's report (file capabilities aside)"
 else diff -u "$TMP/dir-nocaps.json" "$TMP/vto-n.json" | head -40; not_ok "the virt-tar-out archive's report differs"; fi
 
-# The package database comes out of the appliance without its checksums
-# and maintainer scripts, said to tar as the names they exclude.  A name
-# holding newlines cannot be one of them (libguestfs refuses the whole
-# tar-out: the guest could not be inspected; were it passed on, this one
-# would add the pattern "*.list" to tar's exclude file, and every package
-# would lose its file list): the patterns go instead.
-N="$TMP/nl"
-cp -a "$FIXTURES/root" "$N"
-printf 'x\n' >"$N/var/lib/dpkg/info/base-files.md5sums"
-printf 'x\n' >"$N/var/lib/dpkg/info/v2c"$'\n''*.list'$'\n''.md5sums'
-tar --xattrs --numeric-owner -C "$N" -cf "$TMP/nl.tar" .
-"$V2C_SOURCE_ROOT/tests/fixtures/tar2disk.sh" "$TMP/nl.tar" "$TMP/nl.qcow2" >"$TMP/nl.log" 2>&1 || cat "$TMP/nl.log"
-"$V2C" inspect --json "$N" >"$TMP/nl-dir.json"
-set +e; "$V2C" inspect --json "$TMP/nl.qcow2" 2>"$TMP/err" | sed 's/"source": "disk"/"source": "directory"/' >"$TMP/nl-disk.json"
-st=${PIPESTATUS[0]}; set -e
-check "a file of the package database named with newlines: inspect of the disk exits 0 (got $st)" test "$st" -eq 0
-check "... the directory's report names nginx's packages" \
-  python3 -c 'import json,sys; sys.exit(0 if [s for s in json.load(open(sys.argv[1]))["services"] if s["name"] == "nginx" and s["packages"]] else 1)' "$TMP/nl-dir.json"
-if cmp -s "$TMP/nl-dir.json" "$TMP/nl-disk.json"; then ok "... and the disk gives the directory reader's report"
-else diff -u "$TMP/nl-dir.json" "$TMP/nl-disk.json" | head -40; not_ok "... the disk's report differs from the directory's"; fi
-rm -rf "$N" "$TMP/nl.tar"
-
 # A disk without an operating system is unusable input.
 set +e; "$V2C" inspect --json "$FIXTURES/bad/noos.qcow2" >"$TMP/out" 2>"$TMP/err"; st=$?; set -e
 check "disk without an OS: exit 3 (got $st)" test "$st" -eq 3
