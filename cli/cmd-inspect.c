@@ -11,9 +11,14 @@
 #include "strv.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static const char help[] =
@@ -43,7 +48,10 @@ static const char help[] =
         "                      the guests (with --json: as JSON) goes to stdout; exit\n"
         "                      1 when any guest failed, the others done all the same\n"
         "  --manifest FILE     like --each, the guests listed in FILE, one a line:\n"
-        "                      NAME DISK [DISK...] (# starts a comment)\n";
+        "                      NAME DISK [DISK...] (# starts a comment)\n"
+        "  --jobs N            with --each or --manifest: N appliances side by side\n"
+        "                      (default 1), the guests dealt out among them in\n"
+        "                      turn; each takes a CPU and about 1.5 GB of memory\n";
 
 static int run(int argc, char **argv);
 
@@ -54,6 +62,9 @@ const struct v2c_command v2c_command_inspect = {
 };
 
 /* ---- --each: many guests, one appliance ---- */
+
+/* --jobs: appliances side by side, at most. */
+#define JOBS_MAX 64
 
 struct each_result {
         char *report;           /* DIR/NAME.json, once written */
@@ -169,8 +180,233 @@ static int each_summary(const struct v2c_guest_spec *specs, const struct each_re
         return rc != V2C_EXIT_OK ? rc : failed ? V2C_EXIT_FAILURE : V2C_EXIT_OK;
 }
 
+/* A worker's result for guest I, one JSON line on FD (strings from the
+ * guest, such as its OS name, travel escaped). */
+static void send_result(int fd, size_t i, const struct each_result *res, int64_t ms)
+{
+        _cleanup_json_ json_t *o = res->err
+                ? json_pack("{s:I, s:s, s:i, s:i, s:I}", "i", (json_int_t) i, "error", res->err->msg, "kind",
+                            (int) res->err->kind, "code", res->err->code, "ms", (json_int_t) ms)
+                : json_pack("{s:I, s:s, s:s?, s:I, s:I, s:I}", "i", (json_int_t) i, "report", res->report, "os",
+                            res->os, "services", (json_int_t) res->services, "secrets", (json_int_t) res->secrets,
+                            "ms", (json_int_t) ms);
+        _cleanup_free_ char *line = o ? json_dumps(o, JSON_COMPACT) : NULL;
+        _cleanup_free_ char *out = NULL;
+        if (line == NULL || asprintf(&out, "%s\n", line) < 0)
+                return;         /* the parent reports the guest as lost */
+        /* Under PIPE_BUF bytes a write is whole; a longer line may come in
+         * pieces, which the parent puts together. */
+        for (size_t done = 0, len = strlen(out); done < len;) {
+                ssize_t w = write(fd, out + done, len - done);
+                if (w < 0 && errno == EINTR)
+                        continue;
+                if (w <= 0)
+                        return;
+                done += (size_t) w;
+        }
+}
+
+/* Inspects the guests IDX[0..M) of SPECS, one appliance per
+ * V2C_GUEST_SESSION_DISKS_MAX disks, their results into RES (and, from a
+ * worker, as lines on OUT; -1 otherwise). */
+static void inspect_guests(const struct v2c_guest_spec *specs, const size_t *idx, size_t m, const char *dir,
+                           const struct v2c_inspect_options *iopt, const struct v2c_guest_options *gopt,
+                           struct each_result *res, int out)
+{
+        for (size_t first = 0; first < m;) {
+                size_t end = first, disks = 0;
+                while (end < m && (end == first ||
+                                   disks + v2c_strv_len(specs[idx[end]].disks) <= V2C_GUEST_SESSION_DISKS_MAX))
+                        disks += v2c_strv_len(specs[idx[end++]].disks);
+                _cleanup_free_ char *const **vec = calloc(end - first, sizeof *vec);
+                if (vec == NULL) {
+                        for (size_t k = first; k < m; k++)
+                                v2c_error_set(&res[idx[k]].err, ENOMEM, "out of memory");
+                        break;
+                }
+                for (size_t k = first; k < end; k++)
+                        vec[k - first] = specs[idx[k]].disks;
+                __attribute__((cleanup(v2c_guest_session_closep))) struct v2c_guest_session *s = NULL;
+                struct v2c_error *serr = NULL;
+                int64_t started = v2c_monotonic_ms();
+                if (v2c_guest_session_open(vec, end - first, gopt, &s, &serr) < 0) {
+                        /* No appliance: every guest of the batch failed alike. */
+                        for (size_t k = first; k < end; k++)
+                                v2c_error_set_kind(&res[idx[k]].err, serr ? serr->kind : V2C_ERR_FAILURE,
+                                                   serr ? serr->code : EIO, "%s", serr ? serr->msg : "unknown failure");
+                        v2c_error_free(serr);
+                }
+                for (size_t k = first; k < end; k++) {
+                        if (s) {
+                                started = v2c_monotonic_ms();
+                                each_one(s, k - first, &specs[idx[k]], dir, iopt, &res[idx[k]]);
+                        }
+                        if (out >= 0)
+                                send_result(out, idx[k], &res[idx[k]], v2c_monotonic_ms() - started);
+                }
+                first = end;
+        }
+}
+
+struct worker {
+        pid_t pid;
+        int fd;
+        char *buf;              /* the part of a line read so far */
+        size_t len;
+};
+
+/* One line from a worker: the result of one of its guests.  False when
+ * it is not one (the guest then counts as lost). */
+static bool take_result(const char *line, size_t nworkers, size_t w, size_t n, struct each_result *res,
+                        const struct v2c_guest_spec *specs)
+{
+        _cleanup_json_ json_t *o = json_loads(line, 0, NULL);
+        json_int_t i = -1, services = 0, secrets = 0, ms = 0;
+        const char *report = NULL, *os = NULL, *error = NULL;
+        int kind = V2C_ERR_FAILURE, code = EIO;
+        if (o == NULL || json_unpack(o, "{s:I, s?:s, s?:s, s?:s, s?:I, s?:I, s?:i, s?:i, s?:I}", "i", &i, "report",
+                                     &report, "os", &os, "error", &error, "services", &services, "secrets",
+                                     &secrets, "kind", &kind, "code", &code, "ms", &ms) < 0)
+                return false;
+        if (i < 0 || (size_t) i >= n || (size_t) i % nworkers != w || res[i].report || res[i].err)
+                return false;
+        char t[16];
+        if (error) {
+                v2c_error_set_kind(&res[i].err, (enum v2c_error_kind) kind, code, "%s", error);
+                v2c_progress_done("failed %s: %s", specs[i].name, error);
+                return true;
+        }
+        if (report == NULL || (res[i].report = strdup(report)) == NULL)
+                return false;
+        res[i].os = os ? strdup(os) : NULL;
+        res[i].services = (size_t) services;
+        res[i].secrets = (size_t) secrets;
+        v2c_progress_done("inspected %s: %s, %zu services, %zu secrets, in %s", specs[i].name,
+                          res[i].os ? res[i].os : "unknown OS", res[i].services, res[i].secrets,
+                          v2c_progress_duration(ms, t, sizeof t));
+        return true;
+}
+
+/* --jobs: JOBS worker processes, each with its own appliance(s), guest I
+ * going to worker I mod JOBS.  A process each rather than a thread: a
+ * guest's inspection then never shares memory with another's, and a
+ * worker that dies takes only its own guests with it. */
+static void run_workers(const struct v2c_guest_spec *specs, size_t n, unsigned jobs, const char *dir,
+                        const struct v2c_inspect_options *iopt, const struct v2c_guest_options *gopt,
+                        struct each_result *res)
+{
+        size_t nw = jobs < n ? jobs : n;
+        struct worker *w = calloc(nw, sizeof *w);
+        size_t *idx = calloc(n, sizeof *idx);
+        if (w == NULL || idx == NULL) {
+                for (size_t i = 0; i < n; i++)
+                        v2c_error_set(&res[i].err, ENOMEM, "out of memory");
+                free(w);
+                free(idx);
+                return;
+        }
+        fflush(stdout);
+        fflush(stderr);
+        for (size_t k = 0; k < nw; k++) {
+                w[k].fd = -1;
+                w[k].pid = -1;
+                int p[2];
+                if (pipe2(p, O_CLOEXEC) < 0)
+                        continue;
+                pid_t pid = fork();
+                if (pid < 0) {
+                        close(p[0]);
+                        close(p[1]);
+                        continue;
+                }
+                if (pid == 0) {
+                        close(p[0]);
+                        for (size_t j = 0; j < k; j++)
+                                if (w[j].fd >= 0)
+                                        close(w[j].fd);
+                        /* The parent says what each guest came to. */
+                        v2c_progress_set_mode(V2C_PROGRESS_NEVER);
+                        size_t m = 0;
+                        for (size_t i = k; i < n; i += nw)
+                                idx[m++] = i;
+                        inspect_guests(specs, idx, m, dir, iopt, gopt, res, p[1]);
+                        _exit(0);
+                }
+                close(p[1]);
+                w[k].pid = pid;
+                w[k].fd = p[0];
+        }
+        /* After the forks: a worker must not inherit the ticker's thread. */
+        v2c_progress_tick("inspecting %zu guests with %zu appliances side by side", n, nw);
+        /* Results as they come, for the lines saying so. */
+        size_t open = 0;
+        for (size_t k = 0; k < nw; k++)
+                open += w[k].fd >= 0;
+        while (open > 0) {
+                struct pollfd pf[JOBS_MAX];
+                for (size_t k = 0; k < nw; k++)
+                        pf[k] = (struct pollfd) { .fd = w[k].fd, .events = POLLIN };
+                if (poll(pf, nw, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        break;
+                }
+                for (size_t k = 0; k < nw; k++) {
+                        if (w[k].fd < 0 || !(pf[k].revents & (POLLIN | POLLHUP | POLLERR)))
+                                continue;
+                        char chunk[4096];
+                        ssize_t got = read(w[k].fd, chunk, sizeof chunk);
+                        if (got < 0 && errno == EINTR)
+                                continue;
+                        if (got <= 0 || w[k].len + (size_t) got > (1u << 20)) {
+                                close(w[k].fd);
+                                w[k].fd = -1;
+                                open--;
+                                continue;
+                        }
+                        char *nb = realloc(w[k].buf, w[k].len + (size_t) got + 1);
+                        if (nb == NULL)
+                                continue;
+                        w[k].buf = nb;
+                        memcpy(w[k].buf + w[k].len, chunk, (size_t) got);
+                        w[k].len += (size_t) got;
+                        w[k].buf[w[k].len] = '\0';
+                        char *nl;
+                        while ((nl = memchr(w[k].buf, '\n', w[k].len)) != NULL) {
+                                *nl = '\0';
+                                take_result(w[k].buf, nw, k, n, res, specs);
+                                size_t used = (size_t) (nl + 1 - w[k].buf);
+                                memmove(w[k].buf, nl + 1, w[k].len - used + 1);
+                                w[k].len -= used;
+                        }
+                }
+        }
+        for (size_t k = 0; k < nw; k++) {
+                int status = 0;
+                char why[64] = "could not be started";
+                if (w[k].pid > 0) {
+                        while (waitpid(w[k].pid, &status, 0) < 0 && errno == EINTR)
+                                ;
+                        if (WIFSIGNALED(status))
+                                snprintf(why, sizeof why, "was killed by signal %d", WTERMSIG(status));
+                        else
+                                snprintf(why, sizeof why, "ended with status %d", WEXITSTATUS(status));
+                }
+                for (size_t i = k; i < n; i += nw)
+                        if (res[i].report == NULL && res[i].err == NULL)
+                                v2c_error_set(&res[i].err, EIO, "the worker inspecting this guest %s before it was done",
+                                              why);
+                free(w[k].buf);
+                if (w[k].fd >= 0)
+                        close(w[k].fd);
+        }
+        v2c_progress_clear();
+        free(w);
+        free(idx);
+}
+
 static int run_each(char *const *args, size_t nargs, const char *manifest, const char *dir, bool json,
-                    const struct v2c_inspect_options *iopt, const struct v2c_guest_options *gopt)
+                    unsigned jobs, const struct v2c_inspect_options *iopt, const struct v2c_guest_options *gopt)
 {
         struct v2c_error *err = NULL;
         struct v2c_guest_spec *specs = NULL;
@@ -204,30 +440,18 @@ static int run_each(char *const *args, size_t nargs, const char *manifest, const
                 v2c_error_set_kind(&err, V2C_ERR_USAGE, ENOTDIR, "-o `%s` is not a directory", dir);
                 goto out;
         }
-        /* One appliance per V2C_GUEST_SESSION_DISKS_MAX disks. */
-        for (size_t first = 0; first < n;) {
-                size_t end = first, disks = 0;
-                while (end < n && (end == first || disks + v2c_strv_len(specs[end].disks) <= V2C_GUEST_SESSION_DISKS_MAX))
-                        disks += v2c_strv_len(specs[end++].disks);
-                _cleanup_free_ char *const **vec = calloc(end - first, sizeof *vec);
-                if (vec == NULL) {
+        if (jobs > 1 && n > 1)
+                run_workers(specs, n, jobs, dir, iopt, gopt, res);
+        else {
+                size_t *all = calloc(n, sizeof *all);
+                if (all == NULL) {
                         v2c_error_set(&err, ENOMEM, "out of memory");
                         goto out;
                 }
-                for (size_t i = first; i < end; i++)
-                        vec[i - first] = specs[i].disks;
-                __attribute__((cleanup(v2c_guest_session_closep))) struct v2c_guest_session *s = NULL;
-                struct v2c_error *serr = NULL;
-                if (v2c_guest_session_open(vec, end - first, gopt, &s, &serr) < 0) {
-                        /* No appliance: every guest of the batch failed alike. */
-                        for (size_t i = first; i < end; i++)
-                                v2c_error_set_kind(&res[i].err, serr ? serr->kind : V2C_ERR_FAILURE,
-                                                   serr ? serr->code : EIO, "%s", serr ? serr->msg : "unknown failure");
-                        v2c_error_free(serr);
-                } else
-                        for (size_t i = first; i < end; i++)
-                                each_one(s, i - first, &specs[i], dir, iopt, &res[i]);
-                first = end;
+                for (size_t i = 0; i < n; i++)
+                        all[i] = i;
+                inspect_guests(specs, all, n, dir, iopt, gopt, res, -1);
+                free(all);
         }
         r = each_summary(specs, res, n, json);
 out:
@@ -241,7 +465,7 @@ out:
 static int run(int argc, char **argv)
 {
         enum { OPT_JSON = V2C_OPT_COMMAND_FIRST, OPT_ALL, OPT_REPORT, OPT_ALLOW_BACKING, OPT_LAUNCH_TIMEOUT, OPT_EACH,
-               OPT_MANIFEST };
+               OPT_MANIFEST, OPT_JOBS };
         static const struct option opts[] = {
                 { "json", no_argument, NULL, OPT_JSON },
                 { "output", required_argument, NULL, 'o' },
@@ -251,11 +475,13 @@ static int run(int argc, char **argv)
                 { "launch-timeout", required_argument, NULL, OPT_LAUNCH_TIMEOUT },
                 { "each", no_argument, NULL, OPT_EACH },
                 { "manifest", required_argument, NULL, OPT_MANIFEST },
+                { "jobs", required_argument, NULL, OPT_JOBS },
                 {},
         };
         const struct v2c_command *self = &v2c_command_inspect;
         bool json = false, each = false;
         const char *output = NULL, *saved = NULL, *manifest = NULL;
+        unsigned jobs = 0;
         struct v2c_inspect_options iopt = { 0 };
         struct v2c_guest_options gopt = { 0 };
         _cleanup_(v2c_cli_parser_release) struct v2c_cli_parser p = {
@@ -271,6 +497,16 @@ static int run(int argc, char **argv)
                 case OPT_ALLOW_BACKING: gopt.allow_backing = true; break;
                 case OPT_EACH: each = true; break;
                 case OPT_MANIFEST: manifest = optarg; each = true; break;
+                case OPT_JOBS: {
+                        char *end = NULL;
+                        errno = 0;
+                        unsigned long v = strtoul(optarg, &end, 10);
+                        if (optarg[0] < '1' || optarg[0] > '9' || *end || errno || v > JOBS_MAX)
+                                return v2c_cli_usage_error(self, "--jobs `%s` is not a number of appliances (1-%d)", optarg,
+                                                           JOBS_MAX);
+                        jobs = (unsigned) v;
+                        break;
+                }
                 case OPT_LAUNCH_TIMEOUT:
                         if (v2c_cli_parse_seconds(optarg, &gopt.launch_timeout_s) < 0)
                                 return v2c_cli_usage_error(self, "--launch-timeout `%s` is not a number of seconds (1-86400)",
@@ -289,8 +525,10 @@ static int run(int argc, char **argv)
                         return v2c_cli_usage_error(self, "give SOURCEs or --manifest, not both");
                 if (manifest == NULL && p.n_args == 0)
                         return v2c_cli_usage_error(self, "no SOURCE given");
-                return run_each(p.args, p.n_args, manifest, output, json, &iopt, &gopt);
+                return run_each(p.args, p.n_args, manifest, output, json, jobs ? jobs : 1, &iopt, &gopt);
         }
+        if (jobs)
+                return v2c_cli_usage_error(self, "--jobs goes with --each or --manifest");
         if (p.n_args == 0 && saved == NULL)
                 return v2c_cli_usage_error(self, "no SOURCE given");
         if (p.n_args > 0 && saved)

@@ -42,6 +42,8 @@
 /* Contents kept for files read again (a library several services need). */
 #define DATA_CACHE_FILE_MAX (4u << 20)
 #define DATA_CACHE_TOTAL_MAX (128u << 20)
+/* Largest listing kept for a directory listed again. */
+#define LIST_CACHE_MAX 4096u
 
 /* libguestfs brings twenty libraries v2c does not otherwise need (libvirt,
  * glib, libtirpc...) whose loading would cost every v2c command ~10 ms,
@@ -95,11 +97,21 @@ static int load_guestfs(struct v2c_error **err)
 
 struct cache_slot {
         char *path;
+        bool has_stat;           /* `result` and `st` hold its lstat */
         int result;              /* 0 or negative errno */
         struct v2c_stat st;
         char *link;              /* symlink target, once read */
         char *data;              /* content of a small file, once read */
         size_t len;
+        /* Its capability xattr, once asked: CAP_NONE when it has none. */
+        enum { CAP_UNKNOWN, CAP_NONE, CAP_SET } cap_state;
+        void *cap;
+        size_t cap_len;
+        /* A directory's entries, once listed (the names and stats the
+         * caller gets a copy of). */
+        struct v2c_dirent *ents;
+        size_t nents;
+        bool listed;
 };
 
 /* What find0 listed under TOP (NUL-separated names): the disk is
@@ -179,21 +191,31 @@ static struct cache_slot *cache_slot(struct disk_impl *d, const char *path)
         return NULL;
 }
 
-static void cache_put(struct disk_impl *d, const char *path, int result, const struct v2c_stat *st)
+/* The slot of PATH, made when missing; NULL when the cache is full. */
+static struct cache_slot *cache_add(struct disk_impl *d, const char *path)
 {
-        /* A full cache just stops caching: correctness never depends on it. */
-        if (d->cache_used * 4 >= (3u << CACHE_BITS))
-                return;
         struct cache_slot *s = cache_slot(d, path);
         if (s == NULL || s->path)
-                return;
+                return s;
+        /* A full cache just stops caching: correctness never depends on it. */
+        if (d->cache_used * 4 >= (3u << CACHE_BITS))
+                return NULL;
         s->path = strdup(path);
         if (s->path == NULL)
+                return NULL;
+        d->cache_used++;
+        return s;
+}
+
+static void cache_put(struct disk_impl *d, const char *path, int result, const struct v2c_stat *st)
+{
+        struct cache_slot *s = cache_add(d, path);
+        if (s == NULL || s->has_stat)
                 return;
+        s->has_stat = true;
         s->result = result;
         if (st)
                 s->st = *st;
-        d->cache_used++;
 }
 
 static bool under_any(char *const *prefixes, const char *path)
@@ -247,7 +269,7 @@ static int disk_lstat(struct v2c_guest *g, const char *path, struct v2c_stat *st
         if (in_batch(d, path))
                 return v2c_tarindex_lstat(d->batch, path, st);
         struct cache_slot *s = cache_slot(d, path);
-        if (s && s->path) {
+        if (s && s->path && s->has_stat) {
                 if (s->result == 0)
                         *st = s->st;
                 return s->result;
@@ -474,6 +496,28 @@ static int cmp_dirent(const void *a, const void *b)
         return strcmp(((const struct v2c_dirent *) a)->name, ((const struct v2c_dirent *) b)->name);
 }
 
+static int copy_dirents(const struct v2c_dirent *v, size_t cnt, struct v2c_dirent **out, size_t *n,
+                        struct v2c_error **err)
+{
+        struct v2c_dirent *c = calloc(cnt ? cnt : 1, sizeof *c);
+        if (c == NULL)
+                return v2c_error_set(err, ENOMEM, "out of memory");
+        for (size_t i = 0; i < cnt; i++) {
+                c[i].st = v[i].st;
+                c[i].name = strdup(v[i].name);
+                if (c[i].name == NULL) {
+                        v2c_dirents_free(c, i);
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+                }
+        }
+        *out = c;
+        *n = cnt;
+        return 0;
+}
+
+static int list_remote(struct disk_impl *d, const char *path, struct v2c_dirent **out, size_t *n,
+                       struct v2c_error **err);
+
 static int disk_list(struct v2c_guest *g, const char *path, struct v2c_dirent **out, size_t *n,
                      struct v2c_error **err)
 {
@@ -482,7 +526,19 @@ static int disk_list(struct v2c_guest *g, const char *path, struct v2c_dirent **
                 return v2c_tarindex_list(d->prefetched, path, out, n, err);
         if (under_any(d->batch_trees, path) && in_batch(d, path))
                 return v2c_tarindex_list(d->batch, path, out, n, err);
+        /* Listed again by several services' analyses (a conf.d). */
+        struct cache_slot *slot = cache_add(d, path);
+        if (slot && slot->listed)
+                return copy_dirents(slot->ents, slot->nents, out, n, err);
+        int r = list_remote(d, path, out, n, err);
+        if (r == 0 && slot && *n <= LIST_CACHE_MAX && copy_dirents(*out, *n, &slot->ents, &slot->nents, NULL) == 0)
+                slot->listed = true;
+        return r;
+}
 
+static int list_remote(struct disk_impl *d, const char *path, struct v2c_dirent **out, size_t *n,
+                       struct v2c_error **err)
+{
         _cleanup_gstrv_ char **names = gfs.ls(d->h, path);
         if (names == NULL)
                 return gerr(d->h, err, "listing `%s`", path);
@@ -536,17 +592,38 @@ static int disk_capability(struct v2c_guest *g, const char *path, void **value, 
                 return v2c_tarindex_capability(d->prefetched, path, value, len, err);
         if (in_batch(d, path))
                 return v2c_tarindex_capability(d->batch, path, value, len, err);
+        /* Asked again for the executables several services run. */
+        struct cache_slot *s = cache_add(d, path);
+        if (s && s->cap_state != CAP_UNKNOWN) {
+                if (s->cap_state == CAP_NONE)
+                        return 0;
+                *value = malloc(s->cap_len);
+                if (*value == NULL)
+                        return v2c_error_set(err, ENOMEM, "out of memory");
+                memcpy(*value, s->cap, s->cap_len);
+                *len = s->cap_len;
+                return 0;
+        }
         size_t n = 0;
         char *v = gfs.lgetxattr(d->h, path, V2C_CAPABILITY_XATTR, &n);
         if (v == NULL) {
                 int e = gfs.last_errno(d->h);
-                if (e == ENODATA || e == ENOTSUP || e == 0)
-                        return 0;
-                return gerr(d->h, err, "reading the capabilities of `%s`", path);
+                if (e != ENODATA && e != ENOTSUP && e != 0)
+                        return gerr(d->h, err, "reading the capabilities of `%s`", path);
+                if (s)
+                        s->cap_state = CAP_NONE;
+                return 0;
         }
         if (n == 0 || n > V2C_CAPABILITY_MAX) {
                 free(v);
+                if (s)
+                        s->cap_state = CAP_NONE;
                 return 0;
+        }
+        if (s && (s->cap = malloc(n)) != NULL) {
+                memcpy(s->cap, v, n);
+                s->cap_len = n;
+                s->cap_state = CAP_SET;
         }
         *value = v;
         *len = n;
@@ -1094,6 +1171,8 @@ static void disk_close(struct v2c_guest *g)
                 free(d->cache[i].path);
                 free(d->cache[i].link);
                 free(d->cache[i].data);
+                free(d->cache[i].cap);
+                v2c_dirents_free(d->cache[i].ents, d->cache[i].nents);
         }
         free(d->cache);
         free(d);

@@ -16,34 +16,25 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Trees the analysis reads from; the disk backend downloads each with one
- * tar-out instead of a round trip per file. */
-static const struct {
-        const char *dir;
-        bool executables;       /* may hold a service's executable: its xattrs come too */
-} prefetch_dirs[] = {
-        { "/etc", false },
-        { "/usr/lib/systemd/system", false },
-        { "/lib/systemd/system", false },
-        { "/usr/local/lib/systemd/system", false },
-        { "/lib/apk/db", false },
-        { "/var/spool/cron", false },
-        { "/root", true },
-        { "/home", true },
-        { "/opt", true },
-        { "/srv", true },
-        { "/var/www", true },
-        { "/usr/local", true },
+/* Trees the analysis reads from; the disk backend downloads them in one
+ * tar-out instead of a round trip per file.  Without their xattrs: the
+ * capabilities of the few executables among them are asked for one at a
+ * time (a second tar-out with --xattrs cost more than those calls). */
+static const char *const prefetch_dirs[] = {
+        "/etc", "/usr/lib/systemd/system", "/lib/systemd/system", "/usr/local/lib/systemd/system", "/lib/apk/db",
+        "/var/spool/cron", "/root", "/home", "/opt", "/srv", "/var/www", "/usr/local",
 };
 
-/* dpkg's database without its checksums and maintainer scripts, most of
- * /var/lib/dpkg/info by file count, which are never read.  The patterns
- * apply to this tree only (in any of its directories). */
+/* dpkg's database as it is read: status and the .list files, without the
+ * checksums, maintainer scripts and the rest, most of /var/lib/dpkg by file
+ * count (each file costs the tar-out under TCG, whatever its size).  The
+ * patterns apply to this tree only (in any of its directories). */
 static const char dpkg_dir[] = "/var/lib/dpkg";
 static const char *const dpkg_excludes[] = {
         "*.md5sums", "*.postinst", "*.preinst", "*.postrm", "*.prerm", "*.triggers", "*.shlibs",
-        "*.symbols", "*.templates", "*.config", "*.sha256sums", "status-old", "available", "available-old",
-        "*.dpkg-old", "*.dpkg-dist", NULL,
+        "*.symbols", "*.templates", "*.config", "*.sha256sums", "*.conffiles", "status-old", "available",
+        "available-old", "*.dpkg-old", "*.dpkg-dist", "alternatives", "triggers", "updates", "parts",
+        "diversions*", "statoverride*", NULL,
 };
 
 int inspect_warn(struct inspect_ctx *c, const char *fmt, ...)
@@ -397,7 +388,7 @@ int v2c_inspect(struct v2c_guest *g, const struct v2c_inspect_options *opt, stru
         phase(&c, "fetching the guest's configuration", true);
         struct v2c_prefetch_tree trees[V2C_ARRAY_SIZE(prefetch_dirs) + 1];
         for (size_t i = 0; i < V2C_ARRAY_SIZE(prefetch_dirs); i++)
-                trees[i] = (struct v2c_prefetch_tree) { prefetch_dirs[i].dir, NULL, !prefetch_dirs[i].executables };
+                trees[i] = (struct v2c_prefetch_tree) { prefetch_dirs[i], NULL, true };
         trees[V2C_ARRAY_SIZE(prefetch_dirs)] = (struct v2c_prefetch_tree) { dpkg_dir, dpkg_excludes, true };
         r = v2c_guest_prefetch_trees(g, trees, V2C_ARRAY_SIZE(trees), err);
         if (r < 0) {

@@ -7,8 +7,9 @@
 # OS, a file that is no disk image, and names that try to leave DIR.  Each
 # good guest's report must equal the one a separate run gives (the disk's
 # own run, or the directory reader's, which test-inspect-disk shows equal
-# to the disk's); the broken ones fail alone.  Three appliance launches:
-# the --each run, the --manifest run and one separate run.
+# to the disk's); the broken ones fail alone.  With --jobs the guests go
+# to appliances side by side: the same summary and reports; a worker killed
+# loses its own guests only.
 . "$(dirname "$0")/lib.sh"
 fixture_disks
 
@@ -95,6 +96,38 @@ same_report "the directory guest's report equals the directory reader's" "$TMP/d
 check "each two-disk guest's /var came from its second disk, found by UUID among its own drives" \
   sh -c "grep -q '\"/var/lib/redis\"' reports/pair.json && grep -q '\"/var/lib/redis\"' reports/pair2.json"
 
+# --- --jobs: the same guests dealt out to appliances side by side ------------
+# Options after the arguments, as people type them; the summary and every
+# report must be the ones the single appliance gave, byte for byte.
+mkdir -p "$TMP/j/sub" && cd "$TMP/j/sub"
+set +e; LANG=C "$V2C" inspect --manifest "$TMP/guests.list" -o reports --jobs 2 >"$TMP/j.txt" 2>"$TMP/j.err"; st=$?; set -e
+check "--manifest --jobs 2 with one broken guest exits 1" test "$st" -eq 1
+[ "$st" -eq 1 ] || cat "$TMP/j.err"
+check "--jobs 2: the same summary as one appliance" cmp "$TMP/m.txt" "$TMP/j.txt"
+check "--jobs 2: the same reports, byte for byte" diff -r "$TMP/m/sub/reports" reports
+check "--jobs 2: nothing written outside DIR" test "$(LC_ALL=C ls -A . | tr '\n' ' ')" = "reports "
+
+# A worker that dies takes its own guests with it, never the others'.
+mkdir -p "$TMP/k" && cd "$TMP/k"
+set +e
+"$V2C" inspect --each --json -o out "$F/debian.qcow2" "$TMP/in/web.qcow2" --jobs 2 >"$TMP/k.json" 2>"$TMP/k.err" &
+pid=$!
+victim=
+for _ in $(seq 1 100); do   # the first worker, once both are forked (10 s at most)
+  kids=$(pgrep -P "$pid" -x v2c | sort -n)
+  [ "$(echo "$kids" | grep -c .)" -eq 2 ] && { victim=$(echo "$kids" | head -1); break; }
+  sleep 0.1
+done
+[ -n "$victim" ] && kill -KILL "$victim"
+wait "$pid"; st=$?
+set -e
+check "a worker killed: exit 1, the run goes on" test "$st" -eq 1
+check "the killed worker's guest failed, saying why; the other one is done" validate_result inspect-each "$TMP/k.json" \
+  "1 ok, 1 failed::doc['ok'] == 1 and doc['failed'] == 1" \
+  "the first guest (first worker) lost::doc['guests'][0]['status'] == 'failed' and 'killed by signal 9' in doc['guests'][0]['error']" \
+  "the second done::doc['guests'][1]['status'] == 'ok' and doc['guests'][1]['report'] == 'out/web.json'"
+same_report "the other worker's report equals the directory reader's" "$TMP/dir.json" out/web.json
+
 # --- usage and input errors: no launch -----------------------------------------
 set +e; "$V2C" inspect --each "$F/debian.qcow2" >/dev/null 2>"$TMP/err"; st=$?; set -e
 check "--each without -o DIR is a usage error (exit 2)" sh -c "test $st -eq 2 && grep -q 'need -o DIR' '$TMP/err'"
@@ -104,4 +137,11 @@ check "a manifest line without a disk is unusable input (exit 3), named by its l
   sh -c "test $st -eq 3 && grep -q 'line 1: guest .lonely. names no disk' '$TMP/err'"
 set +e; "$V2C" inspect --manifest "$TMP/guests.list" "$F/debian.qcow2" -o "$TMP/x" >/dev/null 2>"$TMP/err"; st=$?; set -e
 check "--manifest and SOURCEs together are a usage error" test "$st" -eq 2
+for bad in 0 65 -1 2x ""; do
+  set +e; "$V2C" inspect --each -o "$TMP/x" "$F/debian.qcow2" --jobs "$bad" >/dev/null 2>"$TMP/err"; st=$?; set -e
+  check "--jobs '$bad' is a usage error (exit 2), said in one line" \
+    sh -c "test $st -eq 2 && grep -q 'is not a number of appliances (1-64)' '$TMP/err' && test \$(wc -l <'$TMP/err') -le 2"
+done
+set +e; "$V2C" inspect "$F/debian.qcow2" --jobs 2 >/dev/null 2>"$TMP/err"; st=$?; set -e
+check "--jobs without --each is a usage error" sh -c "test $st -eq 2 && grep -q 'goes with --each' '$TMP/err'"
 finish
