@@ -57,6 +57,7 @@
         X(free_statns_list) X(get_backend_settings) X(is_dir) X(is_file)       \
         X(is_file_opts_argv) X(last_errno) X(last_error) X(launch) X(lgetxattr) \
         X(list_devices) X(list_partitions) X(ls) X(lstatns) X(lstatnslist)     \
+        X(lxattrlist) X(free_xattr_list) X(readlinklist)                       \
         X(lvm_set_filter) X(lvs) X(mount_ro) X(pread) X(pvs) X(readlink)     \
         X(set_autosync) X(set_backend_settings) X(set_error_handler)           \
         X(tar_out_opts_argv) X(umount_all) X(vfs_label) X(vfs_type) X(vfs_uuid)
@@ -628,6 +629,118 @@ static int disk_capability(struct v2c_guest *g, const char *path, void **value, 
         *value = v;
         *len = n;
         return 0;
+}
+
+/* The lstat, link target and capability of PATHS (canonical, sorted),
+ * asked for a directory at a time: three calls for the executables of a
+ * dozen services in /usr/sbin instead of three each.  Best effort: a call
+ * that fails leaves its paths to be asked one by one. */
+static void hint_dir(struct disk_impl *d, const char *dir, char **names, size_t cnt)
+{
+        struct guestfs_statns_list *sl = gfs.lstatnslist(d->h, dir, names);
+        if (sl == NULL || sl->len != cnt) {
+                if (sl)
+                        gfs.free_statns_list(sl);
+                return;
+        }
+        _cleanup_free_ char **regs = calloc(cnt + 1, sizeof *regs);
+        _cleanup_free_ char **links = calloc(cnt + 1, sizeof *links);
+        size_t nr = 0, nl = 0;
+        for (size_t i = 0; i < cnt; i++) {
+                _cleanup_free_ char *child = NULL;
+                if (asprintf(&child, "%s/%s", strcmp(dir, "/") == 0 ? "" : dir, names[i]) < 0)
+                        continue;
+                if (sl->val[i].st_ino == -1) {  /* lstat failed: ENOENT, as disk_lstat caches it */
+                        cache_put(d, child, -ENOENT, NULL);
+                        continue;
+                }
+                struct v2c_stat st;
+                from_statns(&sl->val[i], &st);
+                cache_put(d, child, 0, &st);
+                if (st.type == V2C_FT_REG && regs)
+                        regs[nr++] = names[i];
+                else if (st.type == V2C_FT_LNK && links)
+                        links[nl++] = names[i];
+        }
+        gfs.free_statns_list(sl);
+        if (nl) {
+                _cleanup_gstrv_ char **t = gfs.readlinklist(d->h, dir, links);
+                for (size_t i = 0; t && i < nl && t[i]; i++) {
+                        _cleanup_free_ char *child = NULL;
+                        if (t[i][0] == '\0' || asprintf(&child, "%s/%s", strcmp(dir, "/") == 0 ? "" : dir, links[i]) < 0)
+                                continue;   /* "": readlink failed */
+                        struct cache_slot *c = cache_add(d, child);
+                        if (c && c->link == NULL)
+                                c->link = strdup(t[i]);
+                }
+        }
+        if (nr == 0)
+                return;
+        /* For each file: an entry named "" whose value is the count of
+         * the entries that follow, its xattrs. */
+        struct guestfs_xattr_list *xl = gfs.lxattrlist(d->h, dir, regs);
+        if (xl == NULL)
+                return;
+        size_t at = 0;
+        for (size_t f = 0; f < nr && at < xl->len; f++) {
+                const struct guestfs_xattr *head = &xl->val[at++];
+                char num[16];
+                if (head->attrname[0] != '\0' || head->attrval_len == 0 || head->attrval_len >= sizeof num)
+                        break;  /* not the layout documented: trust none of it */
+                memcpy(num, head->attrval, head->attrval_len);
+                num[head->attrval_len] = '\0';
+                char *end;
+                unsigned long k = strtoul(num, &end, 10);
+                if (*end || k > xl->len - at)
+                        break;
+                _cleanup_free_ char *child = NULL;
+                if (asprintf(&child, "%s/%s", strcmp(dir, "/") == 0 ? "" : dir, regs[f]) < 0)
+                        break;
+                struct cache_slot *c = cache_add(d, child);
+                const struct guestfs_xattr *cap = NULL;
+                for (unsigned long j = 0; j < k; j++)
+                        if (strcmp(xl->val[at + j].attrname, V2C_CAPABILITY_XATTR) == 0)
+                                cap = &xl->val[at + j];
+                at += k;
+                if (c == NULL || c->cap_state != CAP_UNKNOWN)
+                        continue;
+                /* As disk_capability keeps it: empty or oversized is none. */
+                if (cap == NULL || cap->attrval_len == 0 || cap->attrval_len > V2C_CAPABILITY_MAX)
+                        c->cap_state = CAP_NONE;
+                else if ((c->cap = malloc(cap->attrval_len)) != NULL) {
+                        memcpy(c->cap, cap->attrval, cap->attrval_len);
+                        c->cap_len = cap->attrval_len;
+                        c->cap_state = CAP_SET;
+                }
+        }
+        gfs.free_xattr_list(xl);
+}
+
+static void disk_hint(struct v2c_guest *g, char *const *paths, size_t n)
+{
+        struct disk_impl *d = g->impl;
+        _cleanup_free_ char **names = calloc(n + 1, sizeof *names);
+        if (names == NULL)
+                return;
+        for (size_t i = 0; i < n;) {
+                _cleanup_free_ char *dir = v2c_path_dirname(paths[i]);
+                if (dir == NULL)
+                        return;
+                size_t cnt = 0, j = i;
+                for (; j < n; j++) {
+                        _cleanup_free_ char *dj = v2c_path_dirname(paths[j]);
+                        if (dj == NULL || strcmp(dj, dir) != 0)
+                                break;
+                        struct cache_slot *c = cache_slot(d, paths[j]);
+                        if (is_prefetched(d, paths[j]) || in_batch(d, paths[j]) || (c && c->path && c->has_stat))
+                                continue;
+                        names[cnt++] = (char *) v2c_path_basename(paths[j]);
+                }
+                names[cnt] = NULL;
+                if (cnt > 1)    /* one name: the call it would have been */
+                        hint_dir(d, dir, names, cnt);
+                i = j;
+        }
 }
 
 /* Trees that are small on every real system: no need to measure them first. */
@@ -1256,6 +1369,7 @@ static const struct v2c_guest_backend disk_backend = {
         .open = disk_open,
         .list = disk_list,
         .capability = disk_capability,
+        .hint = disk_hint,
         .prefetch = disk_prefetch,
         .fetch = disk_fetch,
         .identify = disk_identify,

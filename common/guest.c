@@ -650,6 +650,29 @@ int v2c_guest_open_file(struct v2c_guest *g, const char *path, struct v2c_guest_
         return 0;
 }
 
+void v2c_guest_hint(struct v2c_guest *g, char *const *paths, size_t n)
+{
+        if (g->ops->hint == NULL || n == 0)
+                return;
+        _cleanup_strv_ char **ask = NULL;
+        for (size_t i = 0; i < n; i++) {
+                if (paths[i] == NULL || paths[i][0] != '/')
+                        continue;
+                _cleanup_free_ char *norm = NULL, *dir = NULL, *real = NULL, *p = NULL;
+                if (v2c_path_normalize("/", paths[i], &norm) < 0 || strcmp(norm, "/") == 0)
+                        continue;
+                dir = v2c_path_dirname(norm);
+                /* The directory as the backend sees it: its links resolved. */
+                if (dir == NULL || v2c_guest_realpath(g, dir, &real, NULL) < 0)
+                        continue;
+                if (asprintf(&p, "%s/%s", strcmp(real, "/") == 0 ? "" : real, v2c_path_basename(norm)) < 0 ||
+                    v2c_strv_consume(&ask, TAKE_PTR(p)) < 0)
+                        return;
+        }
+        v2c_strv_sort_uniq(ask);
+        g->ops->hint(g, ask, v2c_strv_len(ask));
+}
+
 int v2c_guest_capability(struct v2c_guest *g, const char *path, void **value, size_t *len, struct v2c_error **err)
 {
         *value = NULL;

@@ -149,6 +149,12 @@ struct v2c_prefetch_tree {
 int v2c_guest_prefetch_trees(struct v2c_guest *g, const struct v2c_prefetch_tree *trees, size_t n,
                              struct v2c_error **err);
 
+/* Says that PATHS (absolute guest paths) will soon be looked at (stat,
+ * link, capability): the disk backend asks for those of one directory in
+ * one call each instead of one call per path.  Only a speed-up: nothing
+ * fails, and nothing read differs. */
+void v2c_guest_hint(struct v2c_guest *g, char *const *paths, size_t n);
+
 /* Brings out in one transfer the files an image will hold: FILES (canonical
  * guest paths; a directory among them comes with no more than the FILES
  * below it) and TREES (directories that come whole), with the directories

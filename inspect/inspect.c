@@ -431,6 +431,16 @@ int v2c_inspect(struct v2c_guest *g, const struct v2c_inspect_options *opt, stru
                 r = inspect_cron(&c, err);
         if (r < 0)
                 goto out;
+        /* Their executables' stats, links and capabilities, asked for a
+         * directory at a time rather than one by one as each is analysed. */
+        char **execs = calloc(c.nsvc + 1, sizeof *execs);
+        size_t nexec = 0;
+        for (size_t i = 0; execs && i < c.nsvc; i++)
+                if (c.svc[i].exec_path)
+                        execs[nexec++] = c.svc[i].exec_path;
+        if (execs)
+                v2c_guest_hint(g, execs, nexec);
+        free(execs);
         for (size_t i = 0; i < c.nsvc; i++) {
                 char what[160];
                 snprintf(what, sizeof what, "analysing service %zu of %zu: %s", i + 1, c.nsvc, c.svc[i].name);

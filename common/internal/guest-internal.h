@@ -36,6 +36,9 @@ struct v2c_guest_backend {
          * PATHS canonical, their parents not symlinks. */
         int (*identify)(struct v2c_guest *g, char *const *paths, size_t n, struct v2c_file_id *ids,
                         struct v2c_error **err);
+        /* Optional: see v2c_guest_hint; PATHS canonical and sorted, their
+         * parents not symlinks. */
+        void (*hint)(struct v2c_guest *g, char *const *paths, size_t n);
         void (*close)(struct v2c_guest *g);
 };
 
