@@ -30,6 +30,19 @@ check() { # check DESCRIPTION COMMAND...
 # to the end.  Under pipefail, `PRODUCER | grep -q` reads a match as none
 # when grep exits at it and the producer then dies of SIGPIPE (a large
 # decompressed layer, a long log): a leak check built so could never fail.
+# A report minus what legitimately differs between two runs of one guest:
+# where it was read from.
+strip_source() { # strip_source REPORT.json: the report without its source fields, on stdout
+  python3 -c 'import json,sys
+r=json.load(open(sys.argv[1]))
+for k in [k for k in r if k.startswith("source")]:
+    del r[k]
+print(json.dumps(r, indent=1, sort_keys=True))' "$1"
+}
+same_report() { # same_report DESCRIPTION A.json B.json: the same guest report, wherever read from
+  if [ -f "$2" ] && [ -f "$3" ] && cmp -s <(strip_source "$2") <(strip_source "$3"); then ok "$1"
+  else diff -u <(strip_source "$2" 2>&1) <(strip_source "$3" 2>&1) | head -40; not_ok "$1"; fi
+}
 found() { local n; n=$(grep -c "$@") || true; [ "${n:-0}" -gt 0 ]; }
 check_or_show() { # check_or_show LOG DESCRIPTION COMMAND...: LOG printed when it fails
   local log=$1 d=$2; shift 2

@@ -14,19 +14,6 @@
 fixture_disks
 
 F=$FIXTURES
-# A report minus what legitimately differs between two runs of one guest:
-# where it was read from.
-strip() { # strip REPORT.json: the report without its source fields, on stdout
-  python3 -c 'import json,sys
-r=json.load(open(sys.argv[1]))
-for k in [k for k in r if k.startswith("source")]:
-    del r[k]
-print(json.dumps(r, indent=1, sort_keys=True))' "$1"
-}
-same_report() { # same_report DESCRIPTION A.json B.json
-  if [ -f "$2" ] && [ -f "$3" ] && cmp -s <(strip "$2") <(strip "$3"); then ok "$1"
-  else diff -u <(strip "$2" 2>&1) <(strip "$3" 2>&1) | head -40; not_ok "$1"; fi
-}
 
 "$V2C" inspect --json "$F/root" >"$TMP/dir.json"
 
