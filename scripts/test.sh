@@ -8,9 +8,13 @@
 #      package and Ansible tests use;
 #   3. every command and option the docs name was run by one of those
 #      tests (tests/coverage/options.py);
-#   4. unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer;
-#   5. a short libFuzzer run of every fuzz target (clang);
-#   6. the curated mutants of tests/mutants/ (run.sh), beside 4 and 5: each
+#   4. unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer,
+#      built and run beside 2 at the lowest CPU priority (with the clang
+#      fuzz build): they take the cores the integration tests leave idle
+#      while they wait on sleeps, sockets and locks;
+#   5. a short libFuzzer run of every fuzz target (clang), after 2: its
+#      time per target is wall time, so it needs a core of its own;
+#   6. the curated mutants of tests/mutants/ (run.sh), beside 5: each
 #      planted bug must be caught by the tests its patch names.
 # V2C_FUZZ_SECONDS sets the time per fuzz target (default 10: 40 targets),
 # V2C_MUTANT_JOBS the mutant runner's lanes (default 2).
@@ -23,7 +27,8 @@ export LIBGUESTFS_BACKEND_SETTINGS="${LIBGUESTFS_BACKEND_SETTINGS:-force_tcg}"
 
 log=$(mktemp)
 mutlog=$(mktemp)
-trap 'rm -f "$log" "$mutlog"' EXIT
+sanlog=$(mktemp)
+trap 'rm -f "$log" "$mutlog" "$sanlog"' EXIT
 status=0
 passed=0 failed=0 skipped=0
 count() { # adds meson's "Ok:/Fail:/Skipped:" totals of $log
@@ -56,6 +61,29 @@ guests_t0=$(date +%s)
 } &
 builders=$!
 
+# The sanitizer build and its unit tests, and the fuzz build, beside the
+# meson tests at the lowest priority (nice 19): compiling and the unit
+# tests need CPU, not wall time, and the integration tests leave a core
+# idle for minutes (the rollouts' sleeps, the tests that run alone).  A
+# generous timeout multiplier: starved of CPU, a unit test must not time
+# out.  Its output is shown after the meson tests'.
+{
+  renice -n 19 -p $BASHPID >/dev/null
+  set +e
+  rc=0
+  [ -f build-asan/build.ninja ] || quiet meson setup build-asan --werror -Db_sanitize=address,undefined -Db_lundef=false
+  quiet ninja -C build-asan || rc=1
+  if [ $rc = 0 ]; then
+    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
+      meson test -C build-asan --suite unit --suite fuzz-replay --print-errorlogs --timeout-multiplier 10 || rc=1
+  fi
+  [ -f build-fuzz/build.ninja ] || CC=clang quiet meson setup build-fuzz -Dfuzz=true -Dtests=disabled \
+    -Db_sanitize=address,undefined -Db_lundef=false
+  quiet ninja -C build-fuzz || rc=1
+  exit $rc
+} >"$sanlog" 2>&1 </dev/null &
+sanitizers=$!
+
 # Every run of v2c by the tests is recorded (tests/coverage/v2c-traced):
 # afterwards every command and option the docs name must have been run.
 export V2C_ARGV_LOG=$PWD/build/argv-log
@@ -74,22 +102,23 @@ wait "$builders" || true
 checks_skipped=$(grep -c '^ok - .* # SKIP ' build/meson-logs/testlog.txt || true)
 grep '^ok - .* # SKIP ' build/meson-logs/testlog.txt | sed 's/^ok - /test: skipped check: /' || true
 
-# The mutants mostly wait on integration tests, the sanitizer and fuzz runs
-# mostly on one core: both at once.  run.sh plants the mutants in
+# The mutants mostly wait on integration tests, the fuzz run takes one
+# core: both at once.  run.sh plants the mutants in
 # $V2C_MUTANT_JOBS lanes (default 2) side by side, each in its own copy under
 # build-mutants/, a test meson runs alone (is_parallel: false) alone there
 # too; the lines it prints come in the order the mutants end.
 tests/mutants/run.sh build-mutants >"$mutlog" 2>&1 & mutants=$!
 
-[ -f build-asan/build.ninja ] || quiet meson setup build-asan --werror -Db_sanitize=address,undefined -Db_lundef=false
-quiet ninja -C build-asan
-UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
-  meson test -C build-asan --suite unit --suite fuzz-replay --print-errorlogs 2>&1 | tee "$log" || status=1
+san_ok=1
+wait "$sanitizers" || san_ok=0
+tee "$log" <"$sanlog"
 count
+if [ $san_ok = 0 ]; then
+  status=1
+  # A build that failed counts as a failure; failed tests are counted already.
+  grep -q '^Fail: *[1-9]' "$log" || { echo "test: the sanitizer or the fuzz build failed (see above)"; failed=$((failed + 1)); }
+fi
 
-[ -f build-fuzz/build.ninja ] || CC=clang quiet meson setup build-fuzz -Dfuzz=true -Dtests=disabled \
-  -Db_sanitize=address,undefined -Db_lundef=false
-quiet ninja -C build-fuzz
 tests/fuzz/run-fuzzers.sh build-fuzz "${V2C_FUZZ_SECONDS:-10}" 2>&1 | tee "$log" || status=1
 fuzz_ok=$(grep -c '^fuzz .*: ok' "$log" || true)
 fuzz_failed=$(grep -c '^fuzz .*: FAILED' "$log" || true)
