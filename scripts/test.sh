@@ -17,7 +17,7 @@
 #   6. the curated mutants of tests/mutants/ (run.sh), beside 5: each
 #      planted bug must be caught by the tests its patch names.
 # V2C_FUZZ_SECONDS sets the time per fuzz target (default 10: 40 targets),
-# V2C_MUTANT_JOBS the mutant runner's lanes (default 2).
+# V2C_MUTANT_JOBS the mutant runner's lanes (default 3 here).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -104,10 +104,12 @@ grep '^ok - .* # SKIP ' build/meson-logs/testlog.txt | sed 's/^ok - /test: skipp
 
 # The mutants mostly wait on integration tests, the fuzz run takes one
 # core: both at once.  run.sh plants the mutants in
-# $V2C_MUTANT_JOBS lanes (default 2) side by side, each in its own copy under
-# build-mutants/, a test meson runs alone (is_parallel: false) alone there
-# too; the lines it prints come in the order the mutants end.
-tests/mutants/run.sh build-mutants >"$mutlog" 2>&1 & mutants=$!
+# $V2C_MUTANT_JOBS lanes side by side (3 here: an integration test keeps
+# about half a core busy, so two lanes left most of a core idle once the
+# fuzz run was over), each in its own copy under build-mutants/, a test
+# meson runs alone (is_parallel: false) alone there too; the lines it
+# prints come in the order the mutants end.
+tests/mutants/run.sh -j "${V2C_MUTANT_JOBS:-3}" build-mutants >"$mutlog" 2>&1 & mutants=$!
 
 san_ok=1
 wait "$sanitizers" || san_ok=0
