@@ -103,8 +103,18 @@ for h in "${hosts[@]}"; do
   check "$h: the role installed v2c into the host's own file system" test -x "$d/upper/usr/bin/v2c"
 done
 check "the cached root stays without v2c (hosts write to their overlays)" test ! -e "$HOST_ROOT/usr/bin/v2c"
-n=$(ls "$TMP"/host-hv*/upper/var/lib/v2c/web0*/report.json 2>/dev/null | wc -l)
+n=$(ls "$TMP"/host-hv*/upper/var/lib/v2c/reports/web0*.json 2>/dev/null | wc -l)
 check "each host wrote its own VM's report ($n of 3)" test "$n" -eq 3
+check "each host inspected its VMs in one run of v2c inspect --manifest" py "$TMP/run1.json" <<'PY'
+import json, sys
+run = json.load(open(sys.argv[1]))
+res = [(h, r) for p in run['plays'] for t in p['tasks'] if t['task']['name'].startswith('Inspect the VMs')
+       for h, r in t['hosts'].items()]
+print('# %s' % [(h, r.get('cmd', [])[2:], [g.get('status') for g in r.get('guests', [])]) for h, r in res])
+sys.exit(0 if len(res) == 3 and all('--manifest' in r['cmd'] and r['changed'] and [g['status'] for g in r['guests']] == ['ok']
+                                    and r['guests'][0]['report'] == '/var/lib/v2c/reports/%s.json' % r['guests'][0]['name']
+                                    for h, r in res) else 1)
+PY
 check "the reports came back to the control node for the fleet report" \
   sh -c "ls '$TMP/reports' | grep -c json | grep -qx 3"
 
@@ -180,6 +190,35 @@ import json, re, sys
 r = json.load(open(sys.argv[1]))['plays'][0]['tasks'][0]['hosts']['hv1']
 print('# rc %s msg %r' % (r.get('rc'), r.get('msg')))
 sys.exit(0 if r.get('failed') and r.get('rc') == 3 and '/srv/no-such-guest' in r.get('msg', '') and '\n' not in r['msg'] else 1)
+PY
+
+# Several guests in one module call, one of them unreadable: the task
+# fails naming it with v2c's message, the other's report is written.
+rc=0
+V2C_ANSIBLE_RECORD=$TMP/many.json ANSIBLE_LOAD_CALLBACK_PLUGINS=1 ansible hv1 -m v2c.migrate.v2c_inspect \
+  -a '{"guests": [{"name": "web", "disks": ["/srv/vms/web.tar"], "services": ["hello"]},
+                  {"name": "gone", "disks": ["/srv/no-such-guest"]}],
+       "output_dir": "/var/lib/v2c/many", "jobs": 2}' >"$TMP/many.log" 2>&1 || rc=$?
+check_or_show "$TMP/many.log" "guests, one failing: the task fails naming it, the other's report written" \
+  py "$TMP/many.json" "$TMP/host-hv1/upper/var/lib/v2c/many" <<'PY'
+import json, os, sys
+r = json.load(open(sys.argv[1]))['plays'][0]['tasks'][0]['hosts']['hv1']
+print('# rc %s msg %r' % (r.get('rc'), r.get('msg')))
+g = r.get('guests') or []
+sys.exit(0 if r.get('failed') and r.get('msg', '').startswith('1 of 2 guests failed: gone: ')
+         and '/srv/no-such-guest' in r['msg'] and [x['status'] for x in g] == ['ok', 'failed']
+         and g[1]['exit'] == 3 and sorted(os.listdir(sys.argv[2])) == ['web.json']
+         and json.load(open(os.path.join(sys.argv[2], 'web.json')))['schema'] == 'v2c.inspect/1' else 1)
+PY
+rc=0
+V2C_ANSIBLE_RECORD=$TMP/blank.json ANSIBLE_LOAD_CALLBACK_PLUGINS=1 ansible hv1 -m v2c.migrate.v2c_inspect \
+  -a '{"guests": [{"name": "two words", "disks": ["/srv/vms/web.tar"]}], "output_dir": "/var/lib/v2c/blank"}' \
+  >"$TMP/blank.log" 2>&1 || rc=$?
+check_or_show "$TMP/blank.log" "a guest name with a blank fails before v2c runs, saying why" py "$TMP/blank.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))['plays'][0]['tasks'][0]['hosts']['hv1']
+print('# msg %r' % r.get('msg'))
+sys.exit(0 if r.get('failed') and 'no blanks' in r.get('msg', '') and 'cmd' not in r else 1)
 PY
 
 # v2c_rollout: check mode runs nothing and says what would run; status of
