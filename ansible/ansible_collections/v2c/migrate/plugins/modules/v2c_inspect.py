@@ -49,7 +49,7 @@ options:
     type: list
     elements: dict
   output_dir:
-    description: The directory the reports go to (with I(guests), required); made when missing.
+    description: The directory the reports go to (with I(guests), required); made (mode 0750) when missing.
     type: path
   jobs:
     description:
@@ -175,7 +175,7 @@ def inspect_guests(module, argv):
         if not isinstance(result, dict) or not isinstance(result.get('guests'), list):
             module.fail_json(msg=error_line(err) or 'v2c exited with status %d' % rc, rc=rc, cmd=argv, stderr=err)
         if not module.check_mode and not os.path.isdir(out_dir):
-            os.makedirs(out_dir)
+            os.makedirs(out_dir, 0o750)
         changed = False
         failed = []
         for g in result['guests']:
