@@ -94,21 +94,34 @@ static int exit_of(const struct v2c_error *err)
         }
 }
 
-/* The OS name the summary shows: os-release's PRETTY_NAME is up to a
- * megabyte of any bytes, so it is made printable (no terminal escape
- * reaches stdout, and jansson takes it: it is UTF-8) and cut to
- * OS_SHOWN_MAX bytes, so that a worker's line for it stays short (see
- * run_workers).  New string, or NULL. */
+/* What the summary shows of a guest, its OS name and its error, is cut to
+ * a bound: os-release's PRETTY_NAME is up to a megabyte of any bytes, and
+ * an error may quote a disk path of a manifest's megabytes.  So is a
+ * worker's line for it (the parent drops a worker whose line passes 1 MiB,
+ * with its other guests: see run_workers), and the summary is the same
+ * with workers or without. */
 #define OS_SHOWN_MAX 256
+#define ERROR_SHOWN_MAX 4096
+
+/* S cut in place to MAX bytes (an ellipsis last), on a UTF-8 boundary. */
+static void cut_shown(char *s, size_t max)
+{
+        if (strlen(s) <= max)
+                return;
+        size_t cut = max - 3;
+        while (cut > 0 && ((unsigned char) s[cut] & 0xc0) == 0x80)
+                cut--;
+        strcpy(s + cut, "...");
+}
+
+/* The OS name the summary shows: made printable (no terminal escape
+ * reaches stdout, and jansson takes it: it is UTF-8), and cut.  New
+ * string, or NULL. */
 static char *os_shown(const char *pretty)
 {
         char *s = pretty ? v2c_text_printable(pretty, false) : NULL;
-        if (s && strlen(s) > OS_SHOWN_MAX) {
-                size_t cut = OS_SHOWN_MAX - 3;
-                while (cut > 0 && ((unsigned char) s[cut] & 0xc0) == 0x80)
-                        cut--;
-                strcpy(s + cut, "...");
-        }
+        if (s)
+                cut_shown(s, OS_SHOWN_MAX);
         return s;
 }
 
@@ -262,6 +275,8 @@ static void inspect_guests(const struct v2c_guest_spec *specs, const size_t *idx
                                 started = v2c_monotonic_ms();
                                 each_one(s, k - first, &specs[idx[k]], dir, iopt, &res[idx[k]]);
                         }
+                        if (res[idx[k]].err)    /* error messages are printable: see error.c */
+                                cut_shown(res[idx[k]].err->msg, ERROR_SHOWN_MAX);
                         if (out >= 0)
                                 send_result(out, idx[k], &res[idx[k]], v2c_monotonic_ms() - started);
                 }

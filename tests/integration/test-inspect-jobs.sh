@@ -40,6 +40,17 @@ check "hostile OS names: the summary is short (the 900 kB name cut)" test "$(wc 
 check "hostile OS names: the JSON summary validates, every guest with its OS" validate_result inspect-each "$TMP/os2.json" \
   "3 ok::doc['ok'] == 3 and doc['failed'] == 0" \
   "the names shown::[g['os'][:5] for g in doc['guests']] == ['\"' * 5, 'Evil\\\\', 'Plain'] and all(len(g['os']) <= 256 for g in doc['guests'])"
+# So is an error quoting a manifest's disk path of 600 kB: cut, and its
+# worker's other guest done.
+python3 -c 'import sys; open(sys.argv[1], "w").write("long " + "\"" * 600000 + "\nplain %s\nevil %s\n" % (sys.argv[2], sys.argv[3]))' \
+  "$TMP/long.list" "$G/plain" "$G/evil"
+for j in 1 2; do
+  set +e; "$V2C" inspect --manifest "$TMP/long.list" -o out$j --jobs $j >"$TMP/long$j.txt" 2>"$TMP/long$j.err"; st=$?; set -e
+  check_or_show "$TMP/long$j.err" "a 600 kB error, --jobs $j: that guest failed, the others inspected (exit 1)" \
+    eval 'test "$st" -eq 1 && grep -q "^3 guests: 2 inspected, 1 failed$" "$TMP/long$j.txt"'
+done
+check "a 600 kB error: the summary with workers is the one without, and short" \
+  eval 'cmp -s "$TMP/long1.txt" <(sed s/out2/out1/ "$TMP/long2.txt") && [ "$(wc -c <"$TMP/long2.txt")" -lt 6000 ]'
 cd "$TMP"
 "$V2C" inspect --json "$F/root" >"$TMP/dir.json"
 mkdir -p "$TMP/in"
