@@ -7,8 +7,10 @@
 #include "inspect.h"
 #include "json.h"
 #include "progress.h"
+#include "signal-cleanup.h"
 #include "clock.h"
 #include "strv.h"
+#include "text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -91,6 +94,37 @@ static int exit_of(const struct v2c_error *err)
         }
 }
 
+/* What the summary shows of a guest, its OS name and its error, is cut to
+ * a bound: os-release's PRETTY_NAME is up to a megabyte of any bytes, and
+ * an error may quote a disk path of a manifest's megabytes.  So is a
+ * worker's line for it (the parent drops a worker whose line passes 1 MiB,
+ * with its other guests: see run_workers), and the summary is the same
+ * with workers or without. */
+#define OS_SHOWN_MAX 256
+#define ERROR_SHOWN_MAX 4096
+
+/* S cut in place to MAX bytes (an ellipsis last), on a UTF-8 boundary. */
+static void cut_shown(char *s, size_t max)
+{
+        if (strlen(s) <= max)
+                return;
+        size_t cut = max - 3;
+        while (cut > 0 && ((unsigned char) s[cut] & 0xc0) == 0x80)
+                cut--;
+        strcpy(s + cut, "...");
+}
+
+/* The OS name the summary shows: made printable (no terminal escape
+ * reaches stdout, and jansson takes it: it is UTF-8), and cut.  New
+ * string, or NULL. */
+static char *os_shown(const char *pretty)
+{
+        char *s = pretty ? v2c_text_printable(pretty, false) : NULL;
+        if (s)
+                cut_shown(s, OS_SHOWN_MAX);
+        return s;
+}
+
 /* Inspects guest I of session S and writes its report into DIR. */
 static int each_one(struct v2c_guest_session *s, size_t i, const struct v2c_guest_spec *spec, const char *dir,
                     const struct v2c_inspect_options *iopt, struct each_result *res)
@@ -112,7 +146,7 @@ static int each_one(struct v2c_guest_session *s, size_t i, const struct v2c_gues
         if (r < 0)
                 return r;
         res->report = TAKE_PTR(path);
-        res->os = rep->os.pretty_name ? strdup(rep->os.pretty_name) : NULL;
+        res->os = os_shown(rep->os.pretty_name);
         res->services = rep->nservices;
         res->secrets = rep->nsecrets;
         char t[16];
@@ -241,6 +275,8 @@ static void inspect_guests(const struct v2c_guest_spec *specs, const size_t *idx
                                 started = v2c_monotonic_ms();
                                 each_one(s, k - first, &specs[idx[k]], dir, iopt, &res[idx[k]]);
                         }
+                        if (res[idx[k]].err)    /* error messages are printable: see error.c */
+                                cut_shown(res[idx[k]].err->msg, ERROR_SHOWN_MAX);
                         if (out >= 0)
                                 send_result(out, idx[k], &res[idx[k]], v2c_monotonic_ms() - started);
                 }
@@ -307,6 +343,7 @@ static void run_workers(const struct v2c_guest_spec *specs, size_t n, unsigned j
         }
         fflush(stdout);
         fflush(stderr);
+        pid_t parent = getpid();
         for (size_t k = 0; k < nw; k++) {
                 w[k].fd = -1;
                 w[k].pid = -1;
@@ -320,6 +357,13 @@ static void run_workers(const struct v2c_guest_spec *specs, size_t n, unsigned j
                         continue;
                 }
                 if (pid == 0) {
+                        /* A worker ends with the parent (a SIGTERM to it
+                         * alone would leave the workers and their
+                         * appliances running, writing reports nobody
+                         * awaits): by the signal, or now if it is gone. */
+                        v2c_signal_cleanup_forked();
+                        if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
+                                _exit(1);
                         close(p[0]);
                         for (size_t j = 0; j < k; j++)
                                 if (w[j].fd >= 0)

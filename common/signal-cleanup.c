@@ -103,6 +103,19 @@ void v2c_signal_cleanup_install(void)
         }
 }
 
+void v2c_signal_cleanup_forked(void)
+{
+        if (!atomic_load(&installed))
+                return;
+        struct sigaction dfl = { .sa_handler = SIG_DFL };
+        sigemptyset(&dfl.sa_mask);
+        for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++) {
+                struct sigaction old;
+                if (sigaction(signals[i], NULL, &old) == 0 && old.sa_handler == on_signal)
+                        sigaction(signals[i], &dfl, NULL);
+        }
+}
+
 int v2c_signal_cleanup_add(const char *path)
 {
         v2c_signal_cleanup_install();

@@ -34,6 +34,12 @@ int v2c_signal_cleanup_add(const char *path);
  * removed); a path never registered is fine. */
 void v2c_signal_cleanup_forget(const char *path);
 
+/* In a child just forked (inspect's workers): the default actions back.
+ * The inherited handler would pass the signal to the parent's thread,
+ * which is not in this process, and so swallow it; and the registered
+ * trees are the parent's to remove, not the child's. */
+void v2c_signal_cleanup_forked(void);
+
 /* Holds back SIGINT, SIGTERM and SIGHUP in the calling thread, for steps
  * that must not be cut in two (moving an old layout aside and the new one
  * in); _release lets a held one arrive.  Not nested. */

@@ -8,7 +8,8 @@
 # capabilities come a directory at a time (v2c_guest_hint).  A small guest
 # whose services run from /usr/sbin: one with a file capability, one
 # without, one through a symlink to the first, one whose executable is
-# missing.  Its disk must give the directory reader's report.
+# missing, and some named oddly.  Its disk must give the directory
+# reader's report.
 R=$TMP/capguest
 mkdir -p "$R/etc/systemd/system/multi-user.target.wants" "$R/usr/sbin" "$R/root"
 printf 'ID=debian\nVERSION_ID=12\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n' >"$R/etc/os-release"
@@ -22,6 +23,22 @@ printf '#!/bin/sh\nexec sleep 1000\n' >"$R/usr/sbin/capd"
 cp "$R/usr/sbin/capd" "$R/usr/sbin/plain"
 chmod 755 "$R/usr/sbin/capd" "$R/usr/sbin/plain"
 ln -s capd "$R/usr/sbin/capd-link"
+# Executables named oddly (slash runs, .., a trailing slash, a name longer
+# than a file system takes, a symlink loop, a name outside the root, a
+# byte that is not UTF-8, a directory that is a file, one through a linked
+# directory): what the directory reader makes of them, the hint too.
+mkdir -p "$R/usr/lib"
+cp "$R/usr/sbin/capd" "$R/usr/sbin/odd$(printf '\377')"
+ln -s loop "$R/loop"
+ln -s /usr/sbin "$R/usr/bin2"
+n=0
+for e in //usr///sbin//plain /usr/lib/../../usr/sbin/plain /usr/sbin/plain/ "/usr/sbin/$(printf 'a%.0s' $(seq 300))" \
+         /loop/x /../../usr/sbin/capd "/usr/sbin/odd$(printf '\377')" "/usr/sbin/odd$(printf '\376')" /etc/passwd/x \
+         /usr/bin2/capd /usr/sbin/capd/..; do
+  n=$((n + 1))
+  printf '[Service]\nExecStart=%s\n[Install]\nWantedBy=multi-user.target\n' "$e" >"$R/etc/systemd/system/odd$n.service"
+  ln -s "../odd$n.service" "$R/etc/systemd/system/multi-user.target.wants/odd$n.service"
+done
 if setcap cap_net_bind_service=ep "$R/usr/sbin/capd" 2>"$TMP/setcap.err"; then
   tar --xattrs --xattrs-include='security.*' -C "$R" -cf "$TMP/cap.tar" .
   "$V2C_SOURCE_ROOT/tests/fixtures/tar2disk.sh" "$TMP/cap.tar" "$TMP/cap.qcow2" >"$TMP/tar2disk.log" 2>&1 ||
