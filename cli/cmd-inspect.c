@@ -402,15 +402,17 @@ static void run_workers(const struct v2c_guest_spec *specs, size_t n, unsigned j
                         ssize_t got = read(w[k].fd, chunk, sizeof chunk);
                         if (got < 0 && errno == EINTR)
                                 continue;
-                        if (got <= 0 || w[k].len + (size_t) got > (1u << 20)) {
+                        /* Out of memory too drops the worker: skipping the
+                         * chunk would splice two lines into one. */
+                        char *nb = NULL;
+                        if (got > 0 && w[k].len + (size_t) got <= (1u << 20))
+                                nb = realloc(w[k].buf, w[k].len + (size_t) got + 1);
+                        if (nb == NULL) {
                                 close(w[k].fd);
                                 w[k].fd = -1;
                                 open--;
                                 continue;
                         }
-                        char *nb = realloc(w[k].buf, w[k].len + (size_t) got + 1);
-                        if (nb == NULL)
-                                continue;
                         w[k].buf = nb;
                         memcpy(w[k].buf + w[k].len, chunk, (size_t) got);
                         w[k].len += (size_t) got;
