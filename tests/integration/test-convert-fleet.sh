@@ -56,25 +56,23 @@ for i in json.load(open(sys.argv[1] + "/v2c/lock.json"))["images"]:
 }
 blob() { echo "$1/blobs/sha256/${2#sha256:}"; }
 
-for g in web01 web02 web03; do
-  rc=0
-  "$V2C" convert -s nginx -s webapp -o "$TMP/$g" "$TMP/g/$g" >/dev/null 2>"$TMP/$g.err" || rc=$?
-  check_or_show "$TMP/$g.err" "convert nginx and webapp of $g" test "$rc" = 0
-done
+convert_guest() { # convert_guest G: nginx and webapp of guest G into $TMP/G, its log in $TMP/G.err
+  local rc=0
+  "$V2C" convert -s nginx -s webapp -o "$TMP/$1" "$TMP/g/$1" >/dev/null 2>"$TMP/$1.err" || rc=$?
+  check_or_show "$TMP/$1.err" "convert nginx and webapp of $1" test "$rc" = 0
+}
+convert_system() { # convert_system G: the system image of G's nginx into $TMP/sys-G
+  local rc=0
+  "$V2C" convert --system -s nginx -o "$TMP/sys-$1" "$TMP/g/$1" >/dev/null 2>"$TMP/sys-$1.err" || rc=$?
+  check_or_show "$TMP/sys-$1.err" "convert --system nginx of $1" test "$rc" = 0
+}
+# Each check as soon as the conversions it reads are there (a planted bug
+# is then seen after one or two of the seven): what web01's images hold,
+# web03's /etc/hosts, web01's system image, then what web01 and web02
+# share and web03 does not.
 
+convert_guest web01
 b1=$(role_digest "$TMP/web01" nginx base)
-check "web01 and web02: one base layer" bash -c '[ -n "$1" ] && [ "$1" = "$2" ]' _ "$b1" "$(role_digest "$TMP/web02" nginx base)"
-check "web01 and web02: one packages layer for nginx, and for webapp" \
-  bash -c '[ -n "$1" ] && [ "$1" = "$2" ] && [ -n "$3" ] && [ "$3" = "$4" ]' _ \
-  "$(role_digest "$TMP/web01" nginx packages)" "$(role_digest "$TMP/web02" nginx packages)" \
-  "$(role_digest "$TMP/web01" webapp packages)" "$(role_digest "$TMP/web02" webapp packages)"
-check "web01 and web02: webapp's layers are all the same" \
-  test "$(layers_of "$TMP/web01" webapp)" = "$(layers_of "$TMP/web02" webapp)"
-check "web01 and web02: nginx's config layers differ (each VM's own TLS certificate)" \
-  bash -c '[ -n "$1" ] && [ "$1" != "$2" ]' _ "$(role_digest "$TMP/web01" nginx config)" "$(role_digest "$TMP/web02" nginx config)"
-check "web03 (libc6 upgraded): another base layer" \
-  bash -c '[ -n "$2" ] && [ "$1" != "$2" ]' _ "$b1" "$(role_digest "$TMP/web03" nginx base)"
-
 # What the base layer holds in place of the machine's files.
 mkdir "$TMP/base"
 zstd -dc "$(blob "$TMP/web01" "$b1")" | tar -C "$TMP/base" -xf -
@@ -89,30 +87,19 @@ check "no snakeoil certificate in the base layer, nor its hash link, nor nginx's
   "$TMP/base" "$snake_link"
 check "nor hostname, machine ID, resolv.conf" \
   bash -c '[ ! -e "$1/etc/hostname" ] && [ ! -e "$1/etc/machine-id" ] && [ ! -e "$1/etc/resolv.conf" ]' _ "$TMP/base"
-mkdir "$TMP/nginx-config"
-zstd -dc "$(blob "$TMP/web02" "$(role_digest "$TMP/web02" nginx config)")" | tar -C "$TMP/nginx-config" -xf -
-check "nginx's certificate, named by its configuration, is in its config layer" \
-  cmp -s "$TMP/nginx-config/etc/ssl/certs/web01.crt" "$TMP/g/web02/etc/ssl/certs/web01.crt"
 check "nor the CA certificate put there by hand" test ! -e "$TMP/base/etc/ssl/certs/corp-root.pem"
 check_or_show "$TMP/web01.err" "a warning names it (and not the snakeoil certificate, which postfix's main.cf names)" \
   bash -c 'grep "^v2c: warning: not in the base layer, as this machine.s own" "$1" | grep -F /etc/ssl/certs/corp-root.pem | grep -qv snakeoil' _ "$TMP/web01.err"
 check_or_show "$TMP/web01.err" "a warning names the other machines of /etc/hosts (db.internal) alone, not the VM's own lines nor localhost" \
   grep -qF 'v2c: warning: /etc/hosts of the guest names other machines, which no image holds (a container runtime writes its own /etc/hosts): 10.20.0.15 db.internal; give them' "$TMP/web01.err"
 
+convert_guest web03
 check_or_show "$TMP/web03.err" "web03's /etc/hosts, a link elsewhere, is not read: no warning of it, nothing of its target" \
   bash -c '! grep -q "s3cret-in-root" "$1" && ! grep -q "/etc/hosts of the guest" "$1"' _ "$TMP/web03.err"
 
 # System images: the machine's identity files are empty, dbus's machine ID
 # and systemd's random seed are left out.
-for g in web01 web02; do
-  rc=0
-  "$V2C" convert --system -s nginx -o "$TMP/sys-$g" "$TMP/g/$g" >/dev/null 2>"$TMP/sys-$g.err" || rc=$?
-  check_or_show "$TMP/sys-$g.err" "convert --system nginx of $g" test "$rc" = 0
-done
-for role in base packages app; do
-  check "system images of web01 and web02: one $role layer" \
-    bash -c '[ -n "$1" ] && [ "$1" = "$2" ]' _ "$(role_digest "$TMP/sys-web01" nginx $role)" "$(role_digest "$TMP/sys-web02" nginx $role)"
-done
+convert_system web01
 mkdir "$TMP/sys"
 for l in $(layers_of "$TMP/sys-web01" nginx); do zstd -dc "$(blob "$TMP/sys-web01" "$l")" | tar -C "$TMP/sys" -xf -; done
 check "system image: /etc/machine-id, /etc/hostname, /etc/resolv.conf are empty files" \
@@ -121,4 +108,27 @@ check "system image: no dbus machine ID, no random seed" \
   bash -c '[ ! -e "$1/var/lib/dbus/machine-id" ] && [ ! -e "$1/var/lib/systemd/random-seed" ] && [ -d "$1/var/lib/dbus" ]' _ "$TMP/sys"
 check "system image: the machine's certificates stay (its config layer)" \
   bash -c '[ -f "$1/etc/ssl/certs/ssl-cert-snakeoil.pem" ] && [ -f "$1/etc/ssl/certs/web01.crt" ]' _ "$TMP/sys"
+
+# web02, another VM of web01's template.
+convert_guest web02
+check "web01 and web02: one base layer" bash -c '[ -n "$1" ] && [ "$1" = "$2" ]' _ "$b1" "$(role_digest "$TMP/web02" nginx base)"
+check "web01 and web02: one packages layer for nginx, and for webapp" \
+  bash -c '[ -n "$1" ] && [ "$1" = "$2" ] && [ -n "$3" ] && [ "$3" = "$4" ]' _ \
+  "$(role_digest "$TMP/web01" nginx packages)" "$(role_digest "$TMP/web02" nginx packages)" \
+  "$(role_digest "$TMP/web01" webapp packages)" "$(role_digest "$TMP/web02" webapp packages)"
+check "web01 and web02: webapp's layers are all the same" \
+  test "$(layers_of "$TMP/web01" webapp)" = "$(layers_of "$TMP/web02" webapp)"
+check "web01 and web02: nginx's config layers differ (each VM's own TLS certificate)" \
+  bash -c '[ -n "$1" ] && [ "$1" != "$2" ]' _ "$(role_digest "$TMP/web01" nginx config)" "$(role_digest "$TMP/web02" nginx config)"
+check "web03 (libc6 upgraded): another base layer" \
+  bash -c '[ -n "$2" ] && [ "$1" != "$2" ]' _ "$b1" "$(role_digest "$TMP/web03" nginx base)"
+mkdir "$TMP/nginx-config"
+zstd -dc "$(blob "$TMP/web02" "$(role_digest "$TMP/web02" nginx config)")" | tar -C "$TMP/nginx-config" -xf -
+check "nginx's certificate, named by its configuration, is in its config layer" \
+  cmp -s "$TMP/nginx-config/etc/ssl/certs/web01.crt" "$TMP/g/web02/etc/ssl/certs/web01.crt"
+convert_system web02
+for role in base packages app; do
+  check "system images of web01 and web02: one $role layer" \
+    bash -c '[ -n "$1" ] && [ "$1" = "$2" ]' _ "$(role_digest "$TMP/sys-web01" nginx $role)" "$(role_digest "$TMP/sys-web02" nginx $role)"
+done
 finish

@@ -70,6 +70,114 @@ answers() {
   || { cat "$TMP/convert.err"; not_ok "convert"; finish; exit 1; }
 ok "converted nginx, webapp, hello, legacy-app"
 
+# --- --verify of the hardened specs first (they need no image of the
+# layout above): status-page writing its directories on a read-only root,
+# a secret file the guest lacks, nginx on a read-only root.
+# The guest's report, which the runs below edit; in this one nginx names
+# a secret file the guest lacks (see below).
+"$V2C" inspect --json -o "$TMP/vm-rep.json" "$src"
+python3 - "$TMP/vm-rep.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+next(s for s in r["services"] if s["name"] == "nginx")["secret_files"].append(
+    {"path": "/etc/nginx/missing.key", "uid": 0, "gid": 0, "mode": "0600"})
+json.dump(r, open(sys.argv[1], "w"))
+PY
+# status-page: www-data on port 80, which only the file capability of its
+# executable allows, counting hits in its StateDirectory= and logging to
+# its LogsDirectory=.  Inspect derives CAP_NET_BIND_SERVICE from that file
+# capability, the manifest adds it (all else dropped, non-root, read-only
+# root, both directories writable), and --verify runs it so and it
+# answers on 80 (it stops at start, naming the file, when it cannot write
+# either directory: the tmpfs over each must be the service user's).
+check "inspect: status-page (www-data, port 80) gets CAP_NET_BIND_SERVICE from its executable's file capability" \
+  python3 -c 'import json, sys
+s = next(s for s in json.load(open(sys.argv[1]))["services"] if s["name"] == "status-page")
+h = s["hardening"]
+assert s["user"] == "www-data" and [p["port"] for p in s["ports"]] == [80], (s["user"], s["ports"])
+assert [(c["name"], c["from"]) for c in h["capabilities"]] == [("CAP_NET_BIND_SERVICE", "file capability of /usr/local/bin/status-server")], h["capabilities"]
+assert not h["run_as_root"] and h["read_only_root"], h
+assert {"/var/lib/status-page", "/var/log/status-page"} <= {w["path"] for w in h["writable"]}, h["writable"]' "$TMP/vm-rep.json"
+set +e
+"$V2C" convert -s status-page --allow-stateful --verify --report "$TMP/vm-rep.json" -o "$TMP/sp" "$src" >"$TMP/sp.out" 2>"$TMP/sp.err"; st=$?
+set -e
+check_or_show "$TMP/sp.err" "--verify: status-page answers on port 80, hardened, writing its state and log directories (exit 0)" \
+  sh -c "test $st -eq 0 && grep -q '^verified	status-page\$' '$TMP/sp.out'"
+check "... its manifest: non-root, every capability dropped but NET_BIND_SERVICE, read-only root, both directories writable" \
+  python3 - "$TMP/sp/v2c/status-page.k8s.yaml" <<'PY'
+import sys, yaml
+d = next(x for x in yaml.safe_load_all(open(sys.argv[1])) if x["kind"] == "Deployment")
+pod = d["spec"]["template"]["spec"]
+c = pod["containers"][0]
+sc = c["securityContext"]
+assert sc["capabilities"] == {"drop": ["ALL"], "add": ["NET_BIND_SERVICE"]}, sc["capabilities"]
+assert sc["readOnlyRootFilesystem"] is True and sc["runAsNonRoot"] is True and sc["runAsUser"] == 33, sc
+mounted = {m["mountPath"] for m in c["volumeMounts"]}
+assert {"/var/lib/status-page", "/var/log/status-page"} <= mounted, mounted
+PY
+# The same spec without the log directory writable, then without the
+# capability: --verify fails, and the log says why.
+python3 - "$TMP/vm-rep.json" "$TMP/sp-nolog.json" "$TMP/sp-nocap.json" <<'PY'
+import copy, json, sys
+r = json.load(open(sys.argv[1]))
+for path, cut in ((sys.argv[2], "writable"), (sys.argv[3], "capabilities")):
+    x = copy.deepcopy(r)
+    h = next(s for s in x["services"] if s["name"] == "status-page")["hardening"]
+    if cut == "writable":
+        h["writable"] = [w for w in h["writable"] if w["path"] != "/var/log/status-page"]
+    else:
+        h["capabilities"] = []
+    json.dump(x, open(path, "w"))
+PY
+set +e
+"$V2C" convert -s status-page --allow-stateful --verify --report "$TMP/sp-nolog.json" -o "$TMP/sp2" "$src" >/dev/null 2>"$TMP/sp2.err"; st=$?
+set -e
+check_or_show "$TMP/sp2.err" "... without its log directory writable it fails on the read-only root, naming the file (exit 1)" \
+  sh -c "test $st -eq 1 && grep -q 'status-server: cannot write /var/log/status-page/access.log: Read-only file system' '$TMP/sp2.err'"
+set +e
+"$V2C" convert -s status-page --allow-stateful --verify --report "$TMP/sp-nocap.json" -o "$TMP/sp3" "$src" >/dev/null 2>"$TMP/sp3.err"; st=$?
+set -e
+# (the kernel refuses to exec a file whose capabilities cannot all be
+# raised: it does not even get to bind)
+check_or_show "$TMP/sp3.err" "... without the capability its executable cannot start (exit 1): every other is dropped" \
+  sh -c "test $st -eq 1 && grep -q 'exec /usr/local/bin/status-server: operation not permitted' '$TMP/sp3.err'"
+# A report naming a secret file the guest lacks: --verify fails saying
+# which, once (it said "unknown failure": the guest's "missing" was quiet).
+mkdir -p "$TMP/vmtmp"
+set +e
+TMPDIR="$TMP/vmtmp" "$V2C" convert -s nginx --verify --report "$TMP/vm-rep.json" -o "$TMP/vm" "$src" >/dev/null 2>"$TMP/vm.err"; st=$?
+set -e
+check_or_show "$TMP/vm.err" "--verify, a secret file the guest lacks: exit 1, one error naming it and the image once" \
+  sh -c "test $st -eq 1 && test \$(grep -c '^v2c: error:' '$TMP/vm.err') -eq 1 &&
+    grep -qxF 'v2c: error: nginx: secret file to mount: \`/etc/nginx/missing.key\` is not in the guest' '$TMP/vm.err'"
+check "... and its temporary secrets directory is removed" test -z "$(ls -A "$TMP/vmtmp")"
+# --verify runs the image hardened, as its manifest would: nginx's spec
+# without /var/lib/nginx writable (as if inspect had not known nginx's
+# built-in temporary directories) fails on the read-only root, and the
+# error names the path from nginx's own log line.
+python3 - "$TMP/vm-rep.json" "$TMP/ro-rep.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+ng = next(s for s in r["services"] if s["name"] == "nginx")
+ng["secret_files"] = [f for f in ng["secret_files"] if f["path"] != "/etc/nginx/missing.key"]
+h = ng["hardening"]
+assert any(w["path"] == "/var/lib/nginx" for w in h["writable"]), h["writable"]
+h["writable"] = [w for w in h["writable"] if w["path"] != "/var/lib/nginx"]
+json.dump(r, open(sys.argv[2], "w"))
+PY
+set +e
+"$V2C" convert -s nginx --verify --report "$TMP/ro-rep.json" -o "$TMP/ro" "$src" >/dev/null 2>"$TMP/ro.err"; st=$?
+set -e
+check_or_show "$TMP/ro.err" "--verify, hardened: nginx writing outside its writable paths fails on the read-only root (exit 1), naming the path" \
+  sh -c "test $st -eq 1 && grep -q 'nginx: container exited (status 1) before port 8080 answered; it cannot run with a read-only root' '$TMP/ro.err' &&
+    grep -q 'mkdir() ./var/lib/nginx/[a-z]*. failed (30: Read-only file system)' '$TMP/ro.err'"
+set +e
+"$V2C" convert -s nginx --verify --report "$TMP/ro-rep.json" -o "$TMP/ro2" "$src" --no-harden >/dev/null 2>"$TMP/ro2.err"; st=$?
+set -e
+check_or_show "$TMP/ro2.err" "... and with --no-harden the same image runs (exit 0)" test "$st" -eq 0
+
+# --- the images of the layout, run by hand ----------------------------------------
+
 # Without its TLS key nginx is not started: v2c-init says what to mount, exit 78.
 link="/tmp/$tag-layout-nokey"
 ln -sfn "$TMP/img" "$link"
@@ -152,106 +260,6 @@ set -e
 check_or_show "$TMP/vn.err" "--verify: nginx answers on 8080 and 8443 with the guest's TLS key mounted (exit 0)" \
   sh -c "test $st -eq 0 && grep -q '^verified	nginx' '$TMP/vn.out'"
 check "... and its temporary secrets directory is removed" test -z "$(ls -A "$TMP/vtmp")"
-# A report naming a secret file the guest lacks: --verify fails saying
-# which, once (it said "unknown failure": the guest's "missing" was quiet).
-"$V2C" inspect --json -o "$TMP/vm-rep.json" "$src"
-python3 - "$TMP/vm-rep.json" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))
-next(s for s in r["services"] if s["name"] == "nginx")["secret_files"].append(
-    {"path": "/etc/nginx/missing.key", "uid": 0, "gid": 0, "mode": "0600"})
-json.dump(r, open(sys.argv[1], "w"))
-PY
-mkdir -p "$TMP/vmtmp"
-set +e
-TMPDIR="$TMP/vmtmp" "$V2C" convert -s nginx --verify --report "$TMP/vm-rep.json" -o "$TMP/vm" "$src" >/dev/null 2>"$TMP/vm.err"; st=$?
-set -e
-check_or_show "$TMP/vm.err" "--verify, a secret file the guest lacks: exit 1, one error naming it and the image once" \
-  sh -c "test $st -eq 1 && test \$(grep -c '^v2c: error:' '$TMP/vm.err') -eq 1 &&
-    grep -qxF 'v2c: error: nginx: secret file to mount: \`/etc/nginx/missing.key\` is not in the guest' '$TMP/vm.err'"
-check "... and its temporary secrets directory is removed" test -z "$(ls -A "$TMP/vmtmp")"
-# --verify runs the image hardened, as its manifest would: nginx's spec
-# without /var/lib/nginx writable (as if inspect had not known nginx's
-# built-in temporary directories) fails on the read-only root, and the
-# error names the path from nginx's own log line.
-python3 - "$TMP/vm-rep.json" "$TMP/ro-rep.json" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))
-ng = next(s for s in r["services"] if s["name"] == "nginx")
-ng["secret_files"] = [f for f in ng["secret_files"] if f["path"] != "/etc/nginx/missing.key"]
-h = ng["hardening"]
-assert any(w["path"] == "/var/lib/nginx" for w in h["writable"]), h["writable"]
-h["writable"] = [w for w in h["writable"] if w["path"] != "/var/lib/nginx"]
-json.dump(r, open(sys.argv[2], "w"))
-PY
-set +e
-"$V2C" convert -s nginx --verify --report "$TMP/ro-rep.json" -o "$TMP/ro" "$src" >/dev/null 2>"$TMP/ro.err"; st=$?
-set -e
-check_or_show "$TMP/ro.err" "--verify, hardened: nginx writing outside its writable paths fails on the read-only root (exit 1), naming the path" \
-  sh -c "test $st -eq 1 && grep -q 'nginx: container exited (status 1) before port 8080 answered; it cannot run with a read-only root' '$TMP/ro.err' &&
-    grep -q 'mkdir() ./var/lib/nginx/[a-z]*. failed (30: Read-only file system)' '$TMP/ro.err'"
-set +e
-"$V2C" convert -s nginx --verify --report "$TMP/ro-rep.json" -o "$TMP/ro2" "$src" --no-harden >/dev/null 2>"$TMP/ro2.err"; st=$?
-set -e
-check_or_show "$TMP/ro2.err" "... and with --no-harden the same image runs (exit 0)" test "$st" -eq 0
-# status-page: www-data on port 80, which only the file capability of its
-# executable allows, counting hits in its StateDirectory= and logging to
-# its LogsDirectory=.  Inspect derives CAP_NET_BIND_SERVICE from that file
-# capability, the manifest adds it (all else dropped, non-root, read-only
-# root, both directories writable), and --verify runs it so and it
-# answers on 80 (it stops at start, naming the file, when it cannot write
-# either directory: the tmpfs over each must be the service user's).
-check "inspect: status-page (www-data, port 80) gets CAP_NET_BIND_SERVICE from its executable's file capability" \
-  python3 -c 'import json, sys
-s = next(s for s in json.load(open(sys.argv[1]))["services"] if s["name"] == "status-page")
-h = s["hardening"]
-assert s["user"] == "www-data" and [p["port"] for p in s["ports"]] == [80], (s["user"], s["ports"])
-assert [(c["name"], c["from"]) for c in h["capabilities"]] == [("CAP_NET_BIND_SERVICE", "file capability of /usr/local/bin/status-server")], h["capabilities"]
-assert not h["run_as_root"] and h["read_only_root"], h
-assert {"/var/lib/status-page", "/var/log/status-page"} <= {w["path"] for w in h["writable"]}, h["writable"]' "$TMP/vm-rep.json"
-set +e
-"$V2C" convert -s status-page --allow-stateful --verify --report "$TMP/vm-rep.json" -o "$TMP/sp" "$src" >"$TMP/sp.out" 2>"$TMP/sp.err"; st=$?
-set -e
-check_or_show "$TMP/sp.err" "--verify: status-page answers on port 80, hardened, writing its state and log directories (exit 0)" \
-  sh -c "test $st -eq 0 && grep -q '^verified	status-page\$' '$TMP/sp.out'"
-check "... its manifest: non-root, every capability dropped but NET_BIND_SERVICE, read-only root, both directories writable" \
-  python3 - "$TMP/sp/v2c/status-page.k8s.yaml" <<'PY'
-import sys, yaml
-d = next(x for x in yaml.safe_load_all(open(sys.argv[1])) if x["kind"] == "Deployment")
-pod = d["spec"]["template"]["spec"]
-c = pod["containers"][0]
-sc = c["securityContext"]
-assert sc["capabilities"] == {"drop": ["ALL"], "add": ["NET_BIND_SERVICE"]}, sc["capabilities"]
-assert sc["readOnlyRootFilesystem"] is True and sc["runAsNonRoot"] is True and sc["runAsUser"] == 33, sc
-mounted = {m["mountPath"] for m in c["volumeMounts"]}
-assert {"/var/lib/status-page", "/var/log/status-page"} <= mounted, mounted
-PY
-# The same spec without the log directory writable, then without the
-# capability: --verify fails, and the log says why.
-python3 - "$TMP/vm-rep.json" "$TMP/sp-nolog.json" "$TMP/sp-nocap.json" <<'PY'
-import copy, json, sys
-r = json.load(open(sys.argv[1]))
-for path, cut in ((sys.argv[2], "writable"), (sys.argv[3], "capabilities")):
-    x = copy.deepcopy(r)
-    h = next(s for s in x["services"] if s["name"] == "status-page")["hardening"]
-    if cut == "writable":
-        h["writable"] = [w for w in h["writable"] if w["path"] != "/var/log/status-page"]
-    else:
-        h["capabilities"] = []
-    json.dump(x, open(path, "w"))
-PY
-set +e
-"$V2C" convert -s status-page --allow-stateful --verify --report "$TMP/sp-nolog.json" -o "$TMP/sp2" "$src" >/dev/null 2>"$TMP/sp2.err"; st=$?
-set -e
-check_or_show "$TMP/sp2.err" "... without its log directory writable it fails on the read-only root, naming the file (exit 1)" \
-  sh -c "test $st -eq 1 && grep -q 'status-server: cannot write /var/log/status-page/access.log: Read-only file system' '$TMP/sp2.err'"
-set +e
-"$V2C" convert -s status-page --allow-stateful --verify --report "$TMP/sp-nocap.json" -o "$TMP/sp3" "$src" >/dev/null 2>"$TMP/sp3.err"; st=$?
-set -e
-# (the kernel refuses to exec a file whose capabilities cannot all be
-# raised: it does not even get to bind)
-check_or_show "$TMP/sp3.err" "... without the capability its executable cannot start (exit 1): every other is dropped" \
-  sh -c "test $st -eq 1 && grep -q 'exec /usr/local/bin/status-server: operation not permitted' '$TMP/sp3.err'"
 # --verify of nginx + webapp: one podman pod, as the Kubernetes manifest runs them.
 mkdir -p "$TMP/pvtmp"
 set +e

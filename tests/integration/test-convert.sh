@@ -37,6 +37,38 @@ for ref in webapp nginx hello legacy-app; do
   check "skopeo reads $ref from the layout" sh -c "skopeo inspect 'oci:$TMP/a:$ref' >/dev/null"
 done
 check "layers are zstd" sh -c "skopeo inspect --raw 'oci:$TMP/a:nginx' | grep -q 'tar+zstd'"
+# hello's hardened Kubernetes manifest (its file capability: see "file
+# capabilities" below), checked as soon as the layout exists: nothing
+# after changes it, and a bug in it is seen without the rest of the test.
+check "hello's Kubernetes manifest adds NET_BIND_SERVICE to the container's capabilities" python3 -c '
+import sys, yaml
+d = next(x for x in yaml.safe_load_all(open(sys.argv[1])) if x["kind"] == "Deployment")
+sc = d["spec"]["template"]["spec"]["containers"][0]["securityContext"]
+assert sc["capabilities"]["add"] == ["NET_BIND_SERVICE"], sc' "$TMP/a/v2c/hello.k8s.yaml"
+check "... and drops every other, never escalating but for its file capability, read-only root, RuntimeDefault seccomp, non-root" \
+  python3 - "$TMP/a/v2c/hello.k8s.yaml" <<'PY'
+import sys, yaml
+d = next(x for x in yaml.safe_load_all(open(sys.argv[1])) if x["kind"] == "Deployment")
+pod = d["spec"]["template"]["spec"]
+c = pod["containers"][0]
+sc = c["securityContext"]
+assert sc["capabilities"]["drop"] == ["ALL"], sc
+assert sc["allowPrivilegeEscalation"] is True, sc     # exec must raise its file capability
+assert sc["readOnlyRootFilesystem"] is True and sc["seccompProfile"] == {"type": "RuntimeDefault"}, sc
+# DynamicUser=yes on the VM: a fixed uid of systemd's dynamic range, not the shared nobody
+assert sc["runAsNonRoot"] is True and 61184 <= sc["runAsUser"] <= 65519, sc
+assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}, pod
+# a port below 1024 as non-root: Kubernetes gives no ambient capability
+ports = [p["containerPort"] for p in c["ports"]]
+if min(ports) < 1024:
+    assert {"name": "net.ipv4.ip_unprivileged_port_start", "value": str(min(ports))} in pod["securityContext"]["sysctls"], pod
+# /tmp writable, from an emptyDir; nothing else
+m = {v["mountPath"]: v["name"] for v in c["volumeMounts"]}
+v = {v["name"]: v for v in pod["volumes"]}
+assert "/tmp" in m and v[m["/tmp"]]["emptyDir"] == {}, (m, v)
+note = d["spec"]["template"]["metadata"]["annotations"]["hardening.v2c.io/hello"]
+assert "file capability of /usr/local/bin/hello-server" in note and "readOnlyRootFilesystem: true" in note, note
+PY
 # --json: the same conversion as a v2c.convert/1 document (docs/convert.md),
 # true to the layout it describes and to the text run's digests.
 "$V2C" convert --json -s webapp -s nginx -s hello -s legacy-app -o "$TMP/aj" "$src" >"$TMP/aj.out" 2>"$TMP/aj.err" \
@@ -359,35 +391,6 @@ EOF
 check "hello-server's layer entry keeps its file capability (SCHILY.xattr record)" \
   grep -qx 'usr/local/bin/hello-server SCHILY.xattr.security.capability same' "$TMP/xattrs"
 check "no other xattr, no LIBARCHIVE.xattr copy, in any layer" test "$(wc -l <"$TMP/xattrs")" -eq 1
-check "hello's Kubernetes manifest adds NET_BIND_SERVICE to the container's capabilities" python3 -c '
-import sys, yaml
-d = next(x for x in yaml.safe_load_all(open(sys.argv[1])) if x["kind"] == "Deployment")
-sc = d["spec"]["template"]["spec"]["containers"][0]["securityContext"]
-assert sc["capabilities"]["add"] == ["NET_BIND_SERVICE"], sc' "$TMP/a/v2c/hello.k8s.yaml"
-check "... and drops every other, never escalating but for its file capability, read-only root, RuntimeDefault seccomp, non-root" \
-  python3 - "$TMP/a/v2c/hello.k8s.yaml" <<'PY'
-import sys, yaml
-d = next(x for x in yaml.safe_load_all(open(sys.argv[1])) if x["kind"] == "Deployment")
-pod = d["spec"]["template"]["spec"]
-c = pod["containers"][0]
-sc = c["securityContext"]
-assert sc["capabilities"]["drop"] == ["ALL"], sc
-assert sc["allowPrivilegeEscalation"] is True, sc     # exec must raise its file capability
-assert sc["readOnlyRootFilesystem"] is True and sc["seccompProfile"] == {"type": "RuntimeDefault"}, sc
-# DynamicUser=yes on the VM: a fixed uid of systemd's dynamic range, not the shared nobody
-assert sc["runAsNonRoot"] is True and 61184 <= sc["runAsUser"] <= 65519, sc
-assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}, pod
-# a port below 1024 as non-root: Kubernetes gives no ambient capability
-ports = [p["containerPort"] for p in c["ports"]]
-if min(ports) < 1024:
-    assert {"name": "net.ipv4.ip_unprivileged_port_start", "value": str(min(ports))} in pod["securityContext"]["sysctls"], pod
-# /tmp writable, from an emptyDir; nothing else
-m = {v["mountPath"]: v["name"] for v in c["volumeMounts"]}
-v = {v["name"]: v for v in pod["volumes"]}
-assert "/tmp" in m and v[m["/tmp"]]["emptyDir"] == {}, (m, v)
-note = d["spec"]["template"]["metadata"]["annotations"]["hardening.v2c.io/hello"]
-assert "file capability of /usr/local/bin/hello-server" in note and "readOnlyRootFilesystem: true" in note, note
-PY
 check "nginx (root on the VM) gets the runtime's default set after dropping all, and its built-in temp directory writable" \
   python3 - "$TMP/c/v2c/nginx.k8s.yaml" <<'PY'
 import sys, yaml

@@ -30,6 +30,16 @@ check "... and the tag points at it" \
   sh -c "skopeo inspect --tls-verify=false 'docker://$A/v2c/nginx:1.0' | grep -q '\"Digest\": \"$d_nginx\"'"
 read -r up bytes mnt skip <<<"$(counts "$TMP/p1.err")"
 check "first push uploads every blob ($up blobs, $bytes bytes)" sh -c "test '$up' -ge 4 && test '$bytes' -gt 0"
+# A layout that was pushed (v2c/pushes.json beside the images) is still one
+# v2c wrote: convert --force replaces it instead of refusing it as foreign.
+# Checked on a copy as soon as the layout has been pushed once.  (The copy
+# already holds the same index.json: only convert's own exit status says
+# whether it replaced the layout or refused it.)
+pushed=0
+test -s "$TMP/img/v2c/pushes.json" && cp -a "$TMP/img" "$TMP/img-again" && pushed=1
+set +e; "$V2C" convert --force -s nginx -s webapp -s hello -o "$TMP/img-again" "$src" >/dev/null 2>"$TMP/again.err"; sta=$?; set -e
+check_or_show "$TMP/again.err" "convert --force replaces a layout that was pushed (exit $sta), with the same images" \
+  sh -c "test $pushed -eq 1 && test $sta -eq 0 && cmp -s '$TMP/img/index.json' '$TMP/img-again/index.json'"
 "$V2C" -v push "$TMP/img:nginx" "$A/v2c/nginx:1.0" >/dev/null 2>"$TMP/p2.err"
 read -r up bytes mnt skip <<<"$(counts "$TMP/p2.err")"
 check "a second push sends no blob bytes (all $skip already there)" sh -c "test '$up' -eq 0 && test '$bytes' -eq 0"
@@ -382,15 +392,5 @@ check "a digest that is not the image's: exit 2" test "$st3" -eq 2
 check "an image the layout does not have: exit 2" test "$st4" -eq 2
 check "a layout of several images without a name: exit 2 asking for one" sh -c "test $st5 -eq 2 && grep -q NAME '$TMP/e5.err'"
 check "pulling what is not there: exit 3, no layout left" sh -c "test $st6 -eq 3 && test ! -e '$TMP/none'"
-
-# A layout that was pushed (v2c/pushes.json beside the images) is still one
-# v2c wrote: convert --force replaces it instead of refusing it as foreign.
-# (The copy already holds the same index.json: only convert's own exit
-# status says whether it replaced the layout or refused it.)
-pushed=0
-test -s "$TMP/img/v2c/pushes.json" && cp -a "$TMP/img" "$TMP/img-again" && pushed=1
-set +e; "$V2C" convert --force -s nginx -s webapp -s hello -o "$TMP/img-again" "$src" >/dev/null 2>"$TMP/again.err"; sta=$?; set -e
-check_or_show "$TMP/again.err" "convert --force replaces a layout that was pushed (exit $sta), with the same images" \
-  sh -c "test $pushed -eq 1 && test $sta -eq 0 && cmp -s '$TMP/img/index.json' '$TMP/img-again/index.json'"
 
 finish

@@ -56,6 +56,15 @@ clean_final() { # clean_final NAME SUMMARY-REGEX: the summary, no region line, t
     ! grep -Eq "\\\\x1b|\\^\\[|$ESC|\\[[0-9]*[AJK]" "$f"
 }
 
+# --- stderr to a file -------------------------------------------------------------
+# First: it needs no terminal (push and pull with stderr to a file, and
+# --progress=always to a file, come at the end).  TERM set as a
+# terminal's would be: only stderr decides.
+TERM=xterm "$V2C" --progress=auto convert -s nginx -s webapp -o "$TMP/file" "$disk" >/dev/null 2>"$TMP/auto.err"
+check_or_show "$TMP/auto.err" "stderr to a file (--progress=auto): not one escape byte in it" \
+  sh -c "test -s '$TMP/file/index.json' && ! grep -aq '$ESC' '$TMP/auto.err'"
+check_or_show "$TMP/auto.err" "... nor a progress line or the summary" sh -c "! grep -aEq '$REGION|^converted ' '$TMP/auto.err'"
+
 # --- a convert of the qcow2, live ---------------------------------------------
 start=$(date +%s)
 # stdout on the terminal too: the digests must not land inside the region.
@@ -136,12 +145,7 @@ run_in_tty quiet "'$V2C' -q inspect '$FIXTURES/root' >/dev/null"
 check "-q on a terminal draws nothing either" \
   sh -c "test \"\$(cat '$TMP/quiet.rc')\" = 0 && ! grep -aq '$ESC\\[J' '$TMP/quiet.raw' && ! grep -aEq '$REGION|inspected ' '$TMP/quiet.raw'"
 
-# --- stderr to a file -------------------------------------------------------------
-# TERM set as a terminal's would be: only stderr decides.
-TERM=xterm "$V2C" --progress=auto convert -s nginx -s webapp -o "$TMP/file" "$disk" >/dev/null 2>"$TMP/auto.err"
-check_or_show "$TMP/auto.err" "stderr to a file (--progress=auto): not one escape byte in it" \
-  sh -c "test -s '$TMP/file/index.json' && ! grep -aq '$ESC' '$TMP/auto.err'"
-check_or_show "$TMP/auto.err" "... nor a progress line or the summary" sh -c "! grep -aEq '$REGION|^converted ' '$TMP/auto.err'"
+# --- stderr to a file, push and pull ---------------------------------------------
 TERM=xterm "$V2C" push "$TMP/img:nginx" "$A/tty/again:1" >/dev/null 2>"$TMP/push-auto.err"
 TERM=xterm "$V2C" pull -o "$TMP/pulled2" "$A/tty/again:1" >/dev/null 2>"$TMP/pull-auto.err"
 check "push and pull with stderr to a file: no escape byte" \
