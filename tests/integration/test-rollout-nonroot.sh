@@ -108,11 +108,11 @@ check_or_show "$TMP/nowrite.err" "a container that never gets ready: the rollout
 "$V2C" rollout rollback --state "$TMP/st-nowrite" >/dev/null 2>&1 || true
 
 # --- the real image: the service writes its directories ---------------------------------------
-# 20 s to get ready, not the bed's 60: status-page answers within a second
+# 30 s to get ready, not the bed's 60: status-page answers within a second
 # or two of its start, and a rollout that hands it no writable directory
 # (a planted bug) waits that long before it fails.
 sp_playbook "$TMP/sp.yaml.0" "$spimg" "$CT"
-sed 's|readiness: {path: /, timeout: 60s}|readiness: {path: /, timeout: 20s}|' "$TMP/sp.yaml.0" >"$TMP/sp.yaml"
+sed 's|readiness: {path: /, timeout: 60s}|readiness: {path: /, timeout: 30s}|' "$TMP/sp.yaml.0" >"$TMP/sp.yaml"
 st=0; timeout 300 "$V2C" -v rollout run "$TMP/sp.yaml" --state "$TMP/st-sp" >/dev/null 2>"$TMP/st-sp.err" || st=$?
 w=$(weights)
 check_or_show "$TMP/st-sp.err" "status-page rolls out under its hardened spec, as uid 33, gid 33 (exit $st, weights $w)" \
