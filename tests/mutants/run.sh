@@ -119,30 +119,20 @@ lane_dirs() { src=$scratch/lane$1/src build=$scratch/lane$1/src/build; }
 # fixture_root, fixture_disks: the Debian root, its tarball and keys, and
 # the qcow2 disks, two appliance launches), copied into a lane that has none
 # yet: its fixture sources are the checkout's (no mutant patches tests/).
-# Only what is up to date in the checkout by the rules that would rebuild
-# it there, and dated so that it stays so in the lane, whose copied sources
-# are all new: the root after them, the disks after the root, the truncated
-# image after the disk it is cut from.
+# Only when nothing there would be rebuilt (lib.sh's rule for the root,
+# build-disks.sh --check for the disks), and dated so that it stays so in
+# the lane, whose copied sources are all new: the root after them, the
+# disks after the root, the truncated image after the disk it is cut from.
 seed_fixtures() {
-  local from=$root/build/fixtures to=$build/fixtures fx=$root/tests/fixtures t f d
-  [ ! -e "$to" ] && [ -f "$from/.root-stamp" ] && [ -f "$from/root.tar" ] || return 0
-  [ -z "$(find "$fx/debian" "$fx/build-root.sh" "$fx/src" -newer "$from/.root-stamp" -print -quit)" ] || return 0
+  local from=$root/build/fixtures to=$build/fixtures fx=$root/tests/fixtures t
+  [ ! -e "$to" ] && [ -f "$from/.root-stamp" ] || return 0
+  [ -z "$(find "$fx/debian" "$fx/build-root.sh" "$fx/src" -newer "$from/.root-stamp" -print -quit)" ] &&
+    "$fx/build-disks.sh" --check "$from" 2>/dev/null || return 0
   mkdir -p "$build" && cp -a "$from" "$to.tmp" || { rm -rf "$to.tmp"; return 0; }
-  fixture_fresh() { # FILE DEP...: FILE non-empty and newer than each DEP, in the checkout
-    local f=$1 d; shift
-    [ -s "$f" ] || return 1
-    for d in "$@"; do [ "$f" -nt "$d" ] || return 1; done
-  }
-  d="$from/root.tar $fx/build-disks.sh"
-  fixture_fresh "$from/debian.qcow2" $d "$fx/tar2disk.sh" || rm -f "$to.tmp/debian.qcow2" "$to.tmp/bad/truncated.qcow2"
-  fixture_fresh "$from/debian-lvm.qcow2" $d || rm -f "$to.tmp/debian-lvm.qcow2"
-  { fixture_fresh "$from/debian-2disk-a.qcow2" $d && fixture_fresh "$from/debian-2disk-b.qcow2" $d; } ||
-    rm -f "$to.tmp"/debian-2disk-[ab].qcow2
-  for f in noos luks blank; do fixture_fresh "$from/bad/$f.qcow2" "$fx/build-disks.sh" || rm -f "$to.tmp/bad/$f.qcow2"; done
   t=$(( $(date +%s) + 1 ))
   find "$to.tmp" -exec touch -h -d "@$t" {} +
   find "$to.tmp" -maxdepth 2 -name '*.qcow2' ! -name truncated.qcow2 -exec touch -d "@$((t + 1))" {} +
-  [ ! -f "$to.tmp/bad/truncated.qcow2" ] || touch -d "@$((t + 2))" "$to.tmp/bad/truncated.qcow2"
+  touch -d "@$((t + 2))" "$to.tmp/bad/truncated.qcow2"
   mv "$to.tmp" "$to"
 }
 prepare_lane() { # K: lane K's copy, built, and what its tests need built
