@@ -10,8 +10,7 @@
 #      tests (tests/coverage/options.py);
 #   4. unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer,
 #      built and run beside 2 at the lowest CPU priority (with the clang
-#      fuzz build): they take the cores the integration tests leave idle
-#      while they wait on sleeps, sockets and locks;
+#      fuzz build; what that measured is said where it starts);
 #   5. a short libFuzzer run of every fuzz target (clang), after 2: its
 #      time per target is wall time, so it needs a core of its own;
 #   6. the curated mutants of tests/mutants/ (run.sh), beside 5: each
